@@ -1,0 +1,42 @@
+"""The DataFlow microkernel: plugins, specs, workflows, graph, engine, cache and serializer interfaces.
+
+No pandas and no Streamlit here: everything that knows about data comes from plugins. The CLI
+and the app use this public API:
+
+    registry = load_registry()
+    workflow = load_workflow("workflows/iris.json")
+    graph = compile_workflow(workflow, registry)          # raises WorkflowError listing every problem
+    with Engine.open(registry) as engine:
+        result = engine.run(graph, listener=print)
+"""
+
+from .cache import CacheEntry, CacheSettings, CacheTier, TieredCache
+from .engine import CancelToken, Engine, NodePlan, NodeResult, RunEvent, RunResult
+from .errors import (
+    CacheError,
+    DataflowError,
+    NodeDefinitionError,
+    NodeError,
+    NodeExecutionError,
+    PluginLoadError,
+    Problem,
+    WorkflowError,
+)
+from .executor import Executor, NodeOutcome, NodeTask, call_node
+from .graph import Graph, GraphNode
+from .plugins import load_registry
+from .registry import PluginRecord, Registry
+from .serializer import Serializer
+from .sources import SourceConnector
+from .spec import NodeSpec, ParamSpec, PortSpec, PortType
+from .validate import compile_workflow, missing_node_types
+from .workflow import Edge, NodeInstance, Workflow, load_workflow, save_workflow, workflow_from_dict
+
+__all__ = [
+    "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "DataflowError", "Edge", "Engine",
+    "Executor", "Graph", "GraphNode", "NodeDefinitionError", "NodeError", "NodeExecutionError", "NodeInstance",
+    "NodeOutcome", "NodePlan", "NodeResult", "NodeSpec", "NodeTask", "ParamSpec", "PluginLoadError",
+    "PluginRecord", "PortSpec", "PortType", "Problem", "Registry", "RunEvent", "RunResult", "Serializer",
+    "SourceConnector", "TieredCache", "Workflow", "WorkflowError", "call_node", "compile_workflow",
+    "load_registry", "load_workflow", "missing_node_types", "save_workflow", "workflow_from_dict",
+]

@@ -1,0 +1,191 @@
+"""Cache tiers and the composer that puts them in front of each other.
+
+A node's cache entry holds all of its outputs under one key (see `keys.py`). Tiers are
+consulted in ascending `order`: a hit in a slower tier is copied into the faster ones. Writes
+to the fast tiers happen at once; writes to persistent tiers (disk) go through one background
+thread, so serializing a large table is off the run's critical path. Results reach downstream
+nodes in memory, never through the cache: a tier may evict what it has just been given.
+
+A tier that finds an entry corrupt raises `CacheError`; the composer logs a warning, drops the
+entry and reports a miss. A broken cache costs a recomputation, never a crash or a wrong value.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from .errors import CacheError
+from .serializer import Serializer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class CacheEntry:
+    """The outputs of one node run, by port, the port type of each, and the node's warnings."""
+
+    outputs: dict[str, Any]
+    port_types: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CacheSettings:
+    """What every tier is built with."""
+
+    directory: Path
+    serializers: Mapping[str, Serializer] = field(default_factory=dict)
+    memory_bytes: int = 1 << 30
+    disk_bytes: int = 20 << 30
+
+
+class CacheTier(ABC):
+    """One level of the cache. Subclasses set `id`, `order` and `persistent`.
+
+        class MemoryTier(CacheTier):
+            id = "memory"
+            order = 0
+            persistent = False
+            ...
+    """
+
+    id: ClassVar[str]
+    order: ClassVar[int] = 100
+    persistent: ClassVar[bool] = False
+    description: ClassVar[str] = ""
+
+    def __init__(self, settings: CacheSettings):
+        self.settings = settings
+
+    @abstractmethod
+    def contains(self, key: str) -> bool:
+        """True when an entry is stored under `key` (without reading or checking it)."""
+
+    @abstractmethod
+    def get(self, key: str) -> CacheEntry | None:
+        """The entry under `key`, None on a miss; raise CacheError when it is unreadable."""
+
+    @abstractmethod
+    def put(self, key: str, entry: CacheEntry) -> None:
+        """Store `entry`; a value this tier cannot store is skipped with a log warning."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Forget `key` if present."""
+
+    @abstractmethod
+    def clear(self) -> int:
+        """Forget everything; return how many entries were removed."""
+
+    def stats(self) -> dict[str, Any]:
+        """Figures for `dataflow cache info`: at least `entries` and `bytes`."""
+        return {}
+
+    def close(self) -> None:
+        """Release files and connections."""
+
+
+_STOP = object()
+
+
+class TieredCache:
+    """Memory in front of disk (or whatever tiers are registered), as one cache."""
+
+    def __init__(self, tiers: list[CacheTier]):
+        self.tiers = sorted(tiers, key=lambda t: t.order)
+        self._fast = [t for t in self.tiers if not t.persistent]
+        self._slow = [t for t in self.tiers if t.persistent]
+        self._queue: queue.Queue = queue.Queue()
+        self._writer: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def _tiers_for(self, policy: str) -> list[CacheTier]:
+        if policy == "none":
+            return []
+        return self._fast if policy == "memory" else self.tiers
+
+    def contains(self, key: str, policy: str = "all") -> bool:
+        return any(t.contains(key) for t in self._tiers_for(policy))
+
+    def get(self, key: str, policy: str = "all") -> CacheEntry | None:
+        """The entry from the nearest tier that has a readable one, copied into the nearer tiers."""
+        tiers = self._tiers_for(policy)
+        for index, tier in enumerate(tiers):
+            try:
+                entry = tier.get(key)
+            except CacheError as exc:
+                log.warning("cache tier '%s': entry %s is unreadable and was dropped: %s", tier.id, key, exc)
+                self._safe(tier.delete, key)
+                continue
+            except Exception as exc:  # a buggy tier must not break a run
+                log.warning("cache tier '%s' failed to read %s: %s", tier.id, key, exc)
+                continue
+            if entry is not None:
+                for nearer in tiers[:index]:
+                    self._safe(nearer.put, key, entry)
+                return entry
+        return None
+
+    def put(self, key: str, entry: CacheEntry, policy: str = "all") -> None:
+        """Store at once in memory tiers; queue the write for persistent tiers."""
+        for tier in self._tiers_for(policy):
+            if tier.persistent:
+                self._ensure_writer()
+                self._queue.put((tier, key, entry))
+            else:
+                self._safe(tier.put, key, entry)
+
+    def flush(self) -> None:
+        """Wait until every queued write has reached its tier."""
+        if self._writer is not None:
+            self._queue.join()
+
+    def clear(self) -> int:
+        self.flush()
+        return sum(self._safe(t.clear) or 0 for t in self.tiers)
+
+    def stats(self) -> list[dict[str, Any]]:
+        return [{"tier": t.id, "persistent": t.persistent, **(self._safe(t.stats) or {})} for t in self.tiers]
+
+    def close(self) -> None:
+        self.flush()
+        if self._writer is not None:
+            self._queue.put(_STOP)
+            self._writer.join(timeout=5)
+            self._writer = None
+        for tier in self.tiers:
+            self._safe(tier.close)
+
+    def _ensure_writer(self) -> None:
+        if self._writer is None:
+            with self._lock:
+                if self._writer is None:
+                    self._writer = threading.Thread(target=self._write_loop, name="dataflow-cache-writer",
+                                                    daemon=True)
+                    self._writer.start()
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is _STOP:
+                    return
+                tier, key, entry = item
+                self._safe(tier.put, key, entry)
+            finally:
+                self._queue.task_done()
+
+    @staticmethod
+    def _safe(fn, *args):
+        try:
+            return fn(*args)
+        except Exception as exc:
+            log.warning("cache operation %s failed: %s", getattr(fn, "__qualname__", fn), exc)
+            return None

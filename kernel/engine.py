@@ -1,0 +1,562 @@
+"""The execution engine: decide what must run, run it in dependency order, report every step.
+
+A run goes through three phases.
+
+1. **Keys.** In topological order, each selected node gets its Merkle key (`keys.py`) from its
+   type, version, parameters, its inputs' keys and, for sources, a file fingerprint. Then one
+   cache lookup per node (`contains`, no data read) says whether it is *cached*; a node that
+   misses gets a *reason* by comparing its key parts with the last run's (`history.py`).
+2. **Work set.** A node must *compute* when it missed. A cached node must be *loaded* only when
+   a computing node consumes it, or when the caller wants its outputs. Every other cached node
+   is reported at once and never touched: a fully cached re-run costs lookups only.
+3. **Execution.** The work set runs in dependency order. An inline executor is driven by a
+   plain loop over the static order; a pool executor by graphlib's `get_ready()` / `done()`
+   protocol, so independent branches run side by side. Results pass to consumers in memory
+   (the cache may evict what it was just given) and are dropped once their last consumer has
+   run. A failed node marks its downstream *skipped* and leaves independent branches alone.
+   Cancelling stops scheduling: nodes already running finish, the rest are skipped.
+
+If a cached entry turns out unreadable when loaded (corrupt, evicted meanwhile), the node is
+recomputed on the spot, after its own inputs are loaded or recomputed the same way.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import logging
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cache import CacheEntry, CacheSettings, TieredCache
+from .errors import DataflowError, NodeError
+from .executor import Executor, NodeOutcome, NodeTask
+from .graph import Graph, GraphNode
+from .history import History, explain
+from .keys import KeyParts, needs_fingerprint, node_key, source_fingerprint
+from .paths import cache_dir, resolve_file_param
+from .registry import Registry
+from .spec import FilePath
+
+log = logging.getLogger(__name__)
+
+COMPUTED, CACHED, FAILED, SKIPPED = "computed", "cached", "failed", "skipped"
+
+
+@dataclass(slots=True)
+class NodeResult:
+    """How one node fared in a run."""
+
+    id: str
+    type: str
+    status: str = "pending"
+    seconds: float = 0.0
+    reason: str = ""
+    error: str | None = None
+    traceback: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    key: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "status": self.status, "seconds": round(self.seconds, 6),
+                "reason": self.reason, "error": self.error, "warnings": list(self.warnings)}
+
+
+@dataclass
+class RunResult:
+    """A whole run: overall status ("ok", "failed" or "cancelled"), node results in order, outputs kept."""
+
+    run_id: str
+    status: str
+    seconds: float
+    nodes: dict[str, NodeResult]
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[NodeResult]:
+        return [r for r in self.nodes.values() if r.status == FAILED]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "status": self.status, "seconds": round(self.seconds, 6),
+                "nodes": [r.to_dict() for r in self.nodes.values()]}
+
+
+@dataclass(slots=True)
+class RunEvent:
+    """A state change: `kind` is run_start, queued, running, computed, cached, failed, skipped or run_end."""
+
+    kind: str
+    node_id: str | None = None
+    node_type: str | None = None
+    seconds: float = 0.0
+    reason: str = ""
+    error: str | None = None
+    done: int = 0
+    total: int = 0
+
+
+@dataclass(slots=True)
+class NodePlan:
+    """What a run would do with a node now: its key, whether it is cached, and why it would compute."""
+
+    id: str
+    key: KeyParts
+    cached: bool
+    reason: str
+
+
+class CancelToken:
+    """Shared between the caller and a run: `cancel()` stops the run from scheduling more nodes."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+Listener = Callable[[RunEvent], None]
+
+
+class Engine:
+    """Runs compiled graphs with a cache and an executor. Create once per process and reuse."""
+
+    def __init__(self, registry: Registry, executor: Executor, cache: TieredCache | None = None,
+                 history_dir: Path | None = None):
+        self.registry = registry
+        self.executor = executor
+        self.cache = cache
+        self.history_dir = history_dir
+        self._histories: dict[str, History] = {}
+
+    @classmethod
+    def open(cls, registry: Registry, *, executor: str = "threads", max_workers: int | None = None,
+             use_cache: bool = True, directory: Path | None = None, memory_bytes: int | None = None,
+             tiers: Iterable[str] | None = None) -> Engine:
+        """An engine with the registered executor `executor` and every registered cache tier
+        (or only those named in `tiers`), storing in `directory` (default: the private cache folder)."""
+        if executor not in registry.executors:
+            available = ", ".join(sorted(registry.executors)) or "none (is dataflow-executors installed?)"
+            raise DataflowError(f"unknown executor '{executor}'; available: {available}")
+        folder = directory or cache_dir()
+        cache = None
+        if use_cache:
+            settings = CacheSettings(directory=folder, serializers=registry.serializers)
+            if memory_bytes is not None:
+                settings.memory_bytes = memory_bytes
+            wanted = set(tiers) if tiers is not None else set(registry.caches)
+            built = []
+            for tier_id, tier_class in registry.caches.items():
+                if tier_id not in wanted:
+                    continue
+                try:
+                    built.append(tier_class(settings))
+                except Exception as exc:
+                    log.warning("cache tier '%s' could not start and is off for this run: %s", tier_id, exc)
+            cache = TieredCache(built)
+        return cls(registry, registry.executors[executor](max_workers), cache, folder)
+
+    def close(self) -> None:
+        """Wait for pending cache writes, stop the executor's workers, release the cache."""
+        if self.cache is not None:
+            self.cache.close()
+        self.executor.shutdown()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- planning ---------------------------------------------------------------------
+
+    def history_for(self, graph: Graph) -> History:
+        workflow = graph.workflow
+        identity = str(workflow.path) if workflow.path else f"name:{workflow.meta.get('name', '')}"
+        if identity not in self._histories:
+            self._histories[identity] = History(self.history_dir if self.cache else None, identity)
+        return self._histories[identity]
+
+    def call_params(self, graph: Graph, node: GraphNode) -> dict[str, Any]:
+        """The parameters a node is called with: file paths resolved against the workflow's folder."""
+        params = node.params
+        files = [p.name for p in node.spec.params if isinstance(p.widget, FilePath) and params.get(p.name)]
+        if not files:
+            return params
+        return {**params, **{name: resolve_file_param(params[name], graph.workflow.folder) for name in files}}
+
+    def plan(self, graph: Graph, targets: Iterable[str] | None = None, *, use_cache: bool = True) -> dict[str, NodePlan]:
+        """Keys, cache state and reasons for the selected nodes, without running anything (the app
+        shows *stale* nodes with it)."""
+        selected = self._select(graph, targets)
+        history = self.history_for(graph)
+        plans: dict[str, NodePlan] = {}
+        keys: dict[str, KeyParts] = {}
+        for node_id in graph.order:
+            if node_id not in selected:
+                continue
+            node = graph.nodes[node_id]
+            parts = self._key(graph, node, keys)
+            keys[node_id] = parts
+            policy = node.spec.cache if (use_cache and self.cache is not None) else "none"
+            cached = policy != "none" and self.cache.contains(parts.key, policy)
+            reason = "" if cached else self._reason(node_id, parts, history, policy, use_cache)
+            plans[node_id] = NodePlan(node_id, parts, cached, reason)
+        return plans
+
+    def _select(self, graph: Graph, targets: Iterable[str] | None) -> set[str]:
+        if targets is None:
+            return set(graph.order)
+        targets = list(targets)
+        unknown = [t for t in targets if t not in graph.nodes]
+        if unknown:
+            raise DataflowError(f"no node '{unknown[0]}' in the workflow; nodes: {', '.join(graph.order)}")
+        return graph.ancestors(targets)
+
+    def _key(self, graph: Graph, node: GraphNode, keys: dict[str, KeyParts]) -> KeyParts:
+        inputs = {port: (source, keys[source].key, source_port) for port, (source, source_port) in node.inputs.items()}
+        fingerprint = ""
+        if needs_fingerprint(node.spec):
+            fingerprint = source_fingerprint(node.spec, self.call_params(graph, node))
+        return node_key(node.spec, node.params, inputs, fingerprint)
+
+    def _reason(self, node_id: str, parts: KeyParts, history: History, policy: str, use_cache: bool) -> str:
+        if not use_cache or self.cache is None:
+            return "cache disabled"
+        if policy == "none":
+            return "node is never cached"
+        return explain(parts, history.get(node_id))
+
+    # --- running ----------------------------------------------------------------------
+
+    def run(self, graph: Graph, *, targets: Iterable[str] | None = None, use_cache: bool = True,
+            listener: Listener | None = None, cancel: CancelToken | None = None,
+            keep_outputs: Iterable[str] | bool = False) -> RunResult:
+        """Run the graph (or `targets` and what they need) and return every node's result.
+
+        `keep_outputs`: True keeps the outputs of the nodes nothing consumes, or pass node ids.
+        `listener` receives a `RunEvent` for every state change, in the calling thread.
+        """
+        return _Run(self, graph, targets, use_cache, listener, cancel or CancelToken(), keep_outputs).execute()
+
+    def load_outputs(self, graph: Graph, node_id: str) -> CacheEntry | None:
+        """The cached outputs of a node as it stands now, or None when it would need to run."""
+        plan = self.plan(graph, [node_id])[node_id]
+        if not plan.cached:
+            return None
+        return self.cache.get(plan.key.key, graph.nodes[node_id].spec.cache)
+
+
+class _Run:
+    """The state of one run; `execute()` drives it. Kept apart from Engine so runs never share state."""
+
+    def __init__(self, engine: Engine, graph: Graph, targets: Iterable[str] | None, use_cache: bool,
+                 listener: Listener | None, cancel: CancelToken, keep_outputs: Iterable[str] | bool):
+        self.engine = engine
+        self.graph = graph
+        self.cache = engine.cache if use_cache else None
+        self.use_cache = use_cache
+        self.listener = listener
+        self.cancel = cancel
+        self.run_id = uuid.uuid4().hex[:12]
+        self.selected = engine._select(graph, targets)
+        self.order = [n for n in graph.order if n in self.selected]
+        if keep_outputs is True:
+            keep = {n for n in self.order if not any(t in self.selected for t, _, _ in graph.consumers.get(n, ()))}
+        else:
+            keep = set(keep_outputs or ()) & self.selected
+        self.keep = keep
+        self.results = {n: NodeResult(n, graph.nodes[n].spec.type_id) for n in self.order}
+        self.values: dict[str, dict[str, Any]] = {}
+        self.keys: dict[str, KeyParts] = {}
+        self.history = engine.history_for(graph)
+        self.done = 0
+        self.serializers = engine.registry.serializers
+        self.emit_hooks = engine.registry.emit
+
+    # --- events -----------------------------------------------------------------------
+
+    def _event(self, kind: str, node_id: str | None = None, result: NodeResult | None = None) -> None:
+        if self.listener is None:
+            return
+        event = RunEvent(kind, node_id, result.type if result else None, result.seconds if result else 0.0,
+                         result.reason if result else "", result.error if result else None, self.done,
+                         len(self.order))
+        try:
+            self.listener(event)
+        except Exception as exc:  # a broken progress display must not break the run
+            log.warning("run listener failed on %s: %s", kind, exc)
+
+    def _finish(self, node_id: str, status: str) -> None:
+        result = self.results[node_id]
+        result.status = status
+        self.done += 1
+        self._event(status, node_id, result)
+        if status == FAILED:
+            self.emit_hooks("on_node_error", run_id=self.run_id, node_id=node_id, node_type=result.type,
+                            error=result.error or "")
+        else:
+            self.emit_hooks("on_node_end", run_id=self.run_id, node_id=node_id, node_type=result.type,
+                            status=status, seconds=result.seconds)
+
+    # --- phases -----------------------------------------------------------------------
+
+    def execute(self) -> RunResult:
+        started = time.perf_counter()
+        self.emit_hooks("on_run_start", run_id=self.run_id, workflow=self.graph.workflow, node_ids=list(self.order))
+        self._event("run_start")
+        compute = self._plan()
+        work = self._work_set(compute)
+        for node_id in self.order:
+            if node_id not in work:
+                self._finish(node_id, CACHED)
+        try:
+            if self.engine.executor.inline:
+                self._run_inline(work, compute)
+            else:
+                self._run_pooled(work, compute)
+        finally:
+            for node_id in self.order:
+                result = self.results[node_id]
+                if result.status == "pending":
+                    result.reason = result.reason or ""
+                    result.error = "run cancelled before this node started"
+                    self._finish(node_id, SKIPPED)
+            self.history.save()
+        status = "cancelled" if self.cancel.cancelled else ("failed" if any(
+            r.status == FAILED for r in self.results.values()) else "ok")
+        seconds = time.perf_counter() - started
+        outputs = {n: self.values[n] for n in self.keep if n in self.values}
+        self._event("run_end")
+        self.emit_hooks("on_run_end", run_id=self.run_id, status=status, seconds=seconds)
+        return RunResult(self.run_id, status, seconds, self.results, outputs)
+
+    def _plan(self) -> dict[str, bool]:
+        """Phase 1: keys, cache lookups, reasons. Returns node id -> must compute."""
+        compute: dict[str, bool] = {}
+        engine, graph, cache, history = self.engine, self.graph, self.cache, self.history
+        for node_id in self.order:
+            node = graph.nodes[node_id]
+            parts = engine._key(graph, node, self.keys)
+            self.keys[node_id] = parts
+            result = self.results[node_id]
+            result.key = parts.key
+            policy = node.spec.cache
+            if cache is None or policy == "none":
+                compute[node_id] = True
+                result.reason = "cache disabled" if cache is None else "node is never cached"
+            elif cache.contains(parts.key, policy):
+                compute[node_id] = False
+            else:
+                compute[node_id] = True
+                result.reason = engine._reason(node_id, parts, history, policy, True)
+        return compute
+
+    def _work_set(self, compute: dict[str, bool]) -> list[str]:
+        """Phase 2: the nodes to compute, plus the cached nodes whose values are needed."""
+        needed = set(self.keep)
+        for node_id in self.order:
+            if compute[node_id]:
+                needed.update(source for source, _ in self.graph.nodes[node_id].inputs.values())
+        work = [n for n in self.order if compute[n] or n in needed]
+        self.remaining_consumers = {n: 0 for n in work}
+        for node_id in work:
+            if compute[node_id]:
+                for source, _ in self.graph.nodes[node_id].inputs.values():
+                    self.remaining_consumers[source] += 1
+        return work
+
+    # --- per node ---------------------------------------------------------------------
+
+    def _blocked_by(self, node: GraphNode) -> str | None:
+        for source, _ in node.inputs.values():
+            status = self.results[source].status if source in self.results else CACHED
+            if status in (FAILED, SKIPPED):
+                return source
+        return None
+
+    def _load(self, node_id: str) -> bool:
+        """Load a cached node's outputs; False when the entry turned out unreadable."""
+        node = self.graph.nodes[node_id]
+        entry = self.cache.get(self.keys[node_id].key, node.spec.cache) if self.cache else None
+        if entry is None:
+            return False
+        self.values[node_id] = entry.outputs
+        self.results[node_id].warnings = list(entry.warnings)
+        return True
+
+    def _ensure_inputs(self, node_id: str) -> None:
+        """Make every input value of `node_id` available, loading or recomputing upstream nodes
+        that were skipped as cached but turn out unreadable (rare: a corrupt or evicted entry)."""
+        missing = [s for s, _ in self.graph.nodes[node_id].inputs.values() if s not in self.values]
+        if not missing:
+            return
+        for upstream in [n for n in self.order if n in self.graph.ancestors(missing)]:
+            if upstream in self.values:
+                continue
+            if not self._load(upstream):
+                result = self.results[upstream]
+                result.reason = "cache entry unreadable"
+                self._compute_inline(upstream)
+                if result.status == FAILED:
+                    raise DataflowError(f"upstream '{upstream}' failed while being recomputed")
+                result.status = COMPUTED
+                self._event(COMPUTED, upstream, result)
+
+    def _task(self, node_id: str) -> NodeTask:
+        node = self.graph.nodes[node_id]
+        serializers = self.serializers
+        inputs = {}
+        codecs_in = {}
+        for port, (source, source_port) in node.inputs.items():
+            serializer = serializers.get(node.spec.input(port).type.name)
+            value = self.values[source][source_port]
+            inputs[port] = serializer.share(value) if serializer is not None else value
+            codecs_in[port] = serializer
+        codecs_out = {p.name: serializers.get(p.type.name) for p in node.spec.outputs}
+        return NodeTask(node_id, node.spec, inputs, self.engine.call_params(self.graph, node), codecs_in, codecs_out)
+
+    def _start(self, node_id: str) -> NodeTask | None:
+        """Prepare a node to compute; None when it was settled here (skipped or failed)."""
+        result = self.results[node_id]
+        node = self.graph.nodes[node_id]
+        blocker = self._blocked_by(node)
+        if blocker is not None:
+            result.error = f"upstream '{blocker}' {self.results[blocker].status}"
+            result.reason = result.reason or "upstream failed"
+            self._finish(node_id, SKIPPED)
+            return None
+        try:
+            self._ensure_inputs(node_id)
+            task = self._task(node_id)
+        except Exception as exc:
+            self._fail(node_id, exc)
+            return None
+        self._event("running", node_id, result)
+        self.emit_hooks("on_node_start", run_id=self.run_id, node_id=node_id, node_type=result.type)
+        return task
+
+    def _fail(self, node_id: str, exc: BaseException) -> None:
+        result = self.results[node_id]
+        if isinstance(exc, DataflowError):
+            result.error = str(exc)
+            result.traceback = None if isinstance(exc, NodeError) else traceback.format_exc()
+        else:
+            result.error = f"{type(exc).__name__}: {exc}"
+            result.traceback = "".join(traceback.format_exception(exc))
+        self._finish(node_id, FAILED)
+
+    def _accept(self, node_id: str, outcome: NodeOutcome) -> None:
+        """Check a node's outputs, keep them for consumers, cache them, report it computed."""
+        node = self.graph.nodes[node_id]
+        result = self.results[node_id]
+        result.seconds = outcome.seconds
+        result.warnings = outcome.warnings
+        for port in node.spec.outputs:
+            serializer = self.serializers.get(port.type.name)
+            if serializer is not None:
+                try:
+                    serializer.check(outcome.outputs[port.name])
+                except TypeError as exc:
+                    self._fail(node_id, DataflowError(f"output '{port.name}' is not a {port.type.name}: {exc}"))
+                    return
+        self.values[node_id] = outcome.outputs
+        if self.cache is not None and node.spec.cache != "none":
+            port_types = {p.name: p.type.name for p in node.spec.outputs}
+            self.cache.put(self.keys[node_id].key, CacheEntry(outcome.outputs, port_types, outcome.warnings),
+                           node.spec.cache)
+        self.history.record(node_id, self.keys[node_id])
+        self._finish(node_id, COMPUTED)
+
+    def _compute_inline(self, node_id: str) -> None:
+        task = self._start(node_id)
+        if task is None:
+            return
+        try:
+            outcome = task.run()
+        except Exception as exc:
+            self._fail(node_id, exc)
+            return
+        self._accept(node_id, outcome)
+
+    def _settle_cached(self, node_id: str, compute: dict[str, bool]) -> bool:
+        """For a cached node in the work set: load it. True when settled, False when it must compute."""
+        if self._load(node_id):
+            self.history.record(node_id, self.keys[node_id])
+            self._finish(node_id, CACHED)
+            return True
+        self.results[node_id].reason = "cache entry unreadable"
+        compute[node_id] = True
+        return False
+
+    def _release(self, node_id: str) -> None:
+        """Drop input values whose last consumer has now run (the cache keeps its own copy)."""
+        for source, _ in self.graph.nodes[node_id].inputs.values():
+            left = self.remaining_consumers.get(source)
+            if left is None:
+                continue
+            left -= 1
+            self.remaining_consumers[source] = left
+            if left <= 0 and source not in self.keep:
+                self.values.pop(source, None)
+
+    # --- drivers ----------------------------------------------------------------------
+
+    def _run_inline(self, work: list[str], compute: dict[str, bool]) -> None:
+        for node_id in work:
+            if self.cancel.cancelled:
+                return
+            if not compute[node_id] and self._settle_cached(node_id, compute):
+                continue
+            self._compute_inline(node_id)
+            self._release(node_id)
+
+    def _run_pooled(self, work: list[str], compute: dict[str, bool]) -> None:
+        in_work = set(work)
+        sorter = graphlib.TopologicalSorter(
+            {n: [s for s, _ in self.graph.nodes[n].inputs.values() if s in in_work] for n in work})
+        sorter.prepare()
+        running: dict[Future, str] = {}
+        while sorter.is_active() and not self.cancel.cancelled:
+            for node_id in sorter.get_ready():
+                if not compute[node_id] and self._settle_cached(node_id, compute):
+                    sorter.done(node_id)
+                    continue
+                task = self._start(node_id)
+                if task is None:
+                    sorter.done(node_id)
+                    continue
+                try:
+                    running[self.engine.executor.submit(task)] = node_id
+                except Exception as exc:
+                    self._fail(node_id, exc)
+                    sorter.done(node_id)
+            if not running:
+                continue
+            finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in finished:
+                node_id = running.pop(future)
+                self._collect(node_id, future)
+                sorter.done(node_id)
+        # let nodes already running finish, so their results are reported and cached
+        for future in list(running):
+            self._collect(running.pop(future), future)
+
+    def _collect(self, node_id: str, future: Future) -> None:
+        try:
+            outcome = future.result()
+        except Exception as exc:
+            self._fail(node_id, exc)
+        else:
+            self._accept(node_id, outcome)
+        self._release(node_id)

@@ -1,0 +1,112 @@
+"""The executor interface and the unit of work it runs.
+
+The engine decides *what* runs and in which order; an executor decides *where*: inline, in a
+thread pool, in worker processes, on a cluster. It receives `NodeTask`s for nodes whose inputs
+are ready and returns `concurrent.futures.Future`s of their outputs.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .context import collecting, stop_collecting
+from .serializer import Serializer
+from .spec import NodeSpec
+
+
+@dataclass(slots=True)
+class NodeTask:
+    """One node call: the function, its input values by port, its parameter values.
+
+    `codecs` maps each input and output port to its serializer, for executors that move values
+    between processes (they encode with `dumps` and decode with `loads`).
+    """
+
+    node_id: str
+    spec: NodeSpec
+    inputs: dict[str, Any]
+    params: dict[str, Any]
+    input_codecs: dict[str, Serializer | None]
+    output_codecs: dict[str, Serializer | None]
+
+    def run(self) -> NodeOutcome:
+        """Call the node here and now."""
+        return call_node(self.spec, self.inputs, self.params)
+
+
+@dataclass(slots=True)
+class NodeOutcome:
+    """What a node call produced: outputs by port, seconds spent, warnings the node raised."""
+
+    outputs: dict[str, Any]
+    seconds: float
+    warnings: list[str]
+
+
+def call_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any]) -> NodeOutcome:
+    """Call `spec.fn` with inputs as positional arguments and params as keywords; name its outputs."""
+    args = [inputs.get(port.name) for port in spec.inputs]
+    warnings: list[str] = []
+    token = collecting(warnings)
+    try:
+        start = time.perf_counter()
+        result = spec.fn(*args, **params)
+        seconds = time.perf_counter() - start
+    finally:
+        stop_collecting(token)
+    return NodeOutcome(name_outputs(spec, result), seconds, warnings)
+
+
+def name_outputs(spec: NodeSpec, result: Any) -> dict[str, Any]:
+    """Map a node's return value onto its output ports, or raise TypeError saying what was expected."""
+    outputs = spec.outputs
+    if not outputs:
+        return {}
+    if not spec.multi_output:
+        return {outputs[0].name: result}
+    if not isinstance(result, dict):
+        expected = ", ".join(p.name for p in outputs)
+        raise TypeError(f"expected a dict with keys {expected}, got {type(result).__name__}")
+    missing = [p.name for p in outputs if p.name not in result]
+    extra = [k for k in result if spec.output(k) is None]
+    if missing or extra:
+        raise TypeError(f"returned outputs do not match the declaration: missing {missing}, unexpected {extra}")
+    return {p.name: result[p.name] for p in outputs}
+
+
+class Executor(ABC):
+    """An execution back end. Subclasses set `id` and implement `submit`.
+
+    `inline = True` tells the engine to call `task.run()` itself in its own thread, which is the
+    cheapest way to run (no futures): the sequential executor does that.
+
+        class ThreadExecutor(Executor):
+            id = "threads"
+
+            def __init__(self, max_workers=None):
+                super().__init__(max_workers)
+                self._pool = ThreadPoolExecutor(self.max_workers)
+
+            def submit(self, task):
+                return self._pool.submit(task.run)
+    """
+
+    id: ClassVar[str]
+    inline: ClassVar[bool] = False
+    description: ClassVar[str] = ""
+
+    def __init__(self, max_workers: int | None = None):
+        import os
+
+        self.max_workers = max_workers or max(1, os.cpu_count() or 1)
+
+    @abstractmethod
+    def submit(self, task: NodeTask) -> Future:
+        """Start `task` and return a future of the `NodeOutcome` that `task.run()` returns."""
+
+    def shutdown(self) -> None:
+        """Release workers. The engine calls it when it is closed."""

@@ -1,0 +1,65 @@
+"""The compiled graph: nodes with their specs, effective parameters and resolved input wiring.
+
+Built by `compile_workflow` once every problem has been ruled out, so the engine can trust it:
+every type is known, every port resolved and type-checked, every parameter valid, no cycle.
+Traversals are iterative, so a 10,000-deep chain never meets the recursion limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .spec import NodeSpec
+from .workflow import Workflow
+
+
+@dataclass(slots=True)
+class GraphNode:
+    """A node ready to run: `params` are complete (defaults filled in) and validated;
+    `inputs` maps each connected input port to `(source node id, source port)`."""
+
+    id: str
+    spec: NodeSpec
+    params: dict[str, Any]
+    inputs: dict[str, tuple[str, str]]
+    label: str
+
+
+@dataclass
+class Graph:
+    workflow: Workflow
+    nodes: dict[str, GraphNode]
+    order: list[str]
+    consumers: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+
+    def ancestors(self, node_ids: Iterable[str], include_self: bool = True) -> set[str]:
+        """Every node the given nodes need, transitively."""
+        seen: set[str] = set()
+        stack = list(node_ids)
+        result = set(stack) if include_self else set()
+        while stack:
+            current = stack.pop()
+            for source, _ in self.nodes[current].inputs.values():
+                if source not in seen:
+                    seen.add(source)
+                    result.add(source)
+                    stack.append(source)
+        return result
+
+    def descendants(self, node_ids: Iterable[str], include_self: bool = True) -> set[str]:
+        """Every node downstream of the given nodes, transitively."""
+        stack = list(node_ids)
+        result = set(stack) if include_self else set()
+        while stack:
+            current = stack.pop()
+            for target, _, _ in self.consumers.get(current, ()):
+                if target not in result:
+                    result.add(target)
+                    stack.append(target)
+        return result
+
+    def sinks(self) -> list[str]:
+        """Nodes whose outputs nothing consumes, in topological order."""
+        return [n for n in self.order if not self.consumers.get(n)]

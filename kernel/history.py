@@ -1,0 +1,78 @@
+"""Remember what each node's key was made of at its last run, to say why it runs again.
+
+A key miss alone says nothing useful; comparing the new key's parts with the last run's gives
+"parameter threshold changed", "upstream load changed", "node version changed" or "source file
+changed". The record is one small JSON file per workflow in the private cache folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from .keys import KeyParts
+from .workflow import atomic_write
+
+log = logging.getLogger(__name__)
+
+NO_ENTRY = "no cache entry"
+
+
+def explain(new: KeyParts, old: dict | None) -> str:
+    """Why a node whose key missed the cache must compute, in words a user reads on the canvas."""
+    if old is None:
+        return NO_ENTRY
+    if old.get("type") != new.type_id:
+        return "node type changed"
+    if old.get("version") != new.version:
+        return "node version changed"
+    reasons = []
+    old_params = old.get("params") or {}
+    changed = sorted(k for k in set(old_params) | set(new.params) if old_params.get(k) != new.params.get(k))
+    reasons += [f"parameter {name} changed" for name in changed]
+    if old.get("fingerprint") != new.fingerprint:
+        reasons.append("source file changed")
+    old_inputs = old.get("inputs") or {}
+    for port in sorted(set(old_inputs) | set(new.inputs)):
+        if old_inputs.get(port) != new.inputs.get(port):
+            upstream = new.upstream.get(port) or (old.get("upstream") or {}).get(port) or port
+            reasons.append(f"upstream {upstream} changed")
+    return ", ".join(dict.fromkeys(reasons)) or NO_ENTRY
+
+
+class History:
+    """Last key parts per node id, for one workflow identity (its file path, or a name)."""
+
+    def __init__(self, folder: Path | None, identity: str):
+        self.path = None
+        if folder is not None:
+            digest = hashlib.blake2b(identity.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+            self.path = folder / "history" / f"{digest}.json"
+        self.records: dict[str, dict] = self._read()
+
+    def _read(self) -> dict[str, dict]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError) as exc:
+            log.warning("run history %s is unreadable and was reset: %s", self.path, exc)
+            return {}
+
+    def get(self, node_id: str) -> dict | None:
+        return self.records.get(node_id)
+
+    def record(self, node_id: str, parts: KeyParts) -> None:
+        self.records[node_id] = parts.to_dict()
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            atomic_write(self.path, json.dumps(self.records, separators=(",", ":")).encode("utf-8"))
+        except OSError as exc:
+            log.warning("could not save run history %s: %s", self.path, exc)

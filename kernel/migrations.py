@@ -1,0 +1,53 @@
+"""Upgrades of the workflow file format, applied on load, oldest first.
+
+Each migration turns the raw dict of one format version into the next one. When the format
+changes, bump `CURRENT_VERSION` and register the step:
+
+    @migration("0.1.0", "0.2.0")
+    def _rename_meta_plugins(data):
+        data["meta"]["node_types"] = data["meta"].pop("plugins", {})
+        return data
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+CURRENT_VERSION = "0.1.0"
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+MIGRATIONS: dict[str, tuple[str, Migration]] = {}
+
+
+def migration(from_version: str, to_version: str) -> Callable[[Migration], Migration]:
+    """Register `fn` as the step from `from_version` to `to_version`."""
+
+    def decorate(fn: Migration) -> Migration:
+        if from_version in MIGRATIONS:
+            raise ValueError(f"a migration from {from_version} is already registered")
+        MIGRATIONS[from_version] = (to_version, fn)
+        return fn
+
+    return decorate
+
+
+def migrate(data: dict[str, Any], registry: dict[str, tuple[str, Migration]] | None = None,
+            target: str = CURRENT_VERSION) -> tuple[dict[str, Any], list[str]]:
+    """Apply migrations until `data["version"]` is `target`; return the data and the steps taken.
+
+    Raises ValueError when no path leads from the file's version to `target`.
+    """
+    steps = MIGRATIONS if registry is None else registry
+    applied: list[str] = []
+    version = data.get("version")
+    while version != target:
+        if version not in steps or len(applied) > 100:
+            raise ValueError(
+                f"format version {version!r} cannot be read by this DataFlow (it reads {target}); "
+                "upgrade DataFlow if the file comes from a newer one")
+        to_version, fn = steps[version]
+        data = fn(data)
+        data["version"] = to_version
+        applied.append(f"{version} -> {to_version}")
+        version = to_version
+    return data, applied

@@ -1,0 +1,131 @@
+"""Parameter values: validation against a `ParamSpec`, coercion, parsing `--set` text, canonical form.
+
+The same checks run when a workflow loads, when `dataflow run --set` overrides a value and
+when the app's form changes one, so a value is valid everywhere or nowhere.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .spec import ParamSpec
+
+_PY = {"bool": bool, "int": int, "float": (int, float), "str": str}
+
+
+def _scalar_problem(kind: str, value: Any) -> str | None:
+    if kind == "bool":
+        return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
+    if isinstance(value, bool):
+        return f"expected {'a number' if kind in ('int', 'float') else 'text'}, got {value!r}"
+    if kind == "int":
+        if isinstance(value, int):
+            return None
+        if isinstance(value, float) and value.is_integer():
+            return None
+        return f"expected a whole number, got {value!r}"
+    if kind == "float":
+        if not isinstance(value, (int, float)):
+            return f"expected a number, got {value!r}"
+        return None if math.isfinite(value) else f"expected a finite number, got {value!r}"
+    if kind == "str":
+        return None if isinstance(value, str) else f"expected text, got {value!r}"
+    return f"unknown kind {kind}"
+
+
+def check_value(spec: ParamSpec, value: Any) -> str | None:
+    """Return why `value` is not valid for `spec`, or None when it is."""
+    if value is None:
+        return None if spec.nullable else "a value is required (null is not allowed)"
+    if spec.kind == "list":
+        if not isinstance(value, list):
+            return f"expected a list, got {value!r}"
+        for item in value:
+            problem = _scalar_problem(spec.item_kind, item)
+            if problem:
+                return f"list item: {problem}"
+        return None
+    if spec.kind == "dict":
+        if not isinstance(value, dict):
+            return f"expected a mapping, got {value!r}"
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"keys must be text, got {key!r}"
+            problem = _scalar_problem(spec.item_kind, item)
+            if problem:
+                return f"value of {key!r}: {problem}"
+        return None
+    problem = _scalar_problem(spec.kind, value)
+    if problem:
+        return problem
+    if spec.choices is not None and value not in spec.choices:
+        options = ", ".join(repr(c) for c in spec.choices)
+        return f"{value!r} is not one of the choices: {options}"
+    if spec.bounds is not None:
+        low, high = spec.bounds.min, spec.bounds.max
+        if low is not None and value < low:
+            return f"{value!r} is below the minimum {low}"
+        if high is not None and value > high:
+            return f"{value!r} is above the maximum {high}"
+    return None
+
+
+def coerce_value(spec: ParamSpec, value: Any) -> Any:
+    """Normalise an already-valid value (1.0 -> 1 for int, 1 -> 1.0 for float)."""
+    if value is None:
+        return None
+    if spec.kind == "int" and isinstance(value, float):
+        return int(value)
+    if spec.kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if spec.kind == "list":
+        return [coerce_value_item(spec.item_kind, v) for v in value]
+    if spec.kind == "dict":
+        return {k: coerce_value_item(spec.item_kind, v) for k, v in value.items()}
+    return value
+
+
+def coerce_value_item(kind: str | None, value: Any) -> Any:
+    if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind == "int" and isinstance(value, float):
+        return int(value)
+    return value
+
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def parse_text_value(spec: ParamSpec, text: str) -> Any:
+    """Read a value typed on the command line (`--set node.param=VALUE`) for `spec`.
+
+    Text parameters take the text as it is; booleans accept true/false/yes/no/1/0; numbers,
+    lists and dicts are read as JSON (`[\"a\", \"b\"]`), and a bare comma list also works for lists.
+    Raises ValueError with a message when the text cannot be read.
+    """
+    stripped = text.strip()
+    if spec.nullable and stripped in ("null", "None", ""):
+        return None
+    if spec.kind == "str":
+        return text
+    if spec.kind == "bool":
+        low = stripped.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError(f"expected true or false, got {text!r}")
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError:
+        if spec.kind == "list" and spec.item_kind == "str":
+            return [part.strip() for part in stripped.split(",") if part.strip()]
+        raise ValueError(f"cannot read {text!r} as {spec.type_name}") from None
+
+
+def canonical_json(value: Any) -> str:
+    """The stable JSON text of a value: sorted keys, no spaces, no NaN. Feeds cache keys."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)

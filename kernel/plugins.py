@@ -1,0 +1,138 @@
+"""Load plugins one entry point at a time, so one broken plugin never takes the others down.
+
+pluggy's own entry-point loader stops at the first plugin that fails, and a raising hook
+implementation discards every other plugin's results. Here each entry point is imported in
+its own guard, each hook implementation is called on its own, and every failure is recorded
+with the plugin's name, distribution and version for `dataflow plugins` and the app.
+
+`DATAFLOW_PLUGINS` (comma-separated names) loads only those plugins; `DATAFLOW_DISABLE_PLUGINS`
+skips the ones it names. Both are escape hatches when a plugin misbehaves.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Iterable
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from .registry import CHECKS, EVENT_HOOKS, KINDS, PluginRecord, Registry
+
+log = logging.getLogger(__name__)
+GROUP = "dataflow"
+
+
+def _names_from_env(variable: str) -> set[str] | None:
+    value = os.environ.get(variable)
+    if value is None:
+        return None
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+def load_registry(
+    *,
+    extra: Iterable[tuple[str, Any]] = (),
+    use_entry_points: bool = True,
+    allow: set[str] | None = None,
+    block: set[str] | None = None,
+) -> Registry:
+    """Build a registry from the installed plugins (entry-point group `dataflow`) plus `extra`.
+
+    `extra` holds `(name, module_or_object)` pairs registered as if installed (for tests and
+    embedding). `allow` / `block` default to `DATAFLOW_PLUGINS` / `DATAFLOW_DISABLE_PLUGINS`.
+    """
+    allow = allow if allow is not None else _names_from_env("DATAFLOW_PLUGINS")
+    block = block if block is not None else (_names_from_env("DATAFLOW_DISABLE_PLUGINS") or set())
+    registry = Registry()
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+
+    candidates: list[tuple[PluginRecord, Any]] = []
+    if use_entry_points:
+        for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+            candidates.append((_record_for(ep), ep))
+    for name, obj in extra:
+        candidates.append((PluginRecord(name=name, module=getattr(obj, "__name__", repr(obj))), obj))
+
+    for record, source in candidates:
+        if record.name in registry.plugins:
+            first = registry.plugins[record.name]
+            record.status, record.error = "failed", (
+                f"the plugin name '{record.name}' is already used by {first.distribution or first.module}")
+            registry.plugins[f"{record.name} ({record.distribution or record.module})"] = record
+            continue
+        registry.plugins[record.name] = record
+        if (allow is not None and record.name not in allow) or record.name in block:
+            record.status = "disabled"
+            continue
+        _import_and_register(manager, record, source)
+
+    staged = _collect(manager, registry)
+    registry.commit(staged)
+    for event in EVENT_HOOKS:
+        for impl in getattr(manager.hook, event).get_hookimpls():
+            if registry.plugins[impl.plugin_name].ok:
+                registry.observers[event].append((impl.plugin_name, impl.function))
+    registry.manager = manager
+    return registry
+
+
+def _record_for(ep: EntryPoint) -> PluginRecord:
+    dist = getattr(ep, "dist", None)
+    return PluginRecord(
+        name=ep.name,
+        module=ep.value,
+        distribution=dist.metadata["Name"] if dist is not None else None,
+        version=dist.version if dist is not None else None,
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _import_and_register(manager: pluggy.PluginManager, record: PluginRecord, source: Any) -> None:
+    try:
+        plugin = source.load() if isinstance(source, EntryPoint) else source
+        manager.register(plugin, name=record.name)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit from a plugin's import must not stop the app either
+        record.status, record.error = "failed", _describe(exc)
+        log.warning("plugin '%s' failed to load: %s", record.name, record.error)
+        log.debug("traceback of plugin '%s':\n%s", record.name, traceback.format_exc())
+
+
+def _collect(manager: pluggy.PluginManager, registry: Registry) -> dict[str, dict[str, list[tuple[str, Any]]]]:
+    """Call each plugin's registration hooks on their own; drop everything from a plugin that raises."""
+    staged: dict[str, dict[str, list[tuple[str, Any]]]] = {}
+    for kind in KINDS:
+        for impl in getattr(manager.hook, f"register_{kind}").get_hookimpls():
+            plugin = impl.plugin_name
+            record = registry.plugins[plugin]
+            if not record.ok:
+                continue
+            items = staged.setdefault(plugin, {}).setdefault(kind, [])
+            seen: set[str] = set()
+
+            def register(*args: Any, _kind=kind, _plugin=plugin, _items=items, _seen=seen) -> None:
+                item_id, obj = CHECKS[_kind](_plugin, *args)
+                if item_id in _seen:
+                    raise ValueError(f"{_kind[:-1]} '{item_id}' is registered twice by plugin '{_plugin}'")
+                _seen.add(item_id)
+                _items.append((item_id, obj))
+
+            try:
+                impl.function(**{name: register for name in impl.argnames})
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:
+                record.status, record.error = "failed", f"in register_{kind}: {_describe(exc)}"
+                log.warning("plugin '%s' failed to register: %s", plugin, record.error)
+                staged.pop(plugin, None)
+    return {p: kinds for p, kinds in staged.items() if registry.plugins[p].ok}

@@ -1,0 +1,172 @@
+"""The registry: every node type, source, cache tier, serializer, executor and viewer, and who gave it.
+
+Contributions arrive through the `register` callbacks of the hooks in `hookspecs.py`. Each is
+validated, tied to its plugin, and committed only when no other plugin claims the same id:
+two plugins declaring one id are both reported and neither wins, so a workflow never runs
+a node that silently changed owner.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .cache import CacheTier
+from .declare import spec_of
+from .executor import Executor
+from .serializer import Serializer
+from .sources import SourceConnector
+from .spec import NodeSpec
+
+log = logging.getLogger(__name__)
+
+KINDS = ("nodes", "sources", "caches", "serializers", "executors", "viewers")
+EVENT_HOOKS = ("on_run_start", "on_run_end", "on_node_start", "on_node_end", "on_node_error")
+
+
+@dataclass
+class PluginRecord:
+    """What `dataflow plugins` shows for one plugin."""
+
+    name: str
+    module: str = ""
+    distribution: str | None = None
+    version: str | None = None
+    status: str = "loaded"  # "loaded", "failed" or "disabled"
+    error: str | None = None
+    problems: list[str] = field(default_factory=list)
+    contributions: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "loaded"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "module": self.module, "distribution": self.distribution,
+                "version": self.version, "status": self.status, "ok": self.ok, "error": self.error,
+                "problems": list(self.problems),
+                "contributions": {k: list(v) for k, v in self.contributions.items()}}
+
+
+def _check_node(plugin: str, obj: Any) -> tuple[str, NodeSpec]:
+    spec = spec_of(obj)
+    if spec is None:
+        raise TypeError(f"register_nodes got {obj!r}, which is not decorated with @node")
+    type_id = spec.type_id or f"{plugin}.{spec.name}"
+    return type_id, dataclasses.replace(spec, type_id=type_id, plugin=plugin)
+
+
+def _check_instance(base: type, what: str) -> Callable[[str, Any], tuple[str, Any]]:
+    def check(plugin: str, obj: Any) -> tuple[str, Any]:
+        if not isinstance(obj, base) or not getattr(obj, "id", None):
+            raise TypeError(f"register_{what} expects a {base.__name__} instance with an id, got {obj!r}")
+        key = obj.port_type if base is Serializer else obj.id
+        return key, obj
+    return check
+
+
+def _check_class(base: type, what: str) -> Callable[[str, Any], tuple[str, Any]]:
+    def check(plugin: str, obj: Any) -> tuple[str, Any]:
+        if not (isinstance(obj, type) and issubclass(obj, base)) or not getattr(obj, "id", None):
+            raise TypeError(f"register_{what} expects a {base.__name__} subclass with an id, got {obj!r}")
+        return obj.id, obj
+    return check
+
+
+def _check_viewer(plugin: str, port_type: Any, viewer: Any = None) -> tuple[str, Any]:
+    if not isinstance(port_type, str) or not callable(viewer):
+        raise TypeError("register_viewers expects register(port_type_name, viewer_function)")
+    return port_type, viewer
+
+
+CHECKS: dict[str, Callable[..., tuple[str, Any]]] = {
+    "nodes": _check_node,
+    "sources": _check_instance(SourceConnector, "sources"),
+    "caches": _check_class(CacheTier, "caches"),
+    "serializers": _check_instance(Serializer, "serializers"),
+    "executors": _check_class(Executor, "executors"),
+    "viewers": _check_viewer,
+}
+
+
+class Registry:
+    """Everything the installed plugins contribute, looked up by id."""
+
+    def __init__(self) -> None:
+        self.plugins: dict[str, PluginRecord] = {}
+        self.nodes: dict[str, NodeSpec] = {}
+        self.sources: dict[str, SourceConnector] = {}
+        self.caches: dict[str, type[CacheTier]] = {}
+        self.serializers: dict[str, Serializer] = {}
+        self.executors: dict[str, type[Executor]] = {}
+        self.viewers: dict[str, Callable[..., Any]] = {}
+        self.owners: dict[tuple[str, str], str] = {}
+        self.conflicts: list[tuple[str, str, list[str]]] = []
+        self.manager: Any = None
+        self.observers: dict[str, list[tuple[str, Callable[..., Any]]]] = {name: [] for name in EVENT_HOOKS}
+
+    # --- building -------------------------------------------------------------------
+
+    def commit(self, staged: dict[str, dict[str, list[tuple[str, Any]]]]) -> None:
+        """Add staged contributions (plugin -> kind -> [(id, obj)]), rejecting ids claimed twice."""
+        claims: dict[tuple[str, str], list[tuple[str, Any]]] = {}
+        for plugin, kinds in staged.items():
+            for kind, items in kinds.items():
+                for item_id, obj in items:
+                    claims.setdefault((kind, item_id), []).append((plugin, obj))
+        for (kind, item_id), claimants in claims.items():
+            plugins = [p for p, _ in claimants]
+            if len(claimants) > 1:
+                self.conflicts.append((kind, item_id, plugins))
+                for plugin in plugins:
+                    others = ", ".join(self.describe_plugin(p) for p in plugins if p != plugin) or "itself"
+                    self.plugins[plugin].problems.append(
+                        f"{kind[:-1]} '{item_id}' is also declared by {others}; neither is loaded "
+                        f"(uninstall one, or block it with DATAFLOW_DISABLE_PLUGINS)")
+                continue
+            plugin, obj = claimants[0]
+            getattr(self, kind)[item_id] = obj
+            self.owners[(kind, item_id)] = plugin
+            self.plugins[plugin].contributions.setdefault(kind, []).append(item_id)
+
+    def describe_plugin(self, name: str) -> str:
+        record = self.plugins.get(name)
+        if record and record.distribution:
+            return f"plugin '{name}' ({record.distribution} {record.version})"
+        return f"plugin '{name}'"
+
+    # --- queries --------------------------------------------------------------------
+
+    def provenance(self, type_id: str) -> dict[str, str | None] | None:
+        """Which plugin, distribution and version provide a node type (saved in workflow meta)."""
+        plugin = self.owners.get(("nodes", type_id))
+        if plugin is None:
+            return None
+        record = self.plugins[plugin]
+        return {"plugin": plugin, "distribution": record.distribution, "version": record.version}
+
+    def why_missing(self, type_id: str) -> str:
+        """Explain why a node type is unknown: a failed or disabled plugin, a conflict, or nothing installed."""
+        for kind, item_id, plugins in self.conflicts:
+            if kind == "nodes" and item_id == type_id:
+                return f"it is declared by several plugins ({', '.join(plugins)}), so none is loaded"
+        prefix = type_id.split(".", 1)[0]
+        record = self.plugins.get(prefix)
+        if record is not None and record.status == "failed":
+            return f"plugin '{prefix}' failed to load: {record.error}"
+        if record is not None and record.status == "disabled":
+            return f"plugin '{prefix}' is disabled by DATAFLOW_PLUGINS / DATAFLOW_DISABLE_PLUGINS"
+        if record is not None:
+            return f"plugin '{prefix}' is installed but has no such node"
+        return "no installed plugin provides it"
+
+    def emit(self, event: str, **kwargs: Any) -> None:
+        """Call every observer of `event` on its own; a raising observer is logged, never propagated."""
+        for plugin, fn in self.observers[event]:
+            try:
+                fn(**kwargs)
+            except Exception as exc:
+                log.warning("plugin '%s' raised in %s and was ignored: %s", plugin, event, exc)

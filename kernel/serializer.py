@@ -1,0 +1,70 @@
+"""The serializer interface: how values of one port type are checked, stored and exported.
+
+The kernel never looks inside a value. It asks the serializer registered for the port type
+to check a node's output, to estimate its size for the memory tier, to hand out a copy that
+a downstream node may not corrupt, to turn it into bytes for the disk tier and the process
+pool, and to export it for `dataflow run --output-dir`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar
+
+
+class Serializer(ABC):
+    """Stores values of one port type.
+
+    Example, for a pack's own `graph` port type:
+
+        class GraphSerializer(Serializer):
+            id = "networkx-json"
+            port_type = "graph"
+            python_type = "networkx.Graph"
+            export_suffix = ".json"
+
+            def check(self, value):
+                if not isinstance(value, nx.Graph):
+                    raise TypeError(f"expected a networkx graph, got {type(value).__name__}")
+
+            def dumps(self, value):
+                return json.dumps(nx.node_link_data(value)).encode()
+
+            def loads(self, data):
+                return nx.node_link_graph(json.loads(bytes(data)))
+    """
+
+    id: ClassVar[str]
+    port_type: ClassVar[str]
+    python_type: ClassVar[str] = "object"
+    #: file suffix of `export`, or None when values of this type are not exported
+    export_suffix: ClassVar[str | None] = None
+    #: False for formats that run code when loaded (joblib/pickle): such bytes are only ever
+    #: read back from the application's own cache folder or a worker process it started.
+    safe_to_share: ClassVar[bool] = True
+
+    def check(self, value: Any) -> None:
+        """Raise TypeError with a readable message when `value` is not of this port type."""
+
+    @abstractmethod
+    def dumps(self, value: Any) -> bytes | memoryview:
+        """Encode a value as bytes."""
+
+    @abstractmethod
+    def loads(self, data: memoryview) -> Any:
+        """Decode bytes made by `dumps`; `data` may be a memory map, valid while the value lives."""
+
+    def sizeof(self, value: Any) -> int:
+        """Approximate bytes held in memory by `value` (bounds the memory tier)."""
+        import sys
+
+        return sys.getsizeof(value)
+
+    def share(self, value: Any) -> Any:
+        """A view of `value` safe to hand to a node: mutating it must not change the cached value."""
+        return value
+
+    def export(self, value: Any, path: Path) -> None:
+        """Write `value` to `path` (suffix `export_suffix`) in a format people open elsewhere."""
+        raise NotImplementedError(f"{type(self).__name__} does not export values")

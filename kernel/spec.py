@@ -1,0 +1,241 @@
+"""What a node is, as data: port types, parameter metadata, and the frozen node specification.
+
+The SDK's `@node` decorator builds a `NodeSpec` from a plain function (see `declare.py`);
+the engine, the validator, the CLI and the UI only ever read these objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True, slots=True)
+class PortType:
+    """A kind of value that travels along an edge (`table`, `model`, ...).
+
+    Ports connect when their types have the same name. A node pack declares a new one with
+    `PortType("graph", "a networkx graph")` and registers a serializer for it.
+    """
+
+    name: str
+    description: str = ""
+
+    def __or__(self, other: object) -> OptionalPort:
+        if other is None or other is type(None):
+            return OptionalPort(self)
+        return NotImplemented
+
+    def __ror__(self, other: object) -> OptionalPort:
+        return self.__or__(other)
+
+    def __repr__(self) -> str:
+        return f"PortType({self.name!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class OptionalPort:
+    """`Table | None` in an input annotation: the input may be left unconnected."""
+
+    port_type: PortType
+
+
+TABLE = PortType("table", "a table (pandas DataFrame)")
+SERIES = PortType("series", "a column (pandas Series)")
+MODEL = PortType("model", "a fitted model (scikit-learn estimator)")
+METRICS = PortType("metrics", "named scores (dict of numbers)")
+PARAMS = PortType("params", "a dictionary of settings")
+ARRAY = PortType("array", "an array (numpy ndarray)")
+FIGURE = PortType("figure", "a chart (Plotly figure)")
+BUILTIN_PORT_TYPES = {t.name: t for t in (TABLE, SERIES, MODEL, METRICS, PARAMS, ARRAY, FIGURE)}
+
+
+# --- parameter metadata, used inside Annotated[...] -------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    """Help text shown under the parameter's field."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """The parameter's label in the form (defaults to its name, humanised)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """Inclusive numeric bounds; either side may be None."""
+
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """Increment of a number field."""
+
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """The parameter names column(s) of the table on input `port` (the first table input if None).
+
+    The app fills a picker from the upstream columns; `list[str]` parameters pick several.
+    """
+
+    port: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """The parameter is a formula over column names, checked by the safe formula interpreter."""
+
+
+@dataclass(frozen=True, slots=True)
+class FilePath:
+    """The parameter is a path to a file.
+
+    With mode "read" the engine resolves it against the workflow's folder and adds the
+    file's fingerprint (path, size, modification time) to the node's cache key, so an edited
+    file re-runs the node and its downstream.
+    """
+
+    mode: Literal["read", "write"] = "read"
+    extensions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """The parameter holds a secret: shown masked, never written into a workflow file."""
+
+
+WIDGET_METADATA = (Column, Formula, FilePath, Secret)
+
+
+# --- specifications ---------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PortSpec:
+    """One input or output port."""
+
+    name: str
+    type: PortType
+    optional: bool = False
+    help: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type.name, "optional": self.optional, "help": self.help}
+
+
+@dataclass(frozen=True, slots=True)
+class ParamSpec:
+    """One parameter: its JSON-level type, default and the metadata that builds its form field.
+
+    `kind` is one of "bool", "int", "float", "str", "list", "dict"; `item_kind` gives the
+    element kind of lists and the value kind of dicts. `choices` comes from `Literal[...]`.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    item_kind: str | None = None
+    nullable: bool = False
+    choices: tuple[Any, ...] | None = None
+    bounds: Bounds | None = None
+    step: float | None = None
+    help: str = ""
+    label: str = ""
+    widget: Column | Formula | FilePath | Secret | None = None
+
+    @property
+    def type_name(self) -> str:
+        """The human/JSON name of the type: `int`, `list[str]`, `str | None`, ..."""
+        base = self.kind
+        if self.kind == "list":
+            base = f"list[{self.item_kind}]"
+        elif self.kind == "dict":
+            base = f"dict[str, {self.item_kind}]"
+        return f"{base} | None" if self.nullable else base
+
+    def to_dict(self) -> dict[str, Any]:
+        widget = None
+        if self.widget is not None:
+            widget = {"kind": type(self.widget).__name__.lower()}
+            if isinstance(self.widget, Column):
+                widget["port"] = self.widget.port
+            elif isinstance(self.widget, FilePath):
+                widget.update(mode=self.widget.mode, extensions=list(self.widget.extensions))
+        return {
+            "name": self.name,
+            "type": self.type_name,
+            "default": self.default,
+            "choices": list(self.choices) if self.choices is not None else None,
+            "min": self.bounds.min if self.bounds else None,
+            "max": self.bounds.max if self.bounds else None,
+            "step": self.step,
+            "help": self.help,
+            "label": self.label,
+            "widget": widget,
+        }
+
+
+CachePolicy = Literal["all", "memory", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSpec:
+    """Everything the kernel knows about a node type. Built once by `@node`, never mutated.
+
+    `type_id` is None until a plugin registers the function: the registry then fills it in as
+    `<entry point name>.<function name>` unless the decorator named one.
+    """
+
+    fn: Callable[..., Any]
+    name: str
+    category: str
+    label: str
+    version: int
+    description: str
+    help: str
+    inputs: tuple[PortSpec, ...]
+    outputs: tuple[PortSpec, ...]
+    params: tuple[ParamSpec, ...]
+    multi_output: bool
+    type_id: str | None = None
+    cache: CachePolicy = "all"
+    fingerprint: Callable[[dict[str, Any]], str] | None = None
+    deprecated: str | None = None
+    plugin: str | None = None
+    param_index: dict[str, ParamSpec] = field(default_factory=dict, compare=False, repr=False)
+
+    def input(self, name: str) -> PortSpec | None:
+        return next((p for p in self.inputs if p.name == name), None)
+
+    def output(self, name: str) -> PortSpec | None:
+        return next((p for p in self.outputs if p.name == name), None)
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.fn.__module__}.{self.fn.__qualname__}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape `dataflow nodes --json` prints and the app's palette reads."""
+        return {
+            "type": self.type_id,
+            "plugin": self.plugin,
+            "label": self.label,
+            "category": self.category,
+            "description": self.description,
+            "help": self.help,
+            "version": self.version,
+            "deprecated": self.deprecated,
+            "inputs": [p.to_dict() for p in self.inputs],
+            "outputs": [p.to_dict() for p in self.outputs],
+            "params": [p.to_dict() for p in self.params],
+        }

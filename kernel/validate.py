@@ -1,0 +1,212 @@
+"""Check a workflow against the installed plugins and compile it into a runnable `Graph`.
+
+Every problem is collected before anything is raised: unknown node types (naming the plugin
+or package to install), unknown or invalid parameters, dangling edges, ports that do not
+exist or do not fit, two edges into one input, required inputs left open, and cycles
+(naming the nodes in the cycle).
+"""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import Problem, WorkflowError, did_you_mean
+from .graph import Graph, GraphNode
+from .params import check_value, coerce_value, parse_text_value
+from .registry import Registry
+from .spec import NodeSpec
+from .workflow import Edge, NodeInstance, Workflow
+
+
+def compile_workflow(
+    workflow: Workflow,
+    registry: Registry,
+    overrides: Mapping[tuple[str, str], Any] | None = None,
+    *,
+    text_overrides: bool = False,
+) -> Graph:
+    """Validate `workflow` and return its graph, or raise WorkflowError listing every problem.
+
+    `overrides` maps `(node id, parameter)` to a new value; with `text_overrides` the values are
+    text as typed after `--set node.param=` and are parsed for the parameter's type.
+    """
+    problems: list[Problem] = []
+    specs = _resolve_types(workflow, registry, problems)
+    params = _resolve_params(workflow, specs, overrides or {}, text_overrides, problems)
+    inputs = _resolve_edges(workflow, specs, problems)
+    order = _order(workflow, inputs, problems)
+    if problems:
+        raise WorkflowError(problems, str(workflow.path) if workflow.path else None)
+    nodes = {
+        node_id: GraphNode(node_id, specs[node_id], params[node_id], inputs[node_id],
+                           workflow.nodes[node_id].label or specs[node_id].label)
+        for node_id in order
+    }
+    consumers: dict[str, list[tuple[str, str, str]]] = {}
+    for node in nodes.values():
+        for port, (source, source_port) in node.inputs.items():
+            consumers.setdefault(source, []).append((node.id, port, source_port))
+    return Graph(workflow, nodes, order, consumers)
+
+
+def missing_node_types(workflow: Workflow, registry: Registry) -> dict[str, str]:
+    """Node types the workflow uses that no plugin provides, each with what to install."""
+    result = {}
+    for node in workflow.nodes.values():
+        if node.type not in registry.nodes and node.type not in result:
+            result[node.type] = _install_hint(node.type, workflow, registry)
+    return result
+
+
+def _install_hint(type_id: str, workflow: Workflow, registry: Registry) -> str:
+    saved = (workflow.meta.get("node_types") or {}).get(type_id)
+    reason = registry.why_missing(type_id)
+    if isinstance(saved, dict) and saved.get("distribution"):
+        return (f"{reason}; the workflow was saved with {saved['distribution']} {saved.get('version') or ''}"
+                f"".rstrip() + f": install it with `pip install {saved['distribution']}`")
+    return reason
+
+
+def _resolve_types(workflow: Workflow, registry: Registry, problems: list[Problem]) -> dict[str, NodeSpec]:
+    specs = {}
+    hints = missing_node_types(workflow, registry)
+    for node in workflow.nodes.values():
+        spec = registry.nodes.get(node.type)
+        if spec is None:
+            problems.append(Problem("unknown_type", f"node '{node.id}' has type '{node.type}', which is not "
+                                    f"available: {hints[node.type]}"
+                                    f"{did_you_mean(node.type, registry.nodes)}", node=node.id))
+        else:
+            specs[node.id] = spec
+    return specs
+
+
+def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: Mapping[tuple[str, str], Any],
+                    text_overrides: bool, problems: list[Problem]) -> dict[str, dict[str, Any]]:
+    by_node: dict[str, dict[str, Any]] = {}
+    for (node_id, name), value in overrides.items():
+        if node_id not in workflow.nodes:
+            problems.append(Problem("unknown_node", f"--set names node '{node_id}', which is not in the workflow"
+                                    f"{did_you_mean(node_id, workflow.nodes)}", node=node_id, param=name))
+            continue
+        by_node.setdefault(node_id, {})[name] = value
+
+    result: dict[str, dict[str, Any]] = {}
+    for node_id, spec in specs.items():
+        node: NodeInstance = workflow.nodes[node_id]
+        given = dict(node.params)
+        effective: dict[str, Any] = {}
+        for name in given:
+            if name not in spec.param_index:
+                problems.append(Problem("unknown_param", f"node '{node_id}' ({spec.type_id}) has no parameter "
+                                        f"'{name}'{did_you_mean(name, spec.param_index)}", node=node_id,
+                                        param=name))
+        for name, value in by_node.get(node_id, {}).items():
+            param = spec.param_index.get(name)
+            if param is None:
+                problems.append(Problem("unknown_param", f"--set: node '{node_id}' ({spec.type_id}) has no "
+                                        f"parameter '{name}'{did_you_mean(name, spec.param_index)}",
+                                        node=node_id, param=name))
+                continue
+            if text_overrides and isinstance(value, str):
+                try:
+                    value = parse_text_value(param, value)
+                except ValueError as exc:
+                    problems.append(Problem("bad_param", f"--set {node_id}.{name}: {exc}", node=node_id,
+                                            param=name))
+                    continue
+            given[name] = value
+        for param in spec.params:
+            value = given.get(param.name, param.default)
+            problem = check_value(param, value)
+            if problem:
+                problems.append(Problem("bad_param", f"node '{node_id}', parameter '{param.name}' "
+                                        f"({param.type_name}): {problem}", node=node_id, param=param.name))
+                continue
+            effective[param.name] = coerce_value(param, value)
+        result[node_id] = effective
+    return result
+
+
+def _resolve_edges(workflow: Workflow, specs: dict[str, NodeSpec],
+                   problems: list[Problem]) -> dict[str, dict[str, tuple[str, str]]]:
+    inputs: dict[str, dict[str, tuple[str, str]]] = {node_id: {} for node_id in workflow.nodes}
+    for index, edge in enumerate(workflow.edges):
+        where = f"edge #{index + 1} ({edge.describe()})"
+        missing = [n for n in (edge.source, edge.target) if n not in workflow.nodes]
+        if missing:
+            problems.append(Problem("dangling_edge", f"{where} refers to node '{missing[0]}', which is not in the "
+                                    f"workflow{did_you_mean(missing[0], workflow.nodes)}", edge=index))
+            continue
+        if edge.source == edge.target:
+            problems.append(Problem("cycle", f"{where} connects node '{edge.source}' to itself", edge=index,
+                                    node=edge.source))
+            continue
+        source_spec, target_spec = specs.get(edge.source), specs.get(edge.target)
+        if source_spec is None or target_spec is None:
+            continue  # an unknown type was already reported
+        resolved = _resolve_ports(edge, source_spec, target_spec, inputs[edge.target], where, index, problems)
+        if resolved is None:
+            continue
+        source_port, target_port = resolved
+        if target_port in inputs[edge.target]:
+            other = inputs[edge.target][target_port]
+            problems.append(Problem("two_edges", f"{where}: input '{target_port}' of node '{edge.target}' is "
+                                    f"already fed by {other[0]}.{other[1]}; an input takes one edge",
+                                    edge=index, node=edge.target))
+            continue
+        inputs[edge.target][target_port] = (edge.source, source_port)
+    for node_id, spec in specs.items():
+        for port in spec.inputs:
+            if not port.optional and port.name not in inputs[node_id]:
+                problems.append(Problem("missing_input", f"node '{node_id}' ({spec.type_id}): required input "
+                                        f"'{port.name}' ({port.type.name}) is not connected", node=node_id))
+    return inputs
+
+
+def _resolve_ports(edge: Edge, source: NodeSpec, target: NodeSpec, taken: dict[str, Any], where: str,
+                   index: int, problems: list[Problem]) -> tuple[str, str] | None:
+    def bad(code: str, message: str) -> None:
+        problems.append(Problem(code, f"{where}: {message}", edge=index, node=edge.target))
+
+    outs = [p for p in source.outputs if edge.source_port in (None, p.name)]
+    ins = [p for p in target.inputs if edge.target_port in (None, p.name)]
+    if edge.source_port and not outs:
+        names = [p.name for p in source.outputs]
+        bad("unknown_port", f"node '{edge.source}' ({source.type_id}) has no output '{edge.source_port}'; "
+            f"outputs: {', '.join(names) or 'none'}{did_you_mean(edge.source_port, names)}")
+        return None
+    if edge.target_port and not ins:
+        names = [p.name for p in target.inputs]
+        bad("unknown_port", f"node '{edge.target}' ({target.type_id}) has no input '{edge.target_port}'; "
+            f"inputs: {', '.join(names) or 'none'}{did_you_mean(edge.target_port, names)}")
+        return None
+    pairs = [(o, i) for o in outs for i in ins if o.type.name == i.type.name]
+    if edge.target_port is None and len(pairs) > 1:
+        free = [(o, i) for o, i in pairs if i.name not in taken]
+        pairs = free or pairs
+    if len(pairs) == 1:
+        return pairs[0][0].name, pairs[0][1].name
+    if not pairs:
+        out_types = ", ".join(f"{p.name} ({p.type.name})" for p in outs) or "none"
+        in_types = ", ".join(f"{p.name} ({p.type.name})" for p in ins) or "none"
+        bad("type_mismatch", f"the types do not fit: output {out_types} of '{edge.source}' cannot feed input "
+            f"{in_types} of '{edge.target}'")
+        return None
+    options = ", ".join(f"{o.name} -> {i.name}" for o, i in pairs)
+    bad("ambiguous_port", f"several ports fit ({options}); name source_port and target_port")
+    return None
+
+
+def _order(workflow: Workflow, inputs: dict[str, dict[str, tuple[str, str]]],
+           problems: list[Problem]) -> list[str]:
+    sorter = graphlib.TopologicalSorter({n: [s for s, _ in inputs[n].values()] for n in workflow.nodes})
+    try:
+        return list(sorter.static_order())
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        problems.append(Problem("cycle", f"the workflow has a cycle: {' -> '.join(cycle)}; remove one of its "
+                                "edges", node=cycle[0]))
+        return []

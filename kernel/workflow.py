@@ -1,0 +1,295 @@
+"""The workflow file: a JSON document of nodes, edges and meta. Parsed strictly, saved atomically.
+
+    {"version": "0.1.0",
+     "nodes": [{"id": "load", "type": "samples.dataset", "params": {"name": "iris"},
+                "position": {"x": 0, "y": 0}, "label": "Iris"}],
+     "edges": [{"source": "load", "source_port": "table", "target": "split", "target_port": "table"}],
+     "meta": {"name": "Iris", "description": "...", "node_types": {"samples.dataset":
+              {"plugin": "samples", "distribution": "dataflow-samples", "version": "0.1.0"}}}}
+
+A port name may be left out (null or absent) where exactly one port fits. Parsing refuses what
+Python's `json` would quietly accept: NaN and Infinity, numbers that overflow, duplicate keys,
+nesting deeper than `MAX_DEPTH`, files over `MAX_BYTES`. A workflow never holds code or pickles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, WorkflowError
+from .migrations import CURRENT_VERSION, migrate
+
+MAX_BYTES = 50 << 20
+MAX_DEPTH = 64
+
+
+@dataclass
+class NodeInstance:
+    """A node placed in a workflow. `params` holds only what the file says (defaults are not filled in)."""
+
+    id: str
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+    position: dict[str, float] | None = None
+    label: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "type": self.type, "params": self.params}
+        if self.position is not None:
+            data["position"] = self.position
+        if self.label is not None:
+            data["label"] = self.label
+        return {**data, **self.extra}
+
+
+@dataclass
+class Edge:
+    """A connection from an output port to an input port; a port may be None (inferred)."""
+
+    source: str
+    target: str
+    source_port: str | None = None
+    target_port: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "source_port": self.source_port,
+                "target": self.target, "target_port": self.target_port}
+
+    def describe(self) -> str:
+        return f"{self.source}.{self.source_port or '?'} -> {self.target}.{self.target_port or '?'}"
+
+
+@dataclass
+class Workflow:
+    """A workflow in memory. `path` is where it was read from, used to resolve relative file paths."""
+
+    nodes: dict[str, NodeInstance] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    version: str = CURRENT_VERSION
+    path: Path | None = None
+    migrations: list[str] = field(default_factory=list)
+
+    @property
+    def folder(self) -> Path | None:
+        return self.path.parent if self.path else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": self.version, "nodes": [n.to_dict() for n in self.nodes.values()],
+                "edges": [e.to_dict() for e in self.edges], "meta": self.meta}
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text} is too large")
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def _depth_ok(value: Any) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+def parse_json_strict(text: str | bytes, source: str = "workflow") -> Any:
+    """Parse JSON the strict way; raise WorkflowError with line and column on any problem."""
+    if len(text) > MAX_BYTES:
+        raise WorkflowError([Problem("too_large", f"{source} is larger than {MAX_BYTES >> 20} MB")], source)
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise WorkflowError([Problem("encoding", f"{source} is not UTF-8 text (byte {exc.start})")],
+                                source) from None
+    try:
+        data = json.loads(text, parse_constant=_no_constants, parse_float=_finite_float,
+                          object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise WorkflowError([Problem("json", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")],
+                            source) from None
+    except ValueError as exc:
+        raise WorkflowError([Problem("json", f"invalid JSON: {exc}")], source) from None
+    except RecursionError:
+        raise WorkflowError([Problem("json", "the JSON is nested too deeply")], source) from None
+    if not _depth_ok(data):
+        raise WorkflowError([Problem("json", f"the JSON is nested deeper than {MAX_DEPTH} levels")], source)
+    return data
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def workflow_from_dict(data: Any, source: str = "workflow", path: Path | None = None) -> Workflow:
+    """Check the document's shape and build a Workflow; every shape problem is reported together."""
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        raise WorkflowError([Problem("schema", "the top level must be a JSON object")], source)
+    if not isinstance(data.get("version"), str):
+        problems.append(Problem("schema", "'version' must be a string such as \"0.1.0\""))
+        raise WorkflowError(problems, source)
+    try:
+        data, applied = migrate(dict(data))
+    except ValueError as exc:
+        raise WorkflowError([Problem("version", str(exc))], source) from None
+    raw_nodes, raw_edges, meta = data.get("nodes"), data.get("edges", []), data.get("meta", {})
+    unknown = sorted(set(data) - {"version", "nodes", "edges", "meta"})
+    if unknown:
+        problems.append(Problem("schema", f"unknown top-level keys: {', '.join(unknown)}"))
+    if not isinstance(raw_nodes, list):
+        problems.append(Problem("schema", "'nodes' must be a list"))
+        raw_nodes = []
+    if not isinstance(raw_edges, list):
+        problems.append(Problem("schema", "'edges' must be a list"))
+        raw_edges = []
+    if not isinstance(meta, dict):
+        problems.append(Problem("schema", "'meta' must be an object"))
+        meta = {}
+
+    workflow = Workflow(meta=meta, version=data["version"], path=path, migrations=applied)
+    for index, raw in enumerate(raw_nodes):
+        node = _node_from(raw, index, problems)
+        if node is None:
+            continue
+        if node.id in workflow.nodes:
+            problems.append(Problem("duplicate_id", f"node id '{node.id}' is used twice", node=node.id))
+            continue
+        workflow.nodes[node.id] = node
+    for index, raw in enumerate(raw_edges):
+        edge = _edge_from(raw, index, problems)
+        if edge is not None:
+            workflow.edges.append(edge)
+    if problems:
+        raise WorkflowError(problems, source)
+    return workflow
+
+
+def _node_from(raw: Any, index: int, problems: list[Problem]) -> NodeInstance | None:
+    where = f"node #{index + 1}"
+    if not isinstance(raw, dict):
+        problems.append(Problem("schema", f"{where} must be an object"))
+        return None
+    node_id = raw.get("id")
+    if not isinstance(node_id, str) or not node_id.strip() or len(node_id) > 200:
+        problems.append(Problem("schema", f"{where} needs an 'id': a non-empty string of at most 200 characters"))
+        return None
+    where = f"node '{node_id}'"
+    ok = True
+    if not isinstance(raw.get("type"), str) or not raw["type"]:
+        problems.append(Problem("schema", f"{where} needs a 'type' string such as \"transform.filter\"", node=node_id))
+        ok = False
+    params = raw.get("params", {})
+    if not isinstance(params, dict):
+        problems.append(Problem("schema", f"{where}: 'params' must be an object", node=node_id))
+        ok = False
+    position = raw.get("position")
+    if position is not None and not (isinstance(position, dict) and _is_number(position.get("x"))
+                                     and _is_number(position.get("y"))):
+        problems.append(Problem("schema", f"{where}: 'position' must be {{\"x\": number, \"y\": number}}",
+                                node=node_id))
+        ok = False
+    label = raw.get("label")
+    if label is not None and not isinstance(label, str):
+        problems.append(Problem("schema", f"{where}: 'label' must be a string", node=node_id))
+        ok = False
+    if not ok:
+        return None
+    extra = {k: v for k, v in raw.items() if k not in ("id", "type", "params", "position", "label")}
+    return NodeInstance(node_id, raw["type"], params, position, label, extra)
+
+
+def _edge_from(raw: Any, index: int, problems: list[Problem]) -> Edge | None:
+    where = f"edge #{index + 1}"
+    if not isinstance(raw, dict):
+        problems.append(Problem("schema", f"{where} must be an object", edge=index))
+        return None
+    bad = [k for k in ("source", "target") if not isinstance(raw.get(k), str) or not raw.get(k)]
+    bad += [k for k in ("source_port", "target_port") if raw.get(k) is not None and not isinstance(raw[k], str)]
+    if bad:
+        problems.append(Problem("schema", f"{where}: {', '.join(bad)} must be strings", edge=index))
+        return None
+    return Edge(raw["source"], raw["target"], raw.get("source_port") or None, raw.get("target_port") or None)
+
+
+def load_workflow(path: str | os.PathLike) -> Workflow:
+    """Read and shape-check a workflow file (run `compile_workflow` to check it against plugins)."""
+    path = Path(path)
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise WorkflowError([Problem("too_large", f"{source} is {size >> 20} MB; the limit is "
+                                                      f"{MAX_BYTES >> 20} MB")], source)
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise WorkflowError([Problem("not_found", f"workflow file not found: {source}")], source) from None
+    except IsADirectoryError:
+        raise WorkflowError([Problem("not_found", f"{source} is a folder, not a workflow file")], source) from None
+    except PermissionError:
+        raise WorkflowError([Problem("not_found", f"no permission to read {source}")], source) from None
+    return workflow_from_dict(parse_json_strict(text, source), source, path.resolve())
+
+
+def save_workflow(workflow: Workflow, path: str | os.PathLike, registry: Any = None) -> Path:
+    """Write the workflow atomically (a temp file renamed over the target), recording in `meta`
+    which plugin, distribution and version provide each node type when `registry` is given."""
+    path = Path(path)
+    if registry is not None:
+        known = dict(workflow.meta.get("node_types") or {})
+        for node in workflow.nodes.values():
+            provenance = registry.provenance(node.type)
+            if provenance is not None:
+                known[node.type] = provenance
+        workflow.meta["node_types"] = {t: known[t] for t in sorted(known)
+                                       if any(n.type == t for n in workflow.nodes.values())}
+    text = json.dumps(workflow.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    atomic_write(path, text.encode("utf-8"))
+    workflow.path = path.resolve()
+    return path
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that a crash leaves either the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise

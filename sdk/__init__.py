@@ -1,0 +1,67 @@
+"""Everything a node author imports: `from dataflow.sdk import node, hookimpl, Table, Help, ...`.
+
+    from typing import Annotated, Literal
+    from dataflow.sdk import Bounds, Help, Table, hookimpl, node
+
+    @node(category="Transform/Rows", version=1)
+    def top_rows(table: Table, *, n: Annotated[int, Bounds(1, 10_000), Help("How many rows")] = 5) -> Table:
+        \"\"\"Keep the first n rows.\"\"\"
+        return table.head(n)
+
+    @hookimpl
+    def register_nodes(register):
+        register(top_rows)
+"""
+
+from typing import TYPE_CHECKING
+
+from dataflow.kernel.cache import CacheEntry, CacheSettings, CacheTier
+from dataflow.kernel.context import warn
+from dataflow.kernel.errors import CacheError, NodeDefinitionError, NodeError
+from dataflow.kernel.executor import Executor, NodeOutcome, NodeTask
+from dataflow.kernel.hookspecs import hookimpl
+from dataflow.kernel.serializer import Serializer
+from dataflow.kernel.sources import SourceConnector
+from dataflow.kernel.spec import (
+    ARRAY,
+    FIGURE,
+    METRICS,
+    MODEL,
+    PARAMS,
+    SERIES,
+    TABLE,
+    Bounds,
+    Column,
+    FilePath,
+    Formula,
+    Help,
+    Label,
+    NodeSpec,
+    PortType,
+    Secret,
+    Step,
+)
+
+from .decorator import node, spec_of
+from .testing import check_node, run_node
+
+if TYPE_CHECKING:  # type checkers see the real classes; at run time they are port markers
+    import numpy
+    import pandas
+
+    Table = pandas.DataFrame
+    Series = pandas.Series
+    Array = numpy.ndarray
+    Model = object
+    Metrics = dict
+    Params = dict
+    Figure = object
+else:
+    Table, Series, Model, Metrics, Params, Array, Figure = TABLE, SERIES, MODEL, METRICS, PARAMS, ARRAY, FIGURE
+
+__all__ = [
+    "Array", "Bounds", "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "Column", "Executor", "Figure",
+    "FilePath", "Formula", "Help", "Label", "Metrics", "Model", "NodeDefinitionError", "NodeError", "NodeOutcome",
+    "NodeSpec", "NodeTask", "Params", "PortType", "Secret", "Serializer", "Series", "SourceConnector", "Step",
+    "Table", "check_node", "hookimpl", "node", "run_node", "spec_of", "warn",
+]

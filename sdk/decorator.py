@@ -1,0 +1,47 @@
+"""The `@node` decorator: attach a frozen spec to a function and return the function unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from dataflow.kernel.declare import NODE_ATTRIBUTE, declare_node, spec_of
+from dataflow.kernel.spec import CachePolicy
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = ["node", "spec_of"]
+
+
+def node(
+    fn: F | None = None,
+    *,
+    category: str = "Other",
+    label: str | None = None,
+    version: int = 1,
+    type_id: str | None = None,
+    cache: CachePolicy = "all",
+    fingerprint: Callable[[dict[str, Any]], str] | None = None,
+    deprecated: str | None = None,
+) -> Any:
+    """Declare a node. Use bare (`@node`) or with options (`@node(category="Transform", version=2)`).
+
+    - `category`: where the palette files it ("Transform/Rows").
+    - `label`: the name on the canvas (default: the function name, humanised).
+    - `version`: bump it when the node's results change; old cache entries stop matching.
+    - `type_id`: the full type id, when `<entry point>.<function name>` is not wanted.
+    - `cache`: "all" (memory and disk), "memory" (cheap to redo, e.g. figures) or "none".
+    - `fingerprint`: for sources that read something other than a file parameter, a function
+      of the parameters returning a string that changes when the data changes.
+    - `deprecated`: a message shown when the node is used.
+
+    Raises NodeDefinitionError at import when the declaration is wrong, naming the node.
+    """
+
+    def decorate(function: F) -> F:
+        spec = declare_node(function, category=category, label=label, version=version, type_id=type_id,
+                            cache=cache, fingerprint=fingerprint, deprecated=deprecated)
+        setattr(function, NODE_ATTRIBUTE, spec)
+        return function
+
+    return decorate(fn) if fn is not None else decorate
