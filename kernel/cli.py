@@ -1,0 +1,335 @@
+"""The `dataflow` command line: run, validate, list nodes and plugins, manage the cache.
+
+Exit codes: 0 success, 1 a node failed, 2 the workflow (or the command line) is invalid,
+130 the run was interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .engine import CancelToken, Engine, RunEvent, RunResult
+from .errors import DataflowError, WorkflowError
+from .graph import Graph
+from .plugins import load_registry
+from .registry import Registry
+from .validate import compile_workflow
+from .workflow import load_workflow
+
+log = logging.getLogger("dataflow")
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _stderr(message: str = "") -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+# --- run ---------------------------------------------------------------------------------
+
+def _parse_sets(values: list[str]) -> dict[tuple[str, str], str]:
+    overrides = {}
+    for text in values:
+        target, sep, value = text.partition("=")
+        node_id, dot, param = target.rpartition(".")
+        if not sep or not dot or not node_id or not param:
+            raise WorkflowError([_problem(f"--set {text!r}: write it as NODE.PARAM=VALUE, e.g. --set load.rows=100")])
+        overrides[(node_id, param)] = value
+    return overrides
+
+
+def _problem(message: str):
+    from .errors import Problem
+
+    return Problem("usage", message)
+
+
+class Progress:
+    """Prints one line per finished node on stderr."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+
+    def __call__(self, event: RunEvent) -> None:
+        if self.quiet or event.node_id is None or event.kind in ("queued", "running"):
+            return
+        width = len(str(event.total))
+        line = f"[{event.done:>{width}}/{event.total}] {event.kind:<8} {event.node_id} ({event.node_type})"
+        if event.kind == "computed":
+            line += f"  {event.seconds:.3f}s"
+            if event.reason:
+                line += f"  ({event.reason})"
+        elif event.error:
+            line += f"  {event.error}"
+        _stderr(line)
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "node"
+
+
+def _export_outputs(result: RunResult, graph: Graph, registry: Registry, folder: Path) -> list[dict[str, str]]:
+    """Write the outputs of the nodes nothing consumes into `folder`; return what was written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for node_id, outputs in result.outputs.items():
+        spec = graph.nodes[node_id].spec
+        for port in spec.outputs:
+            serializer = registry.serializers.get(port.type.name)
+            if serializer is None or serializer.export_suffix is None:
+                _stderr(f"note: output '{port.name}' of node '{node_id}' ({port.type.name}) cannot be exported; skipped")
+                continue
+            stem = _safe_name(node_id) if len(spec.outputs) == 1 else f"{_safe_name(node_id)}.{_safe_name(port.name)}"
+            target = folder / f"{stem}{serializer.export_suffix}"
+            fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=serializer.export_suffix, dir=folder)
+            os.close(fd)
+            try:
+                serializer.export(outputs[port.name], Path(temp))
+                os.replace(temp, target)
+            except Exception as exc:
+                Path(temp).unlink(missing_ok=True)
+                _stderr(f"error: could not export output '{port.name}' of node '{node_id}' to {target}: {exc}")
+                continue
+            written.append({"node": node_id, "port": port.name, "path": str(target)})
+    return written
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    registry = load_registry()
+    _report_plugin_failures(registry)
+    try:
+        workflow = load_workflow(args.workflow)
+        graph = compile_workflow(workflow, registry, _parse_sets(args.set), text_overrides=True)
+        engine = Engine.open(registry, executor=args.executor, max_workers=args.workers,
+                             use_cache=not args.no_cache)
+    except WorkflowError as exc:
+        return _invalid(exc, args.json)
+    except DataflowError as exc:
+        return _invalid(WorkflowError([_problem(str(exc))], args.workflow), args.json)
+    token = CancelToken()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def interrupt(signum, frame):
+        if token.cancelled:
+            signal.signal(signal.SIGINT, previous)
+            raise KeyboardInterrupt
+        token.cancel()
+        _stderr("stopping: running nodes finish, no new ones start (Ctrl-C again to abort)")
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        with engine:
+            result = engine.run(graph, targets=args.only or None, use_cache=not args.no_cache,
+                                listener=Progress(args.quiet), cancel=token,
+                                keep_outputs=bool(args.output_dir))
+    except DataflowError as exc:
+        return _invalid(WorkflowError([_problem(str(exc))], args.workflow), args.json)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    files = _export_outputs(result, graph, registry, Path(args.output_dir)) if args.output_dir else []
+    for node in result.nodes.values():
+        for warning in node.warnings:
+            _stderr(f"warning: node '{node.id}': {warning}")
+        if node.status == "failed" and args.verbose and node.traceback:
+            _stderr(node.traceback)
+    if args.json:
+        _print_json({**result.to_dict(), "files": files})
+    elif not args.quiet:
+        counts: dict[str, int] = {}
+        for node in result.nodes.values():
+            counts[node.status] = counts.get(node.status, 0) + 1
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+        _stderr(f"run {result.status} in {result.seconds:.2f}s: {summary}")
+        for item in files:
+            _stderr(f"wrote {item['path']}")
+    for node in result.failed:
+        if not args.json:
+            _stderr(f"error: node '{node.id}' ({node.type}) failed: {node.error}")
+    if result.status == "cancelled":
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if result.status == "failed" else EXIT_OK
+
+
+def _invalid(error: WorkflowError, as_json: bool) -> int:
+    if as_json:
+        _print_json({"status": "invalid", "problems": [p.to_dict() for p in error.problems], "nodes": []})
+    else:
+        _stderr(f"error: {error}")
+    return EXIT_INVALID
+
+
+def _report_plugin_failures(registry: Registry) -> None:
+    for record in registry.plugins.values():
+        if record.status == "failed":
+            _stderr(f"warning: plugin '{record.name}' failed to load: {record.error} (see `dataflow plugins`)")
+        for problem in record.problems:
+            _stderr(f"warning: plugin '{record.name}': {problem}")
+
+
+# --- validate, nodes, plugins, cache -------------------------------------------------------
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    registry = load_registry()
+    try:
+        graph = compile_workflow(load_workflow(args.workflow), registry)
+    except WorkflowError as exc:
+        if args.json:
+            _print_json({"valid": False, "problems": [p.to_dict() for p in exc.problems]})
+        else:
+            _stderr(f"error: {exc}")
+        return EXIT_INVALID
+    if args.json:
+        _print_json({"valid": True, "problems": [], "nodes": len(graph.nodes), "edges": len(graph.workflow.edges)})
+    else:
+        print(f"{args.workflow}: valid ({len(graph.nodes)} nodes, {len(graph.workflow.edges)} edges)")
+    return EXIT_OK
+
+
+def cmd_nodes(args: argparse.Namespace) -> int:
+    registry = load_registry()
+    specs = sorted(registry.nodes.values(), key=lambda s: (s.category, s.type_id))
+    if args.plugin:
+        specs = [s for s in specs if s.plugin == args.plugin]
+    if args.json:
+        _print_json([s.to_dict() for s in specs])
+        return EXIT_OK
+    category = None
+    for spec in specs:
+        if spec.category != category:
+            category = spec.category
+            print(f"\n{category}")
+        ins = ", ".join(f"{p.name}: {p.type.name}{'?' if p.optional else ''}" for p in spec.inputs)
+        outs = ", ".join(f"{p.name}: {p.type.name}" for p in spec.outputs)
+        print(f"  {spec.type_id:<32} {spec.description}")
+        print(f"  {'':<32} ({ins}) -> ({outs})")
+    _report_plugin_failures(registry)
+    return EXIT_OK
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    registry = load_registry()
+    records = list(registry.plugins.values())
+    if args.json:
+        _print_json([r.to_dict() for r in records])
+        return EXIT_OK
+    for r in records:
+        counts = ", ".join(f"{len(v)} {k}" for k, v in r.contributions.items()) or "nothing"
+        print(f"{r.name:<16} {r.distribution or '-':<28} {r.version or '-':<10} {r.status:<8} {counts}")
+        if r.error:
+            print(f"{'':<16} error: {r.error}")
+        for problem in r.problems:
+            print(f"{'':<16} problem: {problem}")
+    return EXIT_OK
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    registry = load_registry()
+    try:
+        engine = Engine.open(registry, executor="sequential" if "sequential" in registry.executors
+                             else next(iter(registry.executors), "sequential"))
+    except DataflowError as exc:
+        _stderr(f"error: {exc}")
+        return EXIT_INVALID
+    with engine:
+        if args.action == "clear":
+            removed = engine.cache.clear()
+            history = engine.history_dir / "history"
+            for file in history.glob("*.json") if history.exists() else []:
+                file.unlink(missing_ok=True)
+            print(f"removed {removed} cache entries from {engine.history_dir}")
+            return EXIT_OK
+        info = {"directory": str(engine.history_dir), "tiers": engine.cache.stats()}
+    if args.json:
+        _print_json(info)
+    else:
+        print(f"cache folder: {info['directory']}")
+        for tier in info["tiers"]:
+            figures = ", ".join(f"{k} {v}" for k, v in tier.items() if k not in ("tier", "persistent"))
+            print(f"  {tier['tier']:<8} {figures}")
+    return EXIT_OK
+
+
+# --- entry point ---------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
+                        help="log details and show tracebacks")
+    parser = argparse.ArgumentParser(prog="dataflow", description="Run and inspect DataFlow workflows.",
+                                     parents=[common])
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", parents=[common], help="run a workflow headless")
+    run.add_argument("workflow", help="the workflow JSON file")
+    run.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
+                     help="override a parameter (repeatable), validated like the app does")
+    run.add_argument("--only", action="append", default=[], metavar="NODE",
+                     help="run this node and what it needs, nothing else (repeatable)")
+    run.add_argument("--executor", default="threads", help="execution back end: sequential, threads, processes")
+    run.add_argument("--workers", type=int, default=None, help="worker count for pool executors")
+    run.add_argument("--no-cache", action="store_true", help="compute every node; read and write no cache")
+    run.add_argument("--json", action="store_true", help="print one JSON object with every node's result")
+    run.add_argument("--output-dir", metavar="DIR",
+                     help="write outputs of nodes nothing consumes: tables as Parquet, metrics as JSON, figures as HTML")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    run.set_defaults(handler=cmd_run)
+
+    validate = sub.add_parser("validate", parents=[common], help="report every problem in a workflow without running it")
+    validate.add_argument("workflow")
+    validate.add_argument("--json", action="store_true")
+    validate.set_defaults(handler=cmd_validate)
+
+    nodes = sub.add_parser("nodes", parents=[common], help="list every node type")
+    nodes.add_argument("--json", action="store_true")
+    nodes.add_argument("--plugin", help="only the nodes of this plugin")
+    nodes.set_defaults(handler=cmd_nodes)
+
+    plugins = sub.add_parser("plugins", parents=[common], help="list plugins, their versions, and the ones that failed to load")
+    plugins.add_argument("--json", action="store_true")
+    plugins.set_defaults(handler=cmd_plugins)
+
+    cache = sub.add_parser("cache", parents=[common], help="show or clear the cache")
+    cache.add_argument("action", choices=["info", "clear"])
+    cache.add_argument("--json", action="store_true")
+    cache.set_defaults(handler=cmd_cache)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `dataflow` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.verbose = getattr(args, "verbose", False)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if args.version:
+        from importlib.metadata import version
+
+        print(f"dataflow {version('dataflow-workbench')}")
+        return EXIT_OK
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_INVALID
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        _stderr("interrupted")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

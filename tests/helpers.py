@@ -1,0 +1,53 @@
+"""Helpers shared by the tests: pip-installing test packs, writing workflows, running the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKS = ROOT / "tests" / "packs"
+
+
+def pip_install_target(target: Path, *projects: Path) -> None:
+    """`pip install` local projects into `target` (a site folder put on sys.path by the caller)."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--disable-pip-version-check", "--no-warn-script-location", "--target", str(target),
+         *map(str, projects)],
+        check=True,
+    )
+
+
+def write_workflow(path: Path, nodes: list[dict], edges: list[dict] | None = None, **meta) -> Path:
+    """Write a workflow file from compact node and edge dicts."""
+    data = {"version": "0.1.0", "nodes": nodes, "edges": edges or [], "meta": meta}
+    path.write_text(json.dumps(data, indent=2))
+    return path
+
+
+def edge(source: str, target: str, source_port: str | None = None, target_port: str | None = None) -> dict:
+    return {"source": source, "source_port": source_port, "target": target, "target_port": target_port}
+
+
+class Cli:
+    """Runs the real `dataflow` command in a subprocess, with the test packs and cache folder."""
+
+    def __init__(self, site: Path, cache: Path, extra_path: list[Path] | None = None):
+        self.env = dict(os.environ)
+        self.env["PYTHONPATH"] = os.pathsep.join(str(p) for p in [*(extra_path or []), site])
+        self.env["DATAFLOW_CACHE_DIR"] = str(cache)
+
+    def __call__(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", *map(str, args)], env=self.env,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def json(self, *args: str) -> tuple[int, dict | list]:
+        done = self(*args, "--json")
+        try:
+            return done.returncode, json.loads(done.stdout)
+        except json.JSONDecodeError:
+            raise AssertionError(f"no JSON on stdout:\n{done.stdout}\n--- stderr ---\n{done.stderr}") from None

@@ -1,0 +1,1 @@
+"""A pack used by the plugin-loading tests."""

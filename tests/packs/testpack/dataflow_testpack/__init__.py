@@ -1,0 +1,1 @@
+"""Test nodes for DataFlow's suite: small, deterministic, observable."""

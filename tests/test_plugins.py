@@ -1,0 +1,112 @@
+"""Plugins load one at a time: a broken one is reported with its error and never takes the others down."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dataflow.kernel import load_registry
+from tests.helpers import PACKS, Cli, edge, pip_install_target, write_workflow
+
+
+@pytest.fixture(scope="module")
+def trouble_site(tmp_path_factory):
+    """Packs that misbehave, pip-installed into their own folder (only some tests put it on the path)."""
+    target = tmp_path_factory.mktemp("trouble")
+    pip_install_target(target, *(PACKS / name for name in ("brokenpack", "dupepack", "badnodepack",
+                                                            "observerpack")))
+    return target
+
+
+@pytest.fixture
+def trouble_cli(pack_site, cache_dir, trouble_site):
+    return Cli(pack_site, cache_dir, extra_path=[trouble_site])
+
+
+def test_plugins_lists_distribution_version_and_contributions(cli):
+    code, plugins = cli.json("plugins")
+    testpack = next(p for p in plugins if p["name"] == "testpack")
+    assert code == 0
+    assert (testpack["distribution"], testpack["version"], testpack["status"]) == ("dataflow-testpack", "1.2.3",
+                                                                                   "loaded")
+    assert "testpack.add" in testpack["contributions"]["nodes"]
+
+
+def test_a_pack_that_fails_to_import_is_reported_and_the_rest_load(trouble_cli):
+    code, plugins = trouble_cli.json("plugins")
+    by_name = {p["name"]: p for p in plugins}
+    assert code == 0
+    assert by_name["brokenpack"]["status"] == "failed"
+    assert "ModuleNotFoundError" in by_name["brokenpack"]["error"]
+    assert by_name["badnodepack"]["status"] == "failed"
+    assert "parameter 'threshold' needs a default" in by_name["badnodepack"]["error"]
+    assert by_name["testpack"]["status"] == "loaded"
+    code, nodes = trouble_cli.json("nodes")
+    types = {n["type"] for n in nodes}
+    assert "testpack.numbers" in types and "dupepack.own" in types
+
+
+def test_two_packs_declaring_one_node_type_are_both_reported_and_neither_wins(trouble_cli):
+    _, plugins = trouble_cli.json("plugins")
+    by_name = {p["name"]: p for p in plugins}
+    for name, other in (("testpack", "dupepack"), ("dupepack", "testpack")):
+        (problem,) = by_name[name]["problems"]
+        assert "node 'testpack.add' is also declared by plugin" in problem and other in problem
+    _, nodes = trouble_cli.json("nodes")
+    assert "testpack.add" not in {n["type"] for n in nodes}
+
+
+def test_a_workflow_using_a_conflicting_type_says_why_it_is_missing(trouble_cli, tmp_path):
+    path = write_workflow(tmp_path / "w.json", [{"id": "n", "type": "testpack.numbers", "params": {}},
+                                               {"id": "a", "type": "testpack.add", "params": {}}], [edge("n", "a")])
+    code, report = trouble_cli.json("validate", path)
+    assert code == 2
+    assert "declared by several plugins" in report["problems"][0]["message"]
+
+
+def test_a_plugin_can_be_disabled_and_the_conflict_goes_away(trouble_cli):
+    trouble_cli.env["DATAFLOW_DISABLE_PLUGINS"] = "dupepack,brokenpack"
+    _, plugins = trouble_cli.json("plugins")
+    by_name = {p["name"]: p for p in plugins}
+    assert by_name["dupepack"]["status"] == "disabled" and by_name["brokenpack"]["status"] == "disabled"
+    _, nodes = trouble_cli.json("nodes")
+    assert "testpack.add" in {n["type"] for n in nodes}
+
+
+def test_an_allowlist_loads_only_the_named_plugins(pack_site, monkeypatch):
+    monkeypatch.setenv("DATAFLOW_PLUGINS", "testpack")
+    registry = load_registry()
+    assert {r.name for r in registry.plugins.values() if r.ok} == {"testpack"}
+
+
+def test_a_plugin_raising_systemexit_while_registering_is_recorded(pack_site, trouble_site, monkeypatch):
+    monkeypatch.syspath_prepend(str(trouble_site))
+    monkeypatch.setenv("OBSERVER_FAIL_REGISTER", "1")
+    registry = load_registry()
+    record = registry.plugins["observerpack"]
+    assert record.status == "failed" and "registration refused" in record.error
+    assert registry.plugins["testpack"].ok
+
+
+def test_nodes_json_describes_ports_and_params(cli):
+    _, nodes = cli.json("nodes")
+    scale = next(n for n in nodes if n["type"] == "testpack.scale")
+    assert scale["plugin"] == "testpack" and scale["category"] == "Test/Math"
+    assert scale["description"] == "Multiply or divide every value."
+    assert scale["inputs"] == [{"name": "data", "type": "params", "optional": False, "help": ""}]
+    assert scale["outputs"][0]["type"] == "params"
+    factor, mode = scale["params"]
+    assert (factor["name"], factor["type"], factor["default"], factor["min"], factor["max"], factor["help"]) == (
+        "factor", "float", 2.0, -100, 100, "Multiplier")
+    assert mode["choices"] == ["multiply", "divide"]
+
+
+def test_raising_observers_never_break_a_run(trouble_cli, tmp_path):
+    log = tmp_path / "observer.log"
+    trouble_cli.env["OBSERVER_LOG"] = str(log)
+    trouble_cli.env["DATAFLOW_DISABLE_PLUGINS"] = "dupepack"
+    path = write_workflow(tmp_path / "w.json", [{"id": "n", "type": "testpack.numbers", "params": {}}])
+    code, report = trouble_cli.json("run", path)
+    assert code == 0 and report["status"] == "ok"
+    assert json.loads(log.read_text())["status"] == "ok"

@@ -1,0 +1,84 @@
+"""Workflow files: atomic saves, provenance in meta, migrations, untouched parameters of missing nodes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from dataflow.kernel import load_workflow, save_workflow
+from dataflow.kernel.migrations import migrate
+from tests.helpers import edge, write_workflow
+
+
+def test_a_save_killed_mid_write_leaves_the_previous_file_intact(tmp_path):
+    path = write_workflow(tmp_path / "w.json", [{"id": "n", "type": "testpack.numbers", "params": {"count": 1}}])
+    before = path.read_bytes()
+    script = textwrap.dedent(f"""
+        import os, signal
+        from dataflow.kernel import load_workflow, save_workflow
+        workflow = load_workflow({str(path)!r})
+        workflow.nodes["n"].params["count"] = 2
+        workflow.meta["padding"] = "x" * 5_000_000
+        os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)   # die after writing, before the rename
+        save_workflow(workflow, {str(path)!r})
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert done.returncode == -9
+    assert path.read_bytes() == before
+    assert load_workflow(path).nodes["n"].params == {"count": 1}
+
+
+def test_a_failed_save_removes_its_temporary_file(tmp_path, monkeypatch):
+    path = write_workflow(tmp_path / "w.json", [{"id": "n", "type": "testpack.numbers", "params": {}}])
+    workflow = load_workflow(path)
+
+    def refuse(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("os.replace", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        save_workflow(workflow, path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.json"]
+
+
+def test_saving_records_which_distribution_provides_each_node_type(registry, tmp_path):
+    path = write_workflow(tmp_path / "w.json", [{"id": "n", "type": "testpack.numbers", "params": {}},
+                                               {"id": "a", "type": "testpack.add", "params": {"amount": 3}}],
+                          [edge("n", "a")], name="demo")
+    workflow = load_workflow(path)
+    save_workflow(workflow, tmp_path / "saved.json", registry)
+    saved = json.loads((tmp_path / "saved.json").read_text())
+    assert saved["meta"]["node_types"]["testpack.add"] == {"plugin": "testpack", "distribution": "dataflow-testpack",
+                                                           "version": "1.2.3"}
+    assert saved["meta"]["name"] == "demo" and saved["version"] == "0.1.0"
+
+
+def test_nodes_of_missing_types_keep_their_parameters_and_provenance_through_a_save(registry, tmp_path):
+    original = {"io.read_csv": {"plugin": "io", "distribution": "dataflow-io", "version": "0.3.0"}}
+    params = {"path": "data/sales.csv", "options": {"sep": ";", "nested": [1, 2.5, None]}}
+    path = write_workflow(tmp_path / "w.json", [{"id": "r", "type": "io.read_csv", "params": params,
+                                                 "position": {"x": 10, "y": 20}, "label": "Sales",
+                                                 "ui": {"collapsed": True}}], node_types=original)
+    workflow = load_workflow(path)
+    save_workflow(workflow, path, registry)
+    again = json.loads(path.read_text())
+    node = again["nodes"][0]
+    assert node["params"] == params and node["ui"] == {"collapsed": True} and node["label"] == "Sales"
+    assert again["meta"]["node_types"] == original
+
+
+def test_older_formats_are_upgraded_by_registered_migrations():
+    steps = {
+        "0.0.9": ("0.1.0", lambda d: {**d, "edges": [{**e, "source_port": e.pop("from_port", None)}
+                                                   for e in d.get("edges", [])]}),
+    }
+    data = {"version": "0.0.9", "nodes": [], "edges": [{"source": "a", "target": "b", "from_port": "table"}]}
+    upgraded, applied = migrate(data, steps)
+    assert upgraded["version"] == "0.1.0" and applied == ["0.0.9 -> 0.1.0"]
+    assert upgraded["edges"][0]["source_port"] == "table"
+    with pytest.raises(ValueError, match="cannot be read by this DataFlow"):
+        migrate({"version": "0.0.1"}, steps)
