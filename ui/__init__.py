@@ -1,0 +1,1 @@
+"""The DataFlow Streamlit app (`streamlit run ui/app.py`)."""
