@@ -163,7 +163,10 @@ class Engine:
                     built.append(tier_class(settings))
                 except Exception as exc:
                     log.warning("cache tier '%s' could not start and is off for this run: %s", tier_id, exc)
-            cache = TieredCache(built)
+            if built:
+                cache = TieredCache(built)
+            else:
+                log.warning("no cache tier is installed (is dataflow-cache installed?); nothing will be cached")
         return cls(registry, registry.executors[executor](max_workers), cache, folder)
 
     def close(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, TypedDict
 
 import pytest
+
 from dataflow.sdk import (
     Bounds,
     Column,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from dataflow.kernel import WorkflowError, compile_workflow, load_workflow
 
+from dataflow.kernel import WorkflowError, compile_workflow, load_workflow
 from tests.helpers import edge, write_workflow
 
 
