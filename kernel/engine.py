@@ -39,10 +39,9 @@ from .errors import DataflowError, NodeError
 from .executor import Executor, NodeOutcome, NodeTask
 from .graph import Graph, GraphNode
 from .history import History, explain
-from .keys import KeyParts, needs_fingerprint, node_key, source_fingerprint
+from .keys import KeyParts, node_key, source_fingerprint
 from .paths import cache_dir, resolve_file_param
 from .registry import Registry
-from .spec import FilePath
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +192,7 @@ class Engine:
     def call_params(self, graph: Graph, node: GraphNode) -> dict[str, Any]:
         """The parameters a node is called with: file paths resolved against the workflow's folder."""
         params = node.params
-        files = [p.name for p in node.spec.params if isinstance(p.widget, FilePath) and params.get(p.name)]
+        files = [name for name in node.file_params if params.get(name)]
         if not files:
             return params
         return {**params, **{name: resolve_file_param(params[name], graph.workflow.folder) for name in files}}
@@ -229,9 +228,9 @@ class Engine:
     def _key(self, graph: Graph, node: GraphNode, keys: dict[str, KeyParts]) -> KeyParts:
         inputs = {port: (source, keys[source].key, source_port) for port, (source, source_port) in node.inputs.items()}
         fingerprint = ""
-        if needs_fingerprint(node.spec):
+        if node.reads_sources:
             fingerprint = source_fingerprint(node.spec, self.call_params(graph, node))
-        return node_key(node.spec, node.params, inputs, fingerprint)
+        return node_key(node.spec, node.params, inputs, fingerprint, node.params_json)
 
     def _reason(self, node_id: str, parts: KeyParts, history: History, policy: str, use_cache: bool) -> str:
         if not use_cache or self.cache is None:
@@ -260,6 +259,10 @@ class Engine:
         return self.cache.get(plan.key.key, graph.nodes[node_id].spec.cache)
 
 
+def _ignore(event: str, **kwargs: Any) -> None:
+    """Stands in for `Registry.emit` when no plugin observes run events."""
+
+
 class _Run:
     """The state of one run; `execute()` drives it. Kept apart from Engine so runs never share state."""
 
@@ -285,7 +288,8 @@ class _Run:
         self.history = engine.history_for(graph)
         self.done = 0
         self.serializers = engine.registry.serializers
-        self.emit_hooks = engine.registry.emit
+        observed = any(engine.registry.observers.values())
+        self.emit_hooks = engine.registry.emit if observed else _ignore
 
     # --- events -----------------------------------------------------------------------
 
@@ -320,9 +324,12 @@ class _Run:
         self._event("run_start")
         compute = self._plan()
         work = self._work_set(compute)
+        in_work = set(work)
         for node_id in self.order:
-            if node_id not in work:
+            if node_id not in in_work:
                 self._finish(node_id, CACHED)
+            elif self.listener is not None:
+                self._event("queued", node_id, self.results[node_id])
         try:
             if self.engine.executor.inline:
                 self._run_inline(work, compute)
@@ -401,15 +408,18 @@ class _Run:
     def _ensure_inputs(self, node_id: str) -> None:
         """Make every input value of `node_id` available, loading or recomputing upstream nodes
         that were skipped as cached but turn out unreadable (rare: a corrupt or evicted entry)."""
-        missing = [s for s, _ in self.graph.nodes[node_id].inputs.values() if s not in self.values]
+        values = self.values
+        missing = [s for s, _ in self.graph.nodes[node_id].inputs.values() if s not in values]
         if not missing:
             return
-        for upstream in [n for n in self.order if n in self.graph.ancestors(missing)]:
-            if upstream in self.values:
+        upstream_nodes = self.graph.ancestors(missing)
+        for upstream in [n for n in self.order if n in upstream_nodes]:
+            if upstream in values:
                 continue
             if not self._load(upstream):
                 result = self.results[upstream]
                 result.reason = "cache entry unreadable"
+                self.done -= 1  # it was counted as cached; it is counted again once computed
                 self._compute_inline(upstream)
                 if result.status == FAILED:
                     raise DataflowError(f"upstream '{upstream}' failed while being recomputed")
@@ -421,8 +431,9 @@ class _Run:
         serializers = self.serializers
         inputs = {}
         codecs_in = {}
+        input_types = node.input_types
         for port, (source, source_port) in node.inputs.items():
-            serializer = serializers.get(node.spec.input(port).type.name)
+            serializer = serializers.get(input_types[port])
             value = self.values[source][source_port]
             inputs[port] = serializer.share(value) if serializer is not None else value
             codecs_in[port] = serializer

@@ -25,6 +25,10 @@ class GraphNode:
     params: dict[str, Any]
     inputs: dict[str, tuple[str, str]]
     label: str
+    params_json: str = ""
+    reads_sources: bool = False
+    file_params: tuple[str, ...] = ()
+    input_types: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -30,7 +30,8 @@ def explain(new: KeyParts, old: dict | None) -> str:
         return "node version changed"
     reasons = []
     old_params = old.get("params") or {}
-    changed = sorted(k for k in set(old_params) | set(new.params) if old_params.get(k) != new.params.get(k))
+    new_params = new.param_texts()
+    changed = sorted(k for k in set(old_params) | set(new_params) if old_params.get(k) != new_params.get(k))
     reasons += [f"parameter {name} changed" for name in changed]
     if old.get("fingerprint") != new.fingerprint:
         reasons.append("source file changed")
@@ -51,6 +52,7 @@ class History:
             digest = hashlib.blake2b(identity.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
             self.path = folder / "history" / f"{digest}.json"
         self.records: dict[str, dict] = self._read()
+        self._pending: dict[str, KeyParts] = {}
 
     def _read(self) -> dict[str, dict]:
         if self.path is None or not self.path.exists():
@@ -63,12 +65,18 @@ class History:
             return {}
 
     def get(self, node_id: str) -> dict | None:
-        return self.records.get(node_id)
+        pending = self._pending.get(node_id)
+        return pending.to_dict() if pending is not None else self.records.get(node_id)
 
     def record(self, node_id: str, parts: KeyParts) -> None:
-        self.records[node_id] = parts.to_dict()
+        """Remember the parts of a node's current key (serialized on `save`, off the per-node path)."""
+        self._pending[node_id] = parts
 
     def save(self) -> None:
+        if not self._pending:
+            return
+        self.records.update({node_id: parts.to_dict() for node_id, parts in self._pending.items()})
+        self._pending.clear()
         if self.path is None:
             return
         try:

@@ -30,30 +30,35 @@ class KeyParts:
     key: str
     type_id: str
     version: int
-    params: dict[str, str]
+    params: dict[str, Any]
     inputs: dict[str, str]
     fingerprint: str = ""
     upstream: dict[str, str] = field(default_factory=dict)
 
+    def param_texts(self) -> dict[str, str]:
+        """Each parameter's canonical JSON (computed only when a reason or a record is needed)."""
+        return {name: canonical_json(value) for name, value in self.params.items()}
+
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "type": self.type_id, "version": self.version, "params": self.params,
+        return {"key": self.key, "type": self.type_id, "version": self.version, "params": self.param_texts(),
                 "inputs": self.inputs, "fingerprint": self.fingerprint, "upstream": self.upstream}
 
 
 def node_key(spec: NodeSpec, params: dict[str, Any], inputs: dict[str, tuple[str, str, str]],
-             fingerprint: str = "") -> KeyParts:
-    """Key of a node. `inputs` maps input port to (upstream node id, upstream key, upstream port)."""
-    param_text = {name: canonical_json(value) for name, value in params.items()}
+             fingerprint: str = "", params_json: str | None = None) -> KeyParts:
+    """Key of a node. `inputs` maps input port to (upstream node id, upstream key, upstream port);
+    `params_json` is `canonical_json(params)` when the caller has it already."""
     input_text = {port: f"{key}:{source_port}" for port, (_, key, source_port) in inputs.items()}
+    type_id = spec.type_id or spec.name
     payload = _SEP.join((
-        spec.type_id or spec.name,
+        type_id,
         str(spec.version),
-        _SEP.join(f"{k}={v}" for k, v in sorted(param_text.items())),
-        _SEP.join(f"{k}<{v}" for k, v in sorted(input_text.items())),
+        canonical_json(params) if params_json is None else params_json,
+        _SEP.join(f"{k}<{input_text[k]}" for k in sorted(input_text)),
         fingerprint,
     ))
     digest = hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-    return KeyParts(digest, spec.type_id or spec.name, spec.version, param_text, input_text, fingerprint,
+    return KeyParts(digest, type_id, spec.version, params, input_text, fingerprint,
                     {port: source for port, (source, _, _) in inputs.items()})
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from .errors import Problem, WorkflowError, did_you_mean
 from .graph import Graph, GraphNode
-from .params import check_value, coerce_value, parse_text_value
+from .keys import needs_fingerprint
+from .params import canonical_json, check_value, coerce_value, parse_text_value
 from .registry import Registry
-from .spec import NodeSpec
+from .spec import FilePath, NodeSpec
 from .workflow import Edge, NodeInstance, Workflow
 
 
@@ -39,16 +40,25 @@ def compile_workflow(
     order = _order(workflow, inputs, problems)
     if problems:
         raise WorkflowError(problems, str(workflow.path) if workflow.path else None)
-    nodes = {
-        node_id: GraphNode(node_id, specs[node_id], params[node_id], inputs[node_id],
-                           workflow.nodes[node_id].label or specs[node_id].label)
-        for node_id in order
-    }
+    nodes = {node_id: _graph_node(node_id, specs[node_id], params[node_id], inputs[node_id],
+                                  workflow.nodes[node_id].label) for node_id in order}
     consumers: dict[str, list[tuple[str, str, str]]] = {}
     for node in nodes.values():
         for port, (source, source_port) in node.inputs.items():
             consumers.setdefault(source, []).append((node.id, port, source_port))
     return Graph(workflow, nodes, order, consumers)
+
+
+def _graph_node(node_id: str, spec: NodeSpec, params: dict[str, Any], inputs: dict[str, tuple[str, str]],
+                label: str | None) -> GraphNode:
+    """A graph node with what the engine would otherwise recompute on every run precomputed."""
+    return GraphNode(
+        node_id, spec, params, inputs, label or spec.label,
+        params_json=canonical_json(params),
+        reads_sources=needs_fingerprint(spec),
+        file_params=tuple(p.name for p in spec.params if isinstance(p.widget, FilePath)),
+        input_types={p.name: p.type.name for p in spec.inputs},
+    )
 
 
 def missing_node_types(workflow: Workflow, registry: Registry) -> dict[str, str]:
