@@ -35,7 +35,7 @@ def projects() -> list[Path]:
 
 
 def install(with_tests: bool) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         sys.exit(f"DataFlow needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not venv_bin("python").exists():
         print(f"creating {VENV}", flush=True)
