@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -102,11 +103,23 @@ def test_nodes_json_describes_ports_and_params(cli):
     assert mode["choices"] == ["multiply", "divide"]
 
 
-def test_raising_observers_never_break_a_run(trouble_cli, tmp_path):
+def test_observers_see_every_run_event_and_raising_ones_never_break_a_run(trouble_cli, tmp_path):
     log = tmp_path / "observer.log"
     trouble_cli.env["OBSERVER_LOG"] = str(log)
     trouble_cli.env["DATAFLOW_DISABLE_PLUGINS"] = "dupepack"
-    path = write_workflow(tmp_path / "w.json", [{"id": "n", "type": "testpack.numbers", "params": {}}])
-    code, report = trouble_cli.json("run", path)
-    assert code == 0 and report["status"] == "ok"
-    assert json.loads(log.read_text())["status"] == "ok"
+    path = write_workflow(tmp_path / "w.json", [{"id": "n", "type": "testpack.numbers", "params": {}},
+                                               {"id": "bad", "type": "testpack.fail", "params": {}}],
+                          [edge("n", "bad")])
+    code, report = trouble_cli.json("run", path, "--executor", "sequential")
+    assert code == 1 and report["status"] == "failed"
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [e["event"] for e in events] == ["run_start", "node_start", "node_end", "node_start", "node_error",
+                                            "run_end"]
+    assert events[0]["nodes"] == ["n", "bad"] and events[-1]["status"] == "failed"
+    assert events[4]["error"] == "parameter 'message': boom"
+
+
+def test_sources_and_viewers_are_registered_with_their_plugin(registry):
+    assert registry.sources["numbers-txt"].matches(Path("a.numbers"))
+    assert registry.owners[("sources", "numbers-txt")] == "testpack"
+    assert "params" in registry.viewers

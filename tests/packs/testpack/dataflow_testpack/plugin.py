@@ -1,6 +1,6 @@
 """Registers every node of the test pack's modules."""
 
-from dataflow.sdk import hookimpl, spec_of
+from dataflow.sdk import SourceConnector, hookimpl, spec_of
 
 from . import nodes, parallel_nodes
 
@@ -11,3 +11,30 @@ def register_nodes(register):
         for value in vars(module).values():
             if spec_of(value) is not None and value.__module__ == module.__name__:
                 register(value)
+
+
+class NumbersText(SourceConnector):
+    """Text files of one number per line, read as a params dict."""
+
+    id = "numbers-txt"
+    label = "Numbers, one per line"
+    extensions = (".numbers",)
+    port_type = "params"
+
+    def read(self, path, **options):
+        return {"values": [int(line) for line in path.read_text().split()]}
+
+
+def show_params(value, container):
+    """Shows a params dict as JSON in the app."""
+    container.json(value)
+
+
+@hookimpl
+def register_sources(register):
+    register(NumbersText())
+
+
+@hookimpl
+def register_viewers(register):
+    register("params", show_params)
