@@ -1,0 +1,294 @@
+"""The disk tier: node outputs as plain bytes in a diskcache folder, checked on every read.
+
+Layout, in `settings.directory / "disk"` (mode 0700), one `diskcache.Cache` used as index and
+value store through `SafeDisk`, which never pickles:
+
+    "<key>/<port>"  the bytes of `serializer.dumps(value)` for each output port
+                    (a file of its own above 32 kB, else inline in cache.db)
+    "<key>"         the manifest, JSON text (see `manifest.py`), written last
+
+Every row of an entry is tagged with the entry's key, so `delete` removes ports and manifest
+together, including leftovers of an interrupted write.
+
+Writing: every port is serialized and checksummed first (outside any lock); then, in one
+`transact()`, the entry is written unless another thread or process stored it meanwhile, ports
+first and the manifest last. A reader therefore sees a whole entry or none.
+
+Reading: `contains` asks only for the manifest row. `get` parses the manifest, then for each
+port fetches the value with `read=True`: a value in its own file comes back as a file handle;
+a large one (>= 8 MiB) is memory-mapped read-only and handed to `serializer.loads` as a
+memoryview, so a 100 MB table is never copied by the cache; the map stays alive as long as the
+value references it (and survives the file being evicted or replaced meanwhile). Smaller files
+are read into bytes: each map holds a file descriptor, and copying a few MB costs under 1 ms. Size and xxh3_128 are verified
+before `loads`. Any problem raises `CacheError` naming the key and port, which the composer
+turns into a miss.
+
+Eviction is diskcache's default, least recently *stored*: a read is a plain SELECT and never
+takes the database's write lock, so a hit never waits behind a background write.
+
+A `cache.db` that SQLite cannot read is moved aside (`disk.broken-<timestamp>`) and an empty
+cache is started: a broken cache costs recomputation, never a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import mmap
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import diskcache
+
+from dataflow.sdk import CacheEntry, CacheError, CacheSettings, CacheTier
+
+from .manifest import PortRecord, checksum, dump_manifest, parse_manifest
+from .safedisk import SafeDisk
+
+log = logging.getLogger(__name__)
+
+#: values at least this large are memory-mapped instead of read. Each live map holds a file
+#: descriptor (Python < 3.13 dups it), so smaller values, cheap to copy, are read into bytes:
+#: a 1 GB memory tier then pins at most ~128 descriptors.
+MMAP_MIN_BYTES = 8 << 20
+
+#: errors of the storage layer that make an entry unreadable (not our own CacheErrors)
+_STORAGE_ERRORS = (sqlite3.Error, diskcache.Timeout, OSError, ValueError)
+
+
+class DiskTier(CacheTier):
+    """Node outputs in a private folder on disk: plain bytes, checksummed, never pickled."""
+
+    id = "disk"
+    order = 10
+    persistent = True
+    description = "diskcache folder of serialized outputs (Arrow IPC, JSON, .npy), checked with xxh3"
+
+    def __init__(self, settings: CacheSettings):
+        super().__init__(settings)
+        self.directory = Path(settings.directory) / "disk"
+        self.limit = int(settings.disk_bytes)
+        self._cache = self._open()
+
+    # --- opening ------------------------------------------------------------------------
+
+    def _open(self) -> diskcache.Cache:
+        try:
+            return self._connect()
+        except sqlite3.OperationalError as exc:  # locked, unwritable: not damage, do not move it
+            raise CacheError(f"disk cache at {self.directory} cannot be opened: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            aside = self._move_aside()
+            log.warning("disk cache at %s is damaged (%s); moved it to %s and started an empty one",
+                        self.directory, exc, aside)
+        try:
+            return self._connect()
+        except sqlite3.Error as exc:
+            raise CacheError(f"disk cache at {self.directory} cannot be opened: {exc}") from exc
+
+    def _connect(self) -> diskcache.Cache:
+        _private_dir(self.directory)
+        return diskcache.Cache(str(self.directory), disk=SafeDisk, size_limit=self.limit,
+                               eviction_policy="least-recently-stored", tag_index=True)
+
+    def _move_aside(self) -> Path | None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for attempt in range(100):
+            suffix = f"-{attempt}" if attempt else ""
+            target = self.directory.with_name(f"{self.directory.name}.broken-{stamp}{suffix}")
+            if target.exists():
+                continue
+            try:
+                self.directory.rename(target)
+                return target
+            except FileNotFoundError:  # another process moved it first
+                return None
+            except OSError:
+                continue
+        raise CacheError(f"disk cache at {self.directory} is damaged and could not be moved aside")
+
+    # --- reading ------------------------------------------------------------------------
+
+    def contains(self, key: str) -> bool:
+        """True when the entry's manifest is present (nothing is read or checked)."""
+        try:
+            return key in self._cache
+        except _STORAGE_ERRORS as exc:
+            log.warning("disk cache: lookup of %s failed: %s", key, exc)
+            return False
+
+    def get(self, key: str) -> CacheEntry | None:
+        """The checked entry under `key`, None when absent; CacheError when any part is unreadable."""
+        text = self._fetch(key, key, read=False)
+        if text is None:
+            return None
+        ports, warnings = parse_manifest(text, key)
+        outputs: dict[str, Any] = {}
+        port_types: dict[str, str] = {}
+        for port, record in ports.items():
+            serializer = self.settings.serializers.get(record.port_type)
+            if serializer is None:
+                raise CacheError(f"cache entry {key}, port '{port}': no serializer for port type "
+                                 f"'{record.port_type}' is installed")
+            if serializer.id != record.serializer:
+                raise CacheError(f"cache entry {key}, port '{port}': stored by serializer "
+                                 f"'{record.serializer}', but '{serializer.id}' handles '{record.port_type}' now")
+            data = self._read_value(key, port, record)
+            try:
+                outputs[port] = serializer.loads(data)
+            except Exception as exc:
+                raise CacheError(f"cache entry {key}, port '{port}': serializer '{serializer.id}' could not "
+                                 f"load it ({type(exc).__name__}: {exc})") from exc
+            port_types[port] = record.port_type
+        return CacheEntry(outputs, port_types, warnings)
+
+    def _fetch(self, key: str, part: str, *, read: bool) -> Any:
+        try:
+            return self._cache.get(part, read=read)
+        except CacheError as exc:
+            raise CacheError(f"cache entry {key}, part '{part}': {exc}") from None
+        except _STORAGE_ERRORS as exc:
+            raise CacheError(f"cache entry {key}, part '{part}': storage error "
+                             f"({type(exc).__name__}: {exc})") from exc
+
+    def _read_value(self, key: str, port: str, record: PortRecord) -> memoryview:
+        """The verified bytes of one port: a memoryview over a read-only map, or over bytes."""
+        found = self._fetch(key, f"{key}/{port}", read=True)
+        if found is None:
+            raise CacheError(f"cache entry {key}, port '{port}': value is missing (evicted or deleted)")
+        if isinstance(found, bytes):
+            data = memoryview(found)
+        elif hasattr(found, "fileno"):
+            data = _map(found, key, port)
+        else:
+            raise CacheError(f"cache entry {key}, port '{port}': stored as {type(found).__name__}, "
+                             "expected bytes")
+        if data.nbytes != record.size:
+            raise CacheError(f"cache entry {key}, port '{port}': {data.nbytes} bytes on disk, "
+                             f"{record.size} expected (truncated or replaced)")
+        if checksum(data) != record.xxh3:
+            raise CacheError(f"cache entry {key}, port '{port}': checksum mismatch (the value file was altered)")
+        return data
+
+    # --- writing ------------------------------------------------------------------------
+
+    def put(self, key: str, entry: CacheEntry) -> None:
+        """Store `entry` unless already stored; skip it with a warning if a port cannot be serialized."""
+        parts = self._serialize(key, entry)
+        if parts is None:
+            return
+        records = {port: record for port, (record, _) in parts.items()}
+        manifest = dump_manifest(records, entry.warnings)
+        total = sum(record.size for record in records.values()) + len(manifest)
+        if total > self.limit:
+            log.warning("disk cache: entry %s (%d bytes) exceeds the %d-byte limit and is not stored",
+                        key, total, self.limit)
+            return
+        try:
+            with self._cache.transact(retry=True):
+                if key in self._cache:  # stored meanwhile by another thread or process
+                    return
+                for port, (_, data) in parts.items():
+                    self._cache.set(f"{key}/{port}", data, tag=key, retry=True)
+                self._cache.set(key, manifest, tag=key, retry=True)
+        except _STORAGE_ERRORS as exc:
+            raise CacheError(f"cache entry {key}: could not be written ({type(exc).__name__}: {exc})") from exc
+
+    def _serialize(self, key: str, entry: CacheEntry) -> dict[str, tuple[PortRecord, Any]] | None:
+        """Port -> (record, bytes) for every output, or None when one of them cannot be stored
+        (a partial entry would hand downstream nodes a result with a port missing)."""
+        parts: dict[str, tuple[PortRecord, Any]] = {}
+        for port, value in entry.outputs.items():
+            port_type = entry.port_types.get(port, "")
+            serializer = self.settings.serializers.get(port_type)
+            if serializer is None:
+                log.warning("disk cache: entry %s not stored: no serializer for port '%s' (type '%s')",
+                            key, port, port_type)
+                return None
+            try:
+                data = serializer.dumps(value)
+                if not isinstance(data, bytes):
+                    data = _contiguous(memoryview(data))
+            except Exception as exc:
+                log.warning("disk cache: entry %s not stored: serializer '%s' failed on port '%s': %s: %s",
+                            key, serializer.id, port, type(exc).__name__, exc)
+                return None
+            size = len(data) if isinstance(data, bytes) else data.nbytes
+            parts[port] = (PortRecord(port_type, serializer.id, size, checksum(data)), data)
+        return parts
+
+    # --- housekeeping -------------------------------------------------------------------
+
+    def delete(self, key: str) -> None:
+        """Remove every row of the entry (manifest, ports, leftovers of an interrupted write)."""
+        try:
+            with self._cache.transact(retry=True):
+                self._cache.evict(key, retry=True)
+                self._cache.delete(key, retry=True)
+        except _STORAGE_ERRORS as exc:
+            raise CacheError(f"cache entry {key}: could not be deleted ({type(exc).__name__}: {exc})") from exc
+
+    def clear(self) -> int:
+        """Remove every entry; return how many entries (manifests) there were."""
+        try:
+            with self._cache.transact(retry=True):
+                count = self._count_entries()
+                self._cache.clear(retry=True)
+        except _STORAGE_ERRORS as exc:
+            raise CacheError(f"disk cache at {self.directory} could not be cleared: {exc}") from exc
+        return count
+
+    def stats(self) -> dict[str, Any]:
+        """Entries (manifests), bytes on disk (`volume()`), the byte limit and the folder."""
+        try:
+            entries = self._count_entries()
+            volume = self._cache.volume()
+        except _STORAGE_ERRORS as exc:
+            log.warning("disk cache: could not count entries: %s", exc)
+            entries, volume = None, None
+        return {"entries": entries, "bytes": volume, "limit": self.limit, "directory": str(self.directory)}
+
+    def _count_entries(self) -> int:
+        """Manifests in the cache: ports live under "<key>/<port>", entry keys have no "/".
+        Counting stops (with a warning) at a tampered key, which is never unpickled."""
+        count = 0
+        try:
+            for k in self._cache.iterkeys():
+                count += isinstance(k, str) and "/" not in k
+        except CacheError as exc:
+            log.warning("disk cache at %s: %s; counted %d entries before it", self.directory, exc, count)
+        return count
+
+    def close(self) -> None:
+        """Close this thread's database connection (others close when their threads end)."""
+        self._cache.close()
+
+
+def _private_dir(path: Path) -> None:
+    """Create `path` with mode 0700, tightening it if it exists with a wider mode."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+
+
+def _contiguous(view: memoryview) -> memoryview:
+    """`view` as a flat byte view (copied only when it is not C-contiguous)."""
+    try:
+        return view.cast("B")
+    except TypeError:
+        return memoryview(view.tobytes())
+
+
+def _map(handle: Any, key: str, port: str) -> memoryview:
+    """The content of the open file `handle` (closed here): a memoryview over a read-only map
+    when it is large (the map outlives the handle), else over bytes read from it."""
+    with handle:
+        try:
+            size = os.fstat(handle.fileno()).st_size
+            if size < MMAP_MIN_BYTES:
+                return memoryview(handle.read())
+            return memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+        except (OSError, ValueError) as exc:
+            raise CacheError(f"cache entry {key}, port '{port}': value file cannot be read ({exc})") from exc

@@ -1,0 +1,115 @@
+"""Tiny serializers and process workers for the cache tier tests.
+
+Kept in a plain module (not a test file) so that processes started with `spawn` can import
+the worker functions by name; the tests' conftest puts this folder on `sys.path`.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from pathlib import Path
+from typing import Any
+
+from dataflow.sdk import CacheEntry, CacheSettings, Serializer
+
+
+class BlobSerializer(Serializer):
+    """Port type "blob": bytes stored as they are; `loads` returns the view it is given."""
+
+    id = "test-blob"
+    port_type = "blob"
+    python_type = "bytes"
+
+    def dumps(self, value: Any) -> bytes | memoryview:
+        return value if isinstance(value, bytes) else memoryview(value)
+
+    def loads(self, data: memoryview) -> Any:
+        return data
+
+    def sizeof(self, value: Any) -> int:
+        return len(value)
+
+
+class JsonSerializer(Serializer):
+    """Port type "params": a dict as JSON."""
+
+    id = "test-json"
+    port_type = "params"
+    python_type = "dict"
+
+    def dumps(self, value: Any) -> bytes:
+        return json.dumps(value, sort_keys=True).encode()
+
+    def loads(self, data: memoryview) -> Any:
+        return json.loads(bytes(data))
+
+    def sizeof(self, value: Any) -> int:
+        return len(json.dumps(value))
+
+
+class BrokenSerializer(Serializer):
+    """Port type "broken": `dumps` always raises."""
+
+    id = "test-broken"
+    port_type = "broken"
+
+    def dumps(self, value: Any) -> bytes:
+        raise RuntimeError("cannot encode this")
+
+    def loads(self, data: memoryview) -> Any:
+        raise RuntimeError("cannot decode this")
+
+
+def serializers() -> dict[str, Serializer]:
+    """Port type -> serializer, as a registry would provide them."""
+    return {s.port_type: s for s in (BlobSerializer(), JsonSerializer(), BrokenSerializer())}
+
+
+def settings(directory: Path, **overrides: Any) -> CacheSettings:
+    """CacheSettings over `directory` with the test serializers."""
+    return CacheSettings(directory=Path(directory), serializers=serializers(), **overrides)
+
+
+def params_entry(**values: Any) -> CacheEntry:
+    """An entry with one "params" port named "out"."""
+    return CacheEntry({"out": dict(values)}, {"out": "params"})
+
+
+def blob_entry(data: bytes, warnings: list[str] | None = None) -> CacheEntry:
+    """An entry with one "blob" port named "data"."""
+    return CacheEntry({"data": data}, {"data": "blob"}, list(warnings or []))
+
+
+def concurrent_worker(directory: str, worker: int, rounds: int, start: Any, results: Any) -> None:
+    """Write and read entries shared with another process, from `start` on; put every error
+    seen (and the time span of the work) on `results`."""
+    import time
+
+    from dataflow_cache import DiskTier
+
+    errors: list[str] = []
+    began = ended = 0.0
+    try:
+        tier = DiskTier(settings(Path(directory)))
+        start.wait(60)
+        began = time.monotonic()
+        for i in range(rounds):
+            shared = f"shared{i:04d}"
+            own = f"w{worker}n{i:04d}"
+            payload = bytes([i % 256]) * (40_000 + 1_000 * (i % 7))  # in files, above 32 kB
+            for key in (shared, own):
+                tier.put(key, blob_entry(payload, [key]))
+            for key in (shared, own, f"w{1 - worker}n{i:04d}"):
+                entry = tier.get(key)
+                if entry is None:
+                    if key != f"w{1 - worker}n{i:04d}":  # the other process may not be there yet
+                        errors.append(f"{key}: missing right after put")
+                    continue
+                if bytes(entry.outputs["data"]) != payload or entry.warnings != [key]:
+                    errors.append(f"{key}: wrong value")
+        ended = time.monotonic()
+        tier.close()
+    except Exception:
+        errors.append(traceback.format_exc())
+    results.put((worker, errors, began, ended))

@@ -1,0 +1,196 @@
+"""DiskTier: round trips, persistence, layout, skipping what cannot be stored, housekeeping."""
+
+from __future__ import annotations
+
+import json
+import logging
+import mmap
+import os
+import stat
+
+import diskcache
+import pytest
+from cachetest_support import blob_entry, params_entry, settings
+from dataflow_cache import DiskTier
+from dataflow_cache.disk import MMAP_MIN_BYTES
+from dataflow_cache.manifest import checksum
+from dataflow_cache.safedisk import SafeDisk
+
+from dataflow.sdk import CacheEntry, CacheError
+
+BIG = bytes(range(256)) * 4096  # 1 MiB: stored in a file of its own, read into bytes
+HUGE = bytes(range(256)) * (MMAP_MIN_BYTES // 256 + 1)  # memory-mapped when read
+
+
+def test_an_entry_round_trips_with_every_port_and_its_warnings(disk):
+    entry = CacheEntry({"meta": {"rows": 3, "name": "é"}, "data": BIG},
+                       {"meta": "params", "data": "blob"}, ["3 rows dropped"])
+    disk.put("k1", entry)
+    got = disk.get("k1")
+    assert got.outputs["meta"] == {"rows": 3, "name": "é"}
+    assert bytes(got.outputs["data"]) == BIG
+    assert got.port_types == {"meta": "params", "data": "blob"}
+    assert got.warnings == ["3 rows dropped"]
+
+
+def test_a_missing_key_is_a_miss_not_an_error(disk):
+    assert disk.get("nothing") is None
+    assert not disk.contains("nothing")
+
+
+def test_an_entry_survives_a_new_tier_instance(cache_settings):
+    first = DiskTier(cache_settings)
+    first.put("k1", blob_entry(BIG, ["w"]))
+    first.close()
+    second = DiskTier(settings(cache_settings.directory))
+    assert second.contains("k1")
+    got = second.get("k1")
+    assert bytes(got.outputs["data"]) == BIG and got.warnings == ["w"]
+    second.close()
+
+
+def test_a_large_value_reaches_the_serializer_as_a_read_only_memory_map(disk):
+    disk.put("k1", blob_entry(HUGE))
+    view = disk.get("k1").outputs["data"]  # BlobSerializer.loads returns what it was given
+    assert isinstance(view, memoryview) and isinstance(view.obj, mmap.mmap)
+    assert view.readonly
+    disk.delete("k1")  # the file is removed, the map stays valid while the value lives
+    assert bytes(view[:256]) == bytes(range(256)) and view.nbytes == len(HUGE)
+
+
+def test_a_medium_value_in_a_file_is_read_into_bytes_so_no_descriptor_stays_open(disk):
+    disk.put("k1", blob_entry(BIG))
+    view = disk.get("k1").outputs["data"]
+    assert isinstance(view.obj, bytes) and bytes(view) == BIG
+
+
+def test_a_small_value_is_stored_inline_and_comes_back_as_bytes(disk):
+    disk.put("k1", blob_entry(b"tiny"))
+    view = disk.get("k1").outputs["data"]
+    assert bytes(view) == b"tiny" and isinstance(view.obj, bytes)
+
+
+def test_a_memoryview_from_dumps_is_stored_without_being_refused(disk):
+    disk.put("k1", CacheEntry({"data": memoryview(bytearray(BIG))}, {"data": "blob"}))
+    assert bytes(disk.get("k1").outputs["data"]) == BIG
+
+
+def test_layout_is_one_value_per_port_and_a_json_manifest_with_checksums(disk):
+    disk.put("k1", CacheEntry({"a": {"x": 1}, "b": BIG}, {"a": "params", "b": "blob"}, ["careful"]))
+    raw = diskcache.Cache(str(disk.directory), disk=SafeDisk)
+    manifest = json.loads(raw.get("k1"))
+    assert manifest["warnings"] == ["careful"]
+    assert manifest["ports"]["b"] == {"type": "blob", "serializer": "test-blob", "size": len(BIG),
+                                      "xxh3": checksum(BIG)}
+    assert manifest["ports"]["a"]["serializer"] == "test-json"
+    assert raw.get("k1/a") == b'{"x": 1}'
+    raw.close()
+
+
+def test_the_folder_is_private(disk):
+    assert disk.directory.is_dir()
+    assert stat.S_IMODE(disk.directory.stat().st_mode) == 0o700
+
+
+def test_an_existing_folder_readable_by_others_is_made_private(cache_settings):
+    folder = cache_settings.directory / "disk"
+    folder.mkdir(parents=True)
+    folder.chmod(0o755)
+    tier = DiskTier(cache_settings)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    tier.close()
+
+
+def test_an_entry_with_a_port_type_without_serializer_is_skipped_with_a_warning(disk, caplog):
+    entry = CacheEntry({"a": {"x": 1}, "b": object()}, {"a": "params", "b": "mystery"})
+    with caplog.at_level(logging.WARNING):
+        disk.put("k1", entry)
+    assert not disk.contains("k1")
+    assert disk.get("k1/a") is None  # no partial entry either
+    assert "no serializer for port 'b'" in caplog.text
+
+
+def test_an_entry_whose_serializer_raises_is_skipped_with_a_warning(disk, caplog):
+    entry = CacheEntry({"a": {"x": 1}, "b": 1}, {"a": "params", "b": "broken"})
+    with caplog.at_level(logging.WARNING):
+        disk.put("k1", entry)
+    assert not disk.contains("k1")
+    assert "cannot encode this" in caplog.text
+
+
+def test_an_entry_larger_than_the_disk_limit_is_not_stored(tmp_path, caplog):
+    tier = DiskTier(settings(tmp_path, disk_bytes=512 * 1024))
+    tier.put("k1", blob_entry(BIG))
+    assert not tier.contains("k1")
+    assert "exceeds" in caplog.text
+    tier.close()
+
+
+def test_putting_a_stored_key_again_keeps_the_stored_entry(disk):
+    disk.put("k1", params_entry(v=1))
+    disk.put("k1", params_entry(v=1))
+    assert disk.get("k1").outputs["out"] == {"v": 1}
+    assert disk.stats()["entries"] == 1
+
+
+def test_delete_removes_manifest_and_ports(disk):
+    disk.put("k1", CacheEntry({"a": {"x": 1}, "b": BIG}, {"a": "params", "b": "blob"}))
+    disk.put("k2", params_entry(v=2))
+    disk.delete("k1")
+    disk.delete("never-stored")
+    assert not disk.contains("k1")
+    assert len(disk._cache) == 2  # only k2's manifest and port remain
+    assert disk.get("k2").outputs["out"] == {"v": 2}
+
+
+def test_clear_removes_everything_and_returns_the_number_of_entries(disk):
+    for i in range(3):
+        disk.put(f"k{i}", CacheEntry({"a": {"i": i}, "b": BIG}, {"a": "params", "b": "blob"}))
+    assert disk.clear() == 3
+    assert not disk.contains("k0")
+    assert disk.stats()["entries"] == 0
+
+
+def test_stats_report_entries_bytes_limit_and_folder(disk):
+    disk.put("k1", blob_entry(BIG))
+    disk.put("k2", params_entry(v=2))
+    stats = disk.stats()
+    assert stats["entries"] == 2
+    assert stats["bytes"] >= len(BIG)
+    assert stats["limit"] == disk.limit
+    assert stats["directory"] == str(disk.directory)
+
+
+def test_old_entries_are_evicted_when_the_disk_limit_is_reached(tmp_path):
+    tier = DiskTier(settings(tmp_path, disk_bytes=3 * len(BIG) + 200_000))
+    for i in range(6):
+        tier.put(f"k{i}", blob_entry(BIG))
+    assert tier.contains("k5") and not tier.contains("k0")
+    assert tier.stats()["bytes"] <= 3 * len(BIG) + 200_000
+    tier.close()
+
+
+@pytest.mark.parametrize("value", [object(), {"a": 1}, [1, 2], 2**70, True, None])
+def test_the_disk_never_stores_a_value_it_would_have_to_pickle(tmp_path, value):
+    raw = diskcache.Cache(str(tmp_path / "raw"), disk=SafeDisk)
+    with pytest.raises(CacheError):
+        raw.set("k", value)
+    with pytest.raises(CacheError):
+        raw.set(value if not isinstance(value, (dict, list)) else ("t",), b"x")
+    assert len(raw) == 0
+    assert not [p for p in (tmp_path / "raw").rglob("*.val")]
+    raw.close()
+
+
+def test_a_read_of_a_mapped_value_leaves_no_file_descriptor_open_once_the_value_is_gone(disk):
+    disk.put("k1", blob_entry(HUGE))
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        disk.get("k1")
+    assert len(os.listdir("/proc/self/fd")) <= before + 1
+
+
+def test_an_entry_with_many_warnings_keeps_them_all(disk):
+    warnings = [f"row {i} had a problem worth reporting" for i in range(2_000)]  # manifest > 32 kB
+    disk.put("k1", blob_entry(b"x", warnings))
+    assert disk.get("k1").warnings == warnings

@@ -1,0 +1,180 @@
+"""A damaged or tampered disk cache is reported as CacheError (a miss), never a wrong value,
+never a crash, and never a pickle being loaded."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+from pathlib import Path
+
+import diskcache
+import pytest
+from cachetest_support import BlobSerializer, blob_entry, params_entry, serializers
+from dataflow_cache import DiskTier
+from dataflow_cache.disk import MMAP_MIN_BYTES
+
+from dataflow.sdk import CacheError, CacheSettings
+
+BIG = bytes(range(256)) * 4096  # 1 MiB, in a file of its own
+HUGE = bytes(range(256)) * (MMAP_MIN_BYTES // 256 + 1)  # memory-mapped on read
+
+
+def db(tier: DiskTier) -> sqlite3.Connection:
+    return sqlite3.connect(tier.directory / "cache.db", isolation_level=None)
+
+
+def value_file(tier: DiskTier, part: str) -> Path:
+    (filename,) = db(tier).execute("SELECT filename FROM Cache WHERE key = ?", (part,)).fetchone()
+    assert filename, f"{part} is stored inline, not in a file"
+    return tier.directory / filename
+
+
+class Plant:
+    """Unpickling this creates the file `path`: proof that code ran."""
+
+    def __init__(self, path: Path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+@pytest.mark.parametrize("payload", [BIG, HUGE], ids=["read", "mapped"])
+def test_eight_overwritten_bytes_in_a_value_file_are_an_error_not_a_wrong_value(disk, payload):
+    disk.put("k1", blob_entry(payload))
+    path = value_file(disk, "k1/data")
+    with open(path, "r+b") as handle:
+        handle.seek(len(payload) // 2)
+        handle.write(b"\x00" * 8)
+    with pytest.raises(CacheError, match=r"k1.*'data'.*checksum"):
+        disk.get("k1")
+
+
+def test_a_truncated_value_file_is_an_error(disk):
+    disk.put("k1", blob_entry(HUGE))
+    os.truncate(value_file(disk, "k1/data"), len(HUGE) // 3)
+    with pytest.raises(CacheError, match=r"k1.*'data'.*expected"):
+        disk.get("k1")
+
+
+def test_a_deleted_value_file_is_an_error_although_contains_still_says_yes(disk):
+    disk.put("k1", blob_entry(BIG))
+    os.remove(value_file(disk, "k1/data"))
+    assert disk.contains("k1")
+    with pytest.raises(CacheError, match=r"k1.*'data'.*missing"):
+        disk.get("k1")
+
+
+def test_an_altered_inline_value_is_an_error(disk):
+    disk.put("k1", params_entry(v=1))
+    db(disk).execute("UPDATE Cache SET value = ? WHERE key = 'k1/out'", (b'{"v": 2}',))
+    with pytest.raises(CacheError, match="checksum"):
+        disk.get("k1")
+
+
+@pytest.mark.parametrize("part", ["k1/data", "k1"], ids=["value", "manifest"])
+def test_a_row_tampered_to_pickle_mode_is_an_error_and_runs_no_code(disk, tmp_path, part):
+    disk.put("k1", blob_entry(BIG))
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(Plant(marker))
+    db(disk).execute("UPDATE Cache SET mode = 4, filename = NULL, value = ? WHERE key = ?", (payload, part))
+
+    with pytest.raises(CacheError, match="pickle"):
+        disk.get("k1")
+    assert not marker.exists()
+
+    # the payload is live: diskcache's own Disk runs it
+    plain = diskcache.Cache(str(disk.directory))
+    plain.get(part)
+    plain.close()
+    assert marker.exists()
+
+
+def test_a_key_tampered_to_pickle_mode_is_never_unpickled_and_clear_still_works(disk, tmp_path):
+    disk.put("k1", params_entry(v=1))
+    marker = tmp_path / "pwned"
+    db(disk).execute("UPDATE Cache SET key = ?, raw = 0 WHERE key = 'k1/out'", (pickle.dumps(Plant(marker)),))
+    disk.put("k2", params_entry(v=2))
+    assert disk.stats()["entries"] in (1, 2)  # counting stops at the tampered key
+    disk.clear()
+    assert not disk.contains("k2")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("manifest", ["{not json", '{"ports": [1]}', '{"ports": {"data": {"type": "blob"}}}',
+                                      '{"ports": {"data": {"type": "blob", "serializer": "test-blob", '
+                                      '"size": NaN, "xxh3": "0"}}}', "[]"])
+def test_a_malformed_manifest_is_an_error(disk, manifest):
+    disk.put("k1", blob_entry(BIG))
+    db(disk).execute("UPDATE Cache SET value = ? WHERE key = 'k1'", (manifest,))
+    with pytest.raises(CacheError, match=r"k1.*manifest"):
+        disk.get("k1")
+
+
+def test_a_manifest_stored_as_bytes_is_an_error(disk):
+    disk.put("k1", blob_entry(BIG))
+    db(disk).execute("UPDATE Cache SET value = ? WHERE key = 'k1'", (b"{}",))
+    with pytest.raises(CacheError, match="manifest is bytes"):
+        disk.get("k1")
+
+
+def test_a_port_whose_type_has_no_serializer_any_more_is_an_error(disk, cache_settings):
+    disk.put("k1", blob_entry(BIG))
+    without = {k: v for k, v in serializers().items() if k != "blob"}
+    tier = DiskTier(CacheSettings(cache_settings.directory, without))
+    with pytest.raises(CacheError, match=r"k1.*'data'.*no serializer"):
+        tier.get("k1")
+
+
+def test_a_port_stored_by_another_serializer_is_an_error(disk, cache_settings):
+    disk.put("k1", blob_entry(BIG))
+
+    class NewBlob(BlobSerializer):
+        id = "test-blob-v2"
+
+    tier = DiskTier(CacheSettings(cache_settings.directory, {**serializers(), "blob": NewBlob()}))
+    with pytest.raises(CacheError, match="test-blob-v2"):
+        tier.get("k1")
+
+
+def test_a_serializer_that_fails_to_load_is_an_error(disk, cache_settings):
+    disk.put("k1", blob_entry(BIG))
+
+    class Refusing(BlobSerializer):
+        def loads(self, data):
+            raise ValueError("bad magic")
+
+    tier = DiskTier(CacheSettings(cache_settings.directory, {**serializers(), "blob": Refusing()}))
+    with pytest.raises(CacheError, match=r"k1.*'data'.*bad magic"):
+        tier.get("k1")
+
+
+def test_a_damaged_database_is_moved_aside_and_an_empty_cache_works(cache_settings, caplog):
+    first = DiskTier(cache_settings)
+    first.put("k1", blob_entry(BIG))
+    first.close()
+    folder = first.directory
+    for suffix in ("-wal", "-shm"):
+        Path(f"{folder / 'cache.db'}{suffix}").unlink(missing_ok=True)
+    (folder / "cache.db").write_bytes(b"this is not a database" * 100)
+
+    tier = DiskTier(cache_settings)
+    assert "damaged" in caplog.text
+    (aside,) = folder.parent.glob("disk.broken-*")
+    assert (aside / "cache.db").read_bytes().startswith(b"this is not a database")
+    assert tier.get("k1") is None
+    tier.put("k2", params_entry(v=2))
+    assert tier.get("k2").outputs["out"] == {"v": 2}
+    assert (folder.stat().st_mode & 0o777) == 0o700
+    tier.close()
+
+
+def test_sqlite_errors_while_running_are_cache_errors_and_lookups_say_no(disk):
+    disk.put("k1", params_entry(v=1))
+    db(disk).execute("DROP TABLE Cache")
+    assert disk.contains("k1") is False
+    with pytest.raises(CacheError, match="k1"):
+        disk.get("k1")
+    with pytest.raises(CacheError, match="k2"):
+        disk.put("k2", params_entry(v=2))

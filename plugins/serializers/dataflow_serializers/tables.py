@@ -1,0 +1,122 @@
+"""The `table` and `series` serializers: Arrow IPC in the cache, Parquet on export.
+
+A series is stored as a one-column table whose single label is the series' name, so both share
+`frames.py` (exact dtypes) and `ipc.py` (one record batch, zero-copy reads).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dataflow.sdk import Serializer
+
+from ._common import is_instance, object_array_nbytes, type_name
+from .dtypes import is_object
+from .frames import decode_frame, encode_frame
+from .ipc import read_table, write_table
+
+
+def frame_nbytes(df: Any) -> int:
+    """Estimate the memory of a DataFrame: buffer sizes, plus sampled sizes of Python objects."""
+    total = int(df.memory_usage(index=True, deep=False).sum())
+    for i, dtype in enumerate(df.dtypes):
+        if is_object(dtype):
+            total += object_array_nbytes(df.iloc[:, i].to_numpy())
+    if is_object(df.index.dtype):
+        total += object_array_nbytes(df.index.to_numpy())
+    return total
+
+
+def write_parquet(df: Any, path: Path) -> None:
+    """Write `df` as Parquet; column labels that are not strings are written as their `str`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not df.columns.is_unique:
+        duplicates = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        raise ValueError(f"cannot export a table with duplicate column names {duplicates}; rename them first")
+    if df.columns.nlevels == 1 and not all(isinstance(c, str) for c in df.columns):
+        df = df.set_axis([str(c) for c in df.columns], axis=1)
+    try:
+        table = pa.Table.from_pandas(df, preserve_index=None)
+    except (pa.ArrowException, OverflowError) as exc:
+        raise TypeError(f"this table cannot be written as Parquet: {exc}") from exc
+    pq.write_table(table, str(path))
+
+
+class TableSerializer(Serializer):
+    """pandas DataFrames as single-batch Arrow IPC files, with every dtype restored exactly."""
+
+    id = "arrow-table"
+    port_type = "table"
+    python_type = "pandas.DataFrame"
+    export_suffix = ".parquet"
+    safe_to_share = True
+
+    def check(self, value: Any) -> None:
+        """Raise TypeError unless `value` is a DataFrame."""
+        if not is_instance(value, "pandas", "DataFrame"):
+            hint = "; use .to_frame() to make a one-column table" if is_instance(value, "pandas", "Series") else ""
+            raise TypeError(f"expected a pandas DataFrame, got {type_name(value)}{hint}")
+
+    def dumps(self, value: Any) -> memoryview:
+        """Arrow IPC file bytes; TypeError/ValueError naming the column when a value cannot round-trip."""
+        self.check(value)
+        return write_table(encode_frame(value))
+
+    def loads(self, data: memoryview) -> Any:
+        """The DataFrame, its Arrow buffers read in place from `data` (which must outlive it)."""
+        return decode_frame(read_table(data))
+
+    def sizeof(self, value: Any) -> int:
+        """Estimated bytes in memory (object columns sampled, not measured one by one)."""
+        return frame_nbytes(value)
+
+    def share(self, value: Any) -> Any:
+        """A shallow copy: under copy-on-write, edits to it never reach the cached frame."""
+        return value.copy(deep=False)
+
+    def export(self, value: Any, path: Path) -> None:
+        """Write a Parquet file."""
+        write_parquet(value, path)
+
+
+class SeriesSerializer(Serializer):
+    """pandas Series as one-column Arrow IPC files, name and dtype restored exactly."""
+
+    id = "arrow-series"
+    port_type = "series"
+    python_type = "pandas.Series"
+    export_suffix = ".parquet"
+    safe_to_share = True
+
+    def check(self, value: Any) -> None:
+        """Raise TypeError unless `value` is a Series."""
+        if not is_instance(value, "pandas", "Series"):
+            hint = "; select one column, e.g. df['price']" if is_instance(value, "pandas", "DataFrame") else ""
+            raise TypeError(f"expected a pandas Series, got {type_name(value)}{hint}")
+
+    def dumps(self, value: Any) -> memoryview:
+        """Arrow IPC file bytes of the series as a one-column table."""
+        self.check(value)
+        return write_table(encode_frame(value.to_frame(name=value.name)))
+
+    def loads(self, data: memoryview) -> Any:
+        """The Series, read in place from `data` (which must outlive it)."""
+        frame = decode_frame(read_table(data))
+        series = frame.iloc[:, 0]
+        series.name = frame.columns.tolist()[0]  # a Python label, as given (iloc gives np.int64(0) for 0)
+        return series
+
+    def sizeof(self, value: Any) -> int:
+        """Estimated bytes in memory."""
+        return frame_nbytes(value.to_frame(name=value.name))
+
+    def share(self, value: Any) -> Any:
+        """A shallow copy (copy-on-write keeps the cached series intact)."""
+        return value.copy(deep=False)
+
+    def export(self, value: Any, path: Path) -> None:
+        """Write a one-column Parquet file named after the series ("value" when it has no name)."""
+        write_parquet(value.to_frame(name="value" if value.name is None else str(value.name)), path)
