@@ -112,7 +112,7 @@ class TieredCache:
         return self._fast if policy == "memory" else self.tiers
 
     def contains(self, key: str, policy: str = "all") -> bool:
-        return any(t.contains(key) for t in self._tiers_for(policy))
+        return any(self._safe(t.contains, key) for t in self._tiers_for(policy))
 
     def get(self, key: str, policy: str = "all") -> CacheEntry | None:
         """The entry from the nearest tier that has a readable one, copied into the nearer tiers."""

@@ -498,7 +498,7 @@ class _Run:
             return
         try:
             outcome = task.run()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a node calling sys.exit() fails that node only
             self._fail(node_id, exc)
             return
         self._accept(node_id, outcome)
@@ -543,17 +543,21 @@ class _Run:
         running: dict[Future, str] = {}
         while sorter.is_active() and not self.cancel.cancelled:
             for node_id in sorter.get_ready():
+                if self.cancel.cancelled:
+                    break
                 if not compute[node_id] and self._settle_cached(node_id, compute):
                     sorter.done(node_id)
                     continue
                 task = self._start(node_id)
                 if task is None:
+                    self._release(node_id)
                     sorter.done(node_id)
                     continue
                 try:
                     running[self.engine.executor.submit(task)] = node_id
                 except Exception as exc:
                     self._fail(node_id, exc)
+                    self._release(node_id)
                     sorter.done(node_id)
             if not running:
                 continue
@@ -569,7 +573,7 @@ class _Run:
     def _collect(self, node_id: str, future: Future) -> None:
         try:
             outcome = future.result()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             self._fail(node_id, exc)
         else:
             self._accept(node_id, outcome)

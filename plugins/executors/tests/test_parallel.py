@@ -129,19 +129,13 @@ def test_sys_exit_in_a_node_fails_that_node_and_spares_its_sibling(executor, bui
         "sibling": ("computed", None)}
 
 
-@pytest.mark.xfail(strict=True, reason="kernel: _Run._compute_inline catches Exception only, so a node's "
-                   "SystemExit escapes Engine.run with an inline executor (see the executors report)")
 def test_sys_exit_in_a_node_fails_that_node_with_the_sequential_executor(build, engine_for):
     graph = build([n("bye", "odd_error", kind="system_exit")])
     assert engine_for("sequential").run(graph).nodes["bye"].status == "failed"
 
 
 @pytest.mark.parametrize("executor", [
-    "sequential",
-    pytest.param("threads", marks=pytest.mark.xfail(strict=True, reason=(
-        "kernel: _run_pooled checks the cancel token only between batches, so nodes of the batch "
-        "being started are still submitted after a cancel (see the executors report)"))),
-    pytest.param("processes", marks=pytest.mark.xfail(strict=True, reason="same kernel issue as threads")),
+    "sequential", "threads", "processes",
 ])
 def test_cancelling_while_a_batch_starts_runs_none_of_the_rest(executor, build, engine_for):
     from dataflow.kernel import CancelToken
