@@ -70,6 +70,8 @@ class History:
 
     def record(self, node_id: str, parts: KeyParts) -> None:
         """Remember the parts of a node's current key (serialized on `save`, off the per-node path)."""
+        if node_id not in self._pending and self.records.get(node_id, {}).get("key") == parts.key:
+            return  # unchanged since the last run: nothing to write
         self._pending[node_id] = parts
 
     def save(self) -> None:
