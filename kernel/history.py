@@ -83,6 +83,6 @@ class History:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic_write(self.path, json.dumps(self.records, separators=(",", ":")).encode("utf-8"))
+            atomic_write(self.path, json.dumps(self.records, separators=(",", ":")).encode("utf-8"), durable=False)
         except OSError as exc:
             log.warning("could not save run history %s: %s", self.path, exc)
