@@ -114,7 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         workflow = load_workflow(args.workflow)
         graph = compile_workflow(workflow, registry, _parse_sets(args.set), text_overrides=True)
         engine = Engine.open(registry, executor=args.executor, max_workers=args.workers,
-                             use_cache=not args.no_cache)
+                             use_cache=not args.no_cache, data_dirs=args.data_dir)
     except WorkflowError as exc:
         return _invalid(exc, args.json)
     except DataflowError as exc:
@@ -285,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object with every node's result")
     run.add_argument("--output-dir", metavar="DIR",
                      help="write outputs of nodes nothing consumes: tables as Parquet, metrics as JSON, figures as HTML")
+    run.add_argument("--data-dir", action="append", default=[], metavar="FOLDER",
+                     help="grant file nodes access to FOLDER (repeatable; the workflow's folder and "
+                          "DATAFLOW_DATA_DIRS are always granted)")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     run.set_defaults(handler=cmd_run)
 

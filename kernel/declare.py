@@ -217,8 +217,10 @@ def _kind_of(base: Any, name: str, fail) -> tuple[str, str | None, tuple[Any, ..
         return "list", _SCALARS[item], None
     if origin is dict:
         key, value = get_args(base) or (None, None)
+        if key is str and value is Any:
+            return "dict", "json", None
         if key is not str or value not in _SCALARS:
-            raise fail(f"parameter '{name}': dicts must map str to str, int, float or bool")
+            raise fail(f"parameter '{name}': dicts must map str to str, int, float, bool or Any")
         return "dict", _SCALARS[value], None
     raise fail(
         f"parameter '{name}' has an unsupported type {base!r}; use int, float, str, bool, "

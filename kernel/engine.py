@@ -34,13 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .access import AccessDenied, check_access, granted_folders
 from .cache import CacheEntry, CacheSettings, TieredCache
 from .errors import DataflowError, NodeError
 from .executor import Executor, NodeOutcome, NodeTask
 from .graph import Graph, GraphNode
 from .history import History, explain
 from .keys import KeyParts, node_key, source_fingerprint
-from .paths import cache_dir, resolve_file_param
+from .paths import cache_dir
 from .registry import Registry
 
 log = logging.getLogger(__name__)
@@ -131,8 +132,10 @@ class Engine:
     """Runs compiled graphs with a cache and an executor. Create once per process and reuse."""
 
     def __init__(self, registry: Registry, executor: Executor, cache: TieredCache | None = None,
-                 history_dir: Path | None = None):
+                 history_dir: Path | None = None, data_dirs: Iterable[Path | str] = ()):
         self.registry = registry
+        #: folders granted besides the workflow's own and DATAFLOW_DATA_DIRS (the app adds uploads)
+        self.data_dirs: list[Path] = [Path(p) for p in data_dirs]
         self.executor = executor
         self.cache = cache
         self.history_dir = history_dir
@@ -141,9 +144,11 @@ class Engine:
     @classmethod
     def open(cls, registry: Registry, *, executor: str = "threads", max_workers: int | None = None,
              use_cache: bool = True, directory: Path | None = None, memory_bytes: int | None = None,
-             tiers: Iterable[str] | None = None) -> Engine:
+             tiers: Iterable[str] | None = None, data_dirs: Iterable[Path | str] = ()) -> Engine:
         """An engine with the registered executor `executor` and every registered cache tier
-        (or only those named in `tiers`), storing in `directory` (default: the private cache folder)."""
+        (or only those named in `tiers`), storing in `directory` (default: the private cache folder).
+        File parameters may only name paths inside `data_dirs`, the workflow's folder and
+        `DATAFLOW_DATA_DIRS` (see `dataflow.kernel.access`)."""
         if executor not in registry.executors:
             available = ", ".join(sorted(registry.executors)) or "none (is dataflow-executors installed?)"
             raise DataflowError(f"unknown executor '{executor}'; available: {available}")
@@ -166,7 +171,7 @@ class Engine:
                 cache = TieredCache(built)
             else:
                 log.warning("no cache tier is installed (is dataflow-cache installed?); nothing will be cached")
-        return cls(registry, registry.executors[executor](max_workers), cache, folder)
+        return cls(registry, registry.executors[executor](max_workers), cache, folder, data_dirs)
 
     def close(self) -> None:
         """Wait for pending cache writes, stop the executor's workers, release the cache."""
@@ -189,13 +194,20 @@ class Engine:
             self._histories[identity] = History(self.history_dir if self.cache else None, identity)
         return self._histories[identity]
 
+    def granted_folders(self, graph: Graph) -> tuple[Path, ...]:
+        """The folders this graph's file parameters may name."""
+        return granted_folders(graph.workflow.folder, self.data_dirs)
+
     def call_params(self, graph: Graph, node: GraphNode) -> dict[str, Any]:
-        """The parameters a node is called with: file paths resolved against the workflow's folder."""
+        """The parameters a node is called with: file paths resolved against the workflow's folder
+        and checked against the granted folders (`AccessDenied` names the path and the fix)."""
         params = node.params
         files = [name for name in node.file_params if params.get(name)]
         if not files:
             return params
-        return {**params, **{name: resolve_file_param(params[name], graph.workflow.folder) for name in files}}
+        folders = self.granted_folders(graph)
+        base = graph.workflow.folder
+        return {**params, **{name: str(check_access(params[name], base, folders, param=name)) for name in files}}
 
     def plan(self, graph: Graph, targets: Iterable[str] | None = None, *, use_cache: bool = True) -> dict[str, NodePlan]:
         """Keys, cache state and reasons for the selected nodes, without running anything (the app
@@ -229,7 +241,10 @@ class Engine:
         inputs = {port: (source, keys[source].key, source_port) for port, (source, source_port) in node.inputs.items()}
         fingerprint = ""
         if node.reads_sources:
-            fingerprint = source_fingerprint(node.spec, self.call_params(graph, node))
+            try:
+                fingerprint = source_fingerprint(node.spec, self.call_params(graph, node))
+            except AccessDenied:
+                fingerprint = "refused"  # the node fails when it runs; never stat a refused path
         return node_key(node.spec, node.params, inputs, fingerprint, node.params_json)
 
     def _reason(self, node_id: str, parts: KeyParts, history: History, policy: str, use_cache: bool) -> str:

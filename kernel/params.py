@@ -15,7 +15,20 @@ from .spec import ParamSpec
 _PY = {"bool": bool, "int": int, "float": (int, float), "str": str}
 
 
+def _json_problem(value: Any, depth: int = 0) -> str | None:
+    """`dict[str, Any]` values: JSON scalars, or lists of them (estimator hyperparameters)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"expected a finite number, got {value!r}"
+    if isinstance(value, list) and depth == 0:
+        return next((p for p in (_json_problem(v, 1) for v in value) if p), None)
+    return f"expected a number, text, true/false, null or a list of those, got {value!r}"
+
+
 def _scalar_problem(kind: str, value: Any) -> str | None:
+    if kind == "json":
+        return _json_problem(value)
     if kind == "bool":
         return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
     if isinstance(value, bool):

@@ -1,4 +1,4 @@
-"""Where DataFlow keeps its own files, and how file parameters are resolved.
+"""Where DataFlow keeps its own files (file parameters: see access.py).
 
 The cache folder is per user and private (mode 0700): `DATAFLOW_CACHE_DIR`, else
 `$XDG_CACHE_HOME/dataflow`, else `~/.cache/dataflow`. Nothing in it is ever shared or exported.
@@ -27,11 +27,3 @@ def private_dir(path: Path) -> Path:
     if os.name == "posix" and path.stat().st_mode & 0o077:
         path.chmod(0o700)
     return path
-
-
-def resolve_file_param(value: str, folder: Path | None) -> str:
-    """An absolute, symlink-resolved path for a file parameter, relative to the workflow's folder."""
-    path = Path(value).expanduser()
-    if not path.is_absolute():
-        path = (folder or Path.cwd()) / path
-    return str(path.resolve())

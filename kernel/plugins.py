@@ -79,7 +79,18 @@ def load_registry(
             if registry.plugins[impl.plugin_name].ok:
                 registry.observers[event].append((impl.plugin_name, impl.function))
     registry.manager = manager
+    global _active
+    _active = registry
     return registry
+
+
+_active: Registry | None = None
+
+
+def active_registry() -> Registry:
+    """The registry this process loaded last; loads the installed plugins when there is none yet
+    (a worker process of the process pool, a node called from a notebook)."""
+    return _active if _active is not None else load_registry()
 
 
 def _record_for(ep: EntryPoint) -> PluginRecord:

@@ -16,6 +16,7 @@ from typing import Any
 
 from .cache import CacheTier
 from .declare import spec_of
+from .estimators import EstimatorSpec, registered_estimator
 from .executor import Executor
 from .serializer import Serializer
 from .sources import SourceConnector
@@ -23,7 +24,7 @@ from .spec import NodeSpec
 
 log = logging.getLogger(__name__)
 
-KINDS = ("nodes", "sources", "caches", "serializers", "executors", "viewers")
+KINDS = ("nodes", "sources", "caches", "serializers", "executors", "viewers", "estimators")
 EVENT_HOOKS = ("on_run_start", "on_run_end", "on_node_start", "on_node_end", "on_node_error")
 
 
@@ -89,6 +90,7 @@ CHECKS: dict[str, Callable[..., tuple[str, Any]]] = {
     "serializers": _check_instance(Serializer, "serializers"),
     "executors": _check_class(Executor, "executors"),
     "viewers": _check_viewer,
+    "estimators": registered_estimator,
 }
 
 
@@ -103,6 +105,7 @@ class Registry:
         self.serializers: dict[str, Serializer] = {}
         self.executors: dict[str, type[Executor]] = {}
         self.viewers: dict[str, Callable[..., Any]] = {}
+        self.estimators: dict[str, EstimatorSpec] = {}
         self.owners: dict[tuple[str, str], str] = {}
         self.conflicts: list[tuple[str, str, list[str]]] = []
         self.manager: Any = None

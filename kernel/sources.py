@@ -10,6 +10,8 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
 
+from .errors import NodeError
+
 
 class SourceConnector(ABC):
     """Reads (and optionally writes) one data format.
@@ -43,3 +45,24 @@ class SourceConnector(ABC):
     def matches(self, path: Path) -> bool:
         """True when this connector handles the file's extension."""
         return path.suffix.lower() in self.extensions
+
+
+def find_connector(connectors: dict[str, SourceConnector], path: Path, format: str = "auto", *,
+                   writing: bool = False) -> SourceConnector:
+    """The connector for `path`: the one named by `format`, else the one whose extensions match.
+
+    Raises `NodeError` (parameter `format`) listing the formats that are installed.
+    """
+    usable = {cid: c for cid, c in connectors.items() if c.can_write or not writing}
+    verb = "write" if writing else "read"
+    available = ", ".join(f"{cid} ({', '.join(c.extensions) or 'any'})" for cid, c in sorted(usable.items()))
+    if format and format != "auto":
+        if format in usable:
+            return usable[format]
+        raise NodeError(f"no installed connector can {verb} format '{format}'; installed: {available or 'none'}",
+                        param="format")
+    for connector in usable.values():
+        if connector.matches(path):
+            return connector
+    raise NodeError(f"cannot tell how to {verb} '{path.name}' from its extension '{path.suffix}'; choose a "
+                    f"format, one of: {available or 'none (is dataflow-io installed?)'}", param="format")

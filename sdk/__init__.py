@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from dataflow.kernel.cache import CacheEntry, CacheSettings, CacheTier
 from dataflow.kernel.context import warn
 from dataflow.kernel.errors import CacheError, NodeDefinitionError, NodeError
+from dataflow.kernel.estimators import EstimatorSpec
 from dataflow.kernel.executor import Executor, NodeOutcome, NodeTask
 from dataflow.kernel.hookspecs import hookimpl
 from dataflow.kernel.serializer import Serializer
@@ -43,6 +44,8 @@ from dataflow.kernel.spec import (
 )
 
 from .decorator import node, spec_of
+from .estimators import estimator, estimators
+from .sources import connector_for, connectors
 from .testing import check_node, run_node
 
 if TYPE_CHECKING:  # type checkers see the real classes; at run time they are port markers
@@ -63,5 +66,5 @@ __all__ = [
     "Array", "Bounds", "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "Column", "Executor", "Figure",
     "FilePath", "Formula", "Help", "Label", "Metrics", "Model", "NodeDefinitionError", "NodeError", "NodeOutcome",
     "NodeSpec", "NodeTask", "Params", "PortType", "Secret", "Serializer", "Series", "SourceConnector", "Step",
-    "Table", "check_node", "hookimpl", "node", "run_node", "spec_of", "warn",
+    "Table", "check_node", "connector_for", "connectors", "estimator", "estimators", "EstimatorSpec", "hookimpl", "node", "run_node", "spec_of", "warn",
 ]

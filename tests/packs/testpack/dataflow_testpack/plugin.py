@@ -1,6 +1,8 @@
 """Registers every node of the test pack's modules."""
 
-from dataflow.sdk import SourceConnector, hookimpl, spec_of
+from typing import Annotated, Literal
+
+from dataflow.sdk import Bounds, Help, SourceConnector, estimator, hookimpl, spec_of
 
 from . import nodes, parallel_nodes
 
@@ -38,3 +40,17 @@ def register_sources(register):
 @hookimpl
 def register_viewers(register):
     register("params", show_params)
+
+
+@estimator(kind="regressor", label="Constant guess", version=2)
+def constant(*, strategy: Literal["mean", "median"] = "mean",
+             quantile: Annotated[float, Bounds(0.0, 1.0), Help("only for strategy quantile")] = 0.5):
+    """Predicts one number for every row (a baseline)."""
+    from sklearn.dummy import DummyRegressor
+
+    return DummyRegressor(strategy=strategy)
+
+
+@hookimpl
+def register_estimators(register):
+    register(constant)

@@ -1,0 +1,25 @@
+"""Source connectors for generic read/write nodes: `connectors()` and `connector_for(path)`.
+
+    @node(category="Input")
+    def read_any(*, path: Annotated[str, FilePath("read")] = "", format: str = "auto") -> Table:
+        return connector_for(path, format).read(Path(path))
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dataflow.kernel.plugins import active_registry
+from dataflow.kernel.sources import SourceConnector, find_connector
+
+
+def connectors(port_type: str | None = None) -> dict[str, SourceConnector]:
+    """Every registered source connector by id (only those producing `port_type` when given)."""
+    found = active_registry().sources
+    return {cid: c for cid, c in found.items() if port_type is None or c.port_type == port_type}
+
+
+def connector_for(path: str | Path, format: str = "auto", *, writing: bool = False) -> SourceConnector:
+    """The connector named `format`, or the one matching the file's extension when it is "auto";
+    a `NodeError` on parameter `format` lists the installed formats otherwise."""
+    return find_connector(connectors(), Path(path), format, writing=writing)
