@@ -39,10 +39,11 @@ from .cache import CacheEntry, CacheSettings, TieredCache
 from .errors import DataflowError, NodeError
 from .executor import Executor, NodeOutcome, NodeTask
 from .graph import Graph, GraphNode
-from .history import History, explain
+from .history import MODEL_MARK, History, explain
 from .keys import KeyParts, node_key, source_fingerprint
 from .paths import cache_dir
 from .registry import Registry
+from .steps import StepCache
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +246,8 @@ class Engine:
                 fingerprint = source_fingerprint(node.spec, self.call_params(graph, node))
             except AccessDenied:
                 fingerprint = "refused"  # the node fails when it runs; never stat a refused path
+        if node.extra_fingerprint:
+            fingerprint = f"{fingerprint}{MODEL_MARK}{node.extra_fingerprint}"
         return node_key(node.spec, node.params, inputs, fingerprint, node.params_json)
 
     def _reason(self, node_id: str, parts: KeyParts, history: History, policy: str, use_cache: bool) -> str:
@@ -453,7 +456,11 @@ class _Run:
             inputs[port] = serializer.share(value) if serializer is not None else value
             codecs_in[port] = serializer
         codecs_out = {p.name: serializers.get(p.type.name) for p in node.spec.outputs}
-        return NodeTask(node_id, node.spec, inputs, self.engine.call_params(self.graph, node), codecs_in, codecs_out)
+        steps = None
+        if self.use_cache and self.cache is not None and node.spec.cache != "none":
+            steps = StepCache(self.cache, self.keys[node_id])
+        return NodeTask(node_id, node.spec, inputs, self.engine.call_params(self.graph, node), codecs_in, codecs_out,
+                        steps)
 
     def _start(self, node_id: str) -> NodeTask | None:
         """Prepare a node to compute; None when it was settled here (skipped or failed)."""

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from .context import collecting, stop_collecting
 from .serializer import Serializer
 from .spec import NodeSpec
+from .steps import StepCache, activate, deactivate
 
 
 @dataclass(slots=True)
@@ -32,10 +33,11 @@ class NodeTask:
     params: dict[str, Any]
     input_codecs: dict[str, Serializer | None]
     output_codecs: dict[str, Serializer | None]
+    steps: StepCache | None = None
 
     def run(self) -> NodeOutcome:
         """Call the node here and now."""
-        return call_node(self.spec, self.inputs, self.params)
+        return call_node(self.spec, self.inputs, self.params, self.steps)
 
 
 @dataclass(slots=True)
@@ -47,16 +49,22 @@ class NodeOutcome:
     warnings: list[str]
 
 
-def call_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any]) -> NodeOutcome:
-    """Call `spec.fn` with inputs as positional arguments and params as keywords; name its outputs."""
+def call_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
+              steps: StepCache | None = None) -> NodeOutcome:
+    """Call `spec.fn` with inputs as positional arguments and params as keywords; name its outputs.
+
+    `steps` lets the node cache parts of its work with `cached_step` (see kernel/steps.py)."""
     args = [inputs.get(port.name) for port in spec.inputs]
     warnings: list[str] = []
     token = collecting(warnings)
+    step_token = activate(steps) if steps is not None else None
     try:
         start = time.perf_counter()
         result = spec.fn(*args, **params)
         seconds = time.perf_counter() - start
     finally:
+        if step_token is not None:
+            deactivate(step_token)
         stop_collecting(token)
     return NodeOutcome(name_outputs(spec, result), seconds, warnings)
 

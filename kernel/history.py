@@ -18,6 +18,7 @@ from .workflow import atomic_write
 log = logging.getLogger(__name__)
 
 NO_ENTRY = "no cache entry"
+MODEL_MARK = "|model:"  # separates a source's file fingerprint from the chosen estimator's version
 
 
 def explain(new: KeyParts, old: dict | None) -> str:
@@ -33,8 +34,12 @@ def explain(new: KeyParts, old: dict | None) -> str:
     new_params = new.param_texts()
     changed = sorted(k for k in set(old_params) | set(new_params) if old_params.get(k) != new_params.get(k))
     reasons += [f"parameter {name} changed" for name in changed]
-    if old.get("fingerprint") != new.fingerprint:
+    old_files, _, old_model = (old.get("fingerprint") or "").partition(MODEL_MARK)
+    new_files, _, new_model = new.fingerprint.partition(MODEL_MARK)
+    if old_files != new_files:
         reasons.append("source file changed")
+    if old_model != new_model:
+        reasons.append("model version changed")
     old_inputs = old.get("inputs") or {}
     for port in sorted(set(old_inputs) | set(new.inputs)):
         if old_inputs.get(port) != new.inputs.get(port):

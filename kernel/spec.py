@@ -115,7 +115,18 @@ class Secret:
     """The parameter holds a secret: shown masked, never written into a workflow file."""
 
 
-WIDGET_METADATA = (Column, Formula, FilePath, Secret)
+@dataclass(frozen=True, slots=True)
+class ModelChoice:
+    """The `str` parameter picks a registered estimator of `kind` ("classifier", "regressor", ...);
+    its hyperparameters live in the node's `dict[str, Any]` parameter named `hyperparameters`.
+    Validation checks both against the estimator's declaration; the app builds the form from it.
+    """
+
+    kind: str
+    hyperparameters: str = "hyperparameters"
+
+
+WIDGET_METADATA = (Column, Formula, FilePath, Secret, ModelChoice)
 
 
 # --- specifications ---------------------------------------------------------------------
@@ -151,7 +162,7 @@ class ParamSpec:
     step: float | None = None
     help: str = ""
     label: str = ""
-    widget: Column | Formula | FilePath | Secret | None = None
+    widget: Column | Formula | FilePath | Secret | ModelChoice | None = None
 
     @property
     def type_name(self) -> str:
@@ -171,6 +182,8 @@ class ParamSpec:
                 widget["port"] = self.widget.port
             elif isinstance(self.widget, FilePath):
                 widget.update(mode=self.widget.mode, extensions=list(self.widget.extensions))
+            elif isinstance(self.widget, ModelChoice):
+                widget.update(model_kind=self.widget.kind, hyperparameters=self.widget.hyperparameters)
         return {
             "name": self.name,
             "type": self.type_name,

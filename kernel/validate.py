@@ -17,7 +17,7 @@ from .graph import Graph, GraphNode
 from .keys import needs_fingerprint
 from .params import canonical_json, check_value, coerce_value, parse_text_value
 from .registry import Registry
-from .spec import FilePath, NodeSpec
+from .spec import FilePath, ModelChoice, NodeSpec, ParamSpec
 from .workflow import Edge, NodeInstance, Workflow
 
 
@@ -35,13 +35,13 @@ def compile_workflow(
     """
     problems: list[Problem] = []
     specs = _resolve_types(workflow, registry, problems)
-    params = _resolve_params(workflow, specs, overrides or {}, text_overrides, problems)
+    params = _resolve_params(workflow, specs, overrides or {}, text_overrides, registry, problems)
     inputs = _resolve_edges(workflow, specs, problems)
     order = _order(workflow, inputs, problems)
     if problems:
         raise WorkflowError(problems, str(workflow.path) if workflow.path else None)
     nodes = {node_id: _graph_node(node_id, specs[node_id], params[node_id], inputs[node_id],
-                                  workflow.nodes[node_id].label) for node_id in order}
+                                  workflow.nodes[node_id].label, registry) for node_id in order}
     consumers: dict[str, list[tuple[str, str, str]]] = {}
     for node in nodes.values():
         for port, (source, source_port) in node.inputs.items():
@@ -50,7 +50,7 @@ def compile_workflow(
 
 
 def _graph_node(node_id: str, spec: NodeSpec, params: dict[str, Any], inputs: dict[str, tuple[str, str]],
-                label: str | None) -> GraphNode:
+                label: str | None, registry: Registry) -> GraphNode:
     """A graph node with what the engine would otherwise recompute on every run precomputed."""
     return GraphNode(
         node_id, spec, params, inputs, label or spec.label,
@@ -58,7 +58,20 @@ def _graph_node(node_id: str, spec: NodeSpec, params: dict[str, Any], inputs: di
         reads_sources=needs_fingerprint(spec),
         file_params=tuple(p.name for p in spec.params if isinstance(p.widget, FilePath)),
         input_types={p.name: p.type.name for p in spec.inputs},
+        extra_fingerprint=_model_versions(spec, params, registry),
     )
+
+
+def _model_versions(spec: NodeSpec, params: dict[str, Any], registry: Registry) -> str:
+    """For a node that picks an estimator: its id, version and plugin version, so that a new
+    version of the model (or of the pack providing it) misses the cache."""
+    parts = []
+    for param in spec.params:
+        if isinstance(param.widget, ModelChoice):
+            estimator = registry.estimators[params[param.name]]
+            record = registry.plugins.get(estimator.plugin or "")
+            parts.append(f"{estimator.id}@{estimator.version}/{record.version if record else ''}")
+    return ";".join(parts)
 
 
 def missing_node_types(workflow: Workflow, registry: Registry) -> dict[str, str]:
@@ -94,7 +107,8 @@ def _resolve_types(workflow: Workflow, registry: Registry, problems: list[Proble
 
 
 def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: Mapping[tuple[str, str], Any],
-                    text_overrides: bool, problems: list[Problem]) -> dict[str, dict[str, Any]]:
+                    text_overrides: bool, registry: Registry,
+                    problems: list[Problem]) -> dict[str, dict[str, Any]]:
     by_node: dict[str, dict[str, Any]] = {}
     for (node_id, name), value in overrides.items():
         if node_id not in workflow.nodes:
@@ -136,8 +150,31 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
                                         f"({param.type_name}): {problem}", node=node_id, param=param.name))
                 continue
             effective[param.name] = coerce_value(param, value)
+        for param in spec.params:
+            if isinstance(param.widget, ModelChoice) and param.name in effective:
+                _check_model_choice(node_id, param, effective, registry, problems)
         result[node_id] = effective
     return result
+
+
+def _check_model_choice(node_id: str, param: ParamSpec, effective: dict[str, Any], registry: Registry,
+                        problems: list[Problem]) -> None:
+    """The chosen estimator exists with the right kind, and its hyperparameters are valid."""
+    choice: ModelChoice = param.widget
+    model_id = effective[param.name]
+    available = {eid: e for eid, e in registry.estimators.items() if e.kind == choice.kind}
+    estimator = available.get(model_id)
+    if estimator is None:
+        listed = ", ".join(sorted(available)) or "none installed"
+        problems.append(Problem("bad_param", f"node '{node_id}', parameter '{param.name}': no {choice.kind} "
+                                f"'{model_id}'{did_you_mean(model_id, available)}; available: {listed}",
+                                node=node_id, param=param.name))
+        return
+    try:
+        estimator.check(effective.get(choice.hyperparameters) or {})
+    except ValueError as exc:
+        problems.append(Problem("bad_param", f"node '{node_id}', parameter '{choice.hyperparameters}': {exc}",
+                                node=node_id, param=choice.hyperparameters))
 
 
 def _resolve_edges(workflow: Workflow, specs: dict[str, NodeSpec],

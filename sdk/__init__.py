@@ -1,16 +1,16 @@
 """Everything a node author imports: `from dataflow.sdk import node, hookimpl, Table, Help, ...`.
 
-    from typing import Annotated, Literal
-    from dataflow.sdk import Bounds, Help, Table, hookimpl, node
+from typing import Annotated, Literal
+from dataflow.sdk import Bounds, Help, Table, hookimpl, node
 
-    @node(category="Transform/Rows", version=1)
-    def top_rows(table: Table, *, n: Annotated[int, Bounds(1, 10_000), Help("How many rows")] = 5) -> Table:
-        \"\"\"Keep the first n rows.\"\"\"
-        return table.head(n)
+@node(category="Transform/Rows", version=1)
+def top_rows(table: Table, *, n: Annotated[int, Bounds(1, 10_000), Help("How many rows")] = 5) -> Table:
+    \"\"\"Keep the first n rows.\"\"\"
+    return table.head(n)
 
-    @hookimpl
-    def register_nodes(register):
-        register(top_rows)
+@hookimpl
+def register_nodes(register):
+    register(top_rows)
 """
 
 from typing import TYPE_CHECKING
@@ -37,11 +37,13 @@ from dataflow.kernel.spec import (
     Formula,
     Help,
     Label,
+    ModelChoice,
     NodeSpec,
     PortType,
     Secret,
     Step,
 )
+from dataflow.kernel.steps import cached_step
 
 from .decorator import node, spec_of
 from .estimators import estimator, estimators
@@ -60,11 +62,56 @@ if TYPE_CHECKING:  # type checkers see the real classes; at run time they are po
     Params = dict
     Figure = object
 else:
-    Table, Series, Model, Metrics, Params, Array, Figure = TABLE, SERIES, MODEL, METRICS, PARAMS, ARRAY, FIGURE
+    Table, Series, Model, Metrics, Params, Array, Figure = (
+        TABLE,
+        SERIES,
+        MODEL,
+        METRICS,
+        PARAMS,
+        ARRAY,
+        FIGURE,
+    )
 
 __all__ = [
-    "Array", "Bounds", "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "Column", "Executor", "Figure",
-    "FilePath", "Formula", "Help", "Label", "Metrics", "Model", "NodeDefinitionError", "NodeError", "NodeOutcome",
-    "NodeSpec", "NodeTask", "Params", "PortType", "Secret", "Serializer", "Series", "SourceConnector", "Step",
-    "Table", "check_node", "connector_for", "connectors", "estimator", "estimators", "EstimatorSpec", "hookimpl", "node", "run_node", "spec_of", "warn",
+    "Array",
+    "Bounds",
+    "CacheEntry",
+    "CacheError",
+    "CacheSettings",
+    "CacheTier",
+    "Column",
+    "Executor",
+    "Figure",
+    "FilePath",
+    "Formula",
+    "Help",
+    "Label",
+    "Metrics",
+    "Model",
+    "ModelChoice",
+    "NodeDefinitionError",
+    "NodeError",
+    "NodeOutcome",
+    "NodeSpec",
+    "NodeTask",
+    "Params",
+    "PortType",
+    "Secret",
+    "Serializer",
+    "Series",
+    "SourceConnector",
+    "Step",
+    "Table",
+    "cached_step",
+    "check_node",
+    "connector_for",
+    "connectors",
+    "estimator",
+    "estimators",
+    "EstimatorSpec",
+    "hookimpl",
+    "node",
+    "run_node",
+    "spec_of",
+    "warn",
 ]

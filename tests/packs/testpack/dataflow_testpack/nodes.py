@@ -5,9 +5,21 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
-from dataflow.sdk import Bounds, FilePath, Help, NodeError, Params, Table, node, warn
+from dataflow.sdk import (
+    Bounds,
+    FilePath,
+    Help,
+    ModelChoice,
+    NodeError,
+    Params,
+    Table,
+    cached_step,
+    estimators,
+    node,
+    warn,
+)
 
 
 @node(category="Test/Sources")
@@ -116,3 +128,34 @@ def frame(data: Params) -> Table:
 def pid(data: Params) -> Params:
     """Record which process ran the node."""
     return {"values": data["values"], "pid": os.getpid()}
+
+
+@node(category="Test/Models")
+def fit_model(data: Params, *,
+              model: Annotated[str, ModelChoice("regressor"), Help("Which model")] = "testpack.constant",
+              hyperparameters: Annotated[dict[str, Any], Help("The model's settings")] = {}) -> Params:  # noqa: B006
+    """Fit a registered regressor on the values and report its prediction."""
+    import numpy as np
+
+    spec = estimators("regressor")[model]
+    values = np.asarray(data["values"], dtype=float)
+    fitted = spec.build(hyperparameters).fit(values.reshape(-1, 1), values)
+    return {"prediction": float(fitted.predict([[0.0]])[0])}
+
+
+@node(category="Test/Models")
+def fold_sums(data: Params, *, folds: Annotated[int, Bounds(1, 20), Help("How many folds")] = 3,
+              log: Annotated[str, FilePath("write"), Help("Appends one line per computed fold")] = "",
+              label: Annotated[str, Help("Not part of any fold's identity")] = "") -> Params:
+    """Sum each fold of the values, caching every fold on its own."""
+    values = data["values"]
+
+    def fold_sum(index: int) -> dict:
+        if log:
+            with open(log, "a") as handle:
+                handle.write(f"{index}\n")
+        return {"sum": sum(values[index::folds])}
+
+    sums = [cached_step("fold", {"fold": index, "of": folds}, lambda i=index: fold_sum(i))["sum"]
+            for index in range(folds)]
+    return {"sums": sums, "label": label}
