@@ -69,6 +69,8 @@ def encode_frame(df: Any) -> Any:
     for codes in extra:
         table = table.append_column(f"__dataflow_missing_{len(table.schema)}__", pa.array(codes))
     record["extra"] = len(extra)
+    if df.attrs:
+        record["attrs"] = _json_attrs(df.attrs)
     metadata = dict(table.schema.metadata or {})
     metadata[META_KEY] = json.dumps(record, separators=(",", ":")).encode()
     return table.replace_schema_metadata(metadata)
@@ -97,7 +99,18 @@ def decode_frame(table: Any) -> Any:
             df.isetitem(i, df.iloc[:, i].astype(dtype_from_token(token)))
     df.columns = decode_labels(record["labels"])
     _restore_index(df, table, record["index"], len(record["dtypes"]), codes_start)
+    if record.get("attrs"):
+        df.attrs = record["attrs"]
     return df
+
+
+def _json_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    """`DataFrame.attrs` kept with the table (nodes record facts there, e.g. which column holds a
+    prediction); only JSON data is kept, and a value that is not JSON is a clear error."""
+    try:
+        return json.loads(json.dumps(attrs, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"DataFrame.attrs must hold JSON data to be cached: {exc}") from exc
 
 
 # --- encoding helpers ---------------------------------------------------------------------

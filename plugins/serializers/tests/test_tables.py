@@ -248,3 +248,13 @@ def test_export_writes_non_string_labels_as_strings_and_refuses_duplicates(table
 
 def test_attributes_describe_the_table_port(table):
     assert (table.port_type, table.export_suffix, table.safe_to_share) == ("table", ".parquet", True)
+
+
+def test_frame_attrs_round_trip_so_nodes_can_record_facts_about_columns(table, through_file):
+    df = pd.DataFrame({"y": [1, 0], "prediction": [1, 1]})
+    df.attrs = {"dataflow": {"truth": "y", "prediction": "prediction", "classes": ["0", "1"]}}
+    back = through_file(table, df)
+    assert back.attrs == df.attrs
+    df.attrs = {"bad": object()}
+    with pytest.raises(TypeError, match="attrs must hold JSON data"):
+        table.dumps(df)
