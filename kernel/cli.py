@@ -1,4 +1,5 @@
-"""The `dataflow` command line: run, validate, list nodes and plugins, manage the cache.
+"""The `dataflow` command line: run, validate, list nodes and plugins, manage the cache,
+create and install node packs (`cli_packs.py`).
 
 Exit codes: 0 success, 1 a node failed, 2 the workflow (or the command line) is invalid,
 130 the run was interrupted.
@@ -17,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .cli_packs import add_pack_commands
 from .engine import CancelToken, Engine, RunEvent, RunResult
 from .errors import DataflowError, WorkflowError
 from .graph import Graph
@@ -309,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=["info", "clear"])
     cache.add_argument("--json", action="store_true")
     cache.set_defaults(handler=cmd_cache)
+    add_pack_commands(sub, common)
     return parser
 
 

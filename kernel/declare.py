@@ -51,6 +51,7 @@ def declare_node(
     cache: CachePolicy = "all",
     fingerprint: Callable[[dict[str, Any]], str] | None = None,
     deprecated: str | None = None,
+    renamed: dict[str, str] | None = None,
 ) -> NodeSpec:
     """Read `fn` and return its spec; raise NodeDefinitionError naming the node on any mistake."""
     where = f"node '{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', fn)}'"
@@ -92,6 +93,12 @@ def declare_node(
     description, _, rest = doc.strip().partition("\n")
     if len(set(names)) != len(names):
         raise fail("a name is used twice")
+    param_names = {p.name for p in params}
+    for old, new in (renamed or {}).items():
+        if new not in param_names:
+            raise fail(f"renamed={{{old!r}: {new!r}}}: there is no parameter '{new}'")
+        if old in param_names:
+            raise fail(f"renamed={{{old!r}: {new!r}}}: '{old}' is still a parameter")
     spec = NodeSpec(
         fn=fn,
         name=fn.__name__,
@@ -108,6 +115,7 @@ def declare_node(
         cache=cache,
         fingerprint=fingerprint,
         deprecated=deprecated,
+        renamed=tuple((renamed or {}).items()),
     )
     spec.param_index.update({p.name: p for p in params})
     return spec

@@ -225,6 +225,7 @@ class NodeSpec:
     fingerprint: Callable[[dict[str, Any]], str] | None = None
     deprecated: str | None = None
     plugin: str | None = None
+    renamed: tuple[tuple[str, str], ...] = ()  # (old parameter name, new name) for old workflow files
     param_index: dict[str, ParamSpec] = field(default_factory=dict, compare=False, repr=False)
 
     def input(self, name: str) -> PortSpec | None:

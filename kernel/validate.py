@@ -120,6 +120,7 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
     result: dict[str, dict[str, Any]] = {}
     for node_id, spec in specs.items():
         node: NodeInstance = workflow.nodes[node_id]
+        _migrate_renamed(node, spec, by_node.get(node_id))
         given = dict(node.params)
         effective: dict[str, Any] = {}
         for name in given:
@@ -155,6 +156,17 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
                 _check_model_choice(node_id, param, effective, registry, problems)
         result[node_id] = effective
     return result
+
+
+def _migrate_renamed(node: NodeInstance, spec: NodeSpec, overrides: dict[str, Any] | None) -> None:
+    """Move values saved under a parameter's old name (see `@node(renamed=...)`) to its new name,
+    in the workflow itself, so that saving it writes the new name."""
+    for old, new in spec.renamed:
+        if old in node.params:
+            value = node.params.pop(old)
+            node.params.setdefault(new, value)
+        if overrides and old in overrides:
+            overrides.setdefault(new, overrides.pop(old))
 
 
 def _check_model_choice(node_id: str, param: ParamSpec, effective: dict[str, Any], registry: Registry,

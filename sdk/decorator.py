@@ -23,6 +23,7 @@ def node(
     cache: CachePolicy = "all",
     fingerprint: Callable[[dict[str, Any]], str] | None = None,
     deprecated: str | None = None,
+    renamed: dict[str, str] | None = None,
 ) -> Any:
     """Declare a node. Use bare (`@node`) or with options (`@node(category="Transform", version=2)`).
 
@@ -34,13 +35,16 @@ def node(
     - `fingerprint`: for sources that read something other than a file parameter, a function
       of the parameters returning a string that changes when the data changes.
     - `deprecated`: a message shown when the node is used.
+    - `renamed`: `{"old name": "new name"}` for parameters renamed in a new version: a workflow
+      file saved with the old name loads with its value moved to the new one.
 
     Raises NodeDefinitionError at import when the declaration is wrong, naming the node.
     """
 
     def decorate(function: F) -> F:
         spec = declare_node(function, category=category, label=label, version=version, type_id=type_id,
-                            cache=cache, fingerprint=fingerprint, deprecated=deprecated)
+                            cache=cache, fingerprint=fingerprint, deprecated=deprecated,
+                            renamed=renamed)
         setattr(function, NODE_ATTRIBUTE, spec)
         return function
 

@@ -79,11 +79,11 @@ def test_an_ambiguous_port_asks_for_names(cli, tmp_path):
 
 
 def test_a_missing_plugin_is_named_with_the_package_recorded_in_meta(cli, tmp_path):
-    meta = {"node_types": {"io.read_csv": {"plugin": "io", "distribution": "dataflow-io", "version": "0.3.0"}}}
-    path = write_workflow(tmp_path / "io.json", [{"id": "r", "type": "io.read_csv", "params": {"path": "x.csv"}}],
+    meta = {"node_types": {"geo.read_shapes": {"plugin": "geo", "distribution": "dataflow-geo", "version": "0.3.0"}}}
+    path = write_workflow(tmp_path / "io.json", [{"id": "r", "type": "geo.read_shapes", "params": {"path": "x.csv"}}],
                           **meta)
     (problem,) = problems_of(cli, path)
-    assert "pip install dataflow-io" in problem["message"] and "0.3.0" in problem["message"]
+    assert "pip install dataflow-geo" in problem["message"] and "0.3.0" in problem["message"]
 
 
 @pytest.mark.parametrize("text, fragment", [

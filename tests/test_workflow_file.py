@@ -58,9 +58,9 @@ def test_saving_records_which_distribution_provides_each_node_type(registry, tmp
 
 
 def test_nodes_of_missing_types_keep_their_parameters_and_provenance_through_a_save(registry, tmp_path):
-    original = {"io.read_csv": {"plugin": "io", "distribution": "dataflow-io", "version": "0.3.0"}}
+    original = {"geo.read_shapes": {"plugin": "geo", "distribution": "dataflow-geo", "version": "0.3.0"}}
     params = {"path": "data/sales.csv", "options": {"sep": ";", "nested": [1, 2.5, None]}}
-    path = write_workflow(tmp_path / "w.json", [{"id": "r", "type": "io.read_csv", "params": params,
+    path = write_workflow(tmp_path / "w.json", [{"id": "r", "type": "geo.read_shapes", "params": params,
                                                  "position": {"x": 10, "y": 20}, "label": "Sales",
                                                  "ui": {"collapsed": True}}], node_types=original)
     workflow = load_workflow(path)

@@ -159,3 +159,10 @@ def fold_sums(data: Params, *, folds: Annotated[int, Bounds(1, 20), Help("How ma
     sums = [cached_step("fold", {"fold": index, "of": folds}, lambda i=index: fold_sum(i))["sum"]
             for index in range(folds)]
     return {"sums": sums, "label": label}
+
+
+@node(category="Test/Math", version=2, renamed={"maximum": "upper"})
+def clip(data: Params, *, upper: Annotated[float, Help("Values above it become it (was 'maximum' in v1)")] = 10.0
+         ) -> Params:
+    """Cap every value at an upper limit."""
+    return {"values": [min(v, upper) for v in data["values"]]}

@@ -1,0 +1,110 @@
+"""`dataflow new-pack` and `dataflow install`: create a node pack, install one safely."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from .errors import DataflowError
+from .install import InstallPlan, apply_install, plan_install
+from .plugins import load_registry
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+SYMBOLS = {"new": "+", "upgrade": "^", "downgrade": "v", "reinstall": "="}
+
+
+def cmd_new_pack(args: argparse.Namespace) -> int:
+    from dataflow.sdk.template import PackNameError, create_pack
+
+    try:
+        folder = create_pack(args.name, Path(args.dir))
+    except (PackNameError, FileExistsError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_INVALID
+    print(f"created {folder}")
+    print(f"next: pip install -e {folder}   (its node then shows in `dataflow nodes` and in the app)")
+    print(f"      pytest {folder}")
+    return EXIT_OK
+
+
+def _show_plan(plan: InstallPlan) -> None:
+    if not plan.changes:
+        print("nothing to install: everything is already there")
+    for change in plan.changes:
+        was = f" (installed: {change.installed})" if change.installed else ""
+        print(f"  {SYMBOLS.get(change.action, '?')} {change.action:<9} {change.name} {change.version}{was}")
+        if change.problem:
+            print(f"      refused: {change.problem}")
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    try:
+        plan = plan_install(args.packages)
+    except DataflowError as exc:
+        return _fail(args, str(exc), EXIT_FAILED)
+    before = set(load_registry().nodes)
+    if not args.json:
+        print("pip would make these changes:")
+        _show_plan(plan)
+    if plan.refused and not args.force:
+        return _fail(args, "refusing to install: it would downgrade or replace what DataFlow or an installed "
+                     "plugin needs (see above); use --force to install anyway", EXIT_INVALID, plan)
+    if args.dry_run:
+        if args.json:
+            print(json.dumps({"status": "dry-run", "plan": plan.to_dict()}, indent=2))
+        return EXIT_OK
+    if not args.yes and not _confirm():
+        return _fail(args, "not installed (confirm with --yes when not running in a terminal)", EXIT_FAILED, plan)
+    try:
+        apply_install(plan, force=args.force)
+    except DataflowError as exc:
+        return _fail(args, str(exc), EXIT_FAILED, plan)
+    importlib.invalidate_caches()
+    registry = load_registry()
+    added = sorted(set(registry.nodes) - before)
+    failed = [r for r in registry.plugins.values() if r.status == "failed"]
+    if args.json:
+        print(json.dumps({"status": "installed", "plan": plan.to_dict(), "new_nodes": added,
+                          "failed_plugins": [r.to_dict() for r in failed]}, indent=2))
+    else:
+        print(f"installed. New node types: {', '.join(added) or 'none'}")
+        for record in failed:
+            print(f"warning: plugin '{record.name}' failed to load: {record.error}")
+        print("the app shows them after a reload of its page")
+    return EXIT_OK
+
+
+def _confirm() -> bool:
+    if not sys.stdin.isatty():
+        return False
+    return input("install? [y/N] ").strip().lower() in ("y", "yes")
+
+
+def _fail(args: argparse.Namespace, message: str, code: int, plan: InstallPlan | None = None) -> int:
+    if args.json:
+        print(json.dumps({"status": "refused" if code == EXIT_INVALID else "failed", "error": message,
+                          "plan": plan.to_dict() if plan else None}, indent=2))
+    else:
+        sys.stderr.write(f"error: {message}\n")
+    return code
+
+
+def add_pack_commands(sub, common: argparse.ArgumentParser) -> None:
+    """Register `new-pack` and `install` on the main parser's subcommands."""
+    new = sub.add_parser("new-pack", parents=[common], help="create a ready-to-install node pack")
+    new.add_argument("name", help="the pack's name, e.g. text-tools (node ids become text_tools.<function>)")
+    new.add_argument("--dir", default=".", help="the folder to create it in (default: here)")
+    new.set_defaults(handler=cmd_new_pack)
+
+    install = sub.add_parser("install", parents=[common],
+                             help="install node packs with pip, after a dry run that refuses to break DataFlow")
+    install.add_argument("packages", nargs="+", help="what pip should install (names, paths, URLs)")
+    install.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    install.add_argument("--dry-run", action="store_true", help="only show what would change")
+    install.add_argument("--force", action="store_true",
+                         help="install even if it downgrades or replaces what DataFlow or a plugin needs")
+    install.add_argument("--json", action="store_true")
+    install.set_defaults(handler=cmd_install)
