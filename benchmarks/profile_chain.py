@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--executor", default="sequential")
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--callers", help="also print who calls functions matching this name")
     args = parser.parse_args()
     harness.prepare_environment()
     import graphs
@@ -48,6 +49,8 @@ def main() -> None:
           f"tiers {tiers}, {args.executor}: {total / args.runs * 1e3:.1f} ms per run under the profiler "
           f"({total / args.runs / args.nodes * 1e6:.1f} us/node)")
     stats.strip_dirs().sort_stats(args.sort).print_stats(args.top)
+    if args.callers:
+        stats.print_callers(args.callers)
 
 
 if __name__ == "__main__":

@@ -248,7 +248,7 @@ class Engine:
                 fingerprint = "refused"  # the node fails when it runs; never stat a refused path
         if node.extra_fingerprint:
             fingerprint = f"{fingerprint}{MODEL_MARK}{node.extra_fingerprint}"
-        return node_key(node.spec, node.params, inputs, fingerprint, node.params_json)
+        return node_key(node.spec, node.params, inputs, fingerprint, node.params_json, node.param_texts)
 
     def _reason(self, node_id: str, parts: KeyParts, history: History, policy: str, use_cache: bool) -> str:
         if not use_cache or self.cache is None:

@@ -29,6 +29,7 @@ class GraphNode:
     reads_sources: bool = False
     file_params: tuple[str, ...] = ()
     input_types: dict[str, str] = field(default_factory=dict)
+    param_texts: dict[str, str] = field(default_factory=dict)  # canonical JSON per parameter, filled lazily
     extra_fingerprint: str = ""  # what else the key depends on (the version of a chosen estimator)
 
 

@@ -35,9 +35,14 @@ class KeyParts:
     fingerprint: str = ""
     upstream: dict[str, str] = field(default_factory=dict)
 
+    #: filled by `param_texts`; shared with the compiled graph node, so it is computed once per graph
+    text_cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
     def param_texts(self) -> dict[str, str]:
         """Each parameter's canonical JSON (computed only when a reason or a record is needed)."""
-        return {name: canonical_json(value) for name, value in self.params.items()}
+        if len(self.text_cache) != len(self.params):
+            self.text_cache.update({name: canonical_json(value) for name, value in self.params.items()})
+        return self.text_cache
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "type": self.type_id, "version": self.version, "params": self.param_texts(),
@@ -45,7 +50,8 @@ class KeyParts:
 
 
 def node_key(spec: NodeSpec, params: dict[str, Any], inputs: dict[str, tuple[str, str, str]],
-             fingerprint: str = "", params_json: str | None = None) -> KeyParts:
+             fingerprint: str = "", params_json: str | None = None,
+             text_cache: dict[str, str] | None = None) -> KeyParts:
     """Key of a node. `inputs` maps input port to (upstream node id, upstream key, upstream port);
     `params_json` is `canonical_json(params)` when the caller has it already."""
     input_text = {port: f"{key}:{source_port}" for port, (_, key, source_port) in inputs.items()}
@@ -59,7 +65,8 @@ def node_key(spec: NodeSpec, params: dict[str, Any], inputs: dict[str, tuple[str
     ))
     digest = hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
     return KeyParts(digest, type_id, spec.version, params, input_text, fingerprint,
-                    {port: source for port, (source, _, _) in inputs.items()})
+                    {port: source for port, (source, _, _) in inputs.items()},
+                    text_cache if text_cache is not None else {})
 
 
 def file_fingerprint(path: Path) -> str:

@@ -106,6 +106,8 @@ class Registry:
         self.executors: dict[str, type[Executor]] = {}
         self.viewers: dict[str, Callable[..., Any]] = {}
         self.estimators: dict[str, EstimatorSpec] = {}
+        #: per node type, facts compile_workflow derives from its spec once (see validate._graph_node)
+        self.derived: dict[str, tuple] = {}
         self.owners: dict[tuple[str, str], str] = {}
         self.conflicts: list[tuple[str, str, list[str]]] = []
         self.manager: Any = None

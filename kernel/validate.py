@@ -52,13 +52,23 @@ def compile_workflow(
 def _graph_node(node_id: str, spec: NodeSpec, params: dict[str, Any], inputs: dict[str, tuple[str, str]],
                 label: str | None, registry: Registry) -> GraphNode:
     """A graph node with what the engine would otherwise recompute on every run precomputed."""
+    static = registry.derived.get(spec.type_id)
+    if static is None or static[0] is not spec:
+        static = registry.derived[spec.type_id] = (
+            spec,
+            needs_fingerprint(spec),
+            tuple(p.name for p in spec.params if isinstance(p.widget, FilePath)),
+            {p.name: p.type.name for p in spec.inputs},
+            any(isinstance(p.widget, ModelChoice) for p in spec.params),
+        )
+    _, reads_sources, file_params, input_types, picks_model = static
     return GraphNode(
         node_id, spec, params, inputs, label or spec.label,
         params_json=canonical_json(params),
-        reads_sources=needs_fingerprint(spec),
-        file_params=tuple(p.name for p in spec.params if isinstance(p.widget, FilePath)),
-        input_types={p.name: p.type.name for p in spec.inputs},
-        extra_fingerprint=_model_versions(spec, params, registry),
+        reads_sources=reads_sources,
+        file_params=file_params,
+        input_types=input_types,
+        extra_fingerprint=_model_versions(spec, params, registry) if picks_model else "",
     )
 
 

@@ -28,6 +28,7 @@ from .migrations import CURRENT_VERSION, migrate
 
 MAX_BYTES = 50 << 20
 MAX_DEPTH = 64
+FREE_FORM_DEPTH = MAX_DEPTH - 4  # parameters sit 4 levels down: document, nodes, node, params
 
 
 @dataclass
@@ -101,29 +102,34 @@ def _finite_float(text: str) -> float:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"the key {key!r} appears twice in one object")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"the key {twice!r} appears twice in one object")
     return result
 
 
-def _depth_ok(value: Any) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return False
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return True
+def _depth_ok(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when no container nests deeper than `limit` (walked level by level, containers only)."""
+    containers = (dict, list)
+    level = [value] if type(value) in containers else []
+    for _ in range(limit):
+        if not level:
+            return True
+        below = []
+        for item in level:
+            values = item.values() if type(item) is dict else item
+            below.extend(v for v in values if type(v) in containers)
+        level = below
+    return not level
 
 
-def parse_json_strict(text: str | bytes, source: str = "workflow") -> Any:
-    """Parse JSON the strict way; raise WorkflowError with line and column on any problem."""
+def parse_json_strict(text: str | bytes, source: str = "workflow", *, check_depth: bool = True) -> Any:
+    """Parse JSON the strict way; raise WorkflowError with line and column on any problem.
+
+    `check_depth=False` leaves the nesting limit to the caller (a workflow checks only its
+    free-form parts: parameters, meta and extra keys; its own structure is shallow by shape)."""
     if len(text) > MAX_BYTES:
         raise WorkflowError([Problem("too_large", f"{source} is larger than {MAX_BYTES >> 20} MB")], source)
     if isinstance(text, bytes):
@@ -142,7 +148,7 @@ def parse_json_strict(text: str | bytes, source: str = "workflow") -> Any:
         raise WorkflowError([Problem("json", f"invalid JSON: {exc}")], source) from None
     except RecursionError:
         raise WorkflowError([Problem("json", "the JSON is nested too deeply")], source) from None
-    if not _depth_ok(data):
+    if check_depth and not _depth_ok(data):
         raise WorkflowError([Problem("json", f"the JSON is nested deeper than {MAX_DEPTH} levels")], source)
     return data
 
@@ -177,6 +183,9 @@ def workflow_from_dict(data: Any, source: str = "workflow", path: Path | None = 
         problems.append(Problem("schema", "'meta' must be an object"))
         meta = {}
 
+    if not _depth_ok(meta, FREE_FORM_DEPTH):
+        problems.append(Problem("json", f"'meta' is nested deeper than {FREE_FORM_DEPTH} levels"))
+        meta = {}
     workflow = Workflow(meta=meta, version=data["version"], path=path, migrations=applied)
     for index, raw in enumerate(raw_nodes):
         node = _node_from(raw, index, problems)
@@ -226,6 +235,10 @@ def _node_from(raw: Any, index: int, problems: list[Problem]) -> NodeInstance | 
     if not ok:
         return None
     extra = {k: v for k, v in raw.items() if k not in ("id", "type", "params", "position", "label")}
+    if not _depth_ok(params, FREE_FORM_DEPTH) or (extra and not _depth_ok(extra, FREE_FORM_DEPTH)):
+        problems.append(Problem("json", f"{where}: its parameters are nested deeper than {FREE_FORM_DEPTH} levels",
+                                node=node_id))
+        return None
     return NodeInstance(node_id, raw["type"], params, position, label, extra)
 
 
@@ -258,7 +271,7 @@ def load_workflow(path: str | os.PathLike) -> Workflow:
         raise WorkflowError([Problem("not_found", f"{source} is a folder, not a workflow file")], source) from None
     except PermissionError:
         raise WorkflowError([Problem("not_found", f"no permission to read {source}")], source) from None
-    return workflow_from_dict(parse_json_strict(text, source), source, path.resolve())
+    return workflow_from_dict(parse_json_strict(text, source, check_depth=False), source, path.resolve())
 
 
 def save_workflow(workflow: Workflow, path: str | os.PathLike, registry: Any = None) -> Path:

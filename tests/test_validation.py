@@ -93,7 +93,12 @@ def test_a_missing_plugin_is_named_with_the_package_recorded_in_meta(cli, tmp_pa
      "\"params\": {\"count\": NaN}}]}", "NaN is not valid JSON"),
     ("{\"version\": \"0.1.0\", \"nodes\": [{\"id\": \"a\", \"type\": \"testpack.scale\", "
      "\"params\": {\"factor\": 1e400}}]}", "too large"),
-    ("[" * 200 + "]" * 200, "nested"),
+    ("[" * 200 + "]" * 200, "the top level must be a JSON object"),
+    ("{\"version\": \"0.1.0\", \"nodes\": [{\"id\": \"a\", \"type\": \"testpack.numbers\", "
+     "\"params\": {\"count\": " + "[" * 70 + "]" * 70 + "}}]}", "nested deeper than 60 levels"),
+    ("{\"version\": \"0.1.0\", \"nodes\": [], \"meta\": {\"a\": " + "[" * 70 + "]" * 70 + "}}",
+     "'meta' is nested deeper"),
+    ("{\"version\": \"0.1.0\", \"nodes\": [], \"meta\": " + "[" * 5000 + "]" * 5000 + "}", "nested too deeply"),
     ("[]", "the top level must be a JSON object"),
     ("{\"nodes\": []}", "'version' must be a string"),
     ("{\"version\": \"9.0.0\", \"nodes\": []}", "cannot be read by this DataFlow"),

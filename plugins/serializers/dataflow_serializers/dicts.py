@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,14 @@ def _plain_key(key: Any, where: str) -> str:
     raise TypeError(f"{where} has the key {key!r} ({type(key).__name__}), which cannot be stored as JSON")
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _flat(value: Any) -> bool:
+    """A dict whose values are all immutable scalars (str, int, float, bool, None)."""
+    return type(value) is dict and all(type(v) in _SCALARS for v in value.values())
+
+
 class DictSerializer(Serializer):
     """dicts as JSON; subclasses set the port type."""
 
@@ -108,10 +117,15 @@ class DictSerializer(Serializer):
 
     def sizeof(self, value: Any) -> int:
         """Estimated bytes (containers walked, arrays counted by nbytes)."""
+        if _flat(value):
+            return sys.getsizeof(value) + sum(map(sys.getsizeof, value)) + sum(map(sys.getsizeof, value.values()))
         return deep_sizeof(value)
 
     def share(self, value: Any) -> Any:
-        """A deep copy: these dicts are small, and nested lists must not be shared either."""
+        """A copy a node may change freely: shallow for a dict of scalars (the common case, and the
+        engine hands one to every consumer), deep otherwise (nested lists must not be shared)."""
+        if _flat(value):
+            return dict(value)
         return copy.deepcopy(value)
 
     def export(self, value: Any, path: Path) -> None:
