@@ -516,8 +516,10 @@ class _Run:
 
     def _compute_inline(self, node_id: str) -> None:
         task = self._start(node_id)
-        if task is None:
-            return
+        if task is not None:
+            self._run_task_here(node_id, task)
+
+    def _run_task_here(self, node_id: str, task: NodeTask) -> None:
         try:
             outcome = task.run()
         except (Exception, SystemExit) as exc:  # a node calling sys.exit() fails that node only
@@ -563,7 +565,9 @@ class _Run:
             {n: [s for s, _ in self.graph.nodes[n].inputs.values() if s in in_work] for n in work})
         sorter.prepare()
         running: dict[Future, str] = {}
+        executor = self.engine.executor
         while sorter.is_active() and not self.cancel.cancelled:
+            tasks: list[tuple[str, NodeTask]] = []
             for node_id in sorter.get_ready():
                 if self.cancel.cancelled:
                     break
@@ -575,8 +579,17 @@ class _Run:
                     self._release(node_id)
                     sorter.done(node_id)
                     continue
+                tasks.append((node_id, task))
+            if len(tasks) == 1 and not running and executor.run_alone_inline:
+                # nothing to overlap with (a chain): a hand-off to a pool thread would only add latency
+                node_id, task = tasks[0]
+                self._run_task_here(node_id, task)
+                self._release(node_id)
+                sorter.done(node_id)
+                continue
+            for node_id, task in tasks:
                 try:
-                    running[self.engine.executor.submit(task)] = node_id
+                    running[executor.submit(task)] = node_id
                 except Exception as exc:
                     self._fail(node_id, exc)
                     self._release(node_id)

@@ -105,6 +105,9 @@ class Executor(ABC):
 
     id: ClassVar[str]
     inline: ClassVar[bool] = False
+    #: True lets the engine run a node in its own thread when it is the only one that could run
+    #: (a chain): for in-process pools, where that changes nothing but the hand-off cost.
+    run_alone_inline: ClassVar[bool] = False
     description: ClassVar[str] = ""
 
     def __init__(self, max_workers: int | None = None):

@@ -19,6 +19,7 @@ class ThreadExecutor(Executor):
     """
 
     id = "threads"
+    run_alone_inline = True
     description = "independent branches side by side in a thread pool"
 
     def __init__(self, max_workers: int | None = None):
