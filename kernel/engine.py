@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .access import AccessDenied, check_access, granted_folders
+from .access import check_access, granted_folders
 from .cache import CacheEntry, CacheSettings, TieredCache
 from .errors import DataflowError, NodeError
 from .executor import Executor, NodeOutcome, NodeTask
@@ -42,6 +42,7 @@ from .graph import Graph, GraphNode
 from .history import MODEL_MARK, History, explain
 from .keys import KeyParts, node_key, source_fingerprint
 from .paths import cache_dir
+from .plugins import activate_registry
 from .registry import Registry
 from .steps import StepCache
 
@@ -135,6 +136,7 @@ class Engine:
     def __init__(self, registry: Registry, executor: Executor, cache: TieredCache | None = None,
                  history_dir: Path | None = None, data_dirs: Iterable[Path | str] = ()):
         self.registry = registry
+        activate_registry(registry)  # what `dataflow.sdk.connectors()` and `estimators()` see in nodes
         #: folders granted besides the workflow's own and DATAFLOW_DATA_DIRS (the app adds uploads)
         self.data_dirs: list[Path] = [Path(p) for p in data_dirs]
         self.executor = executor
@@ -208,7 +210,14 @@ class Engine:
             return params
         folders = self.granted_folders(graph)
         base = graph.workflow.folder
-        return {**params, **{name: str(check_access(params[name], base, folders, param=name)) for name in files}}
+        resolved = dict(params)
+        for name in files:
+            path = check_access(params[name], base, folders, param=name)
+            extensions = node.spec.param_index[name].widget.extensions
+            if extensions and not path.name.lower().endswith(tuple(e.lower() for e in extensions)):
+                raise NodeError(f"'{params[name]}' is not a {' or '.join(extensions)} file", param=name)
+            resolved[name] = str(path)
+        return resolved
 
     def plan(self, graph: Graph, targets: Iterable[str] | None = None, *, use_cache: bool = True) -> dict[str, NodePlan]:
         """Keys, cache state and reasons for the selected nodes, without running anything (the app
@@ -244,7 +253,7 @@ class Engine:
         if node.reads_sources:
             try:
                 fingerprint = source_fingerprint(node.spec, self.call_params(graph, node))
-            except AccessDenied:
+            except NodeError:  # a refused path or the wrong kind of file
                 fingerprint = "refused"  # the node fails when it runs; never stat a refused path
         if node.extra_fingerprint:
             fingerprint = f"{fingerprint}{MODEL_MARK}{node.extra_fingerprint}"
@@ -267,6 +276,7 @@ class Engine:
         `keep_outputs`: True keeps the outputs of the nodes nothing consumes, or pass node ids.
         `listener` receives a `RunEvent` for every state change, in the calling thread.
         """
+        activate_registry(self.registry)
         return _Run(self, graph, targets, use_cache, listener, cancel or CancelToken(), keep_outputs).execute()
 
     def load_outputs(self, graph: Graph, node_id: str) -> CacheEntry | None:

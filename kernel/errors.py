@@ -80,5 +80,10 @@ def did_you_mean(word: str, options) -> str:
     """A ' (did you mean `x`?)' suffix when a close option exists, else ''."""
     import difflib
 
-    close = difflib.get_close_matches(word, list(options), n=1)
+    options = [str(o) for o in options]
+    close = difflib.get_close_matches(word, options, n=1)
+    if not close:  # "c" for "C", "PRICE" for "price": a case slip is the likeliest mistake
+        lowered = {o.lower(): o for o in options}
+        close = difflib.get_close_matches(str(word).lower(), list(lowered), n=1)
+        close = [lowered[close[0]]] if close else []
     return f" (did you mean `{close[0]}`?)" if close else ""

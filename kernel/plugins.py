@@ -87,6 +87,12 @@ def load_registry(
 _active: Registry | None = None
 
 
+def activate_registry(registry: Registry) -> None:
+    """Make `registry` the one nodes see through the SDK (an engine does it when it is created)."""
+    global _active
+    _active = registry
+
+
 def active_registry() -> Registry:
     """The registry this process loaded last; loads the installed plugins when there is none yet
     (a worker process of the process pool, a node called from a notebook)."""

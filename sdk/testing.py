@@ -9,16 +9,23 @@ from dataflow.kernel.errors import NodeDefinitionError
 from dataflow.kernel.executor import call_node
 from dataflow.kernel.params import check_value, coerce_value
 
-__all__ = ["check_node", "run_node"]
+__all__ = ["NodeOutputs", "check_node", "run_node"]
 
 
-def run_node(fn: Any, inputs: dict[str, Any] | None = None, **params: Any) -> dict[str, Any]:
+class NodeOutputs(dict):
+    """A node's outputs by port name, plus `.warnings`: what the node passed to `warn(...)`."""
+
+    warnings: list[str]
+
+
+def run_node(fn: Any, inputs: dict[str, Any] | None = None, **params: Any) -> NodeOutputs:
     """Run a node on given inputs (by port name) and parameters; return its outputs by port name.
 
-    Parameters are validated as the engine would, so a test catches an out-of-bounds value:
+    Parameters are validated as the engine would, so a test catches an out-of-bounds value;
+    the node's warnings are on `.warnings`:
 
         out = run_node(top_rows, {"table": df}, n=3)
-        assert len(out["table"]) == 3
+        assert len(out["table"]) == 3 and out.warnings == []
     """
     spec = _spec(fn)
     inputs = dict(inputs or {})
@@ -37,7 +44,10 @@ def run_node(fn: Any, inputs: dict[str, Any] | None = None, **params: Any) -> di
         values[param.name] = coerce_value(param, value)
     if params:
         raise ValueError(f"{spec.name} has no parameter {next(iter(params))!r}")
-    return call_node(spec, inputs, values).outputs
+    outcome = call_node(spec, inputs, values)
+    outputs = NodeOutputs(outcome.outputs)
+    outputs.warnings = outcome.warnings
+    return outputs
 
 
 def check_node(fn: Any) -> list[str]:

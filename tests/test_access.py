@@ -65,3 +65,11 @@ def test_a_refused_path_is_never_read_or_fingerprinted(cli, layout):
     (outside / "secret.txt").write_text("8\n")  # a change there must not matter: the node still fails
     code, out = cli.json("run", flow)
     assert code == 1 and out["nodes"][0]["status"] == "failed"
+
+
+def test_a_file_of_the_wrong_kind_is_refused_before_the_node_runs(cli, layout):
+    project, _ = layout
+    (project / "numbers.csv").write_text("1\n")
+    code, out = cli.json("run", read_workflow(project, "numbers.csv"))
+    assert code == 1, out
+    assert out["nodes"][0]["error"] == "parameter 'path': 'numbers.csv' is not a .txt file"

@@ -136,3 +136,15 @@ def test_check_node_reports_missing_help_and_column_pickers_without_a_table():
     assert any("has no Help" in p for p in problems)
     assert any("picks a column but there is no table input" in p for p in problems)
     assert check_node(len) == [f"{len!r} is not decorated with @node"]
+
+
+def test_run_node_returns_the_nodes_warnings_with_its_outputs(pack_site, tmp_path):
+    from dataflow_testpack.nodes import read_numbers
+
+    from dataflow.sdk import run_node
+
+    path = tmp_path / "n.txt"
+    path.write_text("1\nx\n2\n")
+    out = run_node(read_numbers, path=str(path))
+    assert out["params"] == {"values": [1, 2]}
+    assert out.warnings == ["line 2 is not a number and was skipped"]

@@ -93,7 +93,7 @@ def slow(data: Params, *, seconds: Annotated[float, Bounds(0, 60), Help("How lon
 
 
 @node(category="Test/Sources")
-def read_numbers(*, path: Annotated[str, FilePath(), Help("A text file with one number per line")] = "") -> Params:
+def read_numbers(*, path: Annotated[str, FilePath(extensions=(".txt",)), Help("A text file with one number per line")] = "") -> Params:
     """Read numbers from a text file, one per line."""
     file = Path(path)
     if not file.is_file():
