@@ -1,0 +1,25 @@
+"""The plugin module named by the `io` entry point: registers the file formats and the io nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dataflow.sdk import SourceConnector, hookimpl
+
+from .connectors import file_connectors
+from .nodes import NODES
+
+
+@hookimpl
+def register_sources(register: Callable[[SourceConnector], None]) -> None:
+    """Register csv, tsv, parquet, feather, json, jsonl and, when an engine is installed, excel."""
+    for connector in file_connectors():
+        register(connector)
+
+
+@hookimpl
+def register_nodes(register: Callable[[Any], None]) -> None:
+    """Register io.read_file, io.write_file, io.read_csv, io.read_parquet, io.read_excel, io.read_json."""
+    for fn in NODES:
+        register(fn)
