@@ -1,0 +1,1 @@
+"""DataFlow's chart nodes (Plotly figures), registered by `dataflow_plotly.plugin`."""

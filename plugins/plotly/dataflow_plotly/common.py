@@ -1,0 +1,119 @@
+"""What every chart node shares: parameter types, column checks, seeded sampling with a visible
+note, and the finishing touches (title, axis labels, notes as annotations).
+
+Charts that draw one mark per row (scatter, line, residuals, clusters...) draw at most
+`max_points` rows: above that, a seeded random sample, announced by an annotation on the figure
+and a warning on the node. Charts that summarise rows (bar, histogram, box, pie, heatmaps)
+aggregate all rows instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from dataflow.sdk import Bounds, Column, Help, NodeError, warn
+
+SAMPLE_SEED = 0
+MAX_POINTS = 20_000
+ATTRS_KEY = "dataflow"
+
+Title = Annotated[str, Help("Title above the chart (empty: none)")]
+XLabel = Annotated[str, Help("Label of the horizontal axis (empty: the column name)")]
+YLabel = Annotated[str, Help("Label of the vertical axis (empty: the column name)")]
+MaxPoints = Annotated[int, Bounds(100, 2_000_000),
+                      Help("Most rows drawn; a larger table is drawn from a seeded random sample, noted on the chart")]
+
+
+def column_param(text: str, port: str = "table") -> Any:
+    """`Annotated[str, Column(port), Help(text)]`: a single-column picker on input `port`."""
+    return Annotated[str, Column(port), Help(text)]
+
+
+def columns_param(text: str, port: str = "table") -> Any:
+    """`Annotated[list[str], Column(port), Help(text)]`: a several-column picker on input `port`."""
+    return Annotated[list[str], Column(port), Help(text)]
+
+
+def did_you_mean(word: str, options: Sequence[Any]) -> str:
+    names = [str(o) for o in options]
+    close = [n for n in names if n.lower() == str(word).lower()] or difflib.get_close_matches(str(word), names, n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def column(table: Any, name: str, param: str, *, required: bool = True) -> str | None:
+    """`name` checked against the table's columns; None when it is empty and not required."""
+    if not name:
+        if required:
+            raise NodeError("choose a column", param=param)
+        return None
+    if name not in table.columns:
+        listed = ", ".join(map(str, list(table.columns)[:30]))
+        raise NodeError(f"column '{name}' not in the table{did_you_mean(name, list(table.columns))}; its columns "
+                        f"are: {listed}", param=param)
+    return name
+
+
+def numeric(table: Any, name: str, param: str) -> str:
+    """`name` when it holds numbers (or dates), else a NodeError naming its type."""
+    import pandas as pd
+
+    dtype = table[name].dtype
+    if pd.api.types.is_bool_dtype(dtype) or not (pd.api.types.is_numeric_dtype(dtype)
+                                                   or pd.api.types.is_datetime64_any_dtype(dtype)):
+        raise NodeError(f"column '{name}' holds {dtype}, not numbers; choose a numeric column", param=param)
+    return name
+
+
+def numeric_columns(table: Any) -> list[str]:
+    """The numeric, non-boolean columns, in order."""
+    import pandas as pd
+
+    return [c for c in table.columns
+            if pd.api.types.is_numeric_dtype(table[c].dtype) and not pd.api.types.is_bool_dtype(table[c].dtype)]
+
+
+def sample(table: Any, max_points: int, what: str = "rows") -> tuple[Any, str | None]:
+    """At most `max_points` rows (a seeded random sample, in the original order) and the note to show."""
+    if len(table) <= max_points:
+        return table, None
+    picked = table.sample(n=max_points, random_state=SAMPLE_SEED).sort_index(kind="stable") \
+        if table.index.is_monotonic_increasing else table.sample(n=max_points, random_state=SAMPLE_SEED)
+    note = f"Showing a random sample of {max_points:,} of {len(table):,} {what}"
+    warn(f"{note} (raise max_points to draw more)")
+    return picked, note
+
+
+def finish(fig: Any, *, title: str = "", x_label: str = "", y_label: str = "", notes: Sequence[str | None] = ()
+           ) -> Any:
+    """Set the title and axis labels, and add each note as an annotation under the plot."""
+    if title:
+        fig.update_layout(title={"text": title})
+    if x_label:
+        fig.update_xaxes(title_text=x_label)
+    if y_label:
+        fig.update_yaxes(title_text=y_label)
+    shown = [n for n in notes if n]
+    for index, text in enumerate(shown):
+        fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=1.0, yshift=18 + 16 * index,
+                           xanchor="left", yanchor="bottom", showarrow=False, font={"size": 11, "color": "#666"},
+                           name="dataflow-note")
+    if shown:
+        fig.update_layout(margin={"t": 60 + 16 * len(shown) + (30 if title else 0)})
+    return fig
+
+
+def facts_of(table: Any, name: str) -> dict[str, Any]:
+    """What an upstream node recorded in `table.attrs["dataflow"][name]` (empty dict when nothing)."""
+    recorded = table.attrs.get(ATTRS_KEY)
+    if isinstance(recorded, dict) and isinstance(recorded.get(name), dict):
+        return recorded[name]
+    return {}
+
+
+def group_label(value: Any) -> str:
+    """A category as legend text (missing values as '(missing)')."""
+    import pandas as pd
+
+    return "(missing)" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)

@@ -1,0 +1,1 @@
+"""DataFlow's machine-learning nodes (scikit-learn), registered by `dataflow_sklearn.plugin`."""

@@ -1,0 +1,55 @@
+"""The plugin module named by the `sklearn` entry point: registers the nodes and the built-in models.
+
+Importing it is cheap: scikit-learn and skops are imported inside the nodes and model factories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dataflow.sdk import hookimpl
+
+from . import (
+    estimators,
+    importance,
+    metrics,
+    model_files,
+    preprocessing,
+    split,
+    training,
+    unsupervised,
+    validation,
+)
+
+NODES = (
+    split.train_test_split,
+    preprocessing.scale,
+    preprocessing.encode,
+    preprocessing.apply_transformer,
+    training.train_classifier,
+    training.train_regressor,
+    training.predict,
+    metrics.evaluate,
+    validation.cross_validate,
+    validation.tune,
+    unsupervised.cluster,
+    unsupervised.pca,
+    importance.feature_importance,
+    model_files.save_model,
+    model_files.load_model,
+)
+
+
+@hookimpl
+def register_nodes(register: Callable[[Any], None]) -> None:
+    """Register the machine-learning nodes (type ids `sklearn.<function name>`)."""
+    for fn in NODES:
+        register(fn)
+
+
+@hookimpl
+def register_estimators(register: Callable[[Any], None]) -> None:
+    """Register the built-in classifiers, regressors and clusterers (ids `sklearn.<function name>`)."""
+    for factory in estimators.ALL:
+        register(factory)

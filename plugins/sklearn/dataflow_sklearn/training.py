@@ -1,0 +1,108 @@
+"""Train a registered classifier or regressor on a table, and predict with it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from dataflow.sdk import Column, Help, Model, ModelChoice, NodeError, Table, node, warn
+
+from .columns import check_no_missing, check_numeric, json_value
+from .fitting import allows_missing, require_trained, train
+from .models import PREDICTION, PROBABILITY_PREFIX, with_facts
+
+Target = Annotated[str, Column("table"), Help("The column to predict")]
+Features = Annotated[list[str], Column("table"),
+                     Help("Columns the model learns from (empty: every column but the target)")]
+Hyperparameters = Annotated[dict[str, Any], Help("The chosen model's settings by name, e.g. {\"C\": 0.5}; "
+                                                 "unset ones keep their defaults")]
+
+
+@node(category="Machine learning/Train", label="Train classifier")
+def train_classifier(table: Table, *, target: Target = "", features: Features = [],  # noqa: B006
+                     model: Annotated[str, ModelChoice("classifier"), Help("Which classifier to train")]
+                     = "sklearn.logistic_regression",
+                     hyperparameters: Hyperparameters = {}) -> Model:  # noqa: B006
+    """Train a classifier that predicts the category in the target column.
+
+    The model remembers its features, target and classes, so sklearn.predict and
+    sklearn.evaluate need no column chosen again. Text features must be encoded first
+    (sklearn.encode) and missing values filled (transform.fill_missing).
+    """
+    return train(table, task="classification", target=target, features=features, model=model,
+                 hyperparameters=hyperparameters)
+
+
+@node(category="Machine learning/Train", label="Train regressor")
+def train_regressor(table: Table, *, target: Target = "", features: Features = [],  # noqa: B006
+                    model: Annotated[str, ModelChoice("regressor"), Help("Which regressor to train")]
+                    = "sklearn.linear_regression",
+                    hyperparameters: Hyperparameters = {}) -> Model:  # noqa: B006
+    """Train a regressor that predicts the number in the target column.
+
+    The model remembers its features and target, so sklearn.predict and sklearn.evaluate
+    need no column chosen again.
+    """
+    return train(table, task="regression", target=target, features=features, model=model,
+                 hyperparameters=hyperparameters)
+
+
+@node(category="Machine learning/Train")
+def predict(model: Model, table: Table) -> Table:
+    """Add the model's predictions (and class probabilities) as new columns.
+
+    Adds `prediction` and, for a classifier that gives probabilities, one
+    `probability_<class>` column per class. The table must hold the model's feature columns;
+    when it also holds the target, sklearn.evaluate compares the two without further settings.
+    """
+    import numpy as np
+    import pandas as pd
+
+    trained = require_trained(model, "sklearn.predict")
+    missing = [f for f in trained.features if f not in table.columns]
+    if missing:
+        shown = ", ".join(f"'{m}'" for m in missing)
+        raise NodeError(f"the table lacks the model's feature column(s) {shown}; the model was trained on "
+                        f"{', '.join(trained.features)}: apply the same preparation (sklearn.apply_transformer, "
+                        "renames) to this table first")
+    _warn_ignored_columns(trained, table)
+    check_numeric(table, trained.features, None)
+    if not allows_missing(trained.estimator):
+        check_no_missing(table, trained.features, None)
+    X = table[trained.features].to_numpy(dtype=np.float64, na_value=np.nan)
+
+    out = table.copy(deep=False)
+    new_columns = [PREDICTION]
+    try:
+        predicted = trained.estimator.predict(X) if len(out) else np.array([])
+    except ValueError as exc:
+        raise NodeError(f"model '{trained.estimator_id}' could not predict: {exc}") from None
+    if trained.task == "classification" and trained.classes and all(isinstance(c, str) for c in trained.classes):
+        out[PREDICTION] = pd.Series(predicted, index=out.index, dtype="str")
+    else:
+        out[PREDICTION] = pd.Series(predicted, index=out.index)
+    probabilities: list[str] = []
+    if trained.task == "classification" and hasattr(trained.estimator, "predict_proba"):
+        scores = trained.estimator.predict_proba(X) if len(out) else np.zeros((0, len(trained.classes)))
+        for index, label in enumerate(trained.classes):
+            column = f"{PROBABILITY_PREFIX}{label}"
+            out[column] = scores[:, index]
+            probabilities.append(column)
+        new_columns += probabilities
+    clashes = [c for c in new_columns if c in table.columns]
+    if clashes:
+        warn(f"replaced existing column(s) {', '.join(clashes)} with this model's predictions")
+    truth = trained.target if trained.target in table.columns else None
+    return with_facts(out, "predictions", {
+        "task": trained.task, "truth": truth, "prediction": PREDICTION,
+        "classes": [json_value(c) for c in trained.classes], "probabilities": probabilities,
+        "model": trained.estimator_id, "features": list(trained.features)})
+
+
+def _warn_ignored_columns(trained: Any, table: Any) -> None:
+    """A model trained on "every column but the target" ignores columns it never saw: say so."""
+    if not trained.all_features:
+        return
+    known = {*trained.features, trained.target, PREDICTION}
+    extra = [c for c in table.columns if c not in known and not str(c).startswith(PROBABILITY_PREFIX)]
+    if extra:
+        warn(f"column(s) {', '.join(map(str, extra))} were not in the training table and are ignored by the model")
