@@ -19,8 +19,9 @@ port fetches the value with `read=True`: a value in its own file comes back as a
 a large one (>= 8 MiB) is memory-mapped read-only and handed to `serializer.loads` as a
 memoryview, so a 100 MB table is never copied by the cache; the map stays alive as long as the
 value references it (and survives the file being evicted or replaced meanwhile). Smaller files
-are read into bytes: each map holds a file descriptor, and copying a few MB costs under 1 ms. Size and xxh3_128 are verified
-before `loads`. Any problem raises `CacheError` naming the key and port, which the composer
+are read into bytes: each map holds a file descriptor, and copying a few MB costs under 1 ms.
+Size and xxh3_128 are verified before `loads`; a value file already verified by this process
+and unchanged since (same inode, size and modification time) is not hashed again. Any problem raises `CacheError` naming the key and port, which the composer
 turns into a miss.
 
 Eviction is diskcache's default, least recently *stored*: a read is a plain SELECT and never
@@ -53,6 +54,27 @@ log = logging.getLogger(__name__)
 #: descriptor (Python < 3.13 dups it), so smaller values, cheap to copy, are read into bytes:
 #: a 1 GB memory tier then pins at most ~128 descriptors.
 MMAP_MIN_BYTES = 8 << 20
+
+#: value files this process has verified, by (device, inode, size, mtime_ns, checksum): a file
+#: rewritten since then changes one of them and is checked again. Checksums guard against torn
+#: writes and bit rot, which do not happen between two reads of an unchanged file in one process.
+_verified: dict[tuple, None] = {}
+_VERIFIED_MAX = 4096
+
+
+def _file_identity(handle: Any, expected: str) -> tuple | None:
+    try:
+        stat = os.fstat(handle.fileno())
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, expected)
+
+
+def _remember_verified(identity: tuple) -> None:
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.pop(next(iter(_verified)))
+    _verified[identity] = None
+
 
 #: errors of the storage layer that make an entry unreadable (not our own CacheErrors)
 _STORAGE_ERRORS = (sqlite3.Error, diskcache.Timeout, OSError, ValueError)
@@ -158,9 +180,11 @@ class DiskTier(CacheTier):
         found = self._fetch(key, f"{key}/{port}", read=True)
         if found is None:
             raise CacheError(f"cache entry {key}, port '{port}': value is missing (evicted or deleted)")
+        identity = None
         if isinstance(found, bytes):
             data = memoryview(found)
         elif hasattr(found, "fileno"):
+            identity = _file_identity(found, record.xxh3)
             data = _map(found, key, port)
         else:
             raise CacheError(f"cache entry {key}, port '{port}': stored as {type(found).__name__}, "
@@ -168,8 +192,12 @@ class DiskTier(CacheTier):
         if data.nbytes != record.size:
             raise CacheError(f"cache entry {key}, port '{port}': {data.nbytes} bytes on disk, "
                              f"{record.size} expected (truncated or replaced)")
+        if identity is not None and identity in _verified:
+            return data
         if checksum(data) != record.xxh3:
             raise CacheError(f"cache entry {key}, port '{port}': checksum mismatch (the value file was altered)")
+        if identity is not None:
+            _remember_verified(identity)
         return data
 
     # --- writing ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pickle
 import sqlite3
+import time
 from pathlib import Path
 
 import diskcache
@@ -46,6 +47,19 @@ def test_eight_overwritten_bytes_in_a_value_file_are_an_error_not_a_wrong_value(
     path = value_file(disk, "k1/data")
     with open(path, "r+b") as handle:
         handle.seek(len(payload) // 2)
+        handle.write(b"\x00" * 8)
+    with pytest.raises(CacheError, match=r"k1.*'data'.*checksum"):
+        disk.get("k1")
+
+
+def test_a_value_file_altered_after_it_was_verified_is_checked_again(disk):
+    disk.put("k1", blob_entry(HUGE))
+    assert bytes(disk.get("k1").outputs["data"]) == HUGE  # verified once: later reads skip the hash
+    assert bytes(disk.get("k1").outputs["data"]) == HUGE
+    path = value_file(disk, "k1/data")
+    time.sleep(0.05)  # file times tick in milliseconds (coarse kernel clock): let one pass
+    with open(path, "r+b") as handle:  # a write changes the modification time: hashed again
+        handle.seek(len(HUGE) // 2)
         handle.write(b"\x00" * 8)
     with pytest.raises(CacheError, match=r"k1.*'data'.*checksum"):
         disk.get("k1")
