@@ -47,6 +47,7 @@ from dataflow.kernel.steps import cached_step
 
 from .decorator import node, spec_of
 from .estimators import estimator, estimators
+from .formula import FormulaError, check_formula, evaluate_formula
 from .sources import connector_for, connectors
 from .testing import check_node, run_node
 
@@ -84,6 +85,7 @@ __all__ = [
     "Figure",
     "FilePath",
     "Formula",
+    "FormulaError",
     "Help",
     "Label",
     "Metrics",
@@ -106,6 +108,8 @@ __all__ = [
     "check_node",
     "connector_for",
     "connectors",
+    "check_formula",
+    "evaluate_formula",
     "estimator",
     "estimators",
     "EstimatorSpec",
