@@ -1,0 +1,133 @@
+"""Safe formulas over the columns of a table: `price * qty > 100 and region in ['north', 'east']`.
+
+Formulas are typed by users and travel inside shared workflow files, so they are data, never
+code. `eval`, `DataFrame.query`/`eval`, `pd.eval`, simpleeval and asteval were all shown to run
+code or write files from a formula (recipes/safety.md), so this module is its own interpreter:
+
+1. The text is scanned once: its length is bounded, backtick-quoted column names
+   (`` `unit price` ``) become placeholder names, bracket depth is bounded and `@` references
+   are refused. It is then parsed with `ast.parse(mode="eval")`, and the tree is sized
+   (nodes, depth) before anything runs.
+2. An interpreter walks the tree and knows a fixed set of node types: constants, column names,
+   arithmetic, comparisons (`in` only with a literal list), boolean logic, `a if cond else b`
+   and calls of the functions in `FUNCTIONS`. Anything else (attributes, subscripts, lambdas,
+   comprehensions, keyword arguments, ...) is refused, so no Python object is reachable.
+3. Every operation checks the kinds of its operands (number, text, true/false, date, None)
+   before it runs: text is never repeated, powers and text growth are bounded. A check without
+   data (`check_formula`) runs the same walk with unknown column values and no pandas, so the
+   app can show errors while the user types.
+4. With data, the same walk runs vectorised on pandas Series; a scalar result is broadcast.
+
+Missing values: a comparison or `in` involving a missing value is False (also for `!=`);
+`and`, `or`, `not`, `&`, `|`, `~` treat a missing condition as False; arithmetic and functions
+propagate missing values as pandas does.
+"""
+
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from .functions import FUNCTIONS, formula_functions
+from .interpreter import _Interpreter
+from .kinds import _UNKNOWN, ANY, _series_kind, _Val
+from .text import FormulaError, _parse, _read, _Source
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["FUNCTIONS", "FormulaError", "check_formula", "evaluate_formula", "formula_functions"]
+
+
+# --- columns and the public API -----------------------------------------------------------
+
+def _formula_name(column: str) -> str:
+    """How to write a column in a formula: bare when it is a plain name, else in backticks."""
+    return column if column.isidentifier() and column not in FUNCTIONS else f"`{column}`"
+
+
+def _unknown_column(source: _Source, node: ast.Name, name: str, columns: list[str]) -> FormulaError:
+    if name in FUNCTIONS and node.id == name:
+        message = f"`{name}` is a function: call it with parentheses, e.g. {FUNCTIONS[name].signature}"
+        return source.error(message, *source.span(node))
+    lowered = {c.lower(): c for c in columns}
+    close = [lowered[name.lower()]] if name.lower() in lowered else difflib.get_close_matches(name, columns, n=1)
+    hint = f" (did you mean `{close[0]}`?)" if close else ""
+    shown = ", ".join(_formula_name(c) for c in columns[:12])
+    more = f" and {len(columns) - 12} more" if len(columns) > 12 else ""
+    listing = f"; the columns are: {shown}{more}" if columns else "; the table has no columns"
+    return source.error(f"unknown column `{name}`{hint}{listing}", *source.span(node))
+
+
+def check_formula(text: str, columns: Iterable[str] | None = None) -> FormulaError | None:
+    """Check a formula without data; return the first problem as a FormulaError, or None when fine.
+
+    Checks syntax, the allowed constructs, the limits, the kinds of constants, and when `columns`
+    is given that every name is one of them. Column types are unknown here, so a kind mistake that
+    involves a column (`region * 2` with a text column) is found by `evaluate_formula`. Never
+    imports pandas, so the app can call it on every keystroke.
+
+        check_formula("price * 2 >", ["price"]).offset   # 10: the formula stops after `>`
+    """
+    try:
+        source = _read(text)
+        tree = _parse(source)
+        known = None if columns is None else [c for c in columns if isinstance(c, str)]
+        available = None if known is None else set(known)
+
+        def lookup(node: ast.Name, name: str) -> _Val:
+            if available is not None and name not in available:
+                raise _unknown_column(source, node, name, known)
+            return _Val(ANY, _UNKNOWN, False)
+
+        _Interpreter(source, lookup).run(tree)
+    except FormulaError as error:
+        return error
+    return None
+
+
+def evaluate_formula(text: str, table: pandas.DataFrame, *, param: str | None = None) -> pandas.Series:
+    """Evaluate a formula on a table, vectorised; return a Series aligned with the table's rows.
+
+    A scalar result (`1 + 2`) is broadcast to every row. Every kind and limit is checked on the
+    column types before any data is touched. Raises FormulaError (a NodeError: shown to the user
+    without a traceback) for any problem; `param` names the node parameter in its message.
+
+        evaluate_formula("price * qty", sales)             # a number per row
+        evaluate_formula("`unit price` > 10 and region in ['north', 'east']", sales)
+    """
+    try:
+        source = _read(text)
+        tree = _parse(source)
+        import pandas as pd
+
+        names = [c for c in table.columns if isinstance(c, str)]
+        available = set(names)
+        columns: dict[str, _Val] = {}
+
+        def column(node: ast.Name, name: str) -> _Val:
+            if name not in columns:
+                if name not in available:
+                    raise _unknown_column(source, node, name, names)
+                values = table[name]
+                if isinstance(values, pd.DataFrame):
+                    raise source.error(f"the table has {values.shape[1]} columns named `{name}`; rename them first",
+                                       *source.span(node))
+                if isinstance(values.dtype, pd.CategoricalDtype):
+                    values = values.astype(values.cat.categories.dtype)
+                columns[name] = _Val(_series_kind(values), values, False)
+            return columns[name]
+
+        def kind_only(node: ast.Name, name: str) -> _Val:
+            return _Val(column(node, name).kind, _UNKNOWN, False)
+
+        _Interpreter(source, kind_only).run(tree)
+        result = _Interpreter(source, column, pd, table.index).run(tree)
+    except FormulaError as error:
+        raise (error.for_param(param) if param else error) from None
+    if isinstance(result.value, pd.Series):
+        return result.value
+    return pd.Series(float("nan") if result.value is None else result.value, index=table.index)
