@@ -9,7 +9,7 @@ exist or do not fit, two edges into one input, required inputs left open, and cy
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import Problem, WorkflowError, did_you_mean
@@ -156,6 +156,9 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
         for param in spec.params:
             value = given.get(param.name, param.default)
             problem = check_value(param, value)
+            widget_check = WIDGET_CHECKS.get(type(param.widget)) if param.widget is not None else None
+            if problem is None and widget_check is not None and isinstance(value, str) and value:
+                problem = widget_check(value)
             if problem:
                 problems.append(Problem("bad_param", f"node '{node_id}', parameter '{param.name}' "
                                         f"({param.type_name}): {problem}", node=node_id, param=param.name))
@@ -166,6 +169,12 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
                 _check_model_choice(node_id, param, effective, registry, problems)
         result[node_id] = effective
     return result
+
+
+#: checks of parameter values by their widget metadata, beyond type and bounds: the SDK registers
+#: the formula interpreter's data-free check for `Formula` parameters (the kernel has no parser
+#: of its own). A check returns the problem as text, or None.
+WIDGET_CHECKS: dict[type, Callable[[str], str | None]] = {}
 
 
 def _migrate_renamed(node: NodeInstance, spec: NodeSpec, overrides: dict[str, Any] | None) -> None:

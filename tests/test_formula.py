@@ -505,3 +505,18 @@ def test_the_check_never_imports_pandas():
             "assert 'pandas' not in sys.modules and 'numpy' not in sys.modules, 'imported'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_workflow_with_a_refused_formula_is_invalid_before_anything_runs():
+    from dataflow.kernel import WorkflowError, compile_workflow, load_registry, workflow_from_dict
+
+    registry = load_registry()
+    workflow = workflow_from_dict({"version": "0.1.0", "nodes": [
+        {"id": "d", "type": "samples.dataset"},
+        {"id": "f", "type": "transform.filter", "params": {"formula": "petal_width.__class__ > 1"}}],
+        "edges": [{"source": "d", "target": "f"}]})
+    with pytest.raises(WorkflowError) as caught:
+        compile_workflow(workflow, registry)
+    (problem,) = caught.value.problems
+    assert (problem.node, problem.param) == ("f", "formula")
+    assert "reading an attribute" in problem.message and "`petal_width.__class__`" in problem.message

@@ -31,6 +31,9 @@ import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from dataflow.kernel.spec import Formula
+from dataflow.kernel.validate import WIDGET_CHECKS
+
 from .functions import FUNCTIONS, formula_functions
 from .interpreter import _Interpreter
 from .kinds import _UNKNOWN, ANY, _series_kind, _Val
@@ -131,3 +134,12 @@ def evaluate_formula(text: str, table: pandas.DataFrame, *, param: str | None = 
     if isinstance(result.value, pd.Series):
         return result.value
     return pd.Series(float("nan") if result.value is None else result.value, index=table.index)
+
+
+def _validation_problem(text: str) -> str | None:
+    """What `compile_workflow` reports for a formula parameter before any data exists."""
+    error = check_formula(text)
+    return None if error is None else str(error)
+
+
+WIDGET_CHECKS[Formula] = _validation_problem
