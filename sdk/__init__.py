@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from dataflow.kernel.cache import CacheEntry, CacheSettings, CacheTier
 from dataflow.kernel.context import warn
-from dataflow.kernel.errors import CacheError, NodeDefinitionError, NodeError
+from dataflow.kernel.errors import CacheError, NodeDefinitionError, NodeError, did_you_mean
 from dataflow.kernel.estimators import EstimatorSpec
 from dataflow.kernel.executor import Executor, NodeOutcome, NodeTask
 from dataflow.kernel.hookspecs import hookimpl
@@ -108,6 +108,7 @@ __all__ = [
     "check_node",
     "connector_for",
     "connectors",
+    "did_you_mean",
     "check_formula",
     "evaluate_formula",
     "estimator",
