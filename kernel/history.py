@@ -88,6 +88,7 @@ class History:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic_write(self.path, json.dumps(self.records, separators=(",", ":")).encode("utf-8"), durable=False)
+            atomic_write(self.path, json.dumps(self.records, separators=(",", ":")).encode("utf-8"), durable=False,
+                         mode=0o600)
         except OSError as exc:
             log.warning("could not save run history %s: %s", self.path, exc)

@@ -292,13 +292,32 @@ def save_workflow(workflow: Workflow, path: str | os.PathLike, registry: Any = N
     return path
 
 
-def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+def _umask() -> int:
+    """The process umask, read without changing it (os.umask would, briefly, for every thread)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int | None = None) -> None:
     """Write `data` to `path` so that a crash leaves either the old file or the new one, never half.
 
-    `durable=False` skips the fsync, for files that are only a convenience (run history)."""
+    `durable=False` skips the fsync, for files that are only a convenience (run history). The file
+    keeps the mode of the file it replaces; a new one gets `mode`, else what the umask allows
+    (0644 usually: workflow files are meant to be shared), not the temporary file's 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(temp, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -82,3 +82,18 @@ def test_older_formats_are_upgraded_by_registered_migrations():
     assert upgraded["edges"][0]["source_port"] == "table"
     with pytest.raises(ValueError, match="cannot be read by this DataFlow"):
         migrate({"version": "0.0.1"}, steps)
+
+
+def test_a_saved_workflow_is_readable_by_others_like_any_shared_file_and_keeps_its_mode(registry, tmp_path):
+    import os
+    import stat
+
+    path = tmp_path / "shared.json"
+    workflow = load_workflow(write_workflow(tmp_path / "source.json", [{"id": "n", "type": "testpack.numbers"}]))
+    save_workflow(workflow, path, registry)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    path.chmod(0o640)
+    save_workflow(workflow, path, registry)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
