@@ -1,0 +1,308 @@
+"""The example workflows in `workflows/` run end to end with the real `dataflow` command.
+
+Each workflow is validated and run headless (`python -m dataflow.kernel.cli run FILE --json
+--output-dir DIR`) from a copy of the workflows folder in a temporary folder, so nothing is
+written into the repository, with a private cache folder per workflow. Key results are compared
+with the same computation written as a plain scikit-learn or pandas script. Then: a second run
+in a new process is served from the cache, and `--set` on a downstream node recomputes only that
+node and what depends on it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / "workflows"
+EXAMPLES = sorted(p.stem for p in WORKFLOWS.glob("*.json"))
+EXPECTED = {"iris_classification", "diabetes_regression", "customer_segmentation", "sales_report",
+            "model_comparison"}
+
+
+@dataclass
+class Run:
+    """One `dataflow run --json` in a new process: exit code, parsed JSON, stderr, folders used."""
+
+    returncode: int
+    result: dict
+    stderr: str
+    cache: Path
+    output_dir: Path | None
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        return {node["id"]: node["status"] for node in self.result["nodes"]}
+
+    def explain(self) -> str:
+        return f"exit {self.returncode}\n{json.dumps(self.result, indent=1)[:4000]}\n--- stderr ---\n{self.stderr[-4000:]}"
+
+
+def dataflow(*args: str, cache: Path, timeout: float = 180) -> subprocess.CompletedProcess:
+    """The real command line in a new interpreter, with `cache` as its cache folder."""
+    env = {**os.environ, "DATAFLOW_CACHE_DIR": str(cache)}
+    return subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def run(workflow: Path, cache: Path, output_dir: Path | None = None, *extra: str) -> Run:
+    args = ["run", str(workflow), "--json", "--quiet", *extra]
+    if output_dir is not None:
+        args += ["--output-dir", str(output_dir)]
+    done = dataflow(*args, cache=cache)
+    try:
+        result = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        raise AssertionError(f"no JSON on stdout (exit {done.returncode}):\n{done.stdout}\n"
+                             f"--- stderr ---\n{done.stderr}") from None
+    return Run(done.returncode, result, done.stderr, cache, output_dir)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """A copy of `workflows/` (files a run writes next to a workflow land here, not in the repo)."""
+    target = tmp_path_factory.mktemp("examples") / "workflows"
+    shutil.copytree(WORKFLOWS, target, ignore=shutil.ignore_patterns("__pycache__", "*.parquet"))
+    return target
+
+
+@pytest.fixture(scope="module")
+def validated(folder) -> dict[str, subprocess.CompletedProcess]:
+    """`dataflow validate` of every example (two at a time: the machine may have two cores)."""
+    scratch = folder.parent / "validate-cache"
+
+    def one(name: str) -> subprocess.CompletedProcess:
+        return dataflow("validate", str(folder / f"{name}.json"), cache=scratch)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(EXAMPLES, pool.map(one, EXAMPLES), strict=True))
+
+
+@pytest.fixture(scope="module")
+def first_runs(folder) -> dict[str, Run]:
+    """The first run of every example: a fresh cache folder each, outputs exported to a folder each."""
+
+    def one(name: str) -> Run:
+        base = folder.parent / name
+        return run(folder / f"{name}.json", base / "cache", base / "out")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(EXAMPLES, pool.map(one, EXAMPLES), strict=True))
+
+
+def metrics(first_runs: dict[str, Run], workflow: str, node: str) -> dict:
+    return json.loads((first_runs[workflow].output_dir / f"{node}.json").read_text())
+
+
+def test_the_example_library_is_complete():
+    assert set(EXAMPLES) >= EXPECTED
+    assert (WORKFLOWS / "data" / "sales.csv").is_file()
+    assert (WORKFLOWS / "data" / "customers.csv").is_file()
+    assert "sales_by_region.parquet" in (WORKFLOWS / ".gitignore").read_text().split()
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_is_documented_and_laid_out(name):
+    """A newcomer sees a name, a description, a label on every node, and no two nodes on one spot."""
+    data = json.loads((WORKFLOWS / f"{name}.json").read_text())
+    assert data["version"] == "0.1.0"
+    assert data["meta"]["name"].strip()
+    assert len(data["meta"]["description"]) >= 80
+    assert set(data["meta"]["node_types"]) == {n["type"] for n in data["nodes"]}
+    spots = set()
+    for node in data["nodes"]:
+        assert node.get("label", "").strip(), f"node {node['id']} has no label"
+        spot = (node["position"]["x"], node["position"]["y"])
+        assert spot not in spots, f"node {node['id']} sits on another node"
+        spots.add(spot)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_validates(validated, name):
+    done = validated[name]
+    assert done.returncode == 0, done.stderr
+    assert "valid" in done.stdout
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_runs_headless_and_exports_its_outputs(first_runs, name):
+    outcome = first_runs[name]
+    assert outcome.returncode == 0, outcome.explain()
+    assert outcome.result["status"] == "ok", outcome.explain()
+    assert set(outcome.statuses.values()) == {"computed"}, outcome.explain()
+    for node in outcome.result["nodes"]:
+        assert node["error"] is None
+        assert node["warnings"] == [], f"an example should run cleanly: {node['id']}: {node['warnings']}"
+    data = json.loads((WORKFLOWS / f"{name}.json").read_text())
+    consumed = {e["source"] for e in data["edges"]}
+    sinks = {n["id"] for n in data["nodes"]} - consumed
+    files = {item["node"]: Path(item["path"]) for item in outcome.result["files"]}
+    assert set(files) == sinks, "every output nothing consumes is exported"
+    for node_id, path in files.items():
+        assert path.parent == outcome.output_dir and path.stat().st_size > 0
+        if path.suffix == ".html":
+            head = path.read_text(encoding="utf-8")
+            assert "plotly" in head.lower(), f"{node_id}: not a Plotly page"
+        elif path.suffix == ".json":
+            assert isinstance(json.loads(path.read_text()), dict), f"{node_id}: metrics are not a JSON object"
+        else:
+            assert path.suffix == ".parquet"
+            assert len(pd.read_parquet(path)) > 0
+    kinds = {p.suffix for p in files.values()}
+    assert kinds & {".html", ".json"}, "each example shows a chart or metrics"
+
+
+# --- key outputs against plain code --------------------------------------------------------
+
+def _iris_split():
+    """The iris table and split as samples.dataset + sklearn.train_test_split build them."""
+    from sklearn import datasets
+    from sklearn.model_selection import train_test_split
+
+    bunch = datasets.load_iris(as_frame=True)
+    frame = bunch.frame
+    frame["target"] = np.asarray(bunch.target_names).astype(str)[bunch.target.to_numpy()]
+    labels = frame["target"].to_numpy(dtype=object)
+    return train_test_split(frame, test_size=0.3, random_state=42, stratify=labels)
+
+
+def test_iris_accuracy_equals_a_plain_scikit_learn_script(first_runs):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score, f1_score
+
+    train, test = _iris_split()
+    features = [c for c in train.columns if c != "target"]
+    model = LogisticRegression(C=1.0, max_iter=1000, random_state=0)
+    model.fit(train[features].to_numpy(dtype=np.float64), train["target"].to_numpy(dtype=object))
+    predicted = model.predict(test[features].to_numpy(dtype=np.float64))
+    scores = metrics(first_runs, "iris_classification", "evaluate")
+    assert scores["accuracy"] >= 0.9
+    assert scores["rows"] == len(test) == 45
+    assert scores["accuracy"] == pytest.approx(accuracy_score(test["target"], predicted), abs=1e-12)
+    assert scores["f1"] == pytest.approx(f1_score(test["target"], predicted, average="macro"), abs=1e-12)
+
+
+def test_diabetes_r2_equals_a_plain_scikit_learn_script(first_runs):
+    from sklearn import datasets
+    from sklearn.linear_model import LinearRegression
+    from sklearn.metrics import mean_absolute_error, r2_score
+    from sklearn.model_selection import train_test_split
+
+    frame = datasets.load_diabetes(as_frame=True).frame
+    train, test = train_test_split(frame, test_size=0.25, random_state=42)
+    features = [c for c in frame.columns if c != "target"]
+    model = LinearRegression().fit(train[features].to_numpy(dtype=np.float64), train["target"])
+    predicted = model.predict(test[features].to_numpy(dtype=np.float64))
+    scores = metrics(first_runs, "diabetes_regression", "evaluate")
+    assert scores["rows"] == len(test)
+    assert scores["r2"] == pytest.approx(r2_score(test["target"], predicted), rel=1e-9)
+    assert scores["mae"] == pytest.approx(mean_absolute_error(test["target"], predicted), rel=1e-9)
+    assert scores["r2"] > 0.3
+
+
+def plain_sales_by_region(data: Path) -> pd.DataFrame:
+    """sales_report.json's region summary, written as a plain pandas script."""
+    orders = pd.read_csv(data / "sales.csv")
+    customers = pd.read_csv(data / "customers.csv")
+    orders = orders.drop_duplicates()
+    orders = orders.dropna(subset=["customer_id", "quantity", "unit_price"])
+    orders["category"] = orders["category"].fillna("Unknown")
+    orders["date"] = pd.to_datetime(orders["date"])
+    orders["customer_id"] = orders["customer_id"].astype("int64")
+    orders["quantity"] = orders["quantity"].astype("int64")
+    orders["revenue"] = orders["quantity"] * orders["unit_price"]
+    joined = orders.merge(customers, on="customer_id", how="inner")
+    return (joined.groupby("region")
+            .agg(revenue_sum=("revenue", "sum"), order_id_count=("order_id", "count"))
+            .reset_index())
+
+
+def test_sales_report_parquet_equals_a_plain_pandas_script(first_runs, folder):
+    written = folder / "sales_by_region.parquet"
+    assert written.is_file(), "io.write_file writes next to the workflow"
+    got = pd.read_parquet(written)
+    expected = plain_sales_by_region(folder / "data")
+    # the file's text column may come back as object or as pandas' string type: compare values
+    got["region"] = got["region"].astype(expected["region"].dtype)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+    assert list(got["region"]) == ["East", "North", "South", "West"]
+    assert got["revenue_sum"].gt(0).all()
+    # the export of the same (unconsumed) node holds the same table
+    exported = pd.read_parquet(first_runs["sales_report"].output_dir / "write.parquet")
+    exported["region"] = exported["region"].astype(expected["region"].dtype)
+    pd.testing.assert_frame_equal(exported, expected, check_exact=False, rtol=1e-12)
+
+
+def test_sales_data_has_something_to_clean():
+    orders = pd.read_csv(WORKFLOWS / "data" / "sales.csv")
+    assert 2000 <= len(orders) <= 5000
+    assert orders.duplicated().sum() > 0
+    assert orders[["customer_id", "quantity", "unit_price", "category"]].isna().any().all()
+    customers = pd.read_csv(WORKFLOWS / "data" / "customers.csv")
+    assert list(customers.columns) == ["customer_id", "name", "region", "segment"]
+    assert customers["customer_id"].is_unique
+
+
+def test_segmentation_finds_four_nonempty_clusters(first_runs):
+    summary = pd.read_parquet(first_runs["customer_segmentation"].output_dir / "summary.parquet")
+    assert sorted(summary["cluster"]) == [0, 1, 2, 3]
+    assert (summary["x1_count"] > 0).all()
+    assert summary["x1_count"].sum() == 600
+    assert "target" not in summary.columns
+
+
+def test_model_comparison_scores_three_models_on_the_same_rows(first_runs):
+    scores = {key: metrics(first_runs, "model_comparison", f"scores_{key}") for key in ("logreg", "forest", "boost")}
+    for key, values in scores.items():
+        assert values["rows"] == 143, key
+        assert values["accuracy"] > 0.9, key
+        assert 0.9 < values["roc_auc"] <= 1.0, key
+
+
+# --- caching ------------------------------------------------------------------------------
+
+def _cache_policies() -> dict[str, str]:
+    from dataflow.kernel import load_registry
+
+    return {type_id: spec.cache for type_id, spec in load_registry().nodes.items()}
+
+
+@pytest.mark.parametrize("name", ["iris_classification", "model_comparison"])
+def test_a_second_run_in_a_new_process_is_served_from_the_cache(first_runs, folder, name):
+    """Every node stored on disk is cached; only nodes declared memory-only (charts: cheap to redo)
+    or never cached (file writers) run again in a new process."""
+    policies = _cache_policies()
+    again = run(folder / f"{name}.json", first_runs[name].cache)
+    assert again.returncode == 0, again.explain()
+    types = {n["id"]: n["type"] for n in again.result["nodes"]}
+    for node_id, status in again.statuses.items():
+        expected = "cached" if policies[types[node_id]] == "all" else "computed"
+        assert status == expected, f"{node_id}: {status}\n{again.explain()}"
+    if name == "model_comparison":
+        assert set(again.statuses.values()) == {"cached"}
+
+
+def test_set_on_a_downstream_node_recomputes_it_and_its_downstream_only(first_runs, folder):
+    outcome = run(folder / "iris_classification.json", first_runs["iris_classification"].cache,
+                  folder.parent / "iris-set-out", "--set", "train.model=sklearn.random_forest_classifier")
+    assert outcome.returncode == 0, outcome.explain()
+    assert outcome.statuses == {"load": "cached", "split": "cached", "train": "computed", "predict": "computed",
+                                "evaluate": "computed", "confusion": "computed"}, outcome.explain()
+    reasons = {n["id"]: n["reason"] for n in outcome.result["nodes"]}
+    assert "model" in reasons["train"], reasons
+    scores = json.loads((outcome.output_dir / "evaluate.json").read_text())
+    assert scores["accuracy"] >= 0.85
+    # the original parameters are still cached next to the new ones
+    back = run(folder / "iris_classification.json", first_runs["iris_classification"].cache)
+    assert {k: v for k, v in back.statuses.items() if k != "confusion"} == dict.fromkeys(
+        ["load", "split", "train", "predict", "evaluate"], "cached"), back.explain()
