@@ -15,7 +15,7 @@ import time
 
 import harness
 
-SUITES = ("engine", "cache", "parallel", "startup")
+SUITES = ("engine", "cache", "parallel", "startup", "data")
 
 
 def main() -> None:
@@ -33,11 +33,13 @@ def main() -> None:
 
     harness.prepare_environment()
     import bench_cache
+    import bench_data
     import bench_engine
     import bench_parallel
     import bench_startup
 
-    modules = {"engine": bench_engine, "cache": bench_cache, "parallel": bench_parallel, "startup": bench_startup}
+    modules = {"engine": bench_engine, "cache": bench_cache, "parallel": bench_parallel, "startup": bench_startup,
+               "data": bench_data}
     print(harness.header(), flush=True)
     started = time.perf_counter()
     figures = []
