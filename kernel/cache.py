@@ -29,11 +29,19 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class CacheEntry:
-    """The outputs of one node run, by port, the port type of each, and the node's warnings."""
+    """The outputs of one node run, by port, the port type of each, and the node's warnings.
+
+    `seconds` (what computing it cost, None when unknown) and `source` (it reads data from outside
+    the workflow: a file, a database) let a persistent tier decide whether storing the entry pays:
+    a large output that its node recomputes from cached inputs faster than it could be written is
+    better recomputed (see the disk tier).
+    """
 
     outputs: dict[str, Any]
     port_types: dict[str, str]
     warnings: list[str] = field(default_factory=list)
+    seconds: float | None = None
+    source: bool = False
 
 
 @dataclass(slots=True)

@@ -236,6 +236,11 @@ class Engine:
             cached = policy != "none" and self.cache.contains(parts.key, policy)
             reason = "" if cached else self._reason(node_id, parts, history, policy, use_cache)
             plans[node_id] = NodePlan(node_id, parts, cached, reason)
+        if use_cache and self.cache is not None:
+            order = [n for n in graph.order if n in selected]
+            for node_id in unneeded_nodes(graph, order, selected, {n: not p.cached for n, p in plans.items()},
+                                          set()):
+                plans[node_id].cached, plans[node_id].reason = True, NOT_STORED
         return plans
 
     def _select(self, graph: Graph, targets: Iterable[str] | None) -> set[str]:
@@ -285,6 +290,25 @@ class Engine:
         if not plan.cached:
             return None
         return self.cache.get(plan.key.key, graph.nodes[node_id].spec.cache)
+
+
+def unneeded_nodes(graph: Graph, order: list[str], selected: set[str], missing: dict[str, bool],
+                   keep: set[str]) -> set[str]:
+    """Nodes without a cache entry that need not run: every consumer in the run has its own entry
+    (or is itself unneeded), and nobody asks for their values. A tier may decline to store a large
+    output that is cheap to recompute; its results downstream are stored, so only a change further
+    down brings it back. Nodes that are never cached (side effects, such as writing a file) always run."""
+    unneeded: set[str] = set()
+    for node_id in reversed(order):
+        if not missing[node_id] or node_id in keep or graph.nodes[node_id].spec.cache == "none":
+            continue
+        consumers = [c for c, _, _ in graph.consumers.get(node_id, ()) if c in selected]
+        if consumers and all(not missing[c] or c in unneeded for c in consumers):
+            unneeded.add(node_id)
+    return unneeded
+
+
+NOT_STORED = "not stored (cheaper to recompute); everything downstream is cached"
 
 
 def _ignore(event: str, **kwargs: Any) -> None:
@@ -398,6 +422,10 @@ class _Run:
             else:
                 compute[node_id] = True
                 result.reason = engine._reason(node_id, parts, history, policy, True)
+        if cache is not None:
+            for node_id in unneeded_nodes(graph, self.order, self.selected, compute, self.keep):
+                compute[node_id] = False
+                self.results[node_id].reason = NOT_STORED
         return compute
 
     def _work_set(self, compute: dict[str, bool]) -> list[str]:
@@ -519,7 +547,8 @@ class _Run:
         self.values[node_id] = outcome.outputs
         if self.cache is not None and node.spec.cache != "none":
             port_types = {p.name: p.type.name for p in node.spec.outputs}
-            self.cache.put(self.keys[node_id].key, CacheEntry(outcome.outputs, port_types, outcome.warnings),
+            entry = CacheEntry(outcome.outputs, port_types, outcome.warnings, outcome.seconds, node.reads_sources)
+            self.cache.put(self.keys[node_id].key, entry,
                            node.spec.cache)
         self.history.record(node_id, self.keys[node_id])
         self._finish(node_id, COMPUTED)

@@ -171,3 +171,31 @@ def test_cache_info_and_clear(cli, chain, cache_dir):
     assert done.returncode == 0 and "removed 6" in done.stdout
     code, report = cli.json("run", chain)
     assert set(reasons(report).values()) == {"no cache entry"}
+
+
+def test_a_node_whose_entry_was_not_stored_is_not_rerun_while_everything_downstream_is_cached(registry, chain,
+                                                                                             tmp_path):
+    """A tier may decline to store a large, cheap output; the run then needs it only when something
+    downstream of it changes."""
+    from dataflow.kernel import Engine, compile_workflow, load_workflow
+
+    def run(graph):
+        with Engine.open(registry, executor="sequential", directory=tmp_path / "cache") as engine:
+            result = engine.run(graph)
+            plans = engine.plan(graph)
+        return {n: r.status for n, r in result.nodes.items()}, {n: r.reason for n, r in result.nodes.items()}, plans
+
+    workflow = load_workflow(chain)
+    graph = compile_workflow(workflow, registry)
+    run(graph)
+    with Engine.open(registry, executor="sequential", directory=tmp_path / "cache") as engine:
+        key = engine.plan(graph)["a"].key.key
+        for tier in engine.cache.tiers:
+            tier.delete(key)  # as if the disk tier had declined to store it
+    status, reason, plans = run(graph)
+    assert status == dict.fromkeys(["n", "a", "s", "t", "n2", "t2"], "cached")
+    assert "not stored" in reason["a"] and plans["a"].cached
+    changed = compile_workflow(workflow, registry, {("s", "factor"): 5.0})
+    status, reason, _ = run(changed)
+    assert (status["n"], status["a"], status["s"], status["t"]) == ("cached", "computed", "computed", "computed")
+    assert reason["a"] == "no cache entry"

@@ -24,6 +24,9 @@ Size and xxh3_128 are verified before `loads`; a value file already verified by 
 and unchanged since (same inode, size and modification time) is not hashed again. Any problem raises `CacheError` naming the key and port, which the composer
 turns into a miss.
 
+Large outputs that are cheaper to recompute than to write are not stored (`cheaper_to_recompute`);
+the engine then leaves such a node unrun while everything downstream of it is cached.
+
 Eviction is diskcache's default, least recently *stored*: a read is a plain SELECT and never
 takes the database's write lock, so a hit never waits behind a background write.
 
@@ -74,6 +77,21 @@ def _remember_verified(identity: tuple) -> None:
     if len(_verified) >= _VERIFIED_MAX:
         _verified.pop(next(iter(_verified)))
     _verified[identity] = None
+
+
+#: Large outputs that their node recomputes (from cached inputs) faster than they could be written
+#: are not stored: on this class of machine buffered writes sustain a few hundred MB/s, so a filter
+#: or a join over a 100 MB table costs less to redo than to write and read back. Outputs of nodes
+#: that read outside data (sources) are always stored, and so is anything under RECOMPUTE_MIN_BYTES.
+RECOMPUTE_MIN_BYTES = 32 << 20
+WRITE_BYTES_PER_SECOND = 400e6
+
+
+def cheaper_to_recompute(entry: CacheEntry, nbytes: int) -> bool:
+    """True for a large entry of a non-source node whose compute time is below its write time."""
+    if entry.source or entry.seconds is None or nbytes < RECOMPUTE_MIN_BYTES:
+        return False
+    return entry.seconds < nbytes / WRITE_BYTES_PER_SECOND
 
 
 #: errors of the storage layer that make an entry unreadable (not our own CacheErrors)
@@ -210,6 +228,10 @@ class DiskTier(CacheTier):
         records = {port: record for port, (record, _) in parts.items()}
         manifest = dump_manifest(records, entry.warnings)
         total = sum(record.size for record in records.values()) + len(manifest)
+        if cheaper_to_recompute(entry, total):
+            log.debug("disk cache: entry %s (%d bytes, computed in %.3f s) is cheaper to recompute than to "
+                      "store", key, total, entry.seconds)
+            return
         if total > self.limit:
             log.warning("disk cache: entry %s (%d bytes) exceeds the %d-byte limit and is not stored",
                         key, total, self.limit)

@@ -76,9 +76,10 @@ def params_entry(**values: Any) -> CacheEntry:
     return CacheEntry({"out": dict(values)}, {"out": "params"})
 
 
-def blob_entry(data: bytes, warnings: list[str] | None = None) -> CacheEntry:
-    """An entry with one "blob" port named "data"."""
-    return CacheEntry({"data": data}, {"data": "blob"}, list(warnings or []))
+def blob_entry(data: bytes, warnings: list[str] | None = None, *, seconds: float | None = None,
+               source: bool = False) -> CacheEntry:
+    """An entry with one "blob" port named "data" (computed in `seconds`, from a `source` node)."""
+    return CacheEntry({"data": data}, {"data": "blob"}, list(warnings or []), seconds, source)
 
 
 def concurrent_worker(directory: str, worker: int, rounds: int, start: Any, results: Any) -> None:

@@ -194,3 +194,16 @@ def test_an_entry_with_many_warnings_keeps_them_all(disk):
     warnings = [f"row {i} had a problem worth reporting" for i in range(2_000)]  # manifest > 32 kB
     disk.put("k1", blob_entry(b"x", warnings))
     assert disk.get("k1").warnings == warnings
+
+
+def test_a_large_output_cheaper_to_recompute_than_to_write_is_not_stored_unless_it_comes_from_a_source(disk):
+    from dataflow_cache.disk import RECOMPUTE_MIN_BYTES
+
+    large = bytes(RECOMPUTE_MIN_BYTES + 1)
+    disk.put("cheap", blob_entry(large, seconds=0.001))
+    disk.put("costly", blob_entry(large, seconds=5.0))
+    disk.put("source", blob_entry(large, seconds=0.001, source=True))
+    disk.put("unknown", blob_entry(large))
+    disk.put("small", blob_entry(BIG, seconds=0.0))
+    assert [disk.contains(k) for k in ("cheap", "costly", "source", "unknown", "small")] == [
+        False, True, True, True, True]
