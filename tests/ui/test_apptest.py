@@ -1,0 +1,289 @@
+"""The app without a browser (streamlit.testing.v1.AppTest): the canvas is simulated by writing
+the value the component would send into session state, as the streamlit-flow recipe shows."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
+
+
+def canvas_args(at: AppTest) -> dict:
+    (comp,) = at.get("component_instance")
+    return json.loads(comp.proto.json_args)
+
+
+def canvas_reply(at: AppTest, *, edges=None, selected=None, nodes=None) -> None:
+    """Simulate the canvas sending its state (all four keys are required)."""
+    args = canvas_args(at)
+    key = "canvas" + str(at.session_state["canvas_generation"]) if "canvas_generation" in at.session_state \
+        else "canvas0"
+    at.session_state[key] = {"nodes": args["nodes"] if nodes is None else nodes,
+                             "edges": args["edges"] if edges is None else edges,
+                             "selectedId": selected, "timestamp": int(time.time() * 1000)}
+    at.run()
+
+
+@pytest.fixture
+def at(app_env) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception
+    return app
+
+
+def add(at: AppTest, type_id: str) -> None:
+    """Find a node type in the palette by searching its id, and add it."""
+    at.sidebar.text_input(key="palette_search").input(type_id).run()
+    at.sidebar.button(key=f"add:{type_id}").click().run()
+    assert not at.exception
+
+
+def three_connected(at: AppTest) -> None:
+    for type_id in ("uipack.points", "uipack.keep_above", "uipack.scatter"):
+        add(at, type_id)
+    drawn = [{"id": "st-flow-edge_points-keep_above", "source": "points", "target": "keep_above"},
+             {"id": "st-flow-edge_keep_above-scatter", "source": "keep_above", "target": "scatter"}]
+    canvas_reply(at, edges=drawn)
+
+
+def run_and_wait(at: AppTest, key: str = "tb_run") -> None:
+    at.button(key=key).click().run()
+    job = at.session_state["job"]
+    if job is not None:             # a fast run may already be folded in by the reruns of the click
+        assert job.wait(30)
+        at.run()
+    assert at.session_state["job"] is None
+    assert not at.exception
+
+
+def test_palette_lists_installed_nodes_by_category(at):
+    categories = at.sidebar.selectbox(key="palette_category")
+    assert "UI Test/Sources" in categories.options[0] or any("UI Test/Sources" in o for o in categories.options)
+    categories.select("UI Test/Sources").run()
+    keys = [b.key for b in at.sidebar.button if (b.key or "").startswith("add:")]
+    assert keys == ["add:uipack.points", "add:uipack.vault"]
+    assert "Make a table of points" in " ".join(c.value for c in at.sidebar.caption)
+    at.sidebar.text_input(key="palette_search").input("ui test scatter").run()
+    keys = [b.key for b in at.sidebar.button if (b.key or "").startswith("add:")]
+    assert keys == ["add:uipack.scatter"]
+
+
+def test_added_nodes_reach_the_canvas_with_their_own_style(at):
+    add(at, "uipack.points")
+    add(at, "uipack.keep_above")
+    nodes = canvas_args(at)["nodes"]
+    assert [n["id"] for n in nodes] == ["points", "keep_above"]
+    assert nodes[0]["position"] != nodes[1]["position"]
+    assert "not run" in nodes[0]["data"]["content"]
+
+
+def test_a_drawn_connection_is_wired_and_labelled(at):
+    three_connected(at)
+    doc = at.session_state["doc"]
+    assert [(e.source_port, e.target_port) for e in doc.workflow.edges] == [("table", "table")] * 2
+    assert [e["label"] for e in canvas_args(at)["edges"]] == ["table → table"] * 2
+
+
+def test_an_incompatible_connection_is_refused_with_a_message(at):
+    three_connected(at)
+    edges = canvas_args(at)["edges"] + [{"id": "st-flow-edge_scatter-keep_above", "source": "scatter",
+                                          "target": "keep_above"}]
+    canvas_reply(at, edges=edges)
+    assert any("Connection refused" in w.value for w in at.warning)
+    assert len(at.session_state["doc"].workflow.edges) == 2
+    assert len(canvas_args(at)["edges"]) == 2
+
+
+def test_run_updates_statuses_and_shows_outputs(at):
+    three_connected(at)
+    run_and_wait(at)
+    assert "3 computed" in at.markdown[-0].value or any("3 computed" in m.value for m in at.markdown)
+    contents = [n["data"]["content"] for n in canvas_args(at)["nodes"]]
+    assert all("computed" in c for c in contents) and "30 × 3" in contents[0]
+    canvas_reply(at, selected="points")
+    assert any("30 rows × 3 columns" in c.value for c in at.caption)
+    assert at.get("arrow_data_frame") or at.dataframe
+
+
+def test_changing_a_parameter_recomputes_only_downstream(at):
+    three_connected(at)
+    run_and_wait(at)
+    canvas_reply(at, selected="keep_above")
+    at.number_input(key=next(k.key for k in at.number_input if k.key.startswith("p:keep_above:threshold"))) \
+        .set_value(10.0).run()
+    contents = {n["id"]: n["data"]["content"] for n in canvas_args(at)["nodes"]}
+    assert "stale" in contents["keep_above"] and "threshold" in contents["keep_above"]
+    assert "stale" in contents["scatter"] and "computed" in contents["points"]
+    run_and_wait(at)
+    results = at.session_state["runs"].results
+    assert {n: r.status for n, r in results.items()} == {"points": "cached", "keep_above": "computed",
+                                                           "scatter": "computed"}
+
+
+def test_a_failing_node_shows_its_error_not_an_exception_page(at):
+    add(at, "uipack.points")
+    add(at, "uipack.broken")
+    canvas_reply(at, edges=[{"id": "st-flow-edge_points-broken", "source": "points", "target": "broken"}],
+                 selected="broken")
+    run_and_wait(at)
+    assert not at.exception
+    assert any("broken on purpose" in e.value for e in at.error)
+    assert any(x.label == "Traceback" for x in at.expander)
+
+
+def test_undo_and_redo_buttons(at):
+    add(at, "uipack.points")
+    add(at, "uipack.stats")
+    at.button(key="tb_undo").click().run()
+    assert [n["id"] for n in canvas_args(at)["nodes"]] == ["points"]
+    at.button(key="tb_redo").click().run()
+    assert [n["id"] for n in canvas_args(at)["nodes"]] == ["points", "stats"]
+
+
+def test_save_as_then_open_keeps_the_workflow_and_placeholders(at, app_env):
+    three_connected(at)
+    at.sidebar.text_input(key="saveas_name").input("mine").run()
+    at.sidebar.button(key="saveas_go").click().run()
+    saved = app_env / "workflows" / "mine.json"
+    data = json.loads(saved.read_text())
+    assert [n["id"] for n in data["nodes"]] == ["points", "keep_above", "scatter"]
+    data["nodes"].append({"id": "ghost", "type": "gone.magic", "params": {"power": 3}})
+    (app_env / "workflows" / "ghost.json").write_text(json.dumps(data))
+    at.run()
+    at.sidebar.selectbox(key="open_choice").select(app_env / "workflows" / "ghost.json").run()
+    at.sidebar.button(key="open_go").click().run()
+    assert not at.exception
+    assert any("placeholders" in w.value for w in at.warning)
+    content = {n["id"]: n["data"]["content"] for n in canvas_args(at)["nodes"]}
+    assert "missing" in content["ghost"]
+    at.sidebar.button(key="wf_save").click().run()
+    again = json.loads((app_env / "workflows" / "ghost.json").read_text())
+    assert again["nodes"][-1] == {"id": "ghost", "type": "gone.magic", "params": {"power": 3}}
+
+
+def test_autosave_is_offered_back_in_a_new_session(at, app_env):
+    add(at, "uipack.points")
+    assert (app_env / "cache" / "app" / "autosave.json").exists()
+    fresh = AppTest.from_file(APP, default_timeout=60).run()
+    assert fresh.button(key="restore_yes")
+    fresh.button(key="restore_yes").click().run()
+    assert list(fresh.session_state["doc"].workflow.nodes) == ["points"]
+    assert fresh.session_state["doc"].dirty
+
+
+def test_plugins_page_lists_plugins_and_their_nodes(app_env):
+    page = AppTest.from_function(_plugins_page, default_timeout=60).run()
+    assert not page.exception
+    assert any("uipack" in e.label and "0.3.0" in e.label for e in page.expander)
+
+
+def test_stop_cancels_a_running_run(at):
+    add(at, "testpack.numbers")
+    add(at, "testpack.slow")
+    add(at, "testpack.slow")
+    edges = [{"id": "st-flow-edge_numbers-slow", "source": "numbers", "target": "slow"},
+             {"id": "st-flow-edge_slow-slow_2", "source": "slow", "target": "slow_2"}]
+    canvas_reply(at, edges=edges, selected="slow")
+    at.number_input(key=next(k.key for k in at.number_input if k.key.startswith("p:slow:seconds"))).set_value(1.5).run()
+    at.button(key="tb_run").click().run()
+    job = at.session_state["job"]
+    assert job is not None and not job.finished
+    assert at.button(key="tb_stop").disabled is False
+    at.button(key="tb_stop").click().run()
+    assert job.wait(30)
+    at.run()
+    results = at.session_state["runs"].results
+    assert results["slow_2"].status == "skipped"
+
+
+def _plugins_page():
+    from dataflow.ui import page_plugins
+
+    page_plugins.render()
+
+
+IRIS_TYPES = ("samples.dataset", "sklearn.train_test_split", "sklearn.train_classifier", "sklearn.predict",
+              "sklearn.evaluate", "plotly.confusion_matrix", "transform.filter")
+
+
+def _needs_builtin_nodes(registry) -> None:
+    missing = [t for t in IRIS_TYPES if t not in registry.nodes]
+    if missing:
+        pytest.skip(f"built-in node packs not installed: {', '.join(missing)}")
+
+
+def test_iris_template_runs_and_shows_metrics_model_and_chart(app_env, ui_registry):
+    _needs_builtin_nodes(ui_registry)
+    from benchmarks.bench_ui import iris_workflow
+
+    (app_env / "workflows" / "iris.json").write_text(json.dumps(iris_workflow()))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.sidebar.button(key="tpl:iris.json").click().run()
+    assert [n["id"] for n in canvas_args(at)["nodes"]][0] == "iris"
+    run_and_wait(at)
+    results = at.session_state["runs"].results
+    assert {r.status for r in results.values()} == {"computed"}, {n: r.error for n, r in results.items()}
+    canvas_reply(at, selected="evaluate")
+    assert len(at.metric) >= 1
+    canvas_reply(at, selected="train")
+    assert any("LogisticRegression" in str(j.value) for j in at.json), [j.value for j in at.json] + [m.value for m in at.markdown][-5:]
+    canvas_reply(at, selected="confusion")
+    assert at.get("plotly_chart")
+    canvas_reply(at, selected="split")
+    assert len(at.tabs) == 2                                  # train and test outputs
+
+
+def test_a_formula_error_is_shown_inline_with_the_upstream_columns(at, ui_registry):
+    _needs_builtin_nodes(ui_registry)
+    add(at, "uipack.points")
+    add(at, "transform.filter")
+    canvas_reply(at, edges=[{"id": "st-flow-edge_points-filter", "source": "points", "target": "filter"}],
+                 selected="filter")
+    run_and_wait(at, "tb_run_sel")                            # runs points (filter has no formula yet)
+    key = next(t.key for t in at.text_input if t.key.startswith("p:filter:formula"))
+    at.text_input(key=key).input("x >").run()
+    assert any("Formula:" in e.value for e in at.error)
+    key = next(t.key for t in at.text_input if t.key.startswith("p:filter:formula"))
+    at.text_input(key=key).input("z > 1").run()
+    assert any("Formula:" in e.value and "z" in e.value for e in at.error)
+    key = next(t.key for t in at.text_input if t.key.startswith("p:filter:formula"))
+    at.text_input(key=key).input("x > 1").run()
+    assert not any("Formula:" in e.value for e in at.error)
+
+
+def test_model_choice_shows_the_chosen_models_own_settings(at, ui_registry):
+    if "sklearn.ridge" not in ui_registry.estimators:
+        pytest.skip("the sklearn pack is not installed")
+    add(at, "testpack.numbers")
+    add(at, "testpack.fit_model")
+    canvas_reply(at, edges=[{"id": "st-flow-edge_numbers-fit_model", "source": "numbers", "target": "fit_model"}],
+                 selected="fit_model")
+    model_box = next(s for s in at.selectbox if s.key.startswith("p:fit_model:model"))
+    assert "testpack.constant" in model_box.options[0] or model_box.value == "testpack.constant"
+    model_box.set_value("sklearn.ridge").run()
+    alpha = next(n for n in at.number_input if n.key.startswith("hp:fit_model:sklearn.ridge:alpha"))
+    alpha.set_value(2.5).run()
+    params = at.session_state["doc"].workflow.nodes["fit_model"].params
+    assert params == {"model": "sklearn.ridge", "hyperparameters": {"alpha": 2.5}}
+    next(s for s in at.selectbox if s.key.startswith("p:fit_model:model")).set_value("sklearn.lasso").run()
+    assert at.session_state["doc"].workflow.nodes["fit_model"].params == {"model": "sklearn.lasso"}
+
+
+def test_secret_parameters_are_never_written_to_files(at, app_env):
+    add(at, "uipack.vault")
+    canvas_reply(at, selected="vault")
+    key = next(t.key for t in at.text_input if t.key.startswith("p:vault:token"))
+    at.text_input(key=key).input("s3cr3t-value").run()
+    assert at.session_state["doc"].workflow.nodes["vault"].params["token"] == "s3cr3t-value"
+    autosaved = (app_env / "cache" / "app" / "autosave.json").read_text()
+    assert "s3cr3t" not in autosaved
+    at.sidebar.text_input(key="saveas_name").input("vault").run()
+    at.sidebar.button(key="saveas_go").click().run()
+    saved = (app_env / "workflows" / "vault.json").read_text()
+    assert "s3cr3t" not in saved and '"vault"' in saved
+    assert at.session_state["doc"].workflow.nodes["vault"].params["token"] == "s3cr3t-value"

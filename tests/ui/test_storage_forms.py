@@ -1,0 +1,124 @@
+"""Settings, autosave, uploads (checked on the server), and parameter form fields."""
+
+from __future__ import annotations
+
+import pytest
+
+from dataflow.ui import forms, storage
+
+
+@pytest.fixture
+def app_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATAFLOW_CACHE_DIR", str(tmp_path / "cache"))
+    return storage.app_dir()
+
+
+def test_the_app_folder_is_private(app_dir):
+    assert app_dir.stat().st_mode & 0o077 == 0
+
+
+def test_granted_folders_persist_and_bad_ones_are_refused(app_dir, tmp_path):
+    settings = storage.load_settings()
+    assert settings == {"data_dirs": []}
+    assert "absolute" in storage.add_data_dir(settings, "relative/dir")
+    assert "not an existing folder" in storage.add_data_dir(settings, str(tmp_path / "nope"))
+    assert storage.add_data_dir(settings, str(tmp_path)) is None
+    assert "already" in storage.add_data_dir(settings, str(tmp_path))
+    assert storage.load_settings() == {"data_dirs": [str(tmp_path.resolve())]}
+    storage.remove_data_dir(settings, str(tmp_path.resolve()))
+    assert storage.load_settings() == {"data_dirs": []}
+
+
+def test_unreadable_settings_fall_back_to_defaults(app_dir):
+    (app_dir / "settings.json").write_text("{not json")
+    assert storage.load_settings() == {"data_dirs": []}
+
+
+def test_autosave_round_trip_and_clear(app_dir):
+    assert storage.read_autosave() is None
+    storage.write_autosave({"version": "0.1.0", "nodes": [], "edges": [], "meta": {}}, None, "wip")
+    record = storage.read_autosave()
+    assert record["name"] == "wip" and record["workflow"]["nodes"] == []
+    storage.clear_autosave()
+    assert storage.read_autosave() is None
+
+
+def test_table_shapes_are_remembered_and_capped(app_dir, monkeypatch):
+    monkeypatch.setattr(storage, "MAX_SHAPES", 3)
+    storage.save_shapes({f"k{i}": (i, 2) for i in range(5)})
+    assert storage.load_shapes() == {"k2": (2, 2), "k3": (3, 2), "k4": (4, 2)}
+    (app_dir / "shapes.json").write_text('{"bad": [1], "ok": [1, 2]}')
+    assert storage.load_shapes() == {"ok": (1, 2)}
+
+
+@pytest.mark.parametrize("name,size,problem", [
+    ("data.csv", 10, None),
+    ("data.CSV", 10, None),
+    ("evil.py", 10, "not accepted"),
+    ("archive.csv.exe", 10, "not accepted"),
+    ("big.parquet", 300 << 20, "limit"),
+    ("empty.csv", 0, "empty"),
+])
+def test_uploads_are_checked_on_the_server(name, size, problem):
+    result = storage.check_upload(name, size)
+    assert (result is None) if problem is None else (problem in result)
+
+
+def test_uploaded_names_cannot_escape_the_upload_folder(app_dir):
+    path = storage.store_upload("../../etc/passwd.csv", b"a,b\n1,2\n")
+    assert path.parent == storage.uploads_dir() and path.name == "passwd.csv"
+    second = storage.store_upload("passwd.csv", b"x")
+    assert second.name == "passwd_2.csv"
+
+
+def test_form_fields_follow_the_declarations(ui_registry):
+    keep = {p.name: p for p in ui_registry.nodes["uipack.keep_above"].params}
+    scatter = {p.name: p for p in ui_registry.nodes["uipack.scatter"].params}
+    points = {p.name: p for p in ui_registry.nodes["uipack.points"].params}
+    assert forms.field_for(keep["column"]).widget == "column"
+    threshold = forms.field_for(keep["threshold"])
+    assert (threshold.widget, threshold.min, threshold.max) == ("float", -1e9, 1e9)
+    assert forms.field_for(scatter["mode"]).options == ("markers", "lines")
+    rows = forms.field_for(points["rows"])
+    assert forms.number_bounds(rows, "int") == {"min_value": 1, "max_value": 100_000, "step": 1}
+    model = {p.name: p for p in ui_registry.nodes["testpack.fit_model"].params}["model"]
+    assert forms.field_for(model).widget == "model" and forms.field_for(model).model_kind == "regressor"
+
+
+def test_typed_lists_and_mappings_are_parsed_with_a_message(ui_registry):
+    from dataflow.kernel import ParamSpec
+
+    names = ParamSpec("names", "list", [], item_kind="str")
+    assert forms.parse_json_value(names, '["a", "b"]') == (["a", "b"], None)
+    assert forms.parse_json_value(names, "a, b") == (["a", "b"], None)
+    numbers = ParamSpec("n", "list", [], item_kind="int")
+    value, problem = forms.parse_json_value(numbers, "[1, 2")
+    assert value is None and "not valid JSON" in problem
+    mapping = ParamSpec("m", "dict", {}, item_kind="json")
+    assert forms.parse_json_value(mapping, "[1]")[1].startswith("expected a mapping")
+
+
+def test_model_summary_reads_estimators_and_pack_wrappers():
+    from dataclasses import dataclass, field
+
+    import numpy as np
+    from sklearn.linear_model import LinearRegression
+
+    from dataflow.ui.outputs import model_summary
+
+    fitted = LinearRegression().fit(np.arange(10.0).reshape(-1, 1), np.arange(10.0))
+    plain = model_summary(fitted)
+    assert plain["type"] == "sklearn.LinearRegression" and "fit_intercept" in plain["parameters"]
+
+    @dataclass
+    class Wrapped:
+        estimator: object
+        features: list = field(default_factory=lambda: ["x"])
+        training_score: float = 0.75
+
+        def describe(self) -> str:
+            return "regression model"
+
+    wrapped = model_summary(Wrapped(fitted))
+    assert wrapped["type"] == "sklearn.LinearRegression" and wrapped["features"] == ["x"]
+    assert wrapped["training score"] == 0.75 and wrapped["summary"] == "regression model"

@@ -1,0 +1,1 @@
+"""Nodes used by the app's tests (installed with pip into a temporary folder)."""

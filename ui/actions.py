@@ -1,0 +1,264 @@
+"""What the buttons do: open, save, run, stop, undo... Each works on the session's state and
+queues a notice instead of raising, so a node or plugin error never becomes an exception page."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from dataflow.kernel import (
+    DataflowError,
+    NodeInstance,
+    NodePlan,
+    Workflow,
+    WorkflowError,
+    load_workflow,
+    save_workflow,
+    workflow_from_dict,
+)
+from dataflow.kernel.spec import Secret
+
+from . import resources, session, storage
+from .analysis import Analysis, analyse
+from .document import Document
+from .outputs import is_table
+from .runner import RunJob, table_shapes
+from .status import NodeView, node_views
+
+log = logging.getLogger(__name__)
+
+
+def doc() -> Document:
+    return st.session_state.doc
+
+
+def analysis() -> Analysis:
+    """The analysis of the open workflow, recomputed only when it changed."""
+    d = doc()
+    return session.memo("analysis", d.revision, lambda: analyse(d.workflow, resources.registry()))
+
+
+def plans() -> dict[str, NodePlan]:
+    """The engine's plan for the valid part, recomputed when the workflow changed or a run ended."""
+    d = doc()
+    result = analysis()
+
+    def compute() -> dict[str, NodePlan]:
+        if result.graph is None or not result.graph.nodes:
+            return {}
+        try:
+            return resources.engine().plan(result.graph)
+        except Exception as exc:  # a plan never takes the page down
+            log.warning("plan failed: %s", exc)
+            return {}
+    return session.memo("plans", (d.revision, st.session_state.runs.generation), compute)
+
+
+def views() -> dict[str, NodeView]:
+    """Every node's status, with the run in progress if any."""
+    job: RunJob | None = st.session_state.job
+    live = job.snapshot().live if job is not None else None
+    runs = st.session_state.runs
+    return node_views(doc().workflow, analysis(), plans(), runs.results, runs.shapes, live)
+
+
+# --- running ---------------------------------------------------------------------------
+
+def start_run(targets: list[str] | None = None) -> None:
+    """Start a run of the valid part (or of `targets` and their upstream) in the background."""
+    if st.session_state.job is not None and not st.session_state.job.finished:
+        session.notify("warning", "A run is already in progress.")
+        return
+    result = analysis()
+    if result.graph is None or not result.graph.nodes:
+        session.notify("warning", "Nothing can run yet: " + _problems_text(result))
+        return
+    if targets:
+        targets = [t for t in targets if result.runnable(t)]
+        if not targets:
+            session.notify("warning", "The selected node cannot run until its problems are fixed.")
+            return
+    elif result.problem_count:
+        session.notify("info", f"Running the valid part; {result.problem_count} problem(s) keep some nodes out.")
+    graph = result.graph
+    keep = [n for n, node in graph.nodes.items() if any(p.type.name == "table" for p in node.spec.outputs)]
+    if targets:
+        keep = [n for n in keep if n in graph.ancestors(targets)]
+    st.session_state.job = RunJob(resources.engine(), graph, targets, keep).start()
+
+
+def _problems_text(result: Analysis) -> str:
+    problems = [p.message for ps in result.problems.values() for p in ps] + [p.message for p in result.general]
+    return problems[0] if problems else "add nodes from the palette."
+
+
+def stop_run() -> None:
+    job: RunJob | None = st.session_state.job
+    if job is not None and not job.finished:
+        job.stop()
+        session.notify("info", "Stopping: nodes already running finish, the rest are skipped.")
+
+
+def finish_run() -> bool:
+    """Fold a finished run into the session's memory; True if a run just finished."""
+    job: RunJob | None = st.session_state.job
+    if job is None or not job.finished:
+        return False
+    snap = job.snapshot()
+    runs = st.session_state.runs
+    st.session_state.job = None
+    if snap.error:
+        session.notify("error", f"The run failed to start: {snap.error}")
+    if snap.result is not None:
+        result = snap.result
+        for node_id, new in result.nodes.items():
+            old = runs.results.get(node_id)
+            if new.status == "cached" and old is not None and old.key == new.key and old.seconds:
+                new.seconds = old.seconds   # keep the time it took when it was computed
+            runs.results[node_id] = new
+        new_shapes = table_shapes(result, is_table)
+        if new_shapes:
+            runs.shapes.update(new_shapes)
+            storage.save_shapes(runs.shapes)
+        result.outputs.clear()
+        for line in snap.log:
+            node_id = line.split(":", 1)[0]
+            runs.log.setdefault(node_id, []).append(line)
+            del runs.log[node_id][:-50]
+        counts: dict[str, int] = {}
+        for r in result.nodes.values():
+            counts[r.status] = counts.get(r.status, 0) + 1
+        parts = ", ".join(f"{v} {k}" for k, v in counts.items())
+        runs.count += 1
+        runs.last_summary = f"Run {runs.count} {result.status} in {result.seconds:.2f} s: {parts}"
+        failed = result.failed
+        if failed:
+            session.notify("error", f"{len(failed)} node(s) failed: " + "; ".join(
+                f"{r.id}: {r.error}" for r in failed[:3]))
+    runs.generation += 1
+    return True
+
+
+# --- files -----------------------------------------------------------------------------
+
+def new_workflow() -> None:
+    session.open_document(Document())
+    storage.clear_autosave()
+
+
+def open_path(path: Path) -> bool:
+    """Open a workflow file; placeholders keep nodes whose plugin is missing."""
+    try:
+        workflow = load_workflow(path)
+    except WorkflowError as exc:
+        session.notify("error", f"Could not open {path.name}: " + "; ".join(p.message for p in exc.problems))
+        return False
+    except OSError as exc:
+        session.notify("error", f"Could not open {path.name}: {exc}")
+        return False
+    session.open_document(Document.opened(workflow))
+    storage.clear_autosave()
+    missing = analysis().missing
+    if missing:
+        session.notify("warning", "Some node types are not installed and are kept as placeholders: " + "; ".join(
+            f"{t}: {hint}" for t, hint in missing.items()))
+    if workflow.migrations:
+        session.notify("info", "The file was upgraded from an older format: " + ", ".join(workflow.migrations))
+    return True
+
+
+def open_upload(name: str, data: bytes) -> bool:
+    """Open a workflow file the user uploaded (stored in the upload folder first)."""
+    problem = storage.check_upload(name, len(data), extensions=(".json",), max_bytes=50 << 20)
+    if problem:
+        session.notify("error", problem)
+        return False
+    path = storage.store_upload(name, data, storage.private_dir(storage.app_dir() / "opened"))
+    return open_path(path)
+
+
+def shareable(workflow: Workflow) -> Workflow:
+    """A copy of `workflow` without the values of secret parameters (`Secret` widgets): they stay in
+    this session only and are never written to a file (the kernel's save writes every parameter)."""
+    specs = resources.registry().nodes
+    nodes = {}
+    for node_id, node in workflow.nodes.items():
+        spec = specs.get(node.type)
+        secret = {p.name for p in spec.params if isinstance(p.widget, Secret)} if spec else set()
+        params = {k: v for k, v in node.params.items() if k not in secret} if secret else node.params
+        nodes[node_id] = NodeInstance(node.id, node.type, params, node.position, node.label, node.extra)
+    return Workflow(nodes, list(workflow.edges), workflow.meta, workflow.version, workflow.path, workflow.migrations)
+
+
+def save(path: Path | None = None) -> bool:
+    """Save the open workflow (to `path`, or where it came from). Atomic; clears the autosave."""
+    d = doc()
+    target = path or d.workflow.path
+    if target is None:
+        session.notify("warning", "Choose a name with Save as first.")
+        return False
+    try:
+        save_workflow(shareable(d.workflow), target, resources.registry())
+    except (OSError, DataflowError, ValueError) as exc:
+        session.notify("error", f"Could not save: {exc}")
+        return False
+    d.saved_as(Path(target))
+    st.session_state.memo.clear()   # the file's folder may have changed (history identity, paths)
+    storage.clear_autosave()
+    session.notify("success", f"Saved {Path(target).name}")
+    return True
+
+
+def save_as(folder: Path, name: str) -> bool:
+    """Save under a new file name in `folder` (the workflows folder or a granted data folder)."""
+    file_name = storage.safe_filename(name.strip())
+    if not file_name.endswith(".json"):
+        file_name += ".json"
+    if not name.strip():
+        session.notify("warning", "Type a file name.")
+        return False
+    if not doc().workflow.meta.get("name") or doc().workflow.meta.get("name") == "Untitled":
+        doc().workflow.meta["name"] = Path(file_name).stem
+    return save(folder / file_name)
+
+
+def autosave() -> None:
+    """Write the open workflow to the app folder when it changed since the last autosave."""
+    ss = st.session_state
+    d = doc()
+    if not d.dirty or ss.autosaved_revision == d.revision:
+        return
+    try:
+        storage.write_autosave(shareable(d.workflow).to_dict(), d.workflow.path, d.name)
+        ss.autosaved_revision = d.revision
+    except (OSError, ValueError) as exc:
+        log.warning("autosave failed: %s", exc)
+
+
+def restore_autosave() -> None:
+    record = st.session_state.autosave_offer
+    st.session_state.autosave_offer = None
+    if not record:
+        return
+    try:
+        path = Path(record["path"]) if record.get("path") else None
+        workflow = workflow_from_dict(record["workflow"], "autosave", path)
+    except (WorkflowError, TypeError, KeyError) as exc:
+        session.notify("error", f"The autosaved workflow could not be restored: {exc}")
+        return
+    restored = Document.opened(workflow)
+    restored.revision = 1   # unsaved: it differs from the file
+    session.open_document(restored)
+    session.notify("success", "Restored your unsaved work.")
+
+
+def discard_autosave() -> None:
+    st.session_state.autosave_offer = None
+    storage.clear_autosave()
+
+
+def apply_settings() -> None:
+    resources.grant(resources.engine(), st.session_state.settings["data_dirs"])
+    st.session_state.runs.generation += 1

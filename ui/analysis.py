@@ -1,0 +1,92 @@
+"""Compile what can be compiled of a workflow under edit, and say what is wrong with the rest.
+
+A workflow on the canvas is often incomplete (an input not yet connected, a plugin missing).
+`analyse` drops the nodes with problems, and everything downstream of them, until the rest
+compiles, so the valid part can still be planned (stale / cached status) and run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dataflow.kernel import (
+    Graph,
+    Problem,
+    Registry,
+    Workflow,
+    WorkflowError,
+    compile_workflow,
+    missing_node_types,
+)
+
+
+@dataclass
+class Analysis:
+    """The compiled valid part of a workflow plus every problem, by node."""
+
+    graph: Graph | None
+    problems: dict[str, list[Problem]] = field(default_factory=dict)   # node id -> its problems
+    general: list[Problem] = field(default_factory=list)                # problems tied to no node
+    blocked: dict[str, str] = field(default_factory=dict)               # node id -> upstream node with a problem
+    missing: dict[str, str] = field(default_factory=dict)               # node type -> install hint
+
+    def runnable(self, node_id: str) -> bool:
+        return self.graph is not None and node_id in self.graph.nodes
+
+    @property
+    def problem_count(self) -> int:
+        return sum(len(v) for v in self.problems.values()) + len(self.general)
+
+
+def _downstream(workflow: Workflow, roots: set[str]) -> set[str]:
+    out: dict[str, list[str]] = {}
+    for edge in workflow.edges:
+        out.setdefault(edge.source, []).append(edge.target)
+    seen, stack = set(roots), list(roots)
+    while stack:
+        for nxt in out.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
+def _problem_node(problem: Problem, workflow: Workflow) -> str | None:
+    if problem.node and problem.node in workflow.nodes:
+        return problem.node
+    if problem.edge is not None and 0 <= problem.edge < len(workflow.edges):
+        edge = workflow.edges[problem.edge]
+        return edge.target if edge.target in workflow.nodes else None
+    return None
+
+
+def analyse(workflow: Workflow, registry: Registry, max_rounds: int = 8) -> Analysis:
+    """Compile the largest valid part of `workflow` (see the module docstring)."""
+    result = Analysis(graph=None, missing=missing_node_types(workflow, registry))
+    excluded: set[str] = set()
+    current = workflow
+    for _ in range(max_rounds):
+        try:
+            result.graph = compile_workflow(current, registry)
+            break
+        except WorkflowError as exc:
+            bad: set[str] = set()
+            for problem in exc.problems:
+                node = _problem_node(problem, current)
+                if node is None:
+                    result.general.append(problem)
+                    continue
+                result.problems.setdefault(node, []).append(problem)
+                bad.add(node)
+            if not bad:
+                break
+            dropped = _downstream(workflow, bad | excluded) - excluded
+            for node in dropped - bad:
+                if node not in result.problems:
+                    result.blocked.setdefault(node, next(iter(sorted(bad))))
+            excluded |= dropped
+            current = Workflow(
+                nodes={k: v for k, v in workflow.nodes.items() if k not in excluded},
+                edges=[e for e in workflow.edges if e.source not in excluded and e.target not in excluded],
+                meta=workflow.meta, version=workflow.version, path=workflow.path)
+    return result

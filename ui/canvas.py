@@ -1,0 +1,206 @@
+"""The canvas protocol: what Python sends to streamlit-flow, and how its replies become edits.
+
+streamlit-flow takes a state (nodes, edges, timestamp) and replies with the whole graph after
+every interaction. It accepts a state from Python only if `state.timestamp` is at least the
+timestamp of the last value it sent, so Python *pushes* by sending new content stamped with
+the canvas's latest timestamp: if the user changed something meanwhile, the push is dropped
+(no user edit is lost), and since Python compares what it wants shown with what the canvas
+last reported, the next reply shows the difference and the push is made again (no status
+update is lost). Python never pushes with its own clock.
+
+The canvas cannot tell "Python's push was dropped" from "the user deleted it", so deletions are
+read only for nodes and edges the canvas had already reported (`CanvasSync.seen_*`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dataflow.kernel import NodeSpec, Workflow
+
+from . import escape
+from .document import Document, edge_id
+from .ports import resolve_edge_ports
+from .status import COLORS, ICONS, NodeView
+
+NEW_EDGE_PREFIX = "st-flow-edge_"
+NODE_WIDTH = "190px"
+MAX_REPEATS = 3   # pushes of identical content the canvas still shows differently before giving up
+
+
+def fmt_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def node_content(label: str, type_id: str, view: NodeView) -> str:
+    """The node's Markdown/HTML: label, type, status (colour is the style's), time, table shape.
+    Every variable part is escaped. Kept short: it travels to the canvas for every node."""
+    text = f"<b>{escape.text(label, 60)}</b><br><small>{escape.text(type_id, 60)}</small><br>" \
+           f"{ICONS.get(view.status, '')} {escape.text(view.status)}"
+    if view.seconds and view.status in ("computed", "cached", "failed"):
+        text += f" · {escape.text(fmt_seconds(view.seconds))}"
+    if view.shape is not None:
+        text += f" · {view.shape[0]} × {view.shape[1]}"
+    if view.detail and view.status in ("stale", "failed", "invalid", "missing", "skipped"):
+        text += f"<br><small>{escape.text(view.detail, 90)}</small>"
+    return text
+
+
+def node_style(view: NodeView) -> dict[str, Any]:
+    """A fresh style dict for every node (streamlit-flow's default `style={}` is shared and mutated)."""
+    background, border = COLORS.get(view.status, COLORS["not run"])
+    dashed = "dashed" if view.status in ("missing", "stale") else "solid"
+    return {"background": background, "border": f"2px {dashed} {border}", "width": NODE_WIDTH, "height": "auto",
+            "fontSize": "12px"}
+
+
+def edge_label(workflow: Workflow, edge, specs: Mapping[str, NodeSpec], taken: set[str] | None = None) -> str:
+    """`output -> input`, with ports left out in the file resolved when that is unambiguous."""
+    source_port, target_port = edge.source_port, edge.target_port
+    if source_port is None or target_port is None:
+        s, t = workflow.nodes.get(edge.source), workflow.nodes.get(edge.target)
+        s_spec, t_spec = specs.get(s.type) if s else None, specs.get(t.type) if t else None
+        if s_spec is not None and t_spec is not None:
+            pair = resolve_edge_ports(source_port, target_port, s_spec, t_spec, taken or ())
+            if pair:
+                source_port, target_port = pair
+    return f"{source_port or '?'} → {target_port or '?'}"
+
+
+def desired_graph(doc: Document, specs: Mapping[str, NodeSpec], views: Mapping[str, NodeView]
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The nodes and edges (as streamlit-flow dicts) the canvas should show for `doc`."""
+    wf = doc.workflow
+    nodes = []
+    for node_id, node in wf.nodes.items():
+        spec = specs.get(node.type)
+        view = views.get(node_id) or NodeView("not run")
+        has_in = spec is None or bool(spec.inputs)
+        has_out = spec is None or bool(spec.outputs)
+        kind = "default" if has_in and has_out else ("input" if has_out else "output")
+        label = node.label or (spec.label if spec else node.type.rsplit(".", 1)[-1])
+        pos = node.position or {"x": 0.0, "y": 0.0}
+        nodes.append({
+            "id": node_id, "position": {"x": pos["x"], "y": pos["y"]},
+            "data": {"content": node_content(label, node.type, view)}, "type": kind,
+            "sourcePosition": "right", "targetPosition": "left", "hidden": False, "selected": False,
+            "dragging": False, "draggable": True, "selectable": True, "connectable": True,
+            "resizing": False, "deletable": True, "zIndex": 0, "focusable": True,
+            "style": node_style(view)})
+    edges = []
+    for edge in wf.edges:
+        edges.append({
+            "id": edge_id(edge), "source": edge.source, "target": edge.target, "type": "default",
+            "markerStart": {}, "markerEnd": {"type": "arrowclosed"}, "hidden": False, "animated": False,
+            "selected": False, "deletable": True, "focusable": True, "zIndex": 0,
+            "label": edge_label(wf, edge, specs), "labelStyle": {"fontSize": "11px"}, "labelShowBg": True,
+            "labelBgStyle": {"fill": "#f8fafc"}, "style": {}})
+    return nodes, edges
+
+
+def _node_sig(n: Mapping[str, Any]) -> tuple:
+    pos = n.get("position") or {}
+    return (round(float(pos.get("x", 0))), round(float(pos.get("y", 0))),
+            (n.get("data") or {}).get("content"), repr(sorted((n.get("style") or {}).items())))
+
+
+def _edge_sig(e: Mapping[str, Any]) -> tuple:
+    return (e.get("source"), e.get("target"), e.get("label") or "")
+
+
+def differs(nodes: list[dict], edges: list[dict], shown_nodes: list[dict], shown_edges: list[dict]) -> bool:
+    """True when the canvas shows something else than `nodes`/`edges` (positions to the pixel,
+    content, style, edge set and labels)."""
+    if {n["id"] for n in nodes} != {n.get("id") for n in shown_nodes}:
+        return True
+    by_id = {n.get("id"): n for n in shown_nodes}
+    if any(_node_sig(n) != _node_sig(by_id.get(n["id"], {})) for n in nodes):
+        return True
+    shown = {e.get("id"): _edge_sig(e) for e in shown_edges}
+    return shown != {e["id"]: _edge_sig(e) for e in edges}
+
+
+@dataclass
+class CanvasSync:
+    """Per-session memory of the conversation with the canvas."""
+
+    last_ts: int | None = None                 # timestamp of the last canvas value applied
+    seen_nodes: set[str] = field(default_factory=set)
+    seen_edges: set[str] = field(default_factory=set)
+    handled_new_edges: set[str] = field(default_factory=set)
+    shown_nodes: list[dict] = field(default_factory=list)   # what the canvas last reported (or was sent)
+    shown_edges: list[dict] = field(default_factory=list)
+    sent: dict[str, Any] | None = None           # the args last passed (same object = no push)
+    sent_key: tuple | None = None
+    pushes: int = 0
+    repeats: int = 0
+    checked: tuple = ()                          # the lists last found equal to what the canvas shows
+
+    def receive(self, doc: Document, value: Mapping[str, Any] | None, specs: Mapping[str, NodeSpec]) -> list[str]:
+        """Apply a value reported by the canvas to `doc` (once per value). Returns messages for
+        the user (refused connections)."""
+        if not value or value.get("timestamp") is None or value.get("timestamp") == self.last_ts:
+            return []
+        self.last_ts = value["timestamp"]
+        nodes, edges = list(value.get("nodes") or []), list(value.get("edges") or [])
+        node_ids = {n.get("id") for n in nodes}
+        edge_ids = {e.get("id") for e in edges}
+        messages: list[str] = []
+        wf = doc.workflow
+        # deletions the user made on the canvas (only of what the canvas had already shown)
+        for node_id in [n for n in wf.nodes if n in self.seen_nodes and n not in node_ids]:
+            doc.remove_node(node_id)
+        for eid in [edge_id(e) for e in wf.edges]:
+            if eid in self.seen_edges and eid not in edge_ids:
+                doc.remove_edge(eid)
+        # moves
+        positions = {n["id"]: (float(n["position"]["x"]), float(n["position"]["y"]))
+                     for n in nodes if n.get("id") in wf.nodes and n.get("position")}
+        doc.move_nodes(positions)
+        # connections drawn on the canvas
+        self.handled_new_edges &= edge_ids
+        for e in edges:
+            eid = e.get("id") or ""
+            if eid.startswith(NEW_EDGE_PREFIX) and eid not in self.handled_new_edges:
+                self.handled_new_edges.add(eid)
+                made, why = doc.connect(e.get("source"), e.get("target"), dict(specs))
+                if made is None:
+                    messages.append(f"Connection refused: {why}")
+        # selection: a node click selects it; None (pane click, drag, echo) keeps the selection
+        selected = value.get("selectedId")
+        if selected in wf.nodes:
+            doc.selected = selected
+        elif selected and (edge := doc.edge_by_id(selected)) is not None:
+            doc.selected = edge.target
+        self.seen_nodes = {n for n in node_ids if n in wf.nodes}
+        self.seen_edges = {e for e in edge_ids if e and not e.startswith(NEW_EDGE_PREFIX)}
+        self.shown_nodes, self.shown_edges = nodes, edges
+        return messages
+
+    def args_for(self, nodes: list[dict], edges: list[dict]) -> dict[str, Any] | None:
+        """The state to pass to the canvas: the previous args object when nothing needs showing
+        (no re-render, no echo), else new content stamped with the canvas's latest timestamp."""
+        check = (id(nodes), id(edges), id(self.shown_nodes), id(self.shown_edges))
+        if self.sent is not None and check == self.checked:
+            return self.sent                     # same lists as last time: nothing to compare again
+        if self.sent is not None and not differs(nodes, edges, self.shown_nodes, self.shown_edges):
+            self.checked = check
+            return self.sent
+        content = (repr([_node_sig(n) for n in nodes]), repr(sorted(_edge_sig(e) + (e["id"],) for e in edges)))
+        if self.sent is not None and (content, self.last_ts) == self.sent_key:
+            return self.sent                     # already pushed this exact content; waiting for the echo
+        self.repeats = self.repeats + 1 if self.sent_key and self.sent_key[0] == content else 0
+        if self.repeats > MAX_REPEATS and self.sent is not None:
+            return self.sent                     # the canvas keeps showing it differently: stop pushing
+        self.sent_key = (content, self.last_ts)
+        stamp = self.last_ts if self.last_ts is not None else int(time.time() * 1000)
+        self.sent = {"nodes": nodes, "edges": edges, "timestamp": stamp}
+        self.pushes += 1
+        if self.last_ts is None:                 # nothing reported yet: this is the initial state
+            self.shown_nodes, self.shown_edges = nodes, edges
+        return self.sent

@@ -1,0 +1,99 @@
+"""The main area's top: notices, toolbar (run all, run to selected, stop, undo, redo, auto-layout,
+status summary), run progress, and the canvas."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_flow import streamlit_flow
+from streamlit_flow.elements import StreamlitFlowEdge, StreamlitFlowNode
+from streamlit_flow.layouts import ManualLayout
+from streamlit_flow.state import StreamlitFlowState
+
+from . import actions, resources, session
+from .canvas import desired_graph
+from .status import ICONS, NodeView, summary
+
+CANVAS_HEIGHT = 460
+QUICK_RUN_SECONDS = 0.25   # a run that ends within this is shown without polling
+_LAYOUT = ManualLayout()
+
+
+def notices() -> None:
+    for kind, message in st.session_state.notices:
+        getattr(st, kind if kind in ("info", "success", "warning", "error") else "info")(message)
+    st.session_state.notices = []
+
+
+def _run(targets: list[str] | None) -> None:
+    """Button callback: start a run. A quick one (everything cached) is folded in at once, so the
+    rerun that follows shows it; a longer one asks for a full rerun, which starts the polling."""
+    actions.start_run(targets)
+    job = st.session_state.job
+    if job is None:
+        return
+    if job.wait(QUICK_RUN_SECONDS):
+        actions.finish_run()
+    else:
+        st.session_state.need_full_rerun = True   # AppTest ignores st.rerun in callbacks
+        st.rerun()      # from a callback: a full-app rerun, which starts the polling fragment
+
+
+def toolbar(views: dict[str, NodeView]) -> None:
+    """Buttons and the status summary."""
+    d = actions.doc()
+    job = st.session_state.job
+    running = job is not None and not job.finished
+    bar = st.container(horizontal=True, key="toolbar")
+    bar.button("Run all", key="tb_run", type="primary", disabled=running, icon=":material/play_arrow:",
+               on_click=_run, args=(None,))
+    bar.button("Run to selected", key="tb_run_sel", disabled=running or not d.selected,
+               icon=":material/step_into:", help="Run the selected node and what it needs",
+               on_click=_run, args=([d.selected],))
+    if bar.button("Stop", key="tb_stop", disabled=not running, icon=":material/stop:"):
+        actions.stop_run()
+    bar.button("Undo", key="tb_undo", on_click=d.undo, disabled=not d.undo_stack or running, icon=":material/undo:")
+    bar.button("Redo", key="tb_redo", on_click=d.redo, disabled=not d.redo_stack or running, icon=":material/redo:")
+    bar.button("Layout", key="tb_layout", on_click=d.auto_layout, disabled=not d.workflow.nodes,
+               icon=":material/account_tree:", help="Arrange the nodes left to right by dependency")
+    counts = summary(views)
+    text = " · ".join(f"{ICONS[s]} {n} {s}" for s, n in counts.items()) or "empty workflow"
+    with bar.container(key="status_summary"):
+        st.markdown(f"<div style='padding-top:6px'>{text}</div>", unsafe_allow_html=True)
+    if running:
+        snap = job.snapshot()
+        where = ", ".join(snap.running) or "…"
+        with st.container(key="run_progress"):
+            st.progress(snap.done / snap.total if snap.total else 0.0,
+                        text=f"Running: {snap.done} of {snap.total or '?'} done · now: {where} · {snap.elapsed:.1f} s")
+    elif st.session_state.runs.last_summary:
+        with st.container(key="run_summary"):
+            st.caption(st.session_state.runs.last_summary)
+
+
+def receive() -> None:
+    """Apply what the canvas reported since the last run to the workflow (once per value)."""
+    sync = st.session_state.sync
+    value = st.session_state.get(session.canvas_key())
+    for message in sync.receive(actions.doc(), value, resources.registry().nodes):
+        session.notify("warning", message)
+
+
+def canvas(views: dict[str, NodeView]) -> None:
+    """Draw the canvas, pushing only when it shows something other than the workflow."""
+    d = actions.doc()
+    sync = st.session_state.sync
+    signature = (d.revision, tuple(views.items()))
+    nodes, edges = session.memo("desired", signature, lambda: desired_graph(d, resources.registry().nodes, views))
+    args = sync.args_for(nodes, edges)
+    if st.session_state.get("_flow_args_src") is not args:
+        st.session_state._flow_args_src = args
+        st.session_state._flow_state = StreamlitFlowState(
+            [StreamlitFlowNode.from_dict(n) for n in args["nodes"]],
+            [StreamlitFlowEdge.from_dict(e) for e in args["edges"]], None, args["timestamp"])
+    streamlit_flow(session.canvas_key(), st.session_state._flow_state, height=CANVAS_HEIGHT, fit_view=True,
+                   show_controls=True, allow_new_edges=True, get_node_on_click=True, get_edge_on_click=True,
+                   enable_node_menu=True, enable_edge_menu=True, hide_watermark=True, min_zoom=0.1,
+                   layout=_LAYOUT)
+    with st.container(key="canvas_info"):
+        st.caption(f"{len(d.workflow.nodes)} nodes · {len(d.workflow.edges)} connections · "
+                   f"selected: {d.selected or 'none'} · ts={sync.last_ts};")

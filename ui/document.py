@@ -1,0 +1,239 @@
+"""The workflow being edited: every change goes through `Document`, which keeps a revision
+counter (caches key on it), the saved revision (unsaved-changes indicator), undo and redo.
+
+It holds a kernel `Workflow` and edits it in place; nothing here knows about Streamlit, so the
+whole editing model is tested with plain pytest.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dataflow.kernel import Edge, NodeInstance, NodeSpec, Workflow, workflow_from_dict
+
+from . import placement
+from .ports import first_free_pair, taken_inputs, would_cycle
+
+UNDO_LIMIT = 100
+
+
+def edge_id(edge: Edge) -> str:
+    """A stable id for an edge on the canvas (the model's edges have none)."""
+    return f"{edge.source}:{edge.source_port or ''}>{edge.target}:{edge.target_port or ''}"
+
+
+def new_workflow(name: str = "Untitled") -> Workflow:
+    """An empty workflow."""
+    return Workflow(meta={"name": name, "description": ""})
+
+
+@dataclass
+class Document:
+    """A workflow under edit, with history. `revision` grows on every change (undo included)."""
+
+    workflow: Workflow = field(default_factory=new_workflow)
+    revision: int = 0
+    saved_revision: int = 0
+    selected: str | None = None
+    undo_stack: list[dict[str, Any]] = field(default_factory=list)
+    redo_stack: list[dict[str, Any]] = field(default_factory=list)
+    layout_revision: int = 0  # bumped when positions change from Python (auto-layout, undo): push them
+
+    # --- state -----------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        """True when there are changes since the last save or open."""
+        return self.revision != self.saved_revision
+
+    @property
+    def name(self) -> str:
+        return str(self.workflow.meta.get("name") or (self.workflow.path.stem if self.workflow.path else "Untitled"))
+
+    def mark_saved(self) -> None:
+        self.saved_revision = self.revision
+
+    def edge_by_id(self, eid: str) -> Edge | None:
+        return next((e for e in self.workflow.edges if edge_id(e) == eid), None)
+
+    def positions(self) -> dict[str, tuple[float, float]]:
+        return {n.id: ((n.position or {}).get("x", 0.0), (n.position or {}).get("y", 0.0))
+                for n in self.workflow.nodes.values()}
+
+    # --- history ---------------------------------------------------------------------
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {"workflow": copy.deepcopy(self.workflow.to_dict()), "selected": self.selected}
+
+    def checkpoint(self) -> None:
+        """Call before every change: records the state for undo and bumps the revision."""
+        self.undo_stack.append(self._snapshot())
+        del self.undo_stack[:-UNDO_LIMIT]
+        self.redo_stack.clear()
+        self.revision += 1
+
+    def _restore(self, snap: dict[str, Any]) -> None:
+        path, migrations = self.workflow.path, self.workflow.migrations
+        self.workflow = workflow_from_dict(copy.deepcopy(snap["workflow"]), path=path)
+        self.workflow.migrations = migrations
+        self.selected = snap["selected"] if snap["selected"] in self.workflow.nodes else None
+        self.revision += 1
+        self.layout_revision += 1
+
+    def undo(self) -> bool:
+        """Go back one change; False when there is nothing to undo."""
+        if not self.undo_stack:
+            return False
+        self.redo_stack.append(self._snapshot())
+        self._restore(self.undo_stack.pop())
+        return True
+
+    def redo(self) -> bool:
+        """Re-apply the last undone change; False when there is none."""
+        if not self.redo_stack:
+            return False
+        self.undo_stack.append(self._snapshot())
+        self._restore(self.redo_stack.pop())
+        return True
+
+    # --- nodes -----------------------------------------------------------------------
+
+    def _new_id(self, type_id: str) -> str:
+        base = re.sub(r"[^a-z0-9_]+", "_", type_id.rsplit(".", 1)[-1].lower()).strip("_") or "node"
+        if base not in self.workflow.nodes:
+            return base
+        n = 2
+        while f"{base}_{n}" in self.workflow.nodes:
+            n += 1
+        return f"{base}_{n}"
+
+    def add_node(self, spec: NodeSpec, near: str | None = None) -> str:
+        """Add a node of `spec`'s type next to node `near` (or in free space); select it; return its id."""
+        taken = list(self.positions().values())
+        anchor = self.positions().get(near) if near else None
+        x, y = placement.free_position(taken, anchor)
+        node_id = self._new_id(spec.type_id or spec.name)
+        self.checkpoint()
+        self.workflow.nodes[node_id] = NodeInstance(node_id, spec.type_id or spec.name, {}, {"x": x, "y": y}, None)
+        self.selected = node_id
+        self.layout_revision += 1
+        return node_id
+
+    def remove_node(self, node_id: str) -> bool:
+        """Delete a node and every edge touching it."""
+        if node_id not in self.workflow.nodes:
+            return False
+        self.checkpoint()
+        del self.workflow.nodes[node_id]
+        self.workflow.edges = [e for e in self.workflow.edges if node_id not in (e.source, e.target)]
+        if self.selected == node_id:
+            self.selected = None
+        return True
+
+    def set_label(self, node_id: str, label: str) -> None:
+        """Rename a node on the canvas (an empty label falls back to the node type's label)."""
+        node = self.workflow.nodes[node_id]
+        value = label.strip() or None
+        if node.label == value:
+            return
+        self.checkpoint()
+        node.label = value
+
+    def set_param(self, node_id: str, name: str, value: Any, default: Any = None) -> None:
+        """Set a parameter; a value equal to the declared default is removed from the file."""
+        node = self.workflow.nodes[node_id]
+        present = name in node.params
+        if (present and node.params[name] == value) or (not present and value == default):
+            return
+        self.checkpoint()
+        if value == default:
+            node.params.pop(name, None)
+        else:
+            node.params[name] = copy.deepcopy(value)
+
+    def move_nodes(self, positions: dict[str, tuple[float, float]], tolerance: float = 0.5) -> bool:
+        """Apply positions reported by the canvas; True (and one undo step) if any node moved."""
+        current = self.positions()
+        moved = {n: p for n, p in positions.items() if n in current and
+                 (abs(p[0] - current[n][0]) > tolerance or abs(p[1] - current[n][1]) > tolerance)}
+        if not moved:
+            return False
+        self.checkpoint()
+        for node_id, (x, y) in moved.items():
+            self.workflow.nodes[node_id].position = {"x": round(float(x), 1), "y": round(float(y), 1)}
+        return True
+
+    def auto_layout(self) -> None:
+        """Arrange the nodes in layers, left to right."""
+        ids = list(self.workflow.nodes)
+        layout = placement.layered_layout(ids, [(e.source, e.target) for e in self.workflow.edges], self.positions())
+        self.checkpoint()
+        for node_id, (x, y) in layout.items():
+            self.workflow.nodes[node_id].position = {"x": x, "y": y}
+        self.layout_revision += 1
+
+    # --- edges -----------------------------------------------------------------------
+
+    def connect(self, source: str, target: str, specs: dict[str, NodeSpec]) -> tuple[str | None, str]:
+        """Connect two nodes with the first free compatible port pair.
+        Returns (edge id, "") or (None, why the connection is refused)."""
+        nodes = self.workflow.nodes
+        if source not in nodes or target not in nodes:
+            return None, "that node no longer exists"
+        source_spec, target_spec = specs.get(nodes[source].type), specs.get(nodes[target].type)
+        if source_spec is None or target_spec is None:
+            missing = nodes[source].type if source_spec is None else nodes[target].type
+            return None, f"cannot connect: the plugin for node type '{missing}' is not installed"
+        by_node = {n: specs[i.type] for n, i in nodes.items() if i.type in specs}
+        pair, why = first_free_pair(source_spec, target_spec, taken_inputs(self.workflow, target, by_node))
+        if pair is None:
+            return None, why
+        if would_cycle(self.workflow, source, target):
+            return None, f"connecting {source} to {target} would create a cycle"
+        return self.add_edge(source, pair[0], target, pair[1])
+
+    def add_edge(self, source: str, source_port: str, target: str, target_port: str) -> tuple[str | None, str]:
+        """Add an edge with explicit ports (the caller has checked the types)."""
+        if would_cycle(self.workflow, source, target):
+            return None, f"connecting {source} to {target} would create a cycle"
+        if any(e.target == target and e.target_port == target_port for e in self.workflow.edges):
+            return None, f"input '{target_port}' of {target} is already connected"
+        self.checkpoint()
+        edge = Edge(source, target, source_port, target_port)
+        self.workflow.edges.append(edge)
+        return edge_id(edge), ""
+
+    def remove_edge(self, eid: str) -> bool:
+        edge = self.edge_by_id(eid)
+        if edge is None:
+            return False
+        self.checkpoint()
+        self.workflow.edges.remove(edge)
+        return True
+
+    def reassign_edge(self, eid: str, source_port: str, target_port: str) -> tuple[str | None, str]:
+        """Change which ports an edge joins; refused if that input is already fed by another edge."""
+        edge = self.edge_by_id(eid)
+        if edge is None:
+            return None, "that connection no longer exists"
+        if any(e is not edge and e.target == edge.target and e.target_port == target_port
+               for e in self.workflow.edges):
+            return None, f"input '{target_port}' of {edge.target} is already connected"
+        self.checkpoint()
+        edge.source_port, edge.target_port = source_port, target_port
+        return edge_id(edge), ""
+
+    # --- files -----------------------------------------------------------------------
+
+    @classmethod
+    def opened(cls, workflow: Workflow) -> Document:
+        """A document for a freshly opened workflow (clean, empty history)."""
+        return cls(workflow=workflow)
+
+    def saved_as(self, path: Path) -> None:
+        self.workflow.path = path.resolve()
+        self.mark_saved()

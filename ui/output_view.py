@@ -1,0 +1,132 @@
+"""The output panel of the selected node: its error, warnings and outputs (tables, charts,
+metrics, models, anything a plugin has a viewer for), with downloads, and its run log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dataflow.kernel import CacheEntry
+
+from . import actions, outputs, resources
+from .status import NodeView
+
+
+def _entry(node_id: str) -> CacheEntry | None:
+    result = actions.analysis()
+    plan = actions.plans().get(node_id)
+    if plan is None or not plan.cached or result.graph is None:
+        return None
+    memo = st.session_state.memo.setdefault("_outputs", {})
+    if memo.get("key") != plan.key.key:     # keep one node's outputs: previews stay cheap on reruns
+        try:
+            entry = resources.engine().load_outputs(result.graph, node_id)
+        except Exception as exc:
+            st.error(f"Could not read this node's cached output: {exc}")
+            return None
+        memo.clear()
+        memo.update(key=plan.key.key, entry=entry)
+    return memo.get("entry")
+
+
+def render(node_id: str, view: NodeView) -> None:
+    """Draw the output of node `node_id` (whose status is `view`)."""
+    with st.container(key="output"):
+        st.markdown(f"**Output** · `{node_id}` · {view.status}")
+        result = st.session_state.runs.results.get(node_id)
+        if view.status == "failed" and result is not None:
+            st.error(result.error or "the node failed")
+            if result.traceback:
+                with st.expander("Traceback"):
+                    st.code(result.traceback, language="text")
+        elif view.status in ("invalid", "missing", "skipped", "stale") and view.detail:
+            st.info(view.detail)
+        entry = _entry(node_id)
+        if entry is None:
+            if view.status in ("not run", "stale"):
+                st.caption("Run the workflow (or run up to this node) to see its output.")
+        else:
+            _outputs(node_id, entry)
+        log = st.session_state.runs.log.get(node_id)
+        if log:
+            with st.expander("Log", expanded=False), st.container(key="node_log"):
+                st.code("\n".join(log[-20:]), language="text")
+
+
+def _outputs(node_id: str, entry: CacheEntry) -> None:
+    """Warnings, then each output port (tabs when there are several)."""
+    for warning in entry.warnings:
+        st.warning(warning)
+    viewers = resources.registry().viewers
+    items = list(entry.outputs.items())
+    boxes = st.tabs([f"{name} ({entry.port_types.get(name, '?')})" for name, _ in items]) if len(items) > 1 \
+        else [st.container()]
+    for (name, value), box in zip(items, boxes, strict=True):
+        with box:
+            _show(node_id, name, entry.port_types.get(name, ""), value, viewers)
+
+
+def _show(node_id: str, port: str, port_type: str, value: Any, viewers: dict) -> None:
+    viewer = viewers.get(port_type)
+    if viewer is not None:
+        try:
+            viewer(value, st.container())
+            return
+        except Exception as exc:  # a plugin's viewer must not break the page
+            st.warning(f"The plugin viewer for '{port_type}' failed ({exc}); showing the built-in view.")
+    if outputs.is_table(value):
+        _table(node_id, port, value)
+    elif outputs.is_figure(value):
+        st.plotly_chart(value, use_container_width=True, key=f"fig:{node_id}:{port}")
+        st.download_button("Download HTML", lambda: outputs.figure_html(value), file_name=f"{node_id}_{port}.html",
+                           mime="text/html", on_click="ignore", key=f"dl_html:{node_id}:{port}")
+    elif port_type == "metrics" and isinstance(value, dict):
+        _metrics(value)
+    elif port_type == "model":
+        summary = outputs.model_summary(value)
+        cols = st.columns(2)
+        cols[0].metric("Model", summary["type"].rsplit(".", 1)[-1])
+        if isinstance(summary.get("training score"), float):
+            cols[1].metric("Training score", f"{summary['training score']:.4g}")
+        st.json(summary, expanded=1)
+    elif port_type == "series" and hasattr(value, "to_frame"):
+        _table(node_id, port, value.to_frame())
+    elif port_type == "array" and hasattr(value, "shape"):
+        st.caption(f"array of shape {tuple(value.shape)}, dtype {getattr(value, 'dtype', '?')}")
+        st.dataframe(value[: outputs.PREVIEW_ROWS] if value.ndim else [value.item()])
+    elif isinstance(value, (dict, list)):
+        st.json(value, expanded=2)
+    else:
+        st.code(repr(value)[:5000])
+
+
+def _table(node_id: str, port: str, table: Any) -> None:
+    info = outputs.table_summary(table)
+    shown = min(info["rows"], outputs.PREVIEW_ROWS)
+    with st.container(key="table_info"):
+        st.caption(f"{info['rows']:,} rows × {info['columns']} columns"
+                   + (f" · showing the first {shown}" if shown < info["rows"] else ""))
+    st.dataframe(outputs.preview(table), use_container_width=True, height=260, key=f"tbl:{node_id}:{port}")
+    with st.expander("Columns and statistics"):
+        st.dataframe({"column": list(info["dtypes"]), "dtype": list(info["dtypes"].values())}, hide_index=True)
+        stats = outputs.statistics(table)
+        if stats is not None:
+            st.dataframe(stats, use_container_width=True)
+    cols = st.columns(2)
+    cols[0].download_button("Download CSV", lambda: outputs.csv_bytes(table), file_name=f"{node_id}_{port}.csv",
+                            mime="text/csv", on_click="ignore", key=f"dl_csv:{node_id}:{port}")
+    cols[1].download_button("Download Parquet", lambda: outputs.parquet_bytes(table),
+                            file_name=f"{node_id}_{port}.parquet", mime="application/octet-stream",
+                            on_click="ignore", key=f"dl_pq:{node_id}:{port}")
+
+
+def _metrics(metrics: dict) -> None:
+    scalars = [(k, v) for k, v in outputs.metric_items(metrics) if isinstance(v, (int, float))]
+    others = {k: v for k, v in metrics.items() if not isinstance(v, (int, float))}
+    for start in range(0, len(scalars), 4):
+        cols = st.columns(4)
+        for col, (name, value) in zip(cols, scalars[start:start + 4], strict=False):
+            col.metric(name, f"{value:.4g}" if isinstance(value, float) else value)
+    if others:
+        st.json(others, expanded=1)

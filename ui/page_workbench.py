@@ -1,0 +1,101 @@
+"""The workbench page: sidebar (menu, palette, settings) and the main area (toolbar, canvas,
+properties, output).
+
+The main area is a fragment, so canvas clicks and form edits rerun only it. Its identity never
+changes (no `run_every` on it): a new fragment would remount the canvas, which costs seconds on
+a large workflow. While a run is in progress a separate small fragment at the end of the page
+polls the run every `POLL_SECONDS` and reruns the page when something changed."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable
+
+import streamlit as st
+
+from . import actions, canvas_view, output_view, properties_view, session, sidebar_view
+
+POLL_SECONDS = 0.3
+log = logging.getLogger(__name__)
+
+
+def guarded(draw: Callable[[], None]) -> Callable[[], None]:
+    """Run `draw`, showing an unexpected error as a message instead of Streamlit's exception page
+    (Streamlit's own rerun/stop signals are BaseExceptions and pass through)."""
+    def wrapper() -> None:
+        try:
+            draw()
+        except Exception as exc:
+            log.exception("the workbench hit an unexpected error")
+            st.error(f"Something went wrong: {type(exc).__name__}: {exc}. Your workflow is autosaved; "
+                     "undo the last change or reload the page.")
+    wrapper.__name__ = wrapper.__qualname__ = f"guarded_{draw.__name__}"
+    return wrapper
+
+
+def main_area() -> None:
+    """Toolbar, canvas and the selected node's panels (run as a fragment)."""
+    if st.session_state.pop("need_full_rerun", False):
+        st.rerun()           # a run started: the whole page reruns, which starts polling it
+    notices_box = st.container()
+    toolbar_box = st.container()
+    actions.finish_run()
+    canvas_view.receive()
+    views = actions.views()
+    with toolbar_box:
+        canvas_view.toolbar(views)
+    canvas_view.canvas(views)
+    d = actions.doc()
+    if d.selected and d.selected in d.workflow.nodes:
+        left, right = st.columns([2, 3])
+        with left:
+            properties_view.render(d.selected)
+        with right:
+            output_view.render(d.selected, views.get(d.selected, None))
+    else:
+        st.caption("Select a node on the canvas to see its properties and output. Add nodes from the palette.")
+    with notices_box:
+        canvas_view.notices()
+    actions.autosave()
+
+
+def _autosave_offer() -> None:
+    record = st.session_state.autosave_offer
+    if not record:
+        return
+    when = datetime.datetime.fromtimestamp(record.get("saved_at") or 0).strftime("%Y-%m-%d %H:%M")
+    with st.container(key="restore_offer", border=True):
+        st.info(f"Unsaved work on “{record.get('name') or 'a workflow'}” from {when} was found. Restore it?")
+        cols = st.columns([1, 1, 6])
+        cols[0].button("Restore", key="restore_yes", on_click=actions.restore_autosave, type="primary")
+        cols[1].button("Discard", key="restore_no", on_click=actions.discard_autosave)
+
+
+def _poll() -> None:
+    """Rerun the page when the run in progress made progress (or ended)."""
+    job = st.session_state.job
+    if job is None:
+        return
+    snap = job.snapshot()
+    mark = (snap.done, snap.finished, tuple(sorted((k, v.status) for k, v in snap.live.items())))
+    if mark != st.session_state.get("_poll_mark"):
+        st.session_state._poll_mark = mark
+        st.rerun()
+
+
+def render() -> None:
+    """Draw the workbench."""
+    try:
+        session.init()
+    except Exception as exc:   # e.g. the app folder cannot be created
+        log.exception("the workbench could not start")
+        st.error(f"DataFlow could not start: {type(exc).__name__}: {exc}")
+        return
+    with st.container():     # always present, so the main area's place in the page never moves
+        _autosave_offer()
+    st.fragment(guarded(main_area))()
+    guarded(sidebar_view.render)()   # after the main area, so the canvas reaches the browser first
+    job = st.session_state.job
+    if job is not None and not job.finished:
+        st.fragment(_poll, run_every=POLL_SECONDS)()

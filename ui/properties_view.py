@@ -1,0 +1,299 @@
+"""The properties panel of the selected node: label, parameter form, connections, problems, help."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dataflow.kernel import NodeSpec, ParamSpec
+
+from . import actions, forms, resources, storage
+from .canvas import edge_label
+from .document import edge_id
+from .outputs import columns_of
+from .ports import compatible_pairs
+
+try:  # the SDK's formula checker (being written alongside this app)
+    from dataflow.sdk import check_formula
+except ImportError:  # pragma: no cover - depends on the SDK version
+    check_formula = None
+
+
+def _set_param(node_id: str, name: str, key: str, default: Any, convert=None) -> None:
+    value = st.session_state[key]
+    if convert is not None:
+        value, problem = convert(value)
+        if problem:
+            st.session_state[f"err:{key}"] = problem
+            return
+    st.session_state.pop(f"err:{key}", None)
+    actions.doc().set_param(node_id, name, value, default)
+
+
+def upstream_columns(node_id: str, port: str | None) -> list[str] | None:
+    """Column names of the table feeding `port` of the node, from the cached upstream output;
+    None when unknown (not connected, not run yet)."""
+    if port is None:
+        return None
+    d = actions.doc()
+    result = actions.analysis()
+    edge = next((e for e in d.workflow.edges if e.target == node_id and e.target_port in (port, None)), None)
+    if edge is None or not result.runnable(edge.source):
+        return None
+    plan = actions.plans().get(edge.source)
+    if plan is None or not plan.cached:
+        return None
+    graph_node = result.graph.nodes[edge.source]
+    source_port = edge.source_port or next((p.name for p in graph_node.spec.outputs if p.type.name == "table"), None)
+
+    def load() -> list[str] | None:
+        try:
+            entry = resources.engine().load_outputs(result.graph, edge.source)
+        except Exception:
+            return None
+        return columns_of(entry.outputs.get(source_port)) if entry is not None else None
+    memo = st.session_state.memo.setdefault("_columns", {})
+    key = (plan.key.key, source_port)
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
+
+def render(node_id: str) -> None:
+    """Draw the properties of node `node_id`."""
+    d = actions.doc()
+    node = d.workflow.nodes[node_id]
+    reg = resources.registry()
+    spec = reg.nodes.get(node.type)
+    with st.container(key="props"):
+        st.markdown(f"**Properties** · `{node_id}`")
+        label_key = f"lbl:{node_id}@{d.revision}"
+        st.text_input("Label", value=node.label or "", key=label_key, placeholder=spec.label if spec else node.type,
+                      on_change=lambda: d.set_label(node_id, st.session_state[label_key]))
+        if spec is None:
+            _placeholder(node_id, node.type, node.params)
+        else:
+            st.caption(f"`{node.type}` v{spec.version} · {spec.category} — {spec.description}")
+            problems = actions.analysis().problems.get(node_id, [])
+            for problem in problems:
+                if problem.param is None:
+                    st.error(problem.message)
+            by_param = {p.param: p.message for p in problems if p.param}
+            for param in spec.params:
+                _field(node_id, spec, param, node.params, by_param.get(param.name))
+            _connections(node_id, spec)
+            if spec.help:
+                with st.expander("Help"):
+                    st.markdown(spec.help)
+        if st.button("Delete node", icon=":material/delete:", key=f"del:{node_id}"):
+            d.remove_node(node_id)
+            st.rerun()
+
+
+def _placeholder(node_id: str, type_id: str, params: dict) -> None:
+    hint = actions.analysis().missing.get(type_id, "its plugin is not installed")
+    st.warning(f"Node type `{type_id}` is not available: {hint}. The node keeps its parameters and is saved "
+               "unchanged; install the package and reload to use it.")
+    st.json(params, expanded=False)
+
+
+def _field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem: str | None) -> None:
+    f = forms.field_for(param)
+    key = f"p:{node_id}:{param.name}@{actions.doc().revision}"
+    value = params.get(param.name, param.default)
+    default = param.default
+    on_change, args = _set_param, (node_id, param.name, key, default)
+    w = f.widget
+    inputs = [(p.name, p.type.name) for p in spec.inputs]
+    if w == "bool":
+        st.checkbox(f.label, value=bool(value), key=key, help=f.help or None, on_change=on_change, args=args)
+    elif w == "select":
+        options = list(f.options) + ([value] if value not in f.options else [])
+        st.selectbox(f.label, options, index=options.index(value), key=key, help=f.help or None, on_change=on_change, args=args)
+    elif w in ("int", "float") and value is not None:
+        kind = w
+        st.number_input(f.label, value=int(value) if kind == "int" else float(value), key=key, help=f.help or None, on_change=on_change, args=args,
+                        **forms.number_bounds(f, kind))
+    elif w == "column":
+        columns = upstream_columns(node_id, forms.upstream_port(inputs, f))
+        if columns:
+            options = ([""] if param.nullable or value in ("", None) else []) + columns
+            options += [value] if value not in options and value is not None else []
+            st.selectbox(f.label, options, index=options.index(value if value is not None else ""), key=key,
+                         format_func=lambda c: c if c != "" else "(none)", help=f.help or None, on_change=on_change,
+                         args=(node_id, param.name, key, default, _none_if_empty(param)))
+        else:
+            _text(f, key, value, args, param, hint="run the upstream node to pick from its columns")
+    elif w == "columns":
+        columns = upstream_columns(node_id, forms.upstream_port(inputs, f))
+        current = list(value or [])
+        if columns:
+            st.multiselect(f.label, list(dict.fromkeys(columns + current)), default=current, key=key, help=f.help or None,
+                           on_change=on_change, args=args)
+        else:
+            st.text_input(f.label, value=", ".join(current), key=key, help=(f.help + " · " if f.help else "") + "comma-separated; run the "
+                          "upstream node to pick from its columns", on_change=on_change,
+                          args=(*args, lambda t: (forms.parse_json_value(param, t))))
+    elif w == "formula":
+        _text(f, key, value, args, param)
+        columns = upstream_columns(node_id, forms.upstream_port(inputs, f))
+        if check_formula is not None and value:
+            st.caption("Columns: " + ", ".join(f"`{c}`" for c in columns) if columns else
+                       "Run the upstream node to check column names too.")
+            try:
+                error = check_formula(value, columns)   # columns None: syntax and limits only
+            except Exception as exc:  # a checker bug must not break the form
+                error = exc
+            if error is not None:
+                with st.container(key=f"formula_error:{node_id}"):
+                    st.error(f"Formula: {error}")
+    elif w == "model":
+        _model(node_id, param, f, params, key, value, args)
+    elif w == "filepath":
+        _text(f, key, value, args, param)
+        uploads = sorted(p.name for p in storage.uploads_dir().iterdir() if p.is_file())
+        if uploads:
+            pick_key = f"pick:{key}"
+            choice = st.selectbox("…or an uploaded file", [""] + uploads, key=pick_key)
+            if choice and st.session_state.get(f"picked:{key}") != choice:
+                st.session_state[f"picked:{key}"] = choice
+                actions.doc().set_param(node_id, param.name, str(storage.uploads_dir() / choice), default)
+                st.rerun()
+    elif w == "secret":
+        st.text_input(f.label, value=value or "", key=key, type="password", help=f.help or None, on_change=on_change, args=args)
+    elif w == "json" or value is None:
+        text = "" if value is None else forms.show_json(value)
+        st.text_input(f.label, value=text, key=key, help=(f.help + " · " if f.help else "") + "JSON", on_change=on_change,
+                      args=(*args, lambda t: _json_or_none(param, t)))
+    else:
+        _text(f, key, value, args, param)
+    error = st.session_state.get(f"err:{key}") or problem
+    if error:
+        st.error(error)
+
+
+def _none_if_empty(param: ParamSpec):
+    return lambda v: ((None if (v == "" and param.nullable) else v), None)
+
+
+def _json_or_none(param: ParamSpec, text: str):
+    if param.kind in ("list", "dict"):
+        return forms.parse_json_value(param, text)
+    if not text.strip():
+        return (None, None) if param.nullable else (None, "a value is required")
+    import json
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError:
+        return (text, None) if param.kind == "str" else (None, f"expected {param.type_name}")
+
+
+def _text(f: forms.Field, key: str, value: Any, args: tuple, param: ParamSpec, hint: str = "") -> None:
+    help_text = " · ".join(t for t in (f.help, hint) if t) or None
+    st.text_input(f.label, value="" if value is None else str(value), key=key, help=help_text, on_change=_set_param,
+                  args=(*args, _none_if_empty(param)))
+
+
+def _model(node_id: str, param: ParamSpec, f: forms.Field, params: dict, key: str, value: Any, args: tuple) -> None:
+    reg = resources.registry()
+    available = {eid: e for eid, e in reg.estimators.items() if e.kind == f.model_kind}
+    options = list(available) + ([value] if value not in available else [])
+    st.selectbox(f.label, options, index=options.index(value), key=key, help=f.help or None, on_change=on_change_model,
+                 args=(node_id, param.name, key, param.default, f.hyperparameters),
+                 format_func=lambda e: f"{available[e].label} ({e})" if e in available else f"{e} (not installed)")
+    estimator = available.get(value)
+    hyper_name = f.hyperparameters or "hyperparameters"
+    current = dict(params.get(hyper_name) or {})
+    if estimator is None:
+        return
+    with st.expander(f"{estimator.label} settings", expanded=False):
+        st.caption(estimator.description)
+        for hp in estimator.params:
+            hp_key = f"hp:{node_id}:{value}:{hp.name}@{actions.doc().revision}"
+            hf = forms.field_for(hp)
+            hp_value = current.get(hp.name, hp.default)
+            cb_args = (node_id, hyper_name, hp.name, hp_key, hp.default)
+            if hf.widget == "bool":
+                st.checkbox(hf.label, value=bool(hp_value), key=hp_key, help=hf.help or None, on_change=_set_hyper, args=cb_args)
+            elif hf.widget == "select":
+                hp_options = list(hf.options) + ([hp_value] if hp_value not in hf.options else [])
+                st.selectbox(hf.label, hp_options, index=hp_options.index(hp_value), key=hp_key, help=hf.help or None, on_change=_set_hyper,
+                             args=cb_args)
+            elif hf.widget in ("int", "float") and hp_value is not None:
+                st.number_input(hf.label, value=int(hp_value) if hf.widget == "int" else float(hp_value), key=hp_key, help=hf.help or None, on_change=_set_hyper, args=cb_args,
+                                **forms.number_bounds(hf, hf.widget))
+            else:
+                st.text_input(hf.label + " (JSON)", value="" if hp_value is None else forms.show_json(hp_value),
+                              key=hp_key, help=hf.help or None, on_change=_set_hyper,
+                              args=(*cb_args, hp))
+
+
+def on_change_model(node_id: str, name: str, key: str, default: Any, hyper_name: str | None) -> None:
+    """A new model choice starts from that model's default hyperparameters."""
+    d = actions.doc()
+    d.set_param(node_id, name, st.session_state[key], default)
+    if hyper_name and d.workflow.nodes[node_id].params.get(hyper_name):
+        d.set_param(node_id, hyper_name, {}, {})
+
+
+def _set_hyper(node_id: str, hyper_name: str, name: str, key: str, default: Any, text_spec: ParamSpec | None = None
+               ) -> None:
+    import json
+
+    value = st.session_state[key]
+    if text_spec is not None:
+        try:
+            value = json.loads(value) if str(value).strip() else None
+        except json.JSONDecodeError:
+            value = value if text_spec.kind == "str" else None
+    d = actions.doc()
+    current = dict(d.workflow.nodes[node_id].params.get(hyper_name) or {})
+    if value == default:
+        current.pop(name, None)
+    else:
+        current[name] = value
+    d.set_param(node_id, hyper_name, current, {})
+
+
+def _connections(node_id: str, spec: NodeSpec) -> None:
+    d = actions.doc()
+    reg = resources.registry()
+    incoming = [e for e in d.workflow.edges if e.target == node_id]
+    outgoing = [e for e in d.workflow.edges if e.source == node_id]
+    if not (incoming or outgoing or spec.inputs):
+        return
+    with st.expander(f"Connections ({len(incoming)} in, {len(outgoing)} out)", expanded=False):
+        for port in spec.inputs:
+            fed = [e for e in incoming if e.target_port == port.name]
+            state = ", ".join(f"{e.source}.{e.source_port or '?'}" for e in fed) or (
+                "optional, not connected" if port.optional else "**not connected**")
+            st.markdown(f"input `{port.name}` ({port.type.name}): {state}")
+        for edge in incoming + outgoing:
+            eid = edge_id(edge)
+            other = edge.source if edge.target == node_id else edge.target
+            source = d.workflow.nodes.get(edge.source)
+            target = d.workflow.nodes.get(edge.target)
+            s_spec = reg.nodes.get(source.type) if source else None
+            t_spec = reg.nodes.get(target.type) if target else None
+            cols = st.columns([3, 1])
+            arrow = "from" if edge.target == node_id else "to"
+            pairs = compatible_pairs(s_spec, t_spec) if s_spec and t_spec else []
+            label = edge_label(d.workflow, edge, reg.nodes)
+            if len(pairs) > 1:
+                current = (edge.source_port, edge.target_port)
+                options = pairs + ([current] if current not in pairs else [])
+                pick_key = f"ports:{eid}@{d.revision}"
+                cols[0].selectbox(f"{arrow} {other}", options, index=options.index(current), key=pick_key, format_func=lambda p: f"{p[0]} → {p[1]}",
+                                  on_change=_reassign, args=(eid, pick_key))
+            else:
+                cols[0].markdown(f"{arrow} `{other}`: {label}")
+            cols[1].button("", icon=":material/link_off:", key=f"rmedge:{eid}", help="Remove this connection", on_click=d.remove_edge, args=(eid,))
+
+
+def _reassign(eid: str, key: str) -> None:
+    source_port, target_port = st.session_state[key]
+    made, why = actions.doc().reassign_edge(eid, source_port, target_port)
+    if made is None:
+        from . import session
+        session.notify("warning", why)

@@ -1,0 +1,92 @@
+"""Per-session state, initialised in one place. Everything a session owns lives in
+`st.session_state` under the names below; nothing per user lives in module globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from dataflow.kernel import NodeResult
+
+from . import storage
+from .canvas import CanvasSync
+from .document import Document
+
+CANVAS_KEY = "canvas"
+
+
+@dataclass
+class RunMemory:
+    """What this session remembers of its runs: last results by node, table shapes by cache key,
+    a log of lines per node, and a generation counter that invalidates cached plans."""
+
+    results: dict[str, NodeResult] = field(default_factory=dict)
+    shapes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    log: dict[str, list[str]] = field(default_factory=dict)
+    generation: int = 0
+    count: int = 0
+    last_summary: str = ""
+
+
+def init() -> None:
+    """Create the session's state on its first run."""
+    ss = st.session_state
+    if "doc" in ss:
+        return
+    ss.doc = Document()
+    ss.sync = CanvasSync()
+    ss.runs = RunMemory(shapes=storage.load_shapes())
+    ss.job = None
+    ss.notices = []          # (kind, message) shown once at the top of the main area
+    ss.settings = storage.load_settings()
+    ss.autosave_offer = storage.read_autosave()
+    ss.autosaved_revision = 0
+    ss.memo = {}             # revision-keyed caches (analysis, plans)
+    _open_from_query()
+
+
+def _open_from_query() -> None:
+    """`?open=NAME` opens `NAME.json` from the workflows folder (a link to a template)."""
+    name = st.query_params.get("open")
+    if not name:
+        return
+    path = storage.workflows_dir() / storage.safe_filename(f"{name.removesuffix('.json')}.json")
+    if path.is_file():
+        from . import actions
+
+        actions.open_path(path)
+        st.session_state.autosave_offer = None
+    else:
+        notify("warning", f"No workflow named {name} in {storage.workflows_dir()}")
+
+
+def notify(kind: str, message: str) -> None:
+    """Queue a message ('info', 'success', 'warning', 'error') for the next render."""
+    st.session_state.notices.append((kind, message))
+
+
+def open_document(doc: Document) -> None:
+    """Replace the open workflow (resets the canvas conversation and the run memory)."""
+    ss = st.session_state
+    ss.doc = doc
+    ss.sync = CanvasSync()
+    ss.runs = RunMemory(shapes=storage.load_shapes())
+    ss.memo = {}
+    ss.autosaved_revision = doc.revision
+    ss.canvas_generation = ss.get("canvas_generation", 0) + 1   # a fresh canvas component
+
+
+def canvas_key() -> str:
+    return f"{CANVAS_KEY}{st.session_state.get('canvas_generation', 0)}"
+
+
+def memo(name: str, key: Any, compute):
+    """A per-session cache of one value per name, recomputed when `key` changes."""
+    cached = st.session_state.memo.get(name)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    value = compute()
+    st.session_state.memo[name] = (key, value)
+    return value

@@ -1,0 +1,140 @@
+"""The sidebar: workflow menu (new, open, templates, save, save as, upload), palette, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from . import actions, resources, session, storage
+
+
+def render() -> None:
+    """Draw the sidebar."""
+    with st.sidebar:
+        _workflow_menu()
+        _palette()
+        _settings()
+
+
+# --- workflow menu -----------------------------------------------------------------------
+
+def _workflow_menu() -> None:
+    d = actions.doc()
+    marker = " ●" if d.dirty else ""
+    with st.container(key="wf_title"):
+        st.markdown(f"### {d.name}{marker}", help="● = unsaved changes (autosaved in the app folder)")
+        st.caption(str(d.workflow.path) if d.workflow.path else "not saved yet")
+    cols = st.columns([1, 1, 1.4])
+    cols[0].button("New", key="wf_new", on_click=actions.new_workflow, use_container_width=True)
+    cols[1].button("Save", key="wf_save", on_click=actions.save, disabled=d.workflow.path is None,
+                   use_container_width=True)
+    with cols[2].popover("Save as", use_container_width=True):
+        folders = [storage.workflows_dir(), *(Path(p) for p in st.session_state.settings["data_dirs"])]
+        folder = st.selectbox("Folder", folders, key="saveas_folder", format_func=str)
+        name = st.text_input("File name", value=(d.workflow.path.stem if d.workflow.path else d.name),
+                             key="saveas_name")
+        if st.button("Save", key="saveas_go", type="primary") and actions.save_as(Path(folder), name):
+            st.rerun()
+    with st.expander("Open", expanded=False):
+        files = storage.list_workflows()
+        if files:
+            choice = st.selectbox("Workflow", files, format_func=lambda p: p.name, key="open_choice")
+            if st.button("Open", key="open_go"):
+                actions.open_path(Path(choice))
+                st.rerun()
+        else:
+            st.caption(f"No workflow files in {storage.workflows_dir()}")
+        uploaded = st.file_uploader("…or open a workflow file", type=["json"], key="open_upload")
+        if uploaded is not None and st.button("Open uploaded file", key="open_upload_go"):
+            actions.open_upload(uploaded.name, uploaded.getvalue())
+            st.rerun()
+    with st.expander("Templates", expanded=False):
+        for path in storage.list_workflows():
+            info = storage.describe_workflow(path)
+            st.markdown(f"**{info['name']}** · {info['nodes']} nodes")
+            if info["description"]:
+                st.caption(info["description"])
+            if st.button("Use this template", key=f"tpl:{path.name}"):
+                actions.open_path(path)
+                st.rerun()
+    with st.expander("Upload a data file", expanded=False):
+        data = st.file_uploader("CSV, Parquet, Excel, JSON…", type=[e.lstrip(".") for e in storage.UPLOAD_EXTENSIONS],
+                                key="data_upload")
+        if data is not None and st.button("Store in the upload folder", key="data_upload_go"):
+            problem = storage.check_upload(data.name, data.size)
+            if problem:
+                session.notify("error", problem)
+            else:
+                path = storage.store_upload(data.name, data.getvalue())
+                session.notify("success", f"Uploaded to {path} (granted); use this path in a file parameter.")
+                st.session_state.runs.generation += 1
+
+
+# --- palette -----------------------------------------------------------------------------
+
+def _add(type_id: str) -> None:
+    spec = resources.registry().nodes.get(type_id)
+    if spec is None:
+        return
+    d = actions.doc()
+    d.add_node(spec, near=d.selected)
+
+
+def _palette() -> None:
+    """Search box, then categories: a search lists every match by category; otherwise one
+    category at a time is shown (a few dozen buttons less to draw on every page load)."""
+    st.markdown("#### Nodes")
+    reg = resources.registry()
+    query = st.text_input("Search nodes", key="palette_search", placeholder="filter, csv, plot…").strip().lower()
+    by_category: dict[str, list] = {}
+    for spec in sorted(reg.nodes.values(), key=lambda s: (s.category, s.label)):
+        if spec.deprecated:
+            continue
+        text = f"{spec.type_id} {spec.label} {spec.description} {spec.category}".lower()
+        if query and not all(word in text for word in query.split()):
+            continue
+        by_category.setdefault(spec.category, []).append(spec)
+    if not by_category:
+        st.caption("No node matches." if query else "No node types are installed.")
+        return
+    if query:
+        shown = list(by_category)
+    else:
+        counts = {c: len(v) for c, v in by_category.items()}
+        shown = [st.selectbox("Category", list(by_category), key="palette_category",
+                              format_func=lambda c: f"{c} ({counts[c]})")]
+    for category in shown:
+        if query:
+            st.markdown(f"**{category}**")
+        for spec in by_category[category]:
+            st.button(spec.label, icon=":material/add:", key=f"add:{spec.type_id}",
+                      help=f"{spec.description}\n\n`{spec.type_id}`", on_click=_add, args=(spec.type_id,),
+                      use_container_width=True)
+            st.caption(spec.description)
+
+
+# --- settings ----------------------------------------------------------------------------
+
+def _settings() -> None:
+    with st.expander("Settings", expanded=False):
+        settings = st.session_state.settings
+        st.markdown("**Granted data folders**")
+        st.caption("File parameters may name files in these folders only (and in the workflow's folder).")
+        st.text(f"uploads: {storage.uploads_dir()}")
+        for folder in settings["data_dirs"]:
+            cols = st.columns([4, 1])
+            cols[0].text(folder)
+            if cols[1].button("", icon=":material/close:", key=f"rmdir:{folder}", help="Remove this folder"):
+                storage.remove_data_dir(settings, folder)
+                actions.apply_settings()
+                st.rerun()
+        new = st.text_input("Add a folder", key="add_dir", placeholder="/home/me/data")
+        if st.button("Grant", key="add_dir_go"):
+            problem = storage.add_data_dir(settings, new)
+            if problem:
+                session.notify("error", problem)
+            else:
+                actions.apply_settings()
+            st.rerun()
+        st.caption(f"App folder: {storage.app_dir()}")

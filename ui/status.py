@@ -1,0 +1,105 @@
+"""Each node's status as the canvas shows it, from the plan, the last run and a run in progress.
+
+| status | meaning |
+|---|---|
+| not run | no cache entry and no run of this key yet |
+| stale | its inputs, parameters, file or version changed since its last run (`reason` says which) |
+| queued / running | in the run in progress |
+| computed / cached | its current key is in the cache (computed by the last run, or found there) |
+| failed / skipped | the last run of this very key failed, or was skipped because an upstream failed |
+| invalid | the node has a problem to fix before it can run (message in the properties panel) |
+| missing | its plugin is not installed: a placeholder that keeps its parameters |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dataflow.kernel import NodePlan, NodeResult, Workflow
+
+from .analysis import Analysis
+
+NO_ENTRY = "no cache entry"
+
+COLORS = {  # background, border
+    "not run": ("#ffffff", "#9ca3af"),
+    "stale": ("#fef3c7", "#d97706"),
+    "queued": ("#eff6ff", "#93c5fd"),
+    "running": ("#dbeafe", "#2563eb"),
+    "computed": ("#d1fae5", "#059669"),
+    "cached": ("#ecfdf5", "#34d399"),
+    "failed": ("#fee2e2", "#dc2626"),
+    "skipped": ("#f3f4f6", "#6b7280"),
+    "invalid": ("#fff7ed", "#ea580c"),
+    "missing": ("#f5f3ff", "#7c3aed"),
+}
+ICONS = {"not run": "○", "stale": "◐", "queued": "…", "running": "▶", "computed": "●", "cached": "◉",
+         "failed": "✖", "skipped": "⊘", "invalid": "⚠", "missing": "⧉"}
+
+
+@dataclass(frozen=True, slots=True)
+class NodeView:
+    """What the canvas shows for one node."""
+
+    status: str
+    detail: str = ""            # why stale, the error, the problem, the package to install
+    seconds: float | None = None
+    shape: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    """A node's state in the run in progress (from `RunEvent`s)."""
+
+    status: str
+    seconds: float = 0.0
+    detail: str = ""
+
+
+def node_views(workflow: Workflow, analysis: Analysis, plans: Mapping[str, NodePlan],
+               results: Mapping[str, NodeResult], shapes: Mapping[str, tuple[int, int]],
+               live: Mapping[str, Live] | None = None) -> dict[str, NodeView]:
+    """The status of every node of `workflow`.
+
+    `results` are the last run's results by node id (each carries the key it ran with), `shapes`
+    the (rows, columns) of table outputs by cache key, `live` the run in progress."""
+    views: dict[str, NodeView] = {}
+    live = live or {}
+    for node_id, node in workflow.nodes.items():
+        plan = plans.get(node_id)
+        key = plan.key.key if plan is not None else None
+        result = results.get(node_id)
+        same_run = result is not None and key is not None and result.key == key
+        seconds = result.seconds if same_run else None
+        shape = shapes.get(key) if key else None
+        if node.type in analysis.missing:
+            views[node_id] = NodeView("missing", analysis.missing[node.type])
+        elif node_id in analysis.problems:
+            views[node_id] = NodeView("invalid", "; ".join(p.message for p in analysis.problems[node_id]))
+        elif node_id in live and live[node_id].status in ("queued", "running", "computed", "cached", "failed",
+                                                          "skipped"):
+            state = live[node_id]
+            views[node_id] = NodeView(state.status, state.detail, state.seconds or seconds, shape)
+        elif node_id in analysis.blocked:
+            views[node_id] = NodeView("invalid", f"waits for {analysis.blocked[node_id]} to be fixed")
+        elif plan is None:
+            views[node_id] = NodeView("not run")
+        elif plan.cached:
+            status = "computed" if same_run and result.status == "computed" else "cached"
+            views[node_id] = NodeView(status, "", seconds, shape)
+        elif same_run and result.status in ("failed", "skipped"):
+            views[node_id] = NodeView(result.status, result.error or "", seconds)
+        elif plan.reason == NO_ENTRY or not plan.reason:
+            views[node_id] = NodeView("not run")
+        else:
+            views[node_id] = NodeView("stale", plan.reason)
+    return views
+
+
+def summary(views: Mapping[str, NodeView]) -> dict[str, int]:
+    """How many nodes have each status, in the table's order."""
+    counts: dict[str, int] = {}
+    for view in views.values():
+        counts[view.status] = counts.get(view.status, 0) + 1
+    return {s: counts[s] for s in COLORS if s in counts}

@@ -1,0 +1,195 @@
+"""The app's own files, all in its private folder (`<cache dir>/app`, mode 0700):
+
+- `settings.json`: the granted data folders the user added;
+- `autosave.json`: the open workflow after every change, so a closed tab or a crash loses nothing;
+- `uploads/`: data files the user uploaded (granted automatically), checked on the server.
+
+Example workflows and templates come from `workflows/` (or `DATAFLOW_WORKFLOWS_DIR`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from dataflow.kernel.paths import cache_dir, private_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+UPLOAD_EXTENSIONS = (".csv", ".tsv", ".txt", ".json", ".parquet", ".feather", ".arrow", ".xlsx", ".xls")
+MAX_UPLOAD_BYTES = 200 << 20
+
+
+def app_dir() -> Path:
+    """The app's private folder."""
+    return private_dir(cache_dir() / "app")
+
+
+def uploads_dir() -> Path:
+    return private_dir(app_dir() / "uploads")
+
+
+def workflows_dir() -> Path:
+    """Where templates and example workflows live (and where Save as writes by default)."""
+    configured = os.environ.get("DATAFLOW_WORKFLOWS_DIR")
+    return Path(configured).expanduser().resolve() if configured else ROOT / "workflows"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` so that a crash leaves the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+# --- settings ------------------------------------------------------------------------------
+
+def load_settings() -> dict[str, Any]:
+    """The settings; defaults when the file is missing or unreadable."""
+    path = app_dir() / "settings.json"
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    dirs = data.get("data_dirs") if isinstance(data, dict) else None
+    return {"data_dirs": [str(d) for d in dirs if isinstance(d, str)] if isinstance(dirs, list) else []}
+
+
+def save_settings(settings: dict[str, Any]) -> None:
+    write_atomic(app_dir() / "settings.json", json.dumps(settings, indent=2).encode("utf-8"))
+
+
+def add_data_dir(settings: dict[str, Any], folder: str) -> str | None:
+    """Grant a folder; returns an error message, or None on success. The folder must exist."""
+    path = Path(folder).expanduser()
+    if not folder.strip() or not path.is_absolute():
+        return "give an absolute folder path, such as /home/me/data"
+    resolved = path.resolve()
+    if not resolved.is_dir():
+        return f"{resolved} is not an existing folder"
+    if str(resolved) in settings["data_dirs"]:
+        return f"{resolved} is already granted"
+    settings["data_dirs"].append(str(resolved))
+    save_settings(settings)
+    return None
+
+
+def remove_data_dir(settings: dict[str, Any], folder: str) -> None:
+    settings["data_dirs"] = [d for d in settings["data_dirs"] if d != folder]
+    save_settings(settings)
+
+
+# --- autosave ------------------------------------------------------------------------------
+
+def autosave_path() -> Path:
+    return app_dir() / "autosave.json"
+
+
+def write_autosave(workflow: dict[str, Any], path: Path | None, name: str) -> None:
+    """Remember the open workflow (and the file it belongs to) until it is saved or discarded."""
+    record = {"saved_at": time.time(), "path": str(path) if path else None, "name": name, "workflow": workflow}
+    write_atomic(autosave_path(), json.dumps(record, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+
+
+def read_autosave() -> dict[str, Any] | None:
+    """The autosaved record, or None when there is none (or it is unreadable)."""
+    try:
+        data = json.loads(autosave_path().read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("workflow"), dict) else None
+
+
+def clear_autosave() -> None:
+    with contextlib.suppress(FileNotFoundError):
+        autosave_path().unlink()
+
+
+# --- table shapes ------------------------------------------------------------------------
+
+MAX_SHAPES = 5000
+
+
+def load_shapes() -> dict[str, tuple[int, int]]:
+    """(rows, columns) of table outputs by cache key, remembered across sessions."""
+    try:
+        data = json.loads((app_dir() / "shapes.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: (int(v[0]), int(v[1])) for k, v in data.items()
+            if isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) for x in v)}
+
+
+def save_shapes(shapes: dict[str, tuple[int, int]]) -> None:
+    """Keep the most recent MAX_SHAPES shapes (dicts keep insertion order)."""
+    recent = dict(list(shapes.items())[-MAX_SHAPES:])
+    with contextlib.suppress(OSError):
+        write_atomic(app_dir() / "shapes.json", json.dumps({k: list(v) for k, v in recent.items()}).encode())
+
+
+# --- uploads -------------------------------------------------------------------------------
+
+def safe_filename(name: str) -> str:
+    """A plain file name: no folders, only letters, digits, dot, dash and underscore."""
+    base = Path(name.replace("\\", "/")).name
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "upload"
+    return cleaned[:120]
+
+
+def check_upload(name: str, size: int, extensions: tuple[str, ...] = UPLOAD_EXTENSIONS,
+                 max_bytes: int = MAX_UPLOAD_BYTES) -> str | None:
+    """Why an upload is refused (checked on the server, whatever the browser said), or None."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in extensions:
+        return f"'{name}': files of type '{suffix or 'none'}' are not accepted; allowed: {', '.join(extensions)}"
+    if size > max_bytes:
+        return f"'{name}' is {size / 2**20:.1f} MB; the limit is {max_bytes >> 20} MB"
+    if size == 0:
+        return f"'{name}' is empty"
+    return None
+
+
+def store_upload(name: str, data: bytes, folder: Path | None = None) -> Path:
+    """Save an accepted upload in the upload folder; an existing name gets a numbered suffix."""
+    folder = folder or uploads_dir()
+    target = folder / safe_filename(name)
+    stem, suffix, n = target.stem, target.suffix, 2
+    while target.exists():
+        target = folder / f"{stem}_{n}{suffix}"
+        n += 1
+    write_atomic(target, data)
+    return target
+
+
+def list_workflows(folder: Path | None = None) -> list[Path]:
+    """The workflow files (`*.json`) in the workflows folder, by name."""
+    folder = folder or workflows_dir()
+    try:
+        return sorted(p for p in folder.glob("*.json") if p.is_file())
+    except OSError:
+        return []
+
+
+def describe_workflow(path: Path) -> dict[str, Any]:
+    """Name, description and node count of a workflow file for the templates gallery (never raises)."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        meta = data.get("meta") or {}
+        return {"name": str(meta.get("name") or path.stem), "description": str(meta.get("description") or ""),
+                "nodes": len(data.get("nodes") or [])}
+    except (OSError, ValueError, AttributeError):
+        return {"name": path.stem, "description": "(unreadable)", "nodes": 0}
