@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from pathlib import Path
 
 from .keys import KeyParts
@@ -58,6 +59,8 @@ class History:
             self.path = folder / "history" / f"{digest}.json"
         self.records: dict[str, dict] = self._read()
         self._pending: dict[str, KeyParts] = {}
+        # one engine serves every session of the app, and runs execute in their own threads
+        self._lock = threading.Lock()
 
     def _read(self) -> dict[str, dict]:
         if self.path is None or not self.path.exists():
@@ -70,25 +73,29 @@ class History:
             return {}
 
     def get(self, node_id: str) -> dict | None:
-        pending = self._pending.get(node_id)
-        return pending.to_dict() if pending is not None else self.records.get(node_id)
+        with self._lock:
+            pending = self._pending.get(node_id)
+            return pending.to_dict() if pending is not None else self.records.get(node_id)
 
     def record(self, node_id: str, parts: KeyParts) -> None:
         """Remember the parts of a node's current key (serialized on `save`, off the per-node path)."""
-        if node_id not in self._pending and self.records.get(node_id, {}).get("key") == parts.key:
-            return  # unchanged since the last run: nothing to write
-        self._pending[node_id] = parts
+        with self._lock:
+            if node_id not in self._pending and self.records.get(node_id, {}).get("key") == parts.key:
+                return  # unchanged since the last run: nothing to write
+            self._pending[node_id] = parts
 
     def save(self) -> None:
-        if not self._pending:
-            return
-        self.records.update({node_id: parts.to_dict() for node_id, parts in self._pending.items()})
-        self._pending.clear()
+        with self._lock:
+            if not self._pending:
+                return
+            self.records.update({node_id: parts.to_dict() for node_id, parts in self._pending.items()})
+            self._pending.clear()
+            records = dict(self.records)
         if self.path is None:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic_write(self.path, json.dumps(self.records, separators=(",", ":")).encode("utf-8"), durable=False,
+            atomic_write(self.path, json.dumps(records, separators=(",", ":")).encode("utf-8"), durable=False,
                          mode=0o600)
         except OSError as exc:
             log.warning("could not save run history %s: %s", self.path, exc)

@@ -276,7 +276,8 @@ def load_workflow(path: str | os.PathLike) -> Workflow:
 
 def save_workflow(workflow: Workflow, path: str | os.PathLike, registry: Any = None) -> Path:
     """Write the workflow atomically (a temp file renamed over the target), recording in `meta`
-    which plugin, distribution and version provide each node type when `registry` is given."""
+    which plugin, distribution and version provide each node type when `registry` is given.
+    With a registry, values of `Secret` parameters are left out of the file."""
     path = Path(path)
     if registry is not None:
         known = dict(workflow.meta.get("node_types") or {})
@@ -286,10 +287,27 @@ def save_workflow(workflow: Workflow, path: str | os.PathLike, registry: Any = N
                 known[node.type] = provenance
         workflow.meta["node_types"] = {t: known[t] for t in sorted(known)
                                        if any(n.type == t for n in workflow.nodes.values())}
-    text = json.dumps(workflow.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    data = workflow.to_dict()
+    if registry is not None:
+        _drop_secrets(data, registry)
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     atomic_write(path, text.encode("utf-8"))
     workflow.path = path.resolve()
     return path
+
+
+def _drop_secrets(data: dict[str, Any], registry: Any) -> None:
+    """Remove the values of `Secret` parameters from a workflow about to be written: a file is
+    shared, a password is not (the in-memory workflow keeps them for the session)."""
+    from .spec import Secret
+
+    for node in data.get("nodes", []):
+        spec = registry.nodes.get(node.get("type"))
+        if spec is None:
+            continue
+        secrets = {p.name for p in spec.params if isinstance(p.widget, Secret)}
+        if secrets and node.get("params"):
+            node["params"] = {k: v for k, v in node["params"].items() if k not in secrets}
 
 
 def _umask() -> int:

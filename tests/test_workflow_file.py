@@ -97,3 +97,13 @@ def test_a_saved_workflow_is_readable_by_others_like_any_shared_file_and_keeps_i
     path.chmod(0o640)
     save_workflow(workflow, path, registry)
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_secret_parameters_are_never_written_into_the_file(registry, tmp_path):
+    path = write_workflow(tmp_path / "w.json", [
+        {"id": "p", "type": "testpack.private_numbers", "params": {"token": "s3cr3t", "count": 2}}])
+    workflow = load_workflow(path)
+    save_workflow(workflow, path, registry)
+    assert "s3cr3t" not in path.read_text()
+    assert json.loads(path.read_text())["nodes"][0]["params"] == {"count": 2}
+    assert workflow.nodes["p"].params["token"] == "s3cr3t"  # the open workflow keeps it for this session

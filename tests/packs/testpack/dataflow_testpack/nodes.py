@@ -14,6 +14,7 @@ from dataflow.sdk import (
     ModelChoice,
     NodeError,
     Params,
+    Secret,
     Table,
     cached_step,
     estimators,
@@ -166,3 +167,12 @@ def clip(data: Params, *, upper: Annotated[float, Help("Values above it become i
          ) -> Params:
     """Cap every value at an upper limit."""
     return {"values": [min(v, upper) for v in data["values"]]}
+
+
+@node(category="Test/Sources")
+def private_numbers(*, token: Annotated[str, Secret(), Help("An access token; never saved in a file")] = "",
+                    count: Annotated[int, Bounds(0, 100), Help("How many numbers")] = 3) -> Params:
+    """Numbers from a service that needs a token."""
+    if not token:
+        raise NodeError("a token is required", param="token")
+    return {"values": list(range(count))}
