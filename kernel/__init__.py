@@ -24,6 +24,7 @@ from .errors import (
 )
 from .executor import Executor, NodeOutcome, NodeTask, call_node
 from .graph import Graph, GraphNode
+from .install import InstallError, InstallPlan, apply_install, plan_install
 from .plugins import load_registry
 from .registry import PluginRecord, Registry
 from .serializer import Serializer
@@ -34,9 +35,9 @@ from .workflow import Edge, NodeInstance, Workflow, load_workflow, save_workflow
 
 __all__ = [
     "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "DataflowError", "Edge", "Engine",
-    "Executor", "Graph", "GraphNode", "NodeDefinitionError", "NodeError", "NodeExecutionError", "NodeInstance",
+    "Executor", "Graph", "GraphNode", "InstallError", "InstallPlan", "NodeDefinitionError", "NodeError", "NodeExecutionError", "NodeInstance",
     "NodeOutcome", "NodePlan", "NodeResult", "NodeSpec", "NodeTask", "ParamSpec", "PluginLoadError",
     "PluginRecord", "PortSpec", "PortType", "Problem", "Registry", "RunEvent", "RunResult", "Serializer",
-    "SourceConnector", "TieredCache", "Workflow", "WorkflowError", "call_node", "compile_workflow",
-    "load_registry", "load_workflow", "missing_node_types", "save_workflow", "workflow_from_dict",
+    "SourceConnector", "TieredCache", "Workflow", "WorkflowError", "apply_install", "call_node", "compile_workflow",
+    "load_registry", "load_workflow", "missing_node_types", "plan_install", "save_workflow", "workflow_from_dict",
 ]

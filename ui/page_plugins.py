@@ -3,7 +3,11 @@ failed to load, with their error."""
 
 from __future__ import annotations
 
+import shlex
+
 import streamlit as st
+
+from dataflow.kernel import DataflowError, InstallPlan, apply_install, plan_install
 
 from . import resources
 
@@ -35,7 +39,53 @@ def render() -> None:
             others = {k: v for k, v in record.contributions.items() if k != "nodes" and v}
             for kind, items in others.items():
                 st.markdown(f"**{kind.capitalize()}**: " + ", ".join(f"`{i}`" for i in items))
+    _install_section()
     if reg.conflicts:
         st.subheader("Conflicts")
         for kind, item_id, plugins in reg.conflicts:
             st.warning(f"{kind[:-1]} '{item_id}' is declared by {', '.join(plugins)}; none is loaded.")
+
+
+def _install_section() -> None:
+    """Install a node pack: pip's dry run first, what it would change, then the real install.
+
+    Changes that would downgrade or replace what DataFlow or an installed plugin needs are refused
+    unless the user explicitly forces them (the same rules as `dataflow install`)."""
+    st.subheader("Install a node pack")
+    with st.form("install_form", border=False):
+        text = st.text_input("Package", key="install_spec", placeholder="a name on PyPI, a local folder, a wheel or a URL",
+                             help="What you would give to pip install. DataFlow asks pip what would change first.")
+        checked = st.form_submit_button("Check what would change", icon=":material/search:")
+    if checked:
+        st.session_state.pop("install_plan", None)
+        packages = shlex.split(text or "")
+        if not packages:
+            st.warning("Type a package first.")
+        else:
+            with st.spinner("Asking pip for a dry run…"):
+                try:
+                    st.session_state["install_plan"] = plan_install(packages)
+                except DataflowError as exc:
+                    st.error(str(exc))
+    plan: InstallPlan | None = st.session_state.get("install_plan")
+    if plan is None:
+        return
+    if not plan.changes:
+        st.info("Nothing to install: everything is already there.")
+        return
+    st.dataframe([{"package": c.name, "action": c.action, "version": c.version, "installed": c.installed or "",
+                   "refused because": c.problem or ""} for c in plan.changes], hide_index=True, key="install_table")
+    force = False
+    if plan.refused:
+        st.error("Installing this would downgrade or replace what DataFlow or an installed plugin needs.")
+        force = st.checkbox("Install anyway (it may break DataFlow or a plugin)", key="install_force")
+    if st.button("Install", key="install_go", type="primary", disabled=bool(plan.refused) and not force):
+        with st.spinner(f"Installing {' '.join(plan.packages)}…"):
+            try:
+                apply_install(plan, force=force)
+            except DataflowError as exc:
+                st.error(str(exc))
+                return
+        st.session_state.pop("install_plan", None)
+        resources.registry.clear()
+        st.success("Installed. Reload the page to see the new nodes in the palette.")

@@ -287,3 +287,16 @@ def test_secret_parameters_are_never_written_to_files(at, app_env):
     saved = (app_env / "workflows" / "vault.json").read_text()
     assert "s3cr3t" not in saved and '"vault"' in saved
     assert at.session_state["doc"].workflow.nodes["vault"].params["token"] == "s3cr3t-value"
+
+
+def test_plugins_page_checks_a_pack_with_a_dry_run_before_installing(app_env):
+    from dataflow.sdk.template import create_pack
+
+    folder = create_pack("dry-ui-pack", app_env)
+    page = AppTest.from_function(_plugins_page, default_timeout=120).run()
+    page.text_input(key="install_spec").set_value(str(folder))
+    page.button(key="FormSubmitter:install_form-Check what would change").click().run()
+    assert not page.exception and not page.error
+    plan = page.session_state["install_plan"]
+    assert [(c.name, c.action) for c in plan.changes if c.requested] == [("dry-ui-pack", "new")]
+    assert page.button(key="install_go").disabled is False  # nothing refused; not clicked: no real install
