@@ -177,7 +177,9 @@ class Engine:
         return cls(registry, registry.executors[executor](max_workers), cache, folder, data_dirs)
 
     def close(self) -> None:
-        """Wait for pending cache writes, stop the executor's workers, release the cache."""
+        """Wait for pending cache and history writes, stop the executor's workers, release the cache."""
+        for history in self._histories.values():
+            history.flush()
         if self.cache is not None:
             self.cache.close()
         self.executor.shutdown()
@@ -340,8 +342,10 @@ class _Run:
         self.history = engine.history_for(graph)
         self.done = 0
         self.serializers = engine.registry.serializers
-        observed = any(engine.registry.observers.values())
-        self.emit_hooks = engine.registry.emit if observed else _ignore
+        self.observed = any(engine.registry.observers.values())
+        self.emit_hooks = engine.registry.emit if self.observed else _ignore
+        self.wants_codecs = engine.executor.wants_codecs
+        self.output_types: dict[str, tuple[dict[str, str], list[tuple[str, Any]]]] = {}
 
     # --- events -----------------------------------------------------------------------
 
@@ -361,6 +365,8 @@ class _Run:
         result.status = status
         self.done += 1
         self._event(status, node_id, result)
+        if not self.observed:
+            return
         if status == FAILED:
             self.emit_hooks("on_node_error", run_id=self.run_id, node_id=node_id, node_type=result.type,
                             error=result.error or "")
@@ -394,7 +400,7 @@ class _Run:
                     result.reason = result.reason or ""
                     result.error = "run cancelled before this node started"
                     self._finish(node_id, SKIPPED)
-            self.history.save()
+            self.history.save_soon()
         status = "cancelled" if self.cancel.cancelled else ("failed" if any(
             r.status == FAILED for r in self.results.values()) else "ok")
         seconds = time.perf_counter() - started
@@ -493,7 +499,7 @@ class _Run:
             value = self.values[source][source_port]
             inputs[port] = serializer.share(value) if serializer is not None else value
             codecs_in[port] = serializer
-        codecs_out = {p.name: serializers.get(p.type.name) for p in node.spec.outputs}
+        codecs_out = {p.name: serializers.get(p.type.name) for p in node.spec.outputs} if self.wants_codecs else {}
         steps = None
         if self.use_cache and self.cache is not None and node.spec.cache != "none":
             steps = StepCache(self.cache, self.keys[node_id])
@@ -517,7 +523,8 @@ class _Run:
             self._fail(node_id, exc)
             return None
         self._event("running", node_id, result)
-        self.emit_hooks("on_node_start", run_id=self.run_id, node_id=node_id, node_type=result.type)
+        if self.observed:
+            self.emit_hooks("on_node_start", run_id=self.run_id, node_id=node_id, node_type=result.type)
         return task
 
     def _fail(self, node_id: str, exc: BaseException) -> None:
@@ -536,17 +543,21 @@ class _Run:
         result = self.results[node_id]
         result.seconds = outcome.seconds
         result.warnings = outcome.warnings
-        for port in node.spec.outputs:
-            serializer = self.serializers.get(port.type.name)
-            if serializer is not None:
-                try:
-                    serializer.check(outcome.outputs[port.name])
-                except TypeError as exc:
-                    self._fail(node_id, DataflowError(f"output '{port.name}' is not a {port.type.name}: {exc}"))
-                    return
+        spec = node.spec
+        known = self.output_types.get(spec.type_id)
+        if known is None:
+            known = self.output_types[spec.type_id] = (
+                {p.name: p.type.name for p in spec.outputs},
+                [(p.name, self.serializers[p.type.name]) for p in spec.outputs if p.type.name in self.serializers])
+        port_types, checks = known
+        for port, serializer in checks:
+            try:
+                serializer.check(outcome.outputs[port])
+            except TypeError as exc:
+                self._fail(node_id, DataflowError(f"output '{port}' is not a {port_types[port]}: {exc}"))
+                return
         self.values[node_id] = outcome.outputs
-        if self.cache is not None and node.spec.cache != "none":
-            port_types = {p.name: p.type.name for p in node.spec.outputs}
+        if self.cache is not None and spec.cache != "none":
             entry = CacheEntry(outcome.outputs, port_types, outcome.warnings, outcome.seconds, node.reads_sources)
             self.cache.put(self.keys[node_id].key, entry,
                            node.spec.cache)

@@ -108,6 +108,9 @@ class Executor(ABC):
     #: True lets the engine run a node in its own thread when it is the only one that could run
     #: (a chain): for in-process pools, where that changes nothing but the hand-off cost.
     run_alone_inline: ClassVar[bool] = False
+    #: False for executors that run nodes in this process: the engine then skips building the
+    #: output codecs (the serializers that move values between processes).
+    wants_codecs: ClassVar[bool] = True
     description: ClassVar[str] = ""
 
     def __init__(self, max_workers: int | None = None):

@@ -61,6 +61,7 @@ class History:
         self._pending: dict[str, KeyParts] = {}
         # one engine serves every session of the app, and runs execute in their own threads
         self._lock = threading.Lock()
+        self._saver: threading.Thread | None = None
 
     def _read(self) -> dict[str, dict]:
         if self.path is None or not self.path.exists():
@@ -83,6 +84,21 @@ class History:
             if node_id not in self._pending and self.records.get(node_id, {}).get("key") == parts.key:
                 return  # unchanged since the last run: nothing to write
             self._pending[node_id] = parts
+
+    def save_soon(self) -> None:
+        """`save` in a background thread: a run's result never waits for its history file.
+        `flush()` (called by `Engine.close`) waits for it."""
+        self.flush()
+        if not self._pending:
+            return
+        self._saver = threading.Thread(target=self.save, name="dataflow-history", daemon=False)
+        self._saver.start()
+
+    def flush(self) -> None:
+        """Wait until a background save has finished."""
+        saver, self._saver = self._saver, None
+        if saver is not None:
+            saver.join()
 
     def save(self) -> None:
         with self._lock:

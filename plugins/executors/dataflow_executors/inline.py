@@ -18,6 +18,7 @@ class SequentialExecutor(Executor):
 
     id = "sequential"
     inline = True
+    wants_codecs = False
     description = "one node at a time in the engine's thread (simplest to debug)"
 
     def submit(self, task: NodeTask) -> Future:

@@ -20,6 +20,7 @@ class ThreadExecutor(Executor):
 
     id = "threads"
     run_alone_inline = True
+    wants_codecs = False
     description = "independent branches side by side in a thread pool"
 
     def __init__(self, max_workers: int | None = None):
