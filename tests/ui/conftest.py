@@ -91,3 +91,20 @@ def page(browser, server):
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     yield pg
     ctx.close()
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module():
+    """AppTest runs its script as `__main__` and leaves it there; multiprocessing's spawn and
+    forkserver children then re-run that temporary script and die. Put the real one back."""
+    main = sys.modules.get("__main__")
+    main_file = getattr(main, "__file__", None)
+    main_spec = getattr(main, "__spec__", None)
+    yield
+    sys.modules["__main__"] = main
+    if main is not None:
+        if main_file is None:
+            main.__dict__.pop("__file__", None)
+        else:
+            main.__file__ = main_file
+        main.__spec__ = main_spec
