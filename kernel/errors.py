@@ -77,12 +77,16 @@ class NodeExecutionError(DataflowError):
 
 
 def did_you_mean(word: str, options) -> str:
-    """A ' (did you mean `x`?)' suffix when a close option exists, else ''."""
+    """A ' (did you mean `x`?)' suffix when a close option exists, else ''.
+
+    A case slip ("PRICE" for "price") is the likeliest mistake, so it wins over spelling neighbours."""
     import difflib
 
     options = [str(o) for o in options]
-    close = difflib.get_close_matches(word, options, n=1)
-    if not close:  # "c" for "C", "PRICE" for "price": a case slip is the likeliest mistake
+    close = [o for o in options if o.lower() == str(word).lower()]
+    if not close:
+        close = difflib.get_close_matches(str(word), options, n=1)
+    if not close:
         lowered = {o.lower(): o for o in options}
         close = difflib.get_close_matches(str(word).lower(), list(lowered), n=1)
         close = [lowered[close[0]]] if close else []

@@ -9,11 +9,10 @@ aggregate all rows instead.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from dataflow.sdk import Bounds, Column, Help, NodeError, warn
+from dataflow.sdk import Bounds, Column, Help, NodeError, did_you_mean, warn
 
 SAMPLE_SEED = 0
 MAX_POINTS = 20_000
@@ -35,11 +34,6 @@ def columns_param(text: str, port: str = "table") -> Any:
     """`Annotated[list[str], Column(port), Help(text)]`: a several-column picker on input `port`."""
     return Annotated[list[str], Column(port), Help(text)]
 
-
-def did_you_mean(word: str, options: Sequence[Any]) -> str:
-    names = [str(o) for o in options]
-    close = [n for n in names if n.lower() == str(word).lower()] or difflib.get_close_matches(str(word), names, n=1)
-    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def column(table: Any, name: str, param: str, *, required: bool = True) -> str | None:

@@ -7,19 +7,10 @@ a misspelt column gets a "did you mean", a text column fed to a model points at
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from dataflow.sdk import NodeError
-
-
-def did_you_mean(word: str, options: Iterable[Any]) -> str:
-    """' (did you mean `x`?)' when a close option exists, else ''."""
-    names = [str(o) for o in options]
-    same_letters = [n for n in names if n.lower() == str(word).lower()]
-    close = same_letters or difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
+from dataflow.sdk import NodeError, did_you_mean
 
 
 def require_columns(table: Any, names: Sequence[str], param: str, *, what: str = "the table") -> None:

@@ -12,9 +12,9 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from dataflow.sdk import NodeError, estimators, warn
+from dataflow.sdk import NodeError, did_you_mean, estimators, warn
 
-from .columns import did_you_mean, feature_matrix, is_numeric, json_value, require_column, resolve_features
+from .columns import feature_matrix, is_numeric, json_value, require_column, resolve_features
 from .models import TrainedModel
 
 TASK_KIND = {"classification": "classifier", "regression": "regressor"}

@@ -14,9 +14,20 @@ import dataclasses
 import itertools
 from typing import Annotated, Any, Literal, TypedDict
 
-from dataflow.sdk import Bounds, Help, Metrics, Model, NodeError, Params, Table, cached_step, node
+from dataflow.sdk import (
+    Bounds,
+    Help,
+    Metrics,
+    Model,
+    NodeError,
+    Params,
+    Table,
+    cached_step,
+    did_you_mean,
+    node,
+)
 
-from .columns import did_you_mean, json_value
+from .columns import json_value
 from .fitting import TASK_KIND, build_estimator, estimator_spec, fit, require_trained, supervised_data, train
 from .metrics import LOWER_IS_BETTER, Scoring, resolve_scoring, score
 from .models import TrainedModel
