@@ -58,7 +58,7 @@ def test_granting_a_folder_on_the_command_line_or_in_the_environment_allows_it(c
     assert code == 0 and out["nodes"][0]["status"] == "cached"
 
 
-def test_a_refused_path_is_never_read_or_fingerprinted(cli, layout):
+def test_a_refused_path_stays_refused_when_the_file_outside_changes(cli, layout):
     project, outside = layout
     flow = read_workflow(project, outside / "secret.txt")
     cli.json("run", flow)
