@@ -19,9 +19,9 @@ _LAYOUT = ManualLayout()
 
 
 def notices() -> None:
-    for kind, message in st.session_state.notices:
-        getattr(st, kind if kind in ("info", "success", "warning", "error") else "info")(message)
-    st.session_state.notices = []
+    """Draw the pending notices (each stays for a few seconds of reruns, see session.notices_to_show)."""
+    for n in session.notices_to_show():
+        getattr(st, n.kind if n.kind in ("info", "success", "warning", "error") else "info")(n.message)
 
 
 def _run(targets: list[str] | None) -> None:

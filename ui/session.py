@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,16 @@ from .canvas import CanvasSync
 from .document import Document
 
 CANVAS_KEY = "canvas"
+NOTICE_SECONDS = 6.0     # how long a notice stays through reruns after it is first drawn
+
+
+@dataclass
+class Notice:
+    """A message for the user at the top of the main area."""
+
+    kind: str                            # 'info', 'success', 'warning' or 'error'
+    message: str
+    first_shown: float | None = None     # time.monotonic() of the first render that drew it
 
 
 @dataclass
@@ -39,7 +50,7 @@ def init() -> None:
     ss.sync = CanvasSync()
     ss.runs = RunMemory(shapes=storage.load_shapes())
     ss.job = None
-    ss.notices = []          # (kind, message) shown once at the top of the main area
+    ss.notices = []          # Notice list shown at the top of the main area
     ss.settings = storage.load_settings()
     ss.autosave_offer = storage.read_autosave()
     ss.autosaved_revision = 0
@@ -64,7 +75,23 @@ def _open_from_query() -> None:
 
 def notify(kind: str, message: str) -> None:
     """Queue a message ('info', 'success', 'warning', 'error') for the next render."""
-    st.session_state.notices.append((kind, message))
+    notices = st.session_state.notices
+    if not any(n.kind == kind and n.message == message and n.first_shown is None for n in notices):
+        notices.append(Notice(kind, message))
+
+
+def notices_to_show(now: float | None = None) -> list[Notice]:
+    """The notices to draw on this rerun, dropping those shown more than NOTICE_SECONDS ago.
+
+    A notice outlives the reruns that follow at once (the canvas's echo and re-layout after a
+    push cost two), so the user gets to read it; the next rerun after that drops it."""
+    now = time.monotonic() if now is None else now
+    kept = [n for n in st.session_state.notices if n.first_shown is None or now - n.first_shown < NOTICE_SECONDS]
+    for n in kept:
+        if n.first_shown is None:
+            n.first_shown = now
+    st.session_state.notices = kept
+    return kept
 
 
 def open_document(doc: Document) -> None:

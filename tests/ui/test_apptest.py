@@ -97,6 +97,21 @@ def test_an_incompatible_connection_is_refused_with_a_message(at):
     assert any("Connection refused" in w.value for w in at.warning)
     assert len(at.session_state["doc"].workflow.edges) == 2
     assert len(canvas_args(at)["edges"]) == 2
+    canvas_reply(at)                                   # the canvas's echo and re-layout rerun twice:
+    canvas_reply(at)                                   # the message must still be there to read
+    assert any("Connection refused" in w.value for w in at.warning)
+
+
+def test_a_notice_is_dropped_by_the_first_rerun_after_it_has_been_read(at):
+    three_connected(at)
+    edges = canvas_args(at)["edges"] + [{"id": "st-flow-edge_scatter-keep_above", "source": "scatter",
+                                          "target": "keep_above"}]
+    canvas_reply(at, edges=edges)
+    assert any("Connection refused" in w.value for w in at.warning)
+    for notice in at.session_state["notices"]:
+        notice.first_shown -= 60.0                     # drawn a minute ago
+    canvas_reply(at, selected="points")
+    assert not any("Connection refused" in w.value for w in at.warning)
 
 
 def test_run_updates_statuses_and_shows_outputs(at):
