@@ -89,11 +89,16 @@ def test_a_drawn_connection_is_wired_and_labelled(at):
     assert [e["label"] for e in canvas_args(at)["edges"]] == ["table → table"] * 2
 
 
-def test_an_incompatible_connection_is_refused_with_a_message(at):
+def draw_figure_into_table(at: AppTest) -> None:
+    """Three connected nodes, then the canvas reports a new edge from the chart into the filter."""
     three_connected(at)
     edges = canvas_args(at)["edges"] + [{"id": "st-flow-edge_scatter-keep_above", "source": "scatter",
                                           "target": "keep_above"}]
     canvas_reply(at, edges=edges)
+
+
+def test_an_incompatible_connection_is_refused_with_a_message(at):
+    draw_figure_into_table(at)
     assert any("Connection refused" in w.value for w in at.warning)
     assert len(at.session_state["doc"].workflow.edges) == 2
     assert len(canvas_args(at)["edges"]) == 2
@@ -103,10 +108,7 @@ def test_an_incompatible_connection_is_refused_with_a_message(at):
 
 
 def test_a_notice_is_dropped_by_the_first_rerun_after_it_has_been_read(at):
-    three_connected(at)
-    edges = canvas_args(at)["edges"] + [{"id": "st-flow-edge_scatter-keep_above", "source": "scatter",
-                                          "target": "keep_above"}]
-    canvas_reply(at, edges=edges)
+    draw_figure_into_table(at)
     assert any("Connection refused" in w.value for w in at.warning)
     for notice in at.session_state["notices"]:
         notice.first_shown -= 60.0                     # drawn a minute ago
