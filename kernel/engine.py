@@ -301,6 +301,8 @@ def unneeded_nodes(graph: Graph, order: list[str], selected: set[str], missing: 
     output that is cheap to recompute; its results downstream are stored, so only a change further
     down brings it back. Nodes that are never cached (side effects, such as writing a file) always run."""
     unneeded: set[str] = set()
+    if all(missing.values()):
+        return unneeded  # a node is unneeded only below a cached one: none here (a first run)
     for node_id in reversed(order):
         if not missing[node_id] or node_id in keep or graph.nodes[node_id].spec.cache == "none":
             continue

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .keys import KeyParts
@@ -20,6 +21,20 @@ log = logging.getLogger(__name__)
 
 NO_ENTRY = "no cache entry"
 MODEL_MARK = "|model:"  # separates a source's file fingerprint from the chosen estimator's version
+
+# One thread saves every history file in the background. Starting a thread per run cost more than
+# a whole run of a hundred trivial nodes; the pool's thread is joined at interpreter exit, so a
+# pending save still completes when a script ends without closing its engine.
+_saver_lock = threading.Lock()
+_saver: ThreadPoolExecutor | None = None
+
+
+def _saver_pool() -> ThreadPoolExecutor:
+    global _saver
+    with _saver_lock:
+        if _saver is None:
+            _saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataflow-history")
+        return _saver
 
 
 def explain(new: KeyParts, old: dict | None) -> str:
@@ -61,7 +76,7 @@ class History:
         self._pending: dict[str, KeyParts] = {}
         # one engine serves every session of the app, and runs execute in their own threads
         self._lock = threading.Lock()
-        self._saver: threading.Thread | None = None
+        self._saving: Future | None = None
 
     def _read(self) -> dict[str, dict]:
         if self.path is None or not self.path.exists():
@@ -88,17 +103,14 @@ class History:
     def save_soon(self) -> None:
         """`save` in a background thread: a run's result never waits for its history file.
         `flush()` (called by `Engine.close`) waits for it."""
-        self.flush()
-        if not self._pending:
-            return
-        self._saver = threading.Thread(target=self.save, name="dataflow-history", daemon=False)
-        self._saver.start()
+        if self._pending:
+            self._saving = _saver_pool().submit(self.save)  # one worker: the latest save ends last
 
     def flush(self) -> None:
         """Wait until a background save has finished."""
-        saver, self._saver = self._saver, None
-        if saver is not None:
-            saver.join()
+        saving, self._saving = self._saving, None
+        if saving is not None:
+            saving.result()
 
     def save(self) -> None:
         with self._lock:
