@@ -110,17 +110,23 @@ class TieredCache:
         self.tiers = sorted(tiers, key=lambda t: t.order)
         self._fast = [t for t in self.tiers if not t.persistent]
         self._slow = [t for t in self.tiers if t.persistent]
+        self._policies = {"none": [], "memory": self._fast, "all": self.tiers}
         self._queue: queue.Queue = queue.Queue()
         self._writer: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def _tiers_for(self, policy: str) -> list[CacheTier]:
-        if policy == "none":
-            return []
-        return self._fast if policy == "memory" else self.tiers
+        tiers = self._policies.get(policy)
+        return self.tiers if tiers is None else tiers
 
     def contains(self, key: str, policy: str = "all") -> bool:
-        return any(self._safe(t.contains, key) for t in self._tiers_for(policy))
+        for tier in self._tiers_for(policy):
+            try:
+                if tier.contains(key):
+                    return True
+            except Exception as exc:  # a buggy tier must not break a run
+                log.warning("cache tier '%s' failed to look up %s: %s", tier.id, key, exc)
+        return False
 
     def get(self, key: str, policy: str = "all") -> CacheEntry | None:
         """The entry from the nearest tier that has a readable one, copied into the nearer tiers."""
@@ -147,8 +153,11 @@ class TieredCache:
             if tier.persistent:
                 self._ensure_writer()
                 self._queue.put((tier, key, entry))
-            else:
-                self._safe(tier.put, key, entry)
+                continue
+            try:
+                tier.put(key, entry)
+            except Exception as exc:  # a buggy tier must not break a run
+                log.warning("cache tier '%s' failed to store %s: %s", tier.id, key, exc)
 
     def flush(self) -> None:
         """Wait until every queued write has reached its tier."""

@@ -9,24 +9,36 @@ from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .steps import StepCache
 
 log = logging.getLogger(__name__)
-_current: ContextVar[list[str] | None] = ContextVar("dataflow_node_warnings", default=None)
+# (warnings list, step cache or None) of the node running in this context: one variable, so a
+# node call costs one set and one reset
+_current: ContextVar[tuple[list[str], Any] | None] = ContextVar("dataflow_node_context", default=None)
 
 
 def warn(message: str) -> None:
     """Attach a warning to the node that is running (logged when called outside a node)."""
-    collected = _current.get()
-    if collected is None:
+    current = _current.get()
+    if current is None:
         log.warning("%s", message)
     else:
-        collected.append(str(message))
+        current[0].append(str(message))
 
 
-def collecting(target: list[str]):
-    """Start collecting warnings into `target`; returns the token for `stop_collecting`."""
-    return _current.set(target)
+def enter_node(warnings: list[str], steps: StepCache | None):
+    """Collect warnings into `warnings` and offer `steps` to `cached_step` until `leave_node(token)`."""
+    return _current.set((warnings, steps))
 
 
-def stop_collecting(token) -> None:
+def leave_node(token) -> None:
     _current.reset(token)
+
+
+def current_steps() -> StepCache | None:
+    """The step cache of the node running in this context (None outside a node or without a cache)."""
+    current = _current.get()
+    return None if current is None else current[1]

@@ -40,7 +40,7 @@ from .errors import DataflowError, NodeError
 from .executor import Executor, NodeOutcome, NodeTask
 from .graph import Graph, GraphNode
 from .history import MODEL_MARK, History, explain
-from .keys import KeyParts, node_key, source_fingerprint
+from .keys import KeyParts, hash_key, source_fingerprint
 from .paths import cache_dir
 from .plugins import activate_registry
 from .registry import Registry
@@ -255,7 +255,7 @@ class Engine:
         return graph.ancestors(targets)
 
     def _key(self, graph: Graph, node: GraphNode, keys: dict[str, KeyParts]) -> KeyParts:
-        inputs = {port: (source, keys[source].key, source_port) for port, (source, source_port) in node.inputs.items()}
+        input_text = {port: f"{keys[source].key}:{source_port}" for port, source, source_port in node.key_inputs}
         fingerprint = ""
         if node.reads_sources:
             try:
@@ -264,7 +264,9 @@ class Engine:
                 fingerprint = "refused"  # the node fails when it runs; never stat a refused path
         if node.extra_fingerprint:
             fingerprint = f"{fingerprint}{MODEL_MARK}{node.extra_fingerprint}"
-        return node_key(node.spec, node.params, inputs, fingerprint, node.params_json, node.param_texts)
+        spec = node.spec
+        return KeyParts(hash_key(node.key_head, input_text, fingerprint), spec.type_id or spec.name, spec.version, node.params,
+                        input_text, fingerprint, node.upstream, node.param_texts)
 
     def _reason(self, node_id: str, parts: KeyParts, history: History, policy: str, use_cache: bool) -> str:
         if not use_cache or self.cache is None:
@@ -366,7 +368,8 @@ class _Run:
         result = self.results[node_id]
         result.status = status
         self.done += 1
-        self._event(status, node_id, result)
+        if self.listener is not None:
+            self._event(status, node_id, result)
         if not self.observed:
             return
         if status == FAILED:
@@ -490,41 +493,47 @@ class _Run:
                 result.status = COMPUTED
                 self._event(COMPUTED, upstream, result)
 
-    def _task(self, node_id: str) -> NodeTask:
-        node = self.graph.nodes[node_id]
+    def _task(self, node: GraphNode) -> NodeTask:
         serializers = self.serializers
+        values = self.values
         inputs = {}
-        codecs_in = {}
         input_types = node.input_types
         for port, (source, source_port) in node.inputs.items():
             serializer = serializers.get(input_types[port])
-            value = self.values[source][source_port]
+            value = values[source][source_port]
             inputs[port] = serializer.share(value) if serializer is not None else value
-            codecs_in[port] = serializer
-        codecs_out = {p.name: serializers.get(p.type.name) for p in node.spec.outputs} if self.wants_codecs else {}
-        steps = None
-        if self.use_cache and self.cache is not None and node.spec.cache != "none":
-            steps = StepCache(self.cache, self.keys[node_id])
-        return NodeTask(node_id, node.spec, inputs, self.engine.call_params(self.graph, node), codecs_in, codecs_out,
-                        steps)
+        spec = node.spec
+        if self.wants_codecs:
+            codecs_in = {port: serializers.get(input_types[port]) for port in node.inputs}
+            codecs_out = {p.name: serializers.get(p.type.name) for p in spec.outputs}
+        else:
+            codecs_in = codecs_out = {}
+        steps = StepCache(self.cache, self.keys[node.id]) if self.cache is not None and spec.cache != "none" else None
+        params = self.engine.call_params(self.graph, node) if node.file_params else node.params
+        return NodeTask(node.id, spec, inputs, params, codecs_in, codecs_out, steps)
 
     def _start(self, node_id: str) -> NodeTask | None:
         """Prepare a node to compute; None when it was settled here (skipped or failed)."""
         result = self.results[node_id]
         node = self.graph.nodes[node_id]
-        blocker = self._blocked_by(node)
+        values = self.values
+        # a failed or skipped node has no values: when every input has one, nothing blocks this node
+        complete = all(source in values for source, _ in node.inputs.values())
+        blocker = None if complete else self._blocked_by(node)
         if blocker is not None:
             result.error = f"upstream '{blocker}' {self.results[blocker].status}"
             result.reason = result.reason or "upstream failed"
             self._finish(node_id, SKIPPED)
             return None
         try:
-            self._ensure_inputs(node_id)
-            task = self._task(node_id)
+            if not complete:
+                self._ensure_inputs(node_id)
+            task = self._task(node)
         except Exception as exc:
             self._fail(node_id, exc)
             return None
-        self._event("running", node_id, result)
+        if self.listener is not None:
+            self._event("running", node_id, result)
         if self.observed:
             self.emit_hooks("on_node_start", run_id=self.run_id, node_id=node_id, node_type=result.type)
         return task

@@ -13,10 +13,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .context import collecting, stop_collecting
+from .context import enter_node, leave_node
 from .serializer import Serializer
 from .spec import NodeSpec
-from .steps import StepCache, activate, deactivate
+from .steps import StepCache
 
 
 @dataclass(slots=True)
@@ -56,16 +56,13 @@ def call_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
     `steps` lets the node cache parts of its work with `cached_step` (see kernel/steps.py)."""
     args = [inputs.get(port.name) for port in spec.inputs]
     warnings: list[str] = []
-    token = collecting(warnings)
-    step_token = activate(steps) if steps is not None else None
+    token = enter_node(warnings, steps)
     try:
         start = time.perf_counter()
         result = spec.fn(*args, **params)
         seconds = time.perf_counter() - start
     finally:
-        if step_token is not None:
-            deactivate(step_token)
-        stop_collecting(token)
+        leave_node(token)
     return NodeOutcome(name_outputs(spec, result), seconds, warnings)
 
 

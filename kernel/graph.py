@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .keys import key_head
+from .params import canonical_json
 from .spec import NodeSpec
 from .workflow import Workflow
 
@@ -31,6 +33,20 @@ class GraphNode:
     input_types: dict[str, str] = field(default_factory=dict)
     param_texts: dict[str, str] = field(default_factory=dict)  # canonical JSON per parameter, filled lazily
     extra_fingerprint: str = ""  # what else the key depends on (the version of a chosen estimator)
+    #: what the cache key needs from the node itself, fixed at compile time (see keys.key_head)
+    key_head: str = ""
+    #: (input port, source node id, source port), sorted by port: the order the key hashes them in
+    key_inputs: tuple[tuple[str, str, str], ...] = ()
+    #: input port -> source node id (shared by every KeyParts of this node; never mutated)
+    upstream: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.key_head:
+            self.params_json = self.params_json or canonical_json(self.params)
+            self.key_head = key_head(self.spec, self.params_json)
+        self.key_inputs = tuple(sorted((port, source, source_port)
+                                       for port, (source, source_port) in self.inputs.items()))
+        self.upstream = {port: source for port, (source, _) in self.inputs.items()}
 
 
 @dataclass

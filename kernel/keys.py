@@ -49,23 +49,28 @@ class KeyParts:
                 "inputs": self.inputs, "fingerprint": self.fingerprint, "upstream": self.upstream}
 
 
+def key_head(spec: NodeSpec, params_json: str) -> str:
+    """The part of a node's key payload that depends on the node alone: type, version, parameters."""
+    return _SEP.join((spec.type_id or spec.name, str(spec.version), params_json))
+
+
+def hash_key(head: str, input_text: dict[str, str], fingerprint: str) -> str:
+    """The key: blake2b of the head, each `port<upstream key:upstream port` in port order, and the
+    source fingerprint. `input_text` must iterate in sorted port order."""
+    inputs = _SEP.join([f"{port}<{text}" for port, text in input_text.items()])
+    payload = f"{head}{_SEP}{inputs}{_SEP}{fingerprint}"
+    return hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def node_key(spec: NodeSpec, params: dict[str, Any], inputs: dict[str, tuple[str, str, str]],
              fingerprint: str = "", params_json: str | None = None,
              text_cache: dict[str, str] | None = None) -> KeyParts:
     """Key of a node. `inputs` maps input port to (upstream node id, upstream key, upstream port);
     `params_json` is `canonical_json(params)` when the caller has it already."""
-    input_text = {port: f"{key}:{source_port}" for port, (_, key, source_port) in inputs.items()}
-    type_id = spec.type_id or spec.name
-    payload = _SEP.join((
-        type_id,
-        str(spec.version),
-        canonical_json(params) if params_json is None else params_json,
-        _SEP.join(f"{k}<{input_text[k]}" for k in sorted(input_text)),
-        fingerprint,
-    ))
-    digest = hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-    return KeyParts(digest, type_id, spec.version, params, input_text, fingerprint,
-                    {port: source for port, (source, _, _) in inputs.items()},
+    input_text = {port: f"{inputs[port][1]}:{inputs[port][2]}" for port in sorted(inputs)}
+    head = key_head(spec, canonical_json(params) if params_json is None else params_json)
+    return KeyParts(hash_key(head, input_text, fingerprint), spec.type_id or spec.name, spec.version, params,
+                    input_text, fingerprint, {port: source for port, (source, _, _) in inputs.items()},
                     text_cache if text_cache is not None else {})
 
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from .cache import CacheEntry, TieredCache
+from .context import current_steps
 from .keys import KeyParts
 from .params import canonical_json
 
@@ -40,18 +40,6 @@ class StepCache:
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-_current: ContextVar[StepCache | None] = ContextVar("dataflow_step_cache", default=None)
-
-
-def activate(steps: StepCache | None):
-    """Make `steps` the step cache of the node running in this context; returns a reset token."""
-    return _current.set(steps)
-
-
-def deactivate(token) -> None:
-    _current.reset(token)
-
-
 def cached_step(name: str, params: dict[str, Any], compute: Callable[[], Any], *,
                 port_type: str = "params") -> Any:
     """Return `compute()`, cached under (this node's inputs, `name`, `params`).
@@ -60,7 +48,7 @@ def cached_step(name: str, params: dict[str, Any], compute: Callable[[], Any], *
     depends on besides the node's inputs). `port_type` names the serializer for the value
     ("params" or "metrics" for dicts, "table", "array", "model"...).
     """
-    steps = _current.get()
+    steps = current_steps()
     if steps is None:
         return compute()
     key = steps.key(name, params)
