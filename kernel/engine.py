@@ -37,13 +37,14 @@ from typing import Any
 from .access import check_access, granted_folders
 from .cache import CacheEntry, CacheSettings, TieredCache
 from .errors import DataflowError, NodeError
-from .executor import Executor, NodeOutcome, NodeTask
+from .executor import Executor, NodeOutcome, NodeTask, call_node
 from .graph import Graph, GraphNode
 from .history import MODEL_MARK, History, explain
 from .keys import KeyParts, hash_key, source_fingerprint
 from .paths import cache_dir
 from .plugins import activate_registry
 from .registry import Registry
+from .spec import NodeSpec
 from .steps import StepCache
 
 log = logging.getLogger(__name__)
@@ -334,13 +335,14 @@ class _Run:
         self.cancel = cancel
         self.run_id = uuid.uuid4().hex[:12]
         self.selected = engine._select(graph, targets)
-        self.order = [n for n in graph.order if n in self.selected]
+        self.order = list(graph.order) if targets is None else [n for n in graph.order if n in self.selected]
         if keep_outputs is True:
             keep = {n for n in self.order if not any(t in self.selected for t, _, _ in graph.consumers.get(n, ()))}
         else:
             keep = set(keep_outputs or ()) & self.selected
         self.keep = keep
-        self.results = {n: NodeResult(n, graph.nodes[n].spec.type_id) for n in self.order}
+        nodes = graph.nodes
+        self.results = {n: NodeResult(n, nodes[n].spec.type_id) for n in self.order}
         self.values: dict[str, dict[str, Any]] = {}
         self.keys: dict[str, KeyParts] = {}
         self.history = engine.history_for(graph)
@@ -441,22 +443,22 @@ class _Run:
 
     def _work_set(self, compute: dict[str, bool]) -> list[str]:
         """Phase 2: the nodes to compute, plus the cached nodes whose values are needed."""
+        nodes = self.graph.nodes
         needed = set(self.keep)
+        remaining: dict[str, int] = {}
         for node_id in self.order:
             if compute[node_id]:
-                needed.update(source for source, _ in self.graph.nodes[node_id].inputs.values())
+                for source in nodes[node_id].sources:
+                    needed.add(source)
+                    remaining[source] = remaining.get(source, 0) + 1
         work = [n for n in self.order if compute[n] or n in needed]
-        self.remaining_consumers = {n: 0 for n in work}
-        for node_id in work:
-            if compute[node_id]:
-                for source, _ in self.graph.nodes[node_id].inputs.values():
-                    self.remaining_consumers[source] += 1
+        self.remaining_consumers = {n: remaining.get(n, 0) for n in work}
         return work
 
     # --- per node ---------------------------------------------------------------------
 
     def _blocked_by(self, node: GraphNode) -> str | None:
-        for source, _ in node.inputs.values():
+        for source in node.sources:
             status = self.results[source].status if source in self.results else CACHED
             if status in (FAILED, SKIPPED):
                 return source
@@ -493,32 +495,14 @@ class _Run:
                 result.status = COMPUTED
                 self._event(COMPUTED, upstream, result)
 
-    def _task(self, node: GraphNode) -> NodeTask:
-        serializers = self.serializers
-        values = self.values
-        inputs = {}
-        input_types = node.input_types
-        for port, (source, source_port) in node.inputs.items():
-            serializer = serializers.get(input_types[port])
-            value = values[source][source_port]
-            inputs[port] = serializer.share(value) if serializer is not None else value
-        spec = node.spec
-        if self.wants_codecs:
-            codecs_in = {port: serializers.get(input_types[port]) for port in node.inputs}
-            codecs_out = {p.name: serializers.get(p.type.name) for p in spec.outputs}
-        else:
-            codecs_in = codecs_out = {}
-        steps = StepCache(self.cache, self.keys[node.id]) if self.cache is not None and spec.cache != "none" else None
-        params = self.engine.call_params(self.graph, node) if node.file_params else node.params
-        return NodeTask(node.id, spec, inputs, params, codecs_in, codecs_out, steps)
-
-    def _start(self, node_id: str) -> NodeTask | None:
-        """Prepare a node to compute; None when it was settled here (skipped or failed)."""
+    def _prepare(self, node_id: str) -> tuple[dict[str, Any], dict[str, Any], StepCache | None] | None:
+        """What a node is called with: (input values a node may change, parameters, its step cache).
+        None when the node was settled here instead: skipped after a failed upstream, or failed."""
         result = self.results[node_id]
         node = self.graph.nodes[node_id]
         values = self.values
         # a failed or skipped node has no values: when every input has one, nothing blocks this node
-        complete = all(source in values for source, _ in node.inputs.values())
+        complete = values.keys() >= node.source_set
         blocker = None if complete else self._blocked_by(node)
         if blocker is not None:
             result.error = f"upstream '{blocker}' {self.results[blocker].status}"
@@ -528,15 +512,40 @@ class _Run:
         try:
             if not complete:
                 self._ensure_inputs(node_id)
-            task = self._task(node)
+            serializers = self.serializers
+            input_types = node.input_types
+            inputs = {}
+            for port, (source, source_port) in node.inputs.items():
+                serializer = serializers.get(input_types[port])
+                value = values[source][source_port]
+                inputs[port] = serializer.share(value) if serializer is not None else value
+            params = self.engine.call_params(self.graph, node) if node.file_params else node.params
         except Exception as exc:
             self._fail(node_id, exc)
             return None
+        steps = StepCache(self.cache, self.keys[node_id]) if self.cache is not None and node.spec.cache != "none" \
+            else None
         if self.listener is not None:
             self._event("running", node_id, result)
         if self.observed:
             self.emit_hooks("on_node_start", run_id=self.run_id, node_id=node_id, node_type=result.type)
-        return task
+        return inputs, params, steps
+
+    def _start(self, node_id: str) -> NodeTask | None:
+        """A node's task for the executor; None when it was settled here (skipped or failed)."""
+        prepared = self._prepare(node_id)
+        if prepared is None:
+            return None
+        inputs, params, steps = prepared
+        node = self.graph.nodes[node_id]
+        spec = node.spec
+        if self.wants_codecs:
+            serializers = self.serializers
+            codecs_in = {port: serializers.get(node.input_types[port]) for port in node.inputs}
+            codecs_out = {p.name: serializers.get(p.type.name) for p in spec.outputs}
+        else:
+            codecs_in = codecs_out = {}
+        return NodeTask(node_id, spec, inputs, params, codecs_in, codecs_out, steps)
 
     def _fail(self, node_id: str, exc: BaseException) -> None:
         result = self.results[node_id]
@@ -551,38 +560,43 @@ class _Run:
     def _accept(self, node_id: str, outcome: NodeOutcome) -> None:
         """Check a node's outputs, keep them for consumers, cache them, report it computed."""
         node = self.graph.nodes[node_id]
-        result = self.results[node_id]
-        result.seconds = outcome.seconds
-        result.warnings = outcome.warnings
         spec = node.spec
-        known = self.output_types.get(spec.type_id)
-        if known is None:
-            known = self.output_types[spec.type_id] = (
-                {p.name: p.type.name for p in spec.outputs},
-                [(p.name, self.serializers[p.type.name]) for p in spec.outputs if p.type.name in self.serializers])
-        port_types, checks = known
+        port_types, checks = self.output_types.get(spec.type_id) or self._output_checks(spec)
+        outputs = outcome.outputs
         for port, serializer in checks:
             try:
-                serializer.check(outcome.outputs[port])
+                serializer.check(outputs[port])
             except TypeError as exc:
                 self._fail(node_id, DataflowError(f"output '{port}' is not a {port_types[port]}: {exc}"))
                 return
-        self.values[node_id] = outcome.outputs
+        result = self.results[node_id]
+        result.seconds = outcome.seconds
+        result.warnings = outcome.warnings
+        self.values[node_id] = outputs
+        parts = self.keys[node_id]
         if self.cache is not None and spec.cache != "none":
-            entry = CacheEntry(outcome.outputs, port_types, outcome.warnings, outcome.seconds, node.reads_sources)
-            self.cache.put(self.keys[node_id].key, entry,
-                           node.spec.cache)
-        self.history.record(node_id, self.keys[node_id])
+            entry = CacheEntry(outputs, port_types, outcome.warnings, outcome.seconds, node.reads_sources)
+            self.cache.put(parts.key, entry, spec.cache)
+        self.history.record(node_id, parts)
         self._finish(node_id, COMPUTED)
 
-    def _compute_inline(self, node_id: str) -> None:
-        task = self._start(node_id)
-        if task is not None:
-            self._run_task_here(node_id, task)
+    def _output_checks(self, spec: NodeSpec) -> tuple[dict[str, str], list[tuple[str, Any]]]:
+        """A node type's output port types, and the serializer that checks each typed output."""
+        checks = self.output_types[spec.type_id] = (
+            {p.name: p.type.name for p in spec.outputs},
+            [(p.name, self.serializers[p.type.name]) for p in spec.outputs if p.type.name in self.serializers])
+        return checks
 
-    def _run_task_here(self, node_id: str, task: NodeTask) -> None:
+    def _compute_inline(self, node_id: str) -> None:
+        prepared = self._prepare(node_id)
+        if prepared is not None:
+            self._call_here(node_id, *prepared)
+
+    def _call_here(self, node_id: str, inputs: dict[str, Any], params: dict[str, Any],
+                   steps: StepCache | None) -> None:
+        """Call the node in this thread (no task, no future) and accept what it returns."""
         try:
-            outcome = task.run()
+            outcome = call_node(self.graph.nodes[node_id].spec, inputs, params, steps)
         except (Exception, SystemExit) as exc:  # a node calling sys.exit() fails that node only
             self._fail(node_id, exc)
             return
@@ -600,7 +614,7 @@ class _Run:
 
     def _release(self, node_id: str) -> None:
         """Drop input values whose last consumer has now run (the cache keeps its own copy)."""
-        for source, _ in self.graph.nodes[node_id].inputs.values():
+        for source in self.graph.nodes[node_id].sources:
             left = self.remaining_consumers.get(source)
             if left is None:
                 continue
@@ -612,8 +626,9 @@ class _Run:
     # --- drivers ----------------------------------------------------------------------
 
     def _run_inline(self, work: list[str], compute: dict[str, bool]) -> None:
+        cancel = self.cancel
         for node_id in work:
-            if self.cancel.cancelled:
+            if cancel.cancelled:
                 return
             if not compute[node_id] and self._settle_cached(node_id, compute):
                 continue
@@ -644,7 +659,7 @@ class _Run:
             if len(tasks) == 1 and not running and executor.run_alone_inline:
                 # nothing to overlap with (a chain): a hand-off to a pool thread would only add latency
                 node_id, task = tasks[0]
-                self._run_task_here(node_id, task)
+                self._call_here(node_id, task.inputs, task.params, task.steps)
                 self._release(node_id)
                 sorter.done(node_id)
                 continue

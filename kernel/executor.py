@@ -7,10 +7,10 @@ are ready and returns `concurrent.futures.Future`s of their outputs.
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from concurrent.futures import Future
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Any, ClassVar
 
 from .context import enter_node, leave_node
@@ -58,11 +58,14 @@ def call_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
     warnings: list[str] = []
     token = enter_node(warnings, steps)
     try:
-        start = time.perf_counter()
+        start = perf_counter()
         result = spec.fn(*args, **params)
-        seconds = time.perf_counter() - start
+        seconds = perf_counter() - start
     finally:
         leave_node(token)
+    outputs = spec.outputs
+    if len(outputs) == 1 and not spec.multi_output:
+        return NodeOutcome({outputs[0].name: result}, seconds, warnings)
     return NodeOutcome(name_outputs(spec, result), seconds, warnings)
 
 

@@ -39,6 +39,9 @@ class GraphNode:
     key_inputs: tuple[tuple[str, str, str], ...] = ()
     #: input port -> source node id (shared by every KeyParts of this node; never mutated)
     upstream: dict[str, str] = field(default_factory=dict)
+    #: the source node of each connected input, in port order (a source feeding two ports twice)
+    sources: tuple[str, ...] = ()
+    source_set: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.key_head:
@@ -47,6 +50,8 @@ class GraphNode:
         self.key_inputs = tuple(sorted((port, source, source_port)
                                        for port, (source, source_port) in self.inputs.items()))
         self.upstream = {port: source for port, (source, _) in self.inputs.items()}
+        self.sources = tuple(source for source, _ in self.inputs.values())
+        self.source_set = frozenset(self.sources)
 
 
 @dataclass

@@ -7,11 +7,13 @@ changed". The record is one small JSON file per workflow in the private cache fo
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
+import queue
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
 from pathlib import Path
 
 from .keys import KeyParts
@@ -22,19 +24,44 @@ log = logging.getLogger(__name__)
 NO_ENTRY = "no cache entry"
 MODEL_MARK = "|model:"  # separates a source's file fingerprint from the chosen estimator's version
 
-# One thread saves every history file in the background. Starting a thread per run cost more than
-# a whole run of a hundred trivial nodes; the pool's thread is joined at interpreter exit, so a
-# pending save still completes when a script ends without closing its engine.
-_saver_lock = threading.Lock()
-_saver: ThreadPoolExecutor | None = None
+class _Saver:
+    """One daemon thread that saves history files in the background, for every engine.
+
+    Starting a thread per run cost more than a whole run of a hundred trivial nodes, and a pool's
+    `submit` nearly as much; a queue put costs a microsecond. Saves still pending when the
+    interpreter exits are finished by an `atexit` hook (daemon threads run until after it)."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[History] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, history: History) -> None:
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._loop, name="dataflow-history", daemon=True)
+                    self._thread.start()
+                    atexit.register(self.drain)
+        self._queue.put(history)
+
+    def _loop(self) -> None:
+        while True:
+            history = self._queue.get()
+            try:
+                history.save()
+            except Exception as exc:  # never let one bad save stop every later one
+                log.warning("could not save run history %s: %s", history.path, exc)
+            finally:
+                history._saved_one()
+
+    def drain(self) -> None:
+        """Wait for every queued save (at interpreter exit)."""
+        while not self._queue.empty():
+            time.sleep(0.01)
 
 
-def _saver_pool() -> ThreadPoolExecutor:
-    global _saver
-    with _saver_lock:
-        if _saver is None:
-            _saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataflow-history")
-        return _saver
+_SAVER = _Saver()
 
 
 def explain(new: KeyParts, old: dict | None) -> str:
@@ -76,7 +103,9 @@ class History:
         self._pending: dict[str, KeyParts] = {}
         # one engine serves every session of the app, and runs execute in their own threads
         self._lock = threading.Lock()
-        self._saving: Future | None = None
+        self._saves = threading.Condition(self._lock)
+        self._queued = 0    # saves asked for
+        self._done = 0      # saves finished
 
     def _read(self) -> dict[str, dict]:
         if self.path is None or not self.path.exists():
@@ -96,7 +125,8 @@ class History:
     def record(self, node_id: str, parts: KeyParts) -> None:
         """Remember the parts of a node's current key (serialized on `save`, off the per-node path)."""
         with self._lock:
-            if node_id not in self._pending and self.records.get(node_id, {}).get("key") == parts.key:
+            old = self.records.get(node_id)
+            if old is not None and old.get("key") == parts.key and node_id not in self._pending:
                 return  # unchanged since the last run: nothing to write
             self._pending[node_id] = parts
 
@@ -104,13 +134,20 @@ class History:
         """`save` in a background thread: a run's result never waits for its history file.
         `flush()` (called by `Engine.close`) waits for it."""
         if self._pending:
-            self._saving = _saver_pool().submit(self.save)  # one worker: the latest save ends last
+            with self._lock:
+                self._queued += 1
+            _SAVER.submit(self)
 
     def flush(self) -> None:
-        """Wait until a background save has finished."""
-        saving, self._saving = self._saving, None
-        if saving is not None:
-            saving.result()
+        """Wait until every background save asked for so far has finished."""
+        with self._saves:
+            while self._done < self._queued:
+                self._saves.wait()
+
+    def _saved_one(self) -> None:
+        with self._saves:
+            self._done += 1
+            self._saves.notify_all()
 
     def save(self) -> None:
         with self._lock:

@@ -57,18 +57,18 @@ class MemoryTier(CacheTier):
     def put(self, key: str, entry: CacheEntry) -> None:
         """Keep `entry`, evicting least recently used entries to stay within the byte bound."""
         size = self.sizeof(entry)
+        entries = self._entries
         with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= old[1]
+            if key in entries:
+                self._bytes -= entries.pop(key)[1]
             if size > self.limit:
                 log.warning("memory cache: entry %s (%d bytes) exceeds the %d-byte limit and is not kept",
                             key, size, self.limit)
                 return
-            self._entries[key] = (entry, size)
+            entries[key] = (entry, size)
             self._bytes += size
             while self._bytes > self.limit:
-                _, (_, evicted) = self._entries.popitem(last=False)
+                _, (_, evicted) = entries.popitem(last=False)
                 self._bytes -= evicted
 
     def delete(self, key: str) -> None:
@@ -94,8 +94,9 @@ class MemoryTier(CacheTier):
     def sizeof(self, entry: CacheEntry) -> int:
         """Estimated bytes held by `entry`: the port serializers' `sizeof`, else `sys.getsizeof`."""
         total = 0
+        serializers, port_types = self.settings.serializers, entry.port_types
         for port, value in entry.outputs.items():
-            serializer = self.settings.serializers.get(entry.port_types.get(port, ""))
+            serializer = serializers.get(port_types.get(port, ""))
             try:
                 size = serializer.sizeof(value) if serializer is not None else sys.getsizeof(value)
             except Exception as exc:  # a faulty sizeof must not lose the result

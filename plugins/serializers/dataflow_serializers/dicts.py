@@ -15,8 +15,8 @@ from __future__ import annotations
 import copy
 import json
 import math
-import sys
 from pathlib import Path
+from sys import getsizeof
 from typing import Any
 
 from dataflow.sdk import Serializer
@@ -91,7 +91,7 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 def _flat(value: Any) -> bool:
     """A dict whose values are all immutable scalars (str, int, float, bool, None)."""
-    return type(value) is dict and all(type(v) in _SCALARS for v in value.values())
+    return type(value) is dict and _SCALARS.issuperset(map(type, value.values()))
 
 
 class DictSerializer(Serializer):
@@ -117,8 +117,13 @@ class DictSerializer(Serializer):
 
     def sizeof(self, value: Any) -> int:
         """Estimated bytes (containers walked, arrays counted by nbytes)."""
-        if _flat(value):
-            return sys.getsizeof(value) + sum(map(sys.getsizeof, value)) + sum(map(sys.getsizeof, value.values()))
+        if type(value) is dict:  # one pass for the common dict of scalars
+            size = getsizeof(value)
+            for key, item in value.items():
+                if type(item) not in _SCALARS:
+                    return deep_sizeof(value)
+                size += getsizeof(key) + getsizeof(item)
+            return size
         return deep_sizeof(value)
 
     def share(self, value: Any) -> Any:
