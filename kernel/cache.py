@@ -12,9 +12,11 @@ entry and reports a miss. A broken cache costs a recomputation, never a crash or
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -103,6 +105,12 @@ class CacheTier(ABC):
 _STOP = object()
 
 
+def _flush_at_exit(ref: weakref.ref) -> None:
+    cache = ref()
+    if cache is not None and cache._writer is not None:
+        cache.flush()
+
+
 class TieredCache:
     """Memory in front of disk (or whatever tiers are registered), as one cache."""
 
@@ -187,6 +195,8 @@ class TieredCache:
                     self._writer = threading.Thread(target=self._write_loop, name="dataflow-cache-writer",
                                                     daemon=True)
                     self._writer.start()
+                    # a script that exits without closing its engine still gets its queued writes
+                    atexit.register(_flush_at_exit, weakref.ref(self))
 
     def _write_loop(self) -> None:
         while True:

@@ -13,7 +13,6 @@ import json
 import logging
 import queue
 import threading
-import time
 from pathlib import Path
 
 from .keys import KeyParts
@@ -34,6 +33,8 @@ class _Saver:
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[History] = queue.SimpleQueue()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._outstanding = 0   # saves queued or running
         self._thread: threading.Thread | None = None
 
     def submit(self, history: History) -> None:
@@ -43,6 +44,8 @@ class _Saver:
                     self._thread = threading.Thread(target=self._loop, name="dataflow-history", daemon=True)
                     self._thread.start()
                     atexit.register(self.drain)
+        with self._lock:
+            self._outstanding += 1
         self._queue.put(history)
 
     def _loop(self) -> None:
@@ -54,11 +57,14 @@ class _Saver:
                 log.warning("could not save run history %s: %s", history.path, exc)
             finally:
                 history._saved_one()
+                with self._idle:
+                    self._outstanding -= 1
+                    self._idle.notify_all()
 
-    def drain(self) -> None:
-        """Wait for every queued save (at interpreter exit)."""
-        while not self._queue.empty():
-            time.sleep(0.01)
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait for every queued save to finish (at interpreter exit)."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._outstanding == 0, timeout)
 
 
 _SAVER = _Saver()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -52,6 +54,25 @@ def test_changing_one_parameter_recomputes_exactly_that_node_and_its_downstream(
     assert reasons(report)["s"] == "upstream a changed"
     assert reasons(report)["t"] == "upstream s changed"
     assert json.loads((tmp_path / "out" / "t.json").read_text()) == {"total": (5 + 6 + 7 + 8) * 3}
+
+
+def test_a_script_that_never_closes_its_engine_still_leaves_the_run_history(cli, chain):
+    """The history is saved in the background; a script that exits right after `run` must not
+    lose it, or the next run could only say "no cache entry" instead of what changed."""
+    script = (
+        "import sys\n"
+        "from dataflow.kernel import Engine, compile_workflow, load_registry, load_workflow\n"
+        "registry = load_registry()\n"
+        "engine = Engine.open(registry, executor='sequential')\n"
+        "engine.run(compile_workflow(load_workflow(sys.argv[1]), registry))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(chain)], env=cli.env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    code, report = cli.json("run", chain, "--set", "a.amount=5")
+    assert code == 0
+    assert reasons(report)["a"] == "parameter amount changed"
+    assert statuses(report)["n"] == "cached"
 
 
 def test_a_failing_node_skips_its_downstream_but_not_independent_branches(cli, tmp_path):
