@@ -10,9 +10,15 @@ value store through `SafeDisk`, which never pickles:
 Every row of an entry is tagged with the entry's key, so `delete` removes ports and manifest
 together, including leftovers of an interrupted write.
 
-Writing: every port is serialized and checksummed first (outside any lock); then, in one
+Writing: an entry that its serializers' `sizeof` already shows is cheaper to recompute is
+dropped before anything is serialized. Otherwise every port is serialized and checksummed first (outside any lock); then, in one
 `transact()`, the entry is written unless another thread or process stored it meanwhile, ports
 first and the manifest last. A reader therefore sees a whole entry or none.
+
+Opening: a tier on an existing cache only checks that cache.db answers; reads are plain SELECTs
+on their own connections (`reads.py`), and the `diskcache.Cache`, whose opening costs ~4 ms,
+is opened on the first write, delete or count. A fully cached run therefore starts in about a
+millisecond.
 
 Reading: `contains` asks only for the manifest row. `get` parses the manifest, then for each
 port fetches the value with `read=True`: a value in its own file comes back as a file handle;
@@ -40,6 +46,7 @@ import logging
 import mmap
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -49,6 +56,7 @@ import diskcache
 from dataflow.sdk import CacheEntry, CacheError, CacheSettings, CacheTier
 
 from .manifest import PortRecord, checksum, dump_manifest, parse_manifest
+from .reads import CacheReader
 from .safedisk import SafeDisk
 
 log = logging.getLogger(__name__)
@@ -110,7 +118,31 @@ class DiskTier(CacheTier):
         super().__init__(settings)
         self.directory = Path(settings.directory) / "disk"
         self.limit = int(settings.disk_bytes)
-        self._cache = self._open()
+        self._full: diskcache.Cache | None = None
+        self._open_lock = threading.Lock()
+        self._reader = CacheReader(self.directory / "cache.db", SafeDisk(str(self.directory)))
+        if not self._readable():
+            self._full = self._open()  # create it, or move a damaged one aside, now
+
+    @property
+    def _cache(self) -> diskcache.Cache:
+        """The full diskcache.Cache, opened on the first write, delete or count (see reads.py)."""
+        if self._full is None:
+            with self._open_lock:
+                if self._full is None:
+                    self._full = self._open()
+        return self._full
+
+    def _readable(self) -> bool:
+        """True when an existing cache.db answers the reader: the tier can start without opening it."""
+        if not (self.directory / "cache.db").is_file():
+            return False
+        try:
+            self._reader.check()
+            return True
+        except sqlite3.Error:
+            self._reader.close()
+            return False
 
     # --- opening ------------------------------------------------------------------------
 
@@ -120,6 +152,7 @@ class DiskTier(CacheTier):
         except sqlite3.OperationalError as exc:  # locked, unwritable: not damage, do not move it
             raise CacheError(f"disk cache at {self.directory} cannot be opened: {exc}") from exc
         except sqlite3.DatabaseError as exc:
+            self._reader.close()  # its connections point at the damaged file
             aside = self._move_aside()
             log.warning("disk cache at %s is damaged (%s); moved it to %s and started an empty one",
                         self.directory, exc, aside)
@@ -154,7 +187,7 @@ class DiskTier(CacheTier):
     def contains(self, key: str) -> bool:
         """True when the entry's manifest is present (nothing is read or checked)."""
         try:
-            return key in self._cache
+            return self._reader.contains(key)
         except _STORAGE_ERRORS as exc:
             log.warning("disk cache: lookup of %s failed: %s", key, exc)
             return False
@@ -186,7 +219,7 @@ class DiskTier(CacheTier):
 
     def _fetch(self, key: str, part: str, *, read: bool) -> Any:
         try:
-            return self._cache.get(part, read=read)
+            return self._reader.get(part, read=read)
         except CacheError as exc:
             raise CacheError(f"cache entry {key}, part '{part}': {exc}") from None
         except _STORAGE_ERRORS as exc:
@@ -222,6 +255,13 @@ class DiskTier(CacheTier):
 
     def put(self, key: str, entry: CacheEntry) -> None:
         """Store `entry` unless already stored; skip it with a warning if a port cannot be serialized."""
+        estimate = self._estimated_bytes(entry)
+        if estimate is not None and cheaper_to_recompute(entry, estimate):
+            # decided before serializing: turning a 100 MB table into bytes only to drop them
+            # costs the writer as much as a fifth of the run
+            log.debug("disk cache: entry %s (about %d bytes, computed in %.3f s) is cheaper to recompute than "
+                      "to store", key, estimate, entry.seconds)
+            return
         parts = self._serialize(key, entry)
         if parts is None:
             return
@@ -245,6 +285,20 @@ class DiskTier(CacheTier):
                 self._cache.set(key, manifest, tag=key, retry=True)
         except _STORAGE_ERRORS as exc:
             raise CacheError(f"cache entry {key}: could not be written ({type(exc).__name__}: {exc})") from exc
+
+    def _estimated_bytes(self, entry: CacheEntry) -> int | None:
+        """The entry's size in memory by its serializers' `sizeof` (about its stored size), or None
+        when a port has no serializer or its estimate fails."""
+        total = 0
+        for port, value in entry.outputs.items():
+            serializer = self.settings.serializers.get(entry.port_types.get(port, ""))
+            if serializer is None:
+                return None
+            try:
+                total += int(serializer.sizeof(value))
+            except Exception:  # the exact size is taken after serializing instead
+                return None
+        return total
 
     def _serialize(self, key: str, entry: CacheEntry) -> dict[str, tuple[PortRecord, Any]] | None:
         """Port -> (record, bytes) for every output, or None when one of them cannot be stored
@@ -312,8 +366,11 @@ class DiskTier(CacheTier):
         return count
 
     def close(self) -> None:
-        """Close this thread's database connection (others close when their threads end)."""
-        self._cache.close()
+        """Close the readers' connections and this thread's writing one (others close when their
+        threads end)."""
+        self._reader.close()
+        if self._full is not None:
+            self._full.close()
 
 
 def _private_dir(path: Path) -> None:

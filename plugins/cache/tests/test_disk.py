@@ -49,6 +49,32 @@ def test_an_entry_survives_a_new_tier_instance(cache_settings):
     second.close()
 
 
+def test_a_tier_opened_on_an_existing_cache_reads_writes_and_counts_it(cache_settings):
+    first = DiskTier(cache_settings)
+    first.put("k1", params_entry(v=1))
+    first.close()
+    second = DiskTier(settings(cache_settings.directory))  # reads without opening diskcache
+    assert second.get("k1").outputs["out"] == {"v": 1}
+    second.put("k2", params_entry(v=2))                   # the first write opens it
+    assert second.get("k2").outputs["out"] == {"v": 2}
+    assert second.stats()["entries"] == 2
+    second.delete("k1")
+    assert not second.contains("k1")
+    second.close()
+
+
+def test_entries_another_tier_stores_later_are_seen_at_once(cache_settings):
+    DiskTier(cache_settings).close()                      # the cache exists
+    reader = DiskTier(settings(cache_settings.directory))
+    assert not reader.contains("k1")
+    writer = DiskTier(settings(cache_settings.directory))
+    writer.put("k1", blob_entry(BIG))
+    assert reader.contains("k1")
+    assert bytes(reader.get("k1").outputs["data"]) == BIG
+    writer.close()
+    reader.close()
+
+
 def test_a_large_value_reaches_the_serializer_as_a_read_only_memory_map(disk):
     disk.put("k1", blob_entry(HUGE))
     view = disk.get("k1").outputs["data"]  # BlobSerializer.loads returns what it was given
@@ -184,6 +210,7 @@ def test_the_disk_never_stores_a_value_it_would_have_to_pickle(tmp_path, value):
 
 def test_a_read_of_a_mapped_value_leaves_no_file_descriptor_open_once_the_value_is_gone(disk):
     disk.put("k1", blob_entry(HUGE))
+    disk.get("k1")  # the first read opens this thread's database connection, which stays open
     before = len(os.listdir("/proc/self/fd"))
     for _ in range(20):
         disk.get("k1")
