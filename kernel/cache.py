@@ -124,11 +124,10 @@ class TieredCache:
         self._lock = threading.Lock()
 
     def _tiers_for(self, policy: str) -> list[CacheTier]:
-        tiers = self._policies.get(policy)
-        return self.tiers if tiers is None else tiers
+        return self._policies.get(policy, self.tiers)
 
     def contains(self, key: str, policy: str = "all") -> bool:
-        for tier in self._tiers_for(policy):
+        for tier in self._policies.get(policy, self.tiers):
             try:
                 if tier.contains(key):
                     return True
@@ -157,7 +156,7 @@ class TieredCache:
 
     def put(self, key: str, entry: CacheEntry, policy: str = "all") -> None:
         """Store at once in memory tiers; queue the write for persistent tiers."""
-        for tier in self._tiers_for(policy):
+        for tier in self._policies.get(policy, self.tiers):
             if tier.persistent:
                 self._ensure_writer()
                 self._queue.put((tier, key, entry))

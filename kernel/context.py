@@ -15,30 +15,21 @@ if TYPE_CHECKING:
     from .steps import StepCache
 
 log = logging.getLogger(__name__)
-# (warnings list, step cache or None) of the node running in this context: one variable, so a
-# node call costs one set and one reset
-_current: ContextVar[tuple[list[str], Any] | None] = ContextVar("dataflow_node_context", default=None)
+#: (warnings list, step cache or None) of the node running in this context: one variable, so a
+#: node call costs one `set` and one `reset` (the executor calls them directly, see call_node)
+NODE_CONTEXT: ContextVar[tuple[list[str], Any] | None] = ContextVar("dataflow_node_context", default=None)
 
 
 def warn(message: str) -> None:
     """Attach a warning to the node that is running (logged when called outside a node)."""
-    current = _current.get()
+    current = NODE_CONTEXT.get()
     if current is None:
         log.warning("%s", message)
     else:
         current[0].append(str(message))
 
 
-def enter_node(warnings: list[str], steps: StepCache | None):
-    """Collect warnings into `warnings` and offer `steps` to `cached_step` until `leave_node(token)`."""
-    return _current.set((warnings, steps))
-
-
-def leave_node(token) -> None:
-    _current.reset(token)
-
-
 def current_steps() -> StepCache | None:
     """The step cache of the node running in this context (None outside a node or without a cache)."""
-    current = _current.get()
+    current = NODE_CONTEXT.get()
     return None if current is None else current[1]

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import graphlib
 import logging
+import os
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
@@ -333,7 +333,7 @@ class _Run:
         self.use_cache = use_cache
         self.listener = listener
         self.cancel = cancel
-        self.run_id = uuid.uuid4().hex[:12]
+        self.run_id = os.urandom(6).hex()
         self.selected = engine._select(graph, targets)
         self.order = list(graph.order) if targets is None else [n for n in graph.order if n in self.selected]
         if keep_outputs is True:
@@ -420,11 +420,11 @@ class _Run:
         """Phase 1: keys, cache lookups, reasons. Returns node id -> must compute."""
         compute: dict[str, bool] = {}
         engine, graph, cache, history = self.engine, self.graph, self.cache, self.history
+        nodes, keys, results, key_of = graph.nodes, self.keys, self.results, engine._key
         for node_id in self.order:
-            node = graph.nodes[node_id]
-            parts = engine._key(graph, node, self.keys)
-            self.keys[node_id] = parts
-            result = self.results[node_id]
+            node = nodes[node_id]
+            parts = keys[node_id] = key_of(graph, node, keys)
+            result = results[node_id]
             result.key = parts.key
             policy = node.spec.cache
             if cache is None or policy == "none":
@@ -434,7 +434,7 @@ class _Run:
                 compute[node_id] = False
             else:
                 compute[node_id] = True
-                result.reason = engine._reason(node_id, parts, history, policy, True)
+                result.reason = explain(parts, history.get(node_id))
         if cache is not None:
             for node_id in unneeded_nodes(graph, self.order, self.selected, compute, self.keep):
                 compute[node_id] = False
@@ -589,14 +589,20 @@ class _Run:
 
     def _compute_inline(self, node_id: str) -> None:
         prepared = self._prepare(node_id)
-        if prepared is not None:
-            self._call_here(node_id, *prepared)
-
-    def _call_here(self, node_id: str, inputs: dict[str, Any], params: dict[str, Any],
-                   steps: StepCache | None) -> None:
-        """Call the node in this thread (no task, no future) and accept what it returns."""
+        if prepared is None:
+            return
+        inputs, params, steps = prepared
         try:
             outcome = call_node(self.graph.nodes[node_id].spec, inputs, params, steps)
+        except (Exception, SystemExit) as exc:  # a node calling sys.exit() fails that node only
+            self._fail(node_id, exc)
+            return
+        self._accept(node_id, outcome)
+
+    def _call_here(self, node_id: str, task: NodeTask) -> None:
+        """Run a task in this thread (no future) and accept what it returns."""
+        try:
+            outcome = call_node(task.spec, task.inputs, task.params, task.steps)
         except (Exception, SystemExit) as exc:  # a node calling sys.exit() fails that node only
             self._fail(node_id, exc)
             return
@@ -626,9 +632,9 @@ class _Run:
     # --- drivers ----------------------------------------------------------------------
 
     def _run_inline(self, work: list[str], compute: dict[str, bool]) -> None:
-        cancel = self.cancel
+        cancelled = self.cancel._event.is_set
         for node_id in work:
-            if cancel.cancelled:
+            if cancelled():
                 return
             if not compute[node_id] and self._settle_cached(node_id, compute):
                 continue
@@ -659,7 +665,7 @@ class _Run:
             if len(tasks) == 1 and not running and executor.run_alone_inline:
                 # nothing to overlap with (a chain): a hand-off to a pool thread would only add latency
                 node_id, task = tasks[0]
-                self._call_here(node_id, task.inputs, task.params, task.steps)
+                self._call_here(node_id, task)
                 self._release(node_id)
                 sorter.done(node_id)
                 continue

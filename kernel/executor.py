@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from time import perf_counter
 from typing import Any, ClassVar
 
-from .context import enter_node, leave_node
+from .context import NODE_CONTEXT
 from .serializer import Serializer
 from .spec import NodeSpec
 from .steps import StepCache
@@ -56,13 +56,13 @@ def call_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
     `steps` lets the node cache parts of its work with `cached_step` (see kernel/steps.py)."""
     args = [inputs.get(port.name) for port in spec.inputs]
     warnings: list[str] = []
-    token = enter_node(warnings, steps)
+    token = NODE_CONTEXT.set((warnings, steps))  # one set and one reset per node call
     try:
         start = perf_counter()
         result = spec.fn(*args, **params)
         seconds = perf_counter() - start
     finally:
-        leave_node(token)
+        NODE_CONTEXT.reset(token)
     outputs = spec.outputs
     if len(outputs) == 1 and not spec.multi_output:
         return NodeOutcome({outputs[0].name: result}, seconds, warnings)

@@ -11,7 +11,7 @@ import atexit
 import hashlib
 import json
 import logging
-import queue
+import os
 import threading
 from pathlib import Path
 
@@ -26,43 +26,55 @@ MODEL_MARK = "|model:"  # separates a source's file fingerprint from the chosen 
 class _Saver:
     """One daemon thread that saves history files in the background, for every engine.
 
-    Starting a thread per run cost more than a whole run of a hundred trivial nodes, and a pool's
-    `submit` nearly as much; a queue put costs a microsecond. Saves still pending when the
-    interpreter exits are finished by an `atexit` hook (daemon threads run until after it)."""
+    A run only appends its history to a list: starting a thread per run cost more than a whole
+    run of a hundred trivial nodes, and even waking a waiting thread costs tens of microseconds.
+    The thread looks at the list every POLL_SECONDS, or at once when someone waits for a save
+    (`History.flush`, `Engine.close`). Saves still pending when the interpreter exits are finished
+    by an `atexit` hook (daemon threads run until after it)."""
+
+    POLL_SECONDS = 0.5
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[History] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
-        self._outstanding = 0   # saves queued or running
+        self._pending: list[History] = []
+        self._outstanding = 0   # saves asked for and not finished
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def submit(self, history: History) -> None:
-        if self._thread is None:
-            with self._lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._loop, name="dataflow-history", daemon=True)
-                    self._thread.start()
-                    atexit.register(self.drain)
         with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="dataflow-history", daemon=True)
+                self._thread.start()
+                atexit.register(self.drain)
             self._outstanding += 1
-        self._queue.put(history)
+            self._pending.append(history)
+
+    def hurry(self) -> None:
+        """Save what is pending now instead of at the next poll."""
+        self._wake.set()
 
     def _loop(self) -> None:
         while True:
-            history = self._queue.get()
-            try:
-                history.save()
-            except Exception as exc:  # never let one bad save stop every later one
-                log.warning("could not save run history %s: %s", history.path, exc)
-            finally:
-                history._saved_one()
-                with self._idle:
-                    self._outstanding -= 1
-                    self._idle.notify_all()
+            self._wake.wait(self.POLL_SECONDS)
+            self._wake.clear()
+            with self._lock:
+                batch, self._pending = self._pending, []
+            for history in batch:
+                try:
+                    history.save()
+                except Exception as exc:  # never let one bad save stop every later one
+                    log.warning("could not save run history %s: %s", history.path, exc)
+                finally:
+                    history._saved_one()
+                    with self._idle:
+                        self._outstanding -= 1
+                        self._idle.notify_all()
 
     def drain(self, timeout: float = 30.0) -> None:
         """Wait for every queued save to finish (at interpreter exit)."""
+        self.hurry()
         with self._idle:
             self._idle.wait_for(lambda: self._outstanding == 0, timeout)
 
@@ -101,10 +113,10 @@ class History:
     """Last key parts per node id, for one workflow identity (its file path, or a name)."""
 
     def __init__(self, folder: Path | None, identity: str):
-        self.path = None
+        self.path: str | None = None  # a str: building a Path here showed in every first run's time
         if folder is not None:
             digest = hashlib.blake2b(identity.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-            self.path = folder / "history" / f"{digest}.json"
+            self.path = os.path.join(folder, "history", f"{digest}.json")
         self.records: dict[str, dict] = self._read()
         self._pending: dict[str, KeyParts] = {}
         # one engine serves every session of the app, and runs execute in their own threads
@@ -114,10 +126,11 @@ class History:
         self._done = 0      # saves finished
 
     def _read(self) -> dict[str, dict]:
-        if self.path is None or not self.path.exists():
+        if self.path is None or not os.path.exists(self.path):
             return {}
         try:
-            data = json.loads(self.path.read_text("utf-8"))
+            with open(self.path, encoding="utf-8") as handle:
+                data = json.load(handle)
             return data if isinstance(data, dict) else {}
         except (OSError, ValueError) as exc:
             log.warning("run history %s is unreadable and was reset: %s", self.path, exc)
@@ -147,6 +160,8 @@ class History:
     def flush(self) -> None:
         """Wait until every background save asked for so far has finished."""
         with self._saves:
+            if self._done < self._queued:
+                _SAVER.hurry()
             while self._done < self._queued:
                 self._saves.wait()
 
@@ -165,8 +180,9 @@ class History:
         if self.path is None:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic_write(self.path, json.dumps(records, separators=(",", ":")).encode("utf-8"), durable=False,
+            path = Path(self.path)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            atomic_write(path, json.dumps(records, separators=(",", ":")).encode("utf-8"), durable=False,
                          mode=0o600)
         except OSError as exc:
             log.warning("could not save run history %s: %s", self.path, exc)

@@ -102,5 +102,8 @@ class MemoryTier(CacheTier):
             except Exception as exc:  # a faulty sizeof must not lose the result
                 log.warning("memory cache: sizeof failed for port '%s' (%s); using sys.getsizeof", port, exc)
                 size = sys.getsizeof(value)
-            total += max(int(size), 0)
+            if type(size) is not int:
+                size = int(size)  # a numpy integer, say
+            if size > 0:
+                total += size
         return total
