@@ -137,9 +137,12 @@ class History:
             return {}
 
     def get(self, node_id: str) -> dict | None:
-        with self._lock:
-            pending = self._pending.get(node_id)
-            return pending.to_dict() if pending is not None else self.records.get(node_id)
+        """The parts recorded for `node_id` at its last run, or None.
+
+        No lock: each lookup is atomic, and `save` adds the pending parts to `records` before it
+        clears them, so a node being saved meanwhile is found in one or the other."""
+        pending = self._pending.get(node_id)
+        return pending.to_dict() if pending is not None else self.records.get(node_id)
 
     def record(self, node_id: str, parts: KeyParts) -> None:
         """Remember the parts of a node's current key (serialized on `save`, off the per-node path)."""
