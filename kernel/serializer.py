@@ -55,6 +55,13 @@ class Serializer(ABC):
     def loads(self, data: memoryview) -> Any:
         """Decode bytes made by `dumps`; `data` may be a memory map, valid while the value lives."""
 
+    def dump_file(self, value: Any, path: Path) -> bool:
+        """Write exactly the bytes `dumps(value)` returns into the new file `path`, without building
+        them in memory first, and return True; or return False (the default) to let the caller
+        use `dumps`. The disk tier calls it for large values: streaming a 100 MB table into its
+        file costs one copy instead of two."""
+        return False
+
     def sizeof(self, value: Any) -> int:
         """Approximate bytes held in memory by `value` (bounds the memory tier)."""
         import sys

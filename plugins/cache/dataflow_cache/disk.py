@@ -42,6 +42,7 @@ cache is started: a broken cache costs recomputation, never a crash.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import mmap
 import os
@@ -57,7 +58,7 @@ from dataflow.sdk import CacheEntry, CacheError, CacheSettings, CacheTier
 
 from .manifest import PortRecord, checksum, dump_manifest, parse_manifest
 from .reads import CacheReader
-from .safedisk import SafeDisk
+from .safedisk import SafeDisk, WrittenFile
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,10 @@ log = logging.getLogger(__name__)
 #: descriptor (Python < 3.13 dups it), so smaller values, cheap to copy, are read into bytes:
 #: a 1 GB memory tier then pins at most ~128 descriptors.
 MMAP_MIN_BYTES = 8 << 20
+
+#: values estimated at least this large are streamed into their value file by serializers that
+#: can (`Serializer.dump_file`) instead of being built in memory and then copied to the file
+STREAM_MIN_BYTES = 8 << 20
 
 #: value files this process has verified, by (device, inode, size, mtime_ns, checksum): a file
 #: rewritten since then changes one of them and is checked again. Checksums guard against torn
@@ -255,54 +260,64 @@ class DiskTier(CacheTier):
 
     def put(self, key: str, entry: CacheEntry) -> None:
         """Store `entry` unless already stored; skip it with a warning if a port cannot be serialized."""
-        estimate = self._estimated_bytes(entry)
+        sizes = self._estimated_sizes(entry)
+        estimate = None if sizes is None else sum(sizes.values())
         if estimate is not None and cheaper_to_recompute(entry, estimate):
             # decided before serializing: turning a 100 MB table into bytes only to drop them
             # costs the writer as much as a fifth of the run
             log.debug("disk cache: entry %s (about %d bytes, computed in %.3f s) is cheaper to recompute than "
                       "to store", key, estimate, entry.seconds)
             return
-        parts = self._serialize(key, entry)
+        parts = self._serialize(key, entry, sizes or {})
         if parts is None:
             return
-        records = {port: record for port, (record, _) in parts.items()}
-        manifest = dump_manifest(records, entry.warnings)
-        total = sum(record.size for record in records.values()) + len(manifest)
-        if cheaper_to_recompute(entry, total):
-            log.debug("disk cache: entry %s (%d bytes, computed in %.3f s) is cheaper to recompute than to "
-                      "store", key, total, entry.seconds)
-            return
-        if total > self.limit:
-            log.warning("disk cache: entry %s (%d bytes) exceeds the %d-byte limit and is not stored",
-                        key, total, self.limit)
-            return
+        stored = False
         try:
-            with self._cache.transact(retry=True):
-                if key in self._cache:  # stored meanwhile by another thread or process
-                    return
-                for port, (_, data) in parts.items():
-                    self._cache.set(f"{key}/{port}", data, tag=key, retry=True)
-                self._cache.set(key, manifest, tag=key, retry=True)
-        except _STORAGE_ERRORS as exc:
-            raise CacheError(f"cache entry {key}: could not be written ({type(exc).__name__}: {exc})") from exc
+            records = {port: record for port, (record, _) in parts.items()}
+            manifest = dump_manifest(records, entry.warnings)
+            total = sum(record.size for record in records.values()) + len(manifest)
+            if cheaper_to_recompute(entry, total):
+                log.debug("disk cache: entry %s (%d bytes, computed in %.3f s) is cheaper to recompute than to "
+                          "store", key, total, entry.seconds)
+                return
+            if total > self.limit:
+                log.warning("disk cache: entry %s (%d bytes) exceeds the %d-byte limit and is not stored",
+                            key, total, self.limit)
+                return
+            try:
+                with self._cache.transact(retry=True):
+                    if key in self._cache:  # stored meanwhile by another thread or process
+                        return
+                    for port, (_, data) in parts.items():
+                        self._cache.set(f"{key}/{port}", data, tag=key, retry=True)
+                    self._cache.set(key, manifest, tag=key, retry=True)
+                stored = True
+            except _STORAGE_ERRORS as exc:
+                raise CacheError(f"cache entry {key}: could not be written ({type(exc).__name__}: {exc})") from exc
+        finally:
+            if not stored:  # files streamed for an entry that was not recorded would be orphans
+                self._discard(parts)
 
-    def _estimated_bytes(self, entry: CacheEntry) -> int | None:
-        """The entry's size in memory by its serializers' `sizeof` (about its stored size), or None
+    def _estimated_sizes(self, entry: CacheEntry) -> dict[str, int] | None:
+        """Each port's size in memory by its serializer's `sizeof` (about its stored size), or None
         when a port has no serializer or its estimate fails."""
-        total = 0
+        sizes = {}
         for port, value in entry.outputs.items():
             serializer = self.settings.serializers.get(entry.port_types.get(port, ""))
             if serializer is None:
                 return None
             try:
-                total += int(serializer.sizeof(value))
+                sizes[port] = int(serializer.sizeof(value))
             except Exception:  # the exact size is taken after serializing instead
                 return None
-        return total
+        return sizes
 
-    def _serialize(self, key: str, entry: CacheEntry) -> dict[str, tuple[PortRecord, Any]] | None:
-        """Port -> (record, bytes) for every output, or None when one of them cannot be stored
-        (a partial entry would hand downstream nodes a result with a port missing)."""
+    def _serialize(self, key: str, entry: CacheEntry,
+                   sizes: dict[str, int]) -> dict[str, tuple[PortRecord, Any]] | None:
+        """Port -> (record, bytes or the file they were streamed to) for every output, or None when
+        one of them cannot be stored (a partial entry would hand downstream nodes a result with a
+        port missing). A port estimated at STREAM_MIN_BYTES or more is streamed into its value file
+        when its serializer can (`dump_file`): one copy of a large table instead of two."""
         parts: dict[str, tuple[PortRecord, Any]] = {}
         for port, value in entry.outputs.items():
             port_type = entry.port_types.get(port, "")
@@ -310,18 +325,52 @@ class DiskTier(CacheTier):
             if serializer is None:
                 log.warning("disk cache: entry %s not stored: no serializer for port '%s' (type '%s')",
                             key, port, port_type)
+                self._discard(parts)
                 return None
             try:
-                data = serializer.dumps(value)
-                if not isinstance(data, bytes):
-                    data = _contiguous(memoryview(data))
+                written = self._stream(key, serializer, value) if sizes.get(port, 0) >= STREAM_MIN_BYTES else None
+                if written is not None:
+                    data, size, digest = written[0], written[0].size, written[1]
+                else:
+                    data = serializer.dumps(value)
+                    if not isinstance(data, bytes):
+                        data = _contiguous(memoryview(data))
+                    size, digest = (len(data) if isinstance(data, bytes) else data.nbytes), checksum(data)
             except Exception as exc:
                 log.warning("disk cache: entry %s not stored: serializer '%s' failed on port '%s': %s: %s",
                             key, serializer.id, port, type(exc).__name__, exc)
+                self._discard(parts)
                 return None
-            size = len(data) if isinstance(data, bytes) else data.nbytes
-            parts[port] = (PortRecord(port_type, serializer.id, size, checksum(data)), data)
+            parts[port] = (PortRecord(port_type, serializer.id, size, digest), data)
         return parts
+
+    def _stream(self, key: str, serializer: Any, value: Any) -> tuple[WrittenFile, str] | None:
+        """Let `serializer` write `value` straight into a new value file; (file, checksum), or None
+        when it writes only through `dumps`. The file is known verified to this process."""
+        disk = self._cache.disk
+        filename, full_path = disk.new_file(key)
+        try:
+            if not serializer.dump_file(value, Path(full_path)):
+                disk.remove(filename)
+                return None
+            with open(full_path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else contextlib.nullcontext(
+                        b"") as data:
+                    digest = checksum(data)
+                identity = _file_identity(handle, digest)
+        except BaseException:
+            disk.remove(filename)
+            raise
+        if identity is not None:
+            _remember_verified(identity)
+        return WrittenFile(filename, size), digest
+
+    def _discard(self, parts: dict[str, tuple[PortRecord, Any]]) -> None:
+        """Remove the files already streamed for an entry that will not be stored."""
+        for _, data in parts.values():
+            if isinstance(data, WrittenFile):
+                self._cache.disk.remove(data.filename)
 
     # --- housekeeping -------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ that reads the cache; `JSONDisk` does not help, a tampered row still unpickles. 
 closes both doors:
 
 - storing: only bytes, bytes-like buffers (memoryview, bytearray, written straight to a file
-  without a copy), str, 64-bit int and float are accepted; anything else raises
+  without a copy), files the caller wrote itself (`WrittenFile`), str, 64-bit int and float are
+  accepted; anything else raises
   `UnsafeValueError` before a byte is written;
 - fetching: a row in pickle mode (or any mode this class does not write) raises
   `UnsafeRowError` without looking at the payload; a key stored pickled (`raw` = 0) does too.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from diskcache import Disk
@@ -29,6 +31,15 @@ from diskcache.core import MODE_BINARY, MODE_PICKLE, MODE_RAW, MODE_TEXT, UNKNOW
 from dataflow.sdk import CacheError
 
 _INT64 = (-(2**63), 2**63 - 1)
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """A value the caller has already written to its file (see `SafeDisk.new_file`): `store`
+    records the file by reference instead of writing the value."""
+
+    filename: str  # relative to the cache folder, as diskcache records it
+    size: int
 
 
 class UnsafeValueError(CacheError):
@@ -68,6 +79,8 @@ class SafeDisk(Disk):
 
     def store(self, value: Any, read: bool, key: Any = UNKNOWN) -> tuple[int, int, str | None, Any]:
         """Database fields for `value`: raw in the row when small, else a file; never a pickle."""
+        if isinstance(value, WrittenFile):
+            return value.size, MODE_BINARY, value.filename, None
         if read:
             raise UnsafeValueError("file-like values are not accepted: pass bytes")
         if isinstance(value, (memoryview, bytearray)):
@@ -76,6 +89,14 @@ class SafeDisk(Disk):
             raise UnsafeValueError(f"value of type {type(value).__name__} refused: the disk tier stores "
                                    "bytes, str and numbers only and never pickles")
         return super().store(value, read, key=key)
+
+    def new_file(self, key: Any = UNKNOWN) -> tuple[str, str]:
+        """A fresh (filename, full path) for a value its caller writes itself, then stores as a
+        `WrittenFile`; the file's folder exists (made again if a cull removes it meanwhile)."""
+        filename, full_path = self.filename(key)
+        with contextlib.suppress(OSError):
+            os.makedirs(os.path.dirname(full_path), exist_ok=True)
+        return filename, full_path
 
     def _store_buffer(self, value: memoryview | bytearray, key: Any) -> tuple[int, int, str | None, Any]:
         view = memoryview(value)

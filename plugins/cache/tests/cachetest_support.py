@@ -61,9 +61,36 @@ class BrokenSerializer(Serializer):
         raise RuntimeError("cannot decode this")
 
 
+class StreamingBlobSerializer(BlobSerializer):
+    """Port type "streamblob": bytes, written straight into the value file by `dump_file`."""
+
+    id = "test-streamblob"
+    port_type = "streamblob"
+    streamed = 0  # how many values went through dump_file
+
+    def dump_file(self, value: Any, path: Path) -> bool:
+        with open(path, "xb") as handle:
+            handle.write(value)
+        type(self).streamed += 1
+        return True
+
+
+class HalfStreamSerializer(BlobSerializer):
+    """Port type "halfstream": `dump_file` writes half the value, then fails."""
+
+    id = "test-halfstream"
+    port_type = "halfstream"
+
+    def dump_file(self, value: Any, path: Path) -> bool:
+        with open(path, "xb") as handle:
+            handle.write(value[: len(value) // 2])
+        raise OSError("disk full (simulated)")
+
+
 def serializers() -> dict[str, Serializer]:
     """Port type -> serializer, as a registry would provide them."""
-    return {s.port_type: s for s in (BlobSerializer(), JsonSerializer(), BrokenSerializer())}
+    return {s.port_type: s for s in (BlobSerializer(), JsonSerializer(), BrokenSerializer(),
+                                     StreamingBlobSerializer(), HalfStreamSerializer())}
 
 
 def settings(directory: Path, **overrides: Any) -> CacheSettings:

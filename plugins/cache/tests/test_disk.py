@@ -10,7 +10,7 @@ import stat
 
 import diskcache
 import pytest
-from cachetest_support import blob_entry, params_entry, settings
+from cachetest_support import StreamingBlobSerializer, blob_entry, params_entry, settings
 from dataflow_cache import DiskTier
 from dataflow_cache.disk import MMAP_MIN_BYTES
 from dataflow_cache.manifest import checksum
@@ -73,6 +73,52 @@ def test_entries_another_tier_stores_later_are_seen_at_once(cache_settings):
     assert bytes(reader.get("k1").outputs["data"]) == BIG
     writer.close()
     reader.close()
+
+
+def value_files(disk) -> list:
+    return list(disk.directory.rglob("*.val"))
+
+
+def test_a_large_value_is_streamed_into_its_file_and_reads_back(disk):
+    before = StreamingBlobSerializer.streamed
+    disk.put("k1", CacheEntry({"data": HUGE}, {"data": "streamblob"}))
+    assert StreamingBlobSerializer.streamed == before + 1      # written by dump_file, not dumps
+    assert bytes(disk.get("k1").outputs["data"]) == HUGE
+    assert len(value_files(disk)) == 1
+
+
+def test_a_small_value_of_a_streaming_type_still_goes_through_dumps(disk):
+    before = StreamingBlobSerializer.streamed
+    disk.put("k1", CacheEntry({"data": BIG}, {"data": "streamblob"}))
+    assert StreamingBlobSerializer.streamed == before
+    assert bytes(disk.get("k1").outputs["data"]) == BIG
+
+
+def test_a_stream_that_fails_halfway_stores_nothing_and_leaves_no_file(disk, caplog):
+    disk.put("k1", CacheEntry({"meta": {"a": 1}, "data": HUGE}, {"meta": "params", "data": "halfstream"}))
+    assert "disk full (simulated)" in caplog.text
+    assert not disk.contains("k1")
+    assert value_files(disk) == []
+
+
+def test_storing_a_streamed_entry_twice_leaves_one_file(disk):
+    entry = CacheEntry({"data": HUGE}, {"data": "streamblob"})
+    disk.put("k1", entry)
+    disk.put("k1", entry)
+    assert len(value_files(disk)) == 1
+    assert bytes(disk.get("k1").outputs["data"]) == HUGE
+
+
+def test_a_streamed_file_altered_later_fails_its_checksum(disk):
+    disk.put("k1", CacheEntry({"data": HUGE}, {"data": "streamblob"}))
+    (path,) = value_files(disk)
+    stamp = path.stat().st_mtime_ns
+    with open(path, "r+b") as handle:
+        handle.seek(1000)
+        handle.write(b"\xff\xfe")
+    os.utime(path, ns=(stamp, stamp + 10**9))  # an edit a second later (mtime ticks are coarse)
+    with pytest.raises(CacheError, match="checksum"):
+        disk.get("k1")
 
 
 def test_a_large_value_reaches_the_serializer_as_a_read_only_memory_map(disk):

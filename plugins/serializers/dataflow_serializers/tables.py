@@ -14,7 +14,7 @@ from dataflow.sdk import Serializer
 from ._common import is_instance, object_array_nbytes, type_name
 from .dtypes import is_object
 from .frames import decode_frame, encode_frame
-from .ipc import read_table, write_table
+from .ipc import read_table, write_table, write_table_file
 
 
 def frame_nbytes(df: Any) -> int:
@@ -65,6 +65,12 @@ class TableSerializer(Serializer):
         self.check(value)
         return write_table(encode_frame(value))
 
+    def dump_file(self, value: Any, path: Path) -> bool:
+        """The bytes of `dumps`, streamed into the new file `path`."""
+        self.check(value)
+        write_table_file(encode_frame(value), path)
+        return True
+
     def loads(self, data: memoryview) -> Any:
         """The DataFrame, its Arrow buffers read in place from `data` (which must outlive it)."""
         return decode_frame(read_table(data))
@@ -101,6 +107,12 @@ class SeriesSerializer(Serializer):
         """Arrow IPC file bytes of the series as a one-column table."""
         self.check(value)
         return write_table(encode_frame(value.to_frame(name=value.name)))
+
+    def dump_file(self, value: Any, path: Path) -> bool:
+        """The bytes of `dumps`, streamed into the new file `path`."""
+        self.check(value)
+        write_table_file(encode_frame(value.to_frame(name=value.name)), path)
+        return True
 
     def loads(self, data: memoryview) -> Any:
         """The Series, read in place from `data` (which must outlive it)."""

@@ -29,6 +29,14 @@ def test_series_round_trip_exactly_with_name_and_dtype(series, through_file, val
     assert back.name == value.name and type(back.name) is type(value.name)
 
 
+def test_dump_file_streams_exactly_the_bytes_of_dumps(series, tmp_path):
+    value = pd.Series(pd.Categorical(["b", "a", "b"], ordered=True), name=("stat", "mean"))
+    path = tmp_path / "value.bin"
+    assert series.dump_file(value, path) is True
+    assert path.read_bytes() == bytes(series.dumps(value))
+    pd.testing.assert_series_equal(series.loads(memoryview(path.read_bytes())), value, check_exact=True)
+
+
 def test_an_object_series_of_mixed_types_is_refused(series):
     with pytest.raises(TypeError, match="integers mixed with other types"):
         series.dumps(pd.Series([1, "one"], dtype=object, name="code"))

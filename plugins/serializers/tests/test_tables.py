@@ -86,6 +86,22 @@ def test_a_frame_with_every_dtype_at_once_round_trips_exactly(table, through_fil
     assert_same_frame(df, through_file(table, df))
 
 
+@pytest.mark.parametrize("df", [
+    pd.DataFrame(COLUMNS, index=pd.Index([10, 20, 30, 40], name="id")),
+    pd.DataFrame({"x": pd.Series([], dtype="float64")}),
+], ids=["every dtype", "empty"])
+def test_dump_file_streams_exactly_the_bytes_of_dumps(table, tmp_path, df):
+    path = tmp_path / "value.bin"
+    assert table.dump_file(df, path) is True
+    assert path.read_bytes() == bytes(table.dumps(df))
+    assert_same_frame(df, table.loads(memoryview(path.read_bytes())))
+
+
+def test_dump_file_refuses_what_dumps_refuses(table, tmp_path):
+    with pytest.raises(TypeError, match="DataFrame"):
+        table.dump_file([1, 2], tmp_path / "value.bin")
+
+
 def test_object_columns_stay_object_and_str_columns_stay_str(table, through_file):
     df = pd.DataFrame({"o": pd.Series(["a", "b"], dtype=object), "s": pd.Series(["a", "b"], dtype="str")})
     back = through_file(table, df)
