@@ -47,11 +47,13 @@ class GraphNode:
         if not self.key_head:
             self.params_json = self.params_json or canonical_json(self.params)
             self.key_head = key_head(self.spec, self.params_json)
-        self.key_inputs = tuple(sorted((port, source, source_port)
-                                       for port, (source, source_port) in self.inputs.items()))
-        self.upstream = {port: source for port, (source, _) in self.inputs.items()}
-        self.sources = tuple(source for source, _ in self.inputs.values())
+        wiring = [(port, source, source_port) for port, (source, source_port) in self.inputs.items()]
+        self.upstream = {port: source for port, source, _ in wiring}
+        self.sources = tuple(self.upstream.values())
         self.source_set = frozenset(self.sources)
+        if len(wiring) > 1:
+            wiring.sort()
+        self.key_inputs = tuple(wiring)
 
 
 @dataclass

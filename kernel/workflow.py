@@ -205,13 +205,13 @@ def workflow_from_dict(data: Any, source: str = "workflow", path: Path | None = 
 
 
 def _node_from(raw: Any, index: int, problems: list[Problem]) -> NodeInstance | None:
-    where = f"node #{index + 1}"
     if not isinstance(raw, dict):
-        problems.append(Problem("schema", f"{where} must be an object"))
+        problems.append(Problem("schema", f"node #{index + 1} must be an object"))
         return None
     node_id = raw.get("id")
     if not isinstance(node_id, str) or not node_id.strip() or len(node_id) > 200:
-        problems.append(Problem("schema", f"{where} needs an 'id': a non-empty string of at most 200 characters"))
+        problems.append(Problem("schema", f"node #{index + 1} needs an 'id': a non-empty string of at most 200 "
+                                          "characters"))
         return None
     where = f"node '{node_id}'"
     ok = True
