@@ -143,6 +143,7 @@ class Engine:
         self.executor = executor
         self.cache = cache
         self.history_dir = history_dir
+        self._history_folder = os.path.join(history_dir, "history") if history_dir is not None else None
         self._histories: dict[str, History] = {}
 
     @classmethod
@@ -197,7 +198,7 @@ class Engine:
         workflow = graph.workflow
         identity = str(workflow.path) if workflow.path else f"name:{workflow.meta.get('name', '')}"
         if identity not in self._histories:
-            self._histories[identity] = History(self.history_dir if self.cache else None, identity)
+            self._histories[identity] = History(self._history_folder if self.cache else None, identity)
         return self._histories[identity]
 
     def granted_folders(self, graph: Graph) -> tuple[Path, ...]:

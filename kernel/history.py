@@ -112,11 +112,12 @@ def explain(new: KeyParts, old: dict | None) -> str:
 class History:
     """Last key parts per node id, for one workflow identity (its file path, or a name)."""
 
-    def __init__(self, folder: Path | None, identity: str):
-        self.path: str | None = None  # a str: building a Path here showed in every first run's time
+    def __init__(self, folder: Path | str | None, identity: str):
+        # a str, joined by hand: building a Path here showed in every first run's time
+        self.path: str | None = None
         if folder is not None:
             digest = hashlib.blake2b(identity.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-            self.path = os.path.join(folder, "history", f"{digest}.json")
+            self.path = f"{folder}{os.sep}{digest}.json"
         self.records: dict[str, dict] = self._read()
         self._pending: dict[str, KeyParts] = {}
         # one engine serves every session of the app, and runs execute in their own threads
