@@ -204,6 +204,9 @@ def workflow_from_dict(data: Any, source: str = "workflow", path: Path | None = 
     return workflow
 
 
+_NODE_KEYS = frozenset({"id", "type", "params", "position", "label"})
+
+
 def _node_from(raw: Any, index: int, problems: list[Problem]) -> NodeInstance | None:
     if not isinstance(raw, dict):
         problems.append(Problem("schema", f"node #{index + 1} must be an object"))
@@ -234,7 +237,7 @@ def _node_from(raw: Any, index: int, problems: list[Problem]) -> NodeInstance | 
         ok = False
     if not ok:
         return None
-    extra = {k: v for k, v in raw.items() if k not in ("id", "type", "params", "position", "label")}
+    extra = {} if raw.keys() <= _NODE_KEYS else {k: v for k, v in raw.items() if k not in _NODE_KEYS}
     if not _depth_ok(params, FREE_FORM_DEPTH) or (extra and not _depth_ok(extra, FREE_FORM_DEPTH)):
         problems.append(Problem("json", f"{where}: its parameters are nested deeper than {FREE_FORM_DEPTH} levels",
                                 node=node_id))
@@ -243,16 +246,19 @@ def _node_from(raw: Any, index: int, problems: list[Problem]) -> NodeInstance | 
 
 
 def _edge_from(raw: Any, index: int, problems: list[Problem]) -> Edge | None:
-    where = f"edge #{index + 1}"
     if not isinstance(raw, dict):
-        problems.append(Problem("schema", f"{where} must be an object", edge=index))
+        problems.append(Problem("schema", f"edge #{index + 1} must be an object", edge=index))
         return None
+    source, target = raw.get("source"), raw.get("target")
+    source_port, target_port = raw.get("source_port"), raw.get("target_port")
+    if (isinstance(source, str) and source and isinstance(target, str) and target
+            and (source_port is None or isinstance(source_port, str))
+            and (target_port is None or isinstance(target_port, str))):
+        return Edge(source, target, source_port or None, target_port or None)
     bad = [k for k in ("source", "target") if not isinstance(raw.get(k), str) or not raw.get(k)]
     bad += [k for k in ("source_port", "target_port") if raw.get(k) is not None and not isinstance(raw[k], str)]
-    if bad:
-        problems.append(Problem("schema", f"{where}: {', '.join(bad)} must be strings", edge=index))
-        return None
-    return Edge(raw["source"], raw["target"], raw.get("source_port") or None, raw.get("target_port") or None)
+    problems.append(Problem("schema", f"edge #{index + 1}: {', '.join(bad)} must be strings", edge=index))
+    return None
 
 
 def load_workflow(path: str | os.PathLike) -> Workflow:
