@@ -105,10 +105,16 @@ class CacheTier(ABC):
 _STOP = object()
 
 
-def _flush_at_exit(ref: weakref.ref) -> None:
-    cache = ref()
-    if cache is not None and cache._writer is not None:
-        cache.flush()
+#: caches whose background writer has started: flushed at interpreter exit, so a script that
+#: exits without closing its engine still gets its queued writes (weak: closing is not required)
+_WRITING: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    for cache in list(_WRITING):
+        if cache._writer is not None:
+            cache.flush()
 
 
 class TieredCache:
@@ -194,8 +200,7 @@ class TieredCache:
                     self._writer = threading.Thread(target=self._write_loop, name="dataflow-cache-writer",
                                                     daemon=True)
                     self._writer.start()
-                    # a script that exits without closing its engine still gets its queued writes
-                    atexit.register(_flush_at_exit, weakref.ref(self))
+                    _WRITING.add(self)
 
     def _write_loop(self) -> None:
         while True:

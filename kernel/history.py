@@ -71,6 +71,8 @@ class _Saver:
                     with self._idle:
                         self._outstanding -= 1
                         self._idle.notify_all()
+            # the loop's names would keep the last engine's history (every record) alive until the next save
+            batch = history = None
 
     def drain(self, timeout: float = 30.0) -> None:
         """Wait for every queued save to finish (at interpreter exit)."""
