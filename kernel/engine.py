@@ -351,6 +351,7 @@ class _Run:
         self.serializers = engine.registry.serializers
         self.observed = any(engine.registry.observers.values())
         self.emit_hooks = engine.registry.emit if self.observed else _ignore
+        self.quiet = listener is None and not self.observed  # nobody to tell about each node
         self.wants_codecs = engine.executor.wants_codecs
         self.output_types: dict[str, tuple[dict[str, str], list[tuple[str, Any]]]] = {}
 
@@ -371,6 +372,8 @@ class _Run:
         result = self.results[node_id]
         result.status = status
         self.done += 1
+        if self.quiet:
+            return
         if self.listener is not None:
             self._event(status, node_id, result)
         if not self.observed:

@@ -54,7 +54,7 @@ def call_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
     """Call `spec.fn` with inputs as positional arguments and params as keywords; name its outputs.
 
     `steps` lets the node cache parts of its work with `cached_step` (see kernel/steps.py)."""
-    args = [inputs.get(port.name) for port in spec.inputs]
+    args = list(map(inputs.get, spec.input_names))
     warnings: list[str] = []
     token = NODE_CONTEXT.set((warnings, steps))  # one set and one reset per node call
     try:

@@ -227,6 +227,11 @@ class NodeSpec:
     plugin: str | None = None
     renamed: tuple[tuple[str, str], ...] = ()  # (old parameter name, new name) for old workflow files
     param_index: dict[str, ParamSpec] = field(default_factory=dict, compare=False, repr=False)
+    #: the input ports' names in call order (what the executor looks up on every call)
+    input_names: tuple[str, ...] = field(init=False, default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "input_names", tuple(p.name for p in self.inputs))
 
     def input(self, name: str) -> PortSpec | None:
         return next((p for p in self.inputs if p.name == name), None)
