@@ -389,28 +389,32 @@ class _Run:
 
     def execute(self) -> RunResult:
         started = time.perf_counter()
-        self.emit_hooks("on_run_start", run_id=self.run_id, workflow=self.graph.workflow, node_ids=list(self.order))
+        if self.observed:
+            self.emit_hooks("on_run_start", run_id=self.run_id, workflow=self.graph.workflow,
+                            node_ids=list(self.order))
         self._event("run_start")
         compute = self._plan()
         work = self._work_set(compute)
-        in_work = set(work)
-        for node_id in self.order:
-            if node_id not in in_work:
-                self._finish(node_id, CACHED)
-            elif self.listener is not None:
-                self._event("queued", node_id, self.results[node_id])
+        if len(work) < len(self.order) or self.listener is not None:
+            in_work = set(work)
+            for node_id in self.order:
+                if node_id not in in_work:
+                    self._finish(node_id, CACHED)
+                elif self.listener is not None:
+                    self._event("queued", node_id, self.results[node_id])
         try:
             if self.engine.executor.inline:
                 self._run_inline(work, compute)
             else:
                 self._run_pooled(work, compute)
         finally:
-            for node_id in self.order:
-                result = self.results[node_id]
-                if result.status == "pending":
-                    result.reason = result.reason or ""
-                    result.error = "run cancelled before this node started"
-                    self._finish(node_id, SKIPPED)
+            if self.done < len(self.order):  # cancelled, or stopped by an error: settle the rest
+                for node_id in self.order:
+                    result = self.results[node_id]
+                    if result.status == "pending":
+                        result.reason = result.reason or ""
+                        result.error = "run cancelled before this node started"
+                        self._finish(node_id, SKIPPED)
             self.history.save_soon()
         status = "cancelled" if self.cancel.cancelled else ("failed" if any(
             r.status == FAILED for r in self.results.values()) else "ok")
