@@ -71,7 +71,7 @@ class StreamingBlobSerializer(BlobSerializer):
     def dump_file(self, value: Any, path: Path) -> bool:
         with open(path, "xb") as handle:
             handle.write(value)
-        type(self).streamed += 1
+        StreamingBlobSerializer.streamed += 1
         return True
 
 

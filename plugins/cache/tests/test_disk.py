@@ -12,7 +12,7 @@ import diskcache
 import pytest
 from cachetest_support import StreamingBlobSerializer, blob_entry, params_entry, settings
 from dataflow_cache import DiskTier
-from dataflow_cache.disk import MMAP_MIN_BYTES
+from dataflow_cache.disk import MMAP_MIN_BYTES, STREAM_MIN_BYTES
 from dataflow_cache.manifest import checksum
 from dataflow_cache.safedisk import SafeDisk
 
@@ -107,6 +107,32 @@ def test_storing_a_streamed_entry_twice_leaves_one_file(disk):
     disk.put("k1", entry)
     assert len(value_files(disk)) == 1
     assert bytes(disk.get("k1").outputs["data"]) == HUGE
+
+
+def test_a_streamed_entry_over_the_size_limit_is_dropped_with_its_file(cache_settings, caplog):
+    tier = DiskTier(settings(cache_settings.directory, disk_bytes=len(HUGE) // 2))
+    tier.put("k1", CacheEntry({"data": HUGE}, {"data": "streamblob"}))
+    assert "exceeds" in caplog.text
+    assert not tier.contains("k1")
+    assert value_files(tier) == []
+    tier.close()
+
+
+def test_a_streamed_entry_found_cheaper_to_recompute_leaves_no_file(disk):
+    class Underestimated(StreamingBlobSerializer):
+        def sizeof(self, value):
+            return STREAM_MIN_BYTES  # big enough to stream, too small to drop before writing
+
+    disk.settings.serializers["streamblob"] = Underestimated()
+    before = StreamingBlobSerializer.streamed
+    try:
+        big = HUGE * 5  # written, it is over the cheaper-to-recompute threshold for a 0 s node
+        disk.put("k1", CacheEntry({"data": big}, {"data": "streamblob"}, seconds=0.0))
+    finally:
+        disk.settings.serializers["streamblob"] = StreamingBlobSerializer()
+    assert StreamingBlobSerializer.streamed == before + 1
+    assert not disk.contains("k1")
+    assert value_files(disk) == []
 
 
 def test_a_streamed_file_altered_later_fails_its_checksum(disk):
