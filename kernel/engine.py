@@ -37,7 +37,7 @@ from typing import Any
 from .access import check_access, granted_folders
 from .cache import CacheEntry, CacheSettings, TieredCache
 from .errors import DataflowError, NodeError
-from .executor import Executor, NodeOutcome, NodeTask, call_node
+from .executor import Executor, NodeTask, invoke_node
 from .graph import Graph, GraphNode
 from .history import MODEL_MARK, History, explain
 from .keys import KeyParts, hash_key, source_fingerprint
@@ -565,12 +565,11 @@ class _Run:
             result.traceback = "".join(traceback.format_exception(exc))
         self._finish(node_id, FAILED)
 
-    def _accept(self, node_id: str, outcome: NodeOutcome) -> None:
+    def _accept(self, node_id: str, outputs: dict[str, Any], seconds: float, warnings: list[str]) -> None:
         """Check a node's outputs, keep them for consumers, cache them, report it computed."""
         node = self.graph.nodes[node_id]
         spec = node.spec
         port_types, checks = self.output_types.get(spec.type_id) or self._output_checks(spec)
-        outputs = outcome.outputs
         for port, serializer in checks:
             try:
                 serializer.check(outputs[port])
@@ -578,12 +577,12 @@ class _Run:
                 self._fail(node_id, DataflowError(f"output '{port}' is not a {port_types[port]}: {exc}"))
                 return
         result = self.results[node_id]
-        result.seconds = outcome.seconds
-        result.warnings = outcome.warnings
+        result.seconds = seconds
+        result.warnings = warnings
         self.values[node_id] = outputs
         parts = self.keys[node_id]
         if self.cache is not None and spec.cache != "none":
-            entry = CacheEntry(outputs, port_types, outcome.warnings, outcome.seconds, node.reads_sources)
+            entry = CacheEntry(outputs, port_types, warnings, seconds, node.reads_sources)
             self.cache.put(parts.key, entry, spec.cache)
         self.history.record(node_id, parts)
         self._finish(node_id, COMPUTED)
@@ -601,20 +600,20 @@ class _Run:
             return
         inputs, params, steps = prepared
         try:
-            outcome = call_node(self.graph.nodes[node_id].spec, inputs, params, steps)
+            outputs, seconds, warnings = invoke_node(self.graph.nodes[node_id].spec, inputs, params, steps)
         except (Exception, SystemExit) as exc:  # a node calling sys.exit() fails that node only
             self._fail(node_id, exc)
             return
-        self._accept(node_id, outcome)
+        self._accept(node_id, outputs, seconds, warnings)
 
     def _call_here(self, node_id: str, task: NodeTask) -> None:
         """Run a task in this thread (no future) and accept what it returns."""
         try:
-            outcome = call_node(task.spec, task.inputs, task.params, task.steps)
+            outputs, seconds, warnings = invoke_node(task.spec, task.inputs, task.params, task.steps)
         except (Exception, SystemExit) as exc:  # a node calling sys.exit() fails that node only
             self._fail(node_id, exc)
             return
-        self._accept(node_id, outcome)
+        self._accept(node_id, outputs, seconds, warnings)
 
     def _settle_cached(self, node_id: str, compute: dict[str, bool]) -> bool:
         """For a cached node in the work set: load it. True when settled, False when it must compute."""
@@ -701,5 +700,5 @@ class _Run:
         except (Exception, SystemExit) as exc:
             self._fail(node_id, exc)
         else:
-            self._accept(node_id, outcome)
+            self._accept(node_id, outcome.outputs, outcome.seconds, outcome.warnings)
         self._release(node_id)

@@ -54,6 +54,13 @@ def call_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
     """Call `spec.fn` with inputs as positional arguments and params as keywords; name its outputs.
 
     `steps` lets the node cache parts of its work with `cached_step` (see kernel/steps.py)."""
+    return NodeOutcome(*invoke_node(spec, inputs, params, steps))
+
+
+def invoke_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
+                steps: StepCache | None = None) -> tuple[dict[str, Any], float, list[str]]:
+    """What `call_node` does, as (outputs by port, seconds, warnings): the engine's inline path
+    takes it as it is, without a NodeOutcome per node."""
     args = list(map(inputs.get, spec.input_names))
     warnings: list[str] = []
     token = NODE_CONTEXT.set((warnings, steps))  # one set and one reset per node call
@@ -65,8 +72,8 @@ def call_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
         NODE_CONTEXT.reset(token)
     outputs = spec.outputs
     if len(outputs) == 1 and not spec.multi_output:
-        return NodeOutcome({outputs[0].name: result}, seconds, warnings)
-    return NodeOutcome(name_outputs(spec, result), seconds, warnings)
+        return {outputs[0].name: result}, seconds, warnings
+    return name_outputs(spec, result), seconds, warnings
 
 
 def name_outputs(spec: NodeSpec, result: Any) -> dict[str, Any]:
