@@ -520,24 +520,32 @@ class _Run:
         try:
             if not complete:
                 self._ensure_inputs(node_id)
-            serializers = self.serializers
-            input_types = node.input_types
-            inputs = {}
-            for port, (source, source_port) in node.inputs.items():
-                serializer = serializers.get(input_types[port])
-                value = values[source][source_port]
-                inputs[port] = serializer.share(value) if serializer is not None else value
+            inputs = self._shared_inputs(node)
             params = self.engine.call_params(self.graph, node) if node.file_params else node.params
         except Exception as exc:
             self._fail(node_id, exc)
             return None
-        steps = StepCache(self.cache, self.keys[node_id]) if self.cache is not None and node.spec.cache != "none" \
-            else None
         if self.listener is not None:
             self._event("running", node_id, result)
         if self.observed:
             self.emit_hooks("on_node_start", run_id=self.run_id, node_id=node_id, node_type=result.type)
-        return inputs, params, steps
+        return inputs, params, self._step_cache(node)
+
+    def _shared_inputs(self, node: GraphNode) -> dict[str, Any]:
+        """The node's input values by port, each as its serializer's `share` (a copy the node may change)."""
+        serializers, values, input_types = self.serializers, self.values, node.input_types
+        inputs = {}
+        for port, (source, source_port) in node.inputs.items():
+            serializer = serializers.get(input_types[port])
+            value = values[source][source_port]
+            inputs[port] = serializer.share(value) if serializer is not None else value
+        return inputs
+
+    def _step_cache(self, node: GraphNode) -> StepCache | None:
+        """Where the node's `cached_step` calls store their results (None without a cache)."""
+        if self.cache is None or node.spec.cache == "none":
+            return None
+        return StepCache(self.cache, self.keys[node.id])
 
     def _start(self, node_id: str) -> NodeTask | None:
         """A node's task for the executor; None when it was settled here (skipped or failed)."""
@@ -596,20 +604,24 @@ class _Run:
 
     def _compute_inline(self, node_id: str) -> None:
         prepared = self._prepare(node_id)
-        if prepared is None:
-            return
-        inputs, params, steps = prepared
+        if prepared is not None:
+            self._call(node_id, self.graph.nodes[node_id].spec, *prepared)
+
+    def _compute_quietly(self, node_id: str, node: GraphNode) -> None:
+        """`_compute_inline` in a straight line, for the common case the caller has checked: nobody
+        listens, every input has its value (so no upstream failed), no file parameter to resolve."""
         try:
-            outputs, seconds, warnings = invoke_node(self.graph.nodes[node_id].spec, inputs, params, steps)
-        except (Exception, SystemExit) as exc:  # a node calling sys.exit() fails that node only
+            inputs = self._shared_inputs(node)
+        except Exception as exc:
             self._fail(node_id, exc)
             return
-        self._accept(node_id, outputs, seconds, warnings)
+        self._call(node_id, node.spec, inputs, node.params, self._step_cache(node))
 
-    def _call_here(self, node_id: str, task: NodeTask) -> None:
-        """Run a task in this thread (no future) and accept what it returns."""
+    def _call(self, node_id: str, spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
+              steps: StepCache | None) -> None:
+        """Call the node in this thread (no task, no future) and accept what it returns."""
         try:
-            outputs, seconds, warnings = invoke_node(task.spec, task.inputs, task.params, task.steps)
+            outputs, seconds, warnings = invoke_node(spec, inputs, params, steps)
         except (Exception, SystemExit) as exc:  # a node calling sys.exit() fails that node only
             self._fail(node_id, exc)
             return
@@ -640,12 +652,18 @@ class _Run:
 
     def _run_inline(self, work: list[str], compute: dict[str, bool]) -> None:
         cancelled = self.cancel._event.is_set
+        nodes, values, quiet = self.graph.nodes, self.values, self.quiet
         for node_id in work:
             if cancelled():
                 return
             if not compute[node_id] and self._settle_cached(node_id, compute):
                 continue
-            self._compute_inline(node_id)
+            node = nodes[node_id]
+            # a failed or skipped node has no values: when every input has one, nothing blocks this node
+            if quiet and not node.file_params and values.keys() >= node.source_set:
+                self._compute_quietly(node_id, node)
+            else:
+                self._compute_inline(node_id)
             self._release(node_id)
 
     def _run_pooled(self, work: list[str], compute: dict[str, bool]) -> None:
@@ -672,7 +690,7 @@ class _Run:
             if len(tasks) == 1 and not running and executor.run_alone_inline:
                 # nothing to overlap with (a chain): a hand-off to a pool thread would only add latency
                 node_id, task = tasks[0]
-                self._call_here(node_id, task)
+                self._call(node_id, task.spec, task.inputs, task.params, task.steps)
                 self._release(node_id)
                 sorter.done(node_id)
                 continue
