@@ -96,8 +96,8 @@ def name_outputs(spec: NodeSpec, result: Any) -> dict[str, Any]:
 class Executor(ABC):
     """An execution back end. Subclasses set `id` and implement `submit`.
 
-    `inline = True` tells the engine to call `task.run()` itself in its own thread, which is the
-    cheapest way to run (no futures): the sequential executor does that.
+    `inline = True` tells the engine to call each node itself, in its own thread, without building
+    tasks or futures: the cheapest way to run, which the sequential executor asks for.
 
         class ThreadExecutor(Executor):
             id = "threads"
