@@ -65,14 +65,17 @@ class TableSerializer(Serializer):
 
     def dumps(self, value: Any) -> memoryview:
         """Arrow IPC file bytes; TypeError/ValueError naming the column when a value cannot round-trip."""
-        self.check(value)
-        return write_table(encode_frame(value))
+        return write_table(self._arrow(value))
 
     def dump_file(self, value: Any, path: Path) -> bool:
         """The bytes of `dumps`, streamed into the new file `path`."""
-        self.check(value)
-        write_table_file(encode_frame(value), path)
+        write_table_file(self._arrow(value), path)
         return True
+
+    def _arrow(self, value: Any) -> Any:
+        """The checked frame as the Arrow table both `dumps` and `dump_file` write."""
+        self.check(value)
+        return encode_frame(value)
 
     def loads(self, data: memoryview) -> Any:
         """The DataFrame, its Arrow buffers read in place from `data` (which must outlive it)."""
@@ -108,14 +111,17 @@ class SeriesSerializer(Serializer):
 
     def dumps(self, value: Any) -> memoryview:
         """Arrow IPC file bytes of the series as a one-column table."""
-        self.check(value)
-        return write_table(encode_frame(value.to_frame(name=value.name)))
+        return write_table(self._arrow(value))
 
     def dump_file(self, value: Any, path: Path) -> bool:
         """The bytes of `dumps`, streamed into the new file `path`."""
-        self.check(value)
-        write_table_file(encode_frame(value.to_frame(name=value.name)), path)
+        write_table_file(self._arrow(value), path)
         return True
+
+    def _arrow(self, value: Any) -> Any:
+        """The checked series as the one-column Arrow table both `dumps` and `dump_file` write."""
+        self.check(value)
+        return encode_frame(value.to_frame(name=value.name))
 
     def loads(self, data: memoryview) -> Any:
         """The Series, read in place from `data` (which must outlive it)."""
