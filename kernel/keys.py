@@ -21,6 +21,7 @@ from .params import canonical_json
 from .spec import FilePath, NodeSpec
 
 _SEP = "\x1f"
+_BLAKE2B_16 = hashlib.blake2b(digest_size=16)
 
 
 @dataclass(slots=True)
@@ -57,9 +58,12 @@ def key_head(spec: NodeSpec, params_json: str) -> str:
 def hash_key(head: str, input_text: dict[str, str], fingerprint: str) -> str:
     """The key: blake2b of the head, each `port<upstream key:upstream port` in port order, and the
     source fingerprint. `input_text` must iterate in sorted port order."""
-    inputs = _SEP.join([f"{port}<{text}" for port, text in input_text.items()])
-    payload = f"{head}{_SEP}{inputs}{_SEP}{fingerprint}"
-    return hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    inputs = ""
+    for port, text in input_text.items():  # a loop, not a comprehension: no function call per key
+        inputs = f"{inputs}{_SEP}{port}<{text}" if inputs else f"{port}<{text}"
+    digest = _BLAKE2B_16.copy()  # copying a fresh hasher is cheaper than building one
+    digest.update(f"{head}{_SEP}{inputs}{_SEP}{fingerprint}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def node_key(spec: NodeSpec, params: dict[str, Any], inputs: dict[str, tuple[str, str, str]],
