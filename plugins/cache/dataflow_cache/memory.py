@@ -37,7 +37,8 @@ class MemoryTier(CacheTier):
     def __init__(self, settings: CacheSettings):
         super().__init__(settings)
         self.limit = int(settings.memory_bytes)
-        self._entries: OrderedDict[str, tuple[CacheEntry, int]] = OrderedDict()
+        self._entries: OrderedDict[str, CacheEntry] = OrderedDict()  # least recently used first
+        self._sizes: dict[str, int] = {}  # apart from the entries: no tuple per entry to allocate
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -48,41 +49,42 @@ class MemoryTier(CacheTier):
     def get(self, key: str) -> CacheEntry | None:
         """The stored entry itself (not a copy), marked most recently used; None on a miss."""
         with self._lock:
-            item = self._entries.get(key)
-            if item is None:
-                return None
-            self._entries.move_to_end(key)
-            return item[0]
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
 
     def put(self, key: str, entry: CacheEntry) -> None:
         """Keep `entry`, evicting least recently used entries to stay within the byte bound."""
         size = self.sizeof(entry)
-        entries = self._entries
+        entries, sizes = self._entries, self._sizes
         with self._lock:
             if key in entries:
-                self._bytes -= entries.pop(key)[1]
+                del entries[key]
+                self._bytes -= sizes.pop(key)
             if size > self.limit:
                 log.warning("memory cache: entry %s (%d bytes) exceeds the %d-byte limit and is not kept",
                             key, size, self.limit)
                 return
-            entries[key] = (entry, size)
+            entries[key] = entry
+            sizes[key] = size
             self._bytes += size
             while self._bytes > self.limit:
-                _, (_, evicted) = entries.popitem(last=False)
-                self._bytes -= evicted
+                evicted, _ = entries.popitem(last=False)
+                self._bytes -= sizes.pop(evicted)
 
     def delete(self, key: str) -> None:
         """Forget `key` if held."""
         with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= old[1]
+            if self._entries.pop(key, None) is not None:
+                self._bytes -= self._sizes.pop(key)
 
     def clear(self) -> int:
         """Forget every entry; return how many there were."""
         with self._lock:
             count = len(self._entries)
             self._entries.clear()
+            self._sizes.clear()
             self._bytes = 0
             return count
 
