@@ -23,9 +23,9 @@ recomputed on the spot, after its own inputs are loaded or recomputed the same w
 from __future__ import annotations
 
 import graphlib
+import itertools
 import logging
 import os
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -118,14 +118,15 @@ class CancelToken:
     """Shared between the caller and a run: `cancel()` stops the run from scheduling more nodes."""
 
     def __init__(self) -> None:
-        self._event = threading.Event()
+        # a plain flag: nothing waits on it, and an Event per run cost more than a trivial node
+        self._cancelled = False
 
     def cancel(self) -> None:
-        self._event.set()
+        self._cancelled = True
 
     @property
     def cancelled(self) -> bool:
-        return self._event.is_set()
+        return self._cancelled
 
 
 Listener = Callable[[RunEvent], None]
@@ -257,7 +258,9 @@ class Engine:
         return graph.ancestors(targets)
 
     def _key(self, graph: Graph, node: GraphNode, keys: dict[str, KeyParts]) -> KeyParts:
-        input_text = {port: f"{keys[source].key}:{source_port}" for port, source, source_port in node.key_inputs}
+        input_text = {}
+        for port, source, source_port in node.key_inputs:  # a loop: a comprehension is a call per node
+            input_text[port] = f"{keys[source].key}:{source_port}"
         fingerprint = ""
         if node.reads_sources:
             try:
@@ -319,6 +322,11 @@ def unneeded_nodes(graph: Graph, order: list[str], selected: set[str], missing: 
 NOT_STORED = "not stored (cheaper to recompute); everything downstream is cached"
 
 
+# run ids: random per process, numbered within it (no system call per run)
+_RUN_PREFIX = os.urandom(4).hex()
+_RUN_NUMBERS = itertools.count()
+
+
 def _ignore(event: str, **kwargs: Any) -> None:
     """Stands in for `Registry.emit` when no plugin observes run events."""
 
@@ -334,7 +342,7 @@ class _Run:
         self.use_cache = use_cache
         self.listener = listener
         self.cancel = cancel
-        self.run_id = os.urandom(6).hex()
+        self.run_id = f"{_RUN_PREFIX}{next(_RUN_NUMBERS):04x}"
         self.selected = engine._select(graph, targets)
         self.order = list(graph.order) if targets is None else [n for n in graph.order if n in self.selected]
         if keep_outputs is True:
@@ -347,6 +355,7 @@ class _Run:
         self.values: dict[str, dict[str, Any]] = {}
         self.keys: dict[str, KeyParts] = {}
         self.history = engine.history_for(graph)
+        self.recorded: list[str] = []  # nodes computed or loaded: their keys go to the history at the end
         self.done = 0
         self.serializers = engine.registry.serializers
         self.observed = any(engine.registry.observers.values())
@@ -415,6 +424,7 @@ class _Run:
                         result.reason = result.reason or ""
                         result.error = "run cancelled before this node started"
                         self._finish(node_id, SKIPPED)
+            self.history.record(self.recorded, self.keys)
             self.history.save_soon()
         status = "cancelled" if self.cancel.cancelled else ("failed" if any(
             r.status == FAILED for r in self.results.values()) else "ok")
@@ -592,7 +602,7 @@ class _Run:
         if self.cache is not None and spec.cache != "none":
             entry = CacheEntry(outputs, port_types, warnings, seconds, node.reads_sources)
             self.cache.put(parts.key, entry, spec.cache)
-        self.history.record(node_id, parts)
+        self.recorded.append(node_id)
         self._finish(node_id, COMPUTED)
 
     def _output_checks(self, spec: NodeSpec) -> tuple[dict[str, str], list[tuple[str, Any]]]:
@@ -607,16 +617,6 @@ class _Run:
         if prepared is not None:
             self._call(node_id, self.graph.nodes[node_id].spec, *prepared)
 
-    def _compute_quietly(self, node_id: str, node: GraphNode) -> None:
-        """`_compute_inline` in a straight line, for the common case the caller has checked: nobody
-        listens, every input has its value (so no upstream failed), no file parameter to resolve."""
-        try:
-            inputs = self._shared_inputs(node)
-        except Exception as exc:
-            self._fail(node_id, exc)
-            return
-        self._call(node_id, node.spec, inputs, node.params, self._step_cache(node))
-
     def _call(self, node_id: str, spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
               steps: StepCache | None) -> None:
         """Call the node in this thread (no task, no future) and accept what it returns."""
@@ -630,7 +630,7 @@ class _Run:
     def _settle_cached(self, node_id: str, compute: dict[str, bool]) -> bool:
         """For a cached node in the work set: load it. True when settled, False when it must compute."""
         if self._load(node_id):
-            self.history.record(node_id, self.keys[node_id])
+            self.recorded.append(node_id)
             self._finish(node_id, CACHED)
             return True
         self.results[node_id].reason = "cache entry unreadable"
@@ -651,17 +651,25 @@ class _Run:
     # --- drivers ----------------------------------------------------------------------
 
     def _run_inline(self, work: list[str], compute: dict[str, bool]) -> None:
-        cancelled = self.cancel._event.is_set
+        token = self.cancel
         nodes, values, quiet = self.graph.nodes, self.values, self.quiet
+        shared_inputs, step_cache, accept = self._shared_inputs, self._step_cache, self._accept
         for node_id in work:
-            if cancelled():
+            if token._cancelled:
                 return
             if not compute[node_id] and self._settle_cached(node_id, compute):
                 continue
             node = nodes[node_id]
-            # a failed or skipped node has no values: when every input has one, nothing blocks this node
+            # The common case in a straight line: nobody listens, every input has its value (a failed
+            # or skipped node has none, so no upstream failed) and no file parameter to resolve.
             if quiet and not node.file_params and values.keys() >= node.source_set:
-                self._compute_quietly(node_id, node)
+                try:
+                    outputs, seconds, warnings = invoke_node(node.spec, shared_inputs(node), node.params,
+                                                             step_cache(node))
+                except (Exception, SystemExit) as exc:  # a node calling sys.exit() fails that node only
+                    self._fail(node_id, exc)
+                else:
+                    accept(node_id, outputs, seconds, warnings)
             else:
                 self._compute_inline(node_id)
             self._release(node_id)

@@ -13,6 +13,8 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from .keys import KeyParts
@@ -22,6 +24,13 @@ log = logging.getLogger(__name__)
 
 NO_ENTRY = "no cache entry"
 MODEL_MARK = "|model:"  # separates a source's file fingerprint from the chosen estimator's version
+
+# Shared by every History: one engine serves every session of the app and runs execute in their
+# own threads, but each holds the lock for microseconds once per run, so one lock is plenty (and
+# a first run no longer builds a lock and a condition of its own).
+_LOCK = threading.Lock()
+_SAVED = threading.Condition()  # notified whenever a background save finishes
+
 
 class _Saver:
     """One daemon thread that saves history files in the background, for every engine.
@@ -84,6 +93,12 @@ class _Saver:
 _SAVER = _Saver()
 
 
+@lru_cache(maxsize=256)
+def _file_name(identity: str) -> str:
+    """The history file of a workflow identity: a digest, so any path or name makes a safe file name."""
+    return hashlib.blake2b(identity.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest() + ".json"
+
+
 def explain(new: KeyParts, old: dict | None) -> str:
     """Why a node whose key missed the cache must compute, in words a user reads on the canvas."""
     if old is None:
@@ -118,23 +133,21 @@ class History:
         # a str, joined by hand: building a Path here showed in every first run's time
         self.path: str | None = None
         if folder is not None:
-            digest = hashlib.blake2b(identity.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-            self.path = f"{folder}{os.sep}{digest}.json"
+            self.path = f"{folder}{os.sep}{_file_name(identity)}"
         self.records: dict[str, dict] = self._read()
         self._pending: dict[str, KeyParts] = {}
-        # one engine serves every session of the app, and runs execute in their own threads
-        self._lock = threading.Lock()
-        self._saves = threading.Condition(self._lock)
         self._queued = 0    # saves asked for
         self._done = 0      # saves finished
 
     def _read(self) -> dict[str, dict]:
         if self.path is None or not os.path.exists(self.path):
-            return {}
+            return {}  # exists() first: a failing open() costs more, and a first run finds no file
         try:
             with open(self.path, encoding="utf-8") as handle:
                 data = json.load(handle)
             return data if isinstance(data, dict) else {}
+        except FileNotFoundError:
+            return {}
         except (OSError, ValueError) as exc:
             log.warning("run history %s is unreadable and was reset: %s", self.path, exc)
             return {}
@@ -147,37 +160,41 @@ class History:
         pending = self._pending.get(node_id)
         return pending.to_dict() if pending is not None else self.records.get(node_id)
 
-    def record(self, node_id: str, parts: KeyParts) -> None:
-        """Remember the parts of a node's current key (serialized on `save`, off the per-node path)."""
-        with self._lock:
-            old = self.records.get(node_id)
-            if old is not None and old.get("key") == parts.key and node_id not in self._pending:
-                return  # unchanged since the last run: nothing to write
-            self._pending[node_id] = parts
+    def record(self, node_ids: Iterable[str], keys: Mapping[str, KeyParts]) -> None:
+        """Remember the parts of these nodes' current keys (serialized on `save`, off the run's path).
+        A run records its nodes once, at its end: one lock per run, not one per node."""
+        records, pending = self.records, self._pending
+        with _LOCK:
+            for node_id in node_ids:
+                parts = keys[node_id]
+                old = records.get(node_id)
+                if old is not None and old.get("key") == parts.key and node_id not in pending:
+                    continue  # unchanged since the last run: nothing to write
+                pending[node_id] = parts
 
     def save_soon(self) -> None:
         """`save` in a background thread: a run's result never waits for its history file.
         `flush()` (called by `Engine.close`) waits for it."""
         if self._pending:
-            with self._lock:
+            with _LOCK:
                 self._queued += 1
             _SAVER.submit(self)
 
     def flush(self) -> None:
         """Wait until every background save asked for so far has finished."""
-        with self._saves:
+        with _SAVED:
             if self._done < self._queued:
                 _SAVER.hurry()
             while self._done < self._queued:
-                self._saves.wait()
+                _SAVED.wait()
 
     def _saved_one(self) -> None:
-        with self._saves:
+        with _SAVED:
             self._done += 1
-            self._saves.notify_all()
+            _SAVED.notify_all()
 
     def save(self) -> None:
-        with self._lock:
+        with _LOCK:
             if not self._pending:
                 return
             self.records.update({node_id: parts.to_dict() for node_id, parts in self._pending.items()})
