@@ -125,9 +125,14 @@ class DiskTier(CacheTier):
         self.limit = int(settings.disk_bytes)
         self._full: diskcache.Cache | None = None
         self._open_lock = threading.Lock()
-        self._reader = CacheReader(self.directory / "cache.db", SafeDisk(str(self.directory)))
-        if not self._readable():
-            self._full = self._open()  # create it, or move a damaged one aside, now
+        self._database = self.directory / "cache.db"
+        self._reader = CacheReader(self._database, SafeDisk(str(self.directory)))
+        # A fresh folder gets its database from the first write, in the background writer: setting
+        # one up costs about 7 ms, which a first run would otherwise wait for before its first node.
+        _private_dir(self.directory)  # private from the start, even before anything is stored
+        self._exists = self._database.is_file()
+        if self._exists and not self._readable():
+            self._full = self._open()  # a damaged database: move it aside now, not during a run
 
     @property
     def _cache(self) -> diskcache.Cache:
@@ -139,9 +144,7 @@ class DiskTier(CacheTier):
         return self._full
 
     def _readable(self) -> bool:
-        """True when an existing cache.db answers the reader: the tier can start without opening it."""
-        if not (self.directory / "cache.db").is_file():
-            return False
+        """True when the existing cache.db answers the reader: the tier can start without opening it."""
         try:
             self._reader.check()
             return True
@@ -189,8 +192,20 @@ class DiskTier(CacheTier):
 
     # --- reading ------------------------------------------------------------------------
 
+    def _started(self) -> bool:
+        """True once the database exists and answers: created by this tier's first write, or by
+        another process sharing the folder. Until then there is nothing to look up."""
+        if not self._exists:
+            if self._full is not None:
+                self._exists = True
+            elif self._database.is_file():
+                self._exists = self._readable()  # False while its creator is still setting it up
+        return self._exists
+
     def contains(self, key: str) -> bool:
         """True when the entry's manifest is present (nothing is read or checked)."""
+        if not self._started():
+            return False
         try:
             return self._reader.contains(key)
         except _STORAGE_ERRORS as exc:
@@ -223,6 +238,8 @@ class DiskTier(CacheTier):
         return CacheEntry(outputs, port_types, warnings)
 
     def _fetch(self, key: str, part: str, *, read: bool) -> Any:
+        if not self._started():
+            return None
         try:
             return self._reader.get(part, read=read)
         except CacheError as exc:

@@ -63,8 +63,21 @@ def test_a_tier_opened_on_an_existing_cache_reads_writes_and_counts_it(cache_set
     second.close()
 
 
-def test_entries_another_tier_stores_later_are_seen_at_once(cache_settings):
-    DiskTier(cache_settings).close()                      # the cache exists
+def test_a_fresh_folder_gets_its_database_from_the_first_write(cache_settings):
+    tier = DiskTier(cache_settings)
+    database = tier.directory / "cache.db"
+    assert tier.directory.is_dir() and not database.exists()
+    assert not tier.contains("k1") and tier.get("k1") is None
+    assert not database.exists()                          # looking up creates nothing
+    tier.put("k1", params_entry(v=1))
+    assert database.is_file() and tier.get("k1").outputs["out"] == {"v": 1}
+    tier.close()
+
+
+@pytest.mark.parametrize("database_first", [True, False], ids=["database-exists", "fresh-folder"])
+def test_entries_another_tier_stores_later_are_seen_at_once(cache_settings, database_first):
+    if database_first:
+        DiskTier(cache_settings).put("k0", params_entry(v=0))
     reader = DiskTier(settings(cache_settings.directory))
     assert not reader.contains("k1")
     writer = DiskTier(settings(cache_settings.directory))
