@@ -62,15 +62,20 @@ def encode_frame(df: Any) -> Any:
                 raise TypeError(f"column {df.columns[i]!r} has the dtype {dtype}, which cannot be restored")
             record["arrow"].append(i)  # nested or parametrized Arrow type: decoded from the field type
     record["index"] = _index_spec(df.index, extra)
+    if df.attrs:
+        record["attrs"] = _json_attrs(df.attrs)  # before converting: attrs that are not JSON fail first
+    if flat.attrs:  # kept in the record; pyarrow would store them again, and warn when they are not JSON
+        flat = flat.copy(deep=False)
+        flat.attrs = {}
     try:
-        table = pa.Table.from_pandas(flat, preserve_index=None)
+        # one thread: the columns pass through without copies, so a thread pool per call only costs
+        # (2x on a 100k-row frame) and takes a core from the nodes the run computes meanwhile
+        table = pa.Table.from_pandas(flat, preserve_index=None, nthreads=1)
     except (pa.ArrowException, OverflowError, TypeError, ValueError) as exc:
         raise TypeError(f"{_culprit(flat, df.columns)}cannot be stored as Arrow: {exc}") from exc
     for codes in extra:
         table = table.append_column(f"__dataflow_missing_{len(table.schema)}__", pa.array(codes))
     record["extra"] = len(extra)
-    if df.attrs:
-        record["attrs"] = _json_attrs(df.attrs)
     metadata = dict(table.schema.metadata or {})
     metadata[META_KEY] = json.dumps(record, separators=(",", ":")).encode()
     return table.replace_schema_metadata(metadata)
