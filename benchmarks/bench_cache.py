@@ -103,7 +103,7 @@ def disk(repeats: int) -> list[Figure]:
                 "floor": lambda: timed(lambda: feather.read_table(floor_file, memory_map=True).to_pandas()),
                 "engine": engine_hit,
                 "get": lambda: timed(lambda: tier.get(key)),
-            }, repeats)
+            }, harness.more(repeats))
 
             # writes: a new key / a new file every time, removed outside the timed region
             entry = CacheEntry({"table": frame}, {"table": "table"}, [])

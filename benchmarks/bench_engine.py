@@ -40,7 +40,7 @@ def overhead(repeats: int) -> list[Figure]:
             "base": first_run_sampler(g[base], MEMORY),
             **({} if small == base else {"small": first_run_sampler(g[small], MEMORY)}),
             "large": first_run_sampler(g[large], MEMORY),
-        }, repeats)
+        }, harness.more(repeats))
         samples.setdefault("small", samples["base"])
         label = f"{base:,}-chain" if shape == "chain" else f"{base}-wide fan"
         figures.append(Figure(

@@ -4,7 +4,9 @@ Rules every figure follows (see README.md):
 
 - A figure is a *subject* timed against a *floor* measured in the same run: the two are
   interleaved, repeat after repeat (the order alternates, so neither always runs first), after
-  one untimed warm-up of each. Samples are reduced to the median and the minimum.
+  one untimed warm-up of each. Samples are reduced to the median and the minimum. Figures whose
+  samples take milliseconds take three times the repeats (`more`): a median of 7 moves with one
+  noisy moment on a shared machine. The table's `n` column gives each figure's sample count.
 - The ratio is subject / floor (or floor / subject for a speed-up), of medians and of minimums.
 - A target applies to the median: to the measured value itself ("<= 10 us"), to the ratio
   ("<= 1.2x"), to a speed-up (">= 1.7x") or to the difference subject - floor ("<= +0.3 s").
@@ -92,6 +94,12 @@ def per_call(fn: Callable[[], object], calls: int) -> float:
     for _ in range(calls):
         fn()
     return (time.perf_counter() - start) / calls
+
+
+def more(repeats: int, factor: float = 3) -> int:
+    """Repeats for a figure whose samples are cheap (milliseconds): on this noisy machine a median
+    of 7 moves with one bad moment, and more samples cost little. Odd, so the median is a sample."""
+    return int(repeats * factor) | 1
 
 
 def interleave(samplers: dict[str, Callable[[], float]], repeats: int = DEFAULT_REPEATS,
@@ -189,7 +197,7 @@ class Figure:
                 ratio += f"  ({'+' if delta >= 0 else '-'}{_num(abs(delta))} {self.unit})"
         else:
             floor, ratio = "-", "-"
-        return [self.name, measured, floor, ratio, self.target_text(), self.verdict()]
+        return [self.name, str(len(self.subject)), measured, floor, ratio, self.target_text(), self.verdict()]
 
 
 def _num(value: float) -> str:
@@ -208,9 +216,9 @@ def _ratio(value: float) -> str:
 
 
 def table(figures: Iterable[Figure]) -> str:
-    """The final table: figure | measured | floor | ratio | target | PASS/MISS (median / min)."""
+    """The final table: figure | samples | measured | floor | ratio | target | PASS/MISS (median / min)."""
     figures = list(figures)
-    heads = ["figure", "measured (med / min)", "floor (med / min)", "ratio (med / min)", "target", "result"]
+    heads = ["figure", "n", "measured (med / min)", "floor (med / min)", "ratio (med / min)", "target", "result"]
     rows = [heads] + [f.row() for f in figures]
     widths = [max(len(r[i]) for r in rows) for i in range(len(heads))]
     lines = [" | ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]

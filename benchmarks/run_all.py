@@ -48,7 +48,8 @@ def main() -> None:
         figures += modules[name].run(args.repeats)
         gc.collect()
         print(f"  ({name}: {time.perf_counter() - suite_start:.0f} s)", flush=True)
-    print(f"\n== results ({args.repeats} interleaved repeats; median / min) ==\n")
+    print(f"\n== results (median / min over n interleaved samples: {args.repeats}, or more where a sample "
+          "takes milliseconds) ==\n")
     print(harness.table(figures))
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
 
