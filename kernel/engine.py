@@ -29,6 +29,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet  # what `in` needs: a set or a frozenset
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,9 +249,9 @@ class Engine:
                 plans[node_id].cached, plans[node_id].reason = True, NOT_STORED
         return plans
 
-    def _select(self, graph: Graph, targets: Iterable[str] | None) -> set[str]:
+    def _select(self, graph: Graph, targets: Iterable[str] | None) -> AbstractSet[str]:
         if targets is None:
-            return set(graph.order)
+            return graph.node_set
         targets = list(targets)
         unknown = [t for t in targets if t not in graph.nodes]
         if unknown:
@@ -350,8 +351,7 @@ class _Run:
         else:
             keep = set(keep_outputs or ()) & self.selected
         self.keep = keep
-        nodes = graph.nodes
-        self.results = {n: NodeResult(n, nodes[n].spec.type_id) for n in self.order}
+        self.results: dict[str, NodeResult] = {}  # filled in order by _plan
         self.values: dict[str, dict[str, Any]] = {}
         self.keys: dict[str, KeyParts] = {}
         self.history = engine.history_for(graph)
@@ -442,8 +442,7 @@ class _Run:
         for node_id in self.order:
             node = nodes[node_id]
             parts = keys[node_id] = key_of(graph, node, keys)
-            result = results[node_id]
-            result.key = parts.key
+            result = results[node_id] = NodeResult(node_id, node.spec.type_id, key=parts.key)
             policy = node.spec.cache
             if cache is None or policy == "none":
                 compute[node_id] = True
@@ -461,7 +460,12 @@ class _Run:
 
     def _work_set(self, compute: dict[str, bool]) -> list[str]:
         """Phase 2: the nodes to compute, plus the cached nodes whose values are needed."""
-        nodes = self.graph.nodes
+        graph = self.graph
+        if len(self.order) == len(graph.order) and all(compute.values()):
+            # the whole graph computes (a first run): every consumer is in the run
+            self.remaining_consumers = dict(graph.consumer_counts)
+            return self.order
+        nodes = graph.nodes
         needed = set(self.keep)
         remaining: dict[str, int] = {}
         for node_id in self.order:

@@ -62,6 +62,18 @@ class Graph:
     nodes: dict[str, GraphNode]
     order: list[str]
     consumers: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    #: every node id, and how many inputs each node feeds: fixed by the structure, so a run of the
+    #: whole graph starts from them instead of counting again
+    node_set: frozenset[str] = field(init=False)
+    consumer_counts: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.node_set = frozenset(self.order)
+        counts: dict[str, int] = {}
+        for node in self.nodes.values():
+            for source in node.sources:
+                counts[source] = counts.get(source, 0) + 1
+        self.consumer_counts = counts
 
     def ancestors(self, node_ids: Iterable[str], include_self: bool = True) -> set[str]:
         """Every node the given nodes need, transitively."""
