@@ -38,13 +38,30 @@ DEFAULT_REPEATS = 7
 
 def prepare_environment() -> None:
     """Make `bench_nodes` importable here and in every process started from here (the process
-    executor's workers and the benchmarks' own subprocesses), and keep the logs quiet."""
+    executor's workers and the benchmarks' own subprocesses), compile the project's modules to
+    bytecode, and keep the logs quiet."""
+    _compile_project()
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if str(HERE) not in paths:
         os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE), *paths])
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _compile_project() -> None:
+    """Bytecode for DataFlow's own modules, as pip writes it for every package it installs.
+
+    The project is installed editable, so its modules are compiled at first import and the
+    bytecode is written only when the environment allows it; where PYTHONDONTWRITEBYTECODE is set
+    (it is on this machine) every new process would compile them again, while pandas' bytecode
+    was written at install. Python reads existing bytecode whatever that variable says."""
+    import compileall
+
+    root = HERE.parent
+    for folder in ("kernel", "sdk", "ui", "plugins", "benchmarks"):
+        if (root / folder).is_dir():
+            compileall.compile_dir(root / folder, quiet=2, workers=1)
 
 
 def cores() -> str:
