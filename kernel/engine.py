@@ -345,7 +345,8 @@ class _Run:
         self.cancel = cancel
         self.run_id = f"{_RUN_PREFIX}{next(_RUN_NUMBERS):04x}"
         self.selected = engine._select(graph, targets)
-        self.order = list(graph.order) if targets is None else [n for n in graph.order if n in self.selected]
+        # read only: a run of the whole graph shares the compiled order
+        self.order = graph.order if targets is None else [n for n in graph.order if n in self.selected]
         if keep_outputs is True:
             keep = {n for n in self.order if not any(t in self.selected for t, _, _ in graph.consumers.get(n, ()))}
         else:
@@ -601,7 +602,8 @@ class _Run:
         result = self.results[node_id]
         result.seconds = seconds
         result.warnings = warnings
-        self.values[node_id] = outputs
+        if node_id in self.graph.consumer_counts or node_id in self.keep:
+            self.values[node_id] = outputs  # a node nothing reads and nobody keeps holds no memory
         parts = self.keys[node_id]
         if self.cache is not None and spec.cache != "none":
             entry = CacheEntry(outputs, port_types, warnings, seconds, node.reads_sources)
