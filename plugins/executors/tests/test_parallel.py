@@ -87,6 +87,21 @@ def test_a_failing_node_skips_its_downstream_and_spares_its_independent_sibling(
 
 
 @pytest.mark.parametrize("executor", ALL_EXECUTORS)
+def test_a_run_cancelled_before_it_starts_runs_nothing_even_without_a_listener(executor, build, engine_for):
+    from dataflow.kernel import CancelToken
+
+    graph = build([n("numbers", "numbers"), n("add", "add")], [edge("numbers", "add")])
+    token = CancelToken()
+    token.cancel()
+
+    result = engine_for(executor).run(graph, cancel=token)
+
+    assert token.cancelled and result.status == "cancelled"
+    assert {r.id: r.status for r in result.nodes.values()} == {"numbers": "skipped", "add": "skipped"}
+    assert result.nodes["numbers"].error == "run cancelled before this node started"
+
+
+@pytest.mark.parametrize("executor", ALL_EXECUTORS)
 def test_cancelling_after_the_first_node_skips_the_rest(executor, build, engine_for):
     from dataflow.kernel import CancelToken
 
