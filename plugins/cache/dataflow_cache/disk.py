@@ -199,7 +199,11 @@ class DiskTier(CacheTier):
             if self._full is not None:
                 self._exists = True
             elif self._database.is_file():
-                self._exists = self._readable()  # False while its creator is still setting it up
+                try:
+                    self._reader.check()
+                    self._exists = True
+                except sqlite3.Error:
+                    pass  # its creator is still setting it up (other threads' connections stay open)
         return self._exists
 
     def contains(self, key: str) -> bool:

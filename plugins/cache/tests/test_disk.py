@@ -6,6 +6,7 @@ import json
 import logging
 import mmap
 import os
+import sqlite3
 import stat
 
 import diskcache
@@ -71,6 +72,19 @@ def test_a_fresh_folder_gets_its_database_from_the_first_write(cache_settings):
     assert not database.exists()                          # looking up creates nothing
     tier.put("k1", params_entry(v=1))
     assert database.is_file() and tier.get("k1").outputs["out"] == {"v": 1}
+    tier.close()
+
+
+def test_a_database_another_process_is_still_setting_up_is_a_quiet_miss(cache_settings, caplog):
+    tier = DiskTier(cache_settings)                        # a fresh folder: no database yet
+    sqlite3.connect(tier.directory / "cache.db").execute("CREATE TABLE Unfinished (x)").connection.close()
+    with caplog.at_level(logging.WARNING):
+        assert not tier.contains("k1") and tier.get("k1") is None
+    assert not caplog.records
+    writer = DiskTier(settings(cache_settings.directory))  # the other process finishes and writes
+    writer.put("k1", params_entry(v=1))
+    assert tier.contains("k1") and tier.get("k1").outputs["out"] == {"v": 1}
+    writer.close()
     tier.close()
 
 
