@@ -105,12 +105,14 @@ def _install_hint(type_id: str, workflow: Workflow, registry: Registry) -> str:
 def _resolve_types(workflow: Workflow, registry: Registry, problems: list[Problem]) -> dict[str, NodeSpec]:
     specs = {}
     hints = missing_node_types(workflow, registry)
+    suggestions: dict[str, str] = {}  # per missing type: a pack's 100 nodes need one spelling search
     for node in workflow.nodes.values():
         spec = registry.nodes.get(node.type)
         if spec is None:
+            if node.type not in suggestions:
+                suggestions[node.type] = did_you_mean(node.type, registry.nodes)
             problems.append(Problem("unknown_type", f"node '{node.id}' has type '{node.type}', which is not "
-                                    f"available: {hints[node.type]}"
-                                    f"{did_you_mean(node.type, registry.nodes)}", node=node.id))
+                                    f"available: {hints[node.type]}{suggestions[node.type]}", node=node.id))
         else:
             specs[node.id] = spec
     return specs
