@@ -659,7 +659,7 @@ class _Run:
     def _run_inline(self, work: list[str], compute: dict[str, bool]) -> None:
         token = self.cancel
         nodes, values, quiet = self.graph.nodes, self.values, self.quiet
-        shared_inputs, step_cache, accept = self._shared_inputs, self._step_cache, self._accept
+        shared_inputs, step_cache, call = self._shared_inputs, self._step_cache, self._call
         for node_id in work:
             if token._cancelled:
                 return
@@ -670,12 +670,11 @@ class _Run:
             # or skipped node has none, so no upstream failed) and no file parameter to resolve.
             if quiet and not node.file_params and values.keys() >= node.source_set:
                 try:
-                    outputs, seconds, warnings = invoke_node(node.spec, shared_inputs(node), node.params,
-                                                             step_cache(node))
-                except (Exception, SystemExit) as exc:  # a node calling sys.exit() fails that node only
+                    inputs = shared_inputs(node)
+                except Exception as exc:
                     self._fail(node_id, exc)
                 else:
-                    accept(node_id, outputs, seconds, warnings)
+                    call(node_id, node.spec, inputs, node.params, step_cache(node))
             else:
                 self._compute_inline(node_id)
             self._release(node_id)

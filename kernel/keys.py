@@ -66,18 +66,6 @@ def hash_key(head: str, input_text: dict[str, str], fingerprint: str) -> str:
     return digest.hexdigest()
 
 
-def node_key(spec: NodeSpec, params: dict[str, Any], inputs: dict[str, tuple[str, str, str]],
-             fingerprint: str = "", params_json: str | None = None,
-             text_cache: dict[str, str] | None = None) -> KeyParts:
-    """Key of a node. `inputs` maps input port to (upstream node id, upstream key, upstream port);
-    `params_json` is `canonical_json(params)` when the caller has it already."""
-    input_text = {port: f"{inputs[port][1]}:{inputs[port][2]}" for port in sorted(inputs)}
-    head = key_head(spec, canonical_json(params) if params_json is None else params_json)
-    return KeyParts(hash_key(head, input_text, fingerprint), spec.type_id or spec.name, spec.version, params,
-                    input_text, fingerprint, {port: source for port, (source, _, _) in inputs.items()},
-                    text_cache if text_cache is not None else {})
-
-
 def file_fingerprint(path: Path) -> str:
     """`path|size|mtime_ns` of a file, or `path|missing` (the node will then fail with a clear error)."""
     try:
