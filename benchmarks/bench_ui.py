@@ -1,6 +1,6 @@
 """The workbench against the bare streamlit-flow component, in headless Chromium (same run).
 
-    python benchmarks/bench_ui.py [--repeats 5] [--clicks 20]
+    python benchmarks/bench_ui.py [--repeats 6] [--clicks 20]
 
 Figures (median and min; the ratio is app / bare of the medians):
 - page load -> canvas interactive, 100-node workflow (all nodes measured and Python holding the
@@ -10,8 +10,12 @@ Figures (median and min; the ratio is app / bare of the medians):
 - Run on the iris example with everything cached -> every node shows "cached": target < 0.5 s.
 
 The bare app is the recipe's probe (a grid of N chained nodes, `ManualLayout`, fit_view), written
-to a temporary folder. Page loads alternate between the two apps. Needs Chromium at
-/usr/bin/chromium and playwright; never runs `playwright install`.
+to a temporary folder and served from there, as the recipe's bench.py does: with Streamlit's
+default settings. That is the floor. The same bare app served with the project's
+`.streamlit/config.toml` ("bare, app's config") is printed for information: the config turns off
+Streamlit's post-run `gc.collect()`, which costs the workbench about 90 ms per rerun (pandas,
+scikit-learn and Plotly are loaded) and the bare app a few. Page loads rotate between the apps.
+Needs Chromium at /usr/bin/chromium and playwright; never runs `playwright install`.
 """
 
 from __future__ import annotations
@@ -149,7 +153,7 @@ def clicks(page, selected_js: str, count: int) -> list[float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=6)
     parser.add_argument("--clicks", type=int, default=20)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench_ui_"))
@@ -163,24 +167,25 @@ def main() -> int:
     env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])),
            "DATAFLOW_CACHE_DIR": str(work / "cache"), "DATAFLOW_WORKFLOWS_DIR": str(work / "workflows")}
     results: dict[str, dict] = {}
+    names = ("bare", "app", "bare_cfg")
     with StreamlitServer(env, work / "app.log") as app, \
-            StreamlitServer(env, work / "bare.log", app=work / "bare.py") as bare, sync_playwright() as p:
+            StreamlitServer(env, work / "bare.log", app=work / "bare.py", cwd=work) as bare, \
+            StreamlitServer(env, work / "bare_cfg.log", app=work / "bare.py") as bare_cfg, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
-        urls = {"bare": f"{bare.url}/?n={N}", "app": f"{app.url}/?open=chain100"}
-        for name in urls:                                   # warm-up (imports, registry, first compile)
+        urls = {"bare": f"{bare.url}/?n={N}", "app": f"{app.url}/?open=chain100", "bare_cfg": f"{bare_cfg.url}/?n={N}"}
+        for name in names:                                  # warm-up (imports, registry, first compile)
             _, ctx, _ = load_once(browser, urls[name], N)
             ctx.close()
-        loads: dict[str, list[float]] = {"bare": [], "app": []}
-        rtt: dict[str, list[float]] = {"bare": [], "app": []}
+        loads: dict[str, list[float]] = {name: [] for name in names}
+        rtt: dict[str, list[float]] = {name: [] for name in names}
         for rep in range(args.repeats):
-            order = ["bare", "app"] if rep % 2 == 0 else ["app", "bare"]
-            for name in order:
+            for name in names[rep % 3:] + names[:rep % 3]:
                 seconds, ctx, page = load_once(browser, urls[name], N)
                 loads[name].append(seconds)
-                js = BARE_SELECTED_JS if name == "bare" else APP_SELECTED_JS
+                js = APP_SELECTED_JS if name == "app" else BARE_SELECTED_JS
                 rtt[name] += clicks(page, js, max(1, args.clicks // args.repeats))
                 ctx.close()
-        for name in ("bare", "app"):
+        for name in names:
             results[f"load_{name}"] = stats(loads[name])
             results[f"click_{name}"] = stats(rtt[name])
 
@@ -216,16 +221,21 @@ def main() -> int:
 
     def line(label, subject, floor=None, target=""):
         s = results[subject]
-        text = f"{label:<48} {s['median'] * 1000:8.0f} ms (min {s['min'] * 1000:6.0f})"
+        text = f"{label:<54} {s['median'] * 1000:8.0f} ms (min {s['min'] * 1000:6.0f})"
         if floor:
             f = results[floor]
-            text += f"   bare {f['median'] * 1000:6.0f} ms (min {f['min'] * 1000:6.0f})   ratio " \
+            text += f"   floor {f['median'] * 1000:6.0f} ms (min {f['min'] * 1000:6.0f})   ratio " \
                     f"{s['median'] / f['median']:.2f}x (min {s['min'] / f['min']:.2f}x)"
         print(text + (f"   target {target}" if target else ""))
-    print(f"DataFlow workbench vs bare streamlit-flow, {N} nodes, {args.repeats} page loads each, "
+    print(f"DataFlow workbench vs bare streamlit-flow (Streamlit defaults, as in the recipe), {N} nodes, "
+          f"{args.repeats} page loads each, "
           f"{len(rtt['app'])} clicks each")
     line("page load -> canvas interactive (100 nodes)", "load_app", "load_bare", "<= 1.2x")
     line("click -> properties panel updated (100 nodes)", "click_app", "click_bare", "<= 1.3x")
+    line("  information: bare app with the app's config, load", "load_bare_cfg", "load_bare")
+    line("  information: bare app with the app's config, click", "click_bare_cfg", "click_bare")
+    line("  information: app against that, page load", "load_app", "load_bare_cfg")
+    line("  information: app against that, click", "click_app", "click_bare_cfg")
     if "iris_cached_run" in results:
         line("Run on iris, all cached -> all statuses shown", "iris_cached_run", target="< 500 ms")
     else:

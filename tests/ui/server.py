@@ -26,8 +26,11 @@ def free_port() -> int:
 class StreamlitServer:
     """`with StreamlitServer(env={...}) as srv: srv.url`"""
 
-    def __init__(self, env: dict[str, str], log_path: Path, app: Path = APP, port: int | None = None):
+    def __init__(self, env: dict[str, str], log_path: Path, app: Path = APP, port: int | None = None,
+                 cwd: Path = ROOT):
+        """`cwd` decides which `.streamlit/config.toml` applies: the project's by default."""
         self.app = app
+        self.cwd = cwd
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
@@ -41,7 +44,7 @@ class StreamlitServer:
                "--server.fileWatcherType", "none", "--server.runOnSave", "false", "--global.developmentMode", "false"]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(cmd, cwd=self.cwd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
