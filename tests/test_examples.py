@@ -261,12 +261,60 @@ def test_segmentation_finds_four_nonempty_clusters(first_runs):
     assert "target" not in summary.columns
 
 
+MODELS = {"logistic regression": "logreg", "random forest": "forest", "gradient boosting": "boost"}
+
+
+def comparison(first_runs: dict[str, Run]) -> pd.DataFrame:
+    """model_comparison.json's side-by-side table (node `compare`, fed by the three `scores_*` nodes)."""
+    table = pd.read_parquet(first_runs["model_comparison"].output_dir / "compare.table.parquet")
+    assert list(table["model"]) == list(MODELS), table
+    return table.set_index("model")
+
+
 def test_model_comparison_scores_three_models_on_the_same_rows(first_runs):
-    scores = {key: metrics(first_runs, "model_comparison", f"scores_{key}") for key in ("logreg", "forest", "boost")}
+    table = comparison(first_runs)
+    scores = {MODELS[name]: row.to_dict() for name, row in table.iterrows()}
     for key, values in scores.items():
         assert values["rows"] == 143, key
         assert values["accuracy"] > 0.9, key
         assert 0.9 < values["roc_auc"] <= 1.0, key
+
+
+def test_model_comparison_table_equals_a_plain_scikit_learn_script(first_runs):
+    from sklearn import datasets
+    from sklearn import metrics as sk_metrics
+    from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    bunch = datasets.load_breast_cancer(as_frame=True)
+    frame = bunch.frame
+    frame["target"] = np.asarray(bunch.target_names).astype(str)[bunch.target.to_numpy()]
+    train, test = train_test_split(frame, test_size=0.25, random_state=42, stratify=frame["target"].to_numpy(object))
+    features = [c for c in frame.columns if c != "target"]
+    scaler = StandardScaler().fit(train[features].to_numpy(dtype=np.float64))
+    X_train, X_test = (scaler.transform(part[features].to_numpy(dtype=np.float64)) for part in (train, test))
+    models = {"logistic regression": LogisticRegression(C=1.0, max_iter=1000, random_state=0),
+              "random forest": RandomForestClassifier(n_estimators=100, random_state=0),
+              "gradient boosting": GradientBoostingClassifier(n_estimators=100, learning_rate=0.1, max_depth=3,
+                                                              random_state=0)}
+    table = comparison(first_runs)
+    for name, model in models.items():
+        model.fit(X_train, train["target"].to_numpy(dtype=object))
+        predicted = model.predict(X_test)
+        positive = list(model.classes_).index("malignant")
+        expected = {"accuracy": sk_metrics.accuracy_score(test["target"], predicted),
+                    "precision": sk_metrics.precision_score(test["target"], predicted, pos_label="malignant"),
+                    "recall": sk_metrics.recall_score(test["target"], predicted, pos_label="malignant"),
+                    "f1": sk_metrics.f1_score(test["target"], predicted, pos_label="malignant"),
+                    "roc_auc": sk_metrics.roc_auc_score(test["target"] == "malignant",
+                                                        model.predict_proba(X_test)[:, positive])}
+        got = table.loc[name, list(expected)].astype(float).to_dict()
+        assert got == pytest.approx(expected, abs=1e-12), name
+    best = metrics(first_runs, "model_comparison", "compare.best")
+    assert best["rank_by"] == "roc_auc" and best["score"] == table["roc_auc"].max()
+    assert best["model"] == table["roc_auc"].idxmax()
 
 
 # --- caching ------------------------------------------------------------------------------

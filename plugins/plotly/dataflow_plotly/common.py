@@ -4,7 +4,8 @@ note, and the finishing touches (title, axis labels, notes as annotations).
 Charts that draw one mark per row (scatter, line, residuals, clusters...) draw at most
 `max_points` rows: above that, a seeded random sample, announced by an annotation on the figure
 and a warning on the node. Charts that summarise rows (bar, histogram, box, pie, heatmaps)
-aggregate all rows instead.
+aggregate all rows instead. Rows a chart cannot draw because a value it needs is missing are
+announced the same way (`drop_missing`), never left out silently.
 """
 
 from __future__ import annotations
@@ -77,6 +78,23 @@ def sample(table: Any, max_points: int, what: str = "rows") -> tuple[Any, str | 
     note = f"Showing a random sample of {max_points:,} of {len(table):,} {what}"
     warn(f"{note} (raise max_points to draw more)")
     return picked, note
+
+
+def drop_missing(table: Any, columns: Sequence[str | None], *, drop: bool = True) -> tuple[Any, str | None]:
+    """`table` without the rows missing a value in any of `columns` (kept when `drop` is False: the
+    chart leaves a gap itself), and the note to show; the note is also a warning on the node."""
+    used = [c for c in dict.fromkeys(columns) if c]
+    if not used or not len(table):
+        return table, None
+    missing = table[used].isna()
+    rows = missing.any(axis=1)
+    count = int(rows.sum())
+    if not count:
+        return table, None
+    names = ", ".join(f"'{c}'" for c in used if missing[c].any())
+    note = f"{count:,} row{'s' if count != 1 else ''} with missing values in {names} not drawn"
+    warn(note)
+    return (table[~rows] if drop else table), note
 
 
 def finish(fig: Any, *, title: str = "", x_label: str = "", y_label: str = "", notes: Sequence[str | None] = ()

@@ -12,7 +12,18 @@ from typing import Annotated, Any, Literal
 
 from dataflow.sdk import Bounds, Figure, Help, NodeError, Table, node, warn
 
-from .common import MAX_POINTS, MaxPoints, Title, column, column_param, facts_of, finish, group_label, sample
+from .common import (
+    MAX_POINTS,
+    MaxPoints,
+    Title,
+    column,
+    column_param,
+    drop_missing,
+    facts_of,
+    finish,
+    group_label,
+    sample,
+)
 
 Truth = column_param("Column with the true values (empty: as recorded by sklearn.predict)", "predictions")
 Predicted = column_param("Column with the predictions (empty: as recorded by sklearn.predict)", "predictions")
@@ -45,7 +56,7 @@ def confusion_matrix(predictions: Table, *,
     if facts.get("task") == "regression" and not (truth or prediction):
         raise NodeError("these are a regressor's predictions; a confusion matrix needs a classifier's. Draw "
                         "plotly.residuals instead")
-    rows = predictions[[truth_col, prediction_col]].dropna()
+    rows, missing = drop_missing(predictions[[truth_col, prediction_col]], [truth_col, prediction_col])
     true_labels = rows[truth_col].map(group_label).to_numpy()
     predicted = rows[prediction_col].map(group_label).to_numpy()
     classes = [group_label(c) for c in facts.get("classes") or []]
@@ -72,7 +83,8 @@ def confusion_matrix(predictions: Table, *,
     fig.update_xaxes(title_text=f"Predicted ({prediction_col})", type="category", side="bottom")
     fig.update_yaxes(title_text=f"True ({truth_col})", type="category", autorange="reversed")
     accuracy = np.trace(counts) / max(counts.sum(), 1)
-    return finish(fig, title=title or f"Confusion matrix (accuracy {accuracy:.3f}, {counts.sum()} rows)")
+    return finish(fig, title=title or f"Confusion matrix (accuracy {accuracy:.3f}, {counts.sum()} rows)",
+                  notes=[missing])
 
 
 def roc_points(positive: Any, score: Any) -> tuple[Any, Any, float]:
@@ -105,9 +117,11 @@ def roc_curve(predictions: Table, *, title: Title = "") -> Figure:
                         "that gives them (every built-in classifier does)")
     truth_col, _, facts = _prediction_columns(predictions, "", "")
     classes, columns = facts["classes"], facts["probabilities"]
-    for name in columns:
-        column(predictions, name, "predictions")
-    rows = predictions[[truth_col, *columns]].dropna()
+    lacking = [name for name in columns if name not in predictions.columns]
+    if lacking:
+        raise NodeError(f"the predictions table lacks the probability column(s) {', '.join(map(repr, lacking))} that "
+                        "sklearn.predict recorded; keep them between sklearn.predict and this chart")
+    rows, missing = drop_missing(predictions[[truth_col, *columns]], [truth_col, *columns])
     truth_values = rows[truth_col].map(group_label).to_numpy()
     fig = go.Figure()
     fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"dash": "dash", "color": "#999"})
@@ -122,7 +136,7 @@ def roc_curve(predictions: Table, *, title: Title = "") -> Figure:
                         hovertemplate="false positive rate %{x:.3f}<br>true positive rate %{y:.3f}")
     fig.update_xaxes(title_text="False positive rate", range=[0, 1])
     fig.update_yaxes(title_text="True positive rate", range=[0, 1.02])
-    return finish(fig, title=title or "ROC curve")
+    return finish(fig, title=title or "ROC curve", notes=[missing])
 
 
 @node(category="Charts/Models", label="Feature importance", cache="memory")
@@ -131,11 +145,22 @@ def feature_importance(table: Table, *,
                        = 20, title: Title = "") -> Figure:
     """Horizontal bars of feature importance, most important on top (from sklearn.feature_importance)."""
     import numpy as np
+    import pandas as pd
     import plotly.graph_objects as go
 
-    feature, importance = column(table, "feature", "table"), column(table, "importance", "table")
+    feature, importance = "feature", "importance"
+    lacking = [c for c in (feature, importance) if c not in table.columns]
+    if lacking:
+        listed = ", ".join(map(str, list(table.columns)[:30]))
+        raise NodeError(f"the table has no {' or '.join(repr(c) for c in lacking)} column (its columns are: {listed}); "
+                        "connect the output of sklearn.feature_importance")
+    dtype = table[importance].dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        raise NodeError(f"column 'importance' holds {dtype}, not numbers; connect the output of "
+                        "sklearn.feature_importance")
+    table, missing = drop_missing(table, [importance])
     ordered = table.sort_values(importance, ascending=False, kind="stable")
-    notes = []
+    notes = [missing]
     if len(ordered) > top:
         notes.append(f"Showing the {top} most important of {len(ordered)} features")
         ordered = ordered.head(top)
@@ -165,7 +190,7 @@ def residuals(predictions: Table, *,
     if facts.get("task") == "classification" and not (truth or prediction):
         raise NodeError("these are a classifier's predictions; residuals need a regressor's. Draw "
                         "plotly.confusion_matrix instead")
-    rows = predictions[[truth_col, prediction_col]].dropna()
+    rows, missing = drop_missing(predictions[[truth_col, prediction_col]], [truth_col, prediction_col])
     try:
         actual = rows[truth_col].to_numpy(dtype=np.float64)
         predicted = rows[prediction_col].to_numpy(dtype=np.float64)
@@ -190,7 +215,7 @@ def residuals(predictions: Table, *,
         x_title, y_title = f"Actual ({truth_col})", f"Predicted ({prediction_col})"
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title)
-    return finish(fig, title=title or f"Residuals (RMSE {rmse:.4g}, {len(rows)} rows)", notes=[note])
+    return finish(fig, title=title or f"Residuals (RMSE {rmse:.4g}, {len(rows)} rows)", notes=[missing, note])
 
 
 @node(category="Charts/Models", label="Cluster plot", cache="memory")

@@ -16,6 +16,7 @@ from .common import (
     column,
     column_param,
     columns_param,
+    drop_missing,
     finish,
     numeric,
     sample,
@@ -37,7 +38,8 @@ def scatter(table: Table, *, x: column_param("Column on the horizontal axis") = 
             y_label: YLabel = "") -> Figure:
     """Plot one column against another, one point per row.
 
-    Trend lines are fitted to the points drawn, per colour group and facet.
+    Trend lines are fitted to the points drawn, per colour group and facet. Rows missing a
+    value in a chosen column are not drawn, with a note on the chart.
     """
     import plotly.express as px
 
@@ -45,14 +47,13 @@ def scatter(table: Table, *, x: column_param("Column on the horizontal axis") = 
     options = _optional_columns(table, color=color, size=size, symbol=symbol, facet=facet)
     if options.get("size"):
         numeric(table, options["size"], "size")
-    drawn, note = sample(table, max_points)
-    if options.get("size"):
-        drawn = drawn[drawn[options["size"]].notna()]
+    complete, missing = drop_missing(table, [x, y, *options.values()])
+    drawn, note = sample(complete, max_points)
     fig = px.scatter(drawn, x=x, y=y, color=options.get("color"), size=options.get("size"),
                      symbol=options.get("symbol"), facet_col=options.get("facet"), facet_col_wrap=4)
     if trendline != "none":
         _add_trendlines(fig, trendline)
-    return finish(fig, title=title, x_label=x_label, y_label=y_label, notes=[note])
+    return finish(fig, title=title, x_label=x_label, y_label=y_label, notes=[missing, note])
 
 
 @node(category="Charts/Relations", cache="memory")
@@ -74,12 +75,16 @@ def line(table: Table, *, x: column_param("Column on the horizontal axis (rows a
     if options.get("color") and len(y) > 1:
         raise NodeError("colour by a column works with a single y column; with several, each gets its own colour",
                         param="color")
-    drawn, note = sample(table, max_points)
+    placed = [x, *options.values()]
+    _, missing = drop_missing(table, [*placed, *y], drop=False)
+    # a row without x, colour or facet has no place; a missing y is kept: it leaves a gap in its line
+    drawable = table[table[placed].notna().all(axis=1)]
+    drawn, note = sample(drawable, max_points)
     drawn = drawn.sort_values(x, kind="stable")
     fig = px.line(drawn, x=x, y=list(y) if len(y) > 1 else y[0], color=options.get("color"),
                   facet_col=options.get("facet"), facet_col_wrap=4, markers=markers)
     return finish(fig, title=title, x_label=x_label, y_label=y_label or ("" if len(y) == 1 else "value"),
-                  notes=[note])
+                  notes=[missing, note])
 
 
 def _optional_columns(table: Any, **names: str) -> dict[str, str]:

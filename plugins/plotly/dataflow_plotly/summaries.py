@@ -2,7 +2,8 @@
 
 They aggregate every row (sums, counts, bins, quartiles) instead of sampling, so the figure
 stays small for any table size. The violin's density curve is the exception: above
-`max_points` rows it is drawn from a seeded sample, with a note on the chart.
+`max_points` rows it is drawn from a seeded sample, with a note on the chart. Rows without the
+number a chart needs are left out with a note too; a missing category is drawn as "(missing)".
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .common import (
     YLabel,
     column,
     column_param,
+    drop_missing,
     finish,
     group_label,
     numeric,
@@ -51,15 +53,17 @@ def bar(table: Table, *, x: column_param("The categories, one bar (group) each")
         numeric(table, value, "y")
     groups = [x] + [c for c in (column(table, color, "color", required=False),
                                 column(table, facet, "facet", required=False)) if c]
+    counting = value is None or aggregation == "count"
+    table, missing = drop_missing(table, [] if counting else [value])  # missing categories show as (missing)
     keys = table[list(dict.fromkeys(groups))].map(group_label) if len(table) else table[groups]
-    if value is None or aggregation == "count":
+    if counting:
         counted = keys.groupby(list(keys.columns), sort=True).size().rename("count").reset_index()
         measure = "count"
     else:
         counted = (table[value].groupby([keys[c] for c in keys.columns], sort=True).agg(aggregation)
                    .rename(f"{aggregation} of {value}").reset_index())
         measure = f"{aggregation} of {value}"
-    notes = []
+    notes = [missing]
     categories = counted[x].nunique()
     if categories > MAX_BARS:
         totals = counted.groupby(x)[measure].sum().abs().nlargest(MAX_BARS).index
@@ -101,7 +105,9 @@ def histogram(table: Table, *, x: column_param("The column whose distribution to
     keys = [tuple(k) if isinstance(k, tuple) else (k,) for k in labels.drop_duplicates().itertuples(index=False)] \
         if groups else [()]
     width = None
+    missing = None
     if is_number:
+        _, missing = drop_missing(table, [x], drop=False)  # counted below over finite values only
         dates = pd.api.types.is_datetime64_any_dtype(series.dtype)
         values = _as_numbers(series)
         finite = values[np.isfinite(values)]
@@ -134,7 +140,7 @@ def histogram(table: Table, *, x: column_param("The column whose distribution to
         step = width / 1e6 if pd.api.types.is_datetime64_any_dtype(series.dtype) else width  # dates: ms on axis
         fig.update_traces(width=step)
     fig.update_layout(bargap=0.02 if width is not None else 0.2)
-    return finish(fig, title=title, x_label=x_label, y_label=y_label)
+    return finish(fig, title=title, x_label=x_label, y_label=y_label, notes=[missing])
 
 
 @node(category="Charts/Summaries", label="Box / violin", cache="memory")
@@ -156,13 +162,15 @@ def box(table: Table, *, y: column_param("The numeric column whose spread to sho
     color_col = column(table, color, "color", required=False)
     facet_col = column(table, facet, "facet", required=False)
     if kind == "box" and len(table) > max_points and facet_col is None:
+        table, missing = drop_missing(table, [y])  # groups without a value are labelled (missing)
         fig = _box_from_quartiles(table, y, x_col, color_col)
         note = f"Boxes computed over all {len(table):,} rows; outlier points are not drawn above {max_points:,} rows"
-        return finish(fig, title=title, x_label=x_label, y_label=y_label, notes=[note])
+        return finish(fig, title=title, x_label=x_label, y_label=y_label, notes=[missing, note])
+    table, missing = drop_missing(table, [y, x_col, color_col, facet_col])
     drawn, note = sample(table, max_points)
     draw = px.box if kind == "box" else px.violin
     fig = draw(drawn, x=x_col, y=y, color=color_col, facet_col=facet_col, facet_col_wrap=4)
-    return finish(fig, title=title, x_label=x_label, y_label=y_label, notes=[note])
+    return finish(fig, title=title, x_label=x_label, y_label=y_label, notes=[missing, note])
 
 
 @node(category="Charts/Summaries", cache="memory")
@@ -177,16 +185,18 @@ def pie(table: Table, *, names: column_param("The categories, one slice each") =
 
     names = column(table, names, "names")
     value = column(table, values, "values", required=False)
+    if value is not None:
+        numeric(table, value, "values")
+    table, missing = drop_missing(table, [value])  # a missing category is a slice: (missing)
     labels = table[names].map(group_label)
     if value is None:
         totals = labels.value_counts()
     else:
-        numeric(table, value, "values")
         totals = table[value].groupby(labels).sum().sort_values(ascending=False)
         if (totals < 0).any():
             raise NodeError(f"column '{value}' sums to a negative number for some categories; a pie needs "
                             "shares of a whole", param="values")
-    notes = []
+    notes = [missing]
     if len(totals) > max_slices:
         rest = totals.iloc[max_slices - 1:]
         totals = totals.iloc[:max_slices - 1].copy()

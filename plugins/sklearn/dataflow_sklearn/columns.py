@@ -66,37 +66,52 @@ def resolve_features(table: Any, target: str | None, features: Sequence[str], pa
     return chosen
 
 
-def check_numeric(table: Any, columns: Sequence[str], param: str | None) -> None:
-    """NodeError naming the columns that hold text or categories (models need numbers)."""
+def check_numeric(table: Any, columns: Sequence[str], param: str | None, *, where: str = "") -> None:
+    """NodeError naming the columns that hold text or categories (models need numbers).
+
+    `where` ("the `table` input") is for nodes whose columns come from a trained model: the
+    message names that input and the model's feature columns instead of the `features` setting."""
     text = [c for c in columns if not is_numeric(table[c])]
     if not text:
         return
     described = ", ".join(f"'{c}' ({table[c].dtype})" for c in text)
     plural = "s hold" if len(text) > 1 else " holds"
-    raise NodeError(f"column{plural} text or categories, not numbers: {described}; turn "
-                    f"{'them' if len(text) > 1 else 'it'} into numbers with sklearn.encode (one-hot or ordinal) "
-                    "first, or leave it out of the features", param=param)
+    them = "them" if len(text) > 1 else "it"
+    advice = (f"turn {them} into numbers the way the training rows were (sklearn.apply_transformer of the same "
+              "encoder)" if where else
+              f"turn {them} into numbers with sklearn.encode (one-hot or ordinal) first, or leave {them} out")
+    subject = f"in {where}, the model's feature column{plural}" if where else f"column{plural}"
+    raise NodeError(f"{subject} text or categories, not numbers: {described}; {advice}", param=param)
 
 
-def check_no_missing(table: Any, columns: Sequence[str], param: str | None) -> None:
-    """NodeError naming each column with missing values and how many."""
+def check_no_missing(table: Any, columns: Sequence[str], param: str | None, *, where: str = "") -> None:
+    """NodeError naming each column with missing values and how many (`where`: as for check_numeric)."""
     counts = table[list(columns)].isna().sum()
     bad = [(c, int(n)) for c, n in counts.items() if n]
     if not bad:
         return
     described = ", ".join(f"'{c}' ({n} missing)" for c, n in bad[:10])
-    raise NodeError(f"missing values in {described} of {len(table)} rows; fill them with transform.fill_missing "
+    place = f" of {where} (the model's feature columns)" if where else ""
+    raise NodeError(f"missing values in {described} of {len(table)} rows{place}; fill them with transform.fill_missing "
                     "or drop those rows first", param=param)
 
 
-def feature_matrix(table: Any, columns: Sequence[str], param: str = "features", *, allow_nan: bool = False) -> Any:
+def feature_matrix(table: Any, columns: Sequence[str], param: str | None = "features", *, allow_nan: bool = False,
+                   where: str = "") -> Any:
     """The columns as a float numpy matrix, after checking they are numeric (and complete)."""
     import numpy as np
 
-    check_numeric(table, columns, param)
+    check_numeric(table, columns, param, where=where)
     if not allow_nan:
-        check_no_missing(table, columns, param)
-    return table[list(columns)].to_numpy(dtype=np.float64, na_value=np.nan)
+        check_no_missing(table, columns, param, where=where)
+    X = table[list(columns)].to_numpy(dtype=np.float64, na_value=np.nan)
+    counts = np.isinf(X).sum(axis=0)
+    if counts.any():
+        described = ", ".join(f"'{c}' ({int(n)} infinite)" for c, n in zip(columns, counts, strict=True) if n)
+        place = f" of {where} (the model's feature columns)" if where else ""
+        raise NodeError(f"infinite values in {described} of {len(table)} rows{place}; no model can use them: "
+                        "replace them (transform.derive) or drop those rows first", param=param)
+    return X
 
 
 def json_value(value: Any) -> Any:

@@ -70,39 +70,60 @@ def supervised_data(table: Any, target: str, features: list[str], task: str, *, 
     return Dataset(X, y, chosen, target, not features)
 
 
-def target_values(column: Any, task: str) -> Any:
-    """The target as a numpy array, after checks that fit `task`."""
+def model_data(table: Any, trained: TrainedModel) -> Dataset:
+    """X and y of a trained model's features and target on `table`, for the nodes that take the
+    columns from the model (cross-validate, tune, permutation importance): they have no column
+    settings, so the errors name the `table` input and the columns the model recorded."""
+    recorded = [*trained.features, trained.target]
+    missing = [c for c in recorded if c not in table.columns]
+    if missing:
+        shown = ", ".join(f"'{c}'" for c in missing)
+        hint = did_you_mean(str(missing[0]), [str(c) for c in table.columns if c not in recorded])
+        features = ", ".join(f"'{c}'" for c in trained.features)
+        raise NodeError(f"the `table` input lacks column(s) {shown}{hint} that the model was trained on (features "
+                        f"{features}, target '{trained.target}'); connect a table prepared like the training rows")
+    X = feature_matrix(table, trained.features, None, allow_nan=allows_missing(trained.estimator),
+                       where="the `table` input")
+    y = target_values(table[trained.target], trained.task, param=None)
+    if len(table) < 2:
+        raise NodeError(f"the `table` input has {len(table)} row(s); at least 2 are needed")
+    return Dataset(X, y, list(trained.features), trained.target, trained.all_features)
+
+
+def target_values(column: Any, task: str, param: str | None = "target") -> Any:
+    """The target as a numpy array, after checks that fit `task` (errors name `param`)."""
     import numpy as np
 
     name = column.name
     missing = int(column.isna().sum())
     if missing:
         raise NodeError(f"the target '{name}' has {missing} missing value(s) of {len(column)}; drop those rows "
-                        "(or fill them with transform.fill_missing) first", param="target")
+                        "(or fill them with transform.fill_missing) first", param=param)
     if task == "regression":
         if not is_numeric(column):
             raise NodeError(f"the target '{name}' holds text ({column.dtype}), so it cannot be regressed; "
-                            "use sklearn.train_classifier to predict categories", param="target")
+                            "use sklearn.train_classifier to predict categories", param=param)
         return column.to_numpy(dtype=np.float64)
     values = column.to_numpy(dtype=object) if not is_numeric(column) else column.to_numpy()
     classes = column.unique()
     if len(classes) < 2:
         raise NodeError(f"the target '{name}' has only one class ({json_value(classes[0])!r}); a classifier needs "
-                        "at least two: check the filter or split upstream", param="target")
+                        "at least two: check the filter or split upstream", param=param)
     if column.dtype.kind == "f" and not np.all(np.mod(values, 1) == 0):
         raise NodeError(f"the target '{name}' holds continuous numbers ({len(classes)} distinct values); "
-                        "use sklearn.train_regressor to predict a number", param="target")
+                        "use sklearn.train_regressor to predict a number", param=param)
     return values
 
 
-def fit(estimator: Any, X: Any, y: Any = None, *, what: str = "the model") -> Any:
-    """`estimator.fit(X, y)`; its warnings go to the node, its ValueErrors become NodeErrors."""
+def fit(estimator: Any, X: Any, y: Any = None, *, what: str = "the model", param: str | None = "hyperparameters"
+        ) -> Any:
+    """`estimator.fit(X, y)`; its warnings go to the node, its ValueErrors become NodeErrors naming `param`."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             estimator.fit(X) if y is None else estimator.fit(X, y)
         except ValueError as exc:
-            raise NodeError(f"{what} could not be fitted: {exc}", param="hyperparameters") from None
+            raise NodeError(f"{what} could not be fitted: {exc}", param=param) from None
     seen = set()
     for item in caught:
         message = f"{type(item.message).__name__ if isinstance(item.message, Warning) else 'warning'}: {item.message}"
@@ -127,7 +148,8 @@ def train(table: Any, *, task: str, target: str, features: list[str], model: str
         raise NodeError(f"model '{model}' could not be fitted: {exc}", param="hyperparameters") from None
     return TrainedModel(estimator=estimator, task=task, features=data.features, target=target, classes=classes,
                         training_score=score, estimator_id=model, hyperparameters=values,
-                        estimator_version=spec.version, all_features=data.all_features)
+                        estimator_version=spec.version, all_features=data.all_features,
+                        columns=[json_value(c) for c in table.columns])
 
 
 def require_trained(model: Any, node: str) -> TrainedModel:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from dataflow.sdk import Bounds, Help, Model, NodeError, Table, node
 
-from .fitting import require_trained, supervised_data
+from .fitting import model_data, require_trained
 from .metrics import resolve_scoring, score
 from .models import with_facts
 
@@ -72,7 +72,7 @@ def _permutation(trained, table, repeats: int, seed: int):
     """Mean and std of the score drop when each feature is shuffled (accuracy or R2)."""
     import numpy as np
 
-    data = supervised_data(table, trained.target, trained.features, trained.task)
+    data = model_data(table, trained)
     scoring = resolve_scoring("auto", trained.task)
     rng = np.random.default_rng(seed)
     baseline = score(scoring, trained.estimator, data.X, data.y, trained.classes)

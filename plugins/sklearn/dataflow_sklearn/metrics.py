@@ -9,6 +9,7 @@ the `predictions` facts that `sklearn.predict` records, so nothing is typed twic
 
 from __future__ import annotations
 
+import warnings
 from typing import Annotated, Any, Literal
 
 from dataflow.sdk import Column, Help, Metrics, NodeError, Table, node, warn
@@ -169,7 +170,14 @@ def evaluate(predictions: Table, *,
     if len(classes) < 2:
         raise NodeError(f"only one class ({classes[0]!r}) appears in truth and prediction; "
                         "classification scores need at least two", param="truth")
-    return classification_metrics(truth_values, predicted, classes, scores)
+    present = set(truth_values.tolist())
+    if len(present) == 1:
+        warn(f"the truth column '{truth_column}' holds a single class ({next(iter(present))!r}): only accuracy is "
+             "meaningful; precision, recall and F1 count classes absent from the truth as zero. Score rows of "
+             "several classes (e.g. a stratified split)")
+    with warnings.catch_warnings():  # scikit-learn's own notes on absent classes: the warning above says it
+        warnings.simplefilter("ignore", UserWarning)
+        return classification_metrics(truth_values, predicted, classes, scores)
 
 
 def _labels(column: Any) -> Any:

@@ -43,6 +43,9 @@ class TrainedModel:
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     estimator_version: int = 1
     all_features: bool = False  # trained on "every column but the target"
+    # every column of the training table, so predict can tell a column left out on purpose from one the
+    # model never saw; None for a model made before this was recorded
+    columns: list[Any] | None = None
 
     def metadata(self) -> dict[str, Any]:
         """Everything but the estimator, as JSON data (kept next to the estimator in model files)."""

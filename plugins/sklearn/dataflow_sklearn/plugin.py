@@ -11,6 +11,7 @@ from typing import Any
 from dataflow.sdk import hookimpl
 
 from . import (
+    comparison,
     estimators,
     importance,
     metrics,
@@ -31,6 +32,7 @@ NODES = (
     training.train_regressor,
     training.predict,
     metrics.evaluate,
+    comparison.compare_metrics,
     validation.cross_validate,
     validation.tune,
     unsupervised.cluster,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from dataflow.sdk import Column, Help, Model, ModelChoice, NodeError, Table, node, warn
 
-from .columns import check_no_missing, check_numeric, json_value
+from .columns import feature_matrix, json_value
 from .fitting import allows_missing, require_trained, train
 from .models import PREDICTION, PROBABILITY_PREFIX, with_facts
 
@@ -17,7 +17,7 @@ Hyperparameters = Annotated[dict[str, Any], Help("The chosen model's settings by
                                                  "unset ones keep their defaults")]
 
 
-@node(category="Machine learning/Train", label="Train classifier")
+@node(category="Machine learning/Train", label="Train classifier", version=2)
 def train_classifier(table: Table, *, target: Target = "", features: Features = [],  # noqa: B006
                      model: Annotated[str, ModelChoice("classifier"), Help("Which classifier to train")]
                      = "sklearn.logistic_regression",
@@ -32,7 +32,7 @@ def train_classifier(table: Table, *, target: Target = "", features: Features = 
                  hyperparameters=hyperparameters)
 
 
-@node(category="Machine learning/Train", label="Train regressor")
+@node(category="Machine learning/Train", label="Train regressor", version=2)
 def train_regressor(table: Table, *, target: Target = "", features: Features = [],  # noqa: B006
                     model: Annotated[str, ModelChoice("regressor"), Help("Which regressor to train")]
                     = "sklearn.linear_regression",
@@ -46,13 +46,14 @@ def train_regressor(table: Table, *, target: Target = "", features: Features = [
                  hyperparameters=hyperparameters)
 
 
-@node(category="Machine learning/Train")
+@node(category="Machine learning/Train", version=2)
 def predict(model: Model, table: Table) -> Table:
     """Add the model's predictions (and class probabilities) as new columns.
 
     Adds `prediction` and, for a classifier that gives probabilities, one
-    `probability_<class>` column per class. The table must hold the model's feature columns;
-    when it also holds the target, sklearn.evaluate compares the two without further settings.
+    `probability_<class>` column per class. The table must hold the model's feature columns and
+    no column the model never saw (one of its training table, the target, and earlier predictions
+    are fine); when it holds the target, sklearn.evaluate compares the two without further settings.
     """
     import numpy as np
     import pandas as pd
@@ -64,11 +65,9 @@ def predict(model: Model, table: Table) -> Table:
         raise NodeError(f"the table lacks the model's feature column(s) {shown}; the model was trained on "
                         f"{', '.join(trained.features)}: apply the same preparation (sklearn.apply_transformer, "
                         "renames) to this table first")
-    _warn_ignored_columns(trained, table)
-    check_numeric(table, trained.features, None)
-    if not allows_missing(trained.estimator):
-        check_no_missing(table, trained.features, None)
-    X = table[trained.features].to_numpy(dtype=np.float64, na_value=np.nan)
+    _check_unexpected_columns(trained, table)
+    X = feature_matrix(table, trained.features, None, allow_nan=allows_missing(trained.estimator),
+                       where="the `table` input")
 
     out = table.copy(deep=False)
     new_columns = [PREDICTION]
@@ -98,11 +97,19 @@ def predict(model: Model, table: Table) -> Table:
         "model": trained.estimator_id, "features": list(trained.features)})
 
 
-def _warn_ignored_columns(trained: Any, table: Any) -> None:
-    """A model trained on "every column but the target" ignores columns it never saw: say so."""
-    if not trained.all_features:
-        return
-    known = {*trained.features, trained.target, PREDICTION}
+def _check_unexpected_columns(trained: Any, table: Any) -> None:
+    """NodeError naming the columns the model never saw: not its features or target, not in its training
+    table (columns left out of `features` on purpose are fine), not added by an earlier sklearn.predict."""
+    recorded = getattr(trained, "columns", None)  # None: a model made before training columns were recorded
+    known = {*trained.features, trained.target, PREDICTION, *(recorded or ())}
     extra = [c for c in table.columns if c not in known and not str(c).startswith(PROBABILITY_PREFIX)]
-    if extra:
-        warn(f"column(s) {', '.join(map(str, extra))} were not in the training table and are ignored by the model")
+    if not extra:
+        return
+    shown = ", ".join(f"'{c}'" for c in extra[:20]) + (f" and {len(extra) - 20} more" if len(extra) > 20 else "")
+    if recorded is None:
+        warn(f"column(s) {shown} are not among the model's features and are ignored by it")
+        return
+    features = ", ".join(f"'{c}'" for c in trained.features)
+    raise NodeError(f"the `table` input has column(s) {shown} that the model never saw: it was trained on the "
+                    f"features {features} and the target '{trained.target}'; drop them (transform.select), or "
+                    "retrain the model on a table that holds them")

@@ -28,7 +28,7 @@ from dataflow.sdk import (
 )
 
 from .columns import json_value
-from .fitting import TASK_KIND, build_estimator, estimator_spec, fit, require_trained, supervised_data, train
+from .fitting import TASK_KIND, build_estimator, estimator_spec, fit, model_data, require_trained, train
 from .metrics import LOWER_IS_BETTER, Scoring, resolve_scoring, score
 from .models import TrainedModel
 
@@ -59,17 +59,22 @@ def fold_indices(y: Any, task: str, k: int, seed: int) -> list[tuple[Any, Any]]:
 
 
 def fold_scores(trained: TrainedModel, data: Any, hyperparameters: dict[str, Any], *, folds: int, seed: int,
-                scoring: str) -> list[float]:
-    """The score of each fold for one candidate, each a cached step."""
+                scoring: str, param: str | None = None) -> list[float]:
+    """The score of each fold for one candidate, each a cached step; a fit error names `param` (tune: grid)."""
     spec = estimator_spec(TASK_KIND[trained.task], trained.estimator_id, param="model")
     splits = fold_indices(data.y, trained.task, folds, seed)
     classes = sorted({json_value(v) for v in data.y.tolist()}, key=lambda v: (str(type(v)), v))
     scores = []
     for index, (train_rows, test_rows) in enumerate(splits):
-        def compute(train_rows=train_rows, test_rows=test_rows) -> dict[str, float]:
-            estimator, _ = build_estimator(spec, hyperparameters, param="grid")
-            fit(estimator, data.X[train_rows], data.y[train_rows], what=f"model '{trained.estimator_id}'")
-            return {"score": score(scoring, estimator, data.X[test_rows], data.y[test_rows], classes)}
+        def compute(train_rows=train_rows, test_rows=test_rows, index=index) -> dict[str, float]:
+            estimator, _ = build_estimator(spec, hyperparameters, param=param)
+            what = f"model '{trained.estimator_id}' (fold {index + 1})"
+            fit(estimator, data.X[train_rows], data.y[train_rows], what=what, param=param)
+            try:  # some settings only fail when predicting (k neighbours > rows of a fold)
+                return {"score": score(scoring, estimator, data.X[test_rows], data.y[test_rows], classes)}
+            except ValueError as exc:
+                raise NodeError(f"{what} could not be scored: {exc}; use fewer folds or other settings",
+                                param=param) from None
 
         identity = {"estimator": trained.estimator_id, "version": spec.version, "hyperparameters": hyperparameters,
                     "fold": index, "folds": folds, "seed": seed, "scoring": scoring, "task": trained.task,
@@ -90,7 +95,7 @@ def cross_validate(model: Model, table: Table, *, folds: Folds = 5, scoring: Sco
 
     trained = require_trained(model, "sklearn.cross_validate")
     chosen = resolve_scoring(scoring, trained.task)
-    data = supervised_data(table, trained.target, trained.features, trained.task)
+    data = model_data(table, trained)
     scores = fold_scores(trained, data, dict(trained.hyperparameters), folds=folds, seed=seed, scoring=chosen)
     return {"scoring": chosen, "mean": float(np.mean(scores)), "std": float(np.std(scores)), "folds": folds,
             "fold_scores": scores, "model": trained.estimator_id, "rows": len(table)}
@@ -124,12 +129,12 @@ def tune(model: Model, table: Table, *,
     chosen = resolve_scoring(scoring, trained.task)
     axes = _grid_axes(grid, spec)
     combos = _candidates(axes, search, candidates, seed)
-    data = supervised_data(table, trained.target, trained.features, trained.task)
+    data = model_data(table, trained)
     rows = []
     for combo in combos:
         values = {**trained.hyperparameters, **combo}
         _, full = build_estimator(spec, values, param="grid")
-        scores = fold_scores(trained, data, full, folds=folds, seed=seed, scoring=chosen)
+        scores = fold_scores(trained, data, full, folds=folds, seed=seed, scoring=chosen, param="grid")
         rows.append({**combo, "mean_score": float(np.mean(scores)), "std_score": float(np.std(scores))})
     results = pd.DataFrame(rows)
     for name in axes:  # a column mixing text and numbers is shown as text

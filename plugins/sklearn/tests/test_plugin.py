@@ -10,7 +10,7 @@ from dataflow_sklearn.plugin import NODES
 from dataflow.sdk import ModelChoice, check_node, spec_of
 
 TYPE_IDS = {"sklearn.train_test_split", "sklearn.scale", "sklearn.encode", "sklearn.apply_transformer",
-            "sklearn.train_classifier", "sklearn.train_regressor", "sklearn.predict", "sklearn.evaluate",
+            "sklearn.train_classifier", "sklearn.train_regressor", "sklearn.predict", "sklearn.evaluate", "sklearn.compare_metrics",
             "sklearn.cross_validate", "sklearn.tune", "sklearn.cluster", "sklearn.pca", "sklearn.feature_importance",
             "sklearn.save_model", "sklearn.load_model"}
 

@@ -108,10 +108,43 @@ def test_predict_names_the_missing_feature_columns(iris):
         run_node(predict, {"model": model, "table": iris.drop(columns="petal width (cm)")})
 
 
-def test_predict_warns_about_columns_a_model_trained_on_all_columns_never_saw(iris, run_warned):
-    model = run_node(train_classifier, {"table": iris}, target="species")["model"]
-    _, warnings = run_warned(predict, {"model": model, "table": iris.assign(extra=1.0)})
-    assert warnings == ["column(s) extra were not in the training table and are ignored by the model"]
+PETALS = ["petal length (cm)", "petal width (cm)"]
+
+
+@pytest.mark.parametrize("features", [[], PETALS], ids=["all columns", "named features"])
+def test_predict_refuses_columns_the_model_never_saw(iris, features):
+    model = run_node(train_classifier, {"table": iris}, target="species", features=features)["model"]
+    with pytest.raises(NodeError, match=r"the `table` input has column\(s\) 'extra', 'note' that the model never saw: "
+                                        r"it was trained on the features '.*' and the target "
+                                        r"'species'; drop them \(transform.select\)"):
+        run_node(predict, {"model": model, "table": iris.assign(extra=1.0, note="x")})
+
+
+def test_predict_accepts_the_target_columns_left_out_and_earlier_predictions(iris, run_warned):
+    """The test rows of a split hold the target and the columns the model was told not to use; a
+    second model's predictions may be added to a table that holds the first one's."""
+    train, test = split(iris, stratify="species", seed=0)
+    petals = run_node(train_classifier, {"table": train}, target="species", features=PETALS)["model"]
+    first, warnings = run_warned(predict, {"model": petals, "table": test})
+    assert warnings == [] and first["table"]["prediction"].notna().all()
+    assert (first["table"]["prediction"] == test["species"]).mean() > 0.9
+    everything = run_node(train_classifier, {"table": train}, target="species")["model"]
+    second, warnings = run_warned(predict, {"model": everything, "table": first["table"]})
+    assert warnings == ["replaced existing column(s) prediction, probability_setosa, probability_versicolor, "
+                        "probability_virginica with this model's predictions"]
+    assert list(second["table"].columns) == list(first["table"].columns)
+
+
+def test_a_model_that_did_not_record_its_training_columns_warns_instead(iris, run_warned):
+    import dataclasses
+
+    model = run_node(train_classifier, {"table": iris}, target="species", features=PETALS)["model"]
+    assert model.columns == list(iris.columns)
+    older = dataclasses.replace(model, columns=None)  # as cached or saved before columns were recorded
+    out, warnings = run_warned(predict, {"model": older, "table": iris.assign(extra=1.0)})
+    assert warnings == ["column(s) 'sepal length (cm)', 'sepal width (cm)', 'extra' are not among the model's "
+                        "features and are ignored by it"]
+    assert "prediction" in out["table"].columns
 
 
 def test_binary_classification_scores_the_positive_class(cancer):
