@@ -18,7 +18,7 @@ from dataflow.kernel import (
     save_workflow,
     workflow_from_dict,
 )
-from dataflow.kernel.spec import Secret
+from dataflow.kernel.spec import FilePath, Secret
 
 from . import resources, session, storage
 from .analysis import Analysis, analyse
@@ -82,6 +82,7 @@ def start_run(targets: list[str] | None = None) -> None:
             return
     elif result.problem_count:
         session.notify("info", f"Running the valid part; {result.problem_count} problem(s) keep some nodes out.")
+    resources.grant(resources.engine(), granted_folders())   # the engine starts with the settings only
     graph = result.graph
     keep = [n for n, node in graph.nodes.items() if any(p.type.name == "table" for p in node.spec.outputs)]
     if targets:
@@ -148,25 +149,63 @@ def new_workflow() -> None:
     storage.clear_autosave()
 
 
-def open_path(path: Path) -> bool:
-    """Open a workflow file; placeholders keep nodes whose plugin is missing."""
+def _load(path: Path) -> Workflow | None:
+    """Read a workflow file, or queue why it cannot be opened."""
     try:
-        workflow = load_workflow(path)
+        return load_workflow(path)
     except WorkflowError as exc:
         session.notify("error", f"Could not open {path.name}: " + "; ".join(p.message for p in exc.problems))
-        return False
     except OSError as exc:
         session.notify("error", f"Could not open {path.name}: {exc}")
+    return None
+
+
+def open_path(path: Path) -> bool:
+    """Open a workflow file; placeholders keep nodes whose plugin is missing."""
+    workflow = _load(path)
+    if workflow is None:
         return False
-    session.open_document(Document.opened(workflow))
+    _open(Document.opened(workflow))
+    return True
+
+
+def use_template(path: Path) -> bool:
+    """Start an untitled copy of a template: it has no file (Save needs Save as), so the shipped
+    file is never written. Its relative input file paths are made absolute against the template's
+    folder, so they still name the sample data shipped next to it (that folder is granted while the
+    copy is open, see `granted_folders`); relative output paths stay relative to wherever the copy
+    is saved."""
+    workflow = _load(path)
+    if workflow is None:
+        return False
+    specs = resources.registry().nodes
+    for node in workflow.nodes.values():
+        spec = specs.get(node.type)
+        for param in spec.params if spec else ():
+            value = node.params.get(param.name)
+            if isinstance(param.widget, FilePath) and param.widget.mode == "read" and isinstance(value, str) \
+                    and value and not Path(value).expanduser().is_absolute():
+                node.params[param.name] = str(path.parent.resolve() / value)
+    workflow.meta["name"] = str(workflow.meta.get("name") or path.stem)
+    workflow.path = None
+    copy = Document.opened(workflow)
+    copy.revision = 1        # unsaved: shown with the unsaved-changes marker and autosaved
+    _open(copy)
+    st.session_state.template_folder = str(path.parent.resolve())
+    session.notify("info", f"Started a copy of the template {path.name}; use Save as to keep it.")
+    return True
+
+
+def _open(document: Document) -> None:
+    session.open_document(document)
     storage.clear_autosave()
+    workflow = document.workflow
     missing = analysis().missing
     if missing:
         session.notify("warning", "Some node types are not installed and are kept as placeholders: " + "; ".join(
             f"{t}: {hint}" for t, hint in missing.items()))
     if workflow.migrations:
         session.notify("info", "The file was upgraded from an older format: " + ", ".join(workflow.migrations))
-    return True
 
 
 def open_upload(name: str, data: bytes) -> bool:
@@ -177,6 +216,19 @@ def open_upload(name: str, data: bytes) -> bool:
         return False
     path = storage.store_upload(name, data, storage.private_dir(storage.app_dir() / "opened"))
     return open_path(path)
+
+
+def store_data_upload(upload) -> Path | None:
+    """Store an uploaded data file (the uploader's file: `name`, `size`, `getvalue()`) in the upload
+    folder, which every run may read; or queue why it is refused (checked here, whatever the browser said)."""
+    problem = storage.check_upload(upload.name, upload.size)
+    if problem:
+        session.notify("error", problem)
+        return None
+    path = storage.store_upload(upload.name, upload.getvalue())
+    session.notify("success", f"Uploaded to {path} (granted); pick it in a file parameter or type this path.")
+    st.session_state.runs.generation += 1
+    return path
 
 
 def shareable(workflow: Workflow) -> Workflow:
@@ -259,6 +311,14 @@ def discard_autosave() -> None:
     storage.clear_autosave()
 
 
+def granted_folders() -> list[str]:
+    """The folders the engine may read and write besides the upload folder and the workflow's own:
+    the settings' data folders, and while a copy of a template is open, the template's folder
+    (the copy has no folder of its own and reads the sample data shipped next to the template)."""
+    template = st.session_state.get("template_folder")
+    return [*st.session_state.settings["data_dirs"], *([template] if template else [])]
+
+
 def apply_settings() -> None:
-    resources.grant(resources.engine(), st.session_state.settings["data_dirs"])
+    resources.grant(resources.engine(), granted_folders())
     st.session_state.runs.generation += 1

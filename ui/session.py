@@ -55,6 +55,7 @@ def init() -> None:
     ss.autosave_offer = storage.read_autosave()
     ss.autosaved_revision = 0
     ss.memo = {}             # revision-keyed caches (analysis, plans)
+    ss.template_folder = None  # the open copy of a template reads the data next to it (actions.use_template)
     _open_from_query()
 
 
@@ -102,6 +103,7 @@ def open_document(doc: Document) -> None:
     ss.runs = RunMemory(shapes=storage.load_shapes())
     ss.memo = {}
     ss.autosaved_revision = doc.revision
+    ss.template_folder = None   # set by actions.use_template for a copy of a template
     ss.canvas_generation = ss.get("canvas_generation", 0) + 1   # a fresh canvas component
 
 

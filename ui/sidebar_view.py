@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import actions, resources, session, storage
+from . import actions, escape, resources, session, storage
 
 
 def render() -> None:
@@ -23,8 +23,9 @@ def _workflow_menu() -> None:
     d = actions.doc()
     marker = " ●" if d.dirty else ""
     with st.container(key="wf_title"):
-        st.markdown(f"### {d.name}{marker}", help="● = unsaved changes (autosaved in the app folder)")
-        st.caption(str(d.workflow.path) if d.workflow.path else "not saved yet")
+        # names and paths come from files: escaped, so Markdown or HTML in them is shown, never rendered
+        st.markdown(f"### {escape.text(d.name)}{marker}", help="● = unsaved changes (autosaved in the app folder)")
+        st.caption(escape.text(d.workflow.path, limit=500) if d.workflow.path else "not saved yet")
     cols = st.columns([1, 1, 1.4])
     cols[0].button("New", key="wf_new", on_click=actions.new_workflow, use_container_width=True)
     cols[1].button("Save", key="wf_save", on_click=actions.save, disabled=d.workflow.path is None,
@@ -52,23 +53,18 @@ def _workflow_menu() -> None:
     with st.expander("Templates", expanded=False):
         for path in storage.list_workflows():
             info = storage.describe_workflow(path)
-            st.markdown(f"**{info['name']}** · {info['nodes']} nodes")
+            st.markdown(f"**{escape.text(info['name'])}** · {info['nodes']} nodes")
             if info["description"]:
-                st.caption(info["description"])
-            if st.button("Use this template", key=f"tpl:{path.name}"):
-                actions.open_path(path)
+                st.caption(escape.text(info["description"], limit=600))
+            if st.button("Use this template", key=f"tpl:{path.name}", help="Start an untitled copy"):
+                actions.use_template(path)
                 st.rerun()
     with st.expander("Upload a data file", expanded=False):
         data = st.file_uploader("CSV, Parquet, Excel, JSON…", type=[e.lstrip(".") for e in storage.UPLOAD_EXTENSIONS],
                                 key="data_upload")
-        if data is not None and st.button("Store in the upload folder", key="data_upload_go"):
-            problem = storage.check_upload(data.name, data.size)
-            if problem:
-                session.notify("error", problem)
-            else:
-                path = storage.store_upload(data.name, data.getvalue())
-                session.notify("success", f"Uploaded to {path} (granted); use this path in a file parameter.")
-                st.session_state.runs.generation += 1
+        if data is not None:    # a callback: its notice is drawn by the rerun it causes
+            st.button("Store in the upload folder", key="data_upload_go", on_click=actions.store_data_upload,
+                      args=(data,))
 
 
 # --- palette -----------------------------------------------------------------------------

@@ -1,0 +1,290 @@
+"""The app's files, folders, downloads, progress and plugin report, without a browser (AppTest).
+
+Helpers come from test_apptest.py; the canvas is simulated the same way (see its docstring)."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.helpers import PACKS, pip_install_target
+from tests.ui.test_apptest import (
+    APP,
+    _plugins_page,
+    add,
+    canvas_args,
+    canvas_reply,
+    run_and_wait,
+    three_connected,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+HOSTILE = "Evil ![pixel](http://evil.example/p.png) <img src=http://evil.example/q.png> **bold**"
+
+
+@pytest.fixture
+def at(app_env) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception
+    return app
+
+
+def param_key(at: AppTest, widgets, node_id: str, name: str) -> str:
+    """The key of a parameter's widget (keys end with the document's revision)."""
+    return next(w.key for w in widgets if (w.key or "").startswith(f"p:{node_id}:{name}@"))
+
+
+def set_path(at: AppTest, node_id: str, path: Path | str) -> None:
+    at.text_input(key=param_key(at, at.text_input, node_id, "path")).input(str(path)).run()
+    assert not at.exception
+
+
+def read_numbers_node(at: AppTest, path: Path | str) -> None:
+    """A `testpack.read_numbers` node, selected, reading `path`."""
+    add(at, "testpack.read_numbers")
+    canvas_reply(at, selected="read_numbers")
+    set_path(at, "read_numbers", path)
+
+
+def run_result(at: AppTest, node_id: str):
+    run_and_wait(at)
+    return at.session_state["runs"].results[node_id]
+
+
+def write_template(folder: Path, name: str, **meta) -> Path:
+    """A template file: a `points -> keep_above` pair and a node reading `data/numbers.txt` next to it."""
+    (folder / "data").mkdir(exist_ok=True)
+    (folder / "data" / "numbers.txt").write_text("4\n5\n6\n")
+    data = {"version": "0.1.0",
+            "nodes": [{"id": "points", "type": "uipack.points", "params": {"rows": 12}},
+                      {"id": "keep_above", "type": "uipack.keep_above", "params": {"threshold": 5.0}},
+                      {"id": "read_numbers", "type": "testpack.read_numbers", "params": {"path": "data/numbers.txt"}}],
+            "edges": [{"source": "points", "source_port": "table", "target": "keep_above", "target_port": "table"}],
+            "meta": {"name": name, "description": "", **meta}}
+    path = folder / f"{name.split()[0].lower()}.json"
+    path.write_text(json.dumps(data, indent=2))
+    return path
+
+
+# --- templates --------------------------------------------------------------------------
+
+def test_a_template_opens_as_an_untitled_copy_and_the_shipped_file_is_never_written(at, app_env):
+    template = write_template(app_env / "workflows", "Starter", description="A small start")
+    shipped = template.read_bytes()
+    at.run()
+    at.sidebar.button(key=f"tpl:{template.name}").click().run()
+    doc = at.session_state["doc"]
+    assert doc.workflow.path is None and doc.name == "Starter" and doc.dirty
+    assert [n["id"] for n in canvas_args(at)["nodes"]] == ["points", "keep_above", "read_numbers"]
+    assert at.sidebar.button(key="wf_save").disabled                    # Save needs Save as first
+    assert "not saved yet" in [c.value for c in at.sidebar.caption]
+    assert at.session_state["doc"].workflow.nodes["read_numbers"].params["path"] == \
+        str((app_env / "workflows" / "data" / "numbers.txt").resolve())   # still names the shipped sample data
+    assert run_result(at, "read_numbers").status == "computed"           # and may read it
+    canvas_reply(at, selected="keep_above")
+    at.number_input(key=param_key(at, at.number_input, "keep_above", "threshold")).set_value(8.0).run()
+    at.sidebar.text_input(key="saveas_name").input("my start").run()
+    at.sidebar.button(key="saveas_go").click().run()
+    assert not at.exception
+    assert template.read_bytes() == shipped
+    mine = json.loads((app_env / "workflows" / "my_start.json").read_text())
+    assert mine["nodes"][1]["params"] == {"threshold": 8.0} and mine["meta"]["name"] == "Starter"
+    assert at.session_state["doc"].workflow.path == (app_env / "workflows" / "my_start.json").resolve()
+    assert not at.sidebar.button(key="wf_save").disabled
+    at.sidebar.button(key="wf_new").click().run()                     # the template's folder was granted
+    read_numbers_node(at, app_env / "workflows" / "data" / "numbers.txt")   # for its copy only
+    refused = run_result(at, "read_numbers")
+    assert refused.status == "failed" and "outside the granted data folders" in refused.error
+
+
+def test_hostile_workflow_and_template_names_are_shown_as_text(at, app_env):
+    template = write_template(app_env / "workflows", HOSTILE, description=f"See {HOSTILE}")
+    at.run()
+    drawn = [m.value for m in at.sidebar.markdown] + [c.value for c in at.sidebar.caption]
+    assert any(html.unescape(t) == f"**{HOSTILE}** · 3 nodes" for t in drawn)    # the name reads as typed
+    assert any(html.unescape(t) == f"See {HOSTILE}" for t in drawn)              # and so does the description
+    at.sidebar.button(key=f"tpl:{template.name}").click().run()
+    assert at.session_state["doc"].name == HOSTILE
+    drawn = [m.value for m in at.sidebar.markdown] + [c.value for c in at.sidebar.caption]
+    assert any(html.unescape(t) == f"### {HOSTILE} ●" for t in drawn)            # the title, unsaved
+    for text in drawn:                                  # ...but no Markdown image, link, HTML tag or bold
+        assert not re.search(r"!\[|\]\(|<img|<\w|\*\*bold", text), text
+
+
+# --- uploads and granted folders --------------------------------------------------------------
+
+def test_an_uploaded_data_file_is_stored_granted_and_read_by_a_node(at, app_env):
+    at.sidebar.file_uploader(key="data_upload").set_value(("my numbers.txt", b"1\n2\nx\n3\n", "text/plain")).run()
+    at.sidebar.button(key="data_upload_go").click().run()
+    stored = app_env / "cache" / "app" / "uploads" / "my_numbers.txt"
+    assert stored.read_bytes() == b"1\n2\nx\n3\n"
+    assert any(str(stored) in s.value and "granted" in s.value for s in at.success)
+    add(at, "testpack.read_numbers")
+    canvas_reply(at, selected="read_numbers")
+    pick = next(s for s in at.selectbox if (s.key or "").startswith("pick:p:read_numbers:path@"))
+    assert pick.options == ["", "my_numbers.txt"]                  # offered in the node's file parameter
+    pick.select("my_numbers.txt").run()
+    assert at.session_state["doc"].workflow.nodes["read_numbers"].params["path"] == str(stored)
+    result = run_result(at, "read_numbers")
+    assert result.status == "computed", result.error
+    canvas_reply(at, selected="read_numbers")
+    assert {"values": [1, 2, 3]} in [json.loads(j.value) for j in at.json]
+    assert any("line 3 is not a number" in w.value for w in at.warning)
+
+
+def test_granting_a_folder_in_settings_allows_reading_and_removing_it_refuses(at, tmp_path):
+    data = tmp_path / "shared data"
+    data.mkdir()
+    (data / "n.txt").write_text("7\n8\n")
+    read_numbers_node(at, data / "n.txt")
+    refused = run_result(at, "read_numbers")
+    assert refused.status == "failed" and "outside the granted data folders" in refused.error
+    at.sidebar.text_input(key="add_dir").input(str(data)).run()
+    at.sidebar.button(key="add_dir_go").click().run()
+    assert str(data) in [t.value for t in at.sidebar.text]             # listed under Granted data folders
+    assert run_result(at, "read_numbers").status == "computed"
+    at.sidebar.button(key=f"rmdir:{data}").click().run()
+    assert str(data) not in [t.value for t in at.sidebar.text]
+    again = run_result(at, "read_numbers")
+    assert again.status == "failed" and "outside the granted data folders" in again.error
+    assert any("outside the granted data folders" in e.value and "Settings" in e.value for e in at.error)
+
+
+def test_granting_a_missing_folder_is_refused_with_a_message(at, tmp_path):
+    at.sidebar.text_input(key="add_dir").input(str(tmp_path / "nope")).run()
+    at.sidebar.button(key="add_dir_go").click().run()
+    assert any("is not an existing folder" in e.value for e in at.error)
+    assert at.session_state["settings"]["data_dirs"] == []
+
+
+# --- outputs: downloads, progress, column pickers ---------------------------------------------
+
+@pytest.fixture
+def media(monkeypatch):
+    """The media file managers AppTest creates (one per run): a deferred download's bytes are
+    produced by the latest one, as the browser's click would."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.testing.v1 import app_test
+
+    made: list[MediaFileManager] = []
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
+    return made
+
+
+def download(media, button) -> bytes:
+    """What clicking the download button would fetch."""
+    url = media[-1].execute_deferred(button.proto.deferred_file_id)
+    return media[-1].read_file(url.rsplit("/", 1)[-1]).content
+
+
+def test_table_and_figure_outputs_offer_valid_downloads(at, media):
+    import pandas as pd
+
+    three_connected(at)
+    run_and_wait(at)
+    canvas_reply(at, selected="keep_above")
+    buttons = {b.key: b for b in at.download_button}
+    assert set(buttons) == {"dl_csv:keep_above:table", "dl_pq:keep_above:table"}
+    assert [b.label for b in buttons.values()] == ["Download CSV", "Download Parquet"]
+    from_csv = pd.read_csv(io.BytesIO(download(media, buttons["dl_csv:keep_above:table"])))
+    from_parquet = pd.read_parquet(io.BytesIO(download(media, buttons["dl_pq:keep_above:table"])))
+    assert list(from_csv.columns) == list(from_parquet.columns) == ["x", "y", "group"]
+    assert len(from_csv) == len(from_parquet) == 29                   # x = 1..29 are above 0
+    assert from_parquet["x"].tolist() == [float(x) for x in range(1, 30)]
+    canvas_reply(at, selected="scatter")
+    (button,) = at.download_button
+    assert button.key.startswith("dl_html:scatter:") and button.label == "Download HTML"
+    page = download(media, button).decode("utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html>") and "</html>" in page and "plotly" in page.lower()
+    assert '"type":"scatter"' in page.replace(" ", "")
+
+
+def test_progress_shows_how_many_nodes_are_done_while_a_run_is_in_progress(at):
+    add(at, "testpack.numbers")
+    add(at, "testpack.slow")
+    add(at, "testpack.slow")
+    canvas_reply(at, edges=[{"id": "st-flow-edge_numbers-slow", "source": "numbers", "target": "slow"},
+                            {"id": "st-flow-edge_slow-slow_2", "source": "slow", "target": "slow_2"}],
+                 selected="slow")
+    at.number_input(key=param_key(at, at.number_input, "slow", "seconds")).set_value(2.0).run()
+    at.button(key="tb_run").click().run()
+    job = at.session_state["job"]
+    assert job is not None and not job.finished
+    (bar,) = at.container("run_progress").progress
+    assert re.match(r"Running: [01] of 3 done · now: ", bar.text), bar.text
+    assert job.wait(30)
+    at.run()
+    with pytest.raises(KeyError):
+        at.container("run_progress")                                  # gone once the run ended
+    assert "Run 1 " in at.container("run_summary").caption[0].value
+
+
+def test_column_pickers_offer_exactly_the_upstream_tables_columns(at):
+    three_connected(at)
+    canvas_reply(at, selected="keep_above")
+    assert not any((s.key or "").startswith("p:keep_above:column@") for s in at.selectbox)   # not run: text
+    run_and_wait(at, "tb_run_sel")                                    # runs points, then keep_above
+    picker = next(s for s in at.selectbox if (s.key or "").startswith("p:keep_above:column@"))
+    assert picker.options == ["x", "y", "group"] and picker.value == "x"
+    canvas_reply(at, selected="scatter")                              # fed by keep_above's output
+    for name in ("x", "y"):
+        picker = next(s for s in at.selectbox if (s.key or "").startswith(f"p:scatter:{name}@"))
+        assert picker.options == ["x", "y", "group"] and picker.value == name
+    canvas_reply(at, selected="keep_above")
+    next(s for s in at.selectbox if (s.key or "").startswith("p:keep_above:column@")).select("y").run()
+    assert at.session_state["doc"].workflow.nodes["keep_above"].params["column"] == "y"
+
+
+# --- plugins ------------------------------------------------------------------------------
+
+@pytest.fixture
+def broken_pack(app_env, tmp_path):
+    """tests/packs/brokenpack pip-installed into its own folder on sys.path, for one test."""
+    import importlib
+
+    import streamlit as st
+
+    target = tmp_path / "brokensite"
+    pip_install_target(target, PACKS / "brokenpack")
+    sys.path.insert(0, str(target))
+    importlib.invalidate_caches()
+    st.cache_resource.clear()
+    try:
+        yield target
+    finally:
+        sys.path.remove(str(target))
+        importlib.invalidate_caches()
+        st.cache_resource.clear()
+
+
+def test_plugins_page_lists_a_plugin_that_failed_to_load_with_its_error(broken_pack):
+    page = AppTest.from_function(_plugins_page, default_timeout=60).run()
+    assert not page.exception
+    assert any("1 plugin(s) failed to load" in e.value for e in page.error)
+    (failed,) = [e for e in page.expander if "brokenpack" in e.label]
+    assert "dataflow-brokenpack" in failed.label and "0.0.1" in failed.label
+    assert any("dataflow_this_module_does_not_exist" in e.value for e in failed.error)
+    assert any("uipack" in e.label for e in page.expander)            # the others still load
+
+
+# --- server configuration -------------------------------------------------------------------
+
+def test_the_shipped_server_config_listens_locally_with_xsrf_on_and_no_telemetry():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["browser"]["gatherUsageStats"] is False
