@@ -37,7 +37,7 @@ from typing import Any
 
 from .access import check_access, granted_folders
 from .cache import CacheEntry, CacheSettings, TieredCache
-from .errors import DataflowError, NodeError
+from .errors import DataflowError, NodeError, OutputTypeError
 from .executor import Executor, NodeTask, invoke_node
 from .graph import Graph, GraphNode
 from .history import MODEL_MARK, History, explain
@@ -45,6 +45,7 @@ from .keys import KeyParts, hash_key, source_fingerprint
 from .paths import cache_dir
 from .plugins import activate_registry
 from .registry import Registry
+from .serializer import check_output
 from .spec import NodeSpec
 from .steps import StepCache
 
@@ -595,9 +596,9 @@ class _Run:
         port_types, checks = self.output_types.get(spec.type_id) or self._output_checks(spec)
         for port, serializer in checks:
             try:
-                serializer.check(outputs[port])
-            except TypeError as exc:
-                self._fail(node_id, DataflowError(f"output '{port}' is not a {port_types[port]}: {exc}"))
+                check_output(serializer, port, outputs[port])
+            except OutputTypeError as exc:
+                self._fail(node_id, exc)
                 return
         result = self.results[node_id]
         result.seconds = seconds

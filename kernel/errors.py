@@ -66,6 +66,10 @@ class NodeError(DataflowError):
         super().__init__(f"parameter '{param}': {message}" if param else message)
 
 
+class OutputTypeError(DataflowError, TypeError):
+    """A node returned a value that is not of its output port's type (its serializer's `check` said so)."""
+
+
 class NodeExecutionError(DataflowError):
     """A node raised while running; names the node and keeps the traceback for the curious."""
 

@@ -8,7 +8,9 @@ So `dataflow install PACKAGE` (and the app's Plugins page) works in two steps:
 2. A change is refused when it touches a *protected* distribution (DataFlow itself, every
    installed plugin, and everything they depend on, transitively) and is a downgrade, or moves
    it to a version outside what DataFlow or a plugin declared (`pandas>=2.2`, ...). `force`
-   overrides that. Only then does pip install for real.
+   overrides that. Only then does pip install for real, held to the plan by a constraints file
+   (`-c`) of the planned `name==version` pairs: if the index or a local folder changed since
+   the dry run, pip fails instead of installing something the user did not see.
 
 pip reads its usual environment variables (PIP_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX, ...),
 so a private index or a wheel folder works the same way as with pip itself.
@@ -19,8 +21,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import DataflowError
@@ -66,6 +70,10 @@ class InstallPlan:
     def refused(self) -> list[Change]:
         return [c for c in self.changes if c.problem]
 
+    def constraints(self) -> str:
+        """A pip constraints file pinning every planned change: `name==version`, one per line."""
+        return "".join(f"{c.name}=={c.version}\n" for c in self.changes if "?" not in (c.name, c.version))
+
     def to_dict(self) -> dict[str, Any]:
         return {"packages": self.packages, "changes": [c.to_dict() for c in self.changes],
                 "refused": [c.name for c in self.refused]}
@@ -106,13 +114,18 @@ def plan_install(packages: list[str]) -> InstallPlan:
 
 
 def apply_install(plan: InstallPlan, *, force: bool = False) -> None:
-    """Install the plan's packages with pip; refused changes need `force`."""
+    """Install the plan's packages with pip, pinned to the versions the plan lists; refused changes
+    need `force`."""
     if plan.refused and not force:
         raise InstallError("refusing to install: " + "; ".join(c.problem or "" for c in plan.refused)
                            + " (use --force to install anyway)")
-    done = _pip("install", "--quiet", *plan.packages)
+    with tempfile.TemporaryDirectory(prefix="dataflow-install-") as folder:
+        constraints = Path(folder) / "constraints.txt"
+        constraints.write_text(plan.constraints(), encoding="utf-8")
+        done = _pip("install", "--quiet", "-c", str(constraints), *plan.packages)
     if done.returncode != 0:
-        raise InstallError(f"pip failed to install {' '.join(plan.packages)}:\n{_pip_error(done)}")
+        raise InstallError(f"pip failed to install {' '.join(plan.packages)} as planned (if a package changed "
+                           f"since the check, check again):\n{_pip_error(done)}")
 
 
 def protected_requirements() -> dict[str, list[tuple[str, Requirement | None]]]:

@@ -12,6 +12,8 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
 
+from .errors import OutputTypeError
+
 
 class Serializer(ABC):
     """Stores values of one port type.
@@ -75,3 +77,13 @@ class Serializer(ABC):
     def export(self, value: Any, path: Path) -> None:
         """Write `value` to `path` (suffix `export_suffix`) in a format people open elsewhere."""
         raise NotImplementedError(f"{type(self).__name__} does not export values")
+
+
+def check_output(serializer: Serializer, port: str, value: Any) -> None:
+    """Raise `OutputTypeError` naming the port when `value`, returned on output `port`, fails the
+    check of its port type's serializer. The engine checks every computed output so, and the SDK's
+    `run_node` does the same, so a pack's own test fails where a workflow would."""
+    try:
+        serializer.check(value)
+    except TypeError as exc:
+        raise OutputTypeError(f"output '{port}' is not a {serializer.port_type}: {exc}") from exc

@@ -126,7 +126,19 @@ class ModelChoice:
     hyperparameters: str = "hyperparameters"
 
 
-WIDGET_METADATA = (Column, Formula, FilePath, Secret, ModelChoice)
+@dataclass(frozen=True, slots=True)
+class FormatChoice:
+    """The `str` parameter names a registered source connector (a file format) by id, or "auto"
+    for the one matching the file's extension. The app offers the installed formats: for `mode`
+    "write" only those that can write, and only those producing `port_type` (None: any). Like
+    a plain `str` parameter it accepts any text; the node reports an unknown format when it runs.
+    """
+
+    mode: Literal["read", "write"] = "read"
+    port_type: str | None = "table"
+
+
+WIDGET_METADATA = (Column, Formula, FilePath, Secret, ModelChoice, FormatChoice)
 
 
 # --- specifications ---------------------------------------------------------------------
@@ -162,7 +174,7 @@ class ParamSpec:
     step: float | None = None
     help: str = ""
     label: str = ""
-    widget: Column | Formula | FilePath | Secret | ModelChoice | None = None
+    widget: Column | Formula | FilePath | Secret | ModelChoice | FormatChoice | None = None
 
     @property
     def type_name(self) -> str:
@@ -184,6 +196,8 @@ class ParamSpec:
                 widget.update(mode=self.widget.mode, extensions=list(self.widget.extensions))
             elif isinstance(self.widget, ModelChoice):
                 widget.update(model_kind=self.widget.kind, hyperparameters=self.widget.hyperparameters)
+            elif isinstance(self.widget, FormatChoice):
+                widget.update(mode=self.widget.mode, port_type=self.widget.port_type)
         return {
             "name": self.name,
             "type": self.type_name,

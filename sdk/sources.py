@@ -1,8 +1,11 @@
 """Source connectors for generic read/write nodes: `connectors()` and `connector_for(path)`.
 
     @node(category="Input")
-    def read_any(*, path: Annotated[str, FilePath("read")] = "", format: str = "auto") -> Table:
+    def read_any(*, path: Annotated[str, FilePath("read")] = "",
+                 format: Annotated[str, FormatChoice("read")] = "auto") -> Table:
         return connector_for(path, format).read(Path(path))
+
+`FormatChoice` makes the app offer "auto" and the installed formats that fit as choices.
 """
 
 from __future__ import annotations

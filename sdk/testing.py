@@ -8,6 +8,8 @@ from dataflow.kernel.declare import spec_of
 from dataflow.kernel.errors import NodeDefinitionError
 from dataflow.kernel.executor import call_node
 from dataflow.kernel.params import check_value, coerce_value
+from dataflow.kernel.plugins import active_registry
+from dataflow.kernel.serializer import check_output
 
 __all__ = ["NodeOutputs", "check_node", "run_node"]
 
@@ -21,8 +23,10 @@ class NodeOutputs(dict):
 def run_node(fn: Any, inputs: dict[str, Any] | None = None, **params: Any) -> NodeOutputs:
     """Run a node on given inputs (by port name) and parameters; return its outputs by port name.
 
-    Parameters are validated as the engine would, so a test catches an out-of-bounds value;
-    the node's warnings are on `.warnings`:
+    Parameters are validated as the engine would, so a test catches an out-of-bounds value, and
+    each output is checked against its port type with the check the engine applies to every
+    computed output (a `TypeError` naming the port, with the message a workflow run shows).
+    The node's warnings are on `.warnings`:
 
         out = run_node(top_rows, {"table": df}, n=3)
         assert len(out["table"]) == 3 and out.warnings == []
@@ -45,6 +49,11 @@ def run_node(fn: Any, inputs: dict[str, Any] | None = None, **params: Any) -> No
     if params:
         raise ValueError(f"{spec.name} has no parameter {next(iter(params))!r}")
     outcome = call_node(spec, inputs, values)
+    serializers = active_registry().serializers
+    for port in spec.outputs:
+        serializer = serializers.get(port.type.name)
+        if serializer is not None:  # a type nobody registered a serializer for is not checked by the engine either
+            check_output(serializer, port.name, outcome.outputs[port.name])
     outputs = NodeOutputs(outcome.outputs)
     outputs.warnings = outcome.warnings
     return outputs

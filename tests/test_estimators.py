@@ -85,3 +85,40 @@ def test_the_chosen_models_version_is_part_of_the_cache_key(registry, tmp_path):
         registry.estimators["testpack.constant"] = dataclasses.replace(spec, version=3)
         plan = engine.plan(compile_workflow(flow, registry))["fit"]
         assert not plan.cached and plan.reason == "model version changed"
+
+
+def test_a_packs_estimator_trains_predicts_and_scores_through_the_built_in_nodes_and_is_cached(cli, registry,
+                                                                                                tmp_path):
+    import json
+
+    from sklearn.datasets import load_diabetes
+    from sklearn.dummy import DummyRegressor
+    from sklearn.metrics import mean_absolute_error
+    from sklearn.model_selection import train_test_split
+
+    from tests.helpers import edge, write_workflow
+
+    needed = ("samples.dataset", "sklearn.train_test_split", "sklearn.train_regressor", "sklearn.predict",
+              "sklearn.evaluate")
+    if any(t not in registry.nodes for t in needed):
+        pytest.skip("the built-in samples and sklearn packs are not installed")
+    path = write_workflow(tmp_path / "pack_model.json", [
+        {"id": "load", "type": "samples.dataset", "params": {"name": "diabetes"}},
+        {"id": "split", "type": "sklearn.train_test_split", "params": {"test_fraction": 0.25, "seed": 42}},
+        {"id": "train", "type": "sklearn.train_regressor",
+         "params": {"target": "target", "model": "testpack.constant", "hyperparameters": {"strategy": "median"}}},
+        {"id": "predict", "type": "sklearn.predict", "params": {}},
+        {"id": "evaluate", "type": "sklearn.evaluate", "params": {}},
+    ], [edge("load", "split"), edge("split", "train", "train", "table"), edge("train", "predict", "model", "model"),
+        edge("split", "predict", "test", "table"), edge("predict", "evaluate", "table", "predictions")])
+    code, first = cli.json("run", path, "--output-dir", tmp_path / "out")
+    assert code == 0, first
+    assert {n["id"]: n["status"] for n in first["nodes"]} == dict.fromkeys(
+        ["load", "split", "train", "predict", "evaluate"], "computed")
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=42)
+    expected = mean_absolute_error(y_test, DummyRegressor(strategy="median").fit(X_train, y_train).predict(X_test))
+    metrics = json.loads((tmp_path / "out" / "evaluate.json").read_text())
+    assert metrics["rows"] == len(y_test) and metrics["mae"] == pytest.approx(expected)
+    code, second = cli.json("run", path)  # a new process: served from the disk cache
+    assert code == 0 and {n["status"] for n in second["nodes"]} == {"cached"}, second

@@ -148,3 +148,31 @@ def test_run_node_returns_the_nodes_warnings_with_its_outputs(pack_site, tmp_pat
     out = run_node(read_numbers, path=str(path))
     assert out["params"] == {"values": [1, 2]}
     assert out.warnings == ["line 2 is not a number and was skipped"]
+
+
+def test_run_node_rejects_an_output_of_the_wrong_type_with_the_message_a_workflow_run_gives(registry, tmp_path):
+    from dataflow_testpack.nodes import wrong_output
+
+    from dataflow.kernel import Engine, compile_workflow, load_workflow
+    from tests.helpers import edge, write_workflow
+
+    with pytest.raises(TypeError, match="output 'table' is not a table") as raised:
+        run_node(wrong_output, {"data": {"values": [1]}})
+    flow = write_workflow(tmp_path / "wrong.json", [{"id": "n", "type": "testpack.numbers", "params": {}},
+                                                    {"id": "w", "type": "testpack.wrong_output", "params": {}}],
+                          [edge("n", "w")])
+    with Engine.open(registry, executor="sequential", use_cache=False) as engine:
+        result = engine.run(compile_workflow(load_workflow(flow), registry))
+    assert result.nodes["w"].status == "failed" and result.nodes["w"].error == str(raised.value)
+
+
+def test_run_node_checks_every_named_output_of_a_node_with_several(registry):
+    @node
+    def halves(table: Table) -> Split:
+        """Split a table in two."""
+        return {"train": table, "test": table.to_dict()}
+
+    import pandas as pd
+
+    with pytest.raises(TypeError, match="output 'test' is not a table: expected a pandas DataFrame"):
+        run_node(halves, {"table": pd.DataFrame({"x": [1, 2]})})

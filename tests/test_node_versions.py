@@ -38,3 +38,25 @@ def test_renaming_to_a_parameter_that_does_not_exist_fails_at_import():
         @node(renamed={"maximum": "limit"})
         def clipper(data: Params, *, upper: float = 1.0) -> Params:
             """Doc."""
+
+
+def test_a_new_node_version_recomputes_the_node_and_its_downstream_not_its_upstream(registry, tmp_path):
+    import dataclasses
+
+    from dataflow.kernel import Engine
+    from tests.helpers import edge
+
+    path = write_workflow(tmp_path / "versions.json", [
+        {"id": "n", "type": "testpack.numbers", "params": {"count": 6}},
+        {"id": "c", "type": "testpack.clip", "params": {"upper": 3}},
+        {"id": "t", "type": "testpack.total", "params": {}}], [edge("n", "c"), edge("c", "t")])
+    flow = load_workflow(path)
+    with Engine.open(registry, executor="sequential", directory=tmp_path / "cache") as engine:
+        first = engine.run(compile_workflow(flow, registry))
+        assert {n: r.status for n, r in first.nodes.items()} == dict.fromkeys("nct", "computed")
+        spec = registry.nodes["testpack.clip"]
+        registry.nodes["testpack.clip"] = dataclasses.replace(spec, version=spec.version + 1)  # the pack's next release
+        second = engine.run(compile_workflow(flow, registry))
+    results = {n: (r.status, r.reason) for n, r in second.nodes.items()}
+    assert results == {"n": ("cached", ""), "c": ("computed", "node version changed"),
+                       "t": ("computed", "upstream c changed")}

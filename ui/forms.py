@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from dataflow.kernel import ParamSpec
-from dataflow.kernel.spec import Column, FilePath, Formula, ModelChoice, Secret
+from dataflow.kernel.spec import Column, FilePath, FormatChoice, Formula, ModelChoice, Secret
 
 
 @dataclass(frozen=True, slots=True)
 class Field:
     """One form field: `widget` is bool, select, int, float, text, formula, column, columns,
-    filepath, secret, model or json."""
+    filepath, secret, model, format or json."""
 
     widget: str
     label: str
@@ -31,6 +31,7 @@ class Field:
     extensions: tuple[str, ...] = ()
     model_kind: str | None = None
     hyperparameters: str | None = None
+    formats: FormatChoice | None = None  # format pickers: which installed formats to offer
 
 
 def humanize(name: str) -> str:
@@ -47,6 +48,8 @@ def field_for(param: ParamSpec) -> Field:
     common = {"label": label, "help": help_text}
     if isinstance(widget, ModelChoice):
         return Field("model", **common, model_kind=widget.kind, hyperparameters=widget.hyperparameters)
+    if isinstance(widget, FormatChoice):
+        return Field("format", **common, formats=widget)
     if isinstance(widget, Column):
         return Field("columns" if param.kind == "list" else "column", **common, port=widget.port)
     if isinstance(widget, Formula):

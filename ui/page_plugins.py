@@ -87,5 +87,7 @@ def _install_section() -> None:
                 st.error(str(exc))
                 return
         st.session_state.pop("install_plan", None)
-        resources.registry.clear()
-        st.success("Installed. Reload the page to see the new nodes in the palette.")
+        resources.reload_plugins()
+        if "memo" in st.session_state:
+            st.session_state.memo.clear()  # this session's analysis of the open workflow used the old plugins
+        st.success("Installed. Reload the page (and any other DataFlow tab) to see the new nodes in the palette.")

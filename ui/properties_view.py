@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from dataflow.kernel import NodeSpec, ParamSpec
+from dataflow.kernel.sources import format_choices
 
 from . import actions, forms, resources, storage
 from .canvas import edge_label
@@ -150,6 +151,11 @@ def _field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem
                     st.error(f"Formula: {error}")
     elif w == "model":
         _model(node_id, param, f, params, key, value, args)
+    elif w == "format":
+        choices = format_choices(resources.registry().sources, f.formats)
+        options = list(choices) + ([value] if value not in choices else [])
+        st.selectbox(f.label, options, index=options.index(value), key=key, help=f.help or None, on_change=on_change,
+                     args=args, format_func=lambda c: choices.get(c, f"{c} (not installed)"))
     elif w == "filepath":
         _text(f, key, value, args, param)
         uploads = sorted(p.name for p in storage.uploads_dir().iterdir() if p.is_file())

@@ -1,9 +1,11 @@
 """Objects shared by every session of the process, created once (`st.cache_resource`):
 the plugin registry and the engine. The engine's granted folders are kept in step with the
-app's settings and upload folder."""
+app's settings and upload folder. After a pack is installed, `reload_plugins` drops both, so
+the next rerun loads the plugins again."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import streamlit as st
@@ -31,3 +33,16 @@ def grant(eng: Engine, folders: list[str]) -> None:
     """Make the engine's granted folders = the upload folder + `folders` (from the settings)."""
     wanted = [storage.uploads_dir(), *(Path(f) for f in folders)]
     eng.data_dirs[:] = wanted
+
+
+def reload_plugins() -> None:
+    """Forget the registry and everything built from it, after a pack was installed: the next
+    `registry()` finds the new pack's nodes, estimators, formats and port types, and the next
+    `engine()` runs with them. The old engine must go too: it holds the old registry and makes it
+    the active one on every run (what nodes see through `dataflow.sdk.estimators()` and
+    `connectors()`). It is closed once nodes still running on it have finished."""
+    old = engine()
+    engine.clear()
+    registry.clear()
+    importlib.invalidate_caches()  # the import system's folder listings predate the install
+    old.close()

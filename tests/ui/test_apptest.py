@@ -317,3 +317,57 @@ def test_plugins_page_checks_a_pack_with_a_dry_run_before_installing(app_env):
     plan = page.session_state["install_plan"]
     assert [(c.name, c.action) for c in plan.changes if c.requested] == [("dry-ui-pack", "new")]
     assert page.button(key="install_go").disabled is False  # nothing refused; not clicked: no real install
+
+
+NETWORK_PACK = Path(__file__).resolve().parents[2] / "examples" / "network-pack"
+
+
+def test_a_pack_installed_from_the_plugins_page_runs_after_a_reload_without_a_restart(app_env, ui_registry,
+                                                                                        monkeypatch):
+    """The new pack's node, file format, port type and estimator all work in the app's next
+    session: the engine opened before the install (with the old plugins) is replaced."""
+    import shutil
+    import sys
+
+    from dataflow.ui import resources
+
+    if "sklearn.train_regressor" not in ui_registry.nodes or "io.read_file" not in ui_registry.nodes:
+        pytest.skip("the built-in io, samples and sklearn packs are not installed")
+    site = app_env / "site"             # pip installs here, not into the venv (PIP_TARGET), and the
+    site.mkdir()                        # folder is on sys.path like site-packages
+    monkeypatch.setenv("PIP_TARGET", str(site))
+    monkeypatch.setenv("PIP_NO_DEPS", "1")
+    monkeypatch.setattr(sys, "path", [str(site), *sys.path])
+    flows = app_env / "workflows"
+    shutil.copy(NETWORK_PACK / "example" / "flights.edgelist", flows)
+    (flows / "routes.json").write_text(json.dumps({"version": "0.1.0", "meta": {"name": "routes"}, "nodes": [
+        {"id": "routes", "type": "io.read_file", "params": {"path": "flights.edgelist"}},
+        {"id": "graph", "type": "network.from_edges", "params": {"weight": "weight"}},
+        {"id": "degrees", "type": "network.degrees", "params": {}},
+        {"id": "load", "type": "samples.dataset", "params": {"name": "diabetes"}},
+        {"id": "train", "type": "sklearn.train_regressor", "params": {"target": "target", "model": "network.huber"}},
+    ], "edges": [{"source": "routes", "target": "graph"}, {"source": "graph", "target": "degrees"},
+                 {"source": "load", "target": "train"}]}))
+
+    page = AppTest.from_function(_plugins_page, default_timeout=120).run()
+    before = resources.engine()         # opened with the plugins the app started with
+    assert "network.huber" not in before.registry.estimators
+    page.text_input(key="install_spec").set_value(str(NETWORK_PACK))
+    page.button(key="FormSubmitter:install_form-Check what would change").click().run()
+    assert [(c.name, c.action) for c in page.session_state["install_plan"].changes] == [
+        ("dataflow-network-pack", "new")]
+    page.button(key="install_go").click().run()
+    assert not page.exception and not page.error, [e.value for e in page.error]
+    assert any("Reload the page" in s.value for s in page.success)
+
+    at = AppTest.from_file(APP, default_timeout=60).run()   # the reloaded page: a new session
+    at.sidebar.button(key="tpl:routes.json").click().run()
+    run_and_wait(at)
+    results = at.session_state["runs"].results
+    assert {n: r.status for n, r in results.items()} == dict.fromkeys(
+        ["routes", "graph", "degrees", "load", "train"], "computed"), {n: r.error for n, r in results.items()}
+    canvas_reply(at, selected="routes")
+    formats = next(s for s in at.selectbox if s.key.startswith("p:routes:format"))
+    assert formats.value == "auto" and "edgelist: Edge list (source target weight) · .edgelist" in formats.options
+    formats.set_value("edgelist").run()
+    assert at.session_state["doc"].workflow.nodes["routes"].params["format"] == "edgelist"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from dataflow.sdk import FilePath, Help, NodeError, Table, connector_for, node
+from dataflow.sdk import FilePath, FormatChoice, Help, NodeError, Table, connector_for, node
 
 from .arrowfiles import read_parquet_table
 from .excel import INSTALL_HINT, excel_engine, read_excel_table
@@ -19,17 +19,19 @@ from .jsonfiles import read_json_table
 from .text import read_delimited
 
 _EXCEL = (".xlsx", ".xlsm")
-_FORMAT_HELP = ("'auto' picks the format from the extension; or one of csv, tsv, parquet, feather, json, "
-                "jsonl, excel (and any format a plugin adds)")
+_FORMAT_HELP = ("'auto' picks the format from the file's extension; or choose one of the installed formats "
+                "(plugins can add more)")
+_WRITE_FORMAT_HELP = ("'auto' picks the format from the file's extension; or choose one of the installed formats "
+                      "that can write (plugins can add more)")
 
 
 @node(category="Input/Files", label="Read file")
 def read_file(
     *,
     path: Annotated[str, FilePath("read"), Help("The file to read, relative to the workflow's folder or absolute")] = "",
-    format: Annotated[str, Help(_FORMAT_HELP)] = "auto",
+    format: Annotated[str, FormatChoice("read"), Help(_FORMAT_HELP)] = "auto",
 ) -> Table:
-    """Read a table from a file: CSV, TSV, Parquet, Feather/Arrow, JSON, JSON lines or Excel.
+    """Read a table from a file: CSV, TSV, Parquet, Feather/Arrow, JSON, JSON lines, Excel or a plugin's format.
 
     The format comes from the extension unless one is chosen. For separators, encodings or a
     subset of columns use the format's own reader (Read CSV, Read Parquet, ...).
@@ -50,10 +52,9 @@ def write_file(
     table: Table,
     *,
     path: Annotated[str, FilePath("write"), Help("The file to write (replaced if it exists); its folder must exist")] = "",
-    format: Annotated[str, Help("'auto' picks the format from the extension; or one of csv, tsv, parquet, "
-                                "feather, json, jsonl")] = "auto",
+    format: Annotated[str, FormatChoice("write"), Help(_WRITE_FORMAT_HELP)] = "auto",
 ) -> Table:
-    """Write the table to a file (CSV, TSV, Parquet, Feather, JSON or JSON lines) and pass it on.
+    """Write the table to a file (CSV, TSV, Parquet, Feather, JSON, JSON lines or a plugin's format) and pass it on.
 
     The file is written in full to a temporary file next to it and then moved into place, so a
     failed write never leaves half a file. The node runs on every run (it is never cached).

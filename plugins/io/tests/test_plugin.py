@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import types
 
 import pytest
 from dataflow_io.nodes import NODES
 
 from dataflow.kernel import load_registry
-from dataflow.sdk import FilePath, SourceConnector, check_node, spec_of
+from dataflow.kernel.plugins import activate_registry
+from dataflow.kernel.sources import format_choices
+from dataflow.sdk import FilePath, FormatChoice, SourceConnector, check_node, hookimpl, run_node, spec_of
 
 WRITABLE = {"csv", "tsv", "parquet", "feather", "json", "jsonl"}
 TYPE_IDS = {"io.read_file", "io.write_file", "io.read_csv", "io.read_parquet", "io.read_excel", "io.read_json"}
@@ -73,3 +76,53 @@ def test_importing_the_plugin_imports_no_heavy_library():
             "print(','.join(m for m in ('pandas', 'pyarrow', 'numpy') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+class LinesConnector(SourceConnector):
+    """A pack's table format, read only: one value per line."""
+
+    id = "lines"
+    label = "One value per line"
+    extensions = (".lines",)
+
+    def read(self, path, **options):
+        import pandas as pd
+
+        return pd.DataFrame({"value": path.read_text().split()})
+
+
+class TalliesConnector(SourceConnector):
+    """A pack's format that reads a params dict, not a table."""
+
+    id = "tallies"
+    extensions = (".tallies",)
+    port_type = "params"
+
+    def read(self, path, **options):
+        return {"values": path.read_text().split()}
+
+
+@hookimpl
+def register_sources(register):
+    register(LinesConnector())
+    register(TalliesConnector())
+
+
+def test_the_format_parameters_offer_the_installed_formats_and_a_packs_new_one(installed_plugins, tmp_path):
+    reader = spec_of(NODES[0]).param_index["format"]
+    writer = spec_of(NODES[1]).param_index["format"]
+    assert (reader.default, reader.widget) == ("auto", FormatChoice("read", "table"))
+    assert (writer.default, writer.widget) == ("auto", FormatChoice("write", "table"))
+    registry = load_registry(extra=[("linespack", types.SimpleNamespace(register_sources=register_sources))])
+    try:
+        assert registry.plugins["linespack"].ok
+        reading = format_choices(registry.sources, reader.widget)
+        assert next(iter(reading)) == "auto" and set(reading) >= WRITABLE | {"lines"}
+        assert reading["lines"] == "lines: One value per line · .lines"
+        assert "tallies" not in reading              # it reads a params dict, and this node makes tables
+        assert set(format_choices(registry.sources, writer.widget)) == WRITABLE | {"auto"}
+        path = tmp_path / "values.txt"               # an extension no format claims: the choice decides
+        path.write_text("a\nb\n")
+        assert run_node(NODES[0], path=str(path), format="lines")["table"]["value"].tolist() == ["a", "b"]
+    finally:
+        activate_registry(installed_plugins)
