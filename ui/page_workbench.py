@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from . import actions, canvas_view, output_view, properties_view, session, sidebar_view
+from . import actions, canvas_view, escape, output_view, properties_view, session, sidebar_view
 
 POLL_SECONDS = 0.3
 log = logging.getLogger(__name__)
@@ -66,7 +66,8 @@ def _autosave_offer() -> None:
         return
     when = datetime.datetime.fromtimestamp(record.get("saved_at") or 0).strftime("%Y-%m-%d %H:%M")
     with st.container(key="restore_offer", border=True):
-        st.info(f"Unsaved work on “{record.get('name') or 'a workflow'}” from {when} was found. Restore it?")
+        name = escape.text(record.get("name") or "a workflow")   # from a file: shown, never rendered
+        st.info(f"Unsaved work on “{name}” from {when} was found. Restore it?")
         cols = st.columns([1, 1, 6])
         cols[0].button("Restore", key="restore_yes", on_click=actions.restore_autosave, type="primary")
         cols[1].button("Discard", key="restore_no", on_click=actions.discard_autosave)

@@ -117,6 +117,11 @@ def test_hostile_workflow_and_template_names_are_shown_as_text(at, app_env):
     assert any(html.unescape(t) == f"### {HOSTILE} ●" for t in drawn)            # the title, unsaved
     for text in drawn:                                  # ...but no Markdown image, link, HTML tag or bold
         assert not re.search(r"!\[|\]\(|<img|<\w|\*\*bold", text), text
+    add(at, "uipack.points")                                       # an edit: the copy is autosaved...
+    fresh = AppTest.from_file(APP, default_timeout=60).run()     # ...and offered back in a new session
+    (offer,) = [i.value for i in fresh.info if "Restore it?" in i.value]
+    assert HOSTILE in html.unescape(offer)
+    assert not re.search(r"!\[|\]\(|<img|<\w|\*\*bold", offer), offer
 
 
 # --- uploads and granted folders --------------------------------------------------------------
