@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: pip-installing test packs, writing workflows, running the CLI."""
+"""Helpers shared by the tests: pip-installing test packs, writing workflows, running the CLI, and a
+fresh virtual environment driven with real pip."""
 
 from __future__ import annotations
 
@@ -51,3 +52,39 @@ class Cli:
             return done.returncode, json.loads(done.stdout)
         except json.JSONDecodeError:
             raise AssertionError(f"no JSON on stdout:\n{done.stdout}\n--- stderr ---\n{done.stderr}") from None
+
+
+def run_checked(args: list, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run a command; raise an AssertionError with the tail of its output when it fails."""
+    done = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, timeout=timeout)
+    if done.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, args))} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done
+
+
+class FreshVenv:
+    """A virtual environment made with `venv`, driven with its own pip and its own `dataflow` command.
+
+    Its environment drops the caller's VIRTUAL_ENV and PYTHON* variables and has a private cache folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.bin = folder / "bin"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
+        self.env["PATH"] = f"{self.bin}{os.pathsep}{self.env.get('PATH', '')}"
+        self.env["DATAFLOW_CACHE_DIR"] = str(folder / "cache")
+
+    def pip(self, *args) -> subprocess.CompletedProcess:
+        return run_checked([self.bin / "python", "-m", "pip", "--disable-pip-version-check", "--quiet", *args],
+                           env=self.env)
+
+    def python(self, *args) -> subprocess.CompletedProcess:
+        """Run the venv's python (checked)."""
+        return run_checked([self.bin / "python", *args], env=self.env, timeout=300)
+
+    def dataflow(self, *args, cwd: Path | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([str(self.bin / "dataflow"), *map(str, args)], capture_output=True, text=True,
+                              env=self.env, cwd=cwd, timeout=600)
+
+    def frozen(self) -> str:
+        return self.pip("freeze", "--all").stdout

@@ -8,7 +8,6 @@ This is the path a pack author's users take, so it uses real pip, a real venv an
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import venv
@@ -16,36 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import FreshVenv
+
 ROOT = Path(__file__).resolve().parents[1]
 PACK = ROOT / "examples" / "network-pack"
 BUILTINS = ["cache", "serializers", "executors", "io", "samples", "transform"]
-
-
-def _run(args: list, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, timeout=timeout)
-    if done.returncode != 0:
-        raise AssertionError(f"{' '.join(map(str, args))} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return done
-
-
-class FreshVenv:
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.bin = folder / "bin"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
-        self.env["PATH"] = f"{self.bin}{os.pathsep}{self.env.get('PATH', '')}"
-        self.env["DATAFLOW_CACHE_DIR"] = str(folder / "cache")
-
-    def pip(self, *args) -> subprocess.CompletedProcess:
-        return _run([self.bin / "python", "-m", "pip", "--disable-pip-version-check", "--quiet", *args],
-                    env=self.env)
-
-    def dataflow(self, *args, cwd: Path | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([str(self.bin / "dataflow"), *map(str, args)], capture_output=True, text=True,
-                              env=self.env, cwd=cwd, timeout=600)
-
-    def frozen(self) -> str:
-        return self.pip("freeze", "--all").stdout
 
 
 @pytest.fixture(scope="session")

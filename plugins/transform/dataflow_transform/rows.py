@@ -67,6 +67,13 @@ def sample(
     seed: Annotated[int, Help("The random seed: change it to draw a different random sample.")] = 0,
 ) -> Table:
     """Take the first rows, the last rows or a random sample of rows."""
+    # the engine refuses these bounds before a run; a plain call (a notebook, a test) gets here
+    if fraction is None and rows < 0:
+        raise NodeError(f"rows must be 0 or more, got {rows}; use mode 'tail' for the last rows",
+                        param="rows")
+    if fraction is not None and not 0 <= fraction <= 1:
+        raise NodeError(f"fraction must be between 0 and 1 (e.g. 0.1 for 10%), got {fraction}",
+                        param="fraction")
     count = rows if fraction is None else round(len(table) * fraction)
     if mode == "head":
         return table.head(count)

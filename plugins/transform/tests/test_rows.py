@@ -81,6 +81,27 @@ def test_sample_more_random_rows_than_exist_returns_all_and_warns(sales):
     assert "asked for 50 random rows but the table has 12" in outcome.warnings[0]
 
 
+
+@pytest.mark.parametrize("mode", ["head", "tail", "random"])
+def test_sample_refuses_a_negative_row_count_naming_rows(sales, mode):
+    with pytest.raises(ValueError, match="parameter 'rows': -1 is below the minimum 0"):
+        run_node(sample, {"table": sales}, mode=mode, rows=-1)  # the check a workflow gets before running
+    with pytest.raises(NodeError, match="rows must be 0 or more, got -1") as error:
+        sample(sales, mode=mode, rows=-1)  # a plain call, e.g. in a notebook, skips that check
+    assert error.value.param == "rows"
+
+
+@pytest.mark.parametrize("fraction", [1.5, -0.1])
+@pytest.mark.parametrize("mode", ["head", "random"])
+def test_sample_refuses_a_fraction_outside_0_to_1_naming_fraction(sales, mode, fraction):
+    with pytest.raises(ValueError, match=f"parameter 'fraction': {fraction} is (above the maximum 1|below the "
+                                         "minimum 0)"):
+        run_node(sample, {"table": sales}, mode=mode, fraction=fraction)
+    with pytest.raises(NodeError, match=f"fraction must be between 0 and 1 .*got {fraction}") as error:
+        sample(sales, mode=mode, fraction=fraction)
+    assert error.value.param == "fraction"
+
+
 def test_dedupe_keeps_first_last_or_none(run, sales):
     pd.testing.assert_frame_equal(run(dedupe, sales, columns=["customer_id"]),
                                   sales.drop_duplicates(subset=["customer_id"]))
@@ -90,6 +111,14 @@ def test_dedupe_keeps_first_last_or_none(run, sales):
     assert none["customer_id"].tolist() == [6]
     doubled = pd.concat([sales, sales.head(3)], ignore_index=True)
     pd.testing.assert_frame_equal(run(dedupe, doubled), doubled.drop_duplicates())
+
+
+
+def test_dedupe_names_an_unknown_column_and_suggests_the_nearest(sales):
+    with pytest.raises(NodeError, match=r"column 'regoin' is not in the input table \(did you mean 'region'\?\); "
+                                        "its columns are: 'order_id'") as error:
+        run_node(dedupe, {"table": sales}, columns=["customer_id", "regoin"])
+    assert error.value.param == "columns"
 
 
 # --- missing values ---------------------------------------------------------------------------
