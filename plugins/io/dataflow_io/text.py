@@ -1,9 +1,11 @@
 """Reading delimited text (CSV, TSV) with pandas' C parser, and turning its failures into advice.
 
 The happy path is one `pd.read_csv` call plus a few microseconds: a stat, an 8 KB peek for
-binary content and a sampled check for columns that became text by mixing numbers and words
-(`coercion.py`). Everything slower (finding the byte that is not valid in the encoding, trying
-other encodings, locating the column a type did not fit) runs only after a read has failed.
+binary content, a sampled check for columns that became text by mixing numbers and words
+(`coercion.py`) and a look for gaps in the last column, the sign of rows with fewer fields than
+the header (`short_rows.py`, which scans the file again only when there are gaps). Everything
+slower (finding the byte that is not valid in the encoding, trying other encodings, locating the
+column a type did not fit) runs only after a read has failed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataflow.sdk import NodeError, warn
 from .coercion import mixed_type_warnings, unparsed_date_warnings
 from .files import check_readable
 from .names import did_you_mean
+from .short_rows import short_rows_warning
 
 _PEEK_BYTES = 8192
 COMPRESSED = {".gz", ".bz2", ".zip", ".xz", ".zst", ".tar"}
@@ -76,6 +79,10 @@ def read_delimited(path: str | Path, *, sep: str = ",", decimal: str = ".", enco
     frame = _named(frame, header)
     check_named_columns(frame, dtype, "column_types")
     check_named_columns(frame, parse_dates, "date_columns")
+    short = short_rows_warning(path, frame, sep=sep, encoding=encoding, skiprows=skiprows, header=header,
+                               nrows=nrows or None)
+    if short:
+        warn(short)
     if check_types:
         for message in mixed_type_warnings(frame, decimal=decimal, skip=set(dtype)):
             warn(f"'{path.name}': {message}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pandas as pd
 import pytest
-from dataflow_io.nodes import read_csv
+from dataflow_io.nodes import read_csv, read_file
 
 from dataflow.sdk import NodeError, run_node
 
@@ -157,6 +159,111 @@ def test_a_ragged_row_names_its_line(tmp_path):
         read(path=str(path))
     assert "ragged.csv" in str(error.value) and "line 4" in str(error.value) and "Expected 3 fields" in str(error.value)
     assert error.value.param == "path"
+
+
+# --- rows with fewer fields than the header: read, with a warning naming their lines ------------
+
+def short_row_warnings(warnings):
+    return [w for w in warnings if "fewer fields" in w]
+
+
+def test_short_rows_are_read_with_empty_fields_and_warned_about_with_their_lines(tmp_path, run_with_warnings):
+    path = tmp_path / "sales.csv"
+    path.write_text('a,b,c\nann,2,3\nbob,5\n"two\nlines",7,8\n\ncid\ndan,11,12\n')
+    outputs, warnings = run_with_warnings(read_csv, path=str(path))
+    table = outputs["table"]
+    assert table["c"].isna().tolist() == [False, True, False, True, False]
+    assert table["b"].isna().tolist() == [False, False, False, True, False]
+    assert warnings == ["'sales.csv': 2 rows have fewer fields than the header (lines 3, 7): their missing "
+                        "fields are empty; if they should not be, check the separator and quoting"]
+
+
+@pytest.mark.parametrize("params", [{"skip_rows": 2}, {"header_row": 2}, {"skip_rows": 1, "header_row": 1}])
+def test_short_row_lines_count_the_skipped_lines_and_the_lines_before_the_header(tmp_path, run_with_warnings,
+                                                                                 params):
+    path = tmp_path / "report.csv"
+    path.write_text("Sales report\ngenerated 2024-01-01\nregion,total,note\nnorth,10,ok\nsouth,20\n")
+    outputs, warnings = run_with_warnings(read_csv, path=str(path), **params)
+    assert outputs["table"].columns.tolist() == ["region", "total", "note"]
+    assert short_row_warnings(warnings) == [
+        "'report.csv': 1 row has fewer fields than the header (line 5): its missing fields are empty; "
+        "if they should not be, check the separator and quoting"]
+
+
+def test_without_a_header_short_rows_are_those_shorter_than_the_first(tmp_path, run_with_warnings):
+    path = tmp_path / "raw.csv"
+    path.write_text("1,2,3\n4,5\n")
+    outputs, warnings = run_with_warnings(read_csv, path=str(path), header_row=-1)
+    assert outputs["table"]["column_3"].isna().tolist() == [False, True]
+    assert short_row_warnings(warnings) == [
+        "'raw.csv': 1 row has fewer fields than the first row (line 2): its missing fields are empty; "
+        "if they should not be, check the separator and quoting"]
+
+
+def test_many_short_rows_are_counted_and_the_first_five_lines_shown(tmp_path, run_with_warnings):
+    path = tmp_path / "big.csv"
+    lines = [f'{i},"x, {i}",{i}' for i in range(300_000)]  # over 1 MB, with quoted separators throughout
+    short = [3, 4, 10, 150_000, 299_998, 299_999]
+    for i in short:
+        lines[i] = f'{i},"y, {i}"'
+    path.write_text("n,text,last\n" + "\n".join(lines))  # no line end after the last row
+    outputs, warnings = run_with_warnings(read_csv, path=str(path))
+    assert outputs["table"]["last"].isna().sum() == len(short)
+    assert short_row_warnings(warnings) == [
+        "'big.csv': 6 rows have fewer fields than the header (lines 5, 6, 12, 150002, 300000, ...): their "
+        "missing fields are empty; if they should not be, check the separator and quoting"]
+
+
+def test_a_quick_look_reports_only_the_short_rows_it_read(tmp_path, run_with_warnings):
+    path = tmp_path / "long.csv"
+    path.write_text("a,b\n1,2\n3\n4,5\n6\n")
+    _, warnings = run_with_warnings(read_csv, path=str(path), max_rows=2)
+    assert "1 row has fewer fields than the header (line 3)" in short_row_warnings(warnings)[0]
+
+
+@pytest.mark.parametrize("content", [
+    'a,b,c\n1,2,\n4,5,""\n7,8,NA\n',  # empty and missing last fields: all fields are there
+    'a,b,c\r\n1,2,\r\n  \r\n\r\n4,5,6\r\n',  # Windows line ends and blank lines
+    'a,b,c\n"x,y","1\n2",\n"q""uote, d",5,\n',  # separators and line ends inside quotes
+    'a,b,c\n"x,\ny","1,2\n3",\n"",,\n',  # a quoted field across lines, empty quoted fields
+    'a,b,c\n1,5" pipe,\n"x,\ny",2,\n',  # a quote inside an unquoted field: read as pandas reads it
+    'a,b,c\n1,2,"3,\n4"\n5,6,\n',  # the quoted last field holds a separator and a line end
+])
+def test_well_formed_rows_with_quotes_and_empty_last_fields_give_no_warning(tmp_path, run_with_warnings, content):
+    path = tmp_path / "fine.csv"
+    path.write_bytes(content.encode())
+    outputs, warnings = run_with_warnings(read_csv, path=str(path))
+    assert outputs["table"]["c"].isna().any()  # so the file was looked at again
+    assert short_row_warnings(warnings) == []
+
+
+def test_quoted_separators_do_not_hide_a_short_row(tmp_path, run_with_warnings):
+    path = tmp_path / "quoted.csv"
+    path.write_text('a,b,c\n"1,2",3\n"4\n5",6,7\n8,"9,10"\n11,5" pipe,12\n')
+    _, warnings = run_with_warnings(read_csv, path=str(path))
+    assert "2 rows have fewer fields than the header (lines 2, 5)" in short_row_warnings(warnings)[0]
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("data.csv", b"a,b,c\n1,2,3\n4,5\n"),
+    ("data.tsv", b"a\tb\tc\n1\t2\t3\n4\t5\n"),
+    ("data.csv.gz", gzip.compress(b"a,b,c\n1,2,3\n4,5\n")),
+])
+def test_read_file_warns_about_short_rows_as_read_csv_does(tmp_path, run_with_warnings, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    outputs, warnings = run_with_warnings(read_file, path=str(path))
+    assert outputs["table"]["c"].isna().tolist() == [False, True]
+    assert short_row_warnings(warnings) == [
+        f"'{name}': 1 row has fewer fields than the header (line 3): its missing fields are empty; "
+        "if they should not be, check the separator and quoting"]
+
+
+def test_a_cp1252_file_with_short_rows_names_their_lines(tmp_path, run_with_warnings):
+    path = tmp_path / "export.csv"
+    path.write_bytes("name;city;zip\nRené;Besançon\nZoë;Köln;50667\n".encode("cp1252"))
+    _, warnings = run_with_warnings(read_csv, path=str(path), separator=";", encoding="cp1252")
+    assert "1 row has fewer fields than the header (line 2)" in short_row_warnings(warnings)[0]
 
 
 def test_a_binary_file_is_refused_before_parsing(tmp_path):
