@@ -16,6 +16,12 @@ def render() -> None:
     """Draw the plugins page."""
     reg = resources.registry()
     st.title("Plugins")
+    if st.button("Reload plugins", key="plugins_reload", icon=":material/refresh:",
+                 help="Look for plugins again, e.g. after `pip install` or `dataflow install` in a terminal "
+                      "while the app runs"):
+        _reload()
+        reg = resources.registry()
+        st.success(f"Plugins reloaded: {len(reg.nodes)} node types. Reload any other DataFlow tab to see them.")
     records = sorted(reg.plugins.values(), key=lambda r: (r.status != "failed", r.name))
     failed = [r for r in records if r.status == "failed"]
     if failed:
@@ -87,7 +93,13 @@ def _install_section() -> None:
                 st.error(str(exc))
                 return
         st.session_state.pop("install_plan", None)
-        resources.reload_plugins()
-        if "memo" in st.session_state:
-            st.session_state.memo.clear()  # this session's analysis of the open workflow used the old plugins
+        _reload()
         st.success("Installed. Reload the page (and any other DataFlow tab) to see the new nodes in the palette.")
+
+
+def _reload() -> None:
+    """Load the plugins again (registry and engine), and drop this session's analysis of the open
+    workflow, which was made with the old ones."""
+    resources.reload_plugins()
+    if "memo" in st.session_state:
+        st.session_state.memo.clear()

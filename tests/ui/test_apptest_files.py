@@ -293,3 +293,27 @@ def test_the_shipped_server_config_listens_locally_with_xsrf_on_and_no_telemetry
     assert config["server"]["address"] == "127.0.0.1"
     assert config["server"]["enableXsrfProtection"] is True
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_reload_plugins_finds_a_pack_installed_while_the_app_runs(app_env, tmp_path):
+    """A pack pip-installed from a terminal after the app started shows after "Reload plugins"."""
+    import importlib
+
+    import streamlit as st
+
+    target = tmp_path / "latesite"
+    pip_install_target(target, PACKS / "brokenpack")        # any pack will do; this one is easy to spot
+    page = AppTest.from_function(_plugins_page, default_timeout=60).run()
+    assert not any("failed to load" in e.value for e in page.error)
+    sys.path.insert(0, str(target))                          # "installed" while the app runs
+    try:
+        page.run()
+        assert not any("failed to load" in e.value for e in page.error)   # not seen without a reload
+        page.button(key="plugins_reload").click().run()
+        assert not page.exception
+        assert any("1 plugin(s) failed to load" in e.value for e in page.error)
+        assert any("Plugins reloaded" in s.value for s in page.success)
+    finally:
+        sys.path.remove(str(target))
+        importlib.invalidate_caches()
+        st.cache_resource.clear()
