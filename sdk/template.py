@@ -85,7 +85,7 @@ packages = ["{module}"]
 README = """\
 # {dist}
 
-A [DataFlow](https://github.com/) node pack.
+A node pack for DataFlow, the local node-based data-science workbench.
 
     pip install -e .          # the nodes appear in `dataflow nodes` and in the app's palette
     pytest                    # run the pack's tests
