@@ -25,19 +25,32 @@ from .errors import (
 from .executor import Executor, NodeOutcome, NodeTask, call_node
 from .graph import Graph, GraphNode
 from .install import InstallError, InstallPlan, apply_install, plan_install
+from .paths import cache_dir, private_dir
 from .plugins import load_registry
 from .registry import PluginRecord, Registry
 from .serializer import Serializer
-from .sources import SourceConnector
-from .spec import NodeSpec, ParamSpec, PortSpec, PortType
+from .sources import SourceConnector, format_choices
+from .spec import (
+    Column,
+    FilePath,
+    FormatChoice,
+    Formula,
+    ModelChoice,
+    NodeSpec,
+    ParamSpec,
+    PortSpec,
+    PortType,
+    Secret,
+)
 from .validate import compile_workflow, missing_node_types
 from .workflow import Edge, NodeInstance, Workflow, load_workflow, save_workflow, workflow_from_dict
 
 __all__ = [
-    "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "DataflowError", "Edge", "Engine",
-    "Executor", "Graph", "GraphNode", "InstallError", "InstallPlan", "NodeDefinitionError", "NodeError", "NodeExecutionError", "NodeInstance",
+    "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "Column", "DataflowError", "Edge", "Engine",
+    "Executor", "FilePath", "FormatChoice", "Formula", "Graph", "GraphNode", "InstallError", "InstallPlan", "ModelChoice", "NodeDefinitionError", "NodeError", "NodeExecutionError", "NodeInstance",
     "NodeOutcome", "NodePlan", "NodeResult", "NodeSpec", "NodeTask", "ParamSpec", "PluginLoadError",
-    "PluginRecord", "PortSpec", "PortType", "Problem", "Registry", "RunEvent", "RunResult", "Serializer",
-    "SourceConnector", "TieredCache", "Workflow", "WorkflowError", "apply_install", "call_node", "compile_workflow",
-    "load_registry", "load_workflow", "missing_node_types", "plan_install", "save_workflow", "workflow_from_dict",
+    "PluginRecord", "PortSpec", "PortType", "Problem", "Registry", "RunEvent", "RunResult", "Secret", "Serializer",
+    "SourceConnector", "TieredCache", "Workflow", "WorkflowError", "apply_install", "cache_dir", "call_node", "compile_workflow",
+    "format_choices", "load_registry", "load_workflow", "missing_node_types", "plan_install", "private_dir",
+    "save_workflow", "workflow_from_dict",
 ]

@@ -10,15 +10,16 @@ import streamlit as st
 
 from dataflow.kernel import (
     DataflowError,
+    FilePath,
     NodeInstance,
     NodePlan,
+    Secret,
     Workflow,
     WorkflowError,
     load_workflow,
     save_workflow,
     workflow_from_dict,
 )
-from dataflow.kernel.spec import FilePath, Secret
 
 from . import resources, session, storage
 from .analysis import Analysis, analyse

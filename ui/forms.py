@@ -11,8 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from dataflow.kernel import ParamSpec
-from dataflow.kernel.spec import Column, FilePath, FormatChoice, Formula, ModelChoice, Secret
+from dataflow.kernel import Column, FilePath, FormatChoice, Formula, ModelChoice, ParamSpec, Secret
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from dataflow.kernel import NodeSpec, ParamSpec
-from dataflow.kernel.sources import format_choices
+from dataflow.kernel import NodeSpec, ParamSpec, format_choices
 
 from . import actions, forms, resources, storage
 from .canvas import edge_label

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dataflow.kernel.paths import cache_dir, private_dir
+from dataflow.kernel import cache_dir, private_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 UPLOAD_EXTENSIONS = (".csv", ".tsv", ".txt", ".json", ".parquet", ".feather", ".arrow", ".xlsx", ".xls")
