@@ -145,9 +145,15 @@ def finish_run() -> bool:
 
 # --- files -----------------------------------------------------------------------------
 
+def _discard_own_autosave() -> None:
+    """Forget the open document's autosave: it is being replaced on purpose (New, Open)."""
+    storage.clear_autosave(st.session_state.autosave_id)
+    st.session_state.autosaved_revision = None
+
+
 def new_workflow() -> None:
+    _discard_own_autosave()
     session.open_document(Document())
-    storage.clear_autosave()
 
 
 def _load(path: Path) -> Workflow | None:
@@ -198,8 +204,8 @@ def use_template(path: Path) -> bool:
 
 
 def _open(document: Document) -> None:
+    _discard_own_autosave()
     session.open_document(document)
-    storage.clear_autosave()
     workflow = document.workflow
     missing = analysis().missing
     if missing:
@@ -259,7 +265,7 @@ def save(path: Path | None = None) -> bool:
         return False
     d.saved_as(Path(target))
     st.session_state.memo.clear()   # the file's folder may have changed (history identity, paths)
-    storage.clear_autosave()
+    _discard_own_autosave()
     session.notify("success", f"Saved {Path(target).name}")
     return True
 
@@ -278,22 +284,40 @@ def save_as(folder: Path, name: str) -> bool:
 
 
 def autosave() -> None:
-    """Write the open workflow to the app folder when it changed since the last autosave."""
+    """Keep the open document's autosave file (`autosave/<id>.json` in the app folder) in step:
+    written when the document has unsaved changes not yet in it (or the file went missing, e.g.
+    another tab restored or discarded it), removed when the document has none."""
     ss = st.session_state
     d = doc()
-    if not d.dirty or ss.autosaved_revision == d.revision:
+    if not d.dirty:
+        if ss.autosaved_revision is not None:
+            storage.clear_autosave(ss.autosave_id)
+            ss.autosaved_revision = None
+        return
+    if ss.autosaved_revision == d.revision and storage.autosave_path(ss.autosave_id).exists():
         return
     try:
-        storage.write_autosave(shareable(d.workflow).to_dict(), d.workflow.path, d.name)
+        storage.write_autosave(shareable(d.workflow).to_dict(), d.workflow.path, d.name, ss.autosave_id)
         ss.autosaved_revision = d.revision
     except (OSError, ValueError) as exc:
         log.warning("autosave failed: %s", exc)
 
 
-def restore_autosave() -> None:
-    record = st.session_state.autosave_offer
-    st.session_state.autosave_offer = None
-    if not record:
+def _offer(record_id: str | None) -> dict | None:
+    return next((r for r in st.session_state.autosave_offers if r.get("id") == record_id), None)
+
+
+def _drop_offer(record_id: str | None) -> None:
+    st.session_state.autosave_offers = [r for r in st.session_state.autosave_offers if r.get("id") != record_id]
+
+
+def restore_autosave(record_id: str | None) -> None:
+    """Open the offered autosave `record_id` (None: the old single file) as an unsaved document.
+    It is autosaved under this document's own id first, then its old file is removed, so two tabs
+    never share a file and a crash in between leaves one copy or two, never none. The document open
+    before keeps its autosave, if it had one (it is offered in the next session)."""
+    record = _offer(record_id)
+    if record is None:
         return
     try:
         path = Path(record["path"]) if record.get("path") else None
@@ -301,15 +325,19 @@ def restore_autosave() -> None:
     except (WorkflowError, TypeError, KeyError) as exc:
         session.notify("error", f"The autosaved workflow could not be restored: {exc}")
         return
+    _drop_offer(record_id)
     restored = Document.opened(workflow)
     restored.revision = 1   # unsaved: it differs from the file
     session.open_document(restored)
+    autosave()
+    if st.session_state.autosaved_revision is not None:
+        storage.clear_autosave(record_id)
     session.notify("success", "Restored your unsaved work.")
 
 
-def discard_autosave() -> None:
-    st.session_state.autosave_offer = None
-    storage.clear_autosave()
+def discard_autosave(record_id: str | None) -> None:
+    _drop_offer(record_id)
+    storage.clear_autosave(record_id)
 
 
 def granted_folders() -> list[str]:

@@ -61,16 +61,30 @@ def main_area() -> None:
 
 
 def _autosave_offer() -> None:
-    record = st.session_state.autosave_offer
-    if not record:
+    """Offer back the unsaved work found when the session started, most recent first. The most
+    recent one's buttons are `restore_yes` / `restore_no`; the others' add the autosave's id."""
+    offers = st.session_state.autosave_offers
+    if not offers:
         return
-    when = datetime.datetime.fromtimestamp(record.get("saved_at") or 0).strftime("%Y-%m-%d %H:%M")
     with st.container(key="restore_offer", border=True):
-        name = escape.text(record.get("name") or "a workflow")   # from a file: shown, never rendered
-        st.info(f"Unsaved work on “{name}” from {when} was found. Restore it?")
-        cols = st.columns([1, 1, 6])
-        cols[0].button("Restore", key="restore_yes", on_click=actions.restore_autosave, type="primary")
-        cols[1].button("Discard", key="restore_no", on_click=actions.discard_autosave)
+        if len(offers) > 1:
+            st.info(f"Unsaved work on {len(offers)} workflows was found, most recent first:")
+        for n, record in enumerate(offers):
+            stamp = record.get("saved_at")
+            when = datetime.datetime.fromtimestamp(stamp if isinstance(stamp, (int, float)) else 0).strftime(
+                "%Y-%m-%d %H:%M")
+            name = escape.text(record.get("name") or "a workflow")   # from a file: shown, never rendered
+            suffix = "" if n == 0 else f":{record.get('id') or 'old'}"
+            if len(offers) == 1:
+                st.info(f"Unsaved work on “{name}” from {when} was found. Restore it?")
+                restore, discard, _ = st.columns([1, 1, 6])
+            else:
+                label, restore, discard = st.columns([6, 1, 1], vertical_alignment="center")
+                label.markdown(f"“{name}” · {when}")
+            args = (record.get("id"),)
+            restore.button("Restore", key=f"restore_yes{suffix}", on_click=actions.restore_autosave, args=args,
+                           type="primary" if n == 0 else "secondary")
+            discard.button("Discard", key=f"restore_no{suffix}", on_click=actions.discard_autosave, args=args)
 
 
 def _poll() -> None:

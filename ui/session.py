@@ -52,8 +52,9 @@ def init() -> None:
     ss.job = None
     ss.notices = []          # Notice list shown at the top of the main area
     ss.settings = storage.load_settings()
-    ss.autosave_offer = storage.read_autosave()
-    ss.autosaved_revision = 0
+    ss.autosave_id = storage.new_autosave_id()   # the open document's autosave file (see open_document)
+    ss.autosaved_revision = None                 # the revision in that file; None: no file written
+    ss.autosave_offers = storage.list_autosaves(exclude=ss.autosave_id)   # unsaved work of other tabs
     ss.memo = {}             # revision-keyed caches (analysis, plans)
     ss.template_folder = None  # the open copy of a template reads the data next to it (actions.use_template)
     _open_from_query()
@@ -69,7 +70,7 @@ def _open_from_query() -> None:
         from . import actions
 
         actions.open_path(path)
-        st.session_state.autosave_offer = None
+        st.session_state.autosave_offers = []
     else:
         notify("warning", f"No workflow named {name} in {storage.workflows_dir()}")
 
@@ -96,13 +97,15 @@ def notices_to_show(now: float | None = None) -> list[Notice]:
 
 
 def open_document(doc: Document) -> None:
-    """Replace the open workflow (resets the canvas conversation and the run memory)."""
+    """Replace the open workflow (resets the canvas conversation and the run memory). The new
+    document gets a new autosave id: the old one's autosave file is the caller's to keep or clear."""
     ss = st.session_state
     ss.doc = doc
     ss.sync = CanvasSync()
     ss.runs = RunMemory(shapes=storage.load_shapes())
     ss.memo = {}
-    ss.autosaved_revision = doc.revision
+    ss.autosave_id = storage.new_autosave_id()
+    ss.autosaved_revision = None
     ss.template_folder = None   # set by actions.use_template for a copy of a template
     ss.canvas_generation = ss.get("canvas_generation", 0) + 1   # a fresh canvas component
 

@@ -1,7 +1,10 @@
 """The app's own files, all in its private folder (`<cache dir>/app`, mode 0700):
 
 - `settings.json`: the granted data folders the user added;
-- `autosave.json`: the open workflow after every change, so a closed tab or a crash loses nothing;
+- `autosave/<id>.json`: each open workflow with unsaved changes, rewritten after every change, so a
+  closed tab or a crash loses nothing (one file per open document, keyed by an id the session gives
+  the document when it is created or opened; at most `MAX_AUTOSAVES` are kept, the oldest dropped);
+- `autosave.json`: the single autosave of earlier versions, still offered until restored or discarded;
 - `uploads/`: data files the user uploaded (granted automatically), checked on the server.
 
 Example workflows and templates come from `workflows/` (or `DATAFLOW_WORKFLOWS_DIR`).
@@ -15,6 +18,7 @@ import os
 import re
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -93,28 +97,81 @@ def remove_data_dir(settings: dict[str, Any], folder: str) -> None:
 
 # --- autosave ------------------------------------------------------------------------------
 
-def autosave_path() -> Path:
-    return app_dir() / "autosave.json"
+AUTOSAVE_ID = re.compile(r"[0-9a-f]{32}")
+MAX_AUTOSAVES = 20
 
 
-def write_autosave(workflow: dict[str, Any], path: Path | None, name: str) -> None:
-    """Remember the open workflow (and the file it belongs to) until it is saved or discarded."""
-    record = {"saved_at": time.time(), "path": str(path) if path else None, "name": name, "workflow": workflow}
-    write_atomic(autosave_path(), json.dumps(record, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+def new_autosave_id() -> str:
+    """A fresh identity for an open document: two tabs, even on the same file, never share one."""
+    return uuid.uuid4().hex
 
 
-def read_autosave() -> dict[str, Any] | None:
-    """The autosaved record, or None when there is none (or it is unreadable)."""
+def autosave_path(doc_id: str | None = None) -> Path:
+    """The autosave file of the document `doc_id`; None names the previous versions' single file."""
+    if doc_id is None:
+        return app_dir() / "autosave.json"
+    if not AUTOSAVE_ID.fullmatch(doc_id):
+        raise ValueError(f"not an autosave id: {doc_id!r}")
+    return app_dir() / "autosave" / f"{doc_id}.json"
+
+
+def write_autosave(workflow: dict[str, Any], path: Path | None, name: str, doc_id: str | None = None) -> None:
+    """Remember an open workflow (and the file it belongs to) until it is saved or discarded.
+    Atomic; then drops the oldest autosaves beyond `MAX_AUTOSAVES`."""
+    record = {"id": doc_id, "saved_at": time.time(), "path": str(path) if path else None, "name": name,
+              "workflow": workflow}
+    target = autosave_path(doc_id)
+    if doc_id is not None:
+        private_dir(target.parent)
+    write_atomic(target, json.dumps(record, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+    if doc_id is not None:
+        _prune_autosaves()
+
+
+def _read_record(file: Path) -> dict[str, Any] | None:
     try:
-        data = json.loads(autosave_path().read_text("utf-8"))
+        data = json.loads(file.read_text("utf-8"))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and isinstance(data.get("workflow"), dict) else None
 
 
-def clear_autosave() -> None:
+def read_autosave(doc_id: str | None = None) -> dict[str, Any] | None:
+    """The autosaved record of `doc_id` (None: the old single file), or None when there is none
+    (or it is unreadable)."""
+    return _read_record(autosave_path(doc_id))
+
+
+def clear_autosave(doc_id: str | None = None) -> None:
     with contextlib.suppress(FileNotFoundError):
-        autosave_path().unlink()
+        autosave_path(doc_id).unlink()
+
+
+def _autosave_files() -> list[Path]:
+    """The per-document autosave files, newest first (by modification time)."""
+    folder = app_dir() / "autosave"
+    stamped = []
+    for file in folder.glob("*.json") if folder.is_dir() else ():
+        if AUTOSAVE_ID.fullmatch(file.stem):
+            with contextlib.suppress(OSError):
+                stamped.append((file.stat().st_mtime, file))
+    return [file for _, file in sorted(stamped, reverse=True)]
+
+
+def _prune_autosaves() -> None:
+    for file in _autosave_files()[MAX_AUTOSAVES:]:
+        with contextlib.suppress(OSError):
+            file.unlink()
+
+
+def list_autosaves(exclude: str | None = None) -> list[dict[str, Any]]:
+    """Every readable autosave but `exclude`'s, most recent first, each with its `id` (None for the
+    old single file): the unsaved work a new session offers back."""
+    found = [(f.stem, _read_record(f)) for f in _autosave_files() if f.stem != exclude]
+    found.append((None, read_autosave()))
+    records = [{**record, "id": doc_id} for doc_id, record in found if record is not None]
+    return sorted(records, key=lambda r: r.get("saved_at") if isinstance(r.get("saved_at"), (int, float)) else 0,
+                  reverse=True)
 
 
 # --- table shapes ------------------------------------------------------------------------

@@ -317,3 +317,122 @@ def test_reload_plugins_finds_a_pack_installed_while_the_app_runs(app_env, tmp_p
         sys.path.remove(str(target))
         importlib.invalidate_caches()
         st.cache_resource.clear()
+
+
+# --- autosave: one file per open document -----------------------------------------------------
+
+def autosaves(app_env: Path) -> dict[str, dict]:
+    """The per-document autosave records by id."""
+    folder = app_env / "cache" / "app" / "autosave"
+    return {f.stem: json.loads(f.read_text()) for f in sorted(folder.glob("*.json"))}
+
+
+def session() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception
+    return app
+
+
+def named(at: AppTest, name: str, type_id: str) -> None:
+    """An unsaved workflow called `name` holding one node of `type_id`."""
+    at.session_state["doc"].workflow.meta["name"] = name
+    add(at, type_id)
+
+
+def test_two_tabs_autosave_separately_and_a_new_session_offers_and_restores_both(app_env):
+    first, second = session(), session()
+    named(first, "First", "uipack.points")
+    named(second, "Second", "testpack.numbers")
+    add(first, "uipack.keep_above")                                  # both keep editing: nothing overwritten
+    saved = autosaves(app_env)
+    assert {r["name"]: sorted(n["id"] for n in r["workflow"]["nodes"]) for r in saved.values()} == \
+        {"First": ["keep_above", "points"], "Second": ["numbers"]}
+    assert set(saved) == {first.session_state["autosave_id"], second.session_state["autosave_id"]}
+    assert not (app_env / "cache" / "app" / "autosave.json").exists()
+
+    third = session()
+    (header,) = third.container("restore_offer").info
+    assert "2 workflows" in header.value and "most recent first" in header.value
+    text = " ".join(m.value for m in third.container("restore_offer").markdown)
+    assert text.index("First") < text.index("Second")                # First was edited last
+    third.button(key="restore_yes").click().run()                    # the most recent: First
+    assert third.session_state["doc"].name == "First" and third.session_state["doc"].dirty
+    assert sorted(third.session_state["doc"].workflow.nodes) == ["keep_above", "points"]
+    mine = third.session_state["autosave_id"]
+    assert mine not in (first.session_state["autosave_id"], second.session_state["autosave_id"])
+    assert {r["name"] for r in autosaves(app_env).values()} == {"First", "Second"}   # moved to its own id
+    assert autosaves(app_env)[mine]["name"] == "First"
+    (offer,) = [i.value for i in third.info if "Restore it?" in i.value]             # one left: Second
+    assert "Second" in offer
+    third.button(key="restore_yes").click().run()
+    assert third.session_state["doc"].name == "Second"
+    assert list(third.session_state["doc"].workflow.nodes) == ["numbers"]
+    with pytest.raises(KeyError):
+        third.container("restore_offer")
+    names = sorted(r["name"] for r in autosaves(app_env).values())
+    assert names == ["First", "Second"]                  # the replaced restored copy stays autosaved too
+    first.run()                                          # the first tab, still open, writes its own again
+    assert first.session_state["autosave_id"] in autosaves(app_env)
+
+
+def test_an_older_autosave_can_be_restored_or_discarded_by_its_own_buttons(app_env):
+    older, newer = session(), session()
+    named(older, "Older", "uipack.points")
+    named(newer, "Newer", "testpack.numbers")
+    older_id = older.session_state["autosave_id"]
+    fresh = session()
+    fresh.button(key=f"restore_no:{older_id}").click().run()
+    assert set(autosaves(app_env)) == {newer.session_state["autosave_id"]}
+    (offer,) = [i.value for i in fresh.info if "Restore it?" in i.value]
+    assert "Newer" in offer
+    fresh.button(key="restore_no").click().run()
+    assert autosaves(app_env) == {}
+    with pytest.raises(KeyError):
+        fresh.container("restore_offer")
+
+
+def test_saving_a_document_removes_its_autosave(at, app_env):
+    add(at, "uipack.points")
+    mine = at.session_state["autosave_id"]
+    assert set(autosaves(app_env)) == {mine}
+    at.sidebar.text_input(key="saveas_name").input("kept").run()
+    at.sidebar.button(key="saveas_go").click().run()
+    assert not at.exception and not at.session_state["doc"].dirty
+    assert autosaves(app_env) == {}
+    assert not session().info                                         # nothing offered
+    add(at, "uipack.keep_above")                                      # edited again: autosaved again
+    assert set(autosaves(app_env)) == {mine}
+
+
+def test_the_previous_versions_single_autosave_is_still_offered_and_removed_once_restored(app_env):
+    from dataflow.ui import storage
+
+    storage.write_autosave({"version": "0.1.0", "nodes": [{"id": "points", "type": "uipack.points", "params": {}}],
+                            "edges": [], "meta": {"name": "Legacy"}}, None, "Legacy")
+    legacy = app_env / "cache" / "app" / "autosave.json"
+    assert legacy.exists()
+    discarding = session()
+    restoring = session()
+    (offer,) = [i.value for i in restoring.info if "Restore it?" in i.value]
+    assert "Legacy" in offer
+    restoring.button(key="restore_yes").click().run()
+    assert list(restoring.session_state["doc"].workflow.nodes) == ["points"]
+    assert not legacy.exists()
+    assert [r["name"] for r in autosaves(app_env).values()] == ["Legacy"]   # now under its own id
+    discarding.button(key="restore_no").click().run()                # offered there too: gone already
+    assert not discarding.exception and not legacy.exists()
+
+
+def test_the_autosave_folder_keeps_only_the_most_recent_files(app_env, monkeypatch):
+    import os
+
+    from dataflow.ui import storage
+
+    monkeypatch.setattr(storage, "MAX_AUTOSAVES", 3)
+    ids = [storage.new_autosave_id() for _ in range(5)]
+    for n, doc_id in enumerate(ids):
+        storage.write_autosave({"nodes": []}, None, f"wf{n}", doc_id)
+        os.utime(storage.autosave_path(doc_id), (1000 + n, 1000 + n))   # distinct, increasing times
+    storage.write_autosave({"nodes": []}, None, "wf4", ids[4])
+    assert set(autosaves(app_env)) == set(ids[2:])
+    assert [r["id"] for r in storage.list_autosaves(exclude=ids[3])] == [ids[4], ids[2]]
