@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -30,41 +31,67 @@ def _workflow_menu() -> None:
     cols[0].button("New", key="wf_new", on_click=actions.new_workflow, use_container_width=True)
     cols[1].button("Save", key="wf_save", on_click=actions.save, disabled=d.workflow.path is None,
                    use_container_width=True)
-    with cols[2].popover("Save as", use_container_width=True):
-        folders = [storage.workflows_dir(), *(Path(p) for p in st.session_state.settings["data_dirs"])]
-        folder = st.selectbox("Folder", folders, key="saveas_folder", format_func=str)
-        name = st.text_input("File name", value=(d.workflow.path.stem if d.workflow.path else d.name),
-                             key="saveas_name")
-        if st.button("Save", key="saveas_go", type="primary") and actions.save_as(Path(folder), name):
+    save_as = cols[2].popover("Save as", use_container_width=True, key="sb_saveas", on_change="rerun")
+    if save_as.open:
+        with save_as:
+            _save_as_form()
+    _lazy_expander("Open", "sb_open", _open_form)
+    _lazy_expander("Templates", "sb_templates", _templates)
+    _lazy_expander("Upload a data file", "sb_upload", _upload_form)
+
+
+def _lazy_expander(label: str, key: str, draw: Callable[[], None]) -> None:
+    """An expander whose content is drawn only while it is open. Streamlit draws a collapsed
+    expander's content too, and the sidebar's (file uploaders, lists, forms) cost about a tenth of
+    the page load; opening one costs a rerun instead."""
+    box = st.expander(label, key=key, on_change="rerun")
+    if box.open:
+        with box:
+            draw()
+
+
+def _save_as_form() -> None:
+    d = actions.doc()
+    folders = [storage.workflows_dir(), *(Path(p) for p in st.session_state.settings["data_dirs"])]
+    folder = st.selectbox("Folder", folders, key="saveas_folder", format_func=str)
+    name = st.text_input("File name", value=(d.workflow.path.stem if d.workflow.path else d.name),
+                         key="saveas_name")
+    if st.button("Save", key="saveas_go", type="primary") and actions.save_as(Path(folder), name):
+        st.rerun()
+
+
+def _open_form() -> None:
+    files = storage.list_workflows()
+    if files:
+        choice = st.selectbox("Workflow", files, format_func=lambda p: p.name, key="open_choice")
+        if st.button("Open", key="open_go"):
+            actions.open_path(Path(choice))
             st.rerun()
-    with st.expander("Open", expanded=False):
-        files = storage.list_workflows()
-        if files:
-            choice = st.selectbox("Workflow", files, format_func=lambda p: p.name, key="open_choice")
-            if st.button("Open", key="open_go"):
-                actions.open_path(Path(choice))
-                st.rerun()
-        else:
-            st.caption(f"No workflow files in {storage.workflows_dir()}")
-        uploaded = st.file_uploader("…or open a workflow file", type=["json"], key="open_upload")
-        if uploaded is not None and st.button("Open uploaded file", key="open_upload_go"):
-            actions.open_upload(uploaded.name, uploaded.getvalue())
+    else:
+        st.caption(f"No workflow files in {storage.workflows_dir()}")
+    uploaded = st.file_uploader("…or open a workflow file", type=["json"], key="open_upload")
+    if uploaded is not None and st.button("Open uploaded file", key="open_upload_go"):
+        actions.open_upload(uploaded.name, uploaded.getvalue())
+        st.rerun()
+
+
+def _templates() -> None:
+    for path in storage.list_workflows():
+        info = storage.describe_workflow(path)
+        st.markdown(f"**{escape.text(info['name'])}** · {info['nodes']} nodes")
+        if info["description"]:
+            st.caption(escape.text(info["description"], limit=600))
+        if st.button("Use this template", key=f"tpl:{path.name}", help="Start an untitled copy"):
+            actions.use_template(path)
             st.rerun()
-    with st.expander("Templates", expanded=False):
-        for path in storage.list_workflows():
-            info = storage.describe_workflow(path)
-            st.markdown(f"**{escape.text(info['name'])}** · {info['nodes']} nodes")
-            if info["description"]:
-                st.caption(escape.text(info["description"], limit=600))
-            if st.button("Use this template", key=f"tpl:{path.name}", help="Start an untitled copy"):
-                actions.use_template(path)
-                st.rerun()
-    with st.expander("Upload a data file", expanded=False):
-        data = st.file_uploader("CSV, Parquet, Excel, JSON…", type=[e.lstrip(".") for e in storage.UPLOAD_EXTENSIONS],
-                                key="data_upload")
-        if data is not None:    # a callback: its notice is drawn by the rerun it causes
-            st.button("Store in the upload folder", key="data_upload_go", on_click=actions.store_data_upload,
-                      args=(data,))
+
+
+def _upload_form() -> None:
+    data = st.file_uploader("CSV, Parquet, Excel, JSON…", type=[e.lstrip(".") for e in storage.UPLOAD_EXTENSIONS],
+                            key="data_upload")
+    if data is not None:    # a callback: its notice is drawn by the rerun it causes
+        st.button("Store in the upload folder", key="data_upload_go", on_click=actions.store_data_upload,
+                  args=(data,))
 
 
 # --- palette -----------------------------------------------------------------------------
@@ -113,24 +140,27 @@ def _palette() -> None:
 # --- settings ----------------------------------------------------------------------------
 
 def _settings() -> None:
-    with st.expander("Settings", expanded=False):
-        settings = st.session_state.settings
-        st.markdown("**Granted data folders**")
-        st.caption("File parameters may name files in these folders only (and in the workflow's folder).")
-        st.text(f"uploads: {storage.uploads_dir()}")
-        for folder in settings["data_dirs"]:
-            cols = st.columns([4, 1])
-            cols[0].text(folder)
-            if cols[1].button("", icon=":material/close:", key=f"rmdir:{folder}", help="Remove this folder"):
-                storage.remove_data_dir(settings, folder)
-                actions.apply_settings()
-                st.rerun()
-        new = st.text_input("Add a folder", key="add_dir", placeholder="/home/me/data")
-        if st.button("Grant", key="add_dir_go"):
-            problem = storage.add_data_dir(settings, new)
-            if problem:
-                session.notify("error", problem)
-            else:
-                actions.apply_settings()
+    _lazy_expander("Settings", "sb_settings", _settings_form)
+
+
+def _settings_form() -> None:
+    settings = st.session_state.settings
+    st.markdown("**Granted data folders**")
+    st.caption("File parameters may name files in these folders only (and in the workflow's folder).")
+    st.text(f"uploads: {storage.uploads_dir()}")
+    for folder in settings["data_dirs"]:
+        cols = st.columns([4, 1])
+        cols[0].text(folder)
+        if cols[1].button("", icon=":material/close:", key=f"rmdir:{folder}", help="Remove this folder"):
+            storage.remove_data_dir(settings, folder)
+            actions.apply_settings()
             st.rerun()
-        st.caption(f"App folder: {storage.app_dir()}")
+    new = st.text_input("Add a folder", key="add_dir", placeholder="/home/me/data")
+    if st.button("Grant", key="add_dir_go"):
+        problem = storage.add_data_dir(settings, new)
+        if problem:
+            session.notify("error", problem)
+        else:
+            actions.apply_settings()
+        st.rerun()
+    st.caption(f"App folder: {storage.app_dir()}")

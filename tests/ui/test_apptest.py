@@ -43,6 +43,12 @@ def add(at: AppTest, type_id: str) -> None:
     assert not at.exception
 
 
+def open_section(at: AppTest, key: str) -> None:
+    """Open a sidebar section: its content is drawn only while it is open (a lazy expander or popover)."""
+    at.session_state[key] = True
+    at.run()
+
+
 def three_connected(at: AppTest) -> None:
     for type_id in ("uipack.points", "uipack.keep_above", "uipack.scatter"):
         add(at, type_id)
@@ -164,6 +170,7 @@ def test_undo_and_redo_buttons(at):
 
 def test_save_as_then_open_keeps_the_workflow_and_placeholders(at, app_env):
     three_connected(at)
+    open_section(at, "sb_saveas")
     at.sidebar.text_input(key="saveas_name").input("mine").run()
     at.sidebar.button(key="saveas_go").click().run()
     saved = app_env / "workflows" / "mine.json"
@@ -172,6 +179,7 @@ def test_save_as_then_open_keeps_the_workflow_and_placeholders(at, app_env):
     data["nodes"].append({"id": "ghost", "type": "gone.magic", "params": {"power": 3}})
     (app_env / "workflows" / "ghost.json").write_text(json.dumps(data))
     at.run()
+    open_section(at, "sb_open")
     at.sidebar.selectbox(key="open_choice").select(app_env / "workflows" / "ghost.json").run()
     at.sidebar.button(key="open_go").click().run()
     assert not at.exception
@@ -240,6 +248,7 @@ def test_iris_template_runs_and_shows_metrics_model_and_chart(app_env, ui_regist
 
     (app_env / "workflows" / "iris.json").write_text(json.dumps(iris_workflow()))
     at = AppTest.from_file(APP, default_timeout=60).run()
+    open_section(at, "sb_templates")
     at.sidebar.button(key="tpl:iris.json").click().run()
     assert [n["id"] for n in canvas_args(at)["nodes"]][0] == "iris"
     run_and_wait(at)
@@ -299,6 +308,7 @@ def test_secret_parameters_are_never_written_to_files(at, app_env):
     assert at.session_state["doc"].workflow.nodes["vault"].params["token"] == "s3cr3t-value"
     autosaved = next((app_env / "cache" / "app" / "autosave").glob("*.json")).read_text()
     assert "s3cr3t" not in autosaved
+    open_section(at, "sb_saveas")
     at.sidebar.text_input(key="saveas_name").input("vault").run()
     at.sidebar.button(key="saveas_go").click().run()
     saved = (app_env / "workflows" / "vault.json").read_text()
@@ -361,6 +371,7 @@ def test_a_pack_installed_from_the_plugins_page_runs_after_a_reload_without_a_re
     assert any("Reload the page" in s.value for s in page.success)
 
     at = AppTest.from_file(APP, default_timeout=60).run()   # the reloaded page: a new session
+    open_section(at, "sb_templates")
     at.sidebar.button(key="tpl:routes.json").click().run()
     run_and_wait(at)
     results = at.session_state["runs"].results

@@ -22,6 +22,7 @@ from tests.ui.test_apptest import (
     add,
     canvas_args,
     canvas_reply,
+    open_section,
     run_and_wait,
     three_connected,
 )
@@ -80,6 +81,7 @@ def test_a_template_opens_as_an_untitled_copy_and_the_shipped_file_is_never_writ
     template = write_template(app_env / "workflows", "Starter", description="A small start")
     shipped = template.read_bytes()
     at.run()
+    open_section(at, "sb_templates")
     at.sidebar.button(key=f"tpl:{template.name}").click().run()
     doc = at.session_state["doc"]
     assert doc.workflow.path is None and doc.name == "Starter" and doc.dirty
@@ -91,6 +93,7 @@ def test_a_template_opens_as_an_untitled_copy_and_the_shipped_file_is_never_writ
     assert run_result(at, "read_numbers").status == "computed"           # and may read it
     canvas_reply(at, selected="keep_above")
     at.number_input(key=param_key(at, at.number_input, "keep_above", "threshold")).set_value(8.0).run()
+    open_section(at, "sb_saveas")
     at.sidebar.text_input(key="saveas_name").input("my start").run()
     at.sidebar.button(key="saveas_go").click().run()
     assert not at.exception
@@ -107,7 +110,7 @@ def test_a_template_opens_as_an_untitled_copy_and_the_shipped_file_is_never_writ
 
 def test_hostile_workflow_and_template_names_are_shown_as_text(at, app_env):
     template = write_template(app_env / "workflows", HOSTILE, description=f"See {HOSTILE}")
-    at.run()
+    open_section(at, "sb_templates")
     drawn = [m.value for m in at.sidebar.markdown] + [c.value for c in at.sidebar.caption]
     assert any(html.unescape(t) == f"**{HOSTILE}** · 3 nodes" for t in drawn)    # the name reads as typed
     assert any(html.unescape(t) == f"See {HOSTILE}" for t in drawn)              # and so does the description
@@ -127,6 +130,7 @@ def test_hostile_workflow_and_template_names_are_shown_as_text(at, app_env):
 # --- uploads and granted folders --------------------------------------------------------------
 
 def test_an_uploaded_data_file_is_stored_granted_and_read_by_a_node(at, app_env):
+    open_section(at, "sb_upload")
     at.sidebar.file_uploader(key="data_upload").set_value(("my numbers.txt", b"1\n2\nx\n3\n", "text/plain")).run()
     at.sidebar.button(key="data_upload_go").click().run()
     stored = app_env / "cache" / "app" / "uploads" / "my_numbers.txt"
@@ -152,10 +156,12 @@ def test_granting_a_folder_in_settings_allows_reading_and_removing_it_refuses(at
     read_numbers_node(at, data / "n.txt")
     refused = run_result(at, "read_numbers")
     assert refused.status == "failed" and "outside the granted data folders" in refused.error
+    open_section(at, "sb_settings")
     at.sidebar.text_input(key="add_dir").input(str(data)).run()
     at.sidebar.button(key="add_dir_go").click().run()
     assert str(data) in [t.value for t in at.sidebar.text]             # listed under Granted data folders
     assert run_result(at, "read_numbers").status == "computed"
+    open_section(at, "sb_settings")
     at.sidebar.button(key=f"rmdir:{data}").click().run()
     assert str(data) not in [t.value for t in at.sidebar.text]
     again = run_result(at, "read_numbers")
@@ -164,6 +170,7 @@ def test_granting_a_folder_in_settings_allows_reading_and_removing_it_refuses(at
 
 
 def test_granting_a_missing_folder_is_refused_with_a_message(at, tmp_path):
+    open_section(at, "sb_settings")
     at.sidebar.text_input(key="add_dir").input(str(tmp_path / "nope")).run()
     at.sidebar.button(key="add_dir_go").click().run()
     assert any("is not an existing folder" in e.value for e in at.error)
@@ -395,6 +402,7 @@ def test_saving_a_document_removes_its_autosave(at, app_env):
     add(at, "uipack.points")
     mine = at.session_state["autosave_id"]
     assert set(autosaves(app_env)) == {mine}
+    open_section(at, "sb_saveas")
     at.sidebar.text_input(key="saveas_name").input("kept").run()
     at.sidebar.button(key="saveas_go").click().run()
     assert not at.exception and not at.session_state["doc"].dirty
@@ -436,3 +444,15 @@ def test_the_autosave_folder_keeps_only_the_most_recent_files(app_env, monkeypat
     storage.write_autosave({"nodes": []}, None, "wf4", ids[4])
     assert set(autosaves(app_env)) == set(ids[2:])
     assert [r["id"] for r in storage.list_autosaves(exclude=ids[3])] == [ids[4], ids[2]]
+
+
+def test_sidebar_sections_draw_their_content_only_while_open(at):
+    """Open, Templates, Upload, Settings and Save as are drawn on demand (a tenth of the page load)."""
+    keys = {w.key for w in at.sidebar.text_input} | {w.key for w in at.sidebar.button}
+    assert not keys & {"saveas_name", "saveas_go", "open_go", "add_dir", "add_dir_go"}
+    assert not at.sidebar.get("file_uploader")
+    for section in ("sb_saveas", "sb_open", "sb_upload", "sb_settings"):
+        open_section(at, section)
+    keys = {w.key for w in at.sidebar.text_input} | {w.key for w in at.sidebar.button}
+    assert {"saveas_name", "saveas_go", "add_dir", "add_dir_go"} <= keys
+    assert len(at.sidebar.get("file_uploader")) == 2        # open a workflow file, upload a data file
