@@ -4,7 +4,7 @@ Figures (floors in brackets):
 - `dataflow nodes` in a new interpreter [`python -c "import pandas, pyarrow"`]: <= +0.3 s;
 - the reference pipeline (1M-row CSV -> filter -> customer stats -> join -> 100k sample ->
   logistic regression), each run in a new process as `dataflow run` would (threads executor,
-  memory + disk tiers): a fully cached re-run [the first run, fresh cache folder], as engine
+  the disk tier, as `dataflow run`): a fully cached re-run [the first run, fresh cache folder], as engine
   time and as whole-process wall time; and the first run's engine time [the same functions
   called by a plain script]. Information only: the issue sets no target for these.
 """
@@ -108,7 +108,7 @@ def pipeline(repeats: int) -> list[Figure]:
         Figure("pipeline, cached re-run in a new process: whole process", walls["cached"], walls["first"],
                "first run", unit="s",
                note="interpreter start, imports, registry, workflow load + validate, run, close"),
-        Figure("pipeline, first run (engine.run, memory + disk) vs plain script", samples["first"],
+        Figure("pipeline, first run (engine.run, disk tier) vs plain script", samples["first"],
                samples["plain"], "plain function calls", unit="s",
                note="threads executor; engine.run returns before the background disk writes end"),
         Figure("  first run: disk writes still running after engine.run returned", closes, None, unit="s",

@@ -27,7 +27,7 @@ def engine_mode(workflow_path: str, cache_dir: str, executor: str) -> dict:
     registry = load_registry(extra=[("bench", bench_nodes)])
     graph = compile_workflow(load_workflow(workflow_path), registry)
     ready = time.perf_counter()
-    engine = Engine.open(registry, executor=executor, directory=Path(cache_dir))
+    engine = Engine.open(registry, executor=executor, directory=Path(cache_dir), memory_tiers=False)  # as the CLI
     start = time.perf_counter()
     result = engine.run(graph)
     ran = time.perf_counter()

@@ -116,7 +116,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         workflow = load_workflow(args.workflow)
         graph = compile_workflow(workflow, registry, _parse_sets(args.set), text_overrides=True)
         engine = Engine.open(registry, executor=args.executor, max_workers=args.workers,
-                             use_cache=not args.no_cache, data_dirs=args.data_dir)
+                             use_cache=not args.no_cache, data_dirs=args.data_dir, memory_tiers=False)
     except WorkflowError as exc:
         return _invalid(exc, args.json)
     except DataflowError as exc:

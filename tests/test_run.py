@@ -220,3 +220,20 @@ def test_a_node_whose_entry_was_not_stored_is_not_rerun_while_everything_downstr
     status, reason, _ = run(changed)
     assert (status["n"], status["a"], status["s"], status["t"]) == ("cached", "computed", "computed", "computed")
     assert reason["a"] == "no cache entry"
+
+
+def test_a_one_shot_engine_keeps_no_output_in_memory_and_its_cache_still_serves_the_next_process(registry, chain,
+                                                                                               tmp_path):
+    """`dataflow run` opens its engine with memory_tiers=False: values still pass between nodes, the
+    persistent tier stores them, and nothing is held in the process once the run is over."""
+    from dataflow.kernel import Engine, compile_workflow, load_workflow
+
+    graph = compile_workflow(load_workflow(chain), registry)
+    with Engine.open(registry, executor="sequential", directory=tmp_path / "cache", memory_tiers=False) as engine:
+        assert [t.id for t in engine.cache.tiers] == ["disk"]
+        first = engine.run(graph)
+    assert {r.status for r in first.nodes.values()} == {"computed"}
+    with Engine.open(registry, executor="sequential", directory=tmp_path / "cache") as engine:
+        assert {t.id for t in engine.cache.tiers} == {"memory", "disk"}
+        again = engine.run(graph)
+    assert {r.status for r in again.nodes.values()} == {"cached"}
