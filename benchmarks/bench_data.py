@@ -4,6 +4,7 @@
     python benchmarks/bench_data.py --repeats 9
     python benchmarks/bench_data.py --child engine WORKFLOW CACHE_DIR [--formula TEXT] [--no-cache]
     python benchmarks/bench_data.py --child plain CSV
+    python benchmarks/bench_data.py --child plain-tuned CSV
 
 The workflow: io.read_csv -> transform.filter (`quantity >= 1 and price > 0`) -> transform.groupby
 (customer_id: price mean, quantity sum) -> transform.join (the statistics back onto the filtered
@@ -11,16 +12,17 @@ orders, on customer_id) -> transform.sample (100,000 random rows, seed 0). The f
 work as a plain pandas script (read_csv, boolean mask, groupby/agg, merge, sample with the same seed),
 checked once to give the same table.
 
-Every sample is a new process (`--child`), like `dataflow run`: the engine child imports pandas and
-loads the registry first, then times from before loading the workflow to after `engine.close()`
+Every sample is a new process (`--child`), like `dataflow run`: the engine child applies the malloc
+settings `dataflow run` applies (kernel/allocator.py), imports pandas and loads the registry first, then times from before loading the workflow to after `engine.close()`
 (which waits for the background cache writes); the plain child imports pandas, then times its work.
 Figures (targets from the issue, judged on the median):
 - (a) first run, fresh cache folder [plain script]: <= 1.15x;
 - (b) everything cached, new process [plain script]: <= 0.02x;
 - (c) the filter's formula changed (`--set`-like override; every sample a formula not cached yet,
   the rest of the cache populated) [plain script]: <= 1.0x.
-Information: the first run with the cache off, `engine.run` alone for (b), how long `close()` waited
-for the disk writes, and the median time of each node in the first and changed runs.
+Information: the first run with the cache off, the plain script given the same malloc settings (what
+they would do for the floor itself), `engine.run` alone for (b), how long `close()` waited for the
+disk writes, and the median time of each node in the first and changed runs.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ FORMULA = "quantity >= 1 and price > 0"
 # --- the children: one timed run in this (new) process, printed as JSON ---------------------
 
 def engine_child(workflow: str, cache_dir: str, formula: str | None, use_cache: bool) -> dict:
+    from dataflow.kernel.allocator import tune_for_batch
+
+    tune_for_batch()  # as `dataflow run` does first
+
     import pandas  # noqa: F401  (imported before the clock, as in the plain child)
 
     from dataflow.kernel import Engine, compile_workflow, load_registry, load_workflow
@@ -77,7 +83,11 @@ def plain_pipeline(csv: str, formula_min_price: float = 0.0):
     return joined.sample(n=SAMPLE_ROWS, random_state=SEED)
 
 
-def plain_child(csv: str) -> dict:
+def plain_child(csv: str, tuned: bool = False) -> dict:
+    if tuned:  # information only: the plain script given the malloc settings `dataflow run` applies
+        from dataflow.kernel.allocator import tune_for_batch
+
+        tune_for_batch()
     import pandas  # noqa: F401
 
     start = time.perf_counter()
@@ -90,7 +100,7 @@ def child_main(argv: list[str]) -> None:
         formula = argv[argv.index("--formula") + 1] if "--formula" in argv else None
         out = engine_child(argv[1], argv[2], formula, "--no-cache" not in argv)
     else:
-        out = plain_child(argv[1])
+        out = plain_child(argv[1], tuned=argv[0] == "plain-tuned")
     sys.stdout.write(json.dumps(out) + "\n")
 
 
@@ -256,8 +266,11 @@ def pipeline(repeats: int) -> list:
             walls["plain"].append(wall)
             return out["total"]
 
+        def plain_tuned() -> float:
+            return child("plain-tuned", str(csv))[1]["total"]
+
         samples = interleave({"plain": plain, "first": first, "cached": cached, "changed": changed,
-                              "nocache": nocache, "cli": cli}, samples_wanted)
+                              "nocache": nocache, "cli": cli, "plain_tuned": plain_tuned}, samples_wanted)
 
     n = samples_wanted  # the information lists also hold the warm-up round: keep the timed ones
     expected_changed = {"load": "cached", "filter": "computed", "stats": "computed", "join": "computed",
@@ -272,6 +285,10 @@ def pipeline(repeats: int) -> list:
         Figure("  (a) first run, cache off (--no-cache)", samples["nocache"], samples["plain"], "plain pandas",
                unit="s", note=f"the nodes' own cost, no key, lookup or write; node medians (s): "
                               f"{_node_medians(outs['nocache'])}"),
+        Figure("  (a) the plain script with `dataflow run`'s malloc settings", samples["plain_tuned"],
+               samples["plain"], "plain pandas", unit="s",
+               note="kernel/allocator.py: the engine children apply them as `dataflow run` does; "
+                    "this shows what they would give the floor itself"),
         Figure("  (a) first run: close() waiting for disk writes", extra["first_close"][-n:], None, unit="s",
                note="part of (a): engine.close() after engine.run returned"),
         Figure("(b) data pipeline, everything cached, new process", samples["cached"], samples["plain"],

@@ -20,6 +20,10 @@ STARTED = time.perf_counter()
 def engine_mode(workflow_path: str, cache_dir: str, executor: str) -> dict:
     from pathlib import Path
 
+    from dataflow.kernel.allocator import tune_for_batch
+
+    tune_for_batch()  # as `dataflow run` does, before anything imports pandas
+
     import bench_nodes
 
     from dataflow.kernel import Engine, compile_workflow, load_registry, load_workflow

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .allocator import tune_for_batch
 from .cli_packs import add_pack_commands
 from .engine import CancelToken, Engine, RunEvent, RunResult
 from .errors import DataflowError, WorkflowError
@@ -110,6 +111,7 @@ def _export_outputs(result: RunResult, graph: Graph, registry: Registry, folder:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    tune_for_batch()  # this process exits when the run ends: let nodes reuse freed memory
     registry = load_registry()
     _report_plugin_failures(registry)
     try:
