@@ -3,7 +3,8 @@
 One story, as a user would tell it: add three nodes from the palette, connect them, set a
 parameter, run, see the statuses turn computed, see a table and a chart, change a parameter
 and see only the downstream nodes recompute, save, reload the page, open the saved workflow
-and find it intact. Screenshots go to docs/screenshots/.
+and find it intact. Screenshots go to build/screenshots/ (`DATAFLOW_SCREENSHOTS=docs/screenshots`
+refreshes the ones the docs show).
 """
 
 from __future__ import annotations
