@@ -13,8 +13,9 @@ work as a plain pandas script (read_csv, boolean mask, groupby/agg, merge, sampl
 checked once to give the same table.
 
 Every sample is a new process (`--child`), like `dataflow run`: the engine child applies the malloc
-settings `dataflow run` applies (kernel/allocator.py), imports pandas and loads the registry first, then times from before loading the workflow to after `engine.close()`
-(which waits for the background cache writes); the plain child imports pandas, then times its work.
+settings `dataflow run` applies (kernel/allocator.py), imports pandas and loads the registry first,
+then times from before loading the workflow to after `engine.close()` (which waits for the
+background cache writes); the plain child imports pandas, then times its work.
 Figures (targets from the issue, judged on the median):
 - (a) first run, fresh cache folder [plain script]: <= 1.15x;
 - (b) everything cached, new process [plain script]: <= 0.02x;

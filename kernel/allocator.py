@@ -5,7 +5,7 @@ own `mmap` and unmaps it when freed, and gives heap memory back to the kernel as
 than 128 KB is free at the top. A pandas pipeline allocates and frees column-sized arrays at
 every step (8 MB for a million int64 values), so each new array lands on fresh pages that the
 kernel faults in and zeroes again. On virtual machines that hand free pages back to the host
-(virtio-balloon free page reporting, as on our CI machines) those faults cost several times
+(virtio-balloon free page reporting, as on this project's development VM) those faults cost several times
 more, and in bursts. Measured on the data benchmark's pipeline (1M-row CSV -> filter -> group-by
 -> join -> sample, new process each, 18 interleaved runs): median 364 ms without these settings,
 282 ms with them, against 276 ms for the plain pandas script (`benchmarks/bench_data.py`).
@@ -28,6 +28,8 @@ import logging
 import os
 import platform
 
+from .params import FALSE_WORDS
+
 log = logging.getLogger(__name__)
 
 OPT_OUT_VARIABLE = "DATAFLOW_MALLOC_TUNING"
@@ -44,7 +46,7 @@ def tune_for_batch() -> bool:
     """Apply the batch malloc settings to this process; True if glibc accepted all of them.
 
     Call it once, early, in a process that exits when its work is done."""
-    if os.environ.get(OPT_OUT_VARIABLE, "").strip().lower() in ("0", "false", "no", "off"):
+    if os.environ.get(OPT_OUT_VARIABLE, "").strip().lower() in FALSE_WORDS:
         log.debug("malloc settings left at glibc's defaults (%s is off)", OPT_OUT_VARIABLE)
         return False
     if platform.libc_ver()[0] != "glibc":

@@ -108,8 +108,9 @@ def coerce_value_item(kind: str | None, value: Any) -> Any:
     return value
 
 
-_TRUE = {"true", "yes", "on", "1"}
-_FALSE = {"false", "no", "off", "0"}
+#: the words read as true / false, in `--set` values and in on/off environment variables
+TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0"})
 
 
 def parse_text_value(spec: ParamSpec, text: str) -> Any:
@@ -126,9 +127,9 @@ def parse_text_value(spec: ParamSpec, text: str) -> Any:
         return text
     if spec.kind == "bool":
         low = stripped.lower()
-        if low in _TRUE:
+        if low in TRUE_WORDS:
             return True
-        if low in _FALSE:
+        if low in FALSE_WORDS:
             return False
         raise ValueError(f"expected true or false, got {text!r}")
     try:
