@@ -28,6 +28,8 @@ from .install import InstallError, InstallPlan, apply_install, plan_install
 from .paths import cache_dir, private_dir
 from .plugins import load_registry
 from .registry import PluginRecord, Registry
+from .schema import KINDS, ColumnSchema, TableSchema
+from .schemapass import SchemaReport, infer_schemas
 from .serializer import Serializer
 from .sources import SourceConnector, format_choices
 from .spec import (
@@ -46,6 +48,7 @@ from .validate import compile_workflow, missing_node_types
 from .workflow import Edge, NodeInstance, Workflow, load_workflow, save_workflow, workflow_from_dict
 
 __all__ = [
+    "KINDS", "ColumnSchema", "SchemaReport", "TableSchema", "infer_schemas",
     "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "Column", "DataflowError", "Edge", "Engine",
     "Executor", "FilePath", "FormatChoice", "Formula", "Graph", "GraphNode", "InstallError", "InstallPlan", "ModelChoice", "NodeDefinitionError", "NodeError", "NodeExecutionError", "NodeInstance",
     "NodeOutcome", "NodePlan", "NodeResult", "NodeSpec", "NodeTask", "ParamSpec", "PluginLoadError",

@@ -17,8 +17,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import NodeError
+
+if TYPE_CHECKING:
+    from .graph import GraphNode
 
 GRANT_HINT = ("grant access with `dataflow run --data-dir FOLDER`, the DATAFLOW_DATA_DIRS environment "
               "variable, or the app's Settings, or move the file into the workflow's folder")
@@ -64,3 +68,21 @@ def check_access(value: str, base: Path | None, folders: tuple[Path, ...], *, pa
     shown = value if str(resolved) == value else f"{value} (resolves to {resolved})"
     raise AccessDenied(f"the file {shown} is outside the granted data folders ({granted}); {GRANT_HINT}",
                        param=param)
+
+
+def resolve_file_params(node: GraphNode, base: Path | None, folders: tuple[Path, ...]) -> dict[str, Any]:
+    """The parameters a node is called with: file paths resolved against `base` (the workflow's
+    folder) and checked against the granted `folders` (`AccessDenied` names the path and the fix),
+    and the file's extension checked against the parameter's."""
+    params = node.params
+    files = [name for name in node.file_params if params.get(name)]
+    if not files:
+        return params
+    resolved = dict(params)
+    for name in files:
+        path = check_access(params[name], base, folders, param=name)
+        extensions = node.spec.param_index[name].widget.extensions
+        if extensions and not path.name.lower().endswith(tuple(e.lower() for e in extensions)):
+            raise NodeError(f"'{params[name]}' is not a {' or '.join(extensions)} file", param=name)
+        resolved[name] = str(path)
+    return resolved

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .access import granted_folders, resolve_file_params
 from .allocator import tune_for_batch
 from .cli_packs import add_pack_commands
 from .engine import CancelToken, Engine, RunEvent, RunResult
@@ -25,6 +26,7 @@ from .errors import DataflowError, WorkflowError
 from .graph import Graph
 from .plugins import load_registry
 from .registry import Registry
+from .schemapass import SchemaReport, infer_schemas
 from .validate import compile_workflow
 from .workflow import load_workflow
 
@@ -119,6 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         graph = compile_workflow(workflow, registry, _parse_sets(args.set), text_overrides=True)
         engine = Engine.open(registry, executor=args.executor, max_workers=args.workers,
                              use_cache=not args.no_cache, data_dirs=args.data_dir, memory_tiers=False)
+        _check_schemas(engine, graph, args.only or None, not args.no_cache)
     except WorkflowError as exc:
         return _invalid(exc, args.json)
     except DataflowError as exc:
@@ -167,6 +170,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if result.status == "failed" else EXIT_OK
 
 
+def _check_schemas(engine: Engine, graph: Graph, targets: list[str] | None, use_cache: bool) -> None:
+    """Raise WorkflowError when a node that would compute has a column parameter that does not fit
+    its input's columns (the schema pass), before a row is read. A cached node ran with exactly
+    these parameters and inputs, so a fully cached run reads no file header."""
+    plans = engine.plan(graph, targets, use_cache=use_cache)
+    computing = {node_id for node_id, plan in plans.items() if not plan.cached}
+    if not computing:
+        return
+    problems = [p for p in engine.schemas(graph).problems if p.node in computing]
+    if problems:
+        engine.close()
+        raise WorkflowError(problems, str(graph.workflow.path) if graph.workflow.path else None)
+
+
 def _invalid(error: WorkflowError, as_json: bool) -> int:
     if as_json:
         _print_json({"status": "invalid", "problems": [p.to_dict() for p in error.problems], "nodes": []})
@@ -189,17 +206,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
     registry = load_registry()
     try:
         graph = compile_workflow(load_workflow(args.workflow), registry)
+        report = _schema_report(graph, args.data_dir)
+        if report.problems:
+            raise WorkflowError(report.problems, args.workflow)
     except WorkflowError as exc:
         if args.json:
             _print_json({"valid": False, "problems": [p.to_dict() for p in exc.problems]})
         else:
             _stderr(f"error: {exc}")
         return EXIT_INVALID
+    if args.verbose:
+        for note in report.notes:
+            _stderr(f"note: {note}")
     if args.json:
-        _print_json({"valid": True, "problems": [], "nodes": len(graph.nodes), "edges": len(graph.workflow.edges)})
+        _print_json({"valid": True, "problems": [], "nodes": len(graph.nodes), "edges": len(graph.workflow.edges),
+                     "notes": report.notes})
     else:
         print(f"{args.workflow}: valid ({len(graph.nodes)} nodes, {len(graph.workflow.edges)} edges)")
     return EXIT_OK
+
+
+def _schema_report(graph: Graph, data_dirs: list[str]) -> SchemaReport:
+    """The schema pass with the file access `dataflow run --data-dir` would grant."""
+    base = graph.workflow.folder
+    folders = granted_folders(base, data_dirs)
+    return infer_schemas(graph, lambda node: resolve_file_params(node, base, folders))
 
 
 def cmd_nodes(args: argparse.Namespace) -> int:
@@ -298,6 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", parents=[common], help="report every problem in a workflow without running it")
     validate.add_argument("workflow")
     validate.add_argument("--json", action="store_true")
+    validate.add_argument("--data-dir", action="append", default=[], metavar="FOLDER",
+                          help="grant file nodes access to FOLDER, as `run --data-dir` does (their headers are "
+                               "read to check column parameters)")
     validate.set_defaults(handler=cmd_validate)
 
     nodes = sub.add_parser("nodes", parents=[common], help="list every node type")

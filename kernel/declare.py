@@ -52,6 +52,7 @@ def declare_node(
     fingerprint: Callable[[dict[str, Any]], str] | None = None,
     deprecated: str | None = None,
     renamed: dict[str, str] | None = None,
+    schema: Callable[..., Any] | None = None,
 ) -> NodeSpec:
     """Read `fn` and return its spec; raise NodeDefinitionError naming the node on any mistake."""
     where = f"node '{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', fn)}'"
@@ -65,6 +66,8 @@ def declare_node(
         raise fail(f"version must be a positive integer, got {version!r}")
     if cache not in ("all", "memory", "none"):
         raise fail(f"cache must be 'all', 'memory' or 'none', got {cache!r}")
+    if schema is not None and not callable(schema):
+        raise fail(f"schema must be a function of the input schemas and parameters, got {schema!r}")
     if type_id is not None and (not isinstance(type_id, str) or "." not in type_id or " " in type_id):
         raise fail(f"type_id must look like 'pack.name', got {type_id!r}")
     try:
@@ -116,6 +119,7 @@ def declare_node(
         fingerprint=fingerprint,
         deprecated=deprecated,
         renamed=tuple((renamed or {}).items()),
+        schema=schema,
     )
     spec.param_index.update({p.name: p for p in params})
     return spec

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .access import check_access, granted_folders
+from .access import granted_folders, resolve_file_params
 from .cache import CacheEntry, CacheSettings, TieredCache
 from .errors import DataflowError, NodeError, OutputTypeError
 from .executor import Executor, NodeTask, invoke_node
@@ -45,6 +45,7 @@ from .keys import KeyParts, hash_key, source_fingerprint
 from .paths import cache_dir
 from .plugins import activate_registry
 from .registry import Registry
+from .schemapass import SchemaReport, infer_schemas
 from .serializer import check_output
 from .spec import NodeSpec
 from .steps import StepCache
@@ -148,6 +149,7 @@ class Engine:
         self.history_dir = history_dir
         self._history_folder = os.path.join(history_dir, "history") if history_dir is not None else None
         self._histories: dict[str, History] = {}
+        self._schema_memo: dict[tuple[str, str], Any] = {}
 
     @classmethod
     def open(cls, registry: Registry, *, executor: str = "threads", max_workers: int | None = None,
@@ -220,20 +222,14 @@ class Engine:
     def call_params(self, graph: Graph, node: GraphNode) -> dict[str, Any]:
         """The parameters a node is called with: file paths resolved against the workflow's folder
         and checked against the granted folders (`AccessDenied` names the path and the fix)."""
-        params = node.params
-        files = [name for name in node.file_params if params.get(name)]
-        if not files:
-            return params
-        folders = self.granted_folders(graph)
-        base = graph.workflow.folder
-        resolved = dict(params)
-        for name in files:
-            path = check_access(params[name], base, folders, param=name)
-            extensions = node.spec.param_index[name].widget.extensions
-            if extensions and not path.name.lower().endswith(tuple(e.lower() for e in extensions)):
-                raise NodeError(f"'{params[name]}' is not a {' or '.join(extensions)} file", param=name)
-            resolved[name] = str(path)
-        return resolved
+        if not node.file_params:
+            return node.params
+        return resolve_file_params(node, graph.workflow.folder, self.granted_folders(graph))
+
+    def schemas(self, graph: Graph) -> SchemaReport:
+        """Every table's columns and every column parameter's problems, without running anything
+        (see `schemapass`); repeated calls recompute only what changed."""
+        return infer_schemas(graph, lambda node: self.call_params(graph, node), self._schema_memo)
 
     def plan(self, graph: Graph, targets: Iterable[str] | None = None, *, use_cache: bool = True) -> dict[str, NodePlan]:
         """Keys, cache state and reasons for the selected nodes, without running anything (the app

@@ -87,9 +87,14 @@ class Column:
     """The parameter names column(s) of the table on input `port` (the first table input if None).
 
     The app fills a picker from the upstream columns; `list[str]` parameters pick several.
+    `kinds` limits the columns to those kinds ("number", "text", ... as in `dataflow.kernel.schema`;
+    an integer column is a number); `required` says an empty value is a mistake. Validation checks
+    all three against the upstream table's schema before anything runs.
     """
 
     port: str | None = None
+    kinds: tuple[str, ...] = ()
+    required: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +196,7 @@ class ParamSpec:
         if self.widget is not None:
             widget = {"kind": type(self.widget).__name__.lower()}
             if isinstance(self.widget, Column):
-                widget["port"] = self.widget.port
+                widget.update(port=self.widget.port, kinds=list(self.widget.kinds), required=self.widget.required)
             elif isinstance(self.widget, FilePath):
                 widget.update(mode=self.widget.mode, extensions=list(self.widget.extensions))
             elif isinstance(self.widget, ModelChoice):
@@ -240,6 +245,8 @@ class NodeSpec:
     deprecated: str | None = None
     plugin: str | None = None
     renamed: tuple[tuple[str, str], ...] = ()  # (old parameter name, new name) for old workflow files
+    #: how the output schemas follow from the input schemas and parameters, without data (see `@node`)
+    schema: Callable[..., Any] | None = None
     param_index: dict[str, ParamSpec] = field(default_factory=dict, compare=False, repr=False)
     #: the input ports' names in call order (what the executor looks up on every call)
     input_names: tuple[str, ...] = field(init=False, default=(), compare=False, repr=False)
@@ -271,4 +278,5 @@ class NodeSpec:
             "inputs": [p.to_dict() for p in self.inputs],
             "outputs": [p.to_dict() for p in self.outputs],
             "params": [p.to_dict() for p in self.params],
+            "declares_schema": self.schema is not None,
         }

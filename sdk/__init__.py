@@ -21,6 +21,7 @@ from dataflow.kernel.errors import CacheError, NodeDefinitionError, NodeError, d
 from dataflow.kernel.estimators import EstimatorSpec
 from dataflow.kernel.executor import Executor, NodeOutcome, NodeTask
 from dataflow.kernel.hookspecs import hookimpl
+from dataflow.kernel.schema import KINDS, ColumnSchema, TableSchema
 from dataflow.kernel.serializer import Serializer
 from dataflow.kernel.sources import SourceConnector
 from dataflow.kernel.spec import (
@@ -48,9 +49,10 @@ from dataflow.kernel.steps import cached_step
 
 from .decorator import node, spec_of
 from .estimators import estimator, estimators
-from .formula import FormulaError, check_formula, evaluate_formula
+from .formula import FormulaError, check_formula, evaluate_formula, formula_kind
+from .schemas import column_kind, schema_differences, schema_of
 from .sources import connector_for, connectors
-from .testing import check_node, run_node
+from .testing import check_node, check_schema, run_node
 
 if TYPE_CHECKING:  # type checkers see the real classes; at run time they are port markers
     import numpy
@@ -82,6 +84,14 @@ __all__ = [
     "CacheSettings",
     "CacheTier",
     "Column",
+    "ColumnSchema",
+    "KINDS",
+    "TableSchema",
+    "check_schema",
+    "column_kind",
+    "formula_kind",
+    "schema_differences",
+    "schema_of",
     "Executor",
     "Figure",
     "FilePath",

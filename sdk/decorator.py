@@ -24,6 +24,7 @@ def node(
     fingerprint: Callable[[dict[str, Any]], str] | None = None,
     deprecated: str | None = None,
     renamed: dict[str, str] | None = None,
+    schema: Callable[..., Any] | None = None,
 ) -> Any:
     """Declare a node. Use bare (`@node`) or with options (`@node(category="Transform", version=2)`).
 
@@ -37,6 +38,17 @@ def node(
     - `deprecated`: a message shown when the node is used.
     - `renamed`: `{"old name": "new name"}` for parameters renamed in a new version: a workflow
       file saved with the old name loads with its value moved to the new one.
+    - `schema`: how the output's columns follow from the inputs' columns and the parameters,
+      without data. It is called like the node, each table input replaced by its `TableSchema`
+      (None where unknown), and returns a `TableSchema` (a dict of them by output name for
+      several outputs), or None when the columns depend on the data. Raise `NodeError(param=...)`
+      for a mistake you are sure of. Without it the node's output columns are unknown downstream.
+
+          def _keep_schema(table, *, columns, mode):
+              return table.select(columns) if mode == "keep" else table.drop(columns)
+
+          @node(schema=_keep_schema)
+          def keep(table: Table, *, columns: list[str] = [], mode: str = "keep") -> Table: ...
 
     Raises NodeDefinitionError at import when the declaration is wrong, naming the node.
     """
@@ -44,7 +56,7 @@ def node(
     def decorate(function: F) -> F:
         spec = declare_node(function, category=category, label=label, version=version, type_id=type_id,
                             cache=cache, fingerprint=fingerprint, deprecated=deprecated,
-                            renamed=renamed)
+                            renamed=renamed, schema=schema)
         setattr(function, NODE_ATTRIBUTE, spec)
         return function
 

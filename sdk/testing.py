@@ -11,7 +11,7 @@ from dataflow.kernel.params import check_value, coerce_value
 from dataflow.kernel.plugins import active_registry
 from dataflow.kernel.serializer import check_output
 
-__all__ = ["NodeOutputs", "check_node", "run_node"]
+__all__ = ["NodeOutputs", "check_node", "check_schema", "run_node"]
 
 
 class NodeOutputs(dict):
@@ -39,15 +39,7 @@ def run_node(fn: Any, inputs: dict[str, Any] | None = None, **params: Any) -> No
     missing = [p.name for p in spec.inputs if not p.optional and p.name not in inputs]
     if missing:
         raise ValueError(f"{spec.name}: required input {missing[0]!r} not given")
-    values = {}
-    for param in spec.params:
-        value = params.pop(param.name, param.default)
-        problem = check_value(param, value)
-        if problem:
-            raise ValueError(f"{spec.name}, parameter {param.name!r}: {problem}")
-        values[param.name] = coerce_value(param, value)
-    if params:
-        raise ValueError(f"{spec.name} has no parameter {next(iter(params))!r}")
+    values = _param_values(spec, params)
     outcome = call_node(spec, inputs, values)
     serializers = active_registry().serializers
     for port in spec.outputs:
@@ -57,6 +49,53 @@ def run_node(fn: Any, inputs: dict[str, Any] | None = None, **params: Any) -> No
     outputs = NodeOutputs(outcome.outputs)
     outputs.warnings = outcome.warnings
     return outputs
+
+
+def _param_values(spec: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Every parameter's value, defaults filled in, checked and coerced as the engine does."""
+    params = dict(params)
+    values = {}
+    for param in spec.params:
+        value = params.pop(param.name, param.default)
+        problem = check_value(param, value)
+        if problem:
+            raise ValueError(f"{spec.name}, parameter {param.name!r}: {problem}")
+        values[param.name] = coerce_value(param, value)
+    if params:
+        raise ValueError(f"{spec.name} has no parameter {next(iter(params))!r}")
+    return values
+
+
+def check_schema(fn: Any, inputs: dict[str, Any] | None = None, **params: Any) -> dict[str, Any]:
+    """Check a node's declared schema (`@node(schema=...)`) against what it really returns.
+
+    Runs the node on the sample `inputs` with `params`, computes the declared schema from the
+    inputs' schemas and the same parameters, and raises AssertionError listing every difference
+    (names and order must match; a declared kind may be broader, see `schema_differences`).
+    Returns the declared schemas by output name. In a pack's tests:
+
+        check_schema(top_rows, {"table": sales}, n=3)
+    """
+    from .schemas import schema_differences, schema_of
+
+    spec = _spec(fn)
+    if spec.schema is None:
+        raise AssertionError(f"{spec.name} declares no schema (@node(schema=...))")
+    inputs = dict(inputs or {})
+    outputs = run_node(fn, inputs, **params)
+    values = _param_values(spec, params)
+    args = [schema_of(inputs[p.name]) if p.type.name == "table" and p.name in inputs else None for p in spec.inputs]
+    declared = spec.schema(*args, **values)
+    declared = declared if spec.multi_output else {spec.outputs[0].name: declared}
+    problems = []
+    for port in spec.outputs:
+        said = (declared or {}).get(port.name)
+        if port.type.name != "table" or said is None:
+            continue
+        problems += [f"output '{port.name}': {p}" for p in schema_differences(said, schema_of(outputs[port.name]))]
+    if problems:
+        raise AssertionError(f"{spec.name}: the declared schema does not match the output:\n  " + "\n  ".join(problems))
+    return dict(declared or {})
 
 
 def check_node(fn: Any) -> list[str]:

@@ -31,18 +31,21 @@ import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from dataflow.kernel.schema import BOOLEAN, DATETIME, INTEGER, NUMBER, OTHER, TEXT, TableSchema
+from dataflow.kernel.schemapass import SCHEMA_CHECKS
 from dataflow.kernel.spec import Formula
 from dataflow.kernel.validate import WIDGET_CHECKS
 
 from .functions import FUNCTIONS, formula_functions
 from .interpreter import _Interpreter
-from .kinds import _UNKNOWN, ANY, _series_kind, _Val
+from .kinds import _UNKNOWN, ANY, BOOL, DATE, NUM, _series_kind, _Val
+from .kinds import TEXT as _TEXT
 from .text import FormulaError, _parse, _read, _Source
 
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["FUNCTIONS", "FormulaError", "check_formula", "evaluate_formula", "formula_functions"]
+__all__ = ["FUNCTIONS", "FormulaError", "check_formula", "evaluate_formula", "formula_functions", "formula_kind"]
 
 
 # --- columns and the public API -----------------------------------------------------------
@@ -136,6 +139,43 @@ def evaluate_formula(text: str, table: pandas.DataFrame, *, param: str | None = 
     return pd.Series(float("nan") if result.value is None else result.value, index=table.index)
 
 
+#: a schema kind as the interpreter sees a column of it (a category column: unknown, as its values
+#: may be numbers or text); and the interpreter's result kinds as schema kinds
+_FROM_SCHEMA = {NUMBER: NUM, INTEGER: NUM, TEXT: _TEXT, BOOLEAN: BOOL, DATETIME: DATE}
+_TO_SCHEMA = {NUM: NUMBER, _TEXT: TEXT, BOOL: BOOLEAN, DATE: DATETIME}
+
+
+def formula_kind(text: str, schema: TableSchema) -> str:
+    """The schema kind of a formula's result over a table of `schema`, without data: `number`,
+    `text`, `boolean`, `datetime`, or `other` when it cannot be told. Raises FormulaError when a
+    name is not a column of the schema or the kinds do not fit (`region * 2` on a text column).
+
+        formula_kind("price * qty", TableSchema.of(("price", "number"), ("qty", "integer")))  # "number"
+    """
+    source = _read(text)
+    tree = _parse(source)
+    names = schema.names
+
+    def lookup(node: ast.Name, name: str) -> _Val:
+        column = schema.get(name)
+        if column is None:
+            raise _unknown_column(source, node, name, names)
+        kind = _FROM_SCHEMA.get(column.kind, ANY) if schema.exact else ANY
+        return _Val(kind, _UNKNOWN, False)
+
+    result = _Interpreter(source, lookup).run(tree)
+    return _TO_SCHEMA.get(result.kind, OTHER)
+
+
+def _schema_problem(text: str, schema: TableSchema) -> str | None:
+    """What the schema pass reports for a formula over a table whose columns are known."""
+    try:
+        formula_kind(text, schema)
+    except FormulaError as error:
+        return str(error)
+    return None
+
+
 def _validation_problem(text: str) -> str | None:
     """What `compile_workflow` reports for a formula parameter before any data exists."""
     error = check_formula(text)
@@ -143,3 +183,4 @@ def _validation_problem(text: str) -> str | None:
 
 
 WIDGET_CHECKS[Formula] = _validation_problem
+SCHEMA_CHECKS[Formula] = _schema_problem

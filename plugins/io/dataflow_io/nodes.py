@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from dataflow.sdk import FilePath, FormatChoice, Help, NodeError, Table, connector_for, node
 
+from . import schemas
 from .arrowfiles import read_parquet_table
 from .excel import INSTALL_HINT, excel_engine, read_excel_table
 from .files import check_readable
@@ -25,7 +26,7 @@ _WRITE_FORMAT_HELP = ("'auto' picks the format from the file's extension; or cho
                       "that can write (plugins can add more)")
 
 
-@node(category="Input/Files", label="Read file")
+@node(category="Input/Files", label="Read file", schema=schemas.read_file)
 def read_file(
     *,
     path: Annotated[str, FilePath("read"), Help("The file to read, relative to the workflow's folder or absolute")] = "",
@@ -47,7 +48,7 @@ def read_file(
     return connector.read(Path(path))
 
 
-@node(category="Output/Files", label="Write file", cache="none")
+@node(category="Output/Files", label="Write file", cache="none", schema=schemas.write_file)
 def write_file(
     table: Table,
     *,
@@ -65,7 +66,7 @@ def write_file(
     return table
 
 
-@node(category="Input/Files", label="Read CSV")
+@node(category="Input/Files", label="Read CSV", schema=schemas.read_csv)
 def read_csv(
     *,
     path: Annotated[str, FilePath("read", extensions=(".csv", ".tsv", ".tab", ".txt")),
@@ -101,7 +102,7 @@ def read_csv(
                           na_values=missing_values)
 
 
-@node(category="Input/Files", label="Read Parquet")
+@node(category="Input/Files", label="Read Parquet", schema=schemas.read_parquet)
 def read_parquet(
     *,
     path: Annotated[str, FilePath("read", extensions=(".parquet", ".pq")), Help("The Parquet file to read")] = "",

@@ -10,14 +10,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from dataflow.sdk import Bounds, Help, NodeError, Table, node
+from dataflow.sdk import Bounds, Help, NodeError, Table, TableSchema, node
 
 # 100 million cells (800 MB of float64) for one table: the bounds of rows and columns alone
 # would allow 10 billion.
 MAX_CELLS = 100_000_000
 
 
-@node(category="Input/Samples", label="Synthetic data")
+def _synthetic_schema(*, kind: str, rows: int, columns: int, classes: int, noise: float, seed: int) -> TableSchema:
+    if kind == "time_series":
+        return TableSchema.of(("date", "datetime"), ("value", "number"))
+    if rows * columns > MAX_CELLS:
+        raise NodeError(f"{rows:,} rows x {columns:,} columns is {rows * columns:,} values, over the "
+                        f"{MAX_CELLS:,} a synthetic table may hold; lower rows or columns", param="rows")
+    target = "number" if kind == "regression" else "integer"
+    return TableSchema.of(*((f"x{i + 1}", "number") for i in range(columns)), ("target", target))
+
+
+@node(category="Input/Samples", label="Synthetic data", schema=_synthetic_schema)
 def synthetic(
     *,
     kind: Annotated[Literal["classification", "regression", "blobs", "time_series"],

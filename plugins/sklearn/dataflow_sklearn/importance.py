@@ -6,12 +6,13 @@ from typing import Annotated, Literal
 
 from dataflow.sdk import Bounds, Help, Model, NodeError, Table, node
 
+from . import schemas
 from .fitting import model_data, require_trained
 from .metrics import resolve_scoring, score
 from .models import with_facts
 
 
-@node(category="Machine learning/Evaluate")
+@node(category="Machine learning/Evaluate", schema=schemas.feature_importance)
 def feature_importance(model: Model, table: Table | None = None, *,
                        method: Annotated[Literal["auto", "builtin", "permutation"],
                                          Help("builtin: the model's own importances (trees) or absolute "

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, TypedDict
 
 from dataflow.sdk import Column, Help, Model, NodeError, Table, node, warn
 
+from . import schemas
 from .columns import check_no_missing, check_numeric, is_numeric, numeric_columns, require_columns
 from .models import FittedTransformer
 
@@ -24,7 +25,7 @@ class Transformed(TypedDict):
 Columns = Annotated[list[str], Column("table"), Help("Columns to transform (empty: see the node's description)")]
 
 
-@node(category="Machine learning/Prepare")
+@node(category="Machine learning/Prepare", schema=schemas.scale)
 def scale(table: Table, *, columns: Columns = [],  # noqa: B006
           method: Annotated[Literal["standard", "minmax"],
                             Help("standard: mean 0 and standard deviation 1; minmax: from 0 to 1")] = "standard"
@@ -47,7 +48,7 @@ def scale(table: Table, *, columns: Columns = [],  # noqa: B006
     return {"table": transform(fitted, table), "model": fitted}
 
 
-@node(category="Machine learning/Prepare")
+@node(category="Machine learning/Prepare", schema=schemas.encode)
 def encode(table: Table, *, columns: Columns = [],  # noqa: B006
            method: Annotated[Literal["onehot", "ordinal"],
                              Help("onehot: one 0/1 column per category; ordinal: one integer code per category")]
@@ -83,7 +84,7 @@ def encode(table: Table, *, columns: Columns = [],  # noqa: B006
     return {"table": transform(fitted, table), "model": fitted}
 
 
-@node(category="Machine learning/Prepare", label="Apply transformer")
+@node(category="Machine learning/Prepare", label="Apply transformer", schema=schemas.apply_transformer)
 def apply_transformer(model: Model, table: Table) -> Table:
     """Apply a fitted scaler, encoder or PCA (from sklearn.scale, sklearn.encode, sklearn.pca) to a table.
 

@@ -6,6 +6,7 @@ from typing import Annotated, TypedDict
 
 from dataflow.sdk import Bounds, Column, Help, NodeError, Step, Table, node
 
+from . import schemas
 from .columns import require_column
 
 
@@ -14,7 +15,7 @@ class Split(TypedDict):
     test: Annotated[Table, Help("The held-out rows to evaluate on")]
 
 
-@node(category="Machine learning/Prepare", label="Train/test split")
+@node(category="Machine learning/Prepare", label="Train/test split", schema=schemas.split)
 def train_test_split(table: Table, *,
                      test_fraction: Annotated[float, Bounds(0.01, 0.99), Step(0.05),
                                               Help("Share of the rows held out for testing")] = 0.25,

@@ -6,18 +6,19 @@ from typing import Annotated, Any
 
 from dataflow.sdk import Column, Help, Model, ModelChoice, NodeError, Table, node, warn
 
+from . import schemas
 from .columns import feature_matrix, json_value
 from .fitting import allows_missing, require_trained, train
 from .models import PREDICTION, PROBABILITY_PREFIX, with_facts
 
-Target = Annotated[str, Column("table"), Help("The column to predict")]
+Target = Annotated[str, Column("table", required=True), Help("The column to predict")]
 Features = Annotated[list[str], Column("table"),
                      Help("Columns the model learns from (empty: every column but the target)")]
 Hyperparameters = Annotated[dict[str, Any], Help("The chosen model's settings by name, e.g. {\"C\": 0.5}; "
                                                  "unset ones keep their defaults")]
 
 
-@node(category="Machine learning/Train", label="Train classifier", version=2)
+@node(category="Machine learning/Train", label="Train classifier", version=2, schema=schemas.train_classifier)
 def train_classifier(table: Table, *, target: Target = "", features: Features = [],  # noqa: B006
                      model: Annotated[str, ModelChoice("classifier"), Help("Which classifier to train")]
                      = "sklearn.logistic_regression",
@@ -32,7 +33,7 @@ def train_classifier(table: Table, *, target: Target = "", features: Features = 
                  hyperparameters=hyperparameters)
 
 
-@node(category="Machine learning/Train", label="Train regressor", version=2)
+@node(category="Machine learning/Train", label="Train regressor", version=2, schema=schemas.train_regressor)
 def train_regressor(table: Table, *, target: Target = "", features: Features = [],  # noqa: B006
                     model: Annotated[str, ModelChoice("regressor"), Help("Which regressor to train")]
                     = "sklearn.linear_regression",
@@ -46,7 +47,7 @@ def train_regressor(table: Table, *, target: Target = "", features: Features = [
                  hyperparameters=hyperparameters)
 
 
-@node(category="Machine learning/Train", version=2)
+@node(category="Machine learning/Train", version=2, schema=schemas.predict)
 def predict(model: Model, table: Table) -> Table:
     """Add the model's predictions (and class probabilities) as new columns.
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any, TypedDict
 
 from dataflow.sdk import Bounds, Column, Help, Model, ModelChoice, NodeError, Table, node, warn
 
+from . import schemas
 from .columns import feature_matrix, numeric_columns, require_columns
 from .fitting import build_estimator, estimator_spec, fit
 from .models import FittedTransformer, with_facts
@@ -17,7 +18,7 @@ Standardize = Annotated[bool, Help("Scale each column to mean 0 and standard dev
                                    "dominates because of its unit")]
 
 
-@node(category="Machine learning/Cluster")
+@node(category="Machine learning/Cluster", schema=schemas.cluster)
 def cluster(table: Table, *, columns: Columns = [],  # noqa: B006
             model: Annotated[str, ModelChoice("clusterer"), Help("Which clustering method")] = "sklearn.kmeans",
             hyperparameters: Annotated[dict[str, Any], Help("The method's settings by name, e.g. "
@@ -63,7 +64,7 @@ class Components(TypedDict):
     variance: Annotated[Table, Help("Share of the variance each component explains")]
 
 
-@node(category="Machine learning/Prepare", label="PCA")
+@node(category="Machine learning/Prepare", label="PCA", schema=schemas.pca)
 def pca(table: Table, *, columns: Columns = [],  # noqa: B006
         components: Annotated[int, Bounds(1, 10_000), Help("How many principal components to keep")] = 2,
         standardize: Standardize = True,

@@ -27,6 +27,7 @@ from dataflow.sdk import (
     node,
 )
 
+from . import schemas
 from .columns import json_value
 from .fitting import TASK_KIND, build_estimator, estimator_spec, fit, model_data, require_trained, train
 from .metrics import LOWER_IS_BETTER, Scoring, resolve_scoring, score
@@ -107,7 +108,7 @@ class Tuned(TypedDict):
     best: Annotated[Params, Help("The best hyperparameters and their score")]
 
 
-@node(category="Machine learning/Evaluate")
+@node(category="Machine learning/Evaluate", schema=schemas.tune)
 def tune(model: Model, table: Table, *,
          grid: Annotated[dict[str, Any], Help("Values to try per hyperparameter, e.g. {\"n_estimators\": [50, 100], "
                                               "\"max_depth\": [3, 5]}; the rest keep the model's values")]

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from dataflow.sdk import Help, NodeError, Table, node, warn
 
+from . import schemas
 from ._common import COLUMNS, example, kind, parse_dates, require_columns
 
 TYPES = ("int", "float", "str", "bool", "date", "category")
@@ -16,7 +17,7 @@ _TRUE = ["true", "t", "yes", "y", "1", "on"]
 _FALSE = ["false", "f", "no", "n", "0", "off"]
 
 
-@node(category=COLUMNS, label="Change column types")
+@node(category=COLUMNS, label="Change column types", schema=schemas.cast)
 def cast(
     table: Table,
     *,

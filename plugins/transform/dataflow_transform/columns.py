@@ -6,10 +6,11 @@ from typing import Annotated, Literal
 
 from dataflow.sdk import Column, Formula, Help, NodeError, Table, evaluate_formula, node
 
+from . import schemas
 from ._common import COLUMNS, require_columns
 
 
-@node(category=COLUMNS, label="Select columns")
+@node(category=COLUMNS, label="Select columns", schema=schemas.select)
 def select(
     table: Table,
     *,
@@ -28,7 +29,7 @@ def select(
     return table.loc[:, columns]
 
 
-@node(category=COLUMNS, label="Rename columns")
+@node(category=COLUMNS, label="Rename columns", schema=schemas.rename)
 def rename(
     table: Table,
     *,
@@ -51,7 +52,7 @@ def rename(
     return table.rename(columns=mapping)
 
 
-@node(category=COLUMNS, label="Derive column")
+@node(category=COLUMNS, label="Derive column", schema=schemas.derive)
 def derive(
     table: Table,
     *,

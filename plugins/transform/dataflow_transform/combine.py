@@ -6,10 +6,11 @@ from typing import Annotated, Literal
 
 from dataflow.sdk import Column, Help, NodeError, Table, node, warn
 
+from . import schemas
 from ._common import COMBINE, kind, require_columns, value_kind
 
 
-@node(category=COMBINE, label="Join tables")
+@node(category=COMBINE, label="Join tables", schema=schemas.join)
 def join(
     left: Table,
     right: Table,
@@ -71,7 +72,7 @@ def _keys(left, right, on: list[str], left_on: list[str], right_on: list[str]) -
     return shared, shared
 
 
-@node(category=COMBINE, label="Stack tables")
+@node(category=COMBINE, label="Stack tables", schema=schemas.concat)
 def concat(
     top: Table,
     bottom: Table,

@@ -6,16 +6,17 @@ from typing import Annotated, Any
 
 from dataflow.sdk import Column, Help, NodeError, Table, node
 
+from . import schemas
 from ._common import DATES, example, kind, new_columns, parse_dates, require_column
 
 PARTS = ("year", "month", "day", "weekday", "hour", "quarter", "week")
 
 
-@node(category=DATES, label="Date parts")
+@node(category=DATES, label="Date parts", schema=schemas.date_parts)
 def date_parts(
     table: Table,
     *,
-    column: Annotated[str, Column("table"), Help(
+    column: Annotated[str, Column("table", kinds=("datetime", "text"), required=True), Help(
         "The date column, e.g. order_date. A text column holding dates (2024-03-31) is read as dates.")] = "",
     parts: Annotated[list[str], Help(
         "The parts to extract, each into a new column named column_part: year, month (1-12), day (1-31), "

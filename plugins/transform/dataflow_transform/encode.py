@@ -6,14 +6,15 @@ from typing import Annotated, Literal
 
 from dataflow.sdk import Bounds, Column, Help, NodeError, Table, node, warn
 
+from . import schemas
 from ._common import ENCODE, is_number, kind, require_column, require_columns
 
 
-@node(category=ENCODE, label="Bin numbers")
+@node(category=ENCODE, label="Bin numbers", schema=schemas.bin)
 def bin(
     table: Table,
     *,
-    column: Annotated[str, Column("table"), Help("The number column to cut into bins, e.g. age.")] = "",
+    column: Annotated[str, Column("table", kinds=("number",), required=True), Help("The number column to cut into bins, e.g. age.")] = "",
     method: Annotated[Literal["equal-width", "quantile"], Help(
         "equal-width: bins of the same size between the smallest and largest value. quantile: bins "
         "holding about the same number of rows.")] = "equal-width",
@@ -61,7 +62,7 @@ def bin(
     return out
 
 
-@node(category=ENCODE, label="One-hot encode")
+@node(category=ENCODE, label="One-hot encode", schema=schemas.one_hot)
 def one_hot(
     table: Table,
     *,

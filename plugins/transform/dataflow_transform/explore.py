@@ -6,12 +6,13 @@ from typing import Annotated, Literal
 
 from dataflow.sdk import Bounds, Column, Help, NodeError, Table, node
 
+from . import schemas
 from ._common import EXPLORE, is_number, kind, require_columns
 
 _NUMERIC_STATS = ("mean", "std", "min", "25%", "50%", "75%", "max")
 
 
-@node(category=EXPLORE, label="Describe")
+@node(category=EXPLORE, label="Describe", schema=schemas.describe)
 def describe(table: Table) -> Table:
     """Summary statistics: one row per column with count, missing, mean, std, min, quartiles, max, unique, top.
 
@@ -43,11 +44,11 @@ def describe(table: Table) -> Table:
     return out
 
 
-@node(category=EXPLORE, label="Value counts")
+@node(category=EXPLORE, label="Value counts", schema=schemas.value_counts)
 def value_counts(
     table: Table,
     *,
-    columns: Annotated[list[str], Column("table"), Help(
+    columns: Annotated[list[str], Column("table", required=True), Help(
         "The column(s) whose values are counted; with several, each combination is counted.")] = [],
     normalize: Annotated[bool, Help("Give the share of rows (0-1, column 'proportion') instead of counts.")] = False,
     top: Annotated[int, Bounds(0, None), Help("Keep only the most frequent values (0: keep all).")] = 0,
@@ -66,14 +67,14 @@ def value_counts(
     return counts.reset_index()
 
 
-@node(category=EXPLORE, label="Correlation")
+@node(category=EXPLORE, label="Correlation", schema=schemas.correlation)
 def correlation(
     table: Table,
     *,
     method: Annotated[Literal["pearson", "spearman", "kendall"], Help(
         "pearson: straight-line relationship. spearman: any steadily rising or falling relationship "
         "(uses ranks, robust to outliers). kendall: like spearman, better for small tables.")] = "pearson",
-    columns: Annotated[list[str], Column("table"), Help(
+    columns: Annotated[list[str], Column("table", kinds=("number", "boolean")), Help(
         "The number columns to correlate. Leave empty for every number column.")] = [],
 ) -> Table:
     """Correlation between number columns: a table with a 'column' column and one column per number column."""

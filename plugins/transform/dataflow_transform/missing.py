@@ -6,13 +6,14 @@ from typing import Annotated, Any, Literal
 
 from dataflow.sdk import Column, Help, NodeError, Table, node
 
+from . import schemas
 from ._common import MISSING, is_number, kind, require_columns
 
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 
 
-@node(category=MISSING, label="Fill missing values")
+@node(category=MISSING, label="Fill missing values", schema=schemas.fill_missing)
 def fill_missing(
     table: Table,
     *,
@@ -98,7 +99,7 @@ def _typed(series: Any, column: Any, text: str) -> Any:
     return text
 
 
-@node(category=MISSING, label="Drop rows with missing values")
+@node(category=MISSING, label="Drop rows with missing values", schema=schemas.same)
 def drop_missing(
     table: Table,
     *,

@@ -6,13 +6,14 @@ from typing import Annotated, Any, Literal
 
 from dataflow.sdk import Bounds, Column, Help, NodeError, Table, node, warn
 
+from . import schemas
 from ._common import RESHAPE, kind, new_columns, require_column, require_columns
 
 AGGREGATIONS = ("sum", "mean", "median", "min", "max", "count", "nunique", "std", "first", "last")
 _NEEDS_NUMBERS = {"sum", "mean", "median", "std"}
 
 
-@node(category=RESHAPE, label="Group by")
+@node(category=RESHAPE, label="Group by", schema=schemas.groupby)
 def groupby(
     table: Table,
     *,
@@ -65,15 +66,15 @@ def _parse_aggregations(table: Any, items: list[str]) -> dict[str, tuple[str, st
     return specs
 
 
-@node(category=RESHAPE, label="Pivot")
+@node(category=RESHAPE, label="Pivot", schema=schemas.pivot)
 def pivot(
     table: Table,
     *,
-    index: Annotated[list[str], Column("table"), Help(
+    index: Annotated[list[str], Column("table", required=True), Help(
         "The columns whose values become the rows of the result, e.g. region.")] = [],
-    columns: Annotated[str, Column("table"), Help(
+    columns: Annotated[str, Column("table", required=True), Help(
         "The column whose distinct values become new columns, e.g. month.")] = "",
-    values: Annotated[str, Column("table"), Help(
+    values: Annotated[str, Column("table", required=True), Help(
         "The column whose values fill the cells, e.g. sales.")] = "",
     aggregation: Annotated[Literal["sum", "mean", "median", "min", "max", "count", "nunique", "std", "first",
                                    "last"], Help(
@@ -114,7 +115,7 @@ def pivot(
     return out.reset_index()
 
 
-@node(category=RESHAPE, label="Melt (columns to rows)")
+@node(category=RESHAPE, label="Melt (columns to rows)", schema=schemas.melt)
 def melt(
     table: Table,
     *,

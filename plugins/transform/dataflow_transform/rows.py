@@ -9,10 +9,11 @@ from typing import Annotated, Literal
 
 from dataflow.sdk import Bounds, Column, Formula, Help, NodeError, Table, evaluate_formula, node, warn
 
+from . import schemas
 from ._common import ROWS, kind, require_columns
 
 
-@node(category=ROWS, label="Filter rows")
+@node(category=ROWS, label="Filter rows", schema=schemas.filter)
 def filter(
     table: Table,
     *,
@@ -36,7 +37,7 @@ def filter(
     return table[mask]
 
 
-@node(category=ROWS, label="Sort rows")
+@node(category=ROWS, label="Sort rows", schema=schemas.same)
 def sort(
     table: Table,
     *,
@@ -54,7 +55,7 @@ def sort(
     return table.sort_values(columns, ascending=order == "ascending", na_position=nulls, kind="stable")
 
 
-@node(category=ROWS, label="Sample rows")
+@node(category=ROWS, label="Sample rows", schema=schemas.same)
 def sample(
     table: Table,
     *,
@@ -85,7 +86,7 @@ def sample(
     return table.sample(n=count, random_state=seed)
 
 
-@node(category=ROWS, label="Remove duplicates")
+@node(category=ROWS, label="Remove duplicates", schema=schemas.same)
 def dedupe(
     table: Table,
     *,

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from dataflow.sdk import Bounds, Column, Help, NodeError, Table, node
 
+from . import schemas
 from ._common import TEXT, kind, new_columns, require_column
 
 
@@ -19,11 +20,11 @@ def _text_column(table: Any, column: str) -> Any:
     return series if kind(series) == "text" else series.astype("str")
 
 
-@node(category=TEXT, label="Split column")
+@node(category=TEXT, label="Split column", schema=schemas.split_column)
 def split_column(
     table: Table,
     *,
-    column: Annotated[str, Column("table"), Help("The text column to split, e.g. full_name.")] = "",
+    column: Annotated[str, Column("table", kinds=("text", "category"), required=True), Help("The text column to split, e.g. full_name.")] = "",
     separator: Annotated[str, Help("The text between the parts, e.g. a comma, a space or ' - '.")] = ",",
     names: Annotated[list[str], Help(
         "Names of the new columns, one per part, e.g. first_name, last_name. Leave empty for "
@@ -56,11 +57,11 @@ def split_column(
     return pd.concat([kept.iloc[:, :position], parts, kept.iloc[:, position:]], axis=1)
 
 
-@node(category=TEXT, label="Text operations")
+@node(category=TEXT, label="Text operations", schema=schemas.text)
 def text(
     table: Table,
     *,
-    column: Annotated[str, Column("table"), Help("The text column to work on.")] = "",
+    column: Annotated[str, Column("table", kinds=("text", "category"), required=True), Help("The text column to work on.")] = "",
     operation: Annotated[Literal["lower", "upper", "strip", "replace", "contains"], Help(
         "lower / upper: change to lower or upper case. strip: remove spaces (or the characters in "
         "pattern) from both ends. replace: replace pattern by replacement. contains: true/false, "

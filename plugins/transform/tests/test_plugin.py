@@ -46,9 +46,11 @@ def test_every_node_has_a_category_a_description_and_help_for_each_parameter(reg
 
 def test_column_parameters_point_the_picker_at_the_right_input(registry):
     widgets = {(t, p.name): p.to_dict()["widget"] for t in REQUIRED_IDS for p in registry.nodes[t].params}
-    assert widgets[("transform.select", "columns")] == {"kind": "column", "port": "table"}
-    assert widgets[("transform.join", "left_on")] == {"kind": "column", "port": "left"}
-    assert widgets[("transform.join", "right_on")] == {"kind": "column", "port": "right"}
+    column = {"kind": "column", "kinds": [], "required": False}
+    assert widgets[("transform.select", "columns")] == {**column, "port": "table"}
+    assert widgets[("transform.join", "left_on")] == {**column, "port": "left"}
+    assert widgets[("transform.join", "right_on")] == {**column, "port": "right"}
+    assert widgets[("transform.bin", "column")] == {**column, "port": "table", "kinds": ["number"], "required": True}
     assert widgets[("transform.filter", "formula")] == {"kind": "formula"}
     assert widgets[("transform.derive", "formula")] == {"kind": "formula"}
 
