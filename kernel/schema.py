@@ -13,7 +13,7 @@ Kinds are a newcomer's words, shared by the SDK, validation and the app:
 were read from the first rows of a file only (a CSV) is not `exact`: its names are certain, its
 kinds a reading that later rows may contradict, so validation never refuses a run over them. A
 schema that is not `complete` knows some columns but not all (more may follow), so a name it does
-not list is never called missing.
+not list is never called missing (unless it lacks the prefix all further columns share).
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ class TableSchema:
     #: False when more columns may follow the known ones (a classifier's probability columns):
     #: then a name that is not here is not known to be missing
     complete: bool = True
+    #: for an incomplete schema: every column that may follow starts with this (empty: any name)
+    more_prefix: str = ""
 
     @classmethod
     def of(cls, *columns: ColumnLike, exact: bool = True, complete: bool = True) -> TableSchema:
@@ -91,13 +93,16 @@ class TableSchema:
 
     def lacks(self, name: str) -> bool:
         """True when the table is known not to have column `name`."""
-        return self.complete and name not in self
+        if name in self:
+            return False
+        return self.complete or bool(self.more_prefix and not str(name).startswith(self.more_prefix))
 
     def select(self, names: Iterable[str]) -> TableSchema:
         """Only the named columns, in the order given. A name the schema does not have is left out,
         unless the schema is incomplete: then it is kept with kind `other`, and the result is complete."""
         if not self.complete:
-            return replace(self, columns=tuple(self.get(n) or ColumnSchema(n) for n in names), complete=True)
+            return replace(self, columns=tuple(self.get(n) or ColumnSchema(n) for n in names if not self.lacks(n)),
+                           complete=True, more_prefix="")
         return replace(self, columns=tuple(c for n in names if (c := self.get(n)) is not None))
 
     def drop(self, names: Iterable[str]) -> TableSchema:
@@ -122,11 +127,13 @@ class TableSchema:
     def inexact(self) -> TableSchema:
         return replace(self, exact=False)
 
-    def incomplete(self) -> TableSchema:
-        return replace(self, complete=False)
+    def incomplete(self, more_prefix: str = "") -> TableSchema:
+        """The same columns, and more may follow (each starting with `more_prefix`, when given)."""
+        return replace(self, complete=False, more_prefix=more_prefix)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"columns": [c.to_dict() for c in self.columns], "exact": self.exact, "complete": self.complete}
+        return {"columns": [c.to_dict() for c in self.columns], "exact": self.exact, "complete": self.complete,
+                "more_prefix": self.more_prefix}
 
     def __str__(self) -> str:
         return ", ".join(f"{c.name} ({c.kind})" for c in self.columns) or "no columns"

@@ -26,9 +26,11 @@ MaxPoints = Annotated[int, Bounds(100, 2_000_000),
                       Help("Most rows drawn; a larger table is drawn from a seeded random sample, noted on the chart")]
 
 
-def column_param(text: str, port: str = "table") -> Any:
-    """`Annotated[str, Column(port), Help(text)]`: a single-column picker on input `port`."""
-    return Annotated[str, Column(port), Help(text)]
+def column_param(text: str, port: str = "table", *, required: bool = False, kinds: tuple[str, ...] = ()) -> Any:
+    """`Annotated[str, Column(port), Help(text)]`: a single-column picker on input `port`;
+    `required` and `kinds` (e.g. `("number",)`): validation reports a column left empty or of
+    another kind before the chart runs."""
+    return Annotated[str, Column(port, kinds=kinds, required=required), Help(text)]
 
 
 def columns_param(text: str, port: str = "table") -> Any:

@@ -27,8 +27,8 @@ Facet = column_param("One small chart per value of this column (empty: one chart
 
 
 @node(category="Charts/Relations", cache="memory")
-def scatter(table: Table, *, x: column_param("Column on the horizontal axis") = "",
-            y: column_param("Column on the vertical axis") = "", color: Color = "",
+def scatter(table: Table, *, x: column_param("Column on the horizontal axis", required=True) = "",
+            y: column_param("Column on the vertical axis", required=True) = "", color: Color = "",
             size: column_param("Size the points by this numeric column (empty: equal sizes)") = "",
             symbol: column_param("Marker shape by this column (empty: circles)") = "", facet: Facet = "",
             trendline: Annotated[Literal["none", "ols", "lowess"],
@@ -57,7 +57,7 @@ def scatter(table: Table, *, x: column_param("Column on the horizontal axis") = 
 
 
 @node(category="Charts/Relations", cache="memory")
-def line(table: Table, *, x: column_param("Column on the horizontal axis (rows are drawn in its order)") = "",
+def line(table: Table, *, x: column_param("Column on the horizontal axis (rows are drawn in its order)", required=True) = "",
          y: columns_param("One or more columns to draw as lines") = [],  # noqa: B006
          color: column_param("One line per value of this column (only with a single y column)") = "",
          facet: Facet = "", markers: Annotated[bool, Help("Mark each point")] = False,

@@ -9,12 +9,12 @@ or unknown, never guessed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dataflow.sdk import ColumnSchema, NodeError, TableSchema
 
-from .models import PREDICTION
+from .models import PREDICTION, PROBABILITY_PREFIX
 
 _NUMERIC = ("number", "integer", "boolean", "other")
 
@@ -87,12 +87,12 @@ def predict(model: ModelSchema | None, table: TableSchema) -> TableSchema:
             raise NodeError(f"the table lacks the model's feature column(s) {shown}; the model is trained on "
                             f"{', '.join(model.features)}")
     if not isinstance(model, ModelSchema):
-        return table.with_column(PREDICTION, "other").incomplete()
+        return table.with_column(PREDICTION, "other").incomplete(PROBABILITY_PREFIX)
     if model.task == "regression":
         return table.with_column(PREDICTION, "number")
     kind = "text" if model.target.kind == "text" else "other"
     # a classifier adds probability_<class> columns: the classes are known only from the data
-    return table.with_column(PREDICTION, kind).incomplete()
+    return table.with_column(PREDICTION, kind).incomplete(PROBABILITY_PREFIX)
 
 
 def split(table: TableSchema, *, test_fraction: float, stratify: str, seed: int) -> dict[str, TableSchema]:
@@ -108,7 +108,7 @@ def _replaced(table: TableSchema, old: list[str], new: list[ColumnSchema]) -> Ta
     kept = [c for c in table.columns if c.name not in drop and c.name not in new_names]
     before = [c for c in table.columns[:first] if c in kept]
     after = [c for c in kept if c not in before]
-    return TableSchema((*before, *new, *after), table.exact, table.complete)
+    return replace(table, columns=(*before, *new, *after))
 
 
 def _chosen(table: TableSchema, columns: list[str], numeric: bool) -> list[str] | None:

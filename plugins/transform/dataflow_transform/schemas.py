@@ -9,6 +9,7 @@ values is a `number`, a boolean one `other`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from dataflow.sdk import ColumnSchema, NodeError, TableSchema, formula_kind
@@ -106,7 +107,7 @@ def fill_missing(table: TableSchema, *, columns: list[str], method: str, value: 
     if method == "value" and value == "":
         raise NodeError("type the value to fill in, or pick another method", param="value")
     targets = set(columns or table.names)
-    return TableSchema(tuple(_filled(c) if c.name in targets else c for c in table.columns), table.exact)
+    return replace(table, columns=tuple(_filled(c) if c.name in targets else c for c in table.columns))
 
 
 def _filled(column: ColumnSchema) -> ColumnSchema:
@@ -164,7 +165,8 @@ def join(left: TableSchema, right: TableSchema, *, how: str, on: list[str], left
         name = f"{column.name}{suffixes[1]}" if column.name in overlap else column.name
         column = ColumnSchema(name, column.kind, column.categories)
         columns.append(_may_be_missing(column) if how in ("left", "outer") else column)
-    return TableSchema(tuple(columns), left.exact and right.exact)
+    joined = TableSchema(tuple(columns), left.exact and right.exact)
+    return joined if left.complete and right.complete else joined.incomplete()
 
 
 def concat(top: TableSchema, bottom: TableSchema, *, columns: str, source_column: str) -> TableSchema:
@@ -191,7 +193,8 @@ def concat(top: TableSchema, bottom: TableSchema, *, columns: str, source_column
             result.append(ColumnSchema(name, "text"))  # the node writes a mixed column as text
         else:
             result.append(ColumnSchema(name, "other"))
-    return TableSchema(tuple(result), top.exact and bottom.exact)
+    stacked = TableSchema(tuple(result), top.exact and bottom.exact)
+    return stacked if top.complete and bottom.complete else stacked.incomplete()
 
 
 # --- reshaping -------------------------------------------------------------------------------------
@@ -251,8 +254,8 @@ def melt(table: TableSchema, *, id_columns: list[str], value_columns: list[str],
                         param="variable_name")
     if value_name in table or not value_name:
         raise NodeError(f"the table already has a column {value_name!r}; choose another name", param="value_name")
-    gathered = [table.get(c) for c in (value_columns or [c for c in table.names if c not in id_columns])]
-    kinds = {c.kind for c in gathered}
+    gathered = [table.get(c) or ColumnSchema(c) for c in (value_columns or [c for c in table.names if c not in id_columns])]
+    kinds = {c.kind for c in gathered} if table.complete or value_columns else {"other"}
     if len({_NODE_KIND.get(k, k) for k in kinds}) > 1:
         value_kind = "text"
     elif kinds == {"integer"} or kinds == {"number"} or kinds in ({"boolean"}, {"datetime"}, {"text"}):
@@ -287,7 +290,7 @@ def split_column(table: TableSchema, *, column: str, separator: str, names: list
         raise NodeError(f"the table already has a column {clash!r}; choose another name", param="names")
     position = table.names.index(column) + (1 if keep_original else 0)
     parts = tuple(ColumnSchema(n, "text") for n in names)
-    return TableSchema((*kept.columns[:position], *parts, *kept.columns[position:]), table.exact)
+    return replace(table, columns=(*kept.columns[:position], *parts, *kept.columns[position:]))
 
 
 def text(table: TableSchema, *, column: str, operation: str, pattern: str, replacement: str, regex: bool,
@@ -331,7 +334,7 @@ def bin(table: TableSchema, *, column: str, method: str, bins: int, edges: list[
 
 def one_hot(table: TableSchema, *, columns: list[str], drop_first: bool, max_values: int) -> TableSchema | None:
     targets = columns or [c.name for c in table.columns if c.kind in ("text", "category")]
-    if not table.exact and not columns:
+    if (not table.exact or not table.complete) and not columns:
         return None
     if not targets:
         return table
@@ -342,7 +345,7 @@ def one_hot(table: TableSchema, *, columns: list[str], drop_first: bool, max_val
     for column in chosen:
         values = column.categories[1:] if drop_first else column.categories
         dummies += [ColumnSchema(f"{column.name}_{value}", "boolean") for value in values]
-    return TableSchema((*table.drop(targets).columns, *dummies), table.exact)
+    return replace(table, columns=(*table.drop(targets).columns, *dummies))
 
 
 # --- exploring ---------------------------------------------------------------------------------------
@@ -365,7 +368,7 @@ def value_counts(table: TableSchema, *, columns: list[str], normalize: bool, top
 
 
 def correlation(table: TableSchema, *, method: str, columns: list[str]) -> TableSchema | None:
-    if not columns and not table.exact:
+    if not columns and (not table.exact or not table.complete):
         return None  # which columns hold numbers is a reading of the first rows only
     chosen = columns or [c.name for c in table.columns if c.kind in ("number", "integer")]
     if len(chosen) < 2:
