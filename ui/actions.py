@@ -13,6 +13,7 @@ from dataflow.kernel import (
     FilePath,
     NodeInstance,
     NodePlan,
+    SchemaReport,
     Secret,
     Workflow,
     WorkflowError,
@@ -36,9 +37,32 @@ def doc() -> Document:
 
 
 def analysis() -> Analysis:
-    """The analysis of the open workflow, recomputed only when it changed."""
+    """The analysis of the open workflow, recomputed only when it changed: what does not compile,
+    and the column problems the schema pass finds in what does (shown at their parameters)."""
     d = doc()
-    return session.memo("analysis", d.revision, lambda: analyse(d.workflow, resources.registry()))
+
+    def compute() -> Analysis:
+        result = analyse(d.workflow, resources.registry())
+        for problem in schemas(result).problems:
+            result.problems.setdefault(problem.node, []).append(problem)
+        return result
+    return session.memo("analysis", (d.revision, st.session_state.runs.generation), compute)
+
+
+def schemas(result: Analysis | None = None) -> SchemaReport:
+    """Every table's columns in the valid part, from the schema pass (no data read but file headers)."""
+    d = doc()
+    result = result or analysis()
+
+    def compute() -> SchemaReport:
+        if result.graph is None or not result.graph.nodes:
+            return SchemaReport()
+        try:
+            return resources.engine().schemas(result.graph)
+        except Exception as exc:  # the pass never takes the page down
+            log.warning("schema pass failed: %s", exc)
+            return SchemaReport()
+    return session.memo("schemas", (d.revision, st.session_state.runs.generation), compute)
 
 
 def plans() -> dict[str, NodePlan]:

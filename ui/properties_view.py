@@ -32,8 +32,8 @@ def _set_param(node_id: str, name: str, key: str, default: Any, convert=None) ->
 
 
 def upstream_columns(node_id: str, port: str | None) -> list[str] | None:
-    """Column names of the table feeding `port` of the node, from the cached upstream output;
-    None when unknown (not connected, not run yet)."""
+    """Column names of the table feeding `port` of the node: from the schema pass as soon as the
+    node is connected, else from the cached upstream output; None when unknown."""
     if port is None:
         return None
     d = actions.doc()
@@ -41,6 +41,10 @@ def upstream_columns(node_id: str, port: str | None) -> list[str] | None:
     edge = next((e for e in d.workflow.edges if e.target == node_id and e.target_port in (port, None)), None)
     if edge is None or not result.runnable(edge.source):
         return None
+    if result.runnable(node_id):
+        schema = actions.schemas().input_schema(result.graph, node_id, port)
+        if schema is not None:
+            return schema.names
     plan = actions.plans().get(edge.source)
     if plan is None or not plan.cached:
         return None
@@ -124,7 +128,7 @@ def _field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem
                          format_func=lambda c: c if c != "" else "(none)", help=f.help or None, on_change=on_change,
                          args=(node_id, param.name, key, default, _none_if_empty(param)))
         else:
-            _text(f, key, value, args, param, hint="run the upstream node to pick from its columns")
+            _text(f, key, value, args, param, hint="connect a table whose columns are known, or run the upstream node, to pick from its columns")
     elif w == "columns":
         columns = upstream_columns(node_id, forms.upstream_port(inputs, f))
         current = list(value or [])
@@ -140,12 +144,13 @@ def _field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem
         columns = upstream_columns(node_id, forms.upstream_port(inputs, f))
         if check_formula is not None and value:
             st.caption("Columns: " + ", ".join(f"`{c}`" for c in columns) if columns else
-                       "Run the upstream node to check column names too.")
+                       "Connect a table whose columns are known (or run it) to check column names too.")
             try:
                 error = check_formula(value, columns)   # columns None: syntax and limits only
             except Exception as exc:  # a checker bug must not break the form
                 error = exc
             if error is not None:
+                problem = None  # the schema pass would say the same at this field
                 with st.container(key=f"formula_error:{node_id}"):
                     st.error(f"Formula: {error}")
     elif w == "model":
