@@ -7,9 +7,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from tests.test_validate_schemas import BAD
-from tests.ui.test_apptest import _needs_builtin_nodes, add, at, canvas_reply, open_section  # noqa: F401 (at: a fixture)
+from tests.ui.test_apptest import APP, _needs_builtin_nodes, add, canvas_reply, open_section
+
+
+@pytest.fixture
+def at(app_env) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception
+    return app
+
 
 IRIS_COLUMNS = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)", "target"]
 
