@@ -15,7 +15,7 @@ import time
 
 import harness
 
-SUITES = ("engine", "cache", "parallel", "startup", "data")
+SUITES = ("engine", "cache", "parallel", "startup", "data", "schemas")
 
 
 def main() -> None:
@@ -36,10 +36,11 @@ def main() -> None:
     import bench_data
     import bench_engine
     import bench_parallel
+    import bench_schemas
     import bench_startup
 
     modules = {"engine": bench_engine, "cache": bench_cache, "parallel": bench_parallel, "startup": bench_startup,
-               "data": bench_data}
+               "data": bench_data, "schemas": bench_schemas}
     print(harness.header(), flush=True)
     started = time.perf_counter()
     figures = []

@@ -19,7 +19,7 @@ not list is never called missing (unless it lacks the prefix all further columns
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 NUMBER, INTEGER, TEXT, CATEGORY, BOOLEAN, DATETIME, OTHER = (
@@ -66,6 +66,10 @@ class TableSchema:
     complete: bool = True
     #: for an incomplete schema: every column that may follow starts with this (empty: any name)
     more_prefix: str = ""
+    _index: dict[str, ColumnSchema] = field(init=False, repr=False, compare=False, hash=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {c.name: c for c in reversed(self.columns)})
 
     @classmethod
     def of(cls, *columns: ColumnLike, exact: bool = True, complete: bool = True) -> TableSchema:
@@ -77,14 +81,20 @@ class TableSchema:
         return [c.name for c in self.columns]
 
     def __contains__(self, name: object) -> bool:
-        return any(c.name == name for c in self.columns)
+        try:
+            return name in self._index
+        except TypeError:  # an unhashable "name"
+            return False
 
     def __len__(self) -> int:
         return len(self.columns)
 
     def get(self, name: str) -> ColumnSchema | None:
         """The column called `name`, or None."""
-        return next((c for c in self.columns if c.name == name), None)
+        try:
+            return self._index.get(name)
+        except TypeError:
+            return None
 
     def kind(self, name: str) -> str:
         """The kind of column `name` (`other` when there is no such column)."""

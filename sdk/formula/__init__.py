@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -79,8 +80,7 @@ def check_formula(text: str, columns: Iterable[str] | None = None) -> FormulaErr
         check_formula("price * 2 >", ["price"]).offset   # 10: the formula stops after `>`
     """
     try:
-        source = _read(text)
-        tree = _parse(source)
+        source, tree = _parsed(text)
         known = None if columns is None else [c for c in columns if isinstance(c, str)]
         available = None if known is None else set(known)
 
@@ -106,8 +106,7 @@ def evaluate_formula(text: str, table: pandas.DataFrame, *, param: str | None = 
         evaluate_formula("`unit price` > 10 and region in ['north', 'east']", sales)
     """
     try:
-        source = _read(text)
-        tree = _parse(source)
+        source, tree = _parsed(text)
         import pandas as pd
 
         names = [c for c in table.columns if isinstance(c, str)]
@@ -145,6 +144,20 @@ _FROM_SCHEMA = {NUMBER: NUM, INTEGER: NUM, TEXT: _TEXT, BOOLEAN: BOOL, DATETIME:
 _TO_SCHEMA = {NUM: NUMBER, _TEXT: TEXT, BOOL: BOOLEAN, DATE: DATETIME}
 
 
+def _parsed(text: str) -> tuple[_Source, ast.expr]:
+    """The scanned text and its checked tree: a workflow's formula is read once by validation, the
+    schema pass and the run (the interpreter never changes a tree). FormulaErrors are not kept."""
+    if not isinstance(text, str):
+        _read(text)  # raises the FormulaError that says a formula must be text
+    return _parsed_text(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_text(text: str) -> tuple[_Source, ast.expr]:
+    source = _read(text)
+    return source, _parse(source)
+
+
 def formula_kind(text: str, schema: TableSchema) -> str:
     """The schema kind of a formula's result over a table of `schema`, without data: `number`,
     `text`, `boolean`, `datetime`, or `other` when it cannot be told. Raises FormulaError when a
@@ -152,8 +165,17 @@ def formula_kind(text: str, schema: TableSchema) -> str:
 
         formula_kind("price * qty", TableSchema.of(("price", "number"), ("qty", "integer")))  # "number"
     """
-    source = _read(text)
-    tree = _parse(source)
+    if not isinstance(text, str):
+        _read(text)  # raises the FormulaError that says a formula must be text
+    try:
+        return _formula_kind(text, schema)
+    except TypeError:  # a category value that cannot be hashed: work it out without the memo
+        return _formula_kind.__wrapped__(text, schema)
+
+
+@functools.lru_cache(maxsize=4096)
+def _formula_kind(text: str, schema: TableSchema) -> str:
+    source, tree = _parsed(text)
     names = schema.names
 
     def lookup(node: ast.Name, name: str) -> _Val:

@@ -2,7 +2,7 @@
 
 Each function is a reader node's schema (the SDK's `@node(schema=...)`): it gets the node's
 parameters, the path already resolved and checked against the granted folders, and reads no more
-than `SAMPLE_BYTES` of a delimited file (the stdlib `csv` module, so no pandas import) or the
+than `SAMPLE_ROWS` rows and `SAMPLE_BYTES` of a delimited file (the stdlib `csv` module, so no pandas import) or the
 metadata of an Arrow file. A CSV's kinds are a reading of its first rows, so its schema is not
 `exact`; anything unreadable is None (unknown): the node itself reports the problem when it runs.
 """
@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from dataflow.sdk import ColumnSchema, TableSchema
 
-SAMPLE_ROWS = 200
+SAMPLE_ROWS = 100
 SAMPLE_BYTES = 1 << 20
 _NA = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
        "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
@@ -39,16 +41,16 @@ def delimited(path: str, *, separator: str = ",", decimal: str = ".", encoding: 
     """A delimited file's columns from its header; their kinds from its first rows."""
     if not path or header_row < -1 or skip_rows < 0 or len(_sep(separator)) != 1:
         return None
+    wanted = max(header_row, 0) + 1 + SAMPLE_ROWS
     try:
         codecs.lookup(encoding or "utf-8")
         with open(path, encoding=encoding or "utf-8", newline="") as file:
-            text = file.read(SAMPLE_BYTES)
-    except (OSError, LookupError, UnicodeDecodeError, ValueError):
+            lines = _lines(file, SAMPLE_BYTES)
+            for _ in range(skip_rows):
+                next(lines, None)
+            rows = [r for r in itertools.islice(csv.reader(lines, delimiter=_sep(separator)), wanted) if r]
+    except (OSError, LookupError, UnicodeDecodeError, ValueError, csv.Error):
         return None
-    lines = text.splitlines(keepends=True)
-    if len(text) == SAMPLE_BYTES and lines:
-        lines = lines[:-1]  # the last line may be cut
-    rows = [r for r in csv.reader(lines[skip_rows:], delimiter=_sep(separator)) if r]
     if header_row >= 0:
         if len(rows) <= header_row:
             return None
@@ -71,6 +73,16 @@ def delimited(path: str, *, separator: str = ",", decimal: str = ".", encoding: 
             kind = _kind([r[index] if index < len(r) else "" for r in data], missing, decimal)
         columns.append(ColumnSchema(name, kind))
     return TableSchema(tuple(columns), exact=False)
+
+
+def _lines(file: Any, budget: int) -> Iterator[str]:
+    """The file's lines, up to `budget` characters in all (a last line cut by it is left out)."""
+    while budget > 0:
+        line = file.readline(budget)
+        budget -= len(line)
+        if not line or (budget <= 0 and not line.endswith("\n")):
+            return
+        yield line
 
 
 def _pandas_names(header: list[str]) -> list[str]:
