@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .access import check_access, granted_folders
+from .access import check_access, check_write_target, granted_folders
 from .cache import CacheEntry, CacheSettings, TieredCache
 from .errors import DataflowError, NodeError, OutputTypeError
 from .executor import Executor, NodeTask, invoke_node
@@ -228,8 +228,11 @@ class Engine:
         base = graph.workflow.folder
         resolved = dict(params)
         for name in files:
-            path = check_access(params[name], base, folders, param=name)
-            extensions = node.spec.param_index[name].widget.extensions
+            widget = node.spec.param_index[name].widget
+            path = check_access(params[name], base, folders, param=name, mode=widget.mode)
+            if widget.mode == "write":
+                check_write_target(path, graph.workflow.path, param=name)
+            extensions = widget.extensions
             if extensions and not path.name.lower().endswith(tuple(e.lower() for e in extensions)):
                 raise NodeError(f"'{params[name]}' is not a {' or '.join(extensions)} file", param=name)
             resolved[name] = str(path)
