@@ -40,6 +40,12 @@ from dataflow.sdk import NodeError
 #: How long one load or one call (predict on a whole table) may take in the worker.
 TIME_LIMIT_SECONDS = 600.0
 METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function", "transform", "score")
+#: Fitted attributes a FileEstimator copies (what DataFlow's nodes and the app's model summary read);
+#: not every `*_` attribute: some are costly properties (a forest's `estimators_samples_`).
+ATTRIBUTES = ("classes_", "n_classes_", "n_features_in_", "feature_names_in_", "n_outputs_", "feature_importances_",
+              "coef_", "intercept_", "categories_", "n_components_", "components_", "mean_", "var_", "scale_",
+              "explained_variance_", "explained_variance_ratio_", "train_score_", "oob_score_", "n_estimators_",
+              "n_iter_")
 KEPT_MODELS = 4
 
 
@@ -213,16 +219,15 @@ def _keep(models: OrderedDict[str, Any], key: str, estimator: Any) -> None:
 def facts_of(estimator: Any) -> dict[str, Any]:
     """What a FileEstimator shows of `estimator`: type, methods, plain fitted attributes, hyperparameters."""
     attributes = {}
-    for name in dir(estimator):
-        if name.endswith("_") and not name.startswith("_") and not name.endswith("__"):
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # deprecated attributes
-                    value = getattr(estimator, name)
-            except Exception:  # a property that does not apply (coef_ of a non-linear SVC)
-                continue
-            if _plain(value):
-                attributes[name] = value
+    for name in ATTRIBUTES:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # deprecated attributes
+                value = getattr(estimator, name)
+        except Exception:  # not fitted by this estimator, or does not apply (coef_ of a non-linear SVC)
+            continue
+        if _plain(value):
+            attributes[name] = value
     try:
         allow_nan = bool(estimator.__sklearn_tags__().input_tags.allow_nan)
     except Exception:
