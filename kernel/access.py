@@ -9,17 +9,28 @@ and must then lie inside a granted folder:
 - the folders the caller grants: `dataflow run --data-dir DIR`, the app's settings and its
   upload folder.
 
+DataFlow's private folder (the cache folder, `paths.cache_dir()`: cache entries, the app's
+settings, autosaves, uploads) is never included by a grant, even one of `/` or the home folder:
+a path inside it is refused, except for reading inside a folder granted *within* it (the app's
+upload folder and the folder of a workflow opened from the browser).
+
+A file a node writes (`FilePath("write")`) must also be a plain data file: not a dotfile (`.bashrc`,
+`.git`), not an existing executable or non-regular file, not the workflow file itself, and never
+inside the private folder. (The writer checks that the extension matches the format.)
+
 Nothing here lists a folder; only the one path a node names is resolved.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import NodeError
+from .paths import cache_dir
 
 if TYPE_CHECKING:
     from .graph import GraphNode
@@ -59,29 +70,72 @@ def resolve_path(value: str, base: Path | None) -> Path:
     return path.resolve()
 
 
-def check_access(value: str, base: Path | None, folders: tuple[Path, ...], *, param: str | None = None) -> Path:
-    """The resolved path for a file parameter, or `AccessDenied` naming the path and how to grant it."""
+def private_folder() -> Path:
+    """DataFlow's private folder, resolved: no grant includes it (see the module docstring)."""
+    return cache_dir().resolve()
+
+
+def check_access(value: str, base: Path | None, folders: tuple[Path, ...], *, param: str | None = None,
+                 mode: str = "read") -> Path:
+    """The resolved path for a file parameter, or `AccessDenied` naming the path and how to grant it.
+
+    `mode` "write" refuses the private folder entirely; "read" allows a folder granted inside it."""
     resolved = resolve_path(value, base)
+    shown = value if str(resolved) == value else f"{value} (resolves to {resolved})"
+    private = private_folder()
+    if resolved.is_relative_to(private):
+        inner = [f for f in folders if f != private and f.is_relative_to(private)]
+        if mode != "read" or not any(resolved.is_relative_to(f) for f in inner):
+            raise AccessDenied(f"the file {shown} is inside DataFlow's private folder ({private}), which no grant "
+                               "includes; pick a file in one of your own folders", param=param)
+        return resolved
     if any(resolved == folder or resolved.is_relative_to(folder) for folder in folders):
         return resolved
     granted = ", ".join(str(f) for f in folders) or "none"
-    shown = value if str(resolved) == value else f"{value} (resolves to {resolved})"
     raise AccessDenied(f"the file {shown} is outside the granted data folders ({granted}); {GRANT_HINT}",
                        param=param)
 
 
-def resolve_file_params(node: GraphNode, base: Path | None, folders: tuple[Path, ...]) -> dict[str, Any]:
+def check_write_target(path: Path, workflow_file: Path | None, *, param: str | None = None) -> Path:
+    """`path` (resolved, granted) when a node may write a data file there; `AccessDenied` when it is a
+    dotfile, an existing executable or non-regular file, or the workflow file itself."""
+    if path.name.startswith("."):
+        raise AccessDenied(f"'{path.name}' is a hidden file (its name starts with a dot); workflows write data "
+                           "files only: choose a name such as result.csv", param=param)
+    if workflow_file is not None and path == workflow_file.resolve():
+        raise AccessDenied(f"{path} is this workflow's own file; write the data to another file", param=param)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise AccessDenied(f"cannot write {path}: {exc.strerror or exc}", param=param) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise AccessDenied(f"{path} is a folder; add a file name, e.g. {path / 'result.csv'}", param=param)
+    if not stat.S_ISREG(info.st_mode):
+        raise AccessDenied(f"{path} exists and is not a regular file; choose a data file name", param=param)
+    if info.st_mode & 0o111:
+        raise AccessDenied(f"{path} is an executable file; workflows never replace programs: choose another name",
+                           param=param)
+    return path
+
+
+def resolve_file_params(node: GraphNode, base: Path | None, folders: tuple[Path, ...],
+                        workflow_file: Path | None = None) -> dict[str, Any]:
     """The parameters a node is called with: file paths resolved against `base` (the workflow's
     folder) and checked against the granted `folders` (`AccessDenied` names the path and the fix),
-    and the file's extension checked against the parameter's."""
+    a write target checked by `check_write_target`, and the file's extension against the parameter's."""
     params = node.params
     files = [name for name in node.file_params if params.get(name)]
     if not files:
         return params
     resolved = dict(params)
     for name in files:
-        path = check_access(params[name], base, folders, param=name)
-        extensions = node.spec.param_index[name].widget.extensions
+        widget = node.spec.param_index[name].widget
+        path = check_access(params[name], base, folders, param=name, mode=widget.mode)
+        if widget.mode == "write":
+            check_write_target(path, workflow_file, param=name)
+        extensions = widget.extensions
         if extensions and not path.name.lower().endswith(tuple(e.lower() for e in extensions)):
             raise NodeError(f"'{params[name]}' is not a {' or '.join(extensions)} file", param=name)
         resolved[name] = str(path)

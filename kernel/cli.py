@@ -27,6 +27,7 @@ from .graph import Graph
 from .plugins import load_registry
 from .registry import Registry
 from .schemapass import SchemaReport, infer_schemas
+from .terminal import PrintableFormatter, echo
 from .validate import compile_workflow
 from .workflow import load_workflow
 
@@ -35,12 +36,11 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _stderr(message: str = "") -> None:
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
+    echo(message, sys.stderr)
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 # --- run ---------------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         _print_json({"valid": True, "problems": [], "nodes": len(graph.nodes), "edges": len(graph.workflow.edges),
                      "notes": report.notes})
     else:
-        print(f"{args.workflow}: valid ({len(graph.nodes)} nodes, {len(graph.workflow.edges)} edges)")
+        echo(f"{args.workflow}: valid ({len(graph.nodes)} nodes, {len(graph.workflow.edges)} edges)")
     return EXIT_OK
 
 
@@ -230,7 +230,7 @@ def _schema_report(graph: Graph, data_dirs: list[str]) -> SchemaReport:
     """The schema pass with the file access `dataflow run --data-dir` would grant."""
     base = graph.workflow.folder
     folders = granted_folders(base, data_dirs)
-    return infer_schemas(graph, lambda node: resolve_file_params(node, base, folders))
+    return infer_schemas(graph, lambda node: resolve_file_params(node, base, folders, graph.workflow.path))
 
 
 def cmd_nodes(args: argparse.Namespace) -> int:
@@ -245,11 +245,11 @@ def cmd_nodes(args: argparse.Namespace) -> int:
     for spec in specs:
         if spec.category != category:
             category = spec.category
-            print(f"\n{category}")
+            echo(f"\n{category}")
         ins = ", ".join(f"{p.name}: {p.type.name}{'?' if p.optional else ''}" for p in spec.inputs)
         outs = ", ".join(f"{p.name}: {p.type.name}" for p in spec.outputs)
-        print(f"  {spec.type_id:<32} {spec.description}")
-        print(f"  {'':<32} ({ins}) -> ({outs})")
+        echo(f"  {spec.type_id:<32} {spec.description}")
+        echo(f"  {'':<32} ({ins}) -> ({outs})")
     _report_plugin_failures(registry)
     return EXIT_OK
 
@@ -262,11 +262,11 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         return EXIT_OK
     for r in records:
         counts = ", ".join(f"{len(v)} {k}" for k, v in r.contributions.items()) or "nothing"
-        print(f"{r.name:<16} {r.distribution or '-':<28} {r.version or '-':<10} {r.status:<8} {counts}")
+        echo(f"{r.name:<16} {r.distribution or '-':<28} {r.version or '-':<10} {r.status:<8} {counts}")
         if r.error:
-            print(f"{'':<16} error: {r.error}")
+            echo(f"{'':<16} error: {r.error}")
         for problem in r.problems:
-            print(f"{'':<16} problem: {problem}")
+            echo(f"{'':<16} problem: {problem}")
     return EXIT_OK
 
 
@@ -284,16 +284,16 @@ def cmd_cache(args: argparse.Namespace) -> int:
             history = engine.history_dir / "history"
             for file in history.glob("*.json") if history.exists() else []:
                 file.unlink(missing_ok=True)
-            print(f"removed {removed} cache entries from {engine.history_dir}")
+            echo(f"removed {removed} cache entries from {engine.history_dir}")
             return EXIT_OK
         info = {"directory": str(engine.history_dir), "tiers": engine.cache.stats()}
     if args.json:
         _print_json(info)
     else:
-        print(f"cache folder: {info['directory']}")
+        echo(f"cache folder: {info['directory']}")
         for tier in info["tiers"]:
             figures = ", ".join(f"{k} {v}" for k, v in tier.items() if k not in ("tier", "persistent"))
-            print(f"  {tier['tier']:<8} {figures}")
+            echo(f"  {tier['tier']:<8} {figures}")
     return EXIT_OK
 
 
@@ -356,12 +356,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.verbose = getattr(args, "verbose", False)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler])
     if args.version:
         from importlib.metadata import version
 
-        print(f"dataflow {version('dataflow-workbench')}")
+        echo(f"dataflow {version('dataflow-workbench')}")
         return EXIT_OK
     if not getattr(args, "handler", None):
         parser.print_help()

@@ -11,6 +11,7 @@ from pathlib import Path
 from .errors import DataflowError
 from .install import InstallPlan, apply_install, plan_install
 from .plugins import load_registry
+from .terminal import echo
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 SYMBOLS = {"new": "+", "upgrade": "^", "downgrade": "v", "reinstall": "="}
@@ -22,22 +23,22 @@ def cmd_new_pack(args: argparse.Namespace) -> int:
     try:
         folder = create_pack(args.name, Path(args.dir))
     except (PackNameError, FileExistsError) as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        echo(f"error: {exc}", sys.stderr)
         return EXIT_INVALID
-    print(f"created {folder}")
-    print(f"next: pip install -e {folder}   (its node then shows in `dataflow nodes` and in the app)")
-    print(f"      pytest {folder}")
+    echo(f"created {folder}")
+    echo(f"next: pip install -e {folder}   (its node then shows in `dataflow nodes` and in the app)")
+    echo(f"      pytest {folder}")
     return EXIT_OK
 
 
 def _show_plan(plan: InstallPlan) -> None:
     if not plan.changes:
-        print("nothing to install: everything is already there")
+        echo("nothing to install: everything is already there")
     for change in plan.changes:
         was = f" (installed: {change.installed})" if change.installed else ""
-        print(f"  {SYMBOLS.get(change.action, '?')} {change.action:<9} {change.name} {change.version}{was}")
+        echo(f"  {SYMBOLS.get(change.action, '?')} {change.action:<9} {change.name} {change.version}{was}")
         if change.problem:
-            print(f"      refused: {change.problem}")
+            echo(f"      refused: {change.problem}")
 
 
 def cmd_install(args: argparse.Namespace) -> int:
@@ -47,14 +48,14 @@ def cmd_install(args: argparse.Namespace) -> int:
         return _fail(args, str(exc), EXIT_FAILED)
     before = set(load_registry().nodes)
     if not args.json:
-        print("pip would make these changes:")
+        echo("pip would make these changes:")
         _show_plan(plan)
     if plan.refused and not args.force:
         return _fail(args, "refusing to install: it would downgrade or replace what DataFlow or an installed "
                      "plugin needs (see above); use --force to install anyway", EXIT_INVALID, plan)
     if args.dry_run:
         if args.json:
-            print(json.dumps({"status": "dry-run", "plan": plan.to_dict()}, indent=2))
+            echo(json.dumps({"status": "dry-run", "plan": plan.to_dict()}, indent=2))
         return EXIT_OK
     if not args.yes and not _confirm():
         return _fail(args, "not installed (confirm with --yes when not running in a terminal)", EXIT_FAILED, plan)
@@ -67,13 +68,13 @@ def cmd_install(args: argparse.Namespace) -> int:
     added = sorted(set(registry.nodes) - before)
     failed = [r for r in registry.plugins.values() if r.status == "failed"]
     if args.json:
-        print(json.dumps({"status": "installed", "plan": plan.to_dict(), "new_nodes": added,
+        echo(json.dumps({"status": "installed", "plan": plan.to_dict(), "new_nodes": added,
                           "failed_plugins": [r.to_dict() for r in failed]}, indent=2))
     else:
-        print(f"installed. New node types: {', '.join(added) or 'none'}")
+        echo(f"installed. New node types: {', '.join(added) or 'none'}")
         for record in failed:
-            print(f"warning: plugin '{record.name}' failed to load: {record.error}")
-        print("the app shows them after a reload of its page")
+            echo(f"warning: plugin '{record.name}' failed to load: {record.error}")
+        echo("the app shows them after a reload of its page")
     return EXIT_OK
 
 
@@ -85,10 +86,10 @@ def _confirm() -> bool:
 
 def _fail(args: argparse.Namespace, message: str, code: int, plan: InstallPlan | None = None) -> int:
     if args.json:
-        print(json.dumps({"status": "refused" if code == EXIT_INVALID else "failed", "error": message,
+        echo(json.dumps({"status": "refused" if code == EXIT_INVALID else "failed", "error": message,
                           "plan": plan.to_dict() if plan else None}, indent=2))
     else:
-        sys.stderr.write(f"error: {message}\n")
+        echo(f"error: {message}", sys.stderr)
     return code
 
 

@@ -224,7 +224,7 @@ class Engine:
         and checked against the granted folders (`AccessDenied` names the path and the fix)."""
         if not node.file_params:
             return node.params
-        return resolve_file_params(node, graph.workflow.folder, self.granted_folders(graph))
+        return resolve_file_params(node, graph.workflow.folder, self.granted_folders(graph), graph.workflow.path)
 
     def schemas(self, graph: Graph) -> SchemaReport:
         """Every table's columns and every column parameter's problems, without running anything

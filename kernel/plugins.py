@@ -7,12 +7,17 @@ with the plugin's name, distribution and version for `dataflow plugins` and the 
 
 `DATAFLOW_PLUGINS` (comma-separated names) loads only those plugins; `DATAFLOW_DISABLE_PLUGINS`
 skips the ones it names. Both are escape hatches when a plugin misbehaves.
+
+The names of the built-in plugins are reserved (`BUILTIN_PLUGINS`): an entry point of another
+distribution called `io` is never imported and is reported as failed, so no pack can replace a
+built-in by taking its name, whatever the order in which entry points are found.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import traceback
 from collections.abc import Iterable
 from importlib.metadata import EntryPoint, entry_points
@@ -25,6 +30,9 @@ from .registry import CHECKS, EVENT_HOOKS, KINDS, PluginRecord, Registry
 
 log = logging.getLogger(__name__)
 GROUP = "dataflow"
+#: Entry-point name -> the distribution that provides that built-in plugin (reserved names).
+BUILTIN_PLUGINS = {name: f"dataflow-{name}" for name in ("cache", "executors", "io", "plotly", "samples",
+                                                         "serializers", "sklearn", "transform")}
 
 
 def _names_from_env(variable: str) -> set[str] | None:
@@ -60,6 +68,13 @@ def load_registry(
         candidates.append((PluginRecord(name=name, module=getattr(obj, "__name__", repr(obj))), obj))
 
     for record, source in candidates:
+        if isinstance(source, EntryPoint) and _takes_a_builtin_name(record):
+            record.status, record.error = "failed", (
+                f"the plugin name '{record.name}' is reserved for DataFlow's built-in {BUILTIN_PLUGINS[record.name]}; "
+                f"{record.distribution or record.module} must give its entry point another name")
+            registry.plugins[f"{record.name} ({record.distribution or record.module})"] = record
+            log.warning("%s", record.error)
+            continue
         if record.name in registry.plugins:
             first = registry.plugins[record.name]
             record.status, record.error = "failed", (
@@ -107,6 +122,13 @@ def _record_for(ep: EntryPoint) -> PluginRecord:
         distribution=dist.metadata["Name"] if dist is not None else None,
         version=dist.version if dist is not None else None,
     )
+
+
+def _takes_a_builtin_name(record: PluginRecord) -> bool:
+    """True when an entry point uses a built-in plugin's name but comes from another distribution."""
+    owner = BUILTIN_PLUGINS.get(record.name)
+    normal = re.sub(r"[-_.]+", "-", record.distribution or "").lower()
+    return owner is not None and normal != owner
 
 
 def _describe(exc: BaseException) -> str:

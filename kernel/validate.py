@@ -9,6 +9,8 @@ exist or do not fit, two edges into one input, required inputs left open, and cy
 from __future__ import annotations
 
 import graphlib
+import re
+import shlex
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -93,13 +95,22 @@ def missing_node_types(workflow: Workflow, registry: Registry) -> dict[str, str]
     return result
 
 
+#: A distribution name as PEP 508 allows it, and a version as PEP 440 spells it: only text that passes
+#: is shown from a workflow file in a "pip install" hint (anything else could be a shell command).
+DISTRIBUTION_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?")
+VERSION_TEXT = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63}")
+
+
 def _install_hint(type_id: str, workflow: Workflow, registry: Registry) -> str:
-    saved = (workflow.meta.get("node_types") or {}).get(type_id)
+    node_types = workflow.meta.get("node_types")
+    saved = node_types.get(type_id) if isinstance(node_types, dict) else None
     reason = registry.why_missing(type_id)
-    if isinstance(saved, dict) and saved.get("distribution"):
-        return (f"{reason}; the workflow was saved with {saved['distribution']} {saved.get('version') or ''}"
-                f"".rstrip() + f": install it with `pip install {saved['distribution']}`")
-    return reason
+    name = saved.get("distribution") if isinstance(saved, dict) else None
+    if not isinstance(name, str) or not DISTRIBUTION_NAME.fullmatch(name):
+        return reason
+    version = saved.get("version")
+    shown = f" {version}" if isinstance(version, str) and VERSION_TEXT.fullmatch(version) else ""
+    return f"{reason}; the workflow was saved with {name}{shown}: install it with `pip install {shlex.quote(name)}`"
 
 
 def _resolve_types(workflow: Workflow, registry: Registry, problems: list[Problem]) -> dict[str, NodeSpec]:

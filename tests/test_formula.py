@@ -520,3 +520,14 @@ def test_a_workflow_with_a_refused_formula_is_invalid_before_anything_runs():
     (problem,) = caught.value.problems
     assert (problem.node, problem.param) == ("f", "formula")
     assert "reading an attribute" in problem.message and "`petal_width.__class__`" in problem.message
+
+
+@pytest.mark.parametrize(("typed", "read_as"), [("µ", "μ"), ("ﬁle", "file"), ("ｐrice", "price"), ("ℌ", "H")])
+def test_a_name_with_look_alike_characters_is_refused_not_read_as_another_column(typed, read_as):
+    frame = pd.DataFrame({read_as: [1.0, 2.0], typed: [10.0, 20.0]})
+    with pytest.raises(FormulaError, match=f"`{typed}` has look-alike characters that read as `{read_as}`") as error:
+        evaluate_formula(f"{typed} * 2", frame)
+    assert error.value.offset == 0
+    assert check_formula(f"{typed} > 1", [read_as]) is not None
+    assert evaluate_formula(f"`{typed}` * 2", frame).tolist() == [20.0, 40.0]  # the exact name, in backticks
+    assert evaluate_formula(f"`{read_as}` * 2", frame).tolist() == [2.0, 4.0]

@@ -25,6 +25,24 @@ def trouble_cli(pack_site, cache_dir, trouble_site):
     return Cli(pack_site, cache_dir, extra_path=[trouble_site])
 
 
+def test_a_pack_named_like_a_built_in_plugin_is_refused_unimported_and_the_built_in_stays(
+        pack_site, cache_dir, tmp_path):
+    site = tmp_path / "site"
+    pip_install_target(site, PACKS / "impostorpack")
+    cli = Cli(pack_site, cache_dir, extra_path=[site])  # the impostor is found first
+    cli.env["IMPOSTOR_MARKER"] = str(tmp_path / "imported")
+    code, plugins = cli.json("plugins")
+    assert code == 0
+    io = {p["distribution"]: p for p in plugins if p["name"] == "io"}
+    assert io["dataflow-io"]["status"] == "loaded"
+    impostor = io["dataflow-impostorpack"]
+    assert impostor["status"] == "failed"
+    assert "the plugin name 'io' is reserved for DataFlow's built-in dataflow-io" in impostor["error"]
+    _, nodes = cli.json("nodes")
+    assert {"io.read_file", "io.write_file"} <= {n["type"] for n in nodes}
+    assert not (tmp_path / "imported").exists()
+
+
 def test_plugins_lists_distribution_version_and_contributions(cli):
     code, plugins = cli.json("plugins")
     testpack = next(p for p in plugins if p["name"] == "testpack")

@@ -10,6 +10,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dataflow.ui import page_plugins, page_workbench
+from dataflow.ui.netguard import keep_streamlit_local
+
+keep_streamlit_local()  # Streamlit's origin check never looks up this machine's IPs on the internet
 
 st.set_page_config(page_title="DataFlow", page_icon=":material/account_tree:", layout="wide")
 

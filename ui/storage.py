@@ -83,6 +83,9 @@ def add_data_dir(settings: dict[str, Any], folder: str) -> str | None:
     resolved = path.resolve()
     if not resolved.is_dir():
         return f"{resolved} is not an existing folder"
+    private = cache_dir().resolve()
+    if resolved.is_relative_to(private):  # the engine refuses it anyway: say so here
+        return f"{resolved} is inside DataFlow's private folder ({private}), which no grant may include"
     if str(resolved) in settings["data_dirs"]:
         return f"{resolved} is already granted"
     settings["data_dirs"].append(str(resolved))

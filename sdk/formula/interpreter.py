@@ -133,8 +133,15 @@ class _Interpreter:
         raise self.fail(node, f"{type(value).__name__} literals are not allowed in a formula")
 
     def _name(self, node: ast.Name) -> _Val:
-        name = self.source.aliases.get(node.id, node.id)
-        return self.lookup(node, name)
+        if node.id in self.source.aliases:
+            return self.lookup(node, self.source.aliases[node.id])
+        start, end = self.source.span(node)
+        typed = self.source.text[start:end]
+        if typed != node.id:  # Python's parser NFKC-normalises names: `µ` becomes `μ`, `ﬁle` becomes `file`
+            raise self.source.error(f"`{typed}` has look-alike characters that read as `{node.id}`, so which column "
+                                    f"is meant is unclear; write the column's exact name in backticks: `{node.id}` "
+                                    f"or `{typed}`", start, end)
+        return self.lookup(node, node.id)
 
     # operators
 

@@ -27,8 +27,10 @@ class StreamlitServer:
     """`with StreamlitServer(env={...}) as srv: srv.url`"""
 
     def __init__(self, env: dict[str, str], log_path: Path, app: Path = APP, port: int | None = None,
-                 cwd: Path = ROOT):
-        """`cwd` decides which `.streamlit/config.toml` applies: the project's by default."""
+                 cwd: Path = ROOT, launcher: list[str] | None = None):
+        """`cwd` decides which `.streamlit/config.toml` applies: the project's by default. `launcher`
+        replaces `streamlit run <app>` (e.g. `python -m dataflow.ui`); the options follow it."""
+        self.launcher = launcher
         self.app = app
         self.cwd = cwd
         self.port = port or free_port()
@@ -39,7 +41,7 @@ class StreamlitServer:
         self._log = None
 
     def start(self, timeout: float = 90) -> StreamlitServer:
-        cmd = [STREAMLIT, "run", str(self.app), "--server.headless", "true", "--server.address", "127.0.0.1",
+        cmd = [*(self.launcher or [STREAMLIT, "run", str(self.app)]), "--server.headless", "true", "--server.address", "127.0.0.1",
                "--server.port", str(self.port), "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--server.runOnSave", "false", "--global.developmentMode", "false"]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

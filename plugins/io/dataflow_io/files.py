@@ -67,12 +67,19 @@ def _size(count: int) -> str:
 
 
 def check_writable(path: str | Path, *, param: str = "path") -> Path:
-    """`path` as a Path once its folder exists and it is not itself a folder."""
+    """`path` as a Path once its folder exists and it is a data file name: not a folder, not a dotfile,
+    not an existing executable or non-regular file (the engine checks these too, for every writer)."""
     if not str(path).strip():
         raise NodeError("no file chosen; type the name of the file to write", param=param)
     path = Path(path)
     if path.is_dir():
         raise NodeError(f"{path} is a folder; add a file name, e.g. {path / 'result.csv'}", param=param)
+    if path.name.startswith("."):
+        raise NodeError(f"'{path.name}' is a hidden file (its name starts with a dot); choose a name such as "
+                        "result.csv", param=param)
+    if path.exists() and (not path.is_file() or os.stat(path).st_mode & 0o111):
+        raise NodeError(f"{path} is an executable or special file; data is never written over it: choose another "
+                        "name", param=param)
     if not path.parent.is_dir():
         raise NodeError(f"the folder {path.parent} does not exist; create it first or pick another folder "
                         "(writers never create folders)", param=param)
@@ -103,11 +110,13 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, param: str = "pat
 
 
 def _target_mode(path: Path) -> int:
-    """The mode a plainly created file would get (mkstemp makes 0600): keep an existing file's mode."""
+    """The mode a plainly created file would get (mkstemp makes 0600): keep an existing file's mode,
+    never an execute bit (a data file is never a program)."""
     try:
-        return stat.S_IMODE(os.stat(path).st_mode)
+        mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
-        return 0o666 & ~_umask()
+        mode = 0o666 & ~_umask()
+    return mode & ~0o111
 
 
 def _umask() -> int:

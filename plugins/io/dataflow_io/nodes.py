@@ -15,7 +15,7 @@ from dataflow.sdk import FilePath, FormatChoice, Help, NodeError, Table, connect
 from . import schemas
 from .arrowfiles import read_parquet_table
 from .excel import INSTALL_HINT, excel_engine, read_excel_table
-from .files import check_readable
+from .files import check_readable, check_writable
 from .jsonfiles import read_json_table
 from .text import read_delimited
 
@@ -57,12 +57,22 @@ def write_file(
 ) -> Table:
     """Write the table to a file (CSV, TSV, Parquet, Feather, JSON, JSON lines or a plugin's format) and pass it on.
 
+    The file name must end in an extension of the format (result.csv for CSV); hidden files,
+    programs, the workflow's own file and DataFlow's private folder are never written.
+
     The file is written in full to a temporary file next to it and then moved into place, so a
     failed write never leaves half a file. The node runs on every run (it is never cached).
     """
     if not str(path).strip():
         raise NodeError("no file chosen; type the name of the file to write", param="path")
-    connector_for(path, format, writing=True).write(table, Path(path))
+    check_writable(path)
+    connector = connector_for(path, format, writing=True)
+    if not connector.matches(Path(path)):  # a data file says what it holds: never conftest.py written as CSV
+        extensions = ", ".join(connector.extensions) or "none"
+        raise NodeError(f"'{Path(path).name}' does not end in an extension of the {connector.label or connector.id} "
+                        f"format ({extensions}); name the file accordingly, e.g. "
+                        f"{Path(path).stem}{(connector.extensions or ('.data',))[0]}", param="path")
+    connector.write(table, Path(path))
     return table
 
 

@@ -67,9 +67,14 @@ def test_a_named_index_is_written_as_a_column_and_an_unnamed_one_is_dropped(tmp_
     assert back.columns.tolist() == ["n"] and back["n"].tolist() == [1, 3]
 
 
-def test_the_format_parameter_overrides_the_extension(tmp_path, frame):
+def test_the_format_parameter_reads_any_extension_but_writes_only_a_matching_one(tmp_path, frame):
     path = tmp_path / "export.dat"
-    run_node(write_file, {"table": frame}, path=str(path), format="parquet")
+    with pytest.raises(NodeError, match=r"'export.dat' does not end in an extension of the Parquet format "
+                                        r"\(.parquet, .pq\); name the file accordingly, e.g. export.parquet"):
+        run_node(write_file, {"table": frame}, path=str(path), format="parquet")
+    assert not path.exists()
+    run_node(write_file, {"table": frame}, path=str(tmp_path / "export.pq"), format="parquet")
+    (tmp_path / "export.pq").rename(path)
     assert path.read_bytes()[:4] == b"PAR1"
     back = run_node(read_file, path=str(path), format="parquet")["table"]
     pd.testing.assert_frame_equal(back, frame)

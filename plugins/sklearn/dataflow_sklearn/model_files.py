@@ -23,6 +23,7 @@ from typing import Annotated, Any
 
 from dataflow.sdk import FilePath, Help, Model, NodeError, Params, node
 
+from .model_worker import FileEstimator, open_model
 from .models import FittedTransformer, TrainedModel
 
 FORMAT = "dataflow-model"
@@ -91,10 +92,13 @@ def save_model(model: Model, *,
     kind, estimator, metadata = _parts(model)
     payload = {"format": FORMAT, "version": VERSION, "kind": kind, "metadata": json.dumps(metadata),
                "estimator": estimator}
-    try:
-        data = sio.dumps(payload)
-    except Exception as exc:  # skops cannot represent this estimator
-        raise NodeError(f"this model cannot be saved as a skops file: {exc}") from None
+    if isinstance(estimator, FileEstimator):  # loaded from a checked file, which holds this metadata
+        data = estimator.data
+    else:
+        try:
+            data = sio.dumps(payload)
+        except Exception as exc:  # skops cannot represent this estimator
+            raise NodeError(f"this model cannot be saved as a skops file: {exc}") from None
     refused = _untrusted_in(_schema_of(data))
     if refused:
         raise NodeError(f"this model holds types outside the trust list ({', '.join(refused)}), so a saved file "
@@ -120,31 +124,50 @@ def load_model(*, path: Annotated[str, FilePath("read", extensions=(SUFFIX,)),
                                   Help("A .skops model file saved by sklearn.save_model")] = "") -> Model:
     """Load a model saved by sklearn.save_model; a file naming any type outside the trust list is refused.
 
-    Nothing in the file is unpickled: skops rebuilds only the reviewed built-in model types.
+    Nothing in the file is unpickled: skops rebuilds only the reviewed built-in model types, and
+    the state of each (tree structure, array shapes) is checked before use. The model is loaded
+    and used in a worker process, so even a hostile file costs a node error, not the app.
     """
-    import skops.io as sio
-
     source = _checked_path(path)
     if not source.is_file():
         raise NodeError(f"file not found: {path}", param="path")
-    data = source.read_bytes()
-    schema = _schema_of(data, param="path")
-    refused = _untrusted_in(schema)
+    payload, estimator = open_model(source.read_bytes(), source.name)
+    return _model_from(payload, estimator, source.name)
+
+
+def read_payload(data: bytes, name: str) -> dict[str, Any]:
+    """The payload of a model file, its estimator checked (`model_checks`); NodeError naming the file
+    otherwise. Builds the file's objects, so it runs in the model worker process (`model_worker`)."""
+    import skops.io as sio
+
+    from .model_checks import StateError, check_estimator
+
+    refused = _untrusted_in(_schema_of(data, param="path"))
     if refused:
-        raise NodeError(f"refused to load {source.name}: it names types outside DataFlow's trust list "
+        raise NodeError(f"refused to load {name}: it names types outside DataFlow's trust list "
                         f"({', '.join(refused)}); it was changed or made by another program. Only files saved by "
                         "sklearn.save_model with built-in models load", param="path")
     try:
         untrusted = sio.get_untrusted_types(data=data)
         outside = sorted(set(untrusted) - TRUSTED)
         if outside:  # skops saw a type our schema walk did not: refuse rather than guess
-            raise NodeError(f"refused to load {source.name}: untrusted types {', '.join(outside)}", param="path")
+            raise NodeError(f"refused to load {name}: untrusted types {', '.join(outside)}", param="path")
         payload = sio.loads(data, trusted=untrusted)
     except NodeError:
         raise
     except Exception as exc:
-        raise NodeError(f"{source.name} is not a readable model file: {exc}", param="path") from None
-    return _model_from(payload, source.name)
+        raise NodeError(f"{name} is not a readable model file: {exc}", param="path") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise NodeError(f"{name} was not saved by sklearn.save_model", param="path")
+    if payload.get("version") != VERSION:
+        raise NodeError(f"{name} has model file version {payload.get('version')!r}; this DataFlow reads version "
+                        f"{VERSION}: update dataflow-sklearn", param="path")
+    try:
+        check_estimator(payload.get("estimator"))
+    except StateError as exc:
+        raise NodeError(f"refused to load {name}: its model is not one scikit-learn could have fitted ({exc}); "
+                        "the file was damaged or edited", param="path") from None
+    return payload
 
 
 def _checked_path(path: str) -> Path:
@@ -197,19 +220,24 @@ def _untrusted_in(schema: Any) -> list[str]:
     return sorted(found)
 
 
-def _model_from(payload: Any, name: str) -> Any:
-    """The TrainedModel or FittedTransformer a payload describes (NodeError when it is not ours)."""
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise NodeError(f"{name} was not saved by sklearn.save_model", param="path")
-    if payload.get("version") != VERSION:
-        raise NodeError(f"{name} has model file version {payload.get('version')!r}; this DataFlow reads version "
-                        f"{VERSION}: update dataflow-sklearn", param="path")
+def _model_from(payload: dict[str, Any], estimator: Any, name: str) -> Any:
+    """The TrainedModel or FittedTransformer a checked payload describes (NodeError when it is not ours)."""
     try:
         metadata = json.loads(payload["metadata"])
     except (KeyError, TypeError, ValueError) as exc:
         raise NodeError(f"{name} has unreadable metadata: {exc}", param="path") from None
+    if not isinstance(metadata, dict):
+        raise NodeError(f"{name} has unreadable metadata", param="path")
     if payload.get("kind") == "trained":
-        return TrainedModel.from_metadata(payload["estimator"], metadata)
-    if payload.get("kind") == "transformer":
-        return FittedTransformer.from_metadata(payload["estimator"], metadata)
-    raise NodeError(f"{name} holds an unknown kind of model {payload.get('kind')!r}", param="path")
+        model = TrainedModel.from_metadata(estimator, metadata)
+        columns = len(model.features)
+    elif payload.get("kind") == "transformer":
+        model = FittedTransformer.from_metadata(estimator, metadata)
+        columns = len(model.columns)
+    else:
+        raise NodeError(f"{name} holds an unknown kind of model {payload.get('kind')!r}", param="path")
+    fitted = estimator.facts["attributes"].get("n_features_in_")
+    if fitted != columns:
+        raise NodeError(f"refused to load {name}: its metadata names {columns} feature column(s), its model was "
+                        f"fitted on {fitted}", param="path")
+    return model
