@@ -101,6 +101,10 @@ parameters are input ports, keyword-only parameters are the form the user fills 
 docstring's first line is the description. Register it in `{module}/plugin.py`, and test it
 with `run_node` and `check_node` from `dataflow.sdk.testing` (see `tests/test_nodes.py`).
 Bump `version=` when a node's results change, so cached results are recomputed.
+
+`@node(schema=...)` says which columns a node returns, from its input's columns and its settings,
+without data: the app then offers the columns downstream before anything runs, and `dataflow
+validate` names a misspelt column at once. `check_schema` tests it against the real output.
 """
 
 NODES = '''\
@@ -110,15 +114,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from dataflow.sdk import Column, Help, NodeError, Table, node
+from dataflow.sdk import Column, Help, NodeError, Table, TableSchema, node
 
 
-@node(category="My pack", version=1)
+def _add_ratio_schema(table: TableSchema, *, numerator: str, denominator: str, name: str) -> TableSchema:
+    """The input's columns and the new one: what add_ratio returns, known before it runs."""
+    return table.with_column(name, "number")
+
+
+@node(category="My pack", version=1, schema=_add_ratio_schema)
 def add_ratio(
     table: Table,
     *,
-    numerator: Annotated[str, Column("table"), Help("The column to divide")] = "",
-    denominator: Annotated[str, Column("table"), Help("The column to divide by")] = "",
+    numerator: Annotated[str, Column("table", kinds=("number",), required=True), Help("The column to divide")] = "",
+    denominator: Annotated[str, Column("table", kinds=("number",), required=True),
+                           Help("The column to divide by")] = "",
     name: Annotated[str, Help("The name of the new column")] = "ratio",
 ) -> Table:
     """Divide one column by another into a new column."""
@@ -149,7 +159,7 @@ import pandas as pd
 import pytest
 
 from dataflow.sdk import NodeError
-from dataflow.sdk.testing import check_node, run_node
+from dataflow.sdk.testing import check_node, check_schema, run_node
 from {module}.nodes import add_ratio
 
 
@@ -163,6 +173,11 @@ def test_add_ratio_names_a_missing_column():
     table = pd.DataFrame({{"price": [10.0]}})
     with pytest.raises(NodeError, match="column 'qty' does not exist"):
         run_node(add_ratio, {{"table": table}}, numerator="price", denominator="qty")
+
+
+def test_the_declared_columns_are_the_real_ones():
+    table = pd.DataFrame({{"price": [10.0, 30.0], "qty": [2, 3]}})
+    check_schema(add_ratio, {{"table": table}}, numerator="price", denominator="qty", name="unit")
 
 
 def test_declarations_are_valid():

@@ -123,4 +123,4 @@ def test_new_pack_creates_a_pack_that_installs_and_passes_its_own_test(fresh, in
     tests = subprocess.run([str(fresh.bin / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
                            capture_output=True, text=True, env=fresh.env, cwd=tmp_path / "text-tools", timeout=300)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "3 passed" in tests.stdout
+    assert "4 passed" in tests.stdout
