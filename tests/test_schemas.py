@@ -189,3 +189,46 @@ def test_predict_and_a_fitted_transformer_carry_the_columns_through(tmp_path):
     declared = _run_and_compare(path, tmp_path)
     assert declared["predict.table"].names[-1] == "prediction" and declared["predict.table"].complete
     assert {"apply.table", "importance.table", "scale.table"} <= set(declared)
+
+
+# --- sources: a file's columns from its header or metadata ----------------------------------------
+
+def _files(folder) -> dict[str, str]:
+    frame = sales().drop(columns=["product"])
+    paths = {"csv": folder / "sales.csv", "parquet": folder / "sales.parquet", "feather": folder / "sales.feather",
+             "jsonl": folder / "sales.jsonl"}
+    frame.to_csv(paths["csv"], index=False)
+    frame.to_parquet(paths["parquet"])
+    frame.reset_index(drop=True).to_feather(paths["feather"])
+    frame.drop(columns=["day"]).to_json(paths["jsonl"], orient="records", lines=True)
+    return {k: str(v) for k, v in paths.items()}
+
+
+@pytest.mark.parametrize(("node", "kind", "params"), [
+    ("read_csv", "csv", {}),
+    ("read_csv", "csv", {"column_types": {"qty": "float64", "order_id": "str"}, "date_columns": ["when"]}),
+    ("read_csv", "csv", {"header_row": -1}),
+    ("read_csv", "csv", {"max_rows": 2, "skip_rows": 0}),
+    ("read_parquet", "parquet", {}),
+    ("read_parquet", "parquet", {"columns": ["qty", "region"]}),
+    ("read_file", "csv", {}),
+    ("read_file", "parquet", {}),
+    ("read_file", "feather", {}),
+    ("read_file", "jsonl", {}),
+    ("read_json", "jsonl", {"orient": "lines"}),
+])
+def test_a_sources_declared_schema_is_what_it_reads(node, kind, params, tmp_path):
+    path = _files(tmp_path)[kind]
+    declared = check_schema(_node(f"dataflow_io.nodes:{node}"), {}, path=path, **params)
+    assert declared["table"] is not None and len(declared["table"]) >= 2
+
+
+def test_a_csv_schema_reads_the_header_and_first_rows_only(tmp_path):
+    from dataflow_io.schemas import SAMPLE_ROWS, delimited
+
+    path = tmp_path / "big.csv"
+    rows = "\n".join(f"{i},{i * 0.5},x{i}" for i in range(SAMPLE_ROWS + 10))
+    path.write_text("id,price,name\n" + rows + "\nnot a number,oops,z\n")
+    schema = delimited(str(path))
+    assert schema.names == ["id", "price", "name"] and not schema.exact   # kinds: a reading of the first rows
+    assert [c.kind for c in schema.columns] == ["integer", "number", "text"]

@@ -133,7 +133,7 @@ def read_excel(
     return read_excel_table(path, sheet)
 
 
-@node(category="Input/Files", label="Read JSON")
+@node(category="Input/Files", label="Read JSON", schema=schemas.read_json)
 def read_json(
     *,
     path: Annotated[str, FilePath("read", extensions=(".json", ".jsonl", ".ndjson")),

@@ -132,7 +132,8 @@ def arrow(path: str, columns: list[str] | None = None) -> TableSchema | None:
                 schema = pa.ipc.open_file(source).schema
     except (pa.ArrowException, OSError, ValueError):
         return None
-    index = set((schema.pandas_metadata or {}).get("index_columns", []) or []) if schema.metadata else set()
+    stored = (schema.pandas_metadata or {}).get("index_columns", []) if schema.metadata else []
+    index = {c for c in stored or [] if isinstance(c, str)}  # a RangeIndex is described, not stored
     fields = [f for f in schema if f.name not in index]
     if columns:
         fields = [f for name in columns for f in fields if f.name == name]
@@ -151,6 +152,49 @@ def _arrow_kind(kind: Any) -> str:
     if pa.types.is_dictionary(kind):
         return "category"
     return "other"  # booleans with missing values become objects; dates, lists, structs ...
+
+
+def json_lines(path: str, date_columns: list[str] | None = None) -> TableSchema | None:
+    """A JSON lines file's columns from its first objects: incomplete, as a later object may bring
+    a key the first ones lack."""
+    import json
+
+    columns: dict[str, str] = {}
+    dates = set(date_columns or ())
+    try:
+        with open(path, encoding="utf-8") as file:
+            for line in itertools.islice(_lines(file, SAMPLE_BYTES), SAMPLE_ROWS):
+                if not line.strip():
+                    continue
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    return None
+                for key, value in record.items():
+                    kind = "datetime" if key in dates else _json_kind(value)
+                    seen = columns.setdefault(str(key), kind)
+                    if seen != kind:
+                        columns[str(key)] = "number" if {seen, kind} == {"integer", "number"} else "other"
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not columns:
+        return None
+    return TableSchema(tuple(ColumnSchema(n, k) for n, k in columns.items()), exact=False, complete=False)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "text" if isinstance(value, str) else "other"
+
+
+def read_json(*, path: str, orient: str, date_columns: list[str]) -> TableSchema | None:
+    if orient != "lines" or Path(path).suffix.lower() not in (".jsonl", ".ndjson", ".json"):
+        return None  # one array of records: its keys are known once the whole file is parsed
+    return json_lines(path, date_columns)
 
 
 def read_csv(**params: Any) -> TableSchema | None:
@@ -172,7 +216,9 @@ def read_file(*, path: str, format: str) -> TableSchema | None:
         return delimited(path, separator="\t")
     if chosen in ("parquet", "feather"):
         return arrow(path)
-    return None  # JSON and Excel: their columns are known once the file is read
+    if chosen == "jsonl" or (format == "auto" and suffix in (".jsonl", ".ndjson")):
+        return json_lines(path)
+    return None  # a JSON array or an Excel sheet: their columns are known once the file is read
 
 
 def write_file(table: TableSchema, *, path: str, format: str) -> TableSchema:
