@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dataflow.kernel.codeprint import code_fingerprint
-from tests.helpers import Cli, edge, write_workflow
+from tests.helpers import Cli, edge, install_module_pack, write_workflow
 
 PACK = '''
 """A pack being written: its author edits `shrink` between runs."""
@@ -49,12 +49,8 @@ def register_nodes(register):
 
 
 def write_pack(site: Path, *, body: str = 'keep(data["values"])', limit: int = 5, helper_extra: str = "") -> None:
-    """An installed pack as pip leaves it: the module and a dist-info with its entry point."""
-    (site / "editpack.py").write_text(PACK.format(body=body, limit=limit, helper_extra=helper_extra))
-    info = site / "dataflow_editpack-0.1.0.dist-info"
-    info.mkdir(exist_ok=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: dataflow-editpack\nVersion: 0.1.0\n")
-    (info / "entry_points.txt").write_text("[dataflow]\neditpack = editpack\n")
+    """The pack as its author has just saved it."""
+    install_module_pack(site, "editpack", PACK.format(body=body, limit=limit, helper_extra=helper_extra))
 
 
 @pytest.fixture
@@ -131,3 +127,32 @@ def test_the_fingerprint_is_the_same_in_every_process_and_sees_closures_and_set_
     other = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                             env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout.strip() for seed in ("1", "2")}
     assert other == {prints[0]}
+
+
+STEP_PACK = '''
+from dataflow.sdk import Params, cached_step, hookimpl, node
+
+
+@node(category="Edit")
+def stepped(*, count: int = 3) -> Params:
+    """A node whose work is a cached step."""
+    return cached_step("part", {{"count": count}}, lambda: {{"values": [{value}] * count}})
+
+
+@hookimpl
+def register_nodes(register):
+    register(stepped)
+'''
+
+
+def test_editing_the_code_of_a_cached_step_recomputes_the_step(tmp_path, cache_dir):
+    site = tmp_path / "site"
+    site.mkdir()
+    install_module_pack(site, "steppack", STEP_PACK.format(value=1))
+    flow = write_workflow(tmp_path / "step.json", [{"id": "s", "type": "steppack.stepped", "params": {}}])
+    cli = Cli(site, cache_dir)
+    for value in (1, 2):
+        install_module_pack(site, "steppack", STEP_PACK.format(value=value))
+        code, result = cli.json("run", flow, "--output-dir", tmp_path / f"out{value}")
+        assert code == 0, result
+        assert json.loads((tmp_path / f"out{value}" / "s.json").read_text())["values"] == [value] * 3
