@@ -128,3 +128,36 @@ def test_compile_names_the_node_in_the_error_and_keeps_raw_params_of_unknown_nod
         compile_workflow(workflow, registry)
     assert info.value.problems[0].node == "x"
     assert workflow.nodes["x"].params == {"a": [1, {"b": 2}]}
+
+
+def test_an_integer_beyond_64_bits_in_a_file_is_a_problem_naming_node_and_parameter(cli, tmp_path):
+    path = write_workflow(tmp_path / "huge.json", [
+        {"id": "n", "type": "testpack.numbers", "params": {"start": 10**30}}])
+    (problem,) = problems_of(cli, path)
+    assert (problem["node"], problem["param"]) == ("n", "start")
+    assert "does not fit in 64 bits" in problem["message"]
+
+
+@pytest.mark.parametrize(("setting", "words"), [
+    ("n.start=1000000000000000000000000000000", "does not fit in 64 bits"),
+    ("n.start=-9223372036854775809", "does not fit in 64 bits"),
+    ("n.start=1e300", "does not fit in 64 bits"),
+    ("a.amount=1e400", "expected a finite number"),
+    ("a.amount=NaN", "expected a finite number"),
+])
+def test_numbers_a_parameter_cannot_hold_are_refused_before_the_run(cli, tmp_path, setting, words):
+    path = write_workflow(tmp_path / "numbers.json", [
+        {"id": "n", "type": "testpack.numbers", "params": {}},
+        {"id": "a", "type": "testpack.add", "params": {}}], [edge("n", "a")])
+    code, report = cli.json("run", path, "--set", setting)
+    assert code == 2 and report["status"] == "invalid", report
+    (problem,) = report["problems"]
+    assert (problem["node"], problem["param"]) == tuple(setting.split("=")[0].split("."))
+    assert words in problem["message"]
+
+
+def test_the_largest_64_bit_integer_is_accepted(cli, tmp_path):
+    path = write_workflow(tmp_path / "edge.json", [
+        {"id": "n", "type": "testpack.numbers", "params": {"start": 2**63 - 1, "count": 0}}])
+    code, report = cli.json("validate", path)
+    assert code == 0 and report["valid"], report
