@@ -276,8 +276,9 @@ class Engine:
         if node.reads_sources:
             try:
                 fingerprint = source_fingerprint(node.spec, self.call_params(graph, node))
-            except NodeError:  # a refused path or the wrong kind of file
-                fingerprint = "refused"  # the node fails when it runs; never stat a refused path
+            except (NodeError, OSError, RuntimeError, ValueError):  # refused, or no path at all (a
+                # symlink loop made since validation, say): the node fails with the error when it runs
+                fingerprint = "refused"  # never stat a refused path
         if node.extra_fingerprint:
             fingerprint = f"{fingerprint}{MODEL_MARK}{node.extra_fingerprint}"
         spec = node.spec

@@ -161,3 +161,42 @@ def test_the_largest_64_bit_integer_is_accepted(cli, tmp_path):
         {"id": "n", "type": "testpack.numbers", "params": {"start": 2**63 - 1, "count": 0}}])
     code, report = cli.json("validate", path)
     assert code == 0 and report["valid"], report
+
+
+def bad_paths(folder):
+    """File parameter values that name no file this system could open, each with what is said."""
+    (folder / "loop1").symlink_to(folder / "loop2")
+    (folder / "loop2").symlink_to(folder / "loop1")
+    (folder / "plain.txt").write_text("1\n")
+    return {
+        "nul": ("a\x00b.txt", "NUL character"),
+        "unknown user": ("~nosuchuser-dataflow/x.txt", "'~nosuchuser-dataflow' names a user this computer does not know"),
+        "symlink loop": ("loop1/x.txt", "loop of symbolic links"),
+        "too long": ("x" * 300 + ".txt", "a file name may have at most 255"),
+        "through a file": ("plain.txt/x.txt", f"part of the path is a file, not a folder ({folder / 'plain.txt'})"),
+    }
+
+
+@pytest.mark.parametrize("case", ["nul", "unknown user", "symlink loop", "too long", "through a file"])
+def test_a_file_parameter_that_names_no_possible_file_is_a_problem_before_anything_runs(cli, tmp_path, case):
+    value, words = bad_paths(tmp_path)[case]
+    path = write_workflow(tmp_path / "paths.json", [
+        {"id": "r", "type": "testpack.read_numbers", "params": {"path": value}}])
+    (problem,) = problems_of(cli, path)
+    assert (problem["node"], problem["param"]) == ("r", "path") and words in problem["message"]
+    done = cli("run", path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "node 'r', parameter 'path' (str): " in done.stderr and words in done.stderr
+
+
+def test_a_symlink_loop_made_after_validation_fails_the_node_not_the_run(registry, tmp_path, cache_dir):
+    from dataflow.kernel import Engine
+
+    path = write_workflow(tmp_path / "later.json", [
+        {"id": "r", "type": "testpack.read_numbers", "params": {"path": "later/x.txt"}},
+        {"id": "n", "type": "testpack.numbers", "params": {}}])
+    graph = compile_workflow(load_workflow(path), registry)
+    (tmp_path / "later").symlink_to(tmp_path / "later")
+    with Engine.open(registry, executor="sequential", directory=cache_dir) as engine:
+        result = engine.run(graph)
+    assert result.nodes["r"].status == "failed" and result.nodes["n"].status == "computed"
