@@ -107,3 +107,23 @@ def test_secret_parameters_are_never_written_into_the_file(registry, tmp_path):
     assert "s3cr3t" not in path.read_text()
     assert json.loads(path.read_text())["nodes"][0]["params"] == {"count": 2}
     assert workflow.nodes["p"].params["token"] == "s3cr3t"  # the open workflow keeps it for this session
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "link to /dev/urandom"])
+def test_a_workflow_path_that_is_a_pipe_or_a_device_is_refused_at_once_with_exit_2(cli, tmp_path, kind):
+    import os
+
+    if kind == "fifo":
+        path = tmp_path / "flow.json"
+        os.mkfifo(path)
+        words = "is a named pipe (FIFO), not a workflow file"
+    elif kind == "/dev/zero":
+        path, words = "/dev/zero", "is a device, not a workflow file"
+    else:
+        path = tmp_path / "random.json"
+        path.symlink_to("/dev/urandom")
+        words = "is a device, not a workflow file"
+    for command in ("run", "validate"):
+        done = cli(command, path, timeout=20)  # used to wait forever, or read until MemoryError
+        assert done.returncode == 2 and words in done.stderr, (command, done.returncode, done.stderr[-500:])
+        assert "Traceback" not in done.stderr
