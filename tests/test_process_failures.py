@@ -72,3 +72,18 @@ print("alive")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           env={**Cli(site, cache_dir).env})
     assert done.returncode == 0 and done.stdout.strip() == "alive", (done.returncode, done.stderr[-2000:])
+
+
+@pytest.mark.parametrize("count", ["-1", "0"])
+def test_a_worker_count_below_one_is_a_usage_error_not_a_hang(flow, cache_dir, count):
+    site, path = flow
+    done = Cli(site, cache_dir)("run", path, "--executor", "processes", "--workers", count, timeout=30)
+    assert done.returncode == 2 and f"argument --workers: must be 1 or more, got {count}" in done.stderr
+
+
+def test_an_engine_asked_for_fewer_than_one_worker_says_so(pack_site):
+    from dataflow.kernel import Engine, load_registry
+    from dataflow.kernel.errors import DataflowError
+
+    with pytest.raises(DataflowError, match="number of workers must be a whole number of at least 1, got -1"):
+        Engine.open(load_registry(), executor="processes", max_workers=-1, use_cache=False)
