@@ -38,7 +38,14 @@ def _stderr(message: str = "") -> None:
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        # text the terminal cannot take (a lone surrogate in a node's error, from a file name
+        # that is not UTF-8, say): JSON escapes keep the output valid and complete
+        text = json.dumps(data, indent=2, ensure_ascii=True, default=str) + "\n"
+    sys.stdout.write(text)
 
 
 # --- run ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import stat
 import tempfile
 from dataclasses import dataclass, field
@@ -151,7 +152,35 @@ def parse_json_strict(text: str | bytes, source: str = "workflow", *, check_dept
         raise WorkflowError([Problem("json", "the JSON is nested too deeply")], source) from None
     if check_depth and not _depth_ok(data):
         raise WorkflowError([Problem("json", f"the JSON is nested deeper than {MAX_DEPTH} levels")], source)
+    if _SURROGATE_ESCAPE.search(text):  # only an escape can put a lone surrogate into the data
+        where = _lone_surrogate(data)
+        if where is not None:
+            raise WorkflowError([Problem("encoding", f"the text at {where} holds a lone surrogate escape "
+                                         "(\\ud800-\\udfff without its pair), which is not valid Unicode; "
+                                         "remove it")], source)
     return data
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(data: Any) -> str | None:
+    """Where in `data` a key or text holds a lone surrogate (`nodes[2].label`), or None."""
+    stack: list[tuple[Any, str]] = [(data, "the top level")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return where
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    return f"a key of {where}"
+                stack.append((item, key if where == "the top level" else f"{where}.{key}"))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
+    return None
 
 
 def _is_number(value: Any) -> bool:
