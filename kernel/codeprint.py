@@ -9,7 +9,8 @@ not only its name and declared version. The fingerprint is a blake2b over:
 - its default values and the values its closure holds;
 - what it is defined with in its own module: every module-level function or class of the
   same module it refers to by name (followed transitively, so a helper's helper counts),
-  and module-level constants it reads (numbers, strings, tuples of them).
+  and module-level constants it reads (numbers, strings, and small tuples, lists and dicts
+  of them).
 
 Anything else (other modules, installed libraries) is the `version=` and the pack version's
 business. The fingerprint is computed once per node type, on first use, and takes tens of
@@ -23,6 +24,7 @@ import types
 from typing import Any
 
 _SIMPLE = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis))
+_CONTAINERS = (tuple, frozenset, list, dict)
 _MAX_DEPTH = 8  # how deep helper chains are followed; deeper ones are the pack version's business
 
 
@@ -90,7 +92,7 @@ class _Walker:
             if name not in namespace:
                 continue  # a builtin, or a name defined later
             value = namespace[name]
-            if isinstance(value, _SIMPLE) or (isinstance(value, (tuple, frozenset)) and _plain(value)):
+            if isinstance(value, _SIMPLE) or (isinstance(value, _CONTAINERS) and _plain(value)):
                 self.feed("global", name, self.value(value))
             elif getattr(value, "__module__", None) == self.module:
                 self.feed("global", name)
@@ -106,7 +108,7 @@ class _Walker:
                 self.feed("fn", value.__module__, value.__qualname__)
         elif isinstance(value, type):
             self.klass(value, depth)
-        elif isinstance(value, _SIMPLE) or (isinstance(value, (tuple, frozenset)) and _plain(value)):
+        elif isinstance(value, _SIMPLE) or (isinstance(value, _CONTAINERS) and _plain(value)):
             self.feed(self.value(value))
         else:
             self.feed("object", type(value).__module__, type(value).__qualname__)
@@ -131,7 +133,7 @@ class _Walker:
         """Stable text for a constant: frozensets sorted (their order depends on the hash seed)."""
         if isinstance(value, frozenset):
             return "frozenset(" + ",".join(sorted(self.value(v) for v in value)) + ")"
-        if isinstance(value, tuple):
+        if isinstance(value, (tuple, list)):
             return "(" + ",".join(self.value(v) for v in value) + ")"
         if isinstance(value, dict):
             return "{" + ",".join(sorted(f"{self.value(k)}:{self.value(v)}" for k, v in value.items())) + "}"
@@ -140,8 +142,17 @@ class _Walker:
         return f"<{type(value).__module__}.{type(value).__qualname__}>"
 
 
-def _plain(value: tuple | frozenset) -> bool:
-    return all(isinstance(v, _SIMPLE) or (isinstance(v, (tuple, frozenset)) and _plain(v)) for v in value)
+def _plain(value: tuple | frozenset | list | dict, budget: int = 1000) -> bool:
+    """True for a container of plain values only (numbers, text, nested plain containers), small
+    enough (`budget` items) that its text is a cheap part of the fingerprint."""
+    items = list(value.items()) if isinstance(value, dict) else value
+    if len(items) > budget:
+        return False
+    for item in items:
+        for part in (item if isinstance(value, dict) else (item,)):
+            if not (isinstance(part, _SIMPLE) or (isinstance(part, _CONTAINERS) and _plain(part, budget // 2))):
+                return False
+    return True
 
 
 def _global_names(code: types.CodeType) -> list[str]:

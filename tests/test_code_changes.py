@@ -156,3 +156,19 @@ def test_editing_the_code_of_a_cached_step_recomputes_the_step(tmp_path, cache_d
         code, result = cli.json("run", flow, "--output-dir", tmp_path / f"out{value}")
         assert code == 0, result
         assert json.loads((tmp_path / f"out{value}" / "s.json").read_text())["values"] == [value] * 3
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("RATES = {'a': 1, 'b': [1, 2]}", "RATES = {'a': 1, 'b': [1, 3]}"),
+    ("RATES = ('a', 'b')", "RATES = ('a', 'c')"),
+    ("class RATES:\n    def get(self, k):\n        return 1", "class RATES:\n    def get(self, k):\n        return 2"),
+])
+def test_module_level_tables_and_classes_a_node_reads_are_part_of_its_fingerprint(before, after):
+    template = "{}\n\ndef node(x):\n    return RATES\n"
+
+    def fingerprint(setup: str) -> str:
+        namespace: dict = {"__name__": "pack_module"}
+        exec(compile(template.format(setup), "pack_module.py", "exec", dont_inherit=True), namespace)
+        return code_fingerprint(namespace["node"])
+
+    assert fingerprint(before) == fingerprint(before) != fingerprint(after)
