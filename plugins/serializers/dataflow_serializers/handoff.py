@@ -76,7 +76,15 @@ def freeze_frame(df: Any) -> None:
     """Mark every numpy array behind the columns and the index of DataFrame `df` read-only."""
     for values in df._mgr.arrays:  # one array per block: a wide frame of one dtype is one array
         freeze_arrays(values)
-    freeze_arrays(getattr(df.index, "_data", None))
+    freeze_index(df.index)
+
+
+def freeze_index(index: Any) -> None:
+    """Mark the numpy array behind a flat, materialized index read-only. A RangeIndex has none
+    (asking for its `_data` would build and keep one), a MultiIndex only immutable parts."""
+    if type(index).__name__ in ("RangeIndex", "MultiIndex"):
+        return
+    freeze_arrays(getattr(index, "_data", None))
 
 
 def share_frame(df: Any) -> Any:
@@ -95,7 +103,7 @@ def share_series(series: Any) -> Any:
     """A Series a node may change freely without changing `series`."""
     for values in series._mgr.arrays:
         freeze_arrays(values)
-    freeze_arrays(getattr(series.index, "_data", None))
+    freeze_index(series.index)
     shared = series.copy(deep=False)
     if is_object(series.dtype):
         cells = _own_cells(series.to_numpy())

@@ -311,3 +311,9 @@ def test_frame_attrs_round_trip_so_nodes_can_record_facts_about_columns(table, t
     df.attrs = {"bad": object()}
     with pytest.raises(TypeError, match="attrs must hold JSON data"):
         table.dumps(df)
+
+
+def test_sharing_a_frame_builds_no_array_for_its_range_index(table):
+    df = pd.DataFrame({"a": np.zeros(1000)})
+    table.share(df)
+    assert "_data" not in df.index._cache  # materializing it would keep 8 bytes per row alive
