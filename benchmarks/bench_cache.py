@@ -8,6 +8,10 @@ Figures (floors in brackets):
   single-chunk uncompressed Feather file of the same table]: <= 1.2x. Measured on the engine
   path (a new engine on a populated folder, output kept) and on `DiskTier.get`;
 - disk-tier write [uncompressed `write_feather`]: <= 1.3x (`DiskTier.put`, synchronous);
+- the hand-off of a cached 1M-row table to a consumer (`Serializer.share`: read-only arrays,
+  copy-on-write, own copies of mutable object cells) [`copy(deep=False)`, what it was before a
+  node could no longer change what its siblings see]: information, with a deep copy (what
+  copying on every hand-off would cost) as a second floor;
 - the write is off the run's critical path: run wall time of make_table -> summarize with
   memory + disk tiers over memory only (<= 1.1x, the benchmarks' reading of "off the critical
   path"), and how long the background write still ran after the run returned.
@@ -171,6 +175,33 @@ def off_critical_path(repeats: int) -> list[Figure]:
     return figures
 
 
+def handoff(repeats: int) -> list[Figure]:
+    import bench_nodes
+    import numpy as np
+    import pandas as pd
+
+    share = graphs.registry().serializers["table"].share
+    frame = bench_nodes.make_table(rows=ROWS)
+    objects = pd.DataFrame({"text": pd.Series(np.array([f"k{i % 1000}" for i in range(ROWS)], dtype=object))})
+    samples = interleave({
+        "share": lambda: per_call(lambda: share(frame), 200),
+        "shallow": lambda: per_call(lambda: frame.copy(deep=False), 200),
+        "deep": lambda: timed(lambda: frame.copy(deep=True)),
+        "share_objects": lambda: per_call(lambda: share(objects), 200),
+    }, repeats)
+    figures = [
+        Figure("hand-off of a 1M-row table to a node (share)", samples["share"], samples["shallow"],
+               "copy(deep=False)", unit="us",
+               note="numeric, datetime and str columns: arrays frozen read-only, shallow copy-on-write view"),
+        Figure("  the same hand-off against copying the table", samples["share"], samples["deep"],
+               "copy(deep=True)", unit="us", ratio_kind="speedup"),
+        Figure("  hand-off of a 1M-row object column of strings, repeated", samples["share_objects"], unit="us",
+               note="the cells' type scan (about 24 ms) is paid by the first share of a value only"),
+    ]
+    harness.report(figures)
+    return figures
+
+
 def run(repeats: int = harness.DEFAULT_REPEATS) -> list[Figure]:
     missing = graphs.require(executors=("sequential",), caches=("memory",))
     if missing:
@@ -178,6 +209,8 @@ def run(repeats: int = harness.DEFAULT_REPEATS) -> list[Figure]:
         return []
     print("\n== cache ==", flush=True)
     figures = memory_hit(repeats)
+    if not graphs.require(serializers=("table",)):
+        figures += handoff(repeats)
     missing = graphs.require(caches=("disk",), serializers=("table",))
     if missing:
         print(f"disk-tier benchmarks skipped: {missing} not installed")

@@ -40,7 +40,14 @@ def _stderr(message: str = "") -> None:
 
 
 def _print_json(data: Any) -> None:
-    echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        # text the terminal cannot take (a lone surrogate in a node's error, from a file name
+        # that is not UTF-8, say): JSON escapes keep the output valid and complete
+        text = json.dumps(data, indent=2, ensure_ascii=True, default=str)
+    echo(text)
 
 
 # --- run ---------------------------------------------------------------------------------
@@ -80,6 +87,17 @@ class Progress:
         elif event.error:
             line += f"  {event.error}"
         _stderr(line)
+
+
+def _worker_count(text: str) -> int:
+    """`--workers`: a whole number of at least 1 (argparse reports anything else, exit 2)."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {count}")
+    return count
 
 
 def _safe_name(text: str) -> str:
@@ -315,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--only", action="append", default=[], metavar="NODE",
                      help="run this node and what it needs, nothing else (repeatable)")
     run.add_argument("--executor", default="threads", help="execution back end: sequential, threads, processes")
-    run.add_argument("--workers", type=int, default=None, help="worker count for pool executors")
+    run.add_argument("--workers", type=_worker_count, default=None, help="worker count for pool executors (1 or more)")
     run.add_argument("--no-cache", action="store_true", help="compute every node; read and write no cache")
     run.add_argument("--json", action="store_true", help="print one JSON object with every node's result")
     run.add_argument("--output-dir", metavar="DIR",

@@ -3,7 +3,7 @@
 A run goes through three phases.
 
 1. **Keys.** In topological order, each selected node gets its Merkle key (`keys.py`) from its
-   type, version, parameters, its inputs' keys and, for sources, a file fingerprint. Then one
+   type, version, code fingerprint, parameters, its inputs' keys and, for sources, a file fingerprint. Then one
    cache lookup per node (`contains`, no data read) says whether it is *cached*; a node that
    misses gets a *reason* by comparing its key parts with the last run's (`history.py`).
 2. **Work set.** A node must *compute* when it missed. A cached node must be *loaded* only when
@@ -272,13 +272,14 @@ class Engine:
         if node.reads_sources:
             try:
                 fingerprint = source_fingerprint(node.spec, self.call_params(graph, node))
-            except NodeError:  # a refused path or the wrong kind of file
-                fingerprint = "refused"  # the node fails when it runs; never stat a refused path
+            except (NodeError, OSError, RuntimeError, ValueError):  # refused, or no path at all (a
+                # symlink loop made since validation, say): the node fails with the error when it runs
+                fingerprint = "refused"  # never stat a refused path
         if node.extra_fingerprint:
             fingerprint = f"{fingerprint}{MODEL_MARK}{node.extra_fingerprint}"
         spec = node.spec
         return KeyParts(hash_key(node.key_head, input_text, fingerprint), spec.type_id or spec.name, spec.version, node.params,
-                        input_text, fingerprint, node.upstream, node.param_texts)
+                        input_text, fingerprint, node.upstream, spec.code_fingerprint, node.param_texts)
 
     def _reason(self, node_id: str, parts: KeyParts, history: History, policy: str, use_cache: bool) -> str:
         if not use_cache or self.cache is None:

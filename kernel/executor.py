@@ -14,6 +14,7 @@ from time import perf_counter
 from typing import Any, ClassVar
 
 from .context import NODE_CONTEXT
+from .errors import DataflowError
 from .serializer import Serializer
 from .spec import NodeSpec
 from .steps import StepCache
@@ -121,8 +122,12 @@ class Executor(ABC):
     description: ClassVar[str] = ""
 
     def __init__(self, max_workers: int | None = None):
+        """`max_workers`: how many nodes may run at once (None: one per CPU). DataflowError when it
+        is not a whole number of at least 1 (a pool of -1 workers would never start a node)."""
         import os
 
+        if max_workers is not None and (type(max_workers) is not int or max_workers < 1):
+            raise DataflowError(f"the number of workers must be a whole number of at least 1, got {max_workers!r}")
         self.max_workers = max_workers or max(1, os.cpu_count() or 1)
 
     @abstractmethod

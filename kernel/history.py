@@ -1,8 +1,8 @@
 """Remember what each node's key was made of at its last run, to say why it runs again.
 
 A key miss alone says nothing useful; comparing the new key's parts with the last run's gives
-"parameter threshold changed", "upstream load changed", "node version changed" or "source file
-changed". The record is one small JSON file per workflow in the private cache folder.
+"parameter threshold changed", "upstream load changed", "node version changed", "node code
+changed" or "source file changed". The record is one small JSON file per workflow in the private cache folder.
 """
 
 from __future__ import annotations
@@ -108,6 +108,8 @@ def explain(new: KeyParts, old: dict | None) -> str:
     if old.get("version") != new.version:
         return "node version changed"
     reasons = []
+    if old.get("code") and old["code"] != new.code:  # records older than code fingerprints have none
+        reasons.append("node code changed")
     old_params = old.get("params") or {}
     new_params = new.param_texts()
     changed = sorted(k for k in set(old_params) | set(new_params) if old_params.get(k) != new_params.get(k))

@@ -1,10 +1,11 @@
 """Cache keys: a Merkle hash over a node's identity and its ancestors' keys, never over data.
 
-    key(node) = blake2b(type id, node version, canonical parameters,
+    key(node) = blake2b(type id, node version, code fingerprint, canonical parameters,
                         [(input port, upstream key, upstream port)...], source fingerprint)
 
 Changing a parameter changes that node's key, and so the key of everything downstream of it,
-and nothing else. A source's fingerprint (path, size, modification time of the file it reads,
+and nothing else. The code fingerprint (`codeprint.py`) makes an edited node function re-run
+that node and its downstream without a version bump. A source's fingerprint (path, size, modification time of the file it reads,
 or what its `fingerprint` callable returns) makes an edited file re-run the source. Computing
 a key costs a few microseconds, whatever the size of the tables involved.
 """
@@ -35,6 +36,8 @@ class KeyParts:
     inputs: dict[str, str]
     fingerprint: str = ""
     upstream: dict[str, str] = field(default_factory=dict)
+    #: the node function's code fingerprint (`NodeSpec.code_fingerprint`)
+    code: str = ""
 
     #: filled by `param_texts`; shared with the compiled graph node, so it is computed once per graph
     text_cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -47,12 +50,12 @@ class KeyParts:
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "type": self.type_id, "version": self.version, "params": self.param_texts(),
-                "inputs": self.inputs, "fingerprint": self.fingerprint, "upstream": self.upstream}
+                "inputs": self.inputs, "fingerprint": self.fingerprint, "upstream": self.upstream, "code": self.code}
 
 
 def key_head(spec: NodeSpec, params_json: str) -> str:
-    """The part of a node's key payload that depends on the node alone: type, version, parameters."""
-    return _SEP.join((spec.type_id or spec.name, str(spec.version), params_json))
+    """The part of a node's key payload that depends on the node alone: type, version, code, parameters."""
+    return _SEP.join((spec.type_id or spec.name, str(spec.version), spec.code_fingerprint, params_json))
 
 
 def hash_key(head: str, input_text: dict[str, str], fingerprint: str) -> str:

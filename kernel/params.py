@@ -13,6 +13,9 @@ from typing import Any
 from .spec import ParamSpec
 
 _PY = {"bool": bool, "int": int, "float": (int, float), "str": str}
+#: `int` parameters hold 64-bit integers: what numpy, pandas, Arrow and the libraries nodes call
+#: accept (a larger one would only fail later, inside a node, with an OverflowError)
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
 def _json_problem(value: Any, depth: int = 0) -> str | None:
@@ -26,6 +29,14 @@ def _json_problem(value: Any, depth: int = 0) -> str | None:
     return f"expected a number, text, true/false, null or a list of those, got {value!r}"
 
 
+def _short_number(value: int | float) -> str:
+    """A number for a message: as written up to 30 digits, else its magnitude (a 4,000-digit int
+    would drown the message, and converting it to text or float can itself fail)."""
+    if abs(value) < 10**30:
+        return repr(value)
+    return f"{value:.3g}" if isinstance(value, float) else f"a {value.bit_length()}-bit number"
+
+
 def _scalar_problem(kind: str, value: Any) -> str | None:
     if kind == "json":
         return _json_problem(value)
@@ -34,11 +45,11 @@ def _scalar_problem(kind: str, value: Any) -> str | None:
     if isinstance(value, bool):
         return f"expected {'a number' if kind in ('int', 'float') else 'text'}, got {value!r}"
     if kind == "int":
-        if isinstance(value, int):
-            return None
-        if isinstance(value, float) and value.is_integer():
-            return None
-        return f"expected a whole number, got {value!r}"
+        if not isinstance(value, int) and not (isinstance(value, float) and value.is_integer()):
+            return f"expected a whole number, got {value!r}"
+        if not INT_MIN <= value <= INT_MAX:
+            return f"{_short_number(value)} does not fit in 64 bits (the largest whole number is {INT_MAX})"
+        return None
     if kind == "float":
         if not isinstance(value, (int, float)):
             return f"expected a number, got {value!r}"

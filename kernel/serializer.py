@@ -71,7 +71,9 @@ class Serializer(ABC):
         return sys.getsizeof(value)
 
     def share(self, value: Any) -> Any:
-        """A view of `value` safe to hand to a node: mutating it must not change the cached value."""
+        """A view of `value` safe to hand to a node: nothing the node does to it (in-place edits,
+        forcing a read-only array writable, editing mutable objects it holds) may change `value`,
+        which other consumers and the cache keep. Called once per consumer: keep it cheap."""
         return value
 
     def export(self, value: Any, path: Path) -> None:

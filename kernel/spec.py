@@ -250,9 +250,20 @@ class NodeSpec:
     param_index: dict[str, ParamSpec] = field(default_factory=dict, compare=False, repr=False)
     #: the input ports' names in call order (what the executor looks up on every call)
     input_names: tuple[str, ...] = field(init=False, default=(), compare=False, repr=False)
+    _code_print: str = field(init=False, default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_names", tuple(p.name for p in self.inputs))
+
+    @property
+    def code_fingerprint(self) -> str:
+        """A digest of the node function's code and what it is defined with (`codeprint.py`),
+        computed on first use: part of the cache key, so an edited node recomputes."""
+        if not self._code_print:
+            from .codeprint import code_fingerprint
+
+            object.__setattr__(self, "_code_print", code_fingerprint(self.fn))
+        return self._code_print
 
     def input(self, name: str) -> PortSpec | None:
         return next((p for p in self.inputs if p.name == name), None)

@@ -2,7 +2,7 @@
 
 A cross-validation node that scores 5 folds for 8 candidates would recompute all 40 fits when
 one candidate changes, because its own cache key changes. `cached_step` caches each part on
-its own, keyed by the node's *inputs* (their Merkle keys), its type and version, the step's
+its own, keyed by the node's *inputs* (their Merkle keys), its type, version and code, the step's
 name and the step's own parameters, but not the node's other parameters:
 
     def score(fold):
@@ -35,7 +35,7 @@ class StepCache:
 
     def key(self, name: str, params: dict[str, Any]) -> str:
         parts = self.parts
-        scope = canonical_json([parts.type_id, parts.version, parts.inputs, parts.fingerprint])
+        scope = canonical_json([parts.type_id, parts.version, parts.code, parts.inputs, parts.fingerprint])
         text = f"step\x1f{scope}\x1f{name}\x1f{canonical_json(params)}"
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 

@@ -18,6 +18,7 @@ from .errors import Problem, WorkflowError, did_you_mean
 from .graph import Graph, GraphNode
 from .keys import needs_fingerprint
 from .params import canonical_json, check_value, coerce_value, parse_text_value
+from .pathcheck import path_problem
 from .registry import Registry
 from .spec import FilePath, ModelChoice, NodeSpec, ParamSpec
 from .workflow import Edge, NodeInstance, Workflow
@@ -172,6 +173,8 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
             widget_check = WIDGET_CHECKS.get(type(param.widget)) if param.widget is not None else None
             if problem is None and widget_check is not None and isinstance(value, str) and value:
                 problem = widget_check(value)
+            if problem is None and isinstance(param.widget, FilePath) and isinstance(value, str) and value:
+                problem = path_problem(value, workflow.folder)
             if problem:
                 problems.append(Problem("bad_param", f"node '{node_id}', parameter '{param.name}' "
                                         f"({param.type_name}): {problem}", node=node_id, param=param.name))

@@ -18,6 +18,8 @@ import contextlib
 import json
 import math
 import os
+import re
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,7 +152,35 @@ def parse_json_strict(text: str | bytes, source: str = "workflow", *, check_dept
         raise WorkflowError([Problem("json", "the JSON is nested too deeply")], source) from None
     if check_depth and not _depth_ok(data):
         raise WorkflowError([Problem("json", f"the JSON is nested deeper than {MAX_DEPTH} levels")], source)
+    if _SURROGATE_ESCAPE.search(text):  # only an escape can put a lone surrogate into the data
+        where = _lone_surrogate(data)
+        if where is not None:
+            raise WorkflowError([Problem("encoding", f"the text at {where} holds a lone surrogate escape "
+                                         "(\\ud800-\\udfff without its pair), which is not valid Unicode; "
+                                         "remove it")], source)
     return data
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(data: Any) -> str | None:
+    """Where in `data` a key or text holds a lone surrogate (`nodes[2].label`), or None."""
+    stack: list[tuple[Any, str]] = [(data, "the top level")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return where
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    return f"a key of {where}"
+                stack.append((item, key if where == "the top level" else f"{where}.{key}"))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
+    return None
 
 
 def _is_number(value: Any) -> bool:
@@ -262,22 +292,58 @@ def _edge_from(raw: Any, index: int, problems: list[Problem]) -> Edge | None:
 
 
 def load_workflow(path: str | os.PathLike) -> Workflow:
-    """Read and shape-check a workflow file (run `compile_workflow` to check it against plugins)."""
+    """Read and shape-check a workflow file (run `compile_workflow` to check it against plugins).
+
+    Only a regular file is read, and at most `MAX_BYTES` of it: a FIFO (which would wait forever
+    for a writer), a device such as `/dev/zero` (endless) or a link to one is refused without
+    reading, as `WorkflowError`s that name the path."""
     path = Path(path)
     source = str(path)
+
+    def invalid(code: str, message: str) -> WorkflowError:
+        return WorkflowError([Problem(code, message)], source)
+
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise WorkflowError([Problem("too_large", f"{source} is {size >> 20} MB; the limit is "
-                                                      f"{MAX_BYTES >> 20} MB")], source)
-        text = path.read_bytes()
+        # non-blocking: opening a FIFO for reading would otherwise wait for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise WorkflowError([Problem("not_found", f"workflow file not found: {source}")], source) from None
+        raise invalid("not_found", f"workflow file not found: {source}") from None
     except IsADirectoryError:
-        raise WorkflowError([Problem("not_found", f"{source} is a folder, not a workflow file")], source) from None
+        raise invalid("not_found", f"{source} is a folder, not a workflow file") from None
     except PermissionError:
-        raise WorkflowError([Problem("not_found", f"no permission to read {source}")], source) from None
+        raise invalid("not_found", f"no permission to read {source}") from None
+    except (OSError, ValueError) as exc:  # a symlink loop, a name too long, a NUL byte
+        raise invalid("not_found", f"cannot open {source}: {getattr(exc, 'strerror', None) or exc}") from None
+    info = os.fstat(fd)
+    mode = info.st_mode
+    if stat.S_ISREG(mode) and info.st_size > MAX_BYTES:
+        os.close(fd)
+        raise invalid("too_large", f"{source} is {info.st_size >> 20} MB; the limit is {MAX_BYTES >> 20} MB")
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise invalid("not_found", f"{source} is a folder, not a workflow file")
+        raise invalid("not_a_file", f"{source} is {_special_kind(mode)}, not a workflow file; "
+                                    "give the path of a .json file")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            text = handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise invalid("not_found", f"cannot read {source}: {exc.strerror or exc}") from None
+    if len(text) > MAX_BYTES:
+        raise invalid("too_large", f"{source} grew beyond {MAX_BYTES >> 20} MB while being read")
     return workflow_from_dict(parse_json_strict(text, source, check_depth=False), source, path.resolve())
+
+
+def _special_kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
 def save_workflow(workflow: Workflow, path: str | os.PathLike, registry: Any = None) -> Path:

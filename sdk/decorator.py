@@ -30,7 +30,9 @@ def node(
 
     - `category`: where the palette files it ("Transform/Rows").
     - `label`: the name on the canvas (default: the function name, humanised).
-    - `version`: bump it when the node's results change; old cache entries stop matching.
+    - `version`: bump it when the node's results change; old cache entries stop matching. Edits
+      of the function itself (and of the helpers and constants of its module it uses) are seen
+      without a bump: the cache key includes a fingerprint of its code.
     - `type_id`: the full type id, when `<entry point>.<function name>` is not wanted.
     - `cache`: "all" (memory and disk), "memory" (cheap to redo, e.g. figures) or "none".
     - `fingerprint`: for sources that read something other than a file parameter, a function

@@ -23,6 +23,16 @@ def pip_install_target(target: Path, *projects: Path) -> None:
     )
 
 
+def install_module_pack(site: Path, module: str, source: str) -> None:
+    """A one-module pack installed into `site` as pip leaves it: `<module>.py` and a dist-info whose
+    entry point (named `module`) is the module. Writing it again is how a test edits the pack."""
+    (site / f"{module}.py").write_text(source)
+    info = site / f"dataflow_{module}-0.1.0.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: dataflow-{module}\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text(f"[dataflow]\n{module} = {module}\n")
+
+
 def write_workflow(path: Path, nodes: list[dict], edges: list[dict] | None = None, **meta) -> Path:
     """Write a workflow file from compact node and edge dicts."""
     data = {"version": "0.1.0", "nodes": nodes, "edges": edges or [], "meta": meta}

@@ -182,6 +182,30 @@ def test_corrupt_cache_entries_are_recomputed_never_returned(cli, chain, cache_d
     assert "cache entry unreadable" in reasons(report).values()
 
 
+def test_cache_entries_swapped_between_two_nodes_are_recomputed_never_returned(cli, chain, cache_dir, tmp_path,
+                                                                             registry):
+    from dataflow.kernel import Engine, compile_workflow, load_workflow
+
+    cli.json("run", chain, "--output-dir", tmp_path / "fresh")
+    with Engine.open(registry, executor="sequential", directory=cache_dir) as engine:
+        plan = engine.plan(compile_workflow(load_workflow(chain), registry))
+    keys = {node_id: plan[node_id].key.key for node_id in ("t", "t2")}
+    database = next(cache_dir.rglob("cache.db"))
+    with sqlite3.connect(database) as connection:  # t's rows now sit under t2's key and back
+        for suffix in ("", "/params"):
+            first, second = keys["t"] + suffix, keys["t2"] + suffix
+            connection.execute("UPDATE Cache SET key = '__swap__' WHERE key = ?", (first,))
+            connection.execute("UPDATE Cache SET key = ? WHERE key = ?", (first, second))
+            connection.execute("UPDATE Cache SET key = ? WHERE key = '__swap__'", (second,))
+    done = cli("run", chain, "--json", "--output-dir", tmp_path / "out")
+    report = json.loads(done.stdout)
+    assert done.returncode == 0 and report["status"] == "ok"
+    for sink in ("t.json", "t2.json"):
+        assert (tmp_path / "out" / sink).read_text() == (tmp_path / "fresh" / sink).read_text()
+    assert "moved or swapped" in done.stderr
+    assert reasons(report)["t"] == reasons(report)["t2"] == "cache entry unreadable"
+
+
 def test_cache_info_and_clear(cli, chain, cache_dir):
     cli.json("run", chain)
     code, info = cli.json("cache", "info")

@@ -128,3 +128,75 @@ def test_compile_names_the_node_in_the_error_and_keeps_raw_params_of_unknown_nod
         compile_workflow(workflow, registry)
     assert info.value.problems[0].node == "x"
     assert workflow.nodes["x"].params == {"a": [1, {"b": 2}]}
+
+
+def test_an_integer_beyond_64_bits_in_a_file_is_a_problem_naming_node_and_parameter(cli, tmp_path):
+    path = write_workflow(tmp_path / "huge.json", [
+        {"id": "n", "type": "testpack.numbers", "params": {"start": 10**30}}])
+    (problem,) = problems_of(cli, path)
+    assert (problem["node"], problem["param"]) == ("n", "start")
+    assert "does not fit in 64 bits" in problem["message"]
+
+
+@pytest.mark.parametrize(("setting", "words"), [
+    ("n.start=1000000000000000000000000000000", "does not fit in 64 bits"),
+    ("n.start=-9223372036854775809", "does not fit in 64 bits"),
+    ("n.start=1e300", "does not fit in 64 bits"),
+    ("a.amount=1e400", "expected a finite number"),
+    ("a.amount=NaN", "expected a finite number"),
+])
+def test_numbers_a_parameter_cannot_hold_are_refused_before_the_run(cli, tmp_path, setting, words):
+    path = write_workflow(tmp_path / "numbers.json", [
+        {"id": "n", "type": "testpack.numbers", "params": {}},
+        {"id": "a", "type": "testpack.add", "params": {}}], [edge("n", "a")])
+    code, report = cli.json("run", path, "--set", setting)
+    assert code == 2 and report["status"] == "invalid", report
+    (problem,) = report["problems"]
+    assert (problem["node"], problem["param"]) == tuple(setting.split("=")[0].split("."))
+    assert words in problem["message"]
+
+
+def test_the_largest_64_bit_integer_is_accepted(cli, tmp_path):
+    path = write_workflow(tmp_path / "edge.json", [
+        {"id": "n", "type": "testpack.numbers", "params": {"start": 2**63 - 1, "count": 0}}])
+    code, report = cli.json("validate", path)
+    assert code == 0 and report["valid"], report
+
+
+def bad_paths(folder):
+    """File parameter values that name no file this system could open, each with what is said."""
+    (folder / "loop1").symlink_to(folder / "loop2")
+    (folder / "loop2").symlink_to(folder / "loop1")
+    (folder / "plain.txt").write_text("1\n")
+    return {
+        "nul": ("a\x00b.txt", "NUL character"),
+        "unknown user": ("~nosuchuser-dataflow/x.txt", "'~nosuchuser-dataflow' names a user this computer does not know"),
+        "symlink loop": ("loop1/x.txt", "loop of symbolic links"),
+        "too long": ("x" * 300 + ".txt", "a file name may have at most 255"),
+        "through a file": ("plain.txt/x.txt", f"part of the path is a file, not a folder ({folder / 'plain.txt'})"),
+    }
+
+
+@pytest.mark.parametrize("case", ["nul", "unknown user", "symlink loop", "too long", "through a file"])
+def test_a_file_parameter_that_names_no_possible_file_is_a_problem_before_anything_runs(cli, tmp_path, case):
+    value, words = bad_paths(tmp_path)[case]
+    path = write_workflow(tmp_path / "paths.json", [
+        {"id": "r", "type": "testpack.read_numbers", "params": {"path": value}}])
+    (problem,) = problems_of(cli, path)
+    assert (problem["node"], problem["param"]) == ("r", "path") and words in problem["message"]
+    done = cli("run", path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "node 'r', parameter 'path' (str): " in done.stderr and words in done.stderr
+
+
+def test_a_symlink_loop_made_after_validation_fails_the_node_not_the_run(registry, tmp_path, cache_dir):
+    from dataflow.kernel import Engine
+
+    path = write_workflow(tmp_path / "later.json", [
+        {"id": "r", "type": "testpack.read_numbers", "params": {"path": "later/x.txt"}},
+        {"id": "n", "type": "testpack.numbers", "params": {}}])
+    graph = compile_workflow(load_workflow(path), registry)
+    (tmp_path / "later").symlink_to(tmp_path / "later")
+    with Engine.open(registry, executor="sequential", directory=cache_dir) as engine:
+        result = engine.run(graph)
+    assert result.nodes["r"].status == "failed" and result.nodes["n"].status == "computed"

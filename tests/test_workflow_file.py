@@ -107,3 +107,46 @@ def test_secret_parameters_are_never_written_into_the_file(registry, tmp_path):
     assert "s3cr3t" not in path.read_text()
     assert json.loads(path.read_text())["nodes"][0]["params"] == {"count": 2}
     assert workflow.nodes["p"].params["token"] == "s3cr3t"  # the open workflow keeps it for this session
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "link to /dev/urandom"])
+def test_a_workflow_path_that_is_a_pipe_or_a_device_is_refused_at_once_with_exit_2(cli, tmp_path, kind):
+    import os
+
+    if kind == "fifo":
+        path = tmp_path / "flow.json"
+        os.mkfifo(path)
+        words = "is a named pipe (FIFO), not a workflow file"
+    elif kind == "/dev/zero":
+        path, words = "/dev/zero", "is a device, not a workflow file"
+    else:
+        path = tmp_path / "random.json"
+        path.symlink_to("/dev/urandom")
+        words = "is a device, not a workflow file"
+    for command in ("run", "validate"):
+        done = cli(command, path, timeout=20)  # used to wait forever, or read until MemoryError
+        assert done.returncode == 2 and words in done.stderr, (command, done.returncode, done.stderr[-500:])
+        assert "Traceback" not in done.stderr
+
+
+def test_a_lone_surrogate_in_a_name_is_a_problem_and_run_json_still_prints_json(cli, tmp_path):
+    path = tmp_path / "surrogate.json"
+    path.write_text('{"version": "0.1.0", "nodes": [{"id": "n\\udc80", "type": "testpack.numbers", '
+                    '"params": {}, "label": "x\\ud800"}], "edges": [], "meta": {"name": "\\ud83d\\ude00"}}')
+    done = cli("run", path, "--json")
+    report = json.loads(done.stdout)
+    assert done.returncode == 2 and report["status"] == "invalid"
+    assert "lone surrogate" in report["problems"][0]["message"]
+
+
+def test_run_json_prints_valid_json_when_a_node_error_holds_text_that_is_not_unicode(cli, tmp_path):
+    path = write_workflow(tmp_path / "fails.json", [
+        {"id": "n", "type": "testpack.numbers", "params": {}},
+        {"id": "f", "type": "testpack.fail", "params": {}}], [edge("n", "f")])
+    # a file name that is not UTF-8 reaches Python as lone surrogates (surrogateescape)
+    argv = [sys.executable, "-m", "dataflow.kernel.cli", "run", str(path), "--json",
+            "--set", b"f.message=bad name \xff.csv"]
+    done = subprocess.run(argv, env=cli.env, capture_output=True, timeout=120)
+    report = json.loads(done.stdout)
+    assert done.returncode == 1 and report["status"] == "failed"
+    assert report["nodes"][1]["error"].endswith("bad name \udcff.csv")

@@ -5,7 +5,7 @@ value store through `SafeDisk`, which never pickles:
 
     "<key>/<port>"  the bytes of `serializer.dumps(value)` for each output port
                     (a file of its own above 32 kB, else inline in cache.db)
-    "<key>"         the manifest, JSON text (see `manifest.py`), written last
+    "<key>"         the manifest, JSON text (see `manifest.py`) that names its key, written last
 
 Every row of an entry is tagged with the entry's key, so `delete` removes ports and manifest
 together, including leftovers of an interrupted write.
@@ -295,7 +295,7 @@ class DiskTier(CacheTier):
         stored = False
         try:
             records = {port: record for port, (record, _) in parts.items()}
-            manifest = dump_manifest(records, entry.warnings)
+            manifest = dump_manifest(key, records, entry.warnings)
             total = sum(record.size for record in records.values()) + len(manifest)
             if cheaper_to_recompute(entry, total):
                 log.debug("disk cache: entry %s (%d bytes, computed in %.3f s) is cheaper to recompute than to "

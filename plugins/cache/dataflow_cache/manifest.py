@@ -2,12 +2,14 @@
 
 One JSON text per entry, stored under the entry's key and written after every port value:
 
-    {"ports": {"table": {"type": "table", "serializer": "arrow-ipc", "size": 80000434,
-                         "xxh3": "aa4d49ba55ce296c17b38f0df96e77f7"}},
+    {"key": "5c0f...", "ports": {"table": {"type": "table", "serializer": "arrow-ipc",
+                                           "size": 80000434, "xxh3": "aa4d49ba55ce296c17b38f0df96e77f7"}},
      "warnings": ["3 rows dropped"]}
 
 `size` and `xxh3` (xxh3_128, hex) are checked before a value's bytes reach its serializer, so a
-truncated or overwritten value file is reported, never decoded into a wrong value.
+truncated or overwritten value file is reported, never decoded into a wrong value. `key` is the
+entry's own key, checked against the key it is read under: an entry moved or swapped to another
+key (whose checksums would all match) is reported, never returned as another node's output.
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ def checksum(data: bytes | memoryview) -> str:
     return xxhash.xxh3_128_hexdigest(data)
 
 
-def dump_manifest(ports: dict[str, PortRecord], warnings: list[str]) -> str:
-    """The JSON text stored under an entry's key."""
+def dump_manifest(key: str, ports: dict[str, PortRecord], warnings: list[str]) -> str:
+    """The JSON text stored under the entry's `key`."""
     body = {
+        "key": key,
         "ports": {port: {"type": r.port_type, "serializer": r.serializer, "size": r.size, "xxh3": r.xxh3}
                   for port, r in ports.items()},
         "warnings": [str(w) for w in warnings],
@@ -72,6 +75,10 @@ def parse_manifest(text: Any, key: str) -> tuple[dict[str, PortRecord], list[str
                     and type(record.size) is int and record.size >= 0 and isinstance(record.xxh3, str)):
                 raise TypeError(f"port '{port}' has a malformed record")
             ports[port] = record
+        owner = body.get("key")
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         raise CacheError(f"cache entry {key}: manifest is malformed ({type(exc).__name__}: {exc})") from None
+    if owner != key:
+        found = f"the entry of key {str(owner)[:64]}" if owner is not None else "an entry without its key"
+        raise CacheError(f"cache entry {key}: holds {found} (moved or swapped); ignored")
     return ports, [str(w) for w in warnings]

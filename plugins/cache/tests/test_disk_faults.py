@@ -116,6 +116,30 @@ def test_a_key_tampered_to_pickle_mode_is_never_unpickled_and_clear_still_works(
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("payload", [b"small", BIG], ids=["inline", "file"])
+def test_entries_swapped_between_two_keys_are_errors_not_each_others_values(disk, payload):
+    disk.put("k1", blob_entry(payload + b"-one"))
+    disk.put("k2", blob_entry(payload + b"-two"))
+    connection = db(disk)
+    rows = {key: connection.execute("SELECT rowid FROM Cache WHERE key = ?", (key,)).fetchone()[0]
+            for key in ("k1", "k1/data", "k2", "k2/data")}
+    for first, second in (("k1", "k2"), ("k1/data", "k2/data")):  # every row of one entry moves to the other
+        connection.execute("UPDATE Cache SET key = '__swap__' WHERE rowid = ?", (rows[first],))
+        connection.execute("UPDATE Cache SET key = ? WHERE rowid = ?", (first, rows[second]))
+        connection.execute("UPDATE Cache SET key = ? WHERE rowid = ?", (second, rows[first]))
+    for key, other in (("k1", "k2"), ("k2", "k1")):
+        with pytest.raises(CacheError, match=rf"cache entry {key}: holds the entry of key {other} \(moved or swapped\)"):
+            disk.get(key)
+
+
+def test_a_manifest_without_its_key_is_an_error(disk):
+    disk.put("k1", blob_entry(b"data"))
+    (text,) = db(disk).execute("SELECT value FROM Cache WHERE key = 'k1'").fetchone()
+    db(disk).execute("UPDATE Cache SET value = ? WHERE key = 'k1'", (text.replace('"key":"k1",', ""),))
+    with pytest.raises(CacheError, match="an entry without its key"):
+        disk.get("k1")
+
+
 @pytest.mark.parametrize("manifest", ["{not json", '{"ports": [1]}', '{"ports": {"data": {"type": "blob"}}}',
                                       '{"ports": {"data": {"type": "blob", "serializer": "test-blob", '
                                       '"size": NaN, "xxh3": "0"}}}', "[]"])

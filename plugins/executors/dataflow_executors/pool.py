@@ -198,10 +198,18 @@ class WorkerPool:
                     job.future.set_exception(RuntimeError(f"could not start a worker process: {exc}"))
                     continue
             worker.job = job
+            frames, job.frames = job.frames, []
             try:
-                send_frames(worker.conn, job.frames)
+                send_frames(worker.conn, frames)
             except OSError:
                 self._bury(worker)
+            finally:
+                # Sent: drop the frames now, by reference count. Kept on the job, they would sit in
+                # the reference cycle a failing node's exception makes (future -> exception ->
+                # traceback -> frame -> job -> future); the garbage collector clears a cycle in
+                # any order, and memoryviews over Arrow buffers cleared before their exporters
+                # crashed the process ("memoryview has 1 exported buffer", SIGSEGV).
+                del frames
 
     def _start_worker(self) -> _Worker:
         parent_end, child_end = self._context.Pipe(duplex=True)

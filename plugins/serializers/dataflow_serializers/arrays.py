@@ -18,6 +18,7 @@ from typing import Any
 from dataflow.sdk import Serializer
 
 from ._common import is_instance, type_name
+from .handoff import share_array
 
 _MAGIC = b"\x93NUMPY"
 #: Largest header parsed (numpy's own default limit is 10,000 characters).
@@ -129,10 +130,9 @@ class ArraySerializer(Serializer):
         return int(value.nbytes) + 112
 
     def share(self, value: Any) -> Any:
-        """A read-only view: writing into it raises instead of changing the cached array."""
-        view = value.view()
-        view.flags.writeable = False
-        return view
+        """A read-only view that cannot be made writeable: writing into it raises instead of
+        changing the cached array (see `handoff.py`)."""
+        return share_array(value)
 
     def export(self, value: Any, path: Path) -> None:
         """Write a `.npy` file that `numpy.load` reads (without allow_pickle)."""

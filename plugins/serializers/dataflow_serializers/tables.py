@@ -14,6 +14,7 @@ from dataflow.sdk import Serializer
 from ._common import is_instance, object_array_nbytes, type_name
 from .dtypes import is_object
 from .frames import decode_frame, encode_frame
+from .handoff import share_frame, share_series
 from .ipc import read_table, write_table, write_table_file
 
 
@@ -86,8 +87,9 @@ class TableSerializer(Serializer):
         return frame_nbytes(value)
 
     def share(self, value: Any) -> Any:
-        """A shallow copy: under copy-on-write, edits to it never reach the cached frame."""
-        return value.copy(deep=False)
+        """A shallow copy (copy-on-write) over read-only arrays, with its own copies of mutable cells
+        in object columns: nothing a node does to it reaches `value` (see `handoff.py`)."""
+        return share_frame(value)
 
     def export(self, value: Any, path: Path) -> None:
         """Write a Parquet file."""
@@ -135,8 +137,8 @@ class SeriesSerializer(Serializer):
         return frame_nbytes(value.to_frame(name=value.name))
 
     def share(self, value: Any) -> Any:
-        """A shallow copy (copy-on-write keeps the cached series intact)."""
-        return value.copy(deep=False)
+        """A shallow copy over read-only arrays, mutable object cells copied (see `handoff.py`)."""
+        return share_series(value)
 
     def export(self, value: Any, path: Path) -> None:
         """Write a one-column Parquet file named after the series ("value" when it has no name)."""

@@ -77,13 +77,26 @@ def test_damaged_bytes_raise_instead_of_loading_garbage(arrays):
         arrays.loads(memoryview(b"PK\x03\x04" + data[4:]))
 
 
-def test_writing_into_a_shared_array_raises_and_the_original_stays(arrays):
+def test_writing_into_a_shared_array_raises_even_after_forcing_it_writable_and_the_original_stays(arrays):
     value = np.zeros(3)
     shared = arrays.share(value)
     with pytest.raises(ValueError, match="read-only"):
         shared[0] = 1.0
-    value[0] = 2.0  # the producer's own array is untouched by sharing
-    assert shared[0] == 2.0 and value.flags.writeable
+    with pytest.raises(ValueError, match="WRITEABLE"):
+        shared.setflags(write=True)
+    with pytest.raises(ValueError, match="WRITEABLE"):
+        shared[1:].setflags(write=True)
+    assert value.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_an_array_over_a_writeable_buffer_is_shared_as_a_read_only_copy(arrays):
+    memory = bytearray(24)
+    value = np.frombuffer(memory, dtype=float)
+    shared = arrays.share(value)
+    with pytest.raises(ValueError, match="WRITEABLE"):
+        shared.setflags(write=True)
+    memory[:8] = np.float64(5.0).tobytes()  # the producer's buffer changes; the share does not
+    assert shared.tolist() == [0.0, 0.0, 0.0]
 
 
 def test_check_names_what_it_got(arrays):

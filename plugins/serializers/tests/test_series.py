@@ -57,6 +57,17 @@ def test_share_isolates_the_cached_series(series):
     assert value.tolist() == [1.0, 2.0] and value.name == "x"
 
 
+def test_a_shared_series_forced_writable_or_holding_lists_cannot_change_the_kept_one(series):
+    numbers = pd.Series([1.0, 2.0], name="x")
+    values = series.share(numbers).to_numpy()
+    with pytest.raises(ValueError, match="WRITEABLE"):
+        values.setflags(write=True)
+    lists = pd.Series([[1], [2]], dtype=object, name="l")
+    series.share(lists).iloc[0].append(3)
+    assert series.share(lists).tolist() == [[1], [2]] and lists.tolist() == [[1], [2]]
+    assert series.share(lists).name == "l"
+
+
 def test_export_writes_a_one_column_parquet_file(series, tmp_path):
     value = pd.Series([1.5, 2.5], name="price", index=pd.Index([3, 4], name="id"))
     series.export(value, tmp_path / "price.parquet")

@@ -239,6 +239,43 @@ def test_share_isolates_the_cached_frame(table):
     assert df.index.name is None
 
 
+@pytest.mark.parametrize("dtype", ["float64", "int64", "Int64", "datetime64[ns]"])
+def test_a_column_forced_writable_in_a_share_cannot_be_written_through(table, dtype):
+    df = pd.DataFrame({"a": pd.array([1, 2, 3]).astype(dtype)}, index=pd.Index([10, 20, 30]))
+    before = df.copy()
+    shared = table.share(df)
+    for values in (shared["a"].to_numpy(), shared["a"].values, shared.index.to_numpy(), shared.to_numpy(),
+                   getattr(shared["a"].array, "_data", None)):
+        if not isinstance(values, np.ndarray):
+            continue
+        try:
+            values.setflags(write=True)
+        except ValueError:
+            continue  # refused: what a node meets when it tries
+        values[0] = values[-1]  # a copy: writable, and nobody else sees it
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_lists_in_an_object_column_edited_in_a_share_stay_unchanged_for_the_next_share(table):
+    df = pd.DataFrame({"tags": pd.Series([["a"], {"k": [1]}, "text", None], dtype=object)})
+    first = table.share(df)
+    first["tags"].iloc[0].append("changed")
+    first["tags"].iloc[1]["k"].append(2)
+    second = table.share(df)
+    assert second["tags"].tolist() == [["a"], {"k": [1]}, "text", None]
+    assert df["tags"].tolist() == [["a"], {"k": [1]}, "text", None]
+
+
+def test_a_share_accepts_in_place_edits_while_the_frame_is_kept(table):
+    df = pd.DataFrame({"a": [1.0, 2.0], "b": [1, 2]})
+    shared = table.share(df)
+    shared.loc[0, "a"] = 5.0
+    shared.at[1, "b"] = 7
+    shared.iloc[0, 1] = 9
+    assert shared.to_dict("list") == {"a": [5.0, 2.0], "b": [9, 7]}
+    assert df.to_dict("list") == {"a": [1.0, 2.0], "b": [1, 2]}
+
+
 def test_sizeof_is_close_to_the_real_memory_use(table):
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"f": rng.random(100_000), "o": pd.Series([f"text {i}" for i in range(100_000)], dtype=object),
@@ -274,3 +311,9 @@ def test_frame_attrs_round_trip_so_nodes_can_record_facts_about_columns(table, t
     df.attrs = {"bad": object()}
     with pytest.raises(TypeError, match="attrs must hold JSON data"):
         table.dumps(df)
+
+
+def test_sharing_a_frame_builds_no_array_for_its_range_index(table):
+    df = pd.DataFrame({"a": np.zeros(1000)})
+    table.share(df)
+    assert "_data" not in df.index._cache  # materializing it would keep 8 bytes per row alive
