@@ -45,6 +45,7 @@ def main_area() -> None:
     views = actions.views()
     with toolbar_box:
         canvas_view.toolbar(views)
+    canvas_view.port_chooser()
     canvas_view.canvas(views)
     d = actions.doc()
     if d.selected and d.selected in d.workflow.nodes:

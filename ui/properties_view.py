@@ -79,6 +79,7 @@ def render(node_id: str) -> None:
             for problem in problems:
                 if problem.param is None:
                     st.error(problem.message)
+            _swap_button(node_id, spec)
             by_param = {p.param: p.message for p in problems if p.param}
             for param in spec.params:
                 _field(node_id, spec, param, node.params, by_param.get(param.name))
@@ -89,6 +90,26 @@ def render(node_id: str) -> None:
         if st.button("Delete node", icon=":material/delete:", key=f"del:{node_id}"):
             d.remove_node(node_id)
             st.rerun()
+
+
+def swappable_inputs(spec: NodeSpec) -> tuple[str, str] | None:
+    """The first two inputs of the same type (a join's left and right), which can swap feeds."""
+    for n, first in enumerate(spec.inputs):
+        for second in spec.inputs[n + 1:]:
+            if first.type.name == second.type.name:
+                return first.name, second.name
+    return None
+
+
+def _swap_button(node_id: str, spec: NodeSpec) -> None:
+    """One action that exchanges what feeds two same-typed inputs (left and right of a join)."""
+    ports = swappable_inputs(spec)
+    d = actions.doc()
+    if ports is None or not any(e.target == node_id and e.target_port in ports for e in d.workflow.edges):
+        return
+    st.button(f"Swap {ports[0]} ↔ {ports[1]}", key=f"swap:{node_id}", icon=":material/swap_horiz:",
+              help=f"Feed {ports[0]} from what feeds {ports[1]} now, and the other way round",
+              on_click=d.swap_inputs, args=(node_id, *ports))
 
 
 def _placeholder(node_id: str, type_id: str, params: dict) -> None:
