@@ -59,6 +59,8 @@ def main_area() -> None:
     with notices_box:
         canvas_view.notices()
     actions.autosave()
+    if not st.session_state.get("full_run") and st.session_state.get("shown_dirty") not in (None, actions.doc().dirty):
+        st.rerun()           # a canvas or property edit changed the unsaved marker the sidebar shows
 
 
 def _autosave_offer() -> None:
@@ -110,8 +112,12 @@ def render() -> None:
         return
     with st.container():     # always present, so the main area's place in the page never moves
         _autosave_offer()
-    st.fragment(guarded(main_area))()
-    guarded(sidebar_view.render)()   # after the main area, so the canvas reaches the browser first
+    st.session_state.full_run = True     # the main area reruns the page only when run alone
+    try:
+        st.fragment(guarded(main_area))()
+        guarded(sidebar_view.render)()   # after the main area, so the canvas reaches the browser first
+    finally:
+        st.session_state.full_run = False
     job = st.session_state.job
     if job is not None and not job.finished:
         st.fragment(_poll, run_every=POLL_SECONDS)()
