@@ -38,7 +38,17 @@ def doc() -> Document:
 def analysis() -> Analysis:
     """The analysis of the open workflow, recomputed only when it changed."""
     d = doc()
-    return session.memo("analysis", d.revision, lambda: analyse(d.workflow, resources.registry()))
+    return session.memo("analysis", d.revision, lambda: analyse(_with_identity(d.workflow), resources.registry()))
+
+
+def _with_identity(workflow: Workflow) -> Workflow:
+    """The workflow as the engine sees it. The engine keys its run history (why a node is stale) by
+    file, or by name for a workflow without one; an unsaved workflow is named after this document's
+    own id there, so a new "Untitled" never inherits the stale reasons of an earlier one."""
+    if workflow.path is not None:
+        return workflow
+    meta = {**workflow.meta, "name": f"{workflow.meta.get('name') or 'Untitled'} · {st.session_state.autosave_id}"}
+    return Workflow(workflow.nodes, workflow.edges, meta, workflow.version, workflow.path, workflow.migrations)
 
 
 def plans() -> dict[str, NodePlan]:

@@ -139,7 +139,7 @@ def desired_graph(doc: Document, specs: Mapping[str, NodeSpec], views: Mapping[s
             "id": PENDING_EDGE_ID, "source": pending.source, "target": pending.target, "type": "default",
             "markerStart": {}, "markerEnd": {"type": "arrowclosed"}, "hidden": False, "animated": True,
             "selected": False, "deletable": True, "focusable": True, "zIndex": 0,
-            "label": "which ports? choose above", "labelStyle": {"fontSize": "11px", "fill": "#b45309"},
+            "label": "which ports?", "labelStyle": {"fontSize": "11px", "fill": "#b45309"},
             "labelShowBg": True, "labelBgStyle": {"fill": "#fef3c7"},
             "style": {"stroke": "#d97706", "strokeDasharray": "6 4"}})
     return nodes, edges

@@ -77,8 +77,8 @@ def render(node_id: str) -> None:
             st.caption(f"`{node.type}` v{spec.version} · {spec.category} — {spec.description}")
             problems = actions.analysis().problems.get(node_id, [])
             for problem in problems:
-                if problem.param is None:
-                    st.error(problem.message)
+                if problem.param is None:   # an input not connected yet is a step to take, not an error
+                    (st.info if problem.code == "missing_input" else st.error)(problem.message)
             _swap_button(node_id, spec)
             by_param = {p.param: p.message for p in problems if p.param}
             for param in spec.params:

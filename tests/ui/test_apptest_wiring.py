@@ -38,7 +38,7 @@ def test_a_connection_that_fits_several_port_pairs_waits_for_the_users_choice(at
     assert labels == ["evens → left", "odds → left", "evens → right", "odds → right", "Cancel"]
     assert all(b.type != "primary" for b in at.button if (b.key or "").startswith("pick_ports:"))
     pending = [e for e in canvas_args(at)["edges"] if e["id"] == "pending-connection"]
-    assert pending and pending[0]["label"] == "which ports? choose above"
+    assert pending and pending[0]["label"] == "which ports?"
     at.button(key="pick_ports:1").click().run()                                 # odds → left
     edges = at.session_state["doc"].workflow.edges
     assert [(e.source_port, e.target_port) for e in edges if e.target == "combine"] == [("odds", "left")]

@@ -1,0 +1,125 @@
+"""End-to-end, the workbench a newcomer can trust: in headless Chromium against the real app, a
+connection that fits several port pairs asks which one before it exists, every node shows its ports
+and what feeds them, the unsaved marker follows canvas and property edits, New asks before it drops
+unsaved work, and no request of the page leaves 127.0.0.1 while a workflow is built, run and saved."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from playwright.sync_api import Page, expect
+
+from tests.ui.browser import connect, flow, node, settle, shot, wait_idle
+from tests.ui.test_e2e import add_from_palette, run_all, search_palette, select, sidebar
+
+LOCAL_HOSTS = {"127.0.0.1"}
+
+
+def record_requests(page: Page) -> list[str]:
+    """Every URL the page (and its frames) asks for; anything not on 127.0.0.1 is also blocked, so
+    the test itself never contacts another host."""
+    seen: list[str] = []
+
+    def handle(route) -> None:
+        seen.append(route.request.url)
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            route.abort()
+    page.context.route("**/*", handle)
+    return seen
+
+
+def build_split_into_combine(page: Page, server) -> None:
+    page.goto(server.url)
+    expect(page.locator(".st-key-canvas_info")).to_contain_text("0 nodes", timeout=60_000)
+    settle(page)
+    search_palette(page, "testpack", expect_button="Combine")
+    for label in ("Numbers", "Split", "Combine"):
+        add_from_palette(page, label)
+    expect(flow(page).locator(".react-flow__node")).to_have_count(3)
+    settle(page)
+    connect(page, "numbers", "split")                     # one pair fits: made at once
+    settle(page)
+    expect(page.locator(".st-key-canvas_info")).to_contain_text("1 connection ")
+    connect(page, "split", "combine")                     # evens/odds x left/right: the user chooses
+    settle(page)
+
+
+def test_a_connection_that_fits_several_pairs_asks_which_one_and_the_node_shows_it(page: Page, server):
+    requests = record_requests(page)
+    build_split_into_combine(page, server)
+    chooser = page.locator(".st-key-port_chooser")
+    expect(chooser).to_be_visible()
+    expect(chooser).to_contain_text("Connect split → combine")
+    expect(page.locator(".st-key-canvas_info")).to_contain_text("1 connection ")   # nothing made yet
+    expect(node(page, "combine")).to_contain_text("left ← not connected")
+    expect(flow(page).locator(".react-flow__edge-text")).to_contain_text(["which ports?"])
+    shot(page, "wb_01_port_chooser")
+    chooser.get_by_role("button", name="odds → left").click()
+    wait_idle(page)
+    settle(page)
+    expect(page.locator(".st-key-port_chooser")).to_have_count(0)
+    expect(page.locator(".st-key-canvas_info")).to_contain_text("2 connections")
+    expect(node(page, "combine")).to_contain_text("split.odds → left")
+    expect(node(page, "combine")).to_contain_text("right ← optional")
+    expect(node(page, "split")).to_contain_text("numbers.params → data")
+    expect(node(page, "split")).to_contain_text("→ evens, odds")
+    shot(page, "wb_02_ports_on_nodes")
+
+    select(page, "combine")                               # swap left and right in one action
+    page.locator(".st-key-props").get_by_role("button", name="Swap left ↔ right").click()
+    wait_idle(page)
+    settle(page)
+    expect(node(page, "combine")).to_contain_text("split.odds → right")
+
+    run_all(page, 1)                                      # build, run and save: every request stays local
+    sidebar(page).get_by_role("button", name="Save as").click()
+    page.get_by_label("File name").fill("local_only")
+    page.locator(".st-key-saveas_go button").click()
+    expect(page.get_by_text("Saved local_only.json")).to_be_visible()
+    page.reload()
+    expect(page.locator(".st-key-canvas_info")).to_contain_text("0 nodes", timeout=60_000)
+    settle(page)
+    assert requests, "no request was recorded"
+    off = sorted({u for u in requests if not u.startswith(("data:", "blob:"))
+                  and urlparse(u).hostname not in LOCAL_HOSTS})
+    assert off == [], f"requests that left 127.0.0.1: {off}"
+    assert not page.errors, page.errors
+
+
+def test_the_unsaved_marker_follows_canvas_edits_and_new_asks_before_dropping_them(page: Page, server):
+    build_split_into_combine(page, server)
+    page.locator(".st-key-port_chooser").get_by_role("button", name="evens → left").click()
+    wait_idle(page)
+    settle(page)
+    sidebar(page).get_by_role("button", name="Save as").click()
+    page.get_by_label("File name").fill("marker")
+    page.locator(".st-key-saveas_go button").click()
+    expect(page.get_by_text("Saved marker.json")).to_be_visible()
+    settle(page)
+    title = page.locator(".st-key-wf_title")
+    expect(title).not_to_contain_text("●")
+    box = node(page, "combine").bounding_box()           # move a node on the canvas: unsaved at once
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 8)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + 90, steps=10)
+    page.mouse.up()
+    settle(page)
+    expect(title).to_contain_text("●")
+    shot(page, "wb_03_unsaved_marker")
+
+    sidebar(page).get_by_role("button", name="New", exact=True).click()
+    wait_idle(page)
+    prompt = page.locator(".st-key-unsaved_prompt")
+    expect(prompt).to_contain_text("has unsaved changes")
+    expect(flow(page).locator(".react-flow__node")).to_have_count(3)   # nothing dropped yet
+    shot(page, "wb_04_unsaved_prompt")
+    prompt.get_by_role("button", name="Cancel").click()
+    wait_idle(page)
+    expect(page.locator(".st-key-unsaved_prompt")).to_have_count(0)
+    expect(flow(page).locator(".react-flow__node")).to_have_count(3)
+    assert not page.errors, page.errors
+
+
