@@ -121,7 +121,9 @@ def canvas(views: dict[str, NodeView]) -> None:
             [StreamlitFlowEdge.from_dict(e) for e in args["edges"]], None, args["timestamp"])
     streamlit_flow(session.canvas_key(), st.session_state._flow_state, height=CANVAS_HEIGHT, fit_view=True,
                    show_controls=True, allow_new_edges=True, get_node_on_click=True, get_edge_on_click=True,
-                   enable_node_menu=True, enable_edge_menu=True, hide_watermark=True, min_zoom=0.1,
+                   # no node or edge menu: their "Edit" dialogs edit raw HTML and handle sides, which
+                   # the next push silently reverts; delete from the properties panel or the keyboard
+                   enable_node_menu=False, enable_edge_menu=False, hide_watermark=True, min_zoom=0.1,
                    layout=_LAYOUT)
     with st.container(key="canvas_info"):
         # the hidden `ts=` is what the browser tests wait for (Python has applied the canvas's last value)

@@ -81,7 +81,12 @@ def render(node_id: str) -> None:
                     (st.info if problem.code == "missing_input" else st.error)(problem.message)
             _swap_button(node_id, spec)
             by_param = {p.param: p.message for p in problems if p.param}
+            edited_by_model = model_settings(spec)      # drawn as the model's settings, not as JSON
             for param in spec.params:
+                if param.name in edited_by_model:
+                    if by_param.get(param.name):
+                        st.error(by_param[param.name])
+                    continue
                 _field(node_id, spec, param, node.params, by_param.get(param.name))
             _connections(node_id, spec)
             if spec.help:
@@ -90,6 +95,16 @@ def render(node_id: str) -> None:
         if st.button("Delete node", icon=":material/delete:", key=f"del:{node_id}"):
             d.remove_node(node_id)
             st.rerun()
+
+
+def model_settings(spec: NodeSpec) -> set[str]:
+    """Parameters holding a chosen model's hyperparameters: edited in that model's settings only."""
+    names = set()
+    for param in spec.params:
+        f = forms.field_for(param)
+        if f.widget == "model":
+            names.add(f.hyperparameters or "hyperparameters")
+    return names
 
 
 def swappable_inputs(spec: NodeSpec) -> tuple[str, str] | None:

@@ -4,6 +4,8 @@ not inherit the stale reasons of an earlier one."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -58,3 +60,20 @@ def test_a_new_untitled_workflow_does_not_inherit_stale_reasons_from_an_earlier_
     set_threshold(at, 10.0)
     shown = contents(at)["keep_above"]
     assert "stale" not in shown and "threshold changed" not in shown and "not run" in shown
+
+
+def test_a_models_hyperparameters_have_one_editor_its_settings(at):
+    add(at, "testpack.numbers")
+    add(at, "testpack.fit_model")
+    canvas_reply(at, edges=[{"id": "st-flow-edge_numbers-fit_model", "source": "numbers", "target": "fit_model"}],
+                 selected="fit_model")
+    assert any(s.key.startswith("p:fit_model:model") for s in at.selectbox)
+    assert any(e.label.endswith("settings") for e in at.expander)
+    assert not [t for t in at.text_input if t.key.startswith("p:fit_model:hyperparameters")]   # no raw JSON box
+
+
+def test_the_canvas_offers_no_edit_dialog_that_would_be_reverted(at):
+    add(at, "uipack.points")
+    (comp,) = at.get("component_instance")
+    args = json.loads(comp.proto.json_args)
+    assert args["enableNodeMenu"] is False and args["enableEdgeMenu"] is False
