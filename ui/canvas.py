@@ -124,14 +124,14 @@ def desired_graph(doc: Document, specs: Mapping[str, NodeSpec], views: Mapping[s
             "type": kind,
             "sourcePosition": "right", "targetPosition": "left", "hidden": False, "selected": False,
             "dragging": False, "draggable": True, "selectable": True, "connectable": True,
-            "resizing": False, "deletable": True, "zIndex": 0, "focusable": True,
+            "resizing": False, "deletable": False, "zIndex": 0, "focusable": True,   # keys: ui/keyboard.py
             "style": node_style(view)})
     edges = []
     for edge in wf.edges:
         edges.append({
             "id": edge_id(edge), "source": edge.source, "target": edge.target, "type": "default",
             "markerStart": {}, "markerEnd": {"type": "arrowclosed"}, "hidden": False, "animated": False,
-            "selected": False, "deletable": True, "focusable": True, "zIndex": 0,
+            "selected": False, "deletable": False, "focusable": True, "zIndex": 0,
             "label": edge_label(wf, edge, specs), "labelStyle": {"fontSize": "11px"}, "labelShowBg": True,
             "labelBgStyle": {"fill": "#f8fafc"}, "style": {}})
     if pending is not None and pending.source in wf.nodes and pending.target in wf.nodes:
@@ -183,6 +183,7 @@ class CanvasSync:
     repeats: int = 0
     checked: tuple = ()                          # the lists last found equal to what the canvas shows
     pending: PendingConnection | None = None     # a drawn connection waiting for the user's choice of ports
+    selected_edge: str | None = None             # the edge last clicked (Delete removes it), until a node click
 
     def receive(self, doc: Document, value: Mapping[str, Any] | None, specs: Mapping[str, NodeSpec]) -> list[str]:
         """Apply a value reported by the canvas to `doc` (once per value). Returns messages for
@@ -226,8 +227,10 @@ class CanvasSync:
         selected = value.get("selectedId")
         if selected in wf.nodes:
             doc.selected = selected
+            self.selected_edge = None
         elif selected and (edge := doc.edge_by_id(selected)) is not None:
             doc.selected = edge.target
+            self.selected_edge = selected
         self.seen_nodes = {n for n in node_ids if n in wf.nodes}
         self.seen_edges = {e for e in edge_ids if e and not e.startswith(NEW_EDGE_PREFIX)}
         if self.pending is None:

@@ -123,6 +123,20 @@ class Document:
         self.layout_revision += 1
         return node_id
 
+    def duplicate_node(self, node_id: str) -> str | None:
+        """Add a copy of a node (type, parameters, label) next to it, unconnected; select it."""
+        node = self.workflow.nodes.get(node_id)
+        if node is None:
+            return None
+        x, y = placement.free_position(list(self.positions().values()), self.positions()[node_id])
+        copy_id = self._new_id(node.type)
+        self.checkpoint()
+        self.workflow.nodes[copy_id] = NodeInstance(copy_id, node.type, copy.deepcopy(node.params), {"x": x, "y": y},
+                                                    node.label, copy.deepcopy(node.extra))
+        self.selected = copy_id
+        self.layout_revision += 1
+        return copy_id
+
     def remove_node(self, node_id: str) -> bool:
         """Delete a node and every edge touching it."""
         if node_id not in self.workflow.nodes:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from . import actions, canvas_view, escape, output_view, properties_view, session, sidebar_view
+from . import actions, canvas_view, escape, keyboard, output_view, properties_view, session, sidebar_view
 
 POLL_SECONDS = 0.3
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def main_area() -> None:
         canvas_view.toolbar(views)
     canvas_view.port_chooser()
     canvas_view.canvas(views)
+    keyboard.buttons()
     d = actions.doc()
     if d.selected and d.selected in d.workflow.nodes:
         left, right = st.columns([2, 3])
@@ -116,6 +117,8 @@ def render() -> None:
     try:
         st.fragment(guarded(main_area))()
         guarded(sidebar_view.render)()   # after the main area, so the canvas reaches the browser first
+        with st.sidebar:
+            keyboard.listener()
     finally:
         st.session_state.full_run = False
     job = st.session_state.job

@@ -92,7 +92,10 @@ def render(node_id: str) -> None:
             if spec.help:
                 with st.expander("Help"):
                     st.markdown(spec.help)
-        if st.button("Delete node", icon=":material/delete:", key=f"del:{node_id}"):
+        row = st.container(horizontal=True)
+        row.button("Duplicate", icon=":material/content_copy:", key=f"dup:{node_id}", help="Ctrl+D",
+                   on_click=d.duplicate_node, args=(node_id,))
+        if row.button("Delete node", icon=":material/delete:", key=f"del:{node_id}", help="Delete or Backspace"):
             d.remove_node(node_id)
             st.rerun()
 

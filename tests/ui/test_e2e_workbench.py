@@ -123,3 +123,41 @@ def test_the_unsaved_marker_follows_canvas_edits_and_new_asks_before_dropping_th
     assert not page.errors, page.errors
 
 
+
+
+def test_delete_undo_redo_and_duplicate_from_the_keyboard(page: Page, server):
+    page.goto(server.url)
+    expect(page.locator(".st-key-canvas_info")).to_contain_text("0 nodes", timeout=60_000)
+    settle(page)
+    search_palette(page, "ui test", expect_button="Points")
+    for label in ("Points", "Keep above"):
+        add_from_palette(page, label)
+    settle(page)
+    connect(page, "points", "keep_above")
+    settle(page)
+    info = page.locator(".st-key-canvas_info")
+    expect(info).to_contain_text("2 nodes · 1 connection ")
+    select(page, "keep_above")
+    page.keyboard.press("Delete")                          # at once: canvas, counts and panels
+    expect(info).to_contain_text("1 node · 0 connections · selected: none")
+    expect(flow(page).locator(".react-flow__node")).to_have_count(1)
+    expect(page.locator(".st-key-props")).to_have_count(0)
+    settle(page)
+    node(page, "points").click()
+    page.keyboard.press("Control+z")
+    expect(info).to_contain_text("2 nodes · 1 connection ")
+    expect(flow(page).locator(".react-flow__node")).to_have_count(2)
+    settle(page)
+    node(page, "points").click()
+    page.keyboard.press("Control+Shift+z")
+    expect(info).to_contain_text("1 node · 0 connections")
+    settle(page)
+    page.keyboard.press("Control+z")
+    expect(info).to_contain_text("2 nodes · 1 connection ")
+    settle(page)
+    select(page, "points")
+    page.keyboard.press("Control+d")
+    expect(info).to_contain_text("3 nodes · 1 connection · selected: points_2")
+    expect(flow(page).locator(".react-flow__node")).to_have_count(3)
+    shot(page, "wb_05_keyboard_duplicate")
+    assert not page.errors, page.errors
