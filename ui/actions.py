@@ -27,6 +27,7 @@ from .document import Document
 from .outputs import is_table
 from .runner import RunJob, table_shapes
 from .status import NodeView, node_views
+from .words import plural
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def start_run(targets: list[str] | None = None) -> None:
             session.notify("warning", "The selected node cannot run until its problems are fixed.")
             return
     elif result.problem_count:
-        session.notify("info", f"Running the valid part; {result.problem_count} problem(s) keep some nodes out.")
+        session.notify("info", f"Running the valid part; {plural(result.problem_count, 'problem')} keep some nodes out.")
     resources.grant(resources.engine(), granted_folders())   # the engine starts with the settings only
     graph = result.graph
     keep = [n for n, node in graph.nodes.items() if any(p.type.name == "table" for p in node.spec.outputs)]
@@ -147,7 +148,7 @@ def finish_run() -> bool:
         runs.last_summary = f"Run {runs.count} {result.status} in {result.seconds:.2f} s: {parts}"
         failed = result.failed
         if failed:
-            session.notify("error", f"{len(failed)} node(s) failed: " + "; ".join(
+            session.notify("error", f"{plural(len(failed), 'node')} failed: " + "; ".join(
                 f"{r.id}: {r.error}" for r in failed[:3]))
     runs.generation += 1
     return True

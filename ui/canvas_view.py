@@ -12,6 +12,7 @@ from streamlit_flow.state import StreamlitFlowState
 from . import actions, escape, resources, session
 from .canvas import desired_graph
 from .status import ICONS, NodeView, summary
+from .words import plural
 
 CANVAS_HEIGHT = 460
 QUICK_RUN_SECONDS = 0.25   # a run that ends within this is shown without polling
@@ -131,7 +132,3 @@ def canvas(views: dict[str, NodeView]) -> None:
                    f"selected: {d.selected or 'none'}<span class='flow-ts' style='display:none'> "
                    f"ts={sync.last_ts};</span>", unsafe_allow_html=True)
 
-
-def plural(count: int, noun: str) -> str:
-    """`1 node`, `2 nodes`, `0 nodes`."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from . import actions, escape, resources, session, storage
+from .words import plural
 
 
 def render() -> None:
@@ -101,7 +102,7 @@ def _open_form() -> None:
 def _templates() -> None:
     for path in storage.list_workflows():
         info = storage.describe_workflow(path)
-        st.markdown(f"**{escape.text(info['name'])}** · {info['nodes']} nodes")
+        st.markdown(f"**{escape.text(info['name'])}** · {plural(info['nodes'], 'node')}")
         if info["description"]:
             st.caption(escape.text(info["description"], limit=600))
         if st.button("Use this template", key=f"tpl:{path.name}", help="Start an untitled copy"):

@@ -77,3 +77,12 @@ def test_the_canvas_offers_no_edit_dialog_that_would_be_reverted(at):
     (comp,) = at.get("component_instance")
     args = json.loads(comp.proto.json_args)
     assert args["enableNodeMenu"] is False and args["enableEdgeMenu"] is False
+
+
+def test_counts_read_as_words_one_node_many_nodes(at, app_env):
+    (app_env / "workflows" / "solo.json").write_text(json.dumps(
+        {"version": "0.1.0", "nodes": [{"id": "p", "type": "uipack.points"}], "edges": [], "meta": {"name": "Solo"}}))
+    at.session_state["sb_templates"] = True
+    at.run()
+    drawn = [m.value for m in at.sidebar.markdown]
+    assert "**Solo** · 1 node" in drawn
