@@ -161,3 +161,75 @@ def test_delete_undo_redo_and_duplicate_from_the_keyboard(page: Page, server):
     expect(flow(page).locator(".react-flow__node")).to_have_count(3)
     shot(page, "wb_05_keyboard_duplicate")
     assert not page.errors, page.errors
+
+
+def test_iris_from_an_empty_canvas_scores_the_test_rows_and_counts_the_actions(page: Page, server):
+    """The newcomer's build, counted as the issue counts it (clicks, typed entries, drags, scrolls).
+    The count is printed; the target of 20 also needs the palette and the column pickers."""
+    count = {"clicks": 0, "typed": 0, "drags": 0, "scrolls": 0}
+    page.set_viewport_size({"width": 1440, "height": 900})
+
+    def in_view(locator) -> bool:
+        box = locator.bounding_box()
+        return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900
+
+    def typed(box, value: str) -> None:
+        if not in_view(box):
+            count["scrolls"] += 1
+            box.scroll_into_view_if_needed()
+        box.fill(value)
+        box.press("Enter")
+        count["typed"] += 1
+        wait_idle(page)
+        settle(page)
+
+    def add(query: str, label: str) -> None:
+        typed(sidebar(page).get_by_label("Search nodes"), query)
+        sidebar(page).get_by_role("button", name=label, exact=True).click()
+        count["clicks"] += 1
+        wait_idle(page)
+        settle(page)
+
+    def link(source: str, target: str, pick: str | None = None) -> None:
+        connect(page, source, target)
+        count["drags"] += 1
+        settle(page)
+        if pick:
+            page.locator(".st-key-port_chooser").get_by_role("button", name=pick).click()
+            count["clicks"] += 1
+            wait_idle(page)
+            settle(page)
+
+    def set_text(node_id: str, label: str, value: str) -> None:
+        select(page, node_id)
+        count["clicks"] += 1
+        typed(page.locator(".st-key-props").get_by_label(label, exact=True), value)
+
+    page.goto(server.url)
+    expect(page.locator(".st-key-canvas_info")).to_contain_text("0 nodes", timeout=60_000)
+    settle(page)
+    for query, label in (("sample", "Sample data set"), ("split", "Train/test split"),
+                         ("train classifier", "Train classifier"), ("predict", "Predict"),
+                         ("evaluate", "Evaluate"), ("confusion", "Confusion matrix")):
+        add(query, label)
+    link("dataset", "train_test_split")
+    link("train_test_split", "train_classifier", pick="train → table")
+    link("train_classifier", "predict")
+    link("train_test_split", "predict", pick="test → table")
+    link("predict", "evaluate")
+    link("predict", "confusion_matrix")
+    expect(node(page, "predict")).to_contain_text("train_test_split.test → table")
+    set_text("train_classifier", "Target", "target")
+    set_text("evaluate", "Truth", "target")
+    set_text("confusion_matrix", "Truth", "target")
+    settle(page)
+    page.locator(".st-key-tb_run button").click()
+    count["clicks"] += 1
+    expect(page.locator(".st-key-run_summary")).to_contain_text("Run 1 ok", timeout=120_000)
+    settle(page)
+    expect(page.locator(".st-key-status_summary")).to_contain_text("6 computed")
+    expect(node(page, "predict")).to_contain_text("38 × ")           # the 38 test rows of 150, not the 112
+    shot(page, "wb_06_iris_from_empty")
+    total = sum(count.values())
+    print(f"iris from an empty canvas: {total} actions {count}")
+    assert not page.errors, page.errors
