@@ -6,7 +6,8 @@ streamlit-flow reports no key press (a Backspace deletion of a deletable node re
 with the next interaction), so the canvas's nodes and edges are not deletable there, and a small
 script listens for these keys in the page and in the canvas's frame (same origin) and clicks the
 matching button: the toolbar's Undo and Redo, or the hidden `kb_delete` / `kb_duplicate` buttons,
-whose callbacks do the work. Keys typed into a text field are left alone.
+whose callbacks do the work. Keys typed into a text field are left alone, and Delete acts only when
+the canvas (or the page itself, nothing focused) has the focus.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ LISTENER_JS = """<script>
     if (button && !button.disabled) { button.click(); return true; }
     return false;
   }
+  function onCanvasOrPage(t) {   // not while a button, link or menu of the page has the focus
+    const d = t && t.ownerDocument;
+    return !!d && (d !== doc || t === doc.body || t === doc.documentElement);
+  }
   function onKey(e) {
     const t = e.target, tag = ((t && t.tagName) || '').toLowerCase();
     if (tag === 'input' || tag === 'textarea' || tag === 'select' || (t && t.isContentEditable)) return;
@@ -33,7 +38,7 @@ LISTENER_JS = """<script>
     if (mod && key === 'z') done = click(e.shiftKey ? 'tb_redo' : 'tb_undo');
     else if (mod && key === 'y') done = click('tb_redo');
     else if (mod && key === 'd') done = click('kb_duplicate');
-    else if (!mod && (key === 'delete' || key === 'backspace')) done = click('kb_delete');
+    else if (!mod && (key === 'delete' || key === 'backspace') && onCanvasOrPage(t)) done = click('kb_delete');
     if (done || (mod && key === 'd')) { e.preventDefault(); e.stopPropagation(); }
   }
   function attach(win) {
