@@ -2,14 +2,22 @@
 """Set up DataFlow in ./.venv, then open the app or run the tests. Needs only Python 3.11+.
 
     python3 dev.py app      # install everything, then `streamlit run ui/app.py`
+    python3 dev.py app --server.port 8600     # extra arguments go to streamlit run
     python3 dev.py test     # install everything (with test tools), then ruff and the whole test suite
     python3 dev.py test -k cache -x    # extra arguments go to pytest
+
+The install is done once per change of a pyproject.toml: the stamp records which extras are in
+the environment, so `app` after `test` (a superset) installs nothing. The browser tests drive
+Debian's Chromium; `test` installs it with apt-get when it runs as root, and otherwise stops at
+once, saying what to install.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -24,14 +32,32 @@ def venv_bin(name: str) -> Path:
     return VENV / ("Scripts" if os.name == "nt" else "bin") / (name + (".exe" if os.name == "nt" else ""))
 
 
-def run(*args: object) -> None:
+def run(*args: object, env: dict[str, str] | None = None) -> None:
     print("+", " ".join(str(a) for a in args), flush=True)
-    subprocess.run([str(a) for a in args], check=True, cwd=ROOT)
+    subprocess.run([str(a) for a in args], check=True, cwd=ROOT, env={**os.environ, **(env or {})})
 
 
 def projects() -> list[Path]:
     """The root distribution and every plugin in plugins/, each installed editable."""
     return [ROOT, *sorted(p.parent for p in (ROOT / "plugins").glob("*/pyproject.toml"))]
+
+
+def _digest() -> str:
+    digest = hashlib.sha256()
+    for project in projects():
+        digest.update((project / "pyproject.toml").read_bytes())
+    return digest.hexdigest()
+
+
+def _installed_extras(digest: str) -> set[str] | None:
+    """The extras installed for these pyproject files (empty set: none), or None: install again."""
+    try:
+        stamp = json.loads(STAMP.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stamp, dict) or stamp.get("digest") != digest:
+        return None
+    return set(stamp.get("extras") or ())
 
 
 def install(with_tests: bool) -> None:
@@ -40,19 +66,61 @@ def install(with_tests: bool) -> None:
     if not venv_bin("python").exists():
         print(f"creating {VENV}", flush=True)
         venv.create(VENV, with_pip=True)
-    digest = hashlib.sha256(str(with_tests).encode())
-    for project in projects():
-        digest.update((project / "pyproject.toml").read_bytes())
-    if STAMP.exists() and STAMP.read_text() == digest.hexdigest():
-        return
+    digest = _digest()
+    wanted = {"test"} if with_tests else set()
+    installed = _installed_extras(digest)
+    if installed is not None and wanted <= installed:
+        return                                   # what is installed covers this command
+    extras = wanted | (installed or set())
+    print("installing DataFlow and its plugins into .venv (about 20 s)", flush=True)
     python = venv_bin("python")
-    run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", "setuptools>=70.1")
+    quiet = {"PYTHONWARNINGS": "ignore"}         # setuptools' deprecation notices, ~330 lines per install
+    run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", "setuptools>=70.1", env=quiet)
     targets: list[str] = []
     for project in projects():
-        spec = f"{project}[test]" if project == ROOT and with_tests else str(project)
+        spec = f"{project}[{','.join(sorted(extras))}]" if project == ROOT and extras else str(project)
         targets += ["-e", spec]
-    run(python, "-m", "pip", "install", "--quiet", *targets)
-    STAMP.write_text(digest.hexdigest())
+    run(python, "-m", "pip", "install", "--quiet", *targets, env=quiet)
+    STAMP.write_text(json.dumps({"digest": digest, "extras": sorted(extras)}))
+
+
+CHROMIUM_HELP = """The browser tests (tests/ui/test_e2e*.py) drive Debian's Chromium, which is not installed.
+Install it:     sudo apt-get install chromium      (Debian, Ubuntu; `playwright install` is not needed)
+or point CHROMIUM at a Chromium binary:   CHROMIUM=/path/to/chromium python3 dev.py test
+or leave the browser tests out:           python3 dev.py test --ignore-glob='tests/ui/test_e2e*'"""
+
+
+def chromium() -> str | None:
+    """The Chromium the browser tests use ($CHROMIUM, /usr/bin/chromium, or `chromium` on PATH)."""
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def needs_browser(args: list[str]) -> bool:
+    """True when the pytest arguments select the browser tests (no path given, or a path holding them)."""
+    if any(a.startswith("--ignore-glob") and "e2e" in a for a in args):
+        return False
+    paths = [Path(a.split("::")[0]).resolve() for a in args if not a.startswith("-") and Path(a.split("::")[0]).exists()]
+    if not paths:
+        return True
+    ui = (ROOT / "tests" / "ui").resolve()
+    return any(p == ui or ui.is_relative_to(p) or (p.parent == ui and p.name.startswith("test_e2e")) for p in paths)
+
+
+def ensure_chromium() -> None:
+    """Install Chromium as `.ci/run` does (apt-get, as root), or stop at once saying what to install."""
+    if chromium() is not None:
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing Chromium for the browser tests (apt-get install chromium)", flush=True)
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-liberation", env=env)
+        if chromium() is not None:
+            return
+    sys.exit(CHROMIUM_HELP)
 
 
 def main(argv: list[str]) -> int:
@@ -60,6 +128,8 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
+    if command == "test" and needs_browser(rest):
+        ensure_chromium()                        # before the install: a missing browser stops at once
     install(with_tests=command == "test")
     if command == "app":
         return subprocess.call([str(venv_bin("streamlit")), "run", "ui/app.py", *rest], cwd=ROOT)

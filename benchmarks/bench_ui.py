@@ -74,7 +74,7 @@ VISIBLE_JS = """n => { const ns = document.querySelectorAll('.react-flow__node')
 SYNCED_JS = """(minMsgs) => { const a = document.querySelector('[data-testid=stApp]');
   const c = document.querySelector('.st-key-canvas_info');
   return !!(a && a.getAttribute('data-test-script-state') === 'notRunning' && c && window.__flowMsgs >= minMsgs &&
-         window.__flowTs && c.innerText.includes('ts=' + window.__flowTs + ';')); }"""
+         window.__flowTs && c.textContent.includes('ts=' + window.__flowTs + ';')); }"""
 IDLE_JS = "() => document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state') === 'notRunning'"
 BARE_SELECTED_JS = """id => { const s = document.querySelector('.st-key-selected');
   return s && s.innerText.includes('selected_id=' + id); }"""

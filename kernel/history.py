@@ -99,6 +99,15 @@ def _file_name(identity: str) -> str:
     return hashlib.blake2b(identity.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest() + ".json"
 
 
+def _model_versions_differ(old: str, new: str) -> bool:
+    """True when an estimator chosen both times (`id@version/pack version;...`) changed version; a
+    different choice of model is a parameter change, already reported as one."""
+    def versions(text: str) -> dict[str, str]:
+        return {part.partition("@")[0]: part.partition("@")[2] for part in text.split(";") if part}
+    old_versions, new_versions = versions(old), versions(new)
+    return any(old_versions[i] != new_versions[i] for i in old_versions.keys() & new_versions.keys())
+
+
 def explain(new: KeyParts, old: dict | None) -> str:
     """Why a node whose key missed the cache must compute, in words a user reads on the canvas."""
     if old is None:
@@ -118,7 +127,7 @@ def explain(new: KeyParts, old: dict | None) -> str:
     new_files, _, new_model = new.fingerprint.partition(MODEL_MARK)
     if old_files != new_files:
         reasons.append("source file changed")
-    if old_model != new_model:
+    if _model_versions_differ(old_model, new_model):
         reasons.append("model version changed")
     old_inputs = old.get("inputs") or {}
     for port in sorted(set(old_inputs) | set(new.inputs)):

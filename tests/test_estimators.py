@@ -122,3 +122,15 @@ def test_a_packs_estimator_trains_predicts_and_scores_through_the_built_in_nodes
     assert metrics["rows"] == len(y_test) and metrics["mae"] == pytest.approx(expected)
     code, second = cli.json("run", path)  # a new process: served from the disk cache
     assert code == 0 and {n["status"] for n in second["nodes"]} == {"cached"}, second
+
+
+def test_choosing_another_model_is_reported_as_a_parameter_change_not_a_new_model_version():
+    from dataflow.kernel.history import MODEL_MARK, explain
+    from dataflow.kernel.keys import KeyParts
+
+    def parts(model: str, version: int) -> KeyParts:
+        return KeyParts("k", "testpack.fit_model", 1, {"model": model}, {},
+                        f"{MODEL_MARK}{model}@{version}/1.0")
+    old = parts("testpack.constant", 1).to_dict()
+    assert explain(parts("sklearn.ridge", 1), old) == "parameter model changed"
+    assert explain(parts("testpack.constant", 2), old) == "model version changed"

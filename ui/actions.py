@@ -28,6 +28,7 @@ from .document import Document
 from .outputs import is_table
 from .runner import RunJob, table_shapes
 from .status import NodeView, node_views
+from .words import plural
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def analysis() -> Analysis:
     d = doc()
 
     def compute() -> Analysis:
-        result = analyse(d.workflow, resources.registry())
+        result = analyse(_with_identity(d.workflow), resources.registry())
         for problem in schemas(result).problems:
             result.problems.setdefault(problem.node, []).append(problem)
         return result
@@ -63,6 +64,16 @@ def schemas(result: Analysis | None = None) -> SchemaReport:
             log.warning("schema pass failed: %s", exc)
             return SchemaReport()
     return session.memo("schemas", (d.revision, st.session_state.runs.generation), compute)
+
+
+def _with_identity(workflow: Workflow) -> Workflow:
+    """The workflow as the engine sees it. The engine keys its run history (why a node is stale) by
+    file, or by name for a workflow without one; an unsaved workflow is named after this document's
+    own id there, so a new "Untitled" never inherits the stale reasons of an earlier one."""
+    if workflow.path is not None:
+        return workflow
+    meta = {**workflow.meta, "name": f"{workflow.meta.get('name') or 'Untitled'} · {st.session_state.autosave_id}"}
+    return Workflow(workflow.nodes, workflow.edges, meta, workflow.version, workflow.path, workflow.migrations)
 
 
 def plans() -> dict[str, NodePlan]:
@@ -106,7 +117,7 @@ def start_run(targets: list[str] | None = None) -> None:
             session.notify("warning", "The selected node cannot run until its problems are fixed.")
             return
     elif result.problem_count:
-        session.notify("info", f"Running the valid part; {result.problem_count} problem(s) keep some nodes out.")
+        session.notify("info", f"Running the valid part; {plural(result.problem_count, 'problem')} keep some nodes out.")
     resources.grant(resources.engine(), granted_folders())   # the engine starts with the settings only
     graph = result.graph
     keep = [n for n, node in graph.nodes.items() if any(p.type.name == "table" for p in node.spec.outputs)]
@@ -161,7 +172,7 @@ def finish_run() -> bool:
         runs.last_summary = f"Run {runs.count} {result.status} in {result.seconds:.2f} s: {parts}"
         failed = result.failed
         if failed:
-            session.notify("error", f"{len(failed)} node(s) failed: " + "; ".join(
+            session.notify("error", f"{plural(len(failed), 'node')} failed: " + "; ".join(
                 f"{r.id}: {r.error}" for r in failed[:3]))
     runs.generation += 1
     return True
@@ -169,14 +180,72 @@ def finish_run() -> bool:
 
 # --- files -----------------------------------------------------------------------------
 
+def _release_own_autosave() -> None:
+    """The open document is being replaced: forget its autosave file. A file that holds unsaved
+    work is kept (it is offered back in the next session); only a clean document's is removed."""
+    if not doc().dirty:
+        storage.clear_autosave(st.session_state.autosave_id)
+    st.session_state.autosaved_revision = None
+
+
 def _discard_own_autosave() -> None:
-    """Forget the open document's autosave: it is being replaced on purpose (New, Open)."""
+    """Remove the open document's autosave: its work has just been saved to a file."""
     storage.clear_autosave(st.session_state.autosave_id)
     st.session_state.autosaved_revision = None
 
 
+REPLACE_LABELS = {"new": "start a new workflow", "open": "open {}", "template": "start from the template {}",
+                  "upload": "open {}"}
+
+
+def replace_document(kind: str, arg: object = None) -> bool:
+    """New (`kind` "new"), Open ("open", a path), "Use this template" ("template", a path) or an
+    uploaded workflow ("upload", (name, bytes)): done at once when the open workflow has no unsaved
+    changes, else remembered in `confirm_replace` for the unsaved-changes prompt (save, discard,
+    cancel). True when done now."""
+    if doc().dirty:
+        st.session_state.confirm_replace = (kind, arg)
+        return False
+    return _do_replace(kind, arg)
+
+
+def _do_replace(kind: str, arg: object) -> bool:
+    if kind == "new":
+        new_workflow()
+        return True
+    if kind == "open":
+        return open_path(Path(arg))
+    if kind == "template":
+        return use_template(Path(arg))
+    if kind == "upload":
+        name, data = arg
+        return open_upload(name, data)
+    raise ValueError(f"unknown replacement {kind!r}")
+
+
+def replace_label(kind: str, arg: object) -> str:
+    """What the pending replacement does, in words ("open mine.json")."""
+    what = Path(arg).name if kind in ("open", "template") else (arg[0] if kind == "upload" else "")
+    return REPLACE_LABELS[kind].format(what)
+
+
+def confirm_replace(choice: str, name: str = "") -> None:
+    """The unsaved-changes prompt's answer: "save" (to the file, or Save as `name` when it has
+    none) then replace; "discard" replaces (the autosave of the dropped work is kept and offered
+    in the next session); "cancel" keeps the open workflow."""
+    pending, st.session_state.confirm_replace = st.session_state.confirm_replace, None
+    if pending is None or choice == "cancel":
+        return
+    if choice == "save":
+        saved = save() if doc().workflow.path is not None else save_as(storage.workflows_dir(), name)
+        if not saved:
+            st.session_state.confirm_replace = pending    # ask again; the notice says why
+            return
+    _do_replace(*pending)
+
+
 def new_workflow() -> None:
-    _discard_own_autosave()
+    _release_own_autosave()
     session.open_document(Document())
 
 
@@ -228,7 +297,7 @@ def use_template(path: Path) -> bool:
 
 
 def _open(document: Document) -> None:
-    _discard_own_autosave()
+    _release_own_autosave()
     session.open_document(document)
     workflow = document.workflow
     missing = analysis().missing

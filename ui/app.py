@@ -7,6 +7,8 @@ importable modules (`document`, `canvas`, `analysis`, `runner`, ...), tested wit
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from dataflow.ui import page_plugins, page_workbench
@@ -14,7 +16,9 @@ from dataflow.ui.netguard import keep_streamlit_local
 
 keep_streamlit_local()  # Streamlit's origin check never looks up this machine's IPs on the internet
 
-st.set_page_config(page_title="DataFlow", page_icon=":material/account_tree:", layout="wide")
+# A file, served by this app: a `:material/...:` page icon is fetched from a Google font host.
+ICON = Path(page_workbench.__file__).with_name("static") / "favicon.png"
+st.set_page_config(page_title="DataFlow", page_icon=str(ICON), layout="wide")
 
 pages = [
     st.Page(page_workbench.render, title="Workbench", icon=":material/hub:", url_path="workbench", default=True),

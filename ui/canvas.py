@@ -23,10 +23,11 @@ from dataflow.kernel import NodeSpec, Workflow
 
 from . import escape
 from .document import Document, edge_id
-from .ports import resolve_edge_ports
+from .ports import port_feeds, resolve_edge_ports
 from .status import COLORS, ICONS, NodeView
 
 NEW_EDGE_PREFIX = "st-flow-edge_"
+PENDING_EDGE_ID = "pending-connection"   # the dashed edge shown while the user picks its ports
 NODE_WIDTH = "190px"
 MAX_REPEATS = 3   # pushes of identical content the canvas still shows differently before giving up
 
@@ -37,9 +38,31 @@ def fmt_seconds(seconds: float | None) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
-def node_content(label: str, type_id: str, view: NodeView) -> str:
-    """The node's Markdown/HTML: label, type, status (colour is the style's), time, table shape.
-    Every variable part is escaped. Kept short: it travels to the canvas for every node."""
+def ports_html(spec: NodeSpec | None, feeds: Mapping[str, tuple[str, str]]) -> str:
+    """Every input by name with what feeds it (`split.test → table`), then the outputs by name,
+    so a wrong wire shows on the node itself. A placeholder (no spec) lists the fed inputs."""
+    lines = []
+    inputs = [p.name for p in spec.inputs] if spec is not None else sorted(feeds)
+    optional = {p.name for p in spec.inputs if p.optional} if spec is not None else set()
+    for name in inputs:
+        port = f"<b>{escape.text(name, 30)}</b>"
+        if name in feeds:
+            source, out = feeds[name]
+            lines.append(f"{escape.text(source, 30)}.{escape.text(out, 30)} → {port}")
+        else:
+            lines.append(f"{port} ← {'optional' if name in optional else 'not connected'}")
+    if spec is not None and spec.outputs:
+        lines.append("→ " + ", ".join(f"<b>{escape.text(p.name, 30)}</b>" for p in spec.outputs))
+    if not lines:
+        return ""
+    return "<div style='text-align:left;font-size:11px;margin-top:3px;line-height:1.35'>" + \
+        "<br>".join(lines) + "</div>"
+
+
+def node_content(label: str, type_id: str, view: NodeView, ports: str = "") -> str:
+    """The node's Markdown/HTML: label, type, status (colour is the style's), time, table shape,
+    then its ports (`ports_html`). Every variable part is escaped. Kept short: it travels to the
+    canvas for every node."""
     text = f"<b>{escape.text(label, 60)}</b><br><small>{escape.text(type_id, 60)}</small><br>" \
            f"{ICONS.get(view.status, '')} {escape.text(view.status)}"
     if view.seconds and view.status in ("computed", "cached", "failed"):
@@ -48,7 +71,7 @@ def node_content(label: str, type_id: str, view: NodeView) -> str:
         text += f" · {view.shape[0]} × {view.shape[1]}"
     if view.detail and view.status in ("stale", "failed", "invalid", "missing", "skipped"):
         text += f"<br><small>{escape.text(view.detail, 90)}</small>"
-    return text
+    return text + ports
 
 
 def node_style(view: NodeView) -> dict[str, Any]:
@@ -72,9 +95,19 @@ def edge_label(workflow: Workflow, edge, specs: Mapping[str, NodeSpec], taken: s
     return f"{source_port or '?'} → {target_port or '?'}"
 
 
-def desired_graph(doc: Document, specs: Mapping[str, NodeSpec], views: Mapping[str, NodeView]
-                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The nodes and edges (as streamlit-flow dicts) the canvas should show for `doc`."""
+@dataclass(frozen=True)
+class PendingConnection:
+    """A connection drawn on the canvas that fits several port pairs: it waits for the user's pick."""
+
+    source: str
+    target: str
+    pairs: tuple[tuple[str, str], ...]
+
+
+def desired_graph(doc: Document, specs: Mapping[str, NodeSpec], views: Mapping[str, NodeView],
+                  pending: PendingConnection | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The nodes and edges (as streamlit-flow dicts) the canvas should show for `doc`, and the
+    connection waiting for its ports (dashed, labelled) if any."""
     wf = doc.workflow
     nodes = []
     for node_id, node in wf.nodes.items():
@@ -87,19 +120,28 @@ def desired_graph(doc: Document, specs: Mapping[str, NodeSpec], views: Mapping[s
         pos = node.position or {"x": 0.0, "y": 0.0}
         nodes.append({
             "id": node_id, "position": {"x": pos["x"], "y": pos["y"]},
-            "data": {"content": node_content(label, node.type, view)}, "type": kind,
+            "data": {"content": node_content(label, node.type, view, ports_html(spec, port_feeds(wf, node_id, specs)))},
+            "type": kind,
             "sourcePosition": "right", "targetPosition": "left", "hidden": False, "selected": False,
             "dragging": False, "draggable": True, "selectable": True, "connectable": True,
-            "resizing": False, "deletable": True, "zIndex": 0, "focusable": True,
+            "resizing": False, "deletable": False, "zIndex": 0, "focusable": True,   # keys: ui/keyboard.py
             "style": node_style(view)})
     edges = []
     for edge in wf.edges:
         edges.append({
             "id": edge_id(edge), "source": edge.source, "target": edge.target, "type": "default",
             "markerStart": {}, "markerEnd": {"type": "arrowclosed"}, "hidden": False, "animated": False,
-            "selected": False, "deletable": True, "focusable": True, "zIndex": 0,
+            "selected": False, "deletable": False, "focusable": True, "zIndex": 0,
             "label": edge_label(wf, edge, specs), "labelStyle": {"fontSize": "11px"}, "labelShowBg": True,
             "labelBgStyle": {"fill": "#f8fafc"}, "style": {}})
+    if pending is not None and pending.source in wf.nodes and pending.target in wf.nodes:
+        edges.append({
+            "id": PENDING_EDGE_ID, "source": pending.source, "target": pending.target, "type": "default",
+            "markerStart": {}, "markerEnd": {"type": "arrowclosed"}, "hidden": False, "animated": True,
+            "selected": False, "deletable": True, "focusable": True, "zIndex": 0,
+            "label": "which ports?", "labelStyle": {"fontSize": "11px", "fill": "#b45309"},
+            "labelShowBg": True, "labelBgStyle": {"fill": "#fef3c7"},
+            "style": {"stroke": "#d97706", "strokeDasharray": "6 4"}})
     return nodes, edges
 
 
@@ -140,6 +182,8 @@ class CanvasSync:
     pushes: int = 0
     repeats: int = 0
     checked: tuple = ()                          # the lists last found equal to what the canvas shows
+    pending: PendingConnection | None = None     # a drawn connection waiting for the user's choice of ports
+    selected_edge: str | None = None             # the edge last clicked (Delete removes it), until a node click
 
     def receive(self, doc: Document, value: Mapping[str, Any] | None, specs: Mapping[str, NodeSpec]) -> list[str]:
         """Apply a value reported by the canvas to `doc` (once per value). Returns messages for
@@ -168,17 +212,29 @@ class CanvasSync:
             eid = e.get("id") or ""
             if eid.startswith(NEW_EDGE_PREFIX) and eid not in self.handled_new_edges:
                 self.handled_new_edges.add(eid)
-                made, why = doc.connect(e.get("source"), e.get("target"), dict(specs))
-                if made is None:
+                source, target = e.get("source"), e.get("target")
+                pairs, why = doc.connection_choices(source, target, dict(specs))
+                if len(pairs) == 1:
+                    made, why = doc.add_edge(source, pairs[0][0], target, pairs[0][1])
+                    pairs = [] if made is None else pairs
+                if not pairs:
                     messages.append(f"Connection refused: {why}")
+                elif len(pairs) > 1:
+                    self.pending = PendingConnection(source, target, tuple(pairs))
+        if self.pending is not None and PENDING_EDGE_ID in self.seen_edges and PENDING_EDGE_ID not in edge_ids:
+            self.pending = None                  # the user deleted the dashed edge on the canvas
         # selection: a node click selects it; None (pane click, drag, echo) keeps the selection
         selected = value.get("selectedId")
         if selected in wf.nodes:
             doc.selected = selected
+            self.selected_edge = None
         elif selected and (edge := doc.edge_by_id(selected)) is not None:
             doc.selected = edge.target
+            self.selected_edge = selected
         self.seen_nodes = {n for n in node_ids if n in wf.nodes}
         self.seen_edges = {e for e in edge_ids if e and not e.startswith(NEW_EDGE_PREFIX)}
+        if self.pending is None:
+            self.seen_edges.discard(PENDING_EDGE_ID)
         self.shown_nodes, self.shown_edges = nodes, edges
         return messages
 

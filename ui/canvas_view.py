@@ -9,9 +9,10 @@ from streamlit_flow.elements import StreamlitFlowEdge, StreamlitFlowNode
 from streamlit_flow.layouts import ManualLayout
 from streamlit_flow.state import StreamlitFlowState
 
-from . import actions, resources, session
+from . import actions, escape, resources, session
 from .canvas import desired_graph
 from .status import ICONS, NodeView, summary
+from .words import plural
 
 CANVAS_HEIGHT = 460
 QUICK_RUN_SECONDS = 0.25   # a run that ends within this is shown without polling
@@ -70,6 +71,34 @@ def toolbar(views: dict[str, NodeView]) -> None:
             st.caption(st.session_state.runs.last_summary)
 
 
+def _pick_ports(source_port: str | None, target_port: str | None) -> None:
+    """Chooser callback: make the pending connection with the chosen ports (None: cancel it)."""
+    sync = st.session_state.sync
+    pending, sync.pending = sync.pending, None
+    if pending is None or source_port is None or target_port is None:
+        return
+    made, why = actions.doc().add_edge(pending.source, source_port, pending.target, target_port)
+    if made is None:
+        session.notify("warning", f"Connection refused: {why}")
+
+
+def port_chooser() -> None:
+    """When a drawn connection fits several (output, input) pairs, ask which one, right above the
+    canvas, before the edge exists: one button per pair, none preselected, and Cancel."""
+    pending = st.session_state.sync.pending
+    d = actions.doc()
+    if pending is None or pending.source not in d.workflow.nodes or pending.target not in d.workflow.nodes:
+        return
+    with st.container(key="port_chooser", border=True):
+        st.markdown(f"**Connect {escape.text(pending.source)} → {escape.text(pending.target)}**: "
+                    "which output feeds which input? Nothing is connected until you choose.")
+        row = st.container(horizontal=True)
+        for n, (out, inp) in enumerate(pending.pairs):
+            row.button(f"{out} → {inp}", key=f"pick_ports:{n}", on_click=_pick_ports, args=(out, inp))
+        row.button("Cancel", key="pick_ports:cancel", icon=":material/close:", on_click=_pick_ports,
+                   args=(None, None))
+
+
 def receive() -> None:
     """Apply what the canvas reported since the last run to the workflow (once per value)."""
     sync = st.session_state.sync
@@ -82,8 +111,9 @@ def canvas(views: dict[str, NodeView]) -> None:
     """Draw the canvas, pushing only when it shows something other than the workflow."""
     d = actions.doc()
     sync = st.session_state.sync
-    signature = (d.revision, tuple(views.items()))
-    nodes, edges = session.memo("desired", signature, lambda: desired_graph(d, resources.registry().nodes, views))
+    signature = (d.revision, tuple(views.items()), sync.pending)
+    nodes, edges = session.memo("desired", signature,
+                                lambda: desired_graph(d, resources.registry().nodes, views, sync.pending))
     args = sync.args_for(nodes, edges)
     if st.session_state.get("_flow_args_src") is not args:
         st.session_state._flow_args_src = args
@@ -92,8 +122,13 @@ def canvas(views: dict[str, NodeView]) -> None:
             [StreamlitFlowEdge.from_dict(e) for e in args["edges"]], None, args["timestamp"])
     streamlit_flow(session.canvas_key(), st.session_state._flow_state, height=CANVAS_HEIGHT, fit_view=True,
                    show_controls=True, allow_new_edges=True, get_node_on_click=True, get_edge_on_click=True,
-                   enable_node_menu=True, enable_edge_menu=True, hide_watermark=True, min_zoom=0.1,
+                   # no node or edge menu: their "Edit" dialogs edit raw HTML and handle sides, which
+                   # the next push silently reverts; delete from the properties panel or the keyboard
+                   enable_node_menu=False, enable_edge_menu=False, hide_watermark=True, min_zoom=0.1,
                    layout=_LAYOUT)
     with st.container(key="canvas_info"):
-        st.caption(f"{len(d.workflow.nodes)} nodes · {len(d.workflow.edges)} connections · "
-                   f"selected: {d.selected or 'none'} · ts={sync.last_ts};")
+        # the hidden `ts=` is what the browser tests wait for (Python has applied the canvas's last value)
+        st.caption(f"{plural(len(d.workflow.nodes), 'node')} · {plural(len(d.workflow.edges), 'connection')} · "
+                   f"selected: {d.selected or 'none'}<span class='flow-ts' style='display:none'> "
+                   f"ts={sync.last_ts};</span>", unsafe_allow_html=True)
+

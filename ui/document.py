@@ -16,7 +16,7 @@ from typing import Any
 from dataflow.kernel import Edge, NodeInstance, NodeSpec, Workflow, workflow_from_dict
 
 from . import placement
-from .ports import first_free_pair, taken_inputs, would_cycle
+from .ports import first_free_pair, free_pairs, taken_inputs, would_cycle
 
 UNDO_LIMIT = 100
 
@@ -123,6 +123,20 @@ class Document:
         self.layout_revision += 1
         return node_id
 
+    def duplicate_node(self, node_id: str) -> str | None:
+        """Add a copy of a node (type, parameters, label) next to it, unconnected; select it."""
+        node = self.workflow.nodes.get(node_id)
+        if node is None:
+            return None
+        x, y = placement.free_position(list(self.positions().values()), self.positions()[node_id])
+        copy_id = self._new_id(node.type)
+        self.checkpoint()
+        self.workflow.nodes[copy_id] = NodeInstance(copy_id, node.type, copy.deepcopy(node.params), {"x": x, "y": y},
+                                                    node.label, copy.deepcopy(node.extra))
+        self.selected = copy_id
+        self.layout_revision += 1
+        return copy_id
+
     def remove_node(self, node_id: str) -> bool:
         """Delete a node and every edge touching it."""
         if node_id not in self.workflow.nodes:
@@ -195,6 +209,34 @@ class Document:
         if would_cycle(self.workflow, source, target):
             return None, f"connecting {source} to {target} would create a cycle"
         return self.add_edge(source, pair[0], target, pair[1])
+
+    def connection_choices(self, source: str, target: str, specs: dict[str, NodeSpec]
+                           ) -> tuple[list[tuple[str, str]], str]:
+        """The (output, input) pairs a connection source -> target could take (inputs already fed
+        left out), or ([], why it is refused). More than one pair: the user must choose."""
+        nodes = self.workflow.nodes
+        if source not in nodes or target not in nodes:
+            return [], "that node no longer exists"
+        source_spec, target_spec = specs.get(nodes[source].type), specs.get(nodes[target].type)
+        if source_spec is None or target_spec is None:
+            missing = nodes[source].type if source_spec is None else nodes[target].type
+            return [], f"cannot connect: the plugin for node type '{missing}' is not installed"
+        by_node = {n: specs[i.type] for n, i in nodes.items() if i.type in specs}
+        pairs, why = free_pairs(source_spec, target_spec, taken_inputs(self.workflow, target, by_node))
+        if pairs and would_cycle(self.workflow, source, target):
+            return [], f"connecting {source} to {target} would create a cycle"
+        return pairs, why
+
+    def swap_inputs(self, node_id: str, first: str, second: str) -> bool:
+        """Exchange what feeds inputs `first` and `second` of a node (a join's left and right), in
+        one undo step; False when neither is fed."""
+        edges = [e for e in self.workflow.edges if e.target == node_id and e.target_port in (first, second)]
+        if not edges:
+            return False
+        self.checkpoint()
+        for edge in edges:
+            edge.target_port = second if edge.target_port == first else first
+        return True
 
     def add_edge(self, source: str, source_port: str, target: str, target_port: str) -> tuple[str | None, str]:
         """Add an edge with explicit ports (the caller has checked the types)."""

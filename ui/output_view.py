@@ -13,20 +13,30 @@ from . import actions, outputs, resources
 from .status import NodeView
 
 
-def _entry(node_id: str) -> CacheEntry | None:
+def _entry(node_id: str, stale: bool = False) -> CacheEntry | None:
+    """The node's cached outputs as it stands now; for a `stale` node, those of its last run (its
+    old cache key), when still in the cache."""
     result = actions.analysis()
     plan = actions.plans().get(node_id)
-    if plan is None or not plan.cached or result.graph is None:
+    if plan is None or result.graph is None:
+        return None
+    engine = resources.engine()
+    last = st.session_state.runs.results.get(node_id)
+    if plan.cached:
+        key, load = plan.key.key, lambda: engine.load_outputs(result.graph, node_id)
+    elif stale and last is not None and last.key and last.status in ("computed", "cached"):
+        key, load = last.key, lambda: engine.cache.get(last.key, result.graph.nodes[node_id].spec.cache)
+    else:
         return None
     memo = st.session_state.memo.setdefault("_outputs", {})
-    if memo.get("key") != plan.key.key:     # keep one node's outputs: previews stay cheap on reruns
+    if memo.get("key") != key:     # keep one node's outputs: previews stay cheap on reruns
         try:
-            entry = resources.engine().load_outputs(result.graph, node_id)
+            entry = load()
         except Exception as exc:
             st.error(f"Could not read this node's cached output: {exc}")
             return None
         memo.clear()
-        memo.update(key=plan.key.key, entry=entry)
+        memo.update(key=key, entry=entry)
     return memo.get("entry")
 
 
@@ -42,11 +52,15 @@ def render(node_id: str, view: NodeView) -> None:
                     st.code(result.traceback, language="text")
         elif view.status in ("invalid", "missing", "skipped", "stale") and view.detail:
             st.info(view.detail)
-        entry = _entry(node_id)
+        entry = _entry(node_id, stale=view.status == "stale")
         if entry is None:
             if view.status in ("not run", "stale"):
                 st.caption("Run the workflow (or run up to this node) to see its output.")
         else:
+            if view.status == "stale":
+                with st.container(key="stale_output"):
+                    st.warning("Stale: this is the output of the last run, before the change above. "
+                               "Run again to update it.", icon=":material/history:")
             _outputs(node_id, entry)
         log = st.session_state.runs.log.get(node_id)
         if log:

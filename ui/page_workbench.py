@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from . import actions, canvas_view, escape, output_view, properties_view, session, sidebar_view
+from . import actions, canvas_view, escape, keyboard, output_view, properties_view, session, sidebar_view
 
 POLL_SECONDS = 0.3
 log = logging.getLogger(__name__)
@@ -45,7 +45,9 @@ def main_area() -> None:
     views = actions.views()
     with toolbar_box:
         canvas_view.toolbar(views)
+    canvas_view.port_chooser()
     canvas_view.canvas(views)
+    keyboard.buttons()
     d = actions.doc()
     if d.selected and d.selected in d.workflow.nodes:
         left, right = st.columns([2, 3])
@@ -58,6 +60,8 @@ def main_area() -> None:
     with notices_box:
         canvas_view.notices()
     actions.autosave()
+    if not st.session_state.get("full_run") and st.session_state.get("shown_dirty") not in (None, actions.doc().dirty):
+        st.rerun()           # a canvas or property edit changed the unsaved marker the sidebar shows
 
 
 def _autosave_offer() -> None:
@@ -109,8 +113,14 @@ def render() -> None:
         return
     with st.container():     # always present, so the main area's place in the page never moves
         _autosave_offer()
-    st.fragment(guarded(main_area))()
-    guarded(sidebar_view.render)()   # after the main area, so the canvas reaches the browser first
+    st.session_state.full_run = True     # the main area reruns the page only when run alone
+    try:
+        st.fragment(guarded(main_area))()
+        guarded(sidebar_view.render)()   # after the main area, so the canvas reaches the browser first
+        with st.sidebar:
+            keyboard.listener()
+    finally:
+        st.session_state.full_run = False
     job = st.session_state.job
     if job is not None and not job.finished:
         st.fragment(_poll, run_every=POLL_SECONDS)()

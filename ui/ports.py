@@ -1,13 +1,15 @@
 """Port assignment for the canvas, whose nodes have one handle per side and no port ids.
 
-A connection drawn between two nodes takes the first free compatible (output, input) pair;
-the properties panel can then re-assign it among `compatible_pairs`. A connection that cannot
-fit is refused with a message that says why, so nothing is ever left half-wired.
+A connection drawn between two nodes is made at once when exactly one free compatible
+(output, input) pair fits; when several fit, the user picks one (`free_pairs`, the canvas's port
+chooser) before the edge exists. A connection that cannot fit is refused with a message that says
+why, so nothing is ever left half-wired. `port_feeds` says what feeds each input, which every
+node shows on the canvas.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from dataflow.kernel import NodeSpec, Workflow
 
@@ -44,6 +46,36 @@ def resolve_edge_ports(source_port: str | None, target_port: str | None, source:
         free = [p for p in pairs if p[1] not in set(taken)]
         pairs = free or pairs
     return pairs[0] if len(pairs) == 1 else None
+
+
+def free_pairs(source: NodeSpec, target: NodeSpec, taken: set[str]) -> tuple[list[tuple[str, str]], str]:
+    """Every compatible pair whose input is free (in declaration order), or ([], why none is)."""
+    pairs = [p for p in compatible_pairs(source, target) if p[1] not in taken]
+    if pairs:
+        return pairs, ""
+    return [], first_free_pair(source, target, taken)[1]
+
+
+def port_feeds(workflow: Workflow, node_id: str, specs: Mapping[str, NodeSpec]) -> dict[str, tuple[str, str]]:
+    """What feeds each input of node `node_id`: {input port: (source node id, output port)}, with
+    ports left out in the file resolved where unambiguous. `specs` are keyed by node type."""
+    feeds: dict[str, tuple[str, str]] = {}
+    target = workflow.nodes.get(node_id)
+    target_spec = specs.get(target.type) if target else None
+    for edge in workflow.edges:
+        if edge.target != node_id:
+            continue
+        source_port, target_port = edge.source_port, edge.target_port
+        if source_port is None or target_port is None:
+            source = workflow.nodes.get(edge.source)
+            source_spec = specs.get(source.type) if source else None
+            if source_spec is not None and target_spec is not None:
+                pair = resolve_edge_ports(source_port, target_port, source_spec, target_spec, set(feeds))
+                if pair:
+                    source_port, target_port = pair
+        if target_port is not None:
+            feeds[target_port] = (edge.source, source_port or "?")
+    return feeds
 
 
 def first_free_pair(source: NodeSpec, target: NodeSpec, taken: set[str]) -> tuple[tuple[str, str] | None, str]:

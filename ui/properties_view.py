@@ -81,18 +81,57 @@ def render(node_id: str) -> None:
             st.caption(f"`{node.type}` v{spec.version} · {spec.category} — {spec.description}")
             problems = actions.analysis().problems.get(node_id, [])
             for problem in problems:
-                if problem.param is None:
-                    st.error(problem.message)
+                if problem.param is None:   # an input not connected yet is a step to take, not an error
+                    (st.info if problem.code == "missing_input" else st.error)(problem.message)
+            _swap_button(node_id, spec)
             by_param = {p.param: p.message for p in problems if p.param}
+            edited_by_model = model_settings(spec)      # drawn as the model's settings, not as JSON
             for param in spec.params:
+                if param.name in edited_by_model:
+                    if by_param.get(param.name):
+                        st.error(by_param[param.name])
+                    continue
                 _field(node_id, spec, param, node.params, by_param.get(param.name))
             _connections(node_id, spec)
             if spec.help:
                 with st.expander("Help"):
                     st.markdown(spec.help)
-        if st.button("Delete node", icon=":material/delete:", key=f"del:{node_id}"):
+        row = st.container(horizontal=True)
+        row.button("Duplicate", icon=":material/content_copy:", key=f"dup:{node_id}", help="Ctrl+D",
+                   on_click=d.duplicate_node, args=(node_id,))
+        if row.button("Delete node", icon=":material/delete:", key=f"del:{node_id}", help="Delete or Backspace"):
             d.remove_node(node_id)
             st.rerun()
+
+
+def model_settings(spec: NodeSpec) -> set[str]:
+    """Parameters holding a chosen model's hyperparameters: edited in that model's settings only."""
+    names = set()
+    for param in spec.params:
+        f = forms.field_for(param)
+        if f.widget == "model":
+            names.add(f.hyperparameters or "hyperparameters")
+    return names
+
+
+def swappable_inputs(spec: NodeSpec) -> tuple[str, str] | None:
+    """The first two inputs of the same type (a join's left and right), which can swap feeds."""
+    for n, first in enumerate(spec.inputs):
+        for second in spec.inputs[n + 1:]:
+            if first.type.name == second.type.name:
+                return first.name, second.name
+    return None
+
+
+def _swap_button(node_id: str, spec: NodeSpec) -> None:
+    """One action that exchanges what feeds two same-typed inputs (left and right of a join)."""
+    ports = swappable_inputs(spec)
+    d = actions.doc()
+    if ports is None or not any(e.target == node_id and e.target_port in ports for e in d.workflow.edges):
+        return
+    st.button(f"Swap {ports[0]} ↔ {ports[1]}", key=f"swap:{node_id}", icon=":material/swap_horiz:",
+              help=f"Feed {ports[0]} from what feeds {ports[1]} now, and the other way round",
+              on_click=d.swap_inputs, args=(node_id, *ports))
 
 
 def _placeholder(node_id: str, type_id: str, params: dict) -> None:

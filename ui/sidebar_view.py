@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from . import actions, escape, resources, session, storage
+from .words import plural
 
 
 def render() -> None:
@@ -22,22 +23,45 @@ def render() -> None:
 
 def _workflow_menu() -> None:
     d = actions.doc()
+    st.session_state.shown_dirty = d.dirty      # the main area reruns the page when this goes stale
     marker = " ●" if d.dirty else ""
     with st.container(key="wf_title"):
         # names and paths come from files: escaped, so Markdown or HTML in them is shown, never rendered
         st.markdown(f"### {escape.text(d.name)}{marker}", help="● = unsaved changes (autosaved in the app folder)")
         st.caption(escape.text(d.workflow.path, limit=500) if d.workflow.path else "not saved yet")
     cols = st.columns([1, 1, 1.4])
-    cols[0].button("New", key="wf_new", on_click=actions.new_workflow, use_container_width=True)
+    cols[0].button("New", key="wf_new", on_click=actions.replace_document, args=("new",), use_container_width=True)
     cols[1].button("Save", key="wf_save", on_click=actions.save, disabled=d.workflow.path is None,
                    use_container_width=True)
     save_as = cols[2].popover("Save as", use_container_width=True, key="sb_saveas", on_change="rerun")
     if save_as.open:
         with save_as:
             _save_as_form()
+    _unsaved_prompt()
     _lazy_expander("Open", "sb_open", _open_form)
     _lazy_expander("Templates", "sb_templates", _templates)
     _lazy_expander("Upload a data file", "sb_upload", _upload_form)
+
+
+def _unsaved_prompt() -> None:
+    """Ask before New, Open or a template replaces a workflow with unsaved changes."""
+    pending = st.session_state.get("confirm_replace")
+    if pending is None:
+        return
+    d = actions.doc()
+    with st.container(key="unsaved_prompt", border=True):
+        st.warning(f"“{escape.text(d.name)}” has unsaved changes. Save them before you "
+                   f"{escape.text(actions.replace_label(*pending))}?", icon=":material/warning:")
+        name = ""
+        if d.workflow.path is None:
+            name = st.text_input("Save as", value=d.name, key="unsaved_name",
+                                 help=f"A file name in {storage.workflows_dir()}")
+        row = st.container(horizontal=True)
+        row.button("Save", key="unsaved_save", type="primary", on_click=actions.confirm_replace,
+                   args=("save", name))
+        row.button("Discard", key="unsaved_discard", on_click=actions.confirm_replace, args=("discard",),
+                   help="Drop the changes (their autosave is offered again in your next session)")
+        row.button("Cancel", key="unsaved_cancel", on_click=actions.confirm_replace, args=("cancel",))
 
 
 def _lazy_expander(label: str, key: str, draw: Callable[[], None]) -> None:
@@ -65,24 +89,24 @@ def _open_form() -> None:
     if files:
         choice = st.selectbox("Workflow", files, format_func=lambda p: p.name, key="open_choice")
         if st.button("Open", key="open_go"):
-            actions.open_path(Path(choice))
+            actions.replace_document("open", Path(choice))
             st.rerun()
     else:
         st.caption(f"No workflow files in {storage.workflows_dir()}")
     uploaded = st.file_uploader("…or open a workflow file", type=["json"], key="open_upload")
     if uploaded is not None and st.button("Open uploaded file", key="open_upload_go"):
-        actions.open_upload(uploaded.name, uploaded.getvalue())
+        actions.replace_document("upload", (uploaded.name, uploaded.getvalue()))
         st.rerun()
 
 
 def _templates() -> None:
     for path in storage.list_workflows():
         info = storage.describe_workflow(path)
-        st.markdown(f"**{escape.text(info['name'])}** · {info['nodes']} nodes")
+        st.markdown(f"**{escape.text(info['name'])}** · {plural(info['nodes'], 'node')}")
         if info["description"]:
             st.caption(escape.text(info["description"], limit=600))
         if st.button("Use this template", key=f"tpl:{path.name}", help="Start an untitled copy"):
-            actions.use_template(path)
+            actions.replace_document("template", path)
             st.rerun()
 
 

@@ -7,6 +7,7 @@
 | queued / running | in the run in progress |
 | computed / cached | its current key is in the cache (computed by the last run, or found there) |
 | failed / skipped | the last run of this very key failed, or was skipped because an upstream failed |
+| not connected | a required input has no edge yet (and nothing else is wrong): neutral, the node lists its ports |
 | invalid | the node has a problem to fix before it can run (message in the properties panel) |
 | missing | its plugin is not installed: a placeholder that keeps its parameters |
 """
@@ -24,6 +25,7 @@ NO_ENTRY = "no cache entry"
 
 COLORS = {  # background, border
     "not run": ("#ffffff", "#9ca3af"),
+    "not connected": ("#ffffff", "#cbd5e1"),
     "stale": ("#fef3c7", "#d97706"),
     "queued": ("#eff6ff", "#93c5fd"),
     "running": ("#dbeafe", "#2563eb"),
@@ -34,7 +36,7 @@ COLORS = {  # background, border
     "invalid": ("#fff7ed", "#ea580c"),
     "missing": ("#f5f3ff", "#7c3aed"),
 }
-ICONS = {"not run": "○", "stale": "◐", "queued": "…", "running": "▶", "computed": "●", "cached": "◉",
+ICONS = {"not run": "○", "not connected": "◌", "stale": "◐", "queued": "…", "running": "▶", "computed": "●", "cached": "◉",
          "failed": "✖", "skipped": "⊘", "invalid": "⚠", "missing": "⧉"}
 
 
@@ -76,7 +78,7 @@ def node_views(workflow: Workflow, analysis: Analysis, plans: Mapping[str, NodeP
         if node.type in analysis.missing:
             views[node_id] = NodeView("missing", analysis.missing[node.type])
         elif node_id in analysis.problems:
-            views[node_id] = NodeView("invalid", "; ".join(p.message for p in analysis.problems[node_id]))
+            views[node_id] = _problem_view(workflow, analysis, node_id)
         elif node_id in live and live[node_id].status in ("queued", "running", "computed", "cached", "failed",
                                                           "skipped"):
             state = live[node_id]
@@ -95,6 +97,20 @@ def node_views(workflow: Workflow, analysis: Analysis, plans: Mapping[str, NodeP
         else:
             views[node_id] = NodeView("stale", plan.reason)
     return views
+
+
+def _problem_view(workflow: Workflow, analysis: Analysis, node_id: str) -> NodeView:
+    """A node with problems: "not connected" (neutral) when its only problem is a required input
+    with no edge, unless an edge is drawn from a node whose plugin is missing (then it waits for
+    that one); else "invalid" with the messages."""
+    problems = analysis.problems[node_id]
+    if all(p.code == "missing_input" for p in problems):
+        placeholders = [e.source for e in workflow.edges if e.target == node_id and e.source in workflow.nodes
+                        and workflow.nodes[e.source].type in analysis.missing]
+        if placeholders:
+            return NodeView("invalid", f"waits for {placeholders[0]}, whose plugin is not installed")
+        return NodeView("not connected")
+    return NodeView("invalid", "; ".join(p.message for p in problems))
 
 
 def summary(views: Mapping[str, NodeView]) -> dict[str, int]:

@@ -27,13 +27,13 @@ if (window === window.top) {
     }
   });
 }"""
-# Synced = Streamlit idle AND Python has applied the canvas's latest value (the app prints "ts=<ts> ").
+# Synced = Streamlit idle AND Python has applied the canvas's latest value (the app prints a hidden "ts=<ts>;").
 SYNCED_JS = """(minMsgs) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const c = document.querySelector('.st-key-canvas_info');
   if (!(app && app.getAttribute('data-test-script-state') === 'notRunning' && c)) return false;
-  if (minMsgs === 0 && window.__flowMsgs === 0) return c.innerText.includes('ts=None;');
-  return !!(window.__flowMsgs >= minMsgs && window.__flowTs && c.innerText.includes('ts=' + window.__flowTs + ';'));
+  if (minMsgs === 0 && window.__flowMsgs === 0) return c.textContent.includes('ts=None;');
+  return !!(window.__flowMsgs >= minMsgs && window.__flowTs && c.textContent.includes('ts=' + window.__flowTs + ';'));
 }"""
 
 

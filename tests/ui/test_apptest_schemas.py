@@ -31,6 +31,9 @@ def test_pickers_offer_the_upstream_columns_before_any_run(at, ui_registry):
         {"id": "st-flow-edge_dataset-train_test_split", "source": "dataset", "target": "train_test_split"},
         {"id": "st-flow-edge_train_test_split-train_classifier", "source": "train_test_split",
          "target": "train_classifier"}], selected="train_classifier")
+    choice = next(b for b in at.button if (b.key or "").startswith("pick_ports:") and b.label.startswith("train"))
+    choice.click().run()                                     # the split's train rows feed the training
+    canvas_reply(at, selected="train_classifier")
     assert at.session_state["runs"].results == {}            # nothing ran
     target = next(s for s in at.selectbox if s.key.startswith("p:train_classifier:target"))
     assert [o for o in target.options if o != "(none)"] == IRIS_COLUMNS

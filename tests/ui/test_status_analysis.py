@@ -86,7 +86,8 @@ def test_a_missing_plugin_becomes_a_placeholder_that_keeps_its_parameters(ui_reg
     assert "dataflow-gone" in result.missing["gone.magic"]
     shown = views(doc, ui_registry, engine)
     assert shown["x"].status == "missing" and "pip install dataflow-gone" in shown["x"].detail
-    assert shown["s"].status == "invalid"                          # waits for the placeholder
+    assert shown["s"].status == "invalid"                          # waits for the placeholder, which is drawn
+    assert shown["s"].detail == "waits for x, whose plugin is not installed"
     assert shown["p"].status == "not run"
     from dataflow.kernel import load_workflow, save_workflow
     path = save_workflow(doc.workflow, tmp_path / "m.json", ui_registry)
