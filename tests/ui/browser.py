@@ -94,3 +94,17 @@ def shot(page: Page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_picker(page: Page, label: str) -> None:
+    """Open a column picker of the properties panel: a click that lands while the page is still
+    redrawing may be undone by the redraw, so wait and click again until its options show."""
+    for _ in range(4):
+        settle(page)
+        page.locator(".st-key-props").get_by_role("combobox", name=label).click()
+        try:
+            expect(page.get_by_role("option").first).to_be_visible(timeout=3_000)
+            return
+        except AssertionError:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"the {label} picker did not open")

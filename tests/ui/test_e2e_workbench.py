@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import Page, expect
 
-from tests.ui.browser import connect, flow, node, settle, shot, wait_idle
+from tests.ui.browser import connect, flow, node, open_picker, settle, shot, wait_idle
 from tests.ui.test_e2e import add_from_palette, run_all, search_palette, select, sidebar
 
 LOCAL_HOSTS = {"127.0.0.1"}
@@ -205,11 +205,11 @@ def test_iris_from_an_empty_canvas_scores_the_test_rows_and_counts_the_actions(p
         """Choose a column in a picker: the columns are known before anything ran (schema pass)."""
         select(page, node_id)
         count["clicks"] += 1
-        box = page.locator(".st-key-props [data-testid='stSelectbox']").filter(has_text=label).first
+        box = page.locator(".st-key-props").get_by_role("combobox", name=label)
         if not in_view(box):
             count["scrolls"] += 1
             box.scroll_into_view_if_needed()
-        box.click()
+        open_picker(page, label)
         page.get_by_role("option", name=value, exact=True).click()
         count["clicks"] += 2
         wait_idle(page)
