@@ -84,7 +84,9 @@ def render(node_id: str) -> None:
                 if problem.param is None:   # an input not connected yet is a step to take, not an error
                     (st.info if problem.code == "missing_input" else st.error)(problem.message)
             _swap_button(node_id, spec)
-            by_param = {p.param: p.message for p in problems if p.param}
+            # shown at its field, a problem need not say which node and parameter it is about
+            by_param = {p.param: p.message.removeprefix(f"node '{node_id}', parameter '{p.param}': ")
+                        for p in problems if p.param}
             edited_by_model = model_settings(spec)      # drawn as the model's settings, not as JSON
             for param in spec.params:
                 if param.name in edited_by_model:
