@@ -44,17 +44,23 @@ def groupby(
     return out.reset_index() if by else out.reset_index(drop=True)
 
 
+def parse_aggregation(item: str) -> tuple[str, str]:
+    """("price", "sum") from "price:sum"; NodeError for a malformed item or an unknown function."""
+    column, sep, function = item.rpartition(":")
+    column, function = column.strip(), function.strip().lower()
+    if not sep or not column:
+        raise NodeError(f"{item!r}: write column:function, e.g. price:sum", param="aggregations")
+    if function not in AGGREGATIONS:
+        raise NodeError(f"{item!r}: unknown function {function!r}; use one of {', '.join(AGGREGATIONS)}",
+                        param="aggregations")
+    return column, function
+
+
 def _parse_aggregations(table: Any, items: list[str]) -> dict[str, tuple[str, str]]:
     """{"price_sum": ("price", "sum"), ...} from ["price:sum", ...], checked."""
     specs: dict[str, tuple[str, str]] = {}
     for item in items:
-        column, sep, function = item.rpartition(":")
-        column, function = column.strip(), function.strip().lower()
-        if not sep or not column:
-            raise NodeError(f"{item!r}: write column:function, e.g. price:sum", param="aggregations")
-        if function not in AGGREGATIONS:
-            raise NodeError(f"{item!r}: unknown function {function!r}; use one of {', '.join(AGGREGATIONS)}",
-                            param="aggregations")
+        column, function = parse_aggregation(item)
         require_columns(table, [column], "aggregations")
         if function in _NEEDS_NUMBERS and kind(table[column]) not in ("number", "true/false"):
             raise NodeError(f"{item!r}: {function} needs numbers, but {column!r} holds {kind(table[column])} values; "

@@ -200,17 +200,11 @@ def concat(top: TableSchema, bottom: TableSchema, *, columns: str, source_column
 # --- reshaping -------------------------------------------------------------------------------------
 
 def groupby(table: TableSchema, *, by: list[str], aggregations: list[str]) -> TableSchema:
-    from .reshape import AGGREGATIONS
+    from .reshape import parse_aggregation
 
     results: list[ColumnSchema] = []
     for item in aggregations:
-        column, sep, function = item.rpartition(":")
-        column, function = column.strip(), function.strip().lower()
-        if not sep or not column:
-            raise NodeError(f"{item!r}: write column:function, e.g. price:sum", param="aggregations")
-        if function not in AGGREGATIONS:
-            raise NodeError(f"{item!r}: unknown function {function!r}; use one of {', '.join(AGGREGATIONS)}",
-                            param="aggregations")
+        column, function = parse_aggregation(item)
         if table.lacks(column):
             raise _missing(column, table, "aggregations")
         kind = table.kind(column)
