@@ -64,6 +64,9 @@ CASES = {case.plugin: case for case in [
                        _node("adults", "transform.filter", formula="age >= 18"),
                        _node("write", "io.write_file", path="adults.csv")],
          [edge("read", "adults"), edge("adults", "write")], helpers=("io",)),
+    Case("sql", [IRIS, _node("sql", "sql.query", query="SELECT target, avg(\"petal length (cm)\") AS mean_petal "
+                                                       "FROM a GROUP BY target")],
+         [edge("iris", "sql", "table", "a")], helpers=("samples",)),
     Case("plotly", [IRIS, _node("chart", "plotly.scatter", x="sepal length (cm)", y="petal length (cm)",
                                 color="target")],
          [edge("iris", "chart")], helpers=("samples",)),

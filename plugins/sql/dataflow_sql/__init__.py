@@ -1,0 +1,1 @@
+"""dataflow-sql: SQL over DataFlow tables, run in-process by DuckDB."""
