@@ -75,19 +75,21 @@ class Reporter:
     hands `(fraction, message)` to `send`. `cancelled` is a callable (the engine's token) or None
     (a worker process, which is killed instead of asked)."""
 
-    __slots__ = ("_send", "cancelled", "_last")
+    __slots__ = ("_send", "cancelled", "_last", "_interval")
 
-    def __init__(self, send: Callable[[float | None, str], None], cancelled: Callable[[], bool] | None = None):
+    def __init__(self, send: Callable[[float | None, str], None], cancelled: Callable[[], bool] | None = None,
+                 interval: float = REPORT_INTERVAL):
         self._send = send
         self.cancelled = cancelled or _never
         self._last = -math.inf
+        self._interval = interval
 
     def __call__(self, fraction: float | None = None, message: str = "") -> None:
         if self.cancelled():
             raise Cancelled("the run was stopped")
         value = clean_fraction(fraction)
         now = time.monotonic()
-        if now - self._last < REPORT_INTERVAL and value != 1.0:
+        if now - self._last < self._interval and value != 1.0:
             return
         self._last = now
         self._send(value, str(message)[:MAX_MESSAGE])
