@@ -16,7 +16,10 @@ State, all owned by one manager thread (`_manage`), so no lock guards the worker
 The manager loop hands queued jobs to idle workers, then waits on the wake-up pipe, every
 worker's pipe (a reply) and every worker's sentinel (an exit). A reply resolves the job's future
 through the job's `on_reply`; an exit without a reply fails the job that worker held with
-`WorkerDiedError` and drops the worker, so the next job starts a fresh one. `shutdown` lets
+`WorkerDiedError` and drops the worker, so the next job starts a fresh one. A `Progress` message
+is a running node's report: it goes to the job's `on_progress` and the job stays. `cancel`
+(a stopped run) drops queued jobs and has the manager kill the workers that run the others:
+their exit is handled as any death, and the next job starts a fresh worker. `shutdown` lets
 queued and running jobs finish (or, with `cancel=True`, fails the queued ones and kills the
 running ones), then stops every worker.
 """
