@@ -63,6 +63,8 @@ def test_stop_ends_a_run_with_a_60_second_node_within_2_seconds(page: Page, serv
         second = _elapsed(progress.inner_text())
         assert second >= first + 1.0, f"the clock did not move: {first} then {second}"
         expect(node(page, "slow")).to_contain_text("running")
+        node(page, "steps").click()                           # its output panel shows its progress
+        expect(page.locator(".st-key-node_progress")).to_contain_text("step ")
         shot(page, "stop_01_running")
 
         took, samples = _stop_and_watch(page)
