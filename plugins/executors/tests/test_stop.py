@@ -152,3 +152,16 @@ def _alive(pid: int) -> bool:
             return handle.read().split()[2] != "Z"
     except OSError:
         return True
+
+
+@pytest.mark.parametrize("executor", ALL_EXECUTORS)
+def test_closing_the_engine_after_a_stop_does_not_wait_for_the_abandoned_node(executor, build, registry, tmp_path):
+    from dataflow.kernel import CancelToken, Engine
+
+    graph = build([n("numbers", "numbers", count=3), n("slow", "slow", seconds=60)], [edge("numbers", "slow")])
+    engine = Engine.open(registry, executor=executor, max_workers=2, directory=tmp_path / "cache")
+    token, events = CancelToken(), []
+    engine.run(graph, listener=_stop_when_running(token, "slow", events), cancel=token)
+    started = time.perf_counter()
+    engine.close()
+    assert time.perf_counter() - started < STOP_WITHIN
