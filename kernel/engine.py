@@ -28,9 +28,11 @@ touching anything: the late result is discarded, never cached, and the next run 
 node again. A node that reports progress (`dataflow.sdk.progress`) gets `Cancelled` at its next
 report, so a cooperative node also frees its thread. This is the one scheduling path for every
 executor: only *where* the driver runs changes, and a run nobody can cancel (no token) keeps
-it in the calling thread, as cheap as before. Dask's local scheduler and `concurrent.futures`
-do the same in spirit: on interrupt they stop waiting, cancel what has not started and leave
-running threads behind.
+it in the calling thread, as cheap as before. The same choices as elsewhere: Dask's local
+scheduler waits on a queue that Ctrl-C breaks out of (polling with a timeout where a blocking
+get cannot be interrupted) and leaves submitted tasks running; `concurrent.futures` cancels only
+what has not started (`Future.cancel`, `shutdown(cancel_futures=True)`) and never a running
+thread; only a process can really be stopped (Python 3.14's `ProcessPoolExecutor.kill_workers`).
 
 If a cached entry turns out unreadable when loaded (corrupt, evicted meanwhile), the node is
 recomputed on the spot, after its own inputs are loaded or recomputed the same way.
