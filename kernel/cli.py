@@ -15,6 +15,7 @@ import re
 import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from .graph import Graph
 from .plugins import load_registry
 from .registry import Registry
 from .schemapass import SchemaReport, infer_schemas
-from .terminal import PrintableFormatter, echo
+from .terminal import PrintableFormatter, echo, printable
 from .validate import compile_workflow
 from .workflow import load_workflow
 
@@ -70,14 +71,27 @@ def _problem(message: str):
 
 
 class Progress:
-    """Prints one line per finished node on stderr."""
+    """Prints one line per finished node on stderr, and what a running node reports
+    (`dataflow.sdk.progress`): on a terminal as one line rewritten in place at most
+    `TERMINAL_INTERVAL` apart, otherwise as a line at most `LOG_INTERVAL` apart."""
 
-    def __init__(self, quiet: bool):
+    TERMINAL_INTERVAL, LOG_INTERVAL = 0.25, 2.0
+
+    def __init__(self, quiet: bool, stream: Any = None):
         self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.live = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.interval = self.TERMINAL_INTERVAL if self.live else self.LOG_INTERVAL
+        self.last_report = -float("inf")
+        self.transient = False  # a progress line is on the terminal, to be replaced
 
     def __call__(self, event: RunEvent) -> None:
         if self.quiet or event.node_id is None or event.kind in ("queued", "running"):
             return
+        if event.kind == "progress":
+            self._report(event)
+            return
+        self._clear()
         width = len(str(event.total))
         line = f"[{event.done:>{width}}/{event.total}] {event.kind:<8} {event.node_id} ({event.node_type})"
         if event.kind == "computed":
@@ -86,7 +100,30 @@ class Progress:
                 line += f"  ({event.reason})"
         elif event.error:
             line += f"  {event.error}"
-        _stderr(line)
+        echo(line, self.stream)
+
+    def _report(self, event: RunEvent) -> None:
+        now = time.monotonic()
+        if now - self.last_report < self.interval:
+            return
+        self.last_report = now
+        width = len(str(event.total))
+        line = f"[{event.done:>{width}}/{event.total}] running  {event.node_id} ({event.node_type})"
+        if event.fraction is not None:
+            line += f"  {event.fraction:4.0%}"
+        if event.message:
+            line += f"  {event.message}"
+        if self.live:  # our own control sequences around text made printable
+            self.stream.write(f"\r\x1b[K{printable(line)}")
+            self.stream.flush()
+            self.transient = True
+        else:
+            echo(line, self.stream)
+
+    def _clear(self) -> None:
+        if self.transient:
+            self.stream.write("\r\x1b[K")
+            self.transient = False
 
 
 def _worker_count(text: str) -> int:
@@ -145,6 +182,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except DataflowError as exc:
         return _invalid(WorkflowError([_problem(str(exc))], args.workflow), args.json)
     token = CancelToken()
+    progress = Progress(args.quiet)
     previous = signal.getsignal(signal.SIGINT)
 
     def interrupt(signum, frame):
@@ -152,18 +190,19 @@ def cmd_run(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGINT, previous)
             raise KeyboardInterrupt
         token.cancel()
-        _stderr("stopping: running nodes finish, no new ones start (Ctrl-C again to abort)")
+        progress._clear()
+        _stderr("stopping: running nodes are abandoned, no new ones start (Ctrl-C again to abort)")
 
     signal.signal(signal.SIGINT, interrupt)
     try:
         with engine:
             result = engine.run(graph, targets=args.only or None, use_cache=not args.no_cache,
-                                listener=Progress(args.quiet), cancel=token,
-                                keep_outputs=bool(args.output_dir))
+                                listener=progress, cancel=token, keep_outputs=bool(args.output_dir))
     except DataflowError as exc:
         return _invalid(WorkflowError([_problem(str(exc))], args.workflow), args.json)
     finally:
         signal.signal(signal.SIGINT, previous)
+        progress._clear()
     files = _export_outputs(result, graph, registry, Path(args.output_dir)) if args.output_dir else []
     for node in result.nodes.values():
         for warning in node.warnings:

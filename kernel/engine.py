@@ -14,7 +14,25 @@ A run goes through three phases.
    protocol, so independent branches run side by side. Results pass to consumers in memory
    (the cache may evict what it was just given) and are dropped once their last consumer has
    run. A failed node marks its downstream *skipped* and leaves independent branches alone.
-   Cancelling stops scheduling: nodes already running finish, the rest are skipped.
+
+**Cancelling.** A Python thread cannot be killed, and a node may sit in C code for minutes, so
+a run that can be cancelled (a `CancelToken` was passed) does not wait for its nodes to stop.
+Its phases run in a helper thread (the *driver*) while the calling thread waits for the driver
+to finish or for the token, whichever comes first. All run state is guarded by one lock, which
+the driver holds except while a node runs, while it waits on the executor's futures and while
+it reads a cache entry. On a cancel the caller takes the lock, marks the run *abandoned* and
+settles it at once: a node in flight and every node not started are *skipped*, the run ends
+"cancelled", and the executor is asked to `cancel` the futures (the process executor kills
+their workers). The driver, when its node returns, finds the run abandoned and ends without
+touching anything: the late result is discarded, never cached, and the next run computes that
+node again. A node that reports progress (`dataflow.sdk.progress`) gets `Cancelled` at its next
+report, so a cooperative node also frees its thread. This is the one scheduling path for every
+executor: only *where* the driver runs changes, and a run nobody can cancel (no token) keeps
+it in the calling thread, as cheap as before. The same choices as elsewhere: Dask's local
+scheduler waits on a queue that Ctrl-C breaks out of (polling with a timeout where a blocking
+get cannot be interrupted) and leaves submitted tasks running; `concurrent.futures` cancels only
+what has not started (`Future.cancel`, `shutdown(cancel_futures=True)`) and never a running
+thread; only a process can really be stopped (Python 3.14's `ProcessPoolExecutor.kill_workers`).
 
 If a cached entry turns out unreadable when loaded (corrupt, evicted meanwhile), the node is
 recomputed on the spot, after its own inputs are loaded or recomputed the same way.
@@ -26,18 +44,22 @@ import graphlib
 import itertools
 import logging
 import os
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet  # what `in` needs: a set or a frozenset
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from .access import granted_folders, resolve_file_params
 from .cache import CacheEntry, CacheSettings, TieredCache
-from .errors import DataflowError, NodeError, OutputTypeError
+from .context import Reporter
+from .errors import Cancelled, DataflowError, NodeError, OutputTypeError
 from .executor import Executor, NodeTask, invoke_node
 from .graph import Graph, GraphNode
 from .history import MODEL_MARK, History, explain
@@ -95,7 +117,8 @@ class RunResult:
 
 @dataclass(slots=True)
 class RunEvent:
-    """A state change: `kind` is run_start, queued, running, computed, cached, failed, skipped or run_end."""
+    """A state change: `kind` is run_start, queued, running, computed, cached, failed, skipped or
+    run_end; or `progress`, a running node's report (`fraction` 0..1 or None, `message`)."""
 
     kind: str
     node_id: str | None = None
@@ -105,6 +128,8 @@ class RunEvent:
     error: str | None = None
     done: int = 0
     total: int = 0
+    fraction: float | None = None
+    message: str = ""
 
 
 @dataclass(slots=True)
@@ -118,14 +143,19 @@ class NodePlan:
 
 
 class CancelToken:
-    """Shared between the caller and a run: `cancel()` stops the run from scheduling more nodes."""
+    """Shared between the caller and a run: `cancel()` ends the run within moments. Nodes not
+    started are skipped; nodes in flight are abandoned (see the module docstring). Safe to call
+    from any thread and from a signal handler."""
 
     def __init__(self) -> None:
-        # a plain flag: nothing waits on it, and an Event per run cost more than a trivial node
+        # a plain flag the run reads per node, and callbacks that wake a waiting run
         self._cancelled = False
+        self._wakers: list[Callable[[], None]] = []
 
     def cancel(self) -> None:
         self._cancelled = True
+        for wake in list(self._wakers):
+            wake()
 
     @property
     def cancelled(self) -> bool:
@@ -296,10 +326,14 @@ class Engine:
         """Run the graph (or `targets` and what they need) and return every node's result.
 
         `keep_outputs`: True keeps the outputs of the nodes nothing consumes, or pass node ids.
-        `listener` receives a `RunEvent` for every state change, in the calling thread.
+        `listener` receives a `RunEvent` for every state change, one at a time, in order: in the
+        calling thread, or, when the run can be cancelled, in the run's driver thread until the
+        run ends or is cancelled. `progress` events come from the thread of the node reporting.
+        `cancel`: a `CancelToken` whose `cancel()` makes this call return within moments, with
+        status "cancelled", even while a node is computing (see the module docstring).
         """
         activate_registry(self.registry)
-        return _Run(self, graph, targets, use_cache, listener, cancel or CancelToken(), keep_outputs).execute()
+        return _Run(self, graph, targets, use_cache, listener, cancel, keep_outputs).execute()
 
     def load_outputs(self, graph: Graph, node_id: str) -> CacheEntry | None:
         """The cached outputs of a node as it stands now, or None when it would need to run."""
@@ -339,17 +373,33 @@ def _ignore(event: str, **kwargs: Any) -> None:
     """Stands in for `Registry.emit` when no plugin observes run events."""
 
 
+class _Abandoned(BaseException):
+    """Raised in a stopped run's driver thread when it finds the run settled by the caller."""
+
+
+NOT_STARTED = "run cancelled before this node started"
+ABANDONED = "run cancelled while this node was running; its result is discarded"
+
+
 class _Run:
     """The state of one run; `execute()` drives it. Kept apart from Engine so runs never share state."""
 
     def __init__(self, engine: Engine, graph: Graph, targets: Iterable[str] | None, use_cache: bool,
-                 listener: Listener | None, cancel: CancelToken, keep_outputs: Iterable[str] | bool):
+                 listener: Listener | None, cancel: CancelToken | None, keep_outputs: Iterable[str] | bool):
         self.engine = engine
         self.graph = graph
         self.cache = engine.cache if use_cache else None
         self.use_cache = use_cache
         self.listener = listener
-        self.cancel = cancel
+        self.cancellable = cancel is not None
+        self.cancel = cancel or CancelToken()
+        # the run state's guard: held by whoever drives the run, released while a node computes
+        self.lock = threading.Lock()
+        self.abandoned = False  # set under the lock by the caller: the driver must touch nothing more
+        self.error: BaseException | None = None  # what stopped the driver thread
+        self.running: dict[Future, str] = {}  # nodes in an executor's hands
+        self.calling: str | None = None  # the node the driver called itself, last
+        self.reports = listener is not None or self.cancellable  # who needs `progress` reports
         self.run_id = f"{_RUN_PREFIX}{next(_RUN_NUMBERS):04x}"
         self.selected = engine._select(graph, targets)
         # read only: a run of the whole graph shares the compiled order
@@ -377,13 +427,33 @@ class _Run:
     def _event(self, kind: str, node_id: str | None = None, result: NodeResult | None = None) -> None:
         if self.listener is None:
             return
-        event = RunEvent(kind, node_id, result.type if result else None, result.seconds if result else 0.0,
-                         result.reason if result else "", result.error if result else None, self.done,
-                         len(self.order))
+        self._deliver(RunEvent(kind, node_id, result.type if result else None, result.seconds if result else 0.0,
+                               result.reason if result else "", result.error if result else None, self.done,
+                               len(self.order)))
+
+    def _deliver(self, event: RunEvent) -> None:
         try:
             self.listener(event)
         except Exception as exc:  # a broken progress display must not break the run
-            log.warning("run listener failed on %s: %s", kind, exc)
+            log.warning("run listener failed on %s: %s", event.kind, exc)
+
+    def _reporter(self, node_id: str) -> Reporter:
+        """The `progress` of one node call: events for the listener, `Cancelled` once stopped."""
+        return Reporter(partial(self._progress, node_id), self._stopped)
+
+    def _stopped(self) -> bool:
+        return self.cancel._cancelled or self.abandoned
+
+    def _progress(self, node_id: str, fraction: float | None, message: str) -> None:
+        """A node's report, from whichever thread runs it: a `progress` event while it runs."""
+        if self.listener is None:
+            return
+        with self.lock:
+            result = self.results.get(node_id)
+            if self.abandoned or result is None or result.status != "pending":
+                return
+            self._deliver(RunEvent("progress", node_id, result.type, 0.0, "", None, self.done, len(self.order),
+                                   fraction, message))
 
     def _finish(self, node_id: str, status: str) -> None:
         result = self.results[node_id]
@@ -410,6 +480,38 @@ class _Run:
             self.emit_hooks("on_run_start", run_id=self.run_id, workflow=self.graph.workflow,
                             node_ids=list(self.order))
         self._event("run_start")
+        lock = self.lock
+        lock.acquire()
+        abandoned: list[Future] = []
+        try:
+            if self.cancellable:
+                self._drive_aside()
+            else:
+                self._drive()
+        finally:
+            # the caller holds the lock and the driver is done or abandoned: the state is ours
+            self.abandoned = True
+            if self.done < len(self.order):  # cancelled, or stopped by an error: settle the rest
+                abandoned = list(self.running)
+                self._settle_rest()
+            self.history.record(self.recorded, self.keys)
+            self.history.save_soon()
+            lock.release()
+            if abandoned:
+                try:
+                    self.engine.executor.cancel(abandoned)
+                except Exception as exc:
+                    log.warning("executor '%s' could not cancel abandoned nodes: %s", self.engine.executor.id, exc)
+        status = "cancelled" if self.cancel.cancelled else ("failed" if any(
+            r.status == FAILED for r in self.results.values()) else "ok")
+        seconds = time.perf_counter() - started
+        outputs = {n: self.values[n] for n in self.keep if n in self.values}
+        self._event("run_end")
+        self.emit_hooks("on_run_end", run_id=self.run_id, status=status, seconds=seconds)
+        return RunResult(self.run_id, status, seconds, self.results, outputs)
+
+    def _drive(self) -> None:
+        """Phases 1 to 3, holding the lock (released while a node computes)."""
         compute = self._plan()
         work = self._work_set(compute)
         if len(work) < len(self.order) or self.listener is not None:
@@ -419,28 +521,64 @@ class _Run:
                     self._finish(node_id, CACHED)
                 elif self.listener is not None:
                     self._event("queued", node_id, self.results[node_id])
+        if self.engine.executor.inline:
+            self._run_inline(work, compute)
+        else:
+            self._run_pooled(work, compute)
+
+    def _drive_aside(self) -> None:
+        """Run `_drive` in a driver thread; return (holding the lock again) once it finished or the
+        token was cancelled, whichever comes first. Re-raises what stopped the driver."""
+        wake: SimpleQueue = SimpleQueue()
+        waker = partial(wake.put, None)
+        token = self.cancel
+        token._wakers.append(waker)
+        driver = threading.Thread(target=self._drive_guarded, args=(waker,), name=f"dataflow-run-{self.run_id}",
+                                  daemon=True)
+        self.lock.release()
         try:
-            if self.engine.executor.inline:
-                self._run_inline(work, compute)
-            else:
-                self._run_pooled(work, compute)
+            driver.start()
+            while not token._cancelled:
+                try:
+                    wake.get(timeout=0.5)  # the driver's end or a cancel; the timeout keeps Ctrl-C live
+                except Empty:
+                    continue
+                break
         finally:
-            if self.done < len(self.order):  # cancelled, or stopped by an error: settle the rest
-                for node_id in self.order:
-                    result = self.results[node_id]
-                    if result.status == "pending":
-                        result.reason = result.reason or ""
-                        result.error = "run cancelled before this node started"
-                        self._finish(node_id, SKIPPED)
-            self.history.record(self.recorded, self.keys)
-            self.history.save_soon()
-        status = "cancelled" if self.cancel.cancelled else ("failed" if any(
-            r.status == FAILED for r in self.results.values()) else "ok")
-        seconds = time.perf_counter() - started
-        outputs = {n: self.values[n] for n in self.keep if n in self.values}
-        self._event("run_end")
-        self.emit_hooks("on_run_end", run_id=self.run_id, status=status, seconds=seconds)
-        return RunResult(self.run_id, status, seconds, self.results, outputs)
+            token._wakers.remove(waker)
+            self.lock.acquire()
+            self.abandoned = True
+        if self.error is not None:
+            raise self.error
+
+    def _drive_guarded(self, done: Callable[[], None]) -> None:
+        """The driver thread: `_drive` under the lock, unless the caller settled the run first."""
+        lock = self.lock
+        lock.acquire()
+        try:
+            if not self.abandoned:
+                self._drive()
+        except _Abandoned:
+            pass
+        except BaseException as exc:  # the caller re-raises it
+            self.error = exc
+        finally:
+            lock.release()
+            done()
+
+    def _settle_rest(self) -> None:
+        """Skip every node without a final status, saying whether it was in flight."""
+        in_flight = set(self.running.values())
+        if self.calling is not None:
+            in_flight.add(self.calling)
+        results, nodes = self.results, self.graph.nodes
+        if len(results) < len(self.order):  # stopped before planning ended: results in order
+            self.results = results = {n: results.get(n) or NodeResult(n, nodes[n].spec.type_id) for n in self.order}
+        for node_id in self.order:
+            result = results[node_id]
+            if result.status == "pending":
+                result.error = ABANDONED if node_id in in_flight else NOT_STARTED
+                self._finish(node_id, SKIPPED)
 
     def _plan(self) -> dict[str, bool]:
         """Phase 1: keys, cache lookups, reasons. Returns node id -> must compute."""
@@ -497,7 +635,16 @@ class _Run:
     def _load(self, node_id: str) -> bool:
         """Load a cached node's outputs; False when the entry turned out unreadable."""
         node = self.graph.nodes[node_id]
-        entry = self.cache.get(self.keys[node_id].key, node.spec.cache) if self.cache else None
+        if self.cache is None:
+            return False
+        lock = self.lock
+        lock.release()  # a large entry takes a while to read: a cancel need not wait for it
+        try:
+            entry = self.cache.get(self.keys[node_id].key, node.spec.cache)
+        finally:
+            lock.acquire()
+        if self.abandoned:
+            raise _Abandoned
         if entry is None:
             return False
         self.values[node_id] = entry.outputs
@@ -520,8 +667,8 @@ class _Run:
                 result.reason = "cache entry unreadable"
                 self.done -= 1  # it was counted as cached; it is counted again once computed
                 self._compute_inline(upstream)
-                if result.status == FAILED:
-                    raise DataflowError(f"upstream '{upstream}' failed while being recomputed")
+                if result.status != COMPUTED:
+                    raise DataflowError(f"upstream '{upstream}' {result.status} while being recomputed")
                 result.status = COMPUTED
                 self._event(COMPUTED, upstream, result)
 
@@ -583,7 +730,8 @@ class _Run:
             codecs_out = {p.name: serializers.get(p.type.name) for p in spec.outputs}
         else:
             codecs_in = codecs_out = {}
-        return NodeTask(node_id, spec, inputs, params, codecs_in, codecs_out, steps)
+        return NodeTask(node_id, spec, inputs, params, codecs_in, codecs_out, steps,
+                        self._reporter(node_id) if self.reports else None)
 
     def _fail(self, node_id: str, exc: BaseException) -> None:
         result = self.results[node_id]
@@ -632,13 +780,38 @@ class _Run:
 
     def _call(self, node_id: str, spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
               steps: StepCache | None) -> None:
-        """Call the node in this thread (no task, no future) and accept what it returns."""
+        """Call the node in this thread (no task, no future), the lock released meanwhile, and
+        accept what it returns unless the run was stopped."""
+        lock = self.lock
+        reporter = self._reporter(node_id) if self.reports else None
+        self.calling = node_id
+        lock.release()
         try:
-            outputs, seconds, warnings = invoke_node(spec, inputs, params, steps)
-        except (Exception, SystemExit) as exc:  # a node calling sys.exit() fails that node only
-            self._fail(node_id, exc)
+            outputs, seconds, warnings = invoke_node(spec, inputs, params, steps, reporter)
+        except (Exception, SystemExit, Cancelled) as exc:  # a node calling sys.exit() fails that node only
+            lock.acquire()
+            if self.abandoned:
+                raise _Abandoned from None
+            if self.cancel._cancelled:
+                self._discard(node_id)
+            else:
+                self._fail(node_id, exc)
+            return
+        except BaseException:
+            lock.acquire()
+            raise
+        lock.acquire()
+        if self.abandoned:
+            raise _Abandoned
+        if self.cancel._cancelled:
+            self._discard(node_id)
             return
         self._accept(node_id, outputs, seconds, warnings)
+
+    def _discard(self, node_id: str) -> None:
+        """A node that ended after the run was stopped: its outputs are dropped, nothing is cached."""
+        self.results[node_id].error = ABANDONED
+        self._finish(node_id, SKIPPED)
 
     def _settle_cached(self, node_id: str, compute: dict[str, bool]) -> bool:
         """For a cached node in the work set: load it. True when settled, False when it must compute."""
@@ -691,8 +864,9 @@ class _Run:
         sorter = graphlib.TopologicalSorter(
             {n: [s for s, _ in self.graph.nodes[n].inputs.values() if s in in_work] for n in work})
         sorter.prepare()
-        running: dict[Future, str] = {}
+        running = self.running
         executor = self.engine.executor
+        lock = self.lock
         while sorter.is_active() and not self.cancel.cancelled:
             tasks: list[tuple[str, NodeTask]] = []
             for node_id in sorter.get_ready():
@@ -723,19 +897,27 @@ class _Run:
                     sorter.done(node_id)
             if not running:
                 continue
-            finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+            lock.release()
+            try:
+                finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+            finally:
+                lock.acquire()
+            if self.abandoned:
+                raise _Abandoned
             for future in finished:
                 node_id = running.pop(future)
                 self._collect(node_id, future)
                 sorter.done(node_id)
-        # let nodes already running finish, so their results are reported and cached
-        for future in list(running):
-            self._collect(running.pop(future), future)
+        # cancelled: what still runs is abandoned (the caller settles it and cancels the futures)
 
     def _collect(self, node_id: str, future: Future) -> None:
+        if self.cancel._cancelled:
+            self._discard(node_id)
+            self._release(node_id)
+            return
         try:
             outcome = future.result()
-        except (Exception, SystemExit) as exc:
+        except (Exception, SystemExit, Cancelled) as exc:
             self._fail(node_id, exc)
         else:
             self._accept(node_id, outcome.outputs, outcome.seconds, outcome.warnings)

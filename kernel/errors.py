@@ -25,6 +25,16 @@ class CacheError(DataflowError):
     """A cache entry could not be read or written; the engine treats it as a miss."""
 
 
+class Cancelled(BaseException):  # noqa: N818  (named for what happened, as asyncio.CancelledError)
+    """The run was stopped: raised inside a node by `dataflow.sdk.progress` once the user pressed
+    Stop (or Ctrl-C), so a long node ends at its next report instead of running on abandoned.
+
+    A BaseException on purpose, as `asyncio.CancelledError` and `KeyboardInterrupt` are: the
+    `except Exception:` that a node (or a library it calls) wraps around a step must not swallow
+    it. A node that must clean up uses `try/finally`. The engine reports the node as skipped,
+    caches nothing for it, and the next run computes it again."""
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with a workflow, tied to where it is."""

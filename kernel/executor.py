@@ -8,12 +8,13 @@ are ready and returns `concurrent.futures.Future`s of their outputs.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any, ClassVar
 
-from .context import NODE_CONTEXT
+from .context import NODE_CONTEXT, Reporter
 from .errors import DataflowError
 from .serializer import Serializer
 from .spec import NodeSpec
@@ -25,7 +26,9 @@ class NodeTask:
     """One node call: the function, its input values by port, its parameter values.
 
     `codecs` maps each input and output port to its serializer, for executors that move values
-    between processes (they encode with `dumps` and decode with `loads`).
+    between processes (they encode with `dumps` and decode with `loads`). `progress` receives the
+    node's `dataflow.sdk.progress` reports (None: nobody listens); an executor that runs the node
+    elsewhere forwards them, throttled, to it.
     """
 
     node_id: str
@@ -35,10 +38,11 @@ class NodeTask:
     input_codecs: dict[str, Serializer | None]
     output_codecs: dict[str, Serializer | None]
     steps: StepCache | None = None
+    progress: Callable[[float | None, str], None] | None = None
 
     def run(self) -> NodeOutcome:
         """Call the node here and now."""
-        return call_node(self.spec, self.inputs, self.params, self.steps)
+        return call_node(self.spec, self.inputs, self.params, self.steps, self.progress)
 
 
 @dataclass(slots=True)
@@ -51,20 +55,25 @@ class NodeOutcome:
 
 
 def call_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
-              steps: StepCache | None = None) -> NodeOutcome:
+              steps: StepCache | None = None,
+              progress: Callable[[float | None, str], None] | None = None) -> NodeOutcome:
     """Call `spec.fn` with inputs as positional arguments and params as keywords; name its outputs.
 
-    `steps` lets the node cache parts of its work with `cached_step` (see kernel/steps.py)."""
-    return NodeOutcome(*invoke_node(spec, inputs, params, steps))
+    `steps` lets the node cache parts of its work with `cached_step` (see kernel/steps.py);
+    `progress` receives its `dataflow.sdk.progress` reports (see kernel/context.py)."""
+    return NodeOutcome(*invoke_node(spec, inputs, params, steps, progress))
 
 
 def invoke_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
-                steps: StepCache | None = None) -> tuple[dict[str, Any], float, list[str]]:
+                steps: StepCache | None = None,
+                progress: Callable[[float | None, str], None] | None = None) -> tuple[dict[str, Any], float, list[str]]:
     """What `call_node` does, as (outputs by port, seconds, warnings): the engine's inline path
     takes it as it is, without a NodeOutcome per node."""
     args = list(map(inputs.get, spec.input_names))
     warnings: list[str] = []
-    token = NODE_CONTEXT.set((warnings, steps))  # one set and one reset per node call
+    if progress is not None and not isinstance(progress, Reporter):
+        progress = Reporter(progress)  # a plain callback (a worker process's pipe): throttled here
+    token = NODE_CONTEXT.set((warnings, steps, progress))  # one set and one reset per node call
     try:
         start = perf_counter()
         result = spec.fn(*args, **params)
@@ -133,6 +142,16 @@ class Executor(ABC):
     @abstractmethod
     def submit(self, task: NodeTask) -> Future:
         """Start `task` and return a future of the `NodeOutcome` that `task.run()` returns."""
+
+    def cancel(self, futures: Iterable[Future]) -> None:
+        """Stop the work behind `futures`, which a stopped run abandoned: the engine has already
+        settled those nodes and ignores whatever they return. Do not wait for them.
+
+        The default cancels what has not started; a node already running in this process runs
+        on, abandoned (a Python thread cannot be killed). Executors that can do better override
+        it: the process executor kills the workers that run them."""
+        for future in futures:
+            future.cancel()
 
     def shutdown(self) -> None:
         """Release workers. The engine calls it when it is closed."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cache import CacheEntry, TieredCache
-from .context import current_steps
+from .context import current_cancelled, current_steps
 from .keys import KeyParts
 from .params import canonical_json
 
@@ -56,5 +56,6 @@ def cached_step(name: str, params: dict[str, Any], compute: Callable[[], Any], *
     if entry is not None and "value" in entry.outputs:
         return entry.outputs["value"]
     value = compute()
-    steps.cache.put(key, CacheEntry({"value": value}, {"value": port_type}))
+    if not current_cancelled():  # a stopped run's node is abandoned: it stores nothing more
+        steps.cache.put(key, CacheEntry({"value": value}, {"value": port_type}))
     return value

@@ -16,8 +16,8 @@ def register_nodes(register):
 from typing import TYPE_CHECKING
 
 from dataflow.kernel.cache import CacheEntry, CacheSettings, CacheTier
-from dataflow.kernel.context import warn
-from dataflow.kernel.errors import CacheError, NodeDefinitionError, NodeError, did_you_mean
+from dataflow.kernel.context import progress, warn
+from dataflow.kernel.errors import CacheError, Cancelled, NodeDefinitionError, NodeError, did_you_mean
 from dataflow.kernel.estimators import EstimatorSpec
 from dataflow.kernel.executor import Executor, NodeOutcome, NodeTask
 from dataflow.kernel.hookspecs import hookimpl
@@ -83,6 +83,7 @@ __all__ = [
     "CacheError",
     "CacheSettings",
     "CacheTier",
+    "Cancelled",
     "Column",
     "ColumnSchema",
     "KINDS",
@@ -128,6 +129,7 @@ __all__ = [
     "EstimatorSpec",
     "hookimpl",
     "node",
+    "progress",
     "run_node",
     "spec_of",
     "warn",

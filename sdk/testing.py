@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dataflow.kernel.context import Reporter
 from dataflow.kernel.declare import spec_of
 from dataflow.kernel.errors import NodeDefinitionError
 from dataflow.kernel.executor import call_node
@@ -15,9 +16,11 @@ __all__ = ["NodeOutputs", "check_node", "check_schema", "run_node"]
 
 
 class NodeOutputs(dict):
-    """A node's outputs by port name, plus `.warnings`: what the node passed to `warn(...)`."""
+    """A node's outputs by port name, plus `.warnings`: what the node passed to `warn(...)`, and
+    `.progress`: every `(fraction, message)` it passed to `progress(...)`, none left out."""
 
     warnings: list[str]
+    progress: list[tuple[float | None, str]]
 
 
 def run_node(fn: Any, inputs: dict[str, Any] | None = None, **params: Any) -> NodeOutputs:
@@ -26,10 +29,10 @@ def run_node(fn: Any, inputs: dict[str, Any] | None = None, **params: Any) -> No
     Parameters are validated as the engine would, so a test catches an out-of-bounds value, and
     each output is checked against its port type with the check the engine applies to every
     computed output (a `TypeError` naming the port, with the message a workflow run shows).
-    The node's warnings are on `.warnings`:
+    The node's warnings are on `.warnings`, its progress reports on `.progress`:
 
         out = run_node(top_rows, {"table": df}, n=3)
-        assert len(out["table"]) == 3 and out.warnings == []
+        assert len(out["table"]) == 3 and out.warnings == [] and out.progress == []
     """
     spec = _spec(fn)
     inputs = dict(inputs or {})
@@ -40,7 +43,8 @@ def run_node(fn: Any, inputs: dict[str, Any] | None = None, **params: Any) -> No
     if missing:
         raise ValueError(f"{spec.name}: required input {missing[0]!r} not given")
     values = _param_values(spec, params)
-    outcome = call_node(spec, inputs, values)
+    reports: list[tuple[float | None, str]] = []
+    outcome = call_node(spec, inputs, values, None, Reporter(lambda f, m: reports.append((f, m)), interval=0.0))
     serializers = active_registry().serializers
     for port in spec.outputs:
         serializer = serializers.get(port.type.name)
@@ -48,6 +52,7 @@ def run_node(fn: Any, inputs: dict[str, Any] | None = None, **params: Any) -> No
             check_output(serializer, port.name, outcome.outputs[port.name])
     outputs = NodeOutputs(outcome.outputs)
     outputs.warnings = outcome.warnings
+    outputs.progress = reports
     return outputs
 
 

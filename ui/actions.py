@@ -132,10 +132,10 @@ def _problems_text(result: Analysis) -> str:
 
 
 def stop_run() -> None:
+    """Stop the run in progress: it ends within moments (a node computing is abandoned)."""
     job: RunJob | None = st.session_state.job
     if job is not None and not job.finished:
-        job.stop()
-        session.notify("info", "Stopping: nodes already running finish, the rest are skipped.")
+        job.stop()   # the run panel says "Stopping…" until the run has ended (run_view.py)
 
 
 def finish_run() -> bool:
@@ -170,6 +170,11 @@ def finish_run() -> bool:
         parts = ", ".join(f"{v} {k}" for k, v in counts.items())
         runs.count += 1
         runs.last_summary = f"Run {runs.count} {result.status} in {result.seconds:.2f} s: {parts}"
+        if result.status == "cancelled":
+            abandoned = [r.id for r in result.nodes.values() if r.error and "while this node was running" in r.error]
+            session.notify("info", "Run stopped. " + (
+                f"Stopped while computing, not cached, runs again next time: {', '.join(abandoned)}."
+                if abandoned else "No node was computing."))
         failed = result.failed
         if failed:
             session.notify("error", f"{plural(len(failed), 'node')} failed: " + "; ".join(

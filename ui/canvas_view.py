@@ -9,7 +9,7 @@ from streamlit_flow.elements import StreamlitFlowEdge, StreamlitFlowNode
 from streamlit_flow.layouts import ManualLayout
 from streamlit_flow.state import StreamlitFlowState
 
-from . import actions, escape, resources, session
+from . import actions, escape, resources, run_view, session
 from .canvas import desired_graph
 from .status import ICONS, NodeView, summary
 from .words import plural
@@ -60,15 +60,7 @@ def toolbar(views: dict[str, NodeView]) -> None:
     text = " · ".join(f"{ICONS[s]} {n} {s}" for s, n in counts.items()) or "empty workflow"
     with bar.container(key="status_summary"):
         st.markdown(f"<div style='padding-top:6px'>{text}</div>", unsafe_allow_html=True)
-    if running:
-        snap = job.snapshot()
-        where = ", ".join(snap.running) or "…"
-        with st.container(key="run_progress"):
-            st.progress(snap.done / snap.total if snap.total else 0.0,
-                        text=f"Running: {snap.done} of {snap.total or '?'} done · now: {where} · {snap.elapsed:.1f} s")
-    elif st.session_state.runs.last_summary:
-        with st.container(key="run_summary"):
-            st.caption(st.session_state.runs.last_summary)
+    run_view.panel()
 
 
 def _pick_ports(source_port: str | None, target_port: str | None) -> None:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dataflow.kernel import CacheEntry
 
-from . import actions, outputs, resources
+from . import actions, outputs, resources, run_view
 from .status import NodeView
 
 
@@ -52,6 +52,8 @@ def render(node_id: str, view: NodeView) -> None:
                     st.code(result.traceback, language="text")
         elif view.status in ("invalid", "missing", "skipped", "stale") and view.detail:
             st.info(view.detail)
+        elif view.status in ("running", "queued"):
+            run_view.node_progress(node_id)
         entry = _entry(node_id, stale=view.status == "stale")
         if entry is None:
             if view.status in ("not run", "stale"):

@@ -3,6 +3,11 @@
 A `RunJob` wraps one `Engine.run`: the engine calls the job's listener from the run's thread,
 the job records each node's live state under a lock, and the page polls `snapshot()` from a
 fragment that reruns every fraction of a second until the job is done.
+
+Stop cancels the run's token; the engine ends the run within moments even while a node is
+computing (it abandons that node, see dataflow.kernel.engine), so `finished` turns true soon
+after. Until then the snapshot says `stopping`, and the clock keeps running: both stay truthful
+until the run has really ended. Nodes' `progress` reports are kept per running node.
 """
 
 from __future__ import annotations
@@ -30,6 +35,10 @@ class Snapshot:
     error: str | None
     elapsed: float
     log: list[str] = field(default_factory=list)
+    #: node id -> (fraction or None, message) of its latest progress report, while it runs
+    progress: dict[str, tuple[float | None, str]] = field(default_factory=dict)
+    #: Stop was pressed and the run has not ended yet
+    stopping: bool = False
 
 
 class RunJob:
@@ -48,8 +57,10 @@ class RunJob:
         self._result: RunResult | None = None
         self._error: str | None = None
         self._finished = threading.Event()
+        self._progress: dict[str, tuple[float | None, str]] = {}
         self._started = time.perf_counter()
         self._ended: float | None = None
+        self._stop_pressed: float | None = None
         self._thread = threading.Thread(target=self._main, name="dataflow-run", daemon=True)
 
     def start(self) -> RunJob:
@@ -57,8 +68,15 @@ class RunJob:
         return self
 
     def stop(self) -> None:
-        """Ask the run to stop scheduling nodes (those already running finish)."""
+        """Stop the run: it ends within moments, a node in flight is abandoned (not cached)."""
+        if self._stop_pressed is None:
+            self._stop_pressed = time.perf_counter()
         self.cancel_token.cancel()
+
+    @property
+    def stopping(self) -> bool:
+        """Stop was pressed and the run has not ended yet."""
+        return self._stop_pressed is not None and not self.finished
 
     @property
     def finished(self) -> bool:
@@ -69,10 +87,15 @@ class RunJob:
 
     def _listen(self, event: RunEvent) -> None:
         with self._lock:
+            if event.kind == "progress":
+                self._progress[event.node_id] = (event.fraction, event.message)
+                return
             self._total = event.total or self._total
             self._done = event.done
             if event.node_id is None:
                 return
+            if event.kind != "running":
+                self._progress.pop(event.node_id, None)
             detail = event.error or event.reason or ""
             self._live[event.node_id] = Live(event.kind, event.seconds, detail)
             if event.kind not in ("queued",):
@@ -98,7 +121,8 @@ class RunJob:
             running = [n for n, s in self._live.items() if s.status == "running"]
             end = self._ended or time.perf_counter()
             return Snapshot(dict(self._live), self._done, self._total, running, self.finished, self._result,
-                            self._error, end - self._started, list(self._log))
+                            self._error, end - self._started, list(self._log),
+                            {n: p for n, p in self._progress.items() if n in running}, self.stopping)
 
 
 def table_shapes(result: RunResult, is_table: Any) -> dict[str, tuple[int, int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataflow.sdk import NodeOutcome, NodeTask
+from dataflow.sdk import Cancelled, NodeOutcome, NodeTask
 
 
 def run_contained(task: NodeTask) -> NodeOutcome:
@@ -11,7 +11,7 @@ def run_contained(task: NodeTask) -> NodeOutcome:
     does when a worker process reports the same thing."""
     try:
         return task.run()
-    except (Exception, KeyboardInterrupt):
+    except (Exception, KeyboardInterrupt, Cancelled):  # Cancelled: the run was stopped, the engine knows
         raise
     except BaseException as exc:
         raise RuntimeError(f"{type(exc).__name__}: {exc}") from exc

@@ -16,7 +16,10 @@ State, all owned by one manager thread (`_manage`), so no lock guards the worker
 The manager loop hands queued jobs to idle workers, then waits on the wake-up pipe, every
 worker's pipe (a reply) and every worker's sentinel (an exit). A reply resolves the job's future
 through the job's `on_reply`; an exit without a reply fails the job that worker held with
-`WorkerDiedError` and drops the worker, so the next job starts a fresh one. `shutdown` lets
+`WorkerDiedError` and drops the worker, so the next job starts a fresh one. A `Progress` message
+is a running node's report: it goes to the job's `on_progress` and the job stays. `cancel`
+(a stopped run) drops queued jobs and has the manager kill the workers that run the others:
+their exit is handled as any death, and the next job starts a fresh worker. `shutdown` lets
 queued and running jobs finish (or, with `cancel=True`, fails the queued ones and kills the
 running ones), then stops every worker.
 """
@@ -40,7 +43,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from typing import Any
 
-from .wire import pack, receive_frames, send_frames, unpack
+from .wire import Progress, pack, receive_frames, send_frames, unpack
 from .worker import serve
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ class _Job:
     frames: list[bytes | memoryview]
     on_reply: Callable[[Any], Any]
     future: Future
+    on_progress: Callable[[float | None, str], None] | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -94,6 +98,7 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         self._closing = False
         self._cancel = False
+        self._doomed: set[Future] = set()  # futures of jobs to stop: their workers are killed
         self._poked = False
         self._wake_reader, self._wake_writer = context.Pipe(duplex=False)
         self._thread = threading.Thread(target=self._manage, name=f"{name}-manager", daemon=True)
@@ -102,9 +107,11 @@ class WorkerPool:
 
     # --- callers' side ----------------------------------------------------------------
 
-    def submit(self, label: str, frames: list[bytes | memoryview], on_reply: Callable[[Any], Any]) -> Future:
-        """Queue a job (its request frames); the future gets `on_reply(reply message)` or its exception."""
-        job = _Job(label, frames, on_reply, Future())
+    def submit(self, label: str, frames: list[bytes | memoryview], on_reply: Callable[[Any], Any],
+               on_progress: Callable[[float | None, str], None] | None = None) -> Future:
+        """Queue a job (its request frames); the future gets `on_reply(reply message)` or its exception.
+        `on_progress(fraction, message)` receives the job's `Progress` reports, in the manager thread."""
+        job = _Job(label, frames, on_reply, Future(), on_progress)
         with self._lock:
             if self._closing:
                 raise RuntimeError("the worker pool is shut down")
@@ -121,6 +128,15 @@ class WorkerPool:
         self._wake()
         if wait and self._thread is not threading.current_thread():
             self._thread.join()
+
+    def cancel(self, futures: list[Future]) -> None:
+        """Stop these jobs: a queued one is dropped, the worker running one is killed (the next job
+        starts a fresh worker). Returns at once; the manager does the killing."""
+        wanted = set(futures)
+        with self._lock:
+            self._queue = deque(job for job in self._queue if job.future not in wanted or not job.future.cancel())
+            self._doomed.update(wanted)
+        self._wake()
 
     @property
     def worker_pids(self) -> list[int]:
@@ -146,6 +162,7 @@ class WorkerPool:
     def _manage(self) -> None:
         try:
             while True:
+                self._kill_doomed()
                 self._dispatch()
                 with self._lock:
                     if self._cancel:
@@ -175,6 +192,16 @@ class WorkerPool:
                     self._receive(worker)
                 else:
                     self._bury(worker)
+
+    def _kill_doomed(self) -> None:
+        """Kill the workers whose jobs were cancelled; their exit is handled as a death (`_bury`)."""
+        with self._lock:
+            if not self._doomed:
+                return
+            doomed, self._doomed = self._doomed, set()
+        for worker in self._workers:
+            if worker.job is not None and worker.job.future in doomed:
+                worker.process.kill()
 
     def _dispatch(self) -> None:
         """Hand queued jobs to idle workers, starting workers while below `max_workers`."""
@@ -230,12 +257,26 @@ class WorkerPool:
         except (EOFError, OSError):
             self._bury(worker)
             return
+        try:
+            message = unpack(frames)
+        except Exception as exc:
+            message = exc
+        if isinstance(message, Progress):
+            job = worker.job
+            if job is not None and job.on_progress is not None:
+                try:
+                    job.on_progress(message.fraction, message.message)
+                except BaseException as exc:  # a listener's problem (or a stopped run) never stops the pool
+                    log.debug("progress of node '%s' not delivered: %r", job.label, exc)
+            return
         job, worker.job = worker.job, None
         if job is None:
             log.warning("worker %s sent a reply nobody asked for; ignored", worker.pid)
             return
         try:
-            job.future.set_result(job.on_reply(unpack(frames)))
+            if isinstance(message, Exception):
+                raise message
+            job.future.set_result(job.on_reply(message))
         except Exception as exc:
             job.future.set_exception(exc)
 

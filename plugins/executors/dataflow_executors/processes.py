@@ -28,6 +28,7 @@ import pickle
 import sys
 import threading
 import weakref
+from collections.abc import Iterable
 from concurrent.futures import Future
 from functools import partial
 from typing import Any, ClassVar
@@ -79,7 +80,14 @@ class ProcessExecutor(Executor):
             future: Future = Future()
             future.set_exception(exc)
             return future
-        return self._ensure_pool().submit(task.node_id, frames, partial(outcome_from, task))
+        return self._ensure_pool().submit(task.node_id, frames, partial(outcome_from, task), task.progress)
+
+    def cancel(self, futures: Iterable[Future]) -> None:
+        """Kill the workers running these nodes (queued ones are dropped); the pool starts fresh
+        workers for the next nodes."""
+        pool = self._pool
+        if pool is not None:
+            pool.cancel(list(futures))
 
     def shutdown(self, *, wait: bool | None = None) -> None:
         """Let running nodes finish, then stop the workers (a later `submit` starts new ones).
@@ -146,7 +154,7 @@ def request_for(task: NodeTask) -> list[bytes | memoryview]:
             raise RuntimeError(f"input '{port}' of node '{task.node_id}' could not be encoded by "
                                f"serializer '{getattr(codec, 'id', codec)}': {exc}") from exc
     job = Job(task.node_id, module, qualname, inputs, task.params,
-              dict(task.input_codecs), dict(task.output_codecs))
+              dict(task.input_codecs), dict(task.output_codecs), task.progress is not None)
     try:
         return pack(job)
     except Exception as exc:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable
+from concurrent.futures import Future
 
 from dataflow.sdk import Executor, NodeTask
 
 from .contained import run_contained
+from .threadpool import AbandonablePool
 
 
 class ThreadExecutor(Executor):
-    """Runs nodes in a `ThreadPoolExecutor` of `max_workers` threads, created on first use.
+    """Runs nodes in a pool of `max_workers` daemon threads, created on first use.
 
     Threads share memory, so inputs reach a node without any copy or encoding; pandas, NumPy,
     Arrow and scikit-learn release the GIL in their heavy loops, which is where the overlap comes
-    from. Pure-Python nodes that hold the GIL gain more from the `processes` executor.
+    from. Pure-Python nodes that hold the GIL gain more from the `processes` executor. A node
+    abandoned by a stopped run keeps its thread until it returns, but not its slot in the pool
+    (see `threadpool.py`).
     """
 
     id = "threads"
@@ -25,19 +29,26 @@ class ThreadExecutor(Executor):
 
     def __init__(self, max_workers: int | None = None):
         super().__init__(max_workers)
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: AbandonablePool | None = None
         self._lock = threading.Lock()
 
     def submit(self, task: NodeTask) -> Future:
         """Queue `task` on the pool (started on first call); returns the future of its outcome."""
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="dataflow-node")
+                self._pool = AbandonablePool(self.max_workers, "dataflow-node")
             pool = self._pool
         return pool.submit(run_contained, task)
 
+    def cancel(self, futures: Iterable[Future]) -> None:
+        """Drop the queued ones; leave the running ones behind, their threads retired."""
+        pool = self._pool
+        if pool is not None:
+            pool.abandon(futures)
+
     def shutdown(self) -> None:
-        """Wait for running nodes, then release the threads (a later `submit` starts a new pool)."""
+        """Wait for running nodes (not abandoned ones), then release the threads (a later
+        `submit` starts a new pool)."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:

@@ -1,6 +1,7 @@
 """What crosses the boundary between the engine and a worker process, and how.
 
-A node call travels as a `Job` and comes back as a `Done` or a `Failed`. Three rules:
+A node call travels as a `Job` and comes back as a `Done` or a `Failed`, after any number of
+`Progress` reports when the job asked for them. Three rules:
 
 - **Values go through their port's serializer.** A value on a port with a codec (a
   `dataflow.sdk.Serializer`) is sent as the bytes of `codec.dumps(value)` and rebuilt with
@@ -44,6 +45,15 @@ class Job:
     params: dict[str, Any]
     input_codecs: dict[str, Any] = field(default_factory=dict)
     output_codecs: dict[str, Any] = field(default_factory=dict)
+    report_progress: bool = False  # send `Progress` messages while the node runs
+
+
+@dataclass(slots=True)
+class Progress:
+    """A running node's report (`dataflow.sdk.progress`), sent before its `Done` or `Failed`."""
+
+    fraction: float | None
+    message: str
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 from dataflow.sdk import NodeSpec, NodeTask, spec_of
 
-from .wire import Done, Failed, Job, decode, encode, pack, receive_frames, send_frames, unpack
+from .wire import Done, Failed, Job, Progress, decode, encode, pack, receive_frames, send_frames, unpack
 
 _specs: dict[tuple[str, str], NodeSpec] = {}
 
@@ -37,11 +37,17 @@ def resolve(module: str, qualname: str) -> NodeSpec:
     return _specs[key]
 
 
-def run_job(job: Job) -> Done:
-    """Decode the inputs, call the node, encode its outputs."""
+def run_job(job: Job, conn: Connection | None = None) -> Done:
+    """Decode the inputs, call the node, encode its outputs. With `conn` and a job that asks for
+    it, the node's progress reports go to the engine as `Progress` messages (throttled by the
+    kernel's `Reporter`); a stopped run kills the worker instead of asking it to stop."""
     spec = resolve(job.module, job.qualname)
     inputs = {port: decode(item, job.input_codecs.get(port)) for port, item in job.inputs.items()}
-    outcome = NodeTask(job.node_id, spec, inputs, job.params, {}, {}).run()
+    report = None
+    if conn is not None and job.report_progress:
+        def report(fraction: float | None, message: str) -> None:
+            send_frames(conn, pack(Progress(fraction, message)))
+    outcome = NodeTask(job.node_id, spec, inputs, job.params, {}, {}, None, report).run()
     outputs = {port: _encode_output(port, value, job.output_codecs.get(port))
                for port, value in outcome.outputs.items()}
     return Done(outputs, outcome.seconds, outcome.warnings)
@@ -85,7 +91,7 @@ def serve(conn: Connection, environ: dict[str, str] | None = None) -> None:
             frames = receive_frames(conn)
         except (EOFError, OSError):
             return
-        reply = answer(frames)
+        reply = answer(frames, conn)
         if reply is None:
             return
         try:
@@ -94,7 +100,7 @@ def serve(conn: Connection, environ: dict[str, str] | None = None) -> None:
             return
 
 
-def answer(frames: list[bytes]) -> list[bytes | memoryview] | None:
+def answer(frames: list[bytes], conn: Connection | None = None) -> list[bytes | memoryview] | None:
     """The reply frames for one request, or None for the stop message. Never raises: even
     `sys.exit()` in a node fails that node instead of taking the worker down."""
     try:
@@ -104,7 +110,7 @@ def answer(frames: list[bytes]) -> list[bytes | memoryview] | None:
     if job is None:
         return None
     try:
-        done = run_job(job)
+        done = run_job(job, conn)
     except BaseException as exc:
         return pack(failure(exc))
     try:

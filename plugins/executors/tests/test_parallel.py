@@ -169,4 +169,6 @@ def test_cancelling_while_a_batch_starts_runs_none_of_the_rest(executor, build, 
 
     assert result.status == "cancelled"
     assert len(started) == 1
-    assert sorted(r.status for r in result.nodes.values()) == ["computed", "computed", "skipped", "skipped"]
+    # the node in flight when the run was stopped is abandoned: skipped, its result discarded
+    assert sorted(r.status for r in result.nodes.values()) == ["computed", "skipped", "skipped", "skipped"]
+    assert result.nodes[started[0]].error == "run cancelled while this node was running; its result is discarded"

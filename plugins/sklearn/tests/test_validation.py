@@ -125,3 +125,45 @@ def test_a_plain_call_computes_every_fold(iris, mlpack, tmp_path):
     assert _fits(log) == [(0.0, 100)] * 3
     assert metrics["mean"] > 0.85
     assert not np.isnan(metrics["std"])
+
+
+def test_cross_validation_reports_progress_per_fit(iris):
+    model = run_node(train_classifier, {"table": iris}, target="species")["model"]
+    out = run_node(cross_validate, {"model": model, "table": iris}, folds=4)
+    assert out.progress == [(0.0, "fit 1 of 4 (fold 1)"), (0.25, "fit 2 of 4 (fold 2)"),
+                            (0.5, "fit 3 of 4 (fold 3)"), (0.75, "fit 4 of 4 (fold 4)"), (1.0, "4 fits done")]
+
+
+def test_tune_reports_progress_per_fit_and_for_the_final_fit(iris):
+    model = run_node(train_classifier, {"table": iris}, target="species", model="sklearn.knn_classifier")["model"]
+    out = run_node(tune, {"model": model, "table": iris}, grid={"n_neighbors": [1, 15]}, folds=3)
+    messages = [message for _, message in out.progress]
+    assert messages == [
+        "fit 1 of 7 (candidate 1 of 2, fold 1 of 3)", "fit 2 of 7 (candidate 1 of 2, fold 2 of 3)",
+        "fit 3 of 7 (candidate 1 of 2, fold 3 of 3)", "fit 4 of 7 (candidate 2 of 2, fold 1 of 3)",
+        "fit 5 of 7 (candidate 2 of 2, fold 2 of 3)", "fit 6 of 7 (candidate 2 of 2, fold 3 of 3)",
+        "fit 7 of 7 (the best candidate on the whole table)", "7 fits done"]
+    fractions = [fraction for fraction, _ in out.progress]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+
+
+def test_a_stopped_run_ends_tune_at_its_next_fit(iris):
+    from dataflow.kernel.context import NODE_CONTEXT, Reporter
+    from dataflow.sdk import Cancelled
+
+    model = run_node(train_classifier, {"table": iris}, target="species", model="sklearn.knn_classifier")["model"]
+    stopped = {"now": False}
+    fits = []
+
+    def send(fraction, message):
+        fits.append(message)
+        if len(fits) == 2:
+            stopped["now"] = True  # the user pressed Stop during the second fit
+
+    token = NODE_CONTEXT.set(([], None, Reporter(send, lambda: stopped["now"], interval=0.0)))
+    try:
+        with pytest.raises(Cancelled):
+            tune(model, iris, grid={"n_neighbors": [1, 15, 30]}, folds=3)
+    finally:
+        NODE_CONTEXT.reset(token)
+    assert len(fits) == 2  # the third fit never started

@@ -19,6 +19,7 @@ from dataflow.sdk import (
     cached_step,
     estimators,
     node,
+    progress,
     warn,
 )
 
@@ -90,6 +91,17 @@ def wrong_output(data: Params) -> Table:
 def slow(data: Params, *, seconds: Annotated[float, Bounds(0, 60), Help("How long to sleep")] = 0.2) -> Params:
     """Sleep, then pass the values on."""
     time.sleep(seconds)
+    return data
+
+
+@node(category="Test/Timing")
+def stepper(data: Params, *, steps: Annotated[int, Bounds(1, 10_000), Help("How many steps")] = 10,
+            seconds: Annotated[float, Bounds(0, 60), Help("How long each step sleeps")] = 0.1) -> Params:
+    """Take `steps` steps of `seconds` each, reporting progress before each (a cooperative long node)."""
+    for index in range(steps):
+        progress(index / steps, f"step {index + 1} of {steps}")
+        time.sleep(seconds)
+    progress(1.0, f"{steps} steps done")
     return data
 
 
