@@ -62,7 +62,7 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     install(with_tests=command == "test")
     if command == "app":
-        return subprocess.call([str(venv_bin("streamlit")), "run", "ui/app.py", *rest], cwd=ROOT)
+        return subprocess.call([str(venv_bin("python")), "-m", "dataflow.ui", *rest], cwd=ROOT)  # behind a per-launch secret
     run(venv_bin("ruff"), "check", ".")
     return subprocess.call([str(venv_bin("python")), "-m", "pytest", *rest], cwd=ROOT)
 
