@@ -142,7 +142,8 @@ class SecretGate:
         """Keep the secret in a cookie and send the browser to the same address without it."""
         rest = [(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
                 if k != TOKEN_PARAM]
-        location = scope.get("path", "/") + (f"?{urlencode(rest)}" if rest else "")
+        path = "/" + scope.get("path", "/").lstrip("/")  # never `//host`, which a browser reads as another site
+        location = path + (f"?{urlencode(rest)}" if rest else "")
         cookie = f"{cookie_name(port)}={self.secret}; Path=/; HttpOnly; SameSite=Strict"
         await _respond(send, 302, b"", [(b"location", location.encode("latin-1")),
                                         (b"set-cookie", cookie.encode("latin-1"))])

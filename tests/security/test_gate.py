@@ -91,6 +91,7 @@ def test_the_printed_link_sets_a_cookie_for_this_port_and_leaves_the_address_bar
     assert cookie.startswith(f"dataflow-token-{app.port}={app.token};")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
     assert request(app.port, "/?token=" + "x" * 43, {})[0] == 403
+    assert request(app.port, f"//evil.example/?token={app.token}", {})[1]["location"] == "/evil.example/"
     status, found, body = request(app.port, "/", {"Cookie": _cookie(app)})
     assert status == 200 and b"<html" in body.lower()
     assert found["content-security-policy"] == "frame-ancestors 'self'"
