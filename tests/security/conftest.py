@@ -99,13 +99,9 @@ def app(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    from tests.ui.browser import CHROME_ARGS, CHROMIUM
+    """Headless Chromium, the one the app's e2e tests use too (one Playwright per process)."""
+    from tests.ui.browser import CHROMIUM, shared_chromium
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium, as .ci/run does")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROME_ARGS)
-        yield browser
-        browser.close()
+    return shared_chromium()

@@ -62,17 +62,12 @@ def server(ui_site, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.ui.browser import CHROME_ARGS, CHROMIUM
+    from tests.ui.browser import CHROMIUM, shared_chromium
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium), as "
                     ".ci/run does, or point CHROMIUM at a Chromium binary")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROME_ARGS)
-        yield b
-        b.close()
+    return shared_chromium()
 
 
 @pytest.fixture
