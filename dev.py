@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Set up DataFlow in ./.venv, then open the app or run the tests. Needs only Python 3.11+.
 
-    python3 dev.py app      # install everything, then `streamlit run ui/app.py`
-    python3 dev.py app --server.port 8600     # extra arguments go to streamlit run
+    python3 dev.py app      # install everything, then start the app (python -m dataflow.ui) and print its link
+    python3 dev.py app --server.port 8600     # extra arguments go to the Streamlit server
     python3 dev.py test     # install everything (with test tools), then ruff and the whole test suite
     python3 dev.py test -k cache -x    # extra arguments go to pytest
 
@@ -132,7 +132,7 @@ def main(argv: list[str]) -> int:
         ensure_chromium()                        # before the install: a missing browser stops at once
     install(with_tests=command == "test")
     if command == "app":
-        return subprocess.call([str(venv_bin("streamlit")), "run", "ui/app.py", *rest], cwd=ROOT)
+        return subprocess.call([str(venv_bin("python")), "-m", "dataflow.ui", *rest], cwd=ROOT)  # behind a per-launch secret
     run(venv_bin("ruff"), "check", ".")
     return subprocess.call([str(venv_bin("python")), "-m", "pytest", *rest], cwd=ROOT)
 

@@ -122,9 +122,10 @@ def stats(xs: list[float]) -> dict:
     return {"median": statistics.median(xs), "min": min(xs), "n": len(xs)}
 
 
-def load_once(browser, url: str, n: int) -> tuple[float, object, object]:
+def load_once(browser, url: str, n: int, cookies: list[dict]) -> tuple[float, object, object]:
     ctx = browser.new_context(viewport={"width": 1500, "height": 1100})
     ctx.add_init_script(TRACK_FLOW_JS)
+    ctx.add_cookies(cookies)  # the app's secret, as after opening the launcher's link
     page = ctx.new_page()
     t0 = time.perf_counter()
     page.goto(url, wait_until="commit")
@@ -173,14 +174,15 @@ def main() -> int:
             StreamlitServer(env, work / "bare_cfg.log", app=work / "bare.py") as bare_cfg, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
         urls = {"bare": f"{bare.url}/?n={N}", "app": f"{app.url}/?open=chain100", "bare_cfg": f"{bare_cfg.url}/?n={N}"}
+        cookies = {"bare": bare.cookies(), "app": app.cookies(), "bare_cfg": bare_cfg.cookies()}
         for name in names:                                  # warm-up (imports, registry, first compile)
-            _, ctx, _ = load_once(browser, urls[name], N)
+            _, ctx, _ = load_once(browser, urls[name], N, cookies[name])
             ctx.close()
         loads: dict[str, list[float]] = {name: [] for name in names}
         rtt: dict[str, list[float]] = {name: [] for name in names}
         for rep in range(args.repeats):
             for name in names[rep % 3:] + names[:rep % 3]:
-                seconds, ctx, page = load_once(browser, urls[name], N)
+                seconds, ctx, page = load_once(browser, urls[name], N, cookies[name])
                 loads[name].append(seconds)
                 js = APP_SELECTED_JS if name == "app" else BARE_SELECTED_JS
                 rtt[name] += clicks(page, js, max(1, args.clicks // args.repeats))
@@ -197,6 +199,7 @@ def main() -> int:
         if have_iris:
             ctx = browser.new_context(viewport={"width": 1500, "height": 1100})
             ctx.add_init_script(TRACK_FLOW_JS)
+            ctx.add_cookies(cookies["app"])
             page = ctx.new_page()
             page.goto(f"{app.url}/?open=iris")
             page.wait_for_function(SYNCED_JS, arg=2, timeout=90_000)

@@ -1,1 +1,1 @@
-"""The DataFlow Streamlit app (`streamlit run ui/app.py`)."""
+"""The DataFlow Streamlit app (`python -m dataflow.ui`, which serves `ui/app.py` behind a per-launch secret)."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 from pathlib import Path
 
-from playwright.sync_api import FrameLocator, Page, expect
+from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 # Screenshots land in build/screenshots/ (ignored by git), so a test run leaves the working tree clean;
@@ -15,6 +16,27 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FLOW_IFRAME = 'iframe[title="streamlit_flow.streamlit_flow"]'
+_running: list = []  # [playwright, browser] once started
+
+
+def shared_chromium() -> Browser:
+    """The one headless Chromium of this test process, started on first use and closed at exit.
+    Playwright's sync API runs one instance per thread, so every fixture that needs a browser
+    (the app's e2e tests, the security suite) shares this one and opens its own contexts."""
+    if not _running:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _running.extend([playwright, playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                                args=CHROME_ARGS)])
+        atexit.register(_stop_chromium)
+    return _running[1]
+
+
+def _stop_chromium() -> None:
+    playwright, browser = _running
+    browser.close()
+    playwright.stop()
 
 # Records, in the main page, the timestamp of the last value the canvas sent to Streamlit.
 TRACK_FLOW_JS = """

@@ -48,7 +48,7 @@ def app_env(ui_site, tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def server(ui_site, tmp_path_factory):
-    """A real `streamlit run ui/app.py` with the UI pack, its own cache and workflows folders."""
+    """The real app (`python -m dataflow.ui`, behind its per-launch secret) with the UI pack, its own cache and workflows folders."""
     from tests.ui.server import StreamlitServer
 
     base = tmp_path_factory.mktemp("e2e")
@@ -62,17 +62,12 @@ def server(ui_site, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.ui.browser import CHROME_ARGS, CHROMIUM
+    from tests.ui.browser import CHROMIUM, shared_chromium
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium), as "
                     ".ci/run does, or point CHROMIUM at a Chromium binary")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROME_ARGS)
-        yield b
-        b.close()
+    return shared_chromium()
 
 
 @pytest.fixture
@@ -84,6 +79,7 @@ def page(browser, server):
     expect.set_options(timeout=30_000)
     ctx = browser.new_context(viewport={"width": 1500, "height": 1100})
     ctx.add_init_script(TRACK_FLOW_JS)
+    ctx.add_cookies(server.cookies())  # as if the user had opened the link with the secret
     pg = ctx.new_page()
     if float(os.environ.get("CPU_THROTTLE", "1")) > 1:   # robustness check: slow the page's CPU (CDP)
         ctx.new_cdp_session(pg).send("Emulation.setCPUThrottlingRate", {"rate": float(os.environ["CPU_THROTTLE"])})

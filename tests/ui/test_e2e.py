@@ -1,4 +1,4 @@
-"""End-to-end: the real app (`streamlit run ui/app.py`) in headless Chromium.
+"""End-to-end: the real app (`python -m dataflow.ui`, behind its secret) in headless Chromium.
 
 One story, as a user would tell it: add three nodes from the palette, connect them, set a
 parameter, run, see the statuses turn computed, see a table and a chart, change a parameter

@@ -10,10 +10,9 @@ itself never reaches the network, and proves what the server tried.
 from __future__ import annotations
 
 import socket
-import sys
 import time
 
-from tests.ui.server import StreamlitServer
+from tests.ui.server import APP, LAUNCHER, STREAMLIT, StreamlitServer
 
 AUDIT = '''
 import os, sys
@@ -50,7 +49,7 @@ def _foreign_websocket(port: int) -> int:
         return int(conn.recv(1024).split()[1])
 
 
-def _attempts(tmp_path, name: str, launcher: list[str] | None) -> tuple[int, str]:
+def _attempts(tmp_path, name: str, launcher: list[str]) -> tuple[int, str]:
     """(status of the foreign WebSocket, the outbound attempts the server made) for one server."""
     site = tmp_path / "audit"
     site.mkdir(exist_ok=True)
@@ -66,9 +65,9 @@ def _attempts(tmp_path, name: str, launcher: list[str] | None) -> tuple[int, str
 
 def test_a_foreign_origin_websocket_is_refused_without_any_outbound_attempt(tmp_path):
     # the measurement works: a plain `streamlit run`, before any page load, still looks itself up
-    status, attempts = _attempts(tmp_path, "plain", None)
+    status, attempts = _attempts(tmp_path, "plain", [STREAMLIT, "run", str(APP)])
     assert status == 403 and "8.8.8.8" in attempts, attempts
     # DataFlow's launcher: refused, and not one attempt
-    status, attempts = _attempts(tmp_path, "launcher", [sys.executable, "-m", "dataflow.ui"])
+    status, attempts = _attempts(tmp_path, "launcher", LAUNCHER)
     assert status == 403
     assert attempts == ""
