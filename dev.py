@@ -109,18 +109,29 @@ def needs_browser(args: list[str]) -> bool:
     return any(p == ui or ui.is_relative_to(p) or (p.parent == ui and p.name.startswith("test_e2e")) for p in paths)
 
 
-def ensure_chromium() -> None:
-    """Install Chromium as `.ci/run` does (apt-get, as root), or stop at once saying what to install."""
-    if chromium() is not None:
+#: what the security suite traces with (its loopback and network-namespace checks): command -> package
+TRACING = {"strace": "strace", "ip": "iproute2"}
+
+
+def ensure_system_packages() -> None:
+    """Install Chromium (and strace and iproute2 for the security suite) as `.ci/run` does (apt-get,
+    as root), or stop at once saying what to install when Chromium is missing."""
+    missing = [package for command, package in TRACING.items() if shutil.which(command) is None]
+    if chromium() is None:
+        missing += ["chromium", "fonts-liberation"]
+    if not missing:
         return
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
-        print("installing Chromium for the browser tests (apt-get install chromium)", flush=True)
+        print(f"installing what the browser and security tests use (apt-get install {' '.join(missing)})", flush=True)
         env = {"DEBIAN_FRONTEND": "noninteractive"}
         run("apt-get", "update", "-qq", env=env)
-        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-liberation", env=env)
-        if chromium() is not None:
-            return
-    sys.exit(CHROMIUM_HELP)
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
+    if chromium() is None:
+        sys.exit(CHROMIUM_HELP)
+    for command, package in TRACING.items():
+        if shutil.which(command) is None:
+            print(f"note: `{command}` is missing (apt-get install {package}): the security suite's tracing "
+                  "checks will say so and be skipped", flush=True)
 
 
 def main(argv: list[str]) -> int:
@@ -129,7 +140,7 @@ def main(argv: list[str]) -> int:
         return 2
     command, rest = argv[0], argv[1:]
     if command == "test" and needs_browser(rest):
-        ensure_chromium()                        # before the install: a missing browser stops at once
+        ensure_system_packages()                 # before the install: a missing browser stops at once
     install(with_tests=command == "test")
     if command == "app":
         return subprocess.call([str(venv_bin("python")), "-m", "dataflow.ui", *rest], cwd=ROOT)  # behind a per-launch secret

@@ -68,8 +68,17 @@ def test_as_root_the_tests_install_chromium_with_apt_get(dev, monkeypatch):
     monkeypatch.setattr(dev, "chromium", lambda: next(found))
     monkeypatch.setattr(dev.os, "geteuid", lambda: 0)
     monkeypatch.setattr(dev.shutil, "which", lambda name: "/usr/bin/apt-get")
-    dev.ensure_chromium()
+    dev.ensure_system_packages()
     assert dev.calls[-1][:3] == ["apt-get", "install", "-y"] and "chromium" in dev.calls[-1]
+
+
+def test_as_root_the_tests_install_the_security_suites_tracing_tools_too(dev, monkeypatch):
+    monkeypatch.setattr(dev, "chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(dev.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(dev.shutil, "which", lambda name: None if name in ("strace", "ip") else f"/usr/bin/{name}")
+    dev.ensure_system_packages()
+    assert dev.calls[-1][:3] == ["apt-get", "install", "-y"]
+    assert {"strace", "iproute2"} <= set(dev.calls[-1]) and "chromium" not in dev.calls[-1]
 
 
 def test_only_a_selection_holding_the_browser_tests_needs_chromium(dev):
