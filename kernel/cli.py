@@ -105,18 +105,32 @@ def _safe_name(text: str) -> str:
 
 
 def _export_outputs(result: RunResult, graph: Graph, registry: Registry, folder: Path) -> list[dict[str, str]]:
-    """Write the outputs of the nodes nothing consumes into `folder`; return what was written."""
+    """Write the outputs of the nodes nothing consumes into `folder`; return what was written.
+
+    Two outputs whose names map to one file (node ids `a b` and `a_b`, or `x.y` and output `y`
+    of node `x`; compared ignoring case, as some file systems do) never overwrite each other: the
+    later one (in the graph's order) gets a `-2`, `-3`... suffix, and a note says so."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for node_id, outputs in result.outputs.items():
-        spec = graph.nodes[node_id].spec
+    taken: dict[str, tuple[str, str]] = {}  # lower-cased file name -> (file name, the output written there)
+    for node_id in [n for n in graph.order if n in result.outputs]:  # the graph's order: the same names every run
+        outputs, spec = result.outputs[node_id], graph.nodes[node_id].spec
         for port in spec.outputs:
             serializer = registry.serializers.get(port.type.name)
             if serializer is None or serializer.export_suffix is None:
                 _stderr(f"note: output '{port.name}' of node '{node_id}' ({port.type.name}) cannot be exported; skipped")
                 continue
             stem = _safe_name(node_id) if len(spec.outputs) == 1 else f"{_safe_name(node_id)}.{_safe_name(port.name)}"
-            target = folder / f"{stem}{serializer.export_suffix}"
+            name, number = f"{stem}{serializer.export_suffix}", 1
+            while name.lower() in taken:
+                number += 1
+                name = f"{stem}-{number}{serializer.export_suffix}"
+            if number > 1:
+                first, holder = taken[f"{stem}{serializer.export_suffix}".lower()]
+                _stderr(f"note: output '{port.name}' of node '{node_id}' is written as {name}: "
+                        f"{first} already holds {holder}")
+            taken[name.lower()] = (name, f"output '{port.name}' of node '{node_id}'")
+            target = folder / name
             fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=serializer.export_suffix, dir=folder)
             os.close(fd)
             try:
