@@ -14,7 +14,6 @@ import os
 import re
 import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from .graph import Graph
 from .plugins import load_registry
 from .registry import Registry
 from .schemapass import SchemaReport, infer_schemas
+from .tempfiles import temp_sibling
 from .terminal import PrintableFormatter, echo
 from .validate import compile_workflow
 from .workflow import load_workflow
@@ -131,8 +131,7 @@ def _export_outputs(result: RunResult, graph: Graph, registry: Registry, folder:
                         f"{first} already holds {holder}")
             taken[name.lower()] = (name, f"output '{port.name}' of node '{node_id}'")
             target = folder / name
-            fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=serializer.export_suffix, dir=folder)
-            os.close(fd)
+            temp = temp_sibling(target, f".tmp{serializer.export_suffix}")
             try:
                 serializer.export(outputs[port.name], Path(temp))
                 os.replace(temp, target)
