@@ -145,8 +145,7 @@ def _export_outputs(result: RunResult, graph: Graph, registry: Registry, folder:
 
 def cmd_run(args: argparse.Namespace) -> int:
     tune_for_batch()  # this process exits when the run ends: let nodes reuse freed memory
-    registry = load_registry()
-    _report_plugin_failures(registry)
+    registry = _registry()
     try:
         workflow = load_workflow(args.workflow)
         graph = compile_workflow(workflow, registry, _parse_sets(args.set), text_overrides=True)
@@ -223,6 +222,28 @@ def _invalid(error: WorkflowError, as_json: bool) -> int:
     return EXIT_INVALID
 
 
+class _NoLoadWarnings(logging.Filter):
+    """Drops the plugin loader's warning lines while the CLI loads plugins: it says the same itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.WARNING
+
+
+def _registry(report: bool = True) -> Registry:
+    """The installed plugins, each failure or problem said once on stderr, as a `warning:` line
+    (the loader's log line saying the same is left out; `--verbose` still shows its traceback).
+    `report=False` for `dataflow plugins`, whose table says it."""
+    loader_log, quiet = logging.getLogger("dataflow.kernel.plugins"), _NoLoadWarnings()
+    loader_log.addFilter(quiet)
+    try:
+        registry = load_registry()
+    finally:
+        loader_log.removeFilter(quiet)
+    if report:
+        _report_plugin_failures(registry)
+    return registry
+
+
 def _report_plugin_failures(registry: Registry) -> None:
     for record in registry.plugins.values():
         if record.status == "failed":
@@ -234,7 +255,7 @@ def _report_plugin_failures(registry: Registry) -> None:
 # --- validate, nodes, plugins, cache -------------------------------------------------------
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = _registry()
     try:
         graph = compile_workflow(load_workflow(args.workflow), registry)
         report = _schema_report(graph, args.data_dir)
@@ -265,7 +286,7 @@ def _schema_report(graph: Graph, data_dirs: list[str]) -> SchemaReport:
 
 
 def cmd_nodes(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = _registry()
     specs = sorted(registry.nodes.values(), key=lambda s: (s.category, s.type_id))
     if args.plugin:
         specs = [s for s in specs if s.plugin == args.plugin]
@@ -281,12 +302,11 @@ def cmd_nodes(args: argparse.Namespace) -> int:
         outs = ", ".join(f"{p.name}: {p.type.name}" for p in spec.outputs)
         echo(f"  {spec.type_id:<32} {spec.description}")
         echo(f"  {'':<32} ({ins}) -> ({outs})")
-    _report_plugin_failures(registry)
     return EXIT_OK
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = _registry(report=False)
     records = list(registry.plugins.values())
     if args.json:
         _print_json([r.to_dict() for r in records])
@@ -302,7 +322,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def cmd_cache(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = _registry()
     try:
         engine = Engine.open(registry, executor="sequential" if "sequential" in registry.executors
                              else next(iter(registry.executors), "sequential"))
