@@ -253,6 +253,12 @@ def test_a_full_disk_under_the_cache_is_a_warning_and_the_results_stay_right(wor
                     ok = False
             counts["failures"] += not ok
             assert ok
+        db = sqlite3.connect(mount / "cache" / "disk" / "cache.db")
+        named = {r[0] for r in db.execute("SELECT filename FROM Cache WHERE filename IS NOT NULL")}
+        db.close()
+        files = {str(p.relative_to(mount / "cache" / "disk")) for p in (mount / "cache" / "disk").rglob("*.val")}
+        counts["failures"] += bool(files - named)
+        assert files <= named, "a failed write left a partial value file, which keeps the disk full"
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
 

@@ -160,15 +160,14 @@ class DiskTier(CacheTier):
     # --- opening ------------------------------------------------------------------------
 
     def _open(self) -> diskcache.Cache:
-        cache = self._open_index()
-        try:
+        try:  # first: on a full disk, what killed or failed writes left may be what fills it
             swept = sweep_orphans(self.directory)
         except OSError as exc:
             log.warning("disk cache at %s: could not look for leftovers of killed writes: %s", self.directory, exc)
         else:
             if swept:
                 log.info("disk cache at %s: removed %d value file(s) left by killed writes", self.directory, swept)
-        return cache
+        return self._open_index()
 
     def _open_index(self) -> diskcache.Cache:
         try:

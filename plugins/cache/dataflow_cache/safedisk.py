@@ -140,6 +140,11 @@ def _write_new(full_path: str, view: memoryview) -> None:
             if attempt == 9:
                 raise
             continue
-        with handle:
-            handle.write(view)
+        try:
+            with handle:
+                handle.write(view)
+        except BaseException:  # a full disk: no partial file stays behind to keep it full
+            with contextlib.suppress(OSError):
+                os.unlink(full_path)
+            raise
         return
