@@ -15,7 +15,7 @@ import time
 
 import harness
 
-SUITES = ("engine", "cache", "parallel", "startup", "data", "schemas")
+SUITES = ("engine", "cache", "parallel", "startup", "data", "schemas", "validate")
 
 
 def main() -> None:
@@ -38,9 +38,11 @@ def main() -> None:
     import bench_parallel
     import bench_schemas
     import bench_startup
+    import bench_validate
 
     modules = {"engine": bench_engine, "cache": bench_cache, "parallel": bench_parallel, "startup": bench_startup,
-               "data": bench_data, "schemas": bench_schemas}
+               "data": bench_data, "schemas": bench_schemas,
+               "validate": bench_validate}
     print(harness.header(), flush=True)
     started = time.perf_counter()
     figures = []

@@ -14,7 +14,6 @@ import os
 import re
 import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from .graph import Graph
 from .plugins import load_registry
 from .registry import Registry
 from .schemapass import SchemaReport, infer_schemas
+from .tempfiles import temp_sibling
 from .terminal import PrintableFormatter, echo, printable
 from .validate import compile_workflow
 from .workflow import load_workflow
@@ -142,20 +142,33 @@ def _safe_name(text: str) -> str:
 
 
 def _export_outputs(result: RunResult, graph: Graph, registry: Registry, folder: Path) -> list[dict[str, str]]:
-    """Write the outputs of the nodes nothing consumes into `folder`; return what was written."""
+    """Write the outputs of the nodes nothing consumes into `folder`; return what was written.
+
+    Two outputs whose names map to one file (node ids `a b` and `a_b`, or `x.y` and output `y`
+    of node `x`; compared ignoring case, as some file systems do) never overwrite each other: the
+    later one (in the graph's order) gets a `-2`, `-3`... suffix, and a note says so."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for node_id, outputs in result.outputs.items():
-        spec = graph.nodes[node_id].spec
+    taken: dict[str, tuple[str, str]] = {}  # lower-cased file name -> (file name, the output written there)
+    for node_id in [n for n in graph.order if n in result.outputs]:  # the graph's order: the same names every run
+        outputs, spec = result.outputs[node_id], graph.nodes[node_id].spec
         for port in spec.outputs:
             serializer = registry.serializers.get(port.type.name)
             if serializer is None or serializer.export_suffix is None:
                 _stderr(f"note: output '{port.name}' of node '{node_id}' ({port.type.name}) cannot be exported; skipped")
                 continue
             stem = _safe_name(node_id) if len(spec.outputs) == 1 else f"{_safe_name(node_id)}.{_safe_name(port.name)}"
-            target = folder / f"{stem}{serializer.export_suffix}"
-            fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=serializer.export_suffix, dir=folder)
-            os.close(fd)
+            name, number = f"{stem}{serializer.export_suffix}", 1
+            while name.lower() in taken:
+                number += 1
+                name = f"{stem}-{number}{serializer.export_suffix}"
+            if number > 1:
+                first, holder = taken[f"{stem}{serializer.export_suffix}".lower()]
+                _stderr(f"note: output '{port.name}' of node '{node_id}' is written as {name}: "
+                        f"{first} already holds {holder}")
+            taken[name.lower()] = (name, f"output '{port.name}' of node '{node_id}'")
+            target = folder / name
+            temp = temp_sibling(target, f".tmp{serializer.export_suffix}")
             try:
                 serializer.export(outputs[port.name], Path(temp))
                 os.replace(temp, target)
@@ -169,8 +182,7 @@ def _export_outputs(result: RunResult, graph: Graph, registry: Registry, folder:
 
 def cmd_run(args: argparse.Namespace) -> int:
     tune_for_batch()  # this process exits when the run ends: let nodes reuse freed memory
-    registry = load_registry()
-    _report_plugin_failures(registry)
+    registry = _registry()
     try:
         workflow = load_workflow(args.workflow)
         graph = compile_workflow(workflow, registry, _parse_sets(args.set), text_overrides=True)
@@ -249,6 +261,28 @@ def _invalid(error: WorkflowError, as_json: bool) -> int:
     return EXIT_INVALID
 
 
+class _NoLoadWarnings(logging.Filter):
+    """Drops the plugin loader's warning lines while the CLI loads plugins: it says the same itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.WARNING
+
+
+def _registry(report: bool = True) -> Registry:
+    """The installed plugins, each failure or problem said once on stderr, as a `warning:` line
+    (the loader's log line saying the same is left out; `--verbose` still shows its traceback).
+    `report=False` for `dataflow plugins`, whose table says it."""
+    loader_log, quiet = logging.getLogger("dataflow.kernel.plugins"), _NoLoadWarnings()
+    loader_log.addFilter(quiet)
+    try:
+        registry = load_registry()
+    finally:
+        loader_log.removeFilter(quiet)
+    if report:
+        _report_plugin_failures(registry)
+    return registry
+
+
 def _report_plugin_failures(registry: Registry) -> None:
     for record in registry.plugins.values():
         if record.status == "failed":
@@ -260,7 +294,7 @@ def _report_plugin_failures(registry: Registry) -> None:
 # --- validate, nodes, plugins, cache -------------------------------------------------------
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = _registry()
     try:
         graph = compile_workflow(load_workflow(args.workflow), registry)
         report = _schema_report(graph, args.data_dir)
@@ -291,7 +325,7 @@ def _schema_report(graph: Graph, data_dirs: list[str]) -> SchemaReport:
 
 
 def cmd_nodes(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = _registry()
     specs = sorted(registry.nodes.values(), key=lambda s: (s.category, s.type_id))
     if args.plugin:
         specs = [s for s in specs if s.plugin == args.plugin]
@@ -307,12 +341,11 @@ def cmd_nodes(args: argparse.Namespace) -> int:
         outs = ", ".join(f"{p.name}: {p.type.name}" for p in spec.outputs)
         echo(f"  {spec.type_id:<32} {spec.description}")
         echo(f"  {'':<32} ({ins}) -> ({outs})")
-    _report_plugin_failures(registry)
     return EXIT_OK
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = _registry(report=False)
     records = list(registry.plugins.values())
     if args.json:
         _print_json([r.to_dict() for r in records])
@@ -328,7 +361,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def cmd_cache(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = _registry()
     try:
         engine = Engine.open(registry, executor="sequential" if "sequential" in registry.executors
                              else next(iter(registry.executors), "sequential"))

@@ -421,6 +421,8 @@ class _Run:
         self.quiet = listener is None and not self.observed  # nobody to tell about each node
         self.wants_codecs = engine.executor.wants_codecs
         self.output_types: dict[str, tuple[dict[str, str], list[tuple[str, Any]]]] = {}
+        self.held: set[str] = set()  # cached nodes reported later (`_held_back`)
+        self.loads_left = 0  # cached nodes of the work set not loaded yet
 
     # --- events -----------------------------------------------------------------------
 
@@ -491,6 +493,7 @@ class _Run:
         finally:
             # the caller holds the lock and the driver is done or abandoned: the state is ours
             self.abandoned = True
+            self._release_held()
             if self.done < len(self.order):  # cancelled, or stopped by an error: settle the rest
                 abandoned = list(self.running)
                 self._settle_rest()
@@ -516,8 +519,10 @@ class _Run:
         work = self._work_set(compute)
         if len(work) < len(self.order) or self.listener is not None:
             in_work = set(work)
+            self.held = self._held_back(work, in_work, compute)
+            self.loads_left = sum(1 for n in work if not compute[n])
             for node_id in self.order:
-                if node_id not in in_work:
+                if node_id not in in_work and node_id not in self.held:
                     self._finish(node_id, CACHED)
                 elif self.listener is not None:
                     self._event("queued", node_id, self.results[node_id])
@@ -604,6 +609,23 @@ class _Run:
                 self.results[node_id].reason = NOT_STORED
         return compute
 
+    def _held_back(self, work: list[str], in_work: set[str], compute: dict[str, bool]) -> set[str]:
+        """Cached nodes outside the work set that a recomputation could still need: the ancestors
+        of the cached nodes the run loads. Should a load find its entry unreadable, the node is
+        recomputed from them (`_ensure_inputs`), so they are reported once, when that is known:
+        as computed if recomputed, else as cached at the end. Each node gets one progress line."""
+        loaded = [n for n in work if not compute[n]]
+        if not loaded:
+            return set()
+        return self.graph.ancestors(loaded, include_self=False) - in_work
+
+    def _release_held(self) -> None:
+        """Report the held-back nodes that were not recomputed as cached, in order."""
+        held, self.held = self.held, set()
+        for node_id in self.order if held else ():
+            if node_id in held and self.results[node_id].status == "pending":
+                self._finish(node_id, CACHED)
+
     def _work_set(self, compute: dict[str, bool]) -> list[str]:
         """Phase 2: the nodes to compute, plus the cached nodes whose values are needed."""
         graph = self.graph
@@ -662,15 +684,15 @@ class _Run:
         for upstream in [n for n in self.order if n in upstream_nodes]:
             if upstream in values:
                 continue
-            if not self._load(upstream):
+            if not self._load(upstream):  # held back from the progress lines (`_held_back`) until now
                 result = self.results[upstream]
                 result.reason = "cache entry unreadable"
-                self.done -= 1  # it was counted as cached; it is counted again once computed
-                self._compute_inline(upstream)
+                self._compute_inline(upstream)  # reports it computed (or failed), once
                 if result.status != COMPUTED:
                     raise DataflowError(f"upstream '{upstream}' {result.status} while being recomputed")
-                result.status = COMPUTED
-                self._event(COMPUTED, upstream, result)
+            elif upstream in self.held:  # its value is here now: it will not be recomputed
+                self.held.discard(upstream)
+                self._finish(upstream, CACHED)
 
     def _prepare(self, node_id: str) -> tuple[dict[str, Any], dict[str, Any], StepCache | None] | None:
         """What a node is called with: (input values a node may change, parameters, its step cache).
@@ -815,8 +837,11 @@ class _Run:
 
     def _settle_cached(self, node_id: str, compute: dict[str, bool]) -> bool:
         """For a cached node in the work set: load it. True when settled, False when it must compute."""
+        self.loads_left -= 1
         if self._load(node_id):
             self.recorded.append(node_id)
+            if not self.loads_left:  # every load succeeded: nothing upstream will be recomputed
+                self._release_held()
             self._finish(node_id, CACHED)
             return True
         self.results[node_id].reason = "cache entry unreadable"

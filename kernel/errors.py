@@ -94,14 +94,64 @@ def did_you_mean(word: str, options) -> str:
     """A ' (did you mean `x`?)' suffix when a close option exists, else ''.
 
     A case slip ("PRICE" for "price") is the likeliest mistake, so it wins over spelling neighbours."""
+    return Speller(budget=None)(word, options)
+
+
+class Speller:
+    """`did_you_mean` for many words, in time linear in the number of problems.
+
+    difflib compares a word with every option (about 20 us each), so a file with 10,000 dangling
+    edges among 10,000 nodes asked for 10^8 comparisons. A speller prepares each set of options
+    once (by `key`), answers a repeated word from memory, always finds a case slip (a dict
+    lookup), and spends at most `budget` option comparisons on spelling neighbours in all: the
+    first problems get their suggestion, the thousandth of the same kind does not.
+
+        spell = Speller()
+        spell("pirce", workflow.nodes, key="nodes")   # ' (did you mean `price`?)'
+    """
+
+    BUDGET = 10_000
+
+    def __init__(self, budget: int | None = BUDGET):
+        self.budget = budget
+        self._prepared: dict[object, tuple[list[str], dict[str, str]]] = {}
+        self._answers: dict[tuple[object, str], str] = {}
+
+    def __call__(self, word: str, options, key: object = None) -> str:
+        word = str(word)
+        if key is not None and (key, word) in self._answers:
+            return self._answers[(key, word)]
+        names, lowered = self._prepare(options, key)
+        close = lowered.get(word.lower())
+        cost = 8 + 2 * len(names)  # a search costs about 8 comparisons whatever its size, then 2 per option
+        if close is None and (self.budget is None or self.budget >= cost):
+            if self.budget is not None:
+                self.budget -= cost
+            close = _neighbour(word, names, lowered)
+        answer = f" (did you mean `{close}`?)" if close is not None else ""
+        if key is not None:
+            self._answers[(key, word)] = answer
+        return answer
+
+    def _prepare(self, options, key: object) -> tuple[list[str], dict[str, str]]:
+        prepared = self._prepared.get(key) if key is not None else None
+        if prepared is None:
+            names = [str(o) for o in options]
+            lowered: dict[str, str] = {}
+            for name in names:
+                lowered.setdefault(name.lower(), name)  # the first spelling wins, as before
+            prepared = (names, lowered)
+            if key is not None:
+                self._prepared[key] = prepared
+        return prepared
+
+
+def _neighbour(word: str, names: list[str], lowered: dict[str, str]) -> str | None:
+    """The closest spelling neighbour of `word` by difflib's ratio, then ignoring case."""
     import difflib
 
-    options = [str(o) for o in options]
-    close = [o for o in options if o.lower() == str(word).lower()]
-    if not close:
-        close = difflib.get_close_matches(str(word), options, n=1)
-    if not close:
-        lowered = {o.lower(): o for o in options}
-        close = difflib.get_close_matches(str(word).lower(), list(lowered), n=1)
-        close = [lowered[close[0]]] if close else []
-    return f" (did you mean `{close[0]}`?)" if close else ""
+    close = difflib.get_close_matches(word, names, n=1)
+    if close:
+        return close[0]
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1)
+    return lowered[close[0]] if close else None

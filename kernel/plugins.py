@@ -26,6 +26,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from .errors import did_you_mean
 from .registry import CHECKS, EVENT_HOOKS, KINDS, PluginRecord, Registry
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def load_registry(
             continue
         _import_and_register(manager, record, source)
 
+    _report_unknown_hooks(manager, registry)
     staged = _collect(manager, registry)
     registry.commit(staged)
     for event in EVENT_HOOKS:
@@ -145,6 +147,18 @@ def _import_and_register(manager: pluggy.PluginManager, record: PluginRecord, so
         record.status, record.error = "failed", _describe(exc)
         log.warning("plugin '%s' failed to load: %s", record.name, record.error)
         log.debug("traceback of plugin '%s':\n%s", record.name, traceback.format_exc())
+
+
+def _report_unknown_hooks(manager: pluggy.PluginManager, registry: Registry) -> None:
+    """pluggy's `check_pending`, per plugin and without raising: a hook implementation no spec
+    knows (`register_nodez`) is never called, so it is the plugin's reported problem."""
+    known = [name for name in dir(hookspecs) if name.startswith(("register_", "on_"))]
+    for record in registry.plugins.values():
+        plugin = manager.get_plugin(record.name) if record.ok else None
+        for caller in (manager.get_hookcallers(plugin) or []) if plugin is not None else []:
+            if caller.spec is None and not any(i.optionalhook for i in caller.get_hookimpls()):
+                record.problems.append(f"hook '{caller.name}' is not a DataFlow hook, so it is never called"
+                                       f"{did_you_mean(caller.name, known)}")
 
 
 def _collect(manager: pluggy.PluginManager, registry: Registry) -> dict[str, dict[str, list[tuple[str, Any]]]]:

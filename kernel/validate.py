@@ -14,7 +14,7 @@ import shlex
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .errors import Problem, WorkflowError, did_you_mean
+from .errors import Problem, Speller, WorkflowError
 from .graph import Graph, GraphNode
 from .keys import needs_fingerprint
 from .params import canonical_json, check_value, coerce_value, parse_text_value
@@ -37,9 +37,10 @@ def compile_workflow(
     text as typed after `--set node.param=` and are parsed for the parameter's type.
     """
     problems: list[Problem] = []
-    specs = _resolve_types(workflow, registry, problems)
-    params = _resolve_params(workflow, specs, overrides or {}, text_overrides, registry, problems)
-    inputs = _resolve_edges(workflow, specs, problems)
+    spell = Speller()  # one budget of spelling searches for the whole file: linear in its size
+    specs = _resolve_types(workflow, registry, problems, spell)
+    params = _resolve_params(workflow, specs, overrides or {}, text_overrides, registry, problems, spell)
+    inputs = _resolve_edges(workflow, specs, problems, spell)
     order = _order(workflow, inputs, problems)
     if problems:
         raise WorkflowError(problems, str(workflow.path) if workflow.path else None)
@@ -114,17 +115,16 @@ def _install_hint(type_id: str, workflow: Workflow, registry: Registry) -> str:
     return f"{reason}; the workflow was saved with {name}{shown}: install it with `pip install {shlex.quote(name)}`"
 
 
-def _resolve_types(workflow: Workflow, registry: Registry, problems: list[Problem]) -> dict[str, NodeSpec]:
+def _resolve_types(workflow: Workflow, registry: Registry, problems: list[Problem],
+                   spell: Speller) -> dict[str, NodeSpec]:
     specs = {}
     hints = missing_node_types(workflow, registry)
-    suggestions: dict[str, str] = {}  # per missing type: a pack's 100 nodes need one spelling search
     for node in workflow.nodes.values():
         spec = registry.nodes.get(node.type)
         if spec is None:
-            if node.type not in suggestions:
-                suggestions[node.type] = did_you_mean(node.type, registry.nodes)
             problems.append(Problem("unknown_type", f"node '{node.id}' has type '{node.type}', which is not "
-                                    f"available: {hints[node.type]}{suggestions[node.type]}", node=node.id))
+                                    f"available: {hints[node.type]}{spell(node.type, registry.nodes, 'types')}",
+                                    node=node.id))
         else:
             specs[node.id] = spec
     return specs
@@ -132,12 +132,12 @@ def _resolve_types(workflow: Workflow, registry: Registry, problems: list[Proble
 
 def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: Mapping[tuple[str, str], Any],
                     text_overrides: bool, registry: Registry,
-                    problems: list[Problem]) -> dict[str, dict[str, Any]]:
+                    problems: list[Problem], spell: Speller) -> dict[str, dict[str, Any]]:
     by_node: dict[str, dict[str, Any]] = {}
     for (node_id, name), value in overrides.items():
         if node_id not in workflow.nodes:
             problems.append(Problem("unknown_node", f"--set names node '{node_id}', which is not in the workflow"
-                                    f"{did_you_mean(node_id, workflow.nodes)}", node=node_id, param=name))
+                                    f"{spell(node_id, workflow.nodes, 'nodes')}", node=node_id, param=name))
             continue
         by_node.setdefault(node_id, {})[name] = value
 
@@ -150,13 +150,13 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
         for name in given:
             if name not in spec.param_index:
                 problems.append(Problem("unknown_param", f"node '{node_id}' ({spec.type_id}) has no parameter "
-                                        f"'{name}'{did_you_mean(name, spec.param_index)}", node=node_id,
+                                        f"'{name}'{spell(name, spec.param_index, ('params', spec.type_id))}", node=node_id,
                                         param=name))
         for name, value in by_node.get(node_id, {}).items():
             param = spec.param_index.get(name)
             if param is None:
                 problems.append(Problem("unknown_param", f"--set: node '{node_id}' ({spec.type_id}) has no "
-                                        f"parameter '{name}'{did_you_mean(name, spec.param_index)}",
+                                        f"parameter '{name}'{spell(name, spec.param_index, ('params', spec.type_id))}",
                                         node=node_id, param=name))
                 continue
             if text_overrides and isinstance(value, str):
@@ -182,7 +182,7 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
             effective[param.name] = coerce_value(param, value)
         for param in spec.params:
             if isinstance(param.widget, ModelChoice) and param.name in effective:
-                _check_model_choice(node_id, param, effective, registry, problems)
+                _check_model_choice(node_id, param, effective, registry, problems, spell)
         result[node_id] = effective
     return result
 
@@ -205,7 +205,7 @@ def _migrate_renamed(node: NodeInstance, spec: NodeSpec, overrides: dict[str, An
 
 
 def _check_model_choice(node_id: str, param: ParamSpec, effective: dict[str, Any], registry: Registry,
-                        problems: list[Problem]) -> None:
+                        problems: list[Problem], spell: Speller) -> None:
     """The chosen estimator exists with the right kind, and its hyperparameters are valid."""
     choice: ModelChoice = param.widget
     model_id = effective[param.name]
@@ -214,7 +214,7 @@ def _check_model_choice(node_id: str, param: ParamSpec, effective: dict[str, Any
     if estimator is None:
         listed = ", ".join(sorted(available)) or "none installed"
         problems.append(Problem("bad_param", f"node '{node_id}', parameter '{param.name}': no {choice.kind} "
-                                f"'{model_id}'{did_you_mean(model_id, available)}; available: {listed}",
+                                f"'{model_id}'{spell(model_id, available, ('models', choice.kind))}; available: {listed}",
                                 node=node_id, param=param.name))
         return
     try:
@@ -224,15 +224,15 @@ def _check_model_choice(node_id: str, param: ParamSpec, effective: dict[str, Any
                                 node=node_id, param=choice.hyperparameters))
 
 
-def _resolve_edges(workflow: Workflow, specs: dict[str, NodeSpec],
-                   problems: list[Problem]) -> dict[str, dict[str, tuple[str, str]]]:
+def _resolve_edges(workflow: Workflow, specs: dict[str, NodeSpec], problems: list[Problem],
+                   spell: Speller) -> dict[str, dict[str, tuple[str, str]]]:
     inputs: dict[str, dict[str, tuple[str, str]]] = {node_id: {} for node_id in workflow.nodes}
     for index, edge in enumerate(workflow.edges):
         where = _EdgeWhere(index, edge)
         missing = [n for n in (edge.source, edge.target) if n not in workflow.nodes]
         if missing:
             problems.append(Problem("dangling_edge", f"{where} refers to node '{missing[0]}', which is not in the "
-                                    f"workflow{did_you_mean(missing[0], workflow.nodes)}", edge=index))
+                                    f"workflow{spell(missing[0], workflow.nodes, 'nodes')}", edge=index))
             continue
         if edge.source == edge.target:
             problems.append(Problem("cycle", f"{where} connects node '{edge.source}' to itself", edge=index,
@@ -241,7 +241,8 @@ def _resolve_edges(workflow: Workflow, specs: dict[str, NodeSpec],
         source_spec, target_spec = specs.get(edge.source), specs.get(edge.target)
         if source_spec is None or target_spec is None:
             continue  # an unknown type was already reported
-        resolved = _resolve_ports(edge, source_spec, target_spec, inputs[edge.target], where, index, problems)
+        resolved = _resolve_ports(edge, source_spec, target_spec, inputs[edge.target], where, index, problems,
+                                  spell)
         if resolved is None:
             continue
         source_port, target_port = resolved
@@ -273,7 +274,7 @@ class _EdgeWhere:
 
 
 def _resolve_ports(edge: Edge, source: NodeSpec, target: NodeSpec, taken: dict[str, Any], where: _EdgeWhere,
-                   index: int, problems: list[Problem]) -> tuple[str, str] | None:
+                   index: int, problems: list[Problem], spell: Speller) -> tuple[str, str] | None:
     def bad(code: str, message: str) -> None:
         problems.append(Problem(code, f"{where}: {message}", edge=index, node=edge.target))
 
@@ -282,12 +283,12 @@ def _resolve_ports(edge: Edge, source: NodeSpec, target: NodeSpec, taken: dict[s
     if edge.source_port and not outs:
         names = [p.name for p in source.outputs]
         bad("unknown_port", f"node '{edge.source}' ({source.type_id}) has no output '{edge.source_port}'; "
-            f"outputs: {', '.join(names) or 'none'}{did_you_mean(edge.source_port, names)}")
+            f"outputs: {', '.join(names) or 'none'}{spell(edge.source_port, names, ('outputs', source.type_id))}")
         return None
     if edge.target_port and not ins:
         names = [p.name for p in target.inputs]
         bad("unknown_port", f"node '{edge.target}' ({target.type_id}) has no input '{edge.target_port}'; "
-            f"inputs: {', '.join(names) or 'none'}{did_you_mean(edge.target_port, names)}")
+            f"inputs: {', '.join(names) or 'none'}{spell(edge.target_port, names, ('inputs', target.type_id))}")
         return None
     pairs = [(o, i) for o in outs for i in ins if o.type.name == i.type.name]
     if edge.target_port is None and len(pairs) > 1:

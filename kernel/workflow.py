@@ -20,13 +20,13 @@ import math
 import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import Problem, WorkflowError
 from .migrations import CURRENT_VERSION, migrate
+from .tempfiles import temp_sibling
 
 MAX_BYTES = 50 << 20
 MAX_DEPTH = 64
@@ -405,10 +405,10 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int | N
             mode = path.stat().st_mode & 0o777
         except FileNotFoundError:
             mode = 0o666 & ~_umask()
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temp = temp_sibling(path)  # a killed writer's leftover goes at the next save
     try:
         os.chmod(temp, mode)
-        with os.fdopen(fd, "wb") as handle:
+        with open(temp, "wb") as handle:
             handle.write(data)
             handle.flush()
             if durable:

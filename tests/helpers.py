@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +63,26 @@ class Cli:
             return done.returncode, json.loads(done.stdout)
         except json.JSONDecodeError:
             raise AssertionError(f"no JSON on stdout:\n{done.stdout}\n--- stderr ---\n{done.stderr}") from None
+
+
+def kill_when(cli: Cli, args: list, condition, timeout: float = 120, poll: float = 0.005) -> bool:
+    """Start `dataflow *args` and kill -9 it as soon as `condition()` is true (polled every `poll` s);
+    return whether it was killed that way (False: it ended, or `timeout` passed, first)."""
+    proc = subprocess.Popen([sys.executable, "-m", "dataflow.kernel.cli", *map(str, args)], env=cli.env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            if condition():
+                proc.kill()
+                proc.wait()
+                return True
+            time.sleep(poll)
+        return False
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def run_checked(args: list, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:

@@ -141,3 +141,17 @@ def test_sources_and_viewers_are_registered_with_their_plugin(registry):
     assert registry.sources["numbers-txt"].matches(Path("a.numbers"))
     assert registry.owners[("sources", "numbers-txt")] == "testpack"
     assert "params" in registry.viewers
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "nodes", "plugins"])
+def test_each_plugin_failure_is_said_once(trouble_cli, tmp_path, command):
+    path = write_workflow(tmp_path / "w.json", [{"id": "n", "type": "testpack.numbers", "params": {}}])
+    done = trouble_cli(command, *([path] if command in ("run", "validate") else []))
+    for plugin in ("brokenpack", "badnodepack"):
+        said = [line for line in done.stderr.splitlines() if f"'{plugin}'" in line]
+        if command == "plugins":
+            assert said == [], done.stderr  # its table says it (stdout)
+            assert plugin in done.stdout
+        else:
+            assert len(said) == 1, done.stderr
+            assert said[0].startswith(f"warning: plugin '{plugin}' failed to load")

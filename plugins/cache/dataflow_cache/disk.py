@@ -36,6 +36,10 @@ the engine then leaves such a node unrun while everything downstream of it is ca
 Eviction is diskcache's default, least recently *stored*: a read is a plain SELECT and never
 takes the database's write lock, so a hit never waits behind a background write.
 
+Value files are named after their writer's process id: when a process first opens the full
+cache, files that no row names and whose writer is gone (a killed write) are removed, and
+`clear` leaves only the empty index (see `leftovers.py`).
+
 A `cache.db` that SQLite cannot read is moved aside (`disk.broken-<timestamp>`) and an empty
 cache is started: a broken cache costs recomputation, never a crash.
 """
@@ -56,6 +60,7 @@ import diskcache
 
 from dataflow.sdk import CacheEntry, CacheError, CacheSettings, CacheTier
 
+from .leftovers import remove_unnamed, sweep_orphans
 from .manifest import PortRecord, checksum, dump_manifest, parse_manifest
 from .reads import CacheReader
 from .safedisk import SafeDisk, WrittenFile
@@ -155,6 +160,16 @@ class DiskTier(CacheTier):
     # --- opening ------------------------------------------------------------------------
 
     def _open(self) -> diskcache.Cache:
+        try:  # first: on a full disk, what killed or failed writes left may be what fills it
+            swept = sweep_orphans(self.directory)
+        except OSError as exc:
+            log.warning("disk cache at %s: could not look for leftovers of killed writes: %s", self.directory, exc)
+        else:
+            if swept:
+                log.info("disk cache at %s: removed %d value file(s) left by killed writes", self.directory, swept)
+        return self._open_index()
+
+    def _open_index(self) -> diskcache.Cache:
         try:
             return self._connect()
         except sqlite3.OperationalError as exc:  # locked, unwritable: not damage, do not move it
@@ -410,6 +425,7 @@ class DiskTier(CacheTier):
             with self._cache.transact(retry=True):
                 count = self._count_entries()
                 self._cache.clear(retry=True)
+                remove_unnamed(self.directory)  # leftovers of killed writes, broken databases set aside
         except _STORAGE_ERRORS as exc:
             raise CacheError(f"disk cache at {self.directory} could not be cleared: {exc}") from exc
         return count

@@ -90,6 +90,14 @@ class SafeDisk(Disk):
                                    "bytes, str and numbers only and never pickles")
         return super().store(value, read, key=key)
 
+    def filename(self, key: Any = UNKNOWN, value: Any = UNKNOWN) -> tuple[str, str]:
+        """diskcache's random `ab/cd/<hex>.val`, with the writer's process id in front of the hex
+        (`ab/cd/<pid>-<hex>.val`): a value file no row names and whose writer is gone is a leftover
+        of a killed write, which `DiskTier` removes (see `orphans`)."""
+        hex_name = os.urandom(16).hex()
+        filename = os.path.join(hex_name[:2], hex_name[2:4], f"{os.getpid()}-{hex_name[4:]}.val")
+        return filename, os.path.join(self._directory, filename)
+
     def new_file(self, key: Any = UNKNOWN) -> tuple[str, str]:
         """A fresh (filename, full path) for a value its caller writes itself, then stores as a
         `WrittenFile`; the file's folder exists (made again if a cull removes it meanwhile)."""
@@ -132,6 +140,11 @@ def _write_new(full_path: str, view: memoryview) -> None:
             if attempt == 9:
                 raise
             continue
-        with handle:
-            handle.write(view)
+        try:
+            with handle:
+                handle.write(view)
+        except BaseException:  # a full disk: no partial file stays behind to keep it full
+            with contextlib.suppress(OSError):
+                os.unlink(full_path)
+            raise
         return

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from dataflow.sdk import NodeError
+from dataflow.sdk import NodeError, temp_sibling
 
 LIMIT_VARIABLE = "DATAFLOW_MAX_FILE_MB"
 DEFAULT_LIMIT_MB = 2048.0
@@ -95,11 +94,9 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, param: str = "pat
     """
     path = check_writable(path, param=param)
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+        temporary = temp_sibling(path, f".tmp{path.suffix}")  # removes what a killed write left
     except OSError as exc:
         raise NodeError(f"cannot write into {path.parent}: {exc.strerror or exc}", param=param) from None
-    os.close(fd)
-    temporary = Path(name)
     try:
         write(temporary)
         os.chmod(temporary, _target_mode(path))

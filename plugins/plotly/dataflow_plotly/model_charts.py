@@ -39,7 +39,11 @@ def _prediction_columns(table: Any, truth: str, prediction: str) -> tuple[str, s
     if not prediction_col:
         raise NodeError("choose the prediction column, or connect the output of sklearn.predict",
                         param="prediction")
-    return column(table, truth_col, "truth"), column(table, prediction_col, "prediction"), facts
+    truth_col, prediction_col = column(table, truth_col, "truth"), column(table, prediction_col, "prediction")
+    if truth_col == prediction_col:
+        raise NodeError(f"truth and prediction are both column {truth_col!r}; choose the column that holds the "
+                        "predictions (sklearn.predict adds one)", param="prediction")
+    return truth_col, prediction_col, facts
 
 
 @node(category="Charts/Models", label="Confusion matrix", cache="memory")
@@ -236,6 +240,8 @@ def clusters(table: Table, *,
     labels = drawn[label_col].map(lambda v: "noise" if v == -1 else group_label(v))
     if x:
         x_col, y_col = column(table, x, "x"), column(table, y, "y")
+        if x_col == y_col:
+            raise NodeError(f"x and y are both column {x_col!r}; choose two different columns", param="y")
         frame = drawn[[x_col, y_col]].assign(cluster=labels.to_numpy())
         x_title, y_title = x_col, y_col
     else:

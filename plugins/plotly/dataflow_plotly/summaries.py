@@ -96,6 +96,9 @@ def histogram(table: Table, *, x: column_param("The column whose distribution to
     x = column(table, x, "x")
     color_col = column(table, color, "color", required=False)
     facet_col = column(table, facet, "facet", required=False)
+    if color_col and color_col == facet_col:
+        raise NodeError(f"color and facet are both column {color_col!r}; choose another column for one of them, "
+                        "or leave facet empty", param="facet")
     series = table[x]
     groups = [c for c in (color_col, facet_col) if c]
     labels = table[groups].map(group_label) if groups else pd.DataFrame(index=table.index)

@@ -143,6 +143,9 @@ def evaluate(predictions: Table, *,
         raise NodeError("choose the prediction column", param="prediction")
     require_column(predictions, truth_column, "truth")
     require_column(predictions, prediction_column, "prediction")
+    if truth_column == prediction_column:
+        raise NodeError(f"truth and prediction are both column {truth_column!r}; choose the column that holds the "
+                        "predictions (sklearn.predict adds one)", param="prediction")
     kind = task if task != "auto" else facts.get("task") or _guess_task(predictions[truth_column])
     rows = predictions[[truth_column, prediction_column]]
     complete = rows.notna().all(axis=1)

@@ -99,6 +99,9 @@ def pivot(
         raise NodeError("pick at least one column for the rows of the result", param="index")
     require_column(table, columns, "columns")
     require_column(table, values, "values")
+    if values in index:
+        raise NodeError(f"{values!r} is also a row (index) column; the values that fill the cells must come "
+                        "from another column", param="values")
     if aggregation in _NEEDS_NUMBERS and kind(table[values]) not in ("number", "true/false"):
         raise NodeError(f"{aggregation} needs numbers, but {values!r} holds {kind(table[values])} values",
                         param="aggregation")

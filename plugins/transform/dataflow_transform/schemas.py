@@ -292,6 +292,12 @@ def text(table: TableSchema, *, column: str, operation: str, pattern: str, repla
     _text_column(table, column)
     if operation in ("replace", "contains") and pattern == "":
         raise NodeError(f"type the text to look for ({operation} needs a pattern)", param="pattern")
+    if regex and operation in ("replace", "contains"):
+        from .regex import check_pattern, rewrite
+
+        check_pattern(pattern)
+        if operation == "replace":
+            rewrite(replacement)
     target = output or (f"{column}_contains" if operation == "contains" else column)
     return table.with_column(target, "boolean" if operation == "contains" else "text")
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from dataflow.sdk import Bounds, Column, Help, NodeError, Table, node
 
+from . import regex as patterns
 from . import schemas
 from ._common import TEXT, kind, new_columns, require_column
 
@@ -82,10 +83,7 @@ def text(
     if operation in ("replace", "contains") and pattern == "":
         raise NodeError(f"type the text to look for ({operation} needs a pattern)", param="pattern")
     if regex and operation in ("replace", "contains"):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise NodeError(f"{pattern!r} is not a valid regular expression: {exc}", param="pattern") from None
+        patterns.check_pattern(pattern)  # RE2: linear time, or a NodeError naming the parameter
     try:
         if operation == "lower":
             result = series.str.lower()
@@ -93,11 +91,15 @@ def text(
             result = series.str.upper()
         elif operation == "strip":
             result = series.str.strip(pattern or None)
+        elif operation == "contains" and regex:
+            result = patterns.contains(series, pattern, case_sensitive)
         elif operation == "contains":
-            result = series.str.contains(pattern, case=case_sensitive, regex=regex, na=False)
+            result = series.str.contains(pattern, case=case_sensitive, regex=False, na=False)
+        elif regex:
+            result = patterns.replace(series, pattern, replacement, case_sensitive)
         else:
-            result = _replace(series, pattern, replacement, regex, case_sensitive)
-    except (ValueError, re.error) as exc:
+            result = _replace(series, pattern, replacement, case_sensitive)
+    except ValueError as exc:
         raise NodeError(f"cannot apply {operation} with {pattern!r}: {exc}", param="pattern") from None
     target = output or (f"{column}_contains" if operation == "contains" else column)
     out = table.copy(deep=False)
@@ -105,9 +107,10 @@ def text(
     return out
 
 
-def _replace(series: Any, pattern: str, replacement: str, regex: bool, case_sensitive: bool) -> Any:
+def _replace(series: Any, pattern: str, replacement: str, case_sensitive: bool) -> Any:
+    """Plain-text replace; without case, an escaped pattern (a literal: no backtracking) and a literal
+    replacement."""
     if case_sensitive:
-        return series.str.replace(pattern, replacement, regex=regex)
-    if not regex:  # case-insensitive plain text: an escaped pattern and a literal replacement
-        pattern, replacement = re.escape(pattern), replacement.replace("\\", "\\\\")
-    return series.str.replace(pattern, replacement, regex=True, flags=re.IGNORECASE)
+        return series.str.replace(pattern, replacement, regex=False)
+    return series.str.replace(re.escape(pattern), replacement.replace("\\", "\\\\"), regex=True,
+                              flags=re.IGNORECASE)

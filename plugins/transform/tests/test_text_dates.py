@@ -130,3 +130,69 @@ def test_date_parts_mistakes(sales):
         run_node(date_parts, {"table": sales}, column="quantity")
     with pytest.raises(NodeError, match="did you mean 'order_date'"):
         run_node(date_parts, {"table": sales}, column="orderdate")
+
+
+# --- regular expressions run by RE2: linear time, the same results as Python's re for ordinary patterns ---
+
+ORDINARY = [(r"\d+", "#"), (r"^[A-C]\w*", "X"), (r"(\w+) (\w+)", r"\2, \1"), (r"o(?:n|r)", "0"),
+            (r"[aeiou]{2}", r"<\g<0>>"), (r"(?P<first>\w)\w*", r"\1."), (r"\s+$", ""), (r"a|e", r"\\")]
+
+
+@pytest.mark.parametrize("case_sensitive", [True, False])
+@pytest.mark.parametrize(("pattern", "replacement"), ORDINARY)
+def test_regex_replace_and_contains_give_what_pythons_re_gives(run, pattern, replacement, case_sensitive):
+    import re
+
+    values = ["Ada Lovelace", "Bob  ", None, "carol ANN", "Élodie 42", "ooh aah", "1 2 33"]
+    flags = 0 if case_sensitive else re.IGNORECASE
+    for dtype in ("str", object):
+        table = pd.DataFrame({"name": pd.Series(values, dtype=dtype)})
+        out = run(text, table, column="name", operation="replace", pattern=pattern, replacement=replacement,
+                  regex=True, case_sensitive=case_sensitive)
+        expected = [re.sub(pattern, replacement, v, flags=flags) if isinstance(v, str) else None for v in values]
+        assert [None if pd.isna(v) else v for v in out["name"]] == expected
+        assert out["name"].dtype == table["name"].dtype
+        out = run(text, table, column="name", operation="contains", pattern=pattern, regex=True,
+                  case_sensitive=case_sensitive)
+        assert out["name_contains"].tolist() == [isinstance(v, str) and re.search(pattern, v, flags) is not None
+                                                 for v in values]
+
+
+def test_a_catastrophic_pattern_finishes_at_once_in_a_fresh_process():
+    """(a|aa)+$ over 34 characters never finished with Python's backtracking engine."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import time, pandas as pd
+        from dataflow.sdk import run_node
+        from dataflow_transform.strings import text
+        table = pd.DataFrame({"v": ["a" * 33 + "b", "a" * 34]})
+        for case in (True, False):
+            for operation in ("contains", "replace"):
+                start = time.perf_counter()
+                out = run_node(text, {"table": table}, column="v", operation=operation, pattern="(a|aa)+$",
+                               replacement="X", regex=True, case_sensitive=case)
+                assert time.perf_counter() - start < 1, operation
+        print(out["table"]["v"].tolist())
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab',", "'X']"]
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"a(?=b)", r"(?<=a)b", r"a(?!b)"])
+def test_a_pattern_that_needs_backtracking_is_refused_naming_the_parameter(customers, pattern):
+    for operation in ("replace", "contains"):
+        with pytest.raises(NodeError, match="linear-time engine.*backreferences") as caught:
+            run_node(text, {"table": customers}, column="name", operation=operation, pattern=pattern,
+                     replacement="x", regex=True)
+        assert caught.value.param == "pattern"
+
+
+def test_a_replacement_with_a_named_group_is_refused_naming_the_parameter(customers):
+    with pytest.raises(NodeError, match=r"\\g<first> is not supported") as caught:
+        run_node(text, {"table": customers}, column="name", operation="replace", pattern=r"(?P<first>\w+)",
+                 replacement=r"\g<first>", regex=True)
+    assert caught.value.param == "replacement"

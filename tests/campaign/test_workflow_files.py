@@ -1,0 +1,165 @@
+"""Fuzzed workflow files: a loaded workflow or a validation error, never another exception, never
+over 1 s, through the API (every example) and the CLI (a sample of each strategy).
+
+Four strategies (recipes/safety.md: only the fourth caught a planted bug, keep it): raw bytes,
+arbitrary JSON, structured workflows, and a shipped workflow with one part replaced."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dataflow.kernel import WorkflowError, compile_workflow, load_registry, load_workflow
+from tests.campaign.figures import LONG, tally
+
+EXAMPLES = 20_000 if LONG else 3_000
+CLI_SAMPLE = 25 if LONG else 3  # per strategy: each costs a process start
+LIMIT = 1.0  # seconds per file
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = [json.loads(p.read_text()) for p in sorted((ROOT / "workflows").glob("*.json"))]
+_REGISTRY = []
+_BASELINE: list[float] = []
+
+
+def registry():
+    if not _REGISTRY:
+        _REGISTRY.append(load_registry())
+    return _REGISTRY[0]
+
+
+# --- strategies ----------------------------------------------------------------------------
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(min_value=-2**70, max_value=2**70),
+                    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20))
+any_json = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5)
+                        | st.dictionaries(st.text(max_size=10), inner, max_size=5), max_leaves=12)
+values = st.one_of(scalars, st.lists(scalars, max_size=3))  # parameter values: cheap to draw
+
+
+def node_types():
+    return sorted(registry().nodes)[:40] + ["nopack.thing", "", "transform.filterr"]
+
+
+@st.composite
+def structured(draw):
+    types = node_types()
+    ids = draw(st.lists(st.one_of(st.sampled_from(["a", "b", "c", "d"]), st.text(max_size=6)), max_size=5))
+    nodes = []
+    for node_id in ids:
+        node = {"id": node_id, "type": draw(st.sampled_from(types))}
+        spec = registry().nodes.get(node["type"])
+        names = [p.name for p in spec.params] if spec else []
+        if draw(st.booleans()):
+            node["params"] = draw(st.dictionaries(st.sampled_from(names + ["colour"]), values, max_size=4))
+        if draw(st.booleans()):
+            node["position"] = draw(st.one_of(st.just({"x": 1, "y": 2}), scalars))
+        nodes.append(node)
+    ends = st.one_of(st.sampled_from(ids or ["a"]), st.text(max_size=4))
+    edges = draw(st.lists(st.fixed_dictionaries(
+        {"source": ends, "target": ends},
+        optional={"source_port": st.one_of(st.none(), st.text(max_size=6)),
+                  "target_port": st.one_of(st.none(), st.sampled_from(["table", "left", "right"]))}), max_size=6))
+    data = {"version": draw(st.sampled_from(["0.1.0", "0.0.1", "9.0.0", "x"])), "nodes": nodes, "edges": edges}
+    if draw(st.booleans()):
+        data["meta"] = draw(st.dictionaries(st.sampled_from(["name", "node_types", "x"]), values, max_size=2))
+    if draw(st.booleans()):
+        data["parameters"] = draw(st.dictionaries(st.text(max_size=6), values, max_size=3))
+    return json.dumps(data)
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, (*prefix, index))
+
+
+@st.composite
+def one_part_replaced(draw):
+    data = json.loads(json.dumps(draw(st.sampled_from(SHIPPED))))
+    path = draw(st.sampled_from(list(_paths(data))[1:]))
+    replacement = draw(st.one_of(values, st.sampled_from([{"$param": "nope"}, 10**30, -1, "", [], {}]), any_json))
+    parent = data
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = replacement
+    return json.dumps(data)
+
+
+STRATEGIES = {
+    "raw bytes": st.binary(max_size=3000),
+    "arbitrary JSON": any_json.map(json.dumps),
+    "structured workflows": structured(),
+    "a shipped workflow, one part replaced": one_part_replaced(),
+}
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+def check_api(path: Path, data: bytes | str, area: str, samples: list) -> None:
+    counts = tally(area)
+    counts["tried"] += 1
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))
+    started = time.perf_counter()
+    try:
+        compile_workflow(load_workflow(path), registry())
+    except WorkflowError:
+        pass
+    except BaseException:
+        counts["crashes"] += 1
+        raise
+    finally:
+        if time.perf_counter() - started > LIMIT:
+            counts["hangs"] += 1
+    if len(samples) < CLI_SAMPLE:
+        samples.append(path.read_bytes())
+
+
+def check_cli(folder: Path, samples: list[bytes], area: str) -> None:
+    counts = tally(f"{area}, CLI")
+    if not _BASELINE:  # what a process start costs: validating an empty workflow
+        _BASELINE.append(_cli_seconds(folder / "empty.json", b'{"version": "0.1.0", "nodes": [], "edges": []}')[0])
+    baseline = _BASELINE[0]
+    for index, data in enumerate(samples):
+        counts["tried"] += 1
+        seconds, done = _cli_seconds(folder / f"sample{index}.json", data)
+        if done.returncode not in (0, 2) or "Traceback" in done.stderr:
+            counts["crashes"] += 1
+        if seconds > baseline + LIMIT:
+            counts["hangs"] += 1
+        assert done.returncode in (0, 2) and "Traceback" not in done.stderr, done.stderr
+        json.loads(done.stdout)  # the report is JSON
+
+
+def _cli_seconds(path: Path, data: bytes):
+    path.write_bytes(data)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", "validate", "--json", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    return time.perf_counter() - started, done
+
+
+@pytest.mark.parametrize("name", list(STRATEGIES))
+def test_a_fuzzed_workflow_file_loads_or_is_a_validation_error_within_a_second(name, tmp_path):
+    samples: list[bytes] = []
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    @given(STRATEGIES[name])
+    def fuzz(data):
+        check_api(folder / "workflow.json", data, f"workflow files: {name}", samples)
+
+    fuzz()
+    check_cli(folder, samples, f"workflow files: {name}")
