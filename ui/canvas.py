@@ -102,6 +102,9 @@ class PendingConnection:
     source: str
     target: str
     pairs: tuple[tuple[str, str], ...]
+    #: the document's revision right after the palette added the target: if nothing changed since,
+    #: the connection joins that undo step (one undo takes back the node and its connection)
+    added_at: int | None = None
 
 
 def desired_graph(doc: Document, specs: Mapping[str, NodeSpec], views: Mapping[str, NodeView],

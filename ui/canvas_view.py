@@ -14,7 +14,7 @@ from .canvas import desired_graph
 from .status import ICONS, NodeView, summary
 from .words import plural
 
-CANVAS_HEIGHT = 460
+CANVAS_HEIGHT = 680
 QUICK_RUN_SECONDS = 0.25   # a run that ends within this is shown without polling
 _LAYOUT = ManualLayout()
 
@@ -77,7 +77,9 @@ def _pick_ports(source_port: str | None, target_port: str | None) -> None:
     pending, sync.pending = sync.pending, None
     if pending is None or source_port is None or target_port is None:
         return
-    made, why = actions.doc().add_edge(pending.source, source_port, pending.target, target_port)
+    d = actions.doc()
+    made, why = d.add_edge(pending.source, source_port, pending.target, target_port,
+                           amend=pending.added_at == d.revision)
     if made is None:
         session.notify("warning", f"Connection refused: {why}")
 

@@ -238,13 +238,19 @@ class Document:
             edge.target_port = second if edge.target_port == first else first
         return True
 
-    def add_edge(self, source: str, source_port: str, target: str, target_port: str) -> tuple[str | None, str]:
-        """Add an edge with explicit ports (the caller has checked the types)."""
+    def add_edge(self, source: str, source_port: str, target: str, target_port: str,
+                 amend: bool = False) -> tuple[str | None, str]:
+        """Add an edge with explicit ports (the caller has checked the types). `amend` makes it
+        part of the last change (a node added from the palette and its connection: one undo)."""
         if would_cycle(self.workflow, source, target):
             return None, f"connecting {source} to {target} would create a cycle"
         if any(e.target == target and e.target_port == target_port for e in self.workflow.edges):
             return None, f"input '{target_port}' of {target} is already connected"
-        self.checkpoint()
+        if amend and self.undo_stack:
+            self.redo_stack.clear()
+            self.revision += 1
+        else:
+            self.checkpoint()
         edge = Edge(source, target, source_port, target_port)
         self.workflow.edges.append(edge)
         return edge_id(edge), ""

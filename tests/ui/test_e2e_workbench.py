@@ -39,12 +39,9 @@ def build_split_into_combine(page: Page, server) -> None:
     search_palette(page, "testpack", expect_button="Combine")
     for label in ("Numbers", "Split", "Combine"):
         add_from_palette(page, label)
+    # each is added while the one before is selected: numbers -> split fits one pair, made at once;
+    # split -> combine fits evens/odds x left/right, so the port chooser asks
     expect(flow(page).locator(".react-flow__node")).to_have_count(3)
-    settle(page)
-    connect(page, "numbers", "split")                     # one pair fits: made at once
-    settle(page)
-    expect(page.locator(".st-key-canvas_info")).to_contain_text("1 connection ")
-    connect(page, "split", "combine")                     # evens/odds x left/right: the user chooses
     settle(page)
 
 
@@ -132,9 +129,7 @@ def test_delete_undo_redo_and_duplicate_from_the_keyboard(page: Page, server):
     settle(page)
     search_palette(page, "ui test", expect_button="Points")
     for label in ("Points", "Keep above"):
-        add_from_palette(page, label)
-    settle(page)
-    connect(page, "points", "keep_above")
+        add_from_palette(page, label)                    # keep_above is connected from points, selected
     settle(page)
     info = page.locator(".st-key-canvas_info")
     expect(info).to_contain_text("2 nodes · 1 connection ")
