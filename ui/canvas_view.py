@@ -39,6 +39,12 @@ def _run(targets: list[str] | None) -> None:
         st.rerun()      # from a callback: a full-app rerun, which starts the polling fragment
 
 
+def _layout() -> None:
+    """Button callback: auto-layout, shown on a fresh canvas so that the view fits the result."""
+    actions.doc().auto_layout()
+    session.new_canvas()
+
+
 def toolbar(views: dict[str, NodeView]) -> None:
     """Buttons and the status summary."""
     d = actions.doc()
@@ -54,7 +60,7 @@ def toolbar(views: dict[str, NodeView]) -> None:
         actions.stop_run()
     bar.button("Undo", key="tb_undo", on_click=d.undo, disabled=not d.undo_stack or running, icon=":material/undo:")
     bar.button("Redo", key="tb_redo", on_click=d.redo, disabled=not d.redo_stack or running, icon=":material/redo:")
-    bar.button("Layout", key="tb_layout", on_click=d.auto_layout, disabled=not d.workflow.nodes,
+    bar.button("Layout", key="tb_layout", on_click=_layout, disabled=not d.workflow.nodes,
                icon=":material/account_tree:", help="Arrange the nodes left to right by dependency")
     counts = summary(views)
     text = " · ".join(f"{ICONS[s]} {n} {s}" for s, n in counts.items()) or "empty workflow"

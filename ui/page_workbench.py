@@ -28,7 +28,7 @@ from . import (
 )
 
 POLL_SECONDS = 0.3
-PANES = [5, 3]        # canvas | properties and output, side by side: a 1440x900 screen needs no page scroll
+PANES = [2, 1]        # canvas | properties and output, side by side: a 1440x900 screen needs no page scroll
 # Streamlit's default top padding (6rem) is room the canvas needs
 PAGE_CSS = ("<style>.block-container{padding-top:3.6rem;padding-bottom:0.5rem;padding-left:1.5rem;"
             "padding-right:1.5rem}</style>")
