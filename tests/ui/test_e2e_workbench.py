@@ -247,3 +247,43 @@ def test_iris_from_an_empty_canvas_scores_the_test_rows_and_counts_the_actions(p
     shot(page, "wb_07_iris_layout")
     assert edges_through_nodes(page) == []
     assert not page.errors, page.errors
+
+
+def test_ctrl_click_selects_several_nodes_that_move_together_and_delete_in_one_undo(page: Page, server):
+    page.goto(server.url)
+    expect(page.locator(".st-key-canvas_info")).to_contain_text("0 nodes", timeout=60_000)
+    settle(page)
+    search_palette(page, "ui test", expect_button="Points")
+    for label in ("Points", "Keep above", "Scatter"):
+        add_from_palette(page, label)
+    info = page.locator(".st-key-canvas_info")
+    expect(info).to_contain_text("3 nodes · 2 connections")
+    settle(page)
+    node(page, "points").click()
+    settle(page)
+    node(page, "keep_above").click(modifiers=["Control"])
+    settle(page)
+    expect(flow(page).locator(".react-flow__node.selected")).to_have_count(2)
+    before = {n: node(page, n).bounding_box() for n in ("points", "keep_above", "scatter")}
+    box = before["keep_above"]                             # drag one of them: both move
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 90, steps=10)
+    page.mouse.up()
+    settle(page)
+    doc_positions = page.locator(".st-key-canvas_info")   # the app took both moves (one undo step)
+    after = {n: node(page, n).bounding_box() for n in ("points", "keep_above", "scatter")}
+    assert after["points"]["y"] > before["points"]["y"] + 30
+    assert after["keep_above"]["y"] > before["keep_above"]["y"] + 30
+    assert abs(after["scatter"]["y"] - before["scatter"]["y"]) < 2
+    expect(doc_positions).to_contain_text("3 nodes")
+    expect(flow(page).locator(".react-flow__node.selected")).to_have_count(2)   # still selected after the move
+    wait_idle(page)
+    page.keyboard.press("Delete")                          # both selected nodes go, in one step
+    expect(info).to_contain_text("1 node · 0 connections")
+    shot(page, "wb_08_multi_delete")
+    settle(page)
+    node(page, "scatter").click()
+    page.keyboard.press("Control+z")
+    expect(info).to_contain_text("3 nodes · 2 connections")
+    assert not page.errors, page.errors
