@@ -104,14 +104,15 @@ def iris_workflow() -> dict:
     def edge(s, sp, t, tp):
         return {"source": s, "source_port": sp, "target": t, "target_port": tp}
     return {"version": "0.1.0", "meta": {"name": "Iris"}, "nodes": [
+        # where the workbench puts them when the workflow is built node after node (ui/placement.py)
         node("iris", "samples.dataset", {"name": "iris"}, 0, 0),
-        node("split", "sklearn.train_test_split", {"stratify": "target"}, 300, 0),
-        node("train", "sklearn.train_classifier", {"target": "target"}, 600, -120),
-        node("predict", "sklearn.predict", {}, 900, 0),
-        node("evaluate", "sklearn.evaluate", {"truth": "target"}, 1200, -120),
-        node("confusion", "plotly.confusion_matrix", {"truth": "target"}, 1200, 120),
+        node("split", "sklearn.train_test_split", {"stratify": "target"}, 280, 0),
+        node("train", "sklearn.train_classifier", {"target": "target"}, 560, 0),
+        node("predict", "sklearn.predict", {}, 0, 200),
+        node("evaluate", "sklearn.evaluate", {"truth": "target"}, 280, 200),
+        node("confusion", "plotly.confusion_matrix", {"truth": "target"}, 0, 400),
         node("scatter", "plotly.scatter", {"x": "petal length (cm)", "y": "petal width (cm)", "color": "target"},
-             300, 220)],
+             560, 200)],
         "edges": [edge("iris", "table", "split", "table"), edge("split", "train", "train", "table"),
                   edge("train", "model", "predict", "model"), edge("split", "test", "predict", "table"),
                   edge("predict", "table", "evaluate", "predictions"),

@@ -21,14 +21,15 @@ from typing import Any
 
 from dataflow.kernel import NodeSpec, Workflow
 
-from . import escape
+from . import escape, placement
 from .document import Document, edge_id
 from .ports import port_feeds, resolve_edge_ports
 from .status import COLORS, ICONS, NodeView
 
 NEW_EDGE_PREFIX = "st-flow-edge_"
 PENDING_EDGE_ID = "pending-connection"   # the dashed edge shown while the user picks its ports
-NODE_WIDTH = "190px"
+NODE_WIDTH = f"{placement.NODE_W}px"
+DETAILED = ("stale", "failed", "invalid", "missing", "skipped")   # statuses whose detail the node shows
 MAX_REPEATS = 3   # pushes of identical content the canvas still shows differently before giving up
 
 
@@ -55,7 +56,7 @@ def ports_html(spec: NodeSpec | None, feeds: Mapping[str, tuple[str, str]]) -> s
         lines.append("→ " + ", ".join(f"<b>{escape.text(p.name, 30)}</b>" for p in spec.outputs))
     if not lines:
         return ""
-    return "<div style='text-align:left;font-size:11px;margin-top:3px;line-height:1.35'>" + \
+    return "<div style='text-align:left;margin-top:3px;line-height:1.35'>" + \
         "<br>".join(lines) + "</div>"
 
 
@@ -63,14 +64,14 @@ def node_content(label: str, type_id: str, view: NodeView, ports: str = "") -> s
     """The node's Markdown/HTML: label, type, status (colour is the style's), time, table shape,
     then its ports (`ports_html`). Every variable part is escaped. Kept short: it travels to the
     canvas for every node."""
-    text = f"<b>{escape.text(label, 60)}</b><br><small>{escape.text(type_id, 60)}</small><br>" \
+    text = f"<b title='{escape.text(type_id, 60)}'>{escape.text(label, 60)}</b><br>" \
            f"{ICONS.get(view.status, '')} {escape.text(view.status)}"
     if view.seconds and view.status in ("computed", "cached", "failed"):
         text += f" · {escape.text(fmt_seconds(view.seconds))}"
     if view.shape is not None:
         text += f" · {view.shape[0]} × {view.shape[1]}"
-    if view.detail and view.status in ("stale", "failed", "invalid", "missing", "skipped"):
-        text += f"<br><small>{escape.text(view.detail, 90)}</small>"
+    if view.detail and view.status in DETAILED:
+        text += f"<br><span style='color:#57534e'>{escape.text(view.detail, 90)}</span>"
     return text + ports
 
 
@@ -79,7 +80,7 @@ def node_style(view: NodeView) -> dict[str, Any]:
     background, border = COLORS.get(view.status, COLORS["not run"])
     dashed = "dashed" if view.status in ("missing", "stale") else "solid"
     return {"background": background, "border": f"2px {dashed} {border}", "width": NODE_WIDTH, "height": "auto",
-            "fontSize": "12px"}
+            "fontSize": "13px"}
 
 
 def edge_label(workflow: Workflow, edge, specs: Mapping[str, NodeSpec], taken: set[str] | None = None) -> str:
@@ -102,6 +103,9 @@ class PendingConnection:
     source: str
     target: str
     pairs: tuple[tuple[str, str], ...]
+    #: the document's revision right after the palette added the target: if nothing changed since,
+    #: the connection joins that undo step (one undo takes back the node and its connection)
+    added_at: int | None = None
 
 
 def desired_graph(doc: Document, specs: Mapping[str, NodeSpec], views: Mapping[str, NodeView],
@@ -118,6 +122,7 @@ def desired_graph(doc: Document, specs: Mapping[str, NodeSpec], views: Mapping[s
         kind = "default" if has_in and has_out else ("input" if has_out else "output")
         label = node.label or (spec.label if spec else node.type.rsplit(".", 1)[-1])
         pos = node.position or {"x": 0.0, "y": 0.0}
+        doc.heights.setdefault(node_id, placement.node_height(spec, view.detail if view.status in DETAILED else ""))
         nodes.append({
             "id": node_id, "position": {"x": pos["x"], "y": pos["y"]},
             "data": {"content": node_content(label, node.type, view, ports_html(spec, port_feeds(wf, node_id, specs)))},
@@ -202,6 +207,9 @@ class CanvasSync:
         for eid in [edge_id(e) for e in wf.edges]:
             if eid in self.seen_edges and eid not in edge_ids:
                 doc.remove_edge(eid)
+        # sizes as measured by the canvas (placement and auto-layout use them)
+        doc.heights.update({n["id"]: float(n["height"]) for n in nodes
+                            if n.get("id") in wf.nodes and isinstance(n.get("height"), (int, float))})
         # moves
         positions = {n["id"]: (float(n["position"]["x"]), float(n["position"]["y"]))
                      for n in nodes if n.get("id") in wf.nodes and n.get("position")}

@@ -14,7 +14,7 @@ from .canvas import desired_graph
 from .status import ICONS, NodeView, summary
 from .words import plural
 
-CANVAS_HEIGHT = 460
+CANVAS_HEIGHT = 680
 QUICK_RUN_SECONDS = 0.25   # a run that ends within this is shown without polling
 _LAYOUT = ManualLayout()
 
@@ -39,6 +39,12 @@ def _run(targets: list[str] | None) -> None:
         st.rerun()      # from a callback: a full-app rerun, which starts the polling fragment
 
 
+def _layout() -> None:
+    """Button callback: auto-layout, shown on a fresh canvas so that the view fits the result."""
+    actions.doc().auto_layout()
+    session.new_canvas()
+
+
 def toolbar(views: dict[str, NodeView]) -> None:
     """Buttons and the status summary."""
     d = actions.doc()
@@ -54,7 +60,7 @@ def toolbar(views: dict[str, NodeView]) -> None:
         actions.stop_run()
     bar.button("Undo", key="tb_undo", on_click=d.undo, disabled=not d.undo_stack or running, icon=":material/undo:")
     bar.button("Redo", key="tb_redo", on_click=d.redo, disabled=not d.redo_stack or running, icon=":material/redo:")
-    bar.button("Layout", key="tb_layout", on_click=d.auto_layout, disabled=not d.workflow.nodes,
+    bar.button("Layout", key="tb_layout", on_click=_layout, disabled=not d.workflow.nodes,
                icon=":material/account_tree:", help="Arrange the nodes left to right by dependency")
     counts = summary(views)
     text = " · ".join(f"{ICONS[s]} {n} {s}" for s, n in counts.items()) or "empty workflow"
@@ -69,7 +75,9 @@ def _pick_ports(source_port: str | None, target_port: str | None) -> None:
     pending, sync.pending = sync.pending, None
     if pending is None or source_port is None or target_port is None:
         return
-    made, why = actions.doc().add_edge(pending.source, source_port, pending.target, target_port)
+    d = actions.doc()
+    made, why = d.add_edge(pending.source, source_port, pending.target, target_port,
+                           amend=pending.added_at == d.revision)
     if made is None:
         session.notify("warning", f"Connection refused: {why}")
 

@@ -42,6 +42,8 @@ class Document:
     undo_stack: list[dict[str, Any]] = field(default_factory=list)
     redo_stack: list[dict[str, Any]] = field(default_factory=list)
     layout_revision: int = 0  # bumped when positions change from Python (auto-layout, undo): push them
+    #: the nodes' heights on the canvas: measured there, else estimated (ui/canvas.py), for placement and layout
+    heights: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     # --- state -----------------------------------------------------------------------
 
@@ -113,9 +115,9 @@ class Document:
 
     def add_node(self, spec: NodeSpec, near: str | None = None) -> str:
         """Add a node of `spec`'s type next to node `near` (or in free space); select it; return its id."""
-        taken = list(self.positions().values())
-        anchor = self.positions().get(near) if near else None
-        x, y = placement.free_position(taken, anchor)
+        taken = [(*p, placement.NODE_W, self.heights.get(n, placement.NODE_H)) for n, p in self.positions().items()]
+        anchor = next((t for n, t in zip(self.positions(), taken, strict=True) if n == near), None)
+        x, y = placement.free_position(taken, anchor, placement.node_height(spec))
         node_id = self._new_id(spec.type_id or spec.name)
         self.checkpoint()
         self.workflow.nodes[node_id] = NodeInstance(node_id, spec.type_id or spec.name, {}, {"x": x, "y": y}, None)
@@ -128,7 +130,9 @@ class Document:
         node = self.workflow.nodes.get(node_id)
         if node is None:
             return None
-        x, y = placement.free_position(list(self.positions().values()), self.positions()[node_id])
+        taken = [(*p, placement.NODE_W, self.heights.get(n, placement.NODE_H)) for n, p in self.positions().items()]
+        x, y = placement.free_position(taken, taken[list(self.positions()).index(node_id)],
+                                       self.heights.get(node_id, placement.NODE_H))
         copy_id = self._new_id(node.type)
         self.checkpoint()
         self.workflow.nodes[copy_id] = NodeInstance(copy_id, node.type, copy.deepcopy(node.params), {"x": x, "y": y},
@@ -139,12 +143,18 @@ class Document:
 
     def remove_node(self, node_id: str) -> bool:
         """Delete a node and every edge touching it."""
-        if node_id not in self.workflow.nodes:
+        return self.remove_nodes([node_id])
+
+    def remove_nodes(self, node_ids: list[str]) -> bool:
+        """Delete nodes and every edge touching them, in one undo step."""
+        gone = {n for n in node_ids if n in self.workflow.nodes}
+        if not gone:
             return False
         self.checkpoint()
-        del self.workflow.nodes[node_id]
-        self.workflow.edges = [e for e in self.workflow.edges if node_id not in (e.source, e.target)]
-        if self.selected == node_id:
+        for node_id in gone:
+            del self.workflow.nodes[node_id]
+        self.workflow.edges = [e for e in self.workflow.edges if e.source not in gone and e.target not in gone]
+        if self.selected in gone:
             self.selected = None
         return True
 
@@ -184,7 +194,8 @@ class Document:
     def auto_layout(self) -> None:
         """Arrange the nodes in layers, left to right."""
         ids = list(self.workflow.nodes)
-        layout = placement.layered_layout(ids, [(e.source, e.target) for e in self.workflow.edges], self.positions())
+        layout = placement.layered_layout(ids, [(e.source, e.target) for e in self.workflow.edges], self.positions(),
+                                          self.heights)
         self.checkpoint()
         for node_id, (x, y) in layout.items():
             self.workflow.nodes[node_id].position = {"x": x, "y": y}
@@ -238,13 +249,19 @@ class Document:
             edge.target_port = second if edge.target_port == first else first
         return True
 
-    def add_edge(self, source: str, source_port: str, target: str, target_port: str) -> tuple[str | None, str]:
-        """Add an edge with explicit ports (the caller has checked the types)."""
+    def add_edge(self, source: str, source_port: str, target: str, target_port: str,
+                 amend: bool = False) -> tuple[str | None, str]:
+        """Add an edge with explicit ports (the caller has checked the types). `amend` makes it
+        part of the last change (a node added from the palette and its connection: one undo)."""
         if would_cycle(self.workflow, source, target):
             return None, f"connecting {source} to {target} would create a cycle"
         if any(e.target == target and e.target_port == target_port for e in self.workflow.edges):
             return None, f"input '{target_port}' of {target} is already connected"
-        self.checkpoint()
+        if amend and self.undo_stack:
+            self.redo_stack.clear()
+            self.revision += 1
+        else:
+            self.checkpoint()
         edge = Edge(source, target, source_port, target_port)
         self.workflow.edges.append(edge)
         return edge_id(edge), ""

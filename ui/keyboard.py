@@ -7,7 +7,9 @@ with the next interaction), so the canvas's nodes and edges are not deletable th
 script listens for these keys in the page and in the canvas's frame (same origin) and clicks the
 matching button: the toolbar's Undo and Redo, or the hidden `kb_delete` / `kb_duplicate` buttons,
 whose callbacks do the work. Keys typed into a text field are left alone, and Delete acts only when
-the canvas (or the page itself, nothing focused) has the focus.
+the canvas (or the page itself, nothing focused) has the focus. Ctrl+click on the canvas selects
+several nodes (React Flow's own multi-selection): they move together, and Delete removes them all
+in one undo step. The script also gives selected nodes a plain outline in the canvas's frame.
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ LISTENER_JS = """<script>
   }
   function attach(win) {
     if (!win || win.__dataflowKeys === onKey) return;
+    if (win !== top && !win.document.getElementById('dataflow-selection')) {
+      // the canvas's own selection outline is faint: make every selected node plain to see
+      const style = win.document.createElement('style');
+      style.id = 'dataflow-selection';
+      style.textContent = '.react-flow__node.selected{box-shadow:0 0 0 3px #2563eb !important}';
+      win.document.head.appendChild(style);
+    }
     if (win.__dataflowKeys) win.document.removeEventListener('keydown', win.__dataflowKeys, true);
     win.__dataflowKeys = onKey;
     win.document.addEventListener('keydown', onKey, true);
@@ -65,12 +74,16 @@ def listener() -> None:
 
 
 def delete_selected() -> None:
-    """Delete the edge last clicked on the canvas, else the selected node."""
+    """Delete the edge last clicked on the canvas, else every node selected there (Ctrl+click
+    selects several; the canvas reports them with its next value), else the selected node."""
     d = actions.doc()
     sync = st.session_state.sync
+    several = [n.get("id") for n in sync.shown_nodes if n.get("selected") and n.get("id") in d.workflow.nodes]
     if sync.selected_edge and d.edge_by_id(sync.selected_edge) is not None:
         d.remove_edge(sync.selected_edge)
         sync.selected_edge = None
+    elif len(several) > 1:
+        d.remove_nodes(several)
     elif d.selected in d.workflow.nodes:
         d.remove_node(d.selected)
 

@@ -1,5 +1,6 @@
-"""The workbench page: sidebar (menu, palette, settings) and the main area (toolbar, canvas,
-properties, output).
+"""The workbench page: sidebar (menu, palette, settings) and the main area: the toolbar, then the
+canvas with the selected node's properties and output beside it (a scrolling column as tall as
+the canvas).
 
 The main area is a fragment, so canvas clicks and form edits rerun only it. Its identity never
 changes (no `run_every` on it): a new fragment would remount the canvas, which costs seconds on
@@ -14,9 +15,23 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from . import actions, canvas_view, escape, keyboard, output_view, properties_view, session, sidebar_view
+from . import (
+    actions,
+    canvas_view,
+    escape,
+    keyboard,
+    output_view,
+    palette,
+    properties_view,
+    session,
+    sidebar_view,
+)
 
 POLL_SECONDS = 0.3
+PANES = [2, 1]        # canvas | properties and output, side by side: a 1440x900 screen needs no page scroll
+# Streamlit's default top padding (6rem) is room the canvas needs
+PAGE_CSS = ("<style>.block-container{padding-top:3.6rem;padding-bottom:0.5rem;padding-left:1.5rem;"
+            "padding-right:1.5rem}</style>")
 log = logging.getLogger(__name__)
 
 
@@ -42,21 +57,23 @@ def main_area() -> None:
     toolbar_box = st.container()
     actions.finish_run()
     canvas_view.receive()
+    palette.receive()
     views = actions.views()
     with toolbar_box:
         canvas_view.toolbar(views)
     canvas_view.port_chooser()
-    canvas_view.canvas(views)
-    keyboard.buttons()
+    left, right = st.columns(PANES, gap="small")
+    with left:
+        canvas_view.canvas(views)
+        keyboard.buttons()
     d = actions.doc()
-    if d.selected and d.selected in d.workflow.nodes:
-        left, right = st.columns([2, 3])
-        with left:
+    with right, st.container(height=canvas_view.CANVAS_HEIGHT, border=False, key="side_panel"):
+        if d.selected and d.selected in d.workflow.nodes:
             properties_view.render(d.selected)
-        with right:
             output_view.render(d.selected, views.get(d.selected, None))
-    else:
-        st.caption("Select a node on the canvas to see its properties and output. Add nodes from the palette.")
+        else:
+            st.caption("Select a node on the canvas to see its properties and output here. Add nodes from "
+                       "the palette: with a node selected, the new one is connected to it.")
     with notices_box:
         canvas_view.notices()
     actions.autosave()
@@ -111,6 +128,7 @@ def render() -> None:
         log.exception("the workbench could not start")
         st.error(f"DataFlow could not start: {type(exc).__name__}: {exc}")
         return
+    st.html(PAGE_CSS)
     with st.container():     # always present, so the main area's place in the page never moves
         _autosave_offer()
     st.session_state.full_run = True     # the main area reruns the page only when run alone

@@ -1,46 +1,94 @@
-"""Where new nodes go, and the on-demand auto-layout (layers left to right by dependency depth)."""
+"""Where new nodes go, and the on-demand auto-layout.
+
+New nodes: right of the node they are added next to while the workflow stays at most `MAX_COLS`
+columns wide (below it when that place is taken: a branch); at the end of a row, at the start of
+the next row, as text wraps; without a node to go next to, the first free cell of a
+`MAX_COLS`-wide grid. So a chain built node after node wraps into a block that fit-view keeps
+readable (15 nodes at 11 px or more on the 1440x900 screen), instead of one long row it shrinks.
+
+Auto-layout (`layered_layout`), the classic layered (Sugiyama) steps for a left-to-right flow:
+1. ranks: every node one layer right of its deepest input (longest path; a cycle, invalid anyway,
+   is broken arbitrarily);
+2. an edge spanning several layers gets a small placeholder in each layer it crosses, so that
+   room is kept for it where it passes;
+3. ordering: a few barycentre sweeps (down, then up) sort each layer by the mean position of its
+   neighbours in the layer before, which removes most crossings;
+4. heights: each node is pulled towards the mean height of its neighbours (nodes, placeholders)
+   and then pushed apart to keep `GAP_Y` between boxes, a few rounds each way; a long edge thus
+   runs straight through its placeholders' room instead of behind a node.
+`edge_hits` tells whether an edge, drawn as the canvas draws it (React Flow's bezier from the
+right handle to the left handle), crosses a node box it does not join; tests check layouts with it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-NODE_W, NODE_H = 190, 96      # the size a node occupies on the canvas (its style width, typical height)
-GAP_X, GAP_Y = 110, 50
+from dataflow.kernel import NodeSpec
+
+NODE_W, NODE_H = 200, 110     # a node's style width, and a typical height (ports listed)
+GAP_X, GAP_Y = 80, 40         # room between columns (edge labels sit there) and between rows
+LAYER_GAP_X = 120             # between auto-layout layers
+MAX_COLS = 3                  # new nodes wrap after this many columns
+DUMMY_H = 40                  # the room kept for a long edge crossing a layer
+
+LINE_PX, PAD_PX = 17.6, 22    # a node's text line at 13 px, and its padding and border
+
+Box = tuple[float, float, float, float]   # x, y, width, height
 
 
-def _overlaps(x: float, y: float, taken: Iterable[tuple[float, float]]) -> bool:
-    return any(abs(x - tx) < NODE_W + 20 and abs(y - ty) < NODE_H + 16 for tx, ty in taken)
+def node_height(spec: NodeSpec | None, detail: str = "") -> float:
+    """About how tall a node is on the canvas: its label, status, one line per input and one for
+    the outputs (ui/canvas.py's `node_content`), and a status `detail` shown under the status. The
+    canvas reports no sizes, so placement and layout use this."""
+    # the status line wraps once it holds a time and a table shape: count it twice
+    lines = 3 + (len(spec.inputs) + bool(spec.outputs) if spec is not None else 1)
+    if detail:
+        lines += min(3, 1 + len(detail) // 28)
+    return PAD_PX + LINE_PX * lines
 
 
-def free_position(taken: list[tuple[float, float]], near: tuple[float, float] | None = None) -> tuple[float, float]:
-    """A position that overlaps no node: right of `near` (then below it, then further out), or,
-    without `near`, the first free cell of a grid below and right of the existing nodes' origin."""
+def _overlaps(x: float, y: float, h: float, taken: Iterable[Box]) -> bool:
+    return any(x < tx + tw + 20 and tx < x + NODE_W + 20 and y < ty + th + 16 and ty < y + h + 16
+               for tx, ty, tw, th in taken)
+
+
+def _boxes(taken: Iterable[tuple[float, ...]]) -> list[Box]:
+    """Accept (x, y) or (x, y, w, h) entries."""
+    return [(t[0], t[1], NODE_W, NODE_H) if len(t) == 2 else (t[0], t[1], t[2], t[3]) for t in taken]
+
+
+def free_position(taken: Iterable[tuple[float, ...]], near: tuple[float, ...] | None = None,
+                  height: float = NODE_H) -> tuple[float, float]:
+    """A position for a new node of `height` that overlaps no node in `taken` ((x, y) or boxes):
+    right of `near` while the workflow stays `MAX_COLS` columns wide, else below it (then further
+    out); without `near`, the first free cell of a grid `MAX_COLS` wide."""
+    boxes = _boxes(taken)
+    step_x, step_y = NODE_W + GAP_X, NODE_H + GAP_Y
+    x0 = min((b[0] for b in boxes), default=0.0)
+    y0 = min((b[1] for b in boxes), default=0.0)
     if near is not None:
-        nx, ny = near
-        offsets = sorted(((dx, dy) for dx in range(-8, 9) for dy in range(-8, 9) if (dx, dy) != (0, 0)),
-                         key=lambda d: (abs(d[0]) + abs(d[1]), d[0] < 0, abs(d[1]), d[1] < 0))
-        for dx, dy in offsets:
-            x, y = nx + dx * (NODE_W + GAP_X), ny + dy * (NODE_H + GAP_Y)
-            if not _overlaps(x, y, taken):
+        nx, ny = near[0], near[1]
+        near_h = near[3] if len(near) == 4 else NODE_H
+        x_max = x0 + (MAX_COLS - 1) * step_x + 1
+        below = ny + max(near_h, NODE_H) + GAP_Y
+        if nx + step_x <= x_max:                          # right of it, else below it (a branch)
+            candidates = [(nx + step_x, ny), (nx, below)]
+        else:                                             # the row is full: wrap to the next one
+            candidates = [(x0 + k * step_x, below) for k in range(MAX_COLS)]
+        candidates += [(nx + dx * step_x, ny + dy * step_y) for dy in range(1, 12) for dx in (0, 1, -1, 2, -2)]
+        for x, y in candidates:
+            if x0 - 0.5 <= x <= x_max and not _overlaps(x, y, height, boxes):
                 return (x, y)
-    x0 = min((t[0] for t in taken), default=0.0)
-    y0 = min((t[1] for t in taken), default=0.0)
     for row in range(0, 400):
-        for col in range(0, 6):
-            x, y = x0 + col * (NODE_W + GAP_X), y0 + row * (NODE_H + GAP_Y)
-            if not _overlaps(x, y, taken):
+        for col in range(0, MAX_COLS):
+            x, y = x0 + col * step_x, y0 + row * step_y
+            if not _overlaps(x, y, height, boxes):
                 return (x, y)
-    return (x0, y0 + 400 * (NODE_H + GAP_Y))
+    return (x0, y0 + 400 * step_y)
 
 
-def layered_layout(node_ids: list[str], edges: Iterable[tuple[str, str]],
-                   current: Mapping[str, tuple[float, float]] | None = None) -> dict[str, tuple[float, float]]:
-    """Positions with every node one layer right of its deepest input; within a layer nodes keep
-    their current vertical order. Cycles (invalid anyway) are broken arbitrarily."""
-    inputs: dict[str, list[str]] = {n: [] for n in node_ids}
-    for source, target in edges:
-        if source in inputs and target in inputs:
-            inputs[target].append(source)
+def _ranks(node_ids: list[str], inputs: Mapping[str, list[str]]) -> dict[str, int]:
     depth: dict[str, int] = {}
     for start in node_ids:
         stack = [(start, False)]
@@ -51,18 +99,153 @@ def layered_layout(node_ids: list[str], edges: Iterable[tuple[str, str]],
                 continue
             if expanded:
                 visiting.discard(node)
-                depth[node] = max((depth.get(s, 0) + 1 for s in inputs[node]), default=0)
+                depth[node] = max((depth.get(s, 0) + 1 for s in inputs[node] if s in depth), default=0)
                 continue
             visiting.add(node)
             stack.append((node, True))
             stack.extend((s, False) for s in inputs[node] if s not in depth and s not in visiting)
+    return depth
+
+
+def layered_layout(node_ids: list[str], edges: Iterable[tuple[str, str]],
+                   current: Mapping[str, tuple[float, float]] | None = None,
+                   heights: Mapping[str, float] | None = None) -> dict[str, tuple[float, float]]:
+    """Top-left positions for every node, layered left to right (see the module docstring).
+    `current` positions break ties in the first ordering (the user's vertical order is kept where
+    nothing else decides); `heights` are the nodes' heights on the canvas (default `NODE_H`)."""
     current = current or {}
-    layers: dict[int, list[str]] = {}
-    for node in node_ids:
-        layers.setdefault(depth[node], []).append(node)
-    result = {}
-    for layer, members in layers.items():
-        members.sort(key=lambda n: (current.get(n, (0, 0))[1], node_ids.index(n)))
-        for index, node in enumerate(members):
-            result[node] = (float(layer * (NODE_W + GAP_X + 40)), float(index * (NODE_H + GAP_Y + 20)))
-    return result
+    heights = heights or {}
+    edge_list = [(s, t) for s, t in edges if s in set(node_ids) and t in set(node_ids) and s != t]
+    inputs: dict[str, list[str]] = {n: [] for n in node_ids}
+    for source, target in edge_list:
+        inputs[target].append(source)
+    rank = _ranks(node_ids, inputs)
+    # 2. placeholders for edges spanning several layers; `links` joins neighbouring layers only
+    height = {n: float(heights.get(n, NODE_H)) for n in node_ids}
+    links: list[tuple[str, str]] = []
+    for k, (source, target) in enumerate(edge_list):
+        if rank[target] <= rank[source]:
+            continue                          # an edge of a broken cycle: left out of the layout
+        chain = [source] + [f"\0{k}:{r}" for r in range(rank[source] + 1, rank[target])] + [target]
+        for r, dummy in enumerate(chain[1:-1], start=rank[source] + 1):
+            rank[dummy] = r
+            height[dummy] = DUMMY_H
+        links += list(zip(chain, chain[1:], strict=False))
+    before: dict[str, list[str]] = {n: [] for n in rank}
+    after: dict[str, list[str]] = {n: [] for n in rank}
+    for a, b in links:
+        after[a].append(b)
+        before[b].append(a)
+    layers: list[list[str]] = [[] for _ in range(max(rank.values(), default=-1) + 1)]
+    order_hint = {n: (current.get(n, (0.0, 0.0))[1], i) for i, n in enumerate(node_ids)}
+    for n in sorted(rank, key=lambda n: order_hint.get(n, (0.0, 0))):
+        layers[rank[n]].append(n)
+    # 3. ordering: barycentre sweeps
+    for sweep in range(8):
+        down = sweep % 2 == 0
+        sequence = range(1, len(layers)) if down else range(len(layers) - 2, -1, -1)
+        for i in sequence:
+            ref = {n: k for k, n in enumerate(layers[i - 1 if down else i + 1])}
+            neighbours = before if down else after
+            keys = {}
+            for k, n in enumerate(layers[i]):
+                ks = [ref[m] for m in neighbours[n] if m in ref]
+                keys[n] = sum(ks) / len(ks) if ks else float(k)
+            layers[i].sort(key=keys.__getitem__)
+    # 4. heights: pull towards the neighbours' mean, push apart, a few rounds
+    y: dict[str, float] = {}
+    for layer in layers:
+        top = 0.0
+        for n in layer:
+            y[n] = top
+            top += height[n] + GAP_Y
+
+    def centre(n: str) -> float:
+        return y[n] + height[n] / 2
+
+    for rnd in range(12):
+        down = rnd % 2 == 0
+        for layer in (layers if down else layers[::-1]):
+            for n in layer:
+                ns = (before if down else after)[n] or (after if down else before)[n]
+                if ns:
+                    y[n] = sum(centre(m) for m in ns) / len(ns) - height[n] / 2
+            _spread(layer, y, height)
+    x = {n: float(r * (NODE_W + LAYER_GAP_X)) for n, r in rank.items()}
+    _clear_edges(node_ids, [e for e in edge_list if rank[e[1]] > rank[e[0]]], layers, x, y, height)
+    shift = min(y.values(), default=0.0)
+    return {n: (x[n], round(y[n] - shift, 1)) for n in node_ids}
+
+
+def _clear_edges(node_ids: list[str], edges: list[tuple[str, str]], layers: list[list[str]],
+                 x: Mapping[str, float], y: dict[str, float], height: Mapping[str, float], rounds: int = 30) -> None:
+    """5. repair: while an edge runs through a node it does not join, move that node (and the
+    nodes beyond it in its layer) off the edge's path, to the side its centre is on."""
+    layer_of = {n: layer for layer in layers for n in layer}
+    for _ in range(rounds):
+        boxes = {n: (x[n], y[n], NODE_W, height[n]) for n in node_ids}
+        hits = edge_hits(boxes, edges)
+        if not hits:
+            return
+        source, target, node = hits[0]
+        sx, sy, sw, sh = boxes[source]
+        tx, ty, _, th = boxes[target]
+        ox, oy, ow, oh = boxes[node]
+        ys = [py for px, py in bezier_points(sx + sw, sy + sh / 2, tx, ty + th / 2, 80) if ox - 10 <= px <= ox + ow + 10]
+        layer = layer_of[node]
+        k = layer.index(node)
+        if oy + oh / 2 >= (min(ys) + max(ys)) / 2:       # below the edge: push it and those below down
+            y[node] = max(ys) + GAP_Y / 2
+            for a, b in zip(layer[k:], layer[k + 1:], strict=False):
+                y[b] = max(y[b], y[a] + height[a] + GAP_Y)
+        else:                                            # above it: push it and those above up
+            y[node] = min(ys) - GAP_Y / 2 - oh
+            for a, b in zip(layer[k::-1], layer[k - 1::-1] if k else [], strict=False):
+                y[b] = min(y[b], y[a] - height[b] - GAP_Y)
+
+
+def _spread(layer: list[str], y: dict[str, float], height: Mapping[str, float]) -> None:
+    """Keep the layer's order and `GAP_Y` between boxes, moving each box as little as possible:
+    push down from the top, then pull the block back up around where its members wanted to be."""
+    if not layer:
+        return
+    wanted = [y[n] for n in layer]
+    for a, b in zip(layer, layer[1:], strict=False):
+        y[b] = max(y[b], y[a] + height[a] + GAP_Y)
+    excess = sum(y[n] - w for n, w in zip(layer, wanted, strict=True)) / len(layer)
+    if excess > 0:
+        for n in layer:
+            y[n] -= excess
+        for a, b in zip(layer, layer[1:], strict=False):   # the shift may not undo the gaps
+            y[b] = max(y[b], y[a] + height[a] + GAP_Y)
+
+
+def bezier_points(sx: float, sy: float, tx: float, ty: float, samples: int = 40) -> list[tuple[float, float]]:
+    """Points on the edge the canvas draws from a right-side handle (sx, sy) to a left-side handle
+    (tx, ty): React Flow v11's default bezier (control points half the distance out, or
+    0.25 * 25 * sqrt(distance) when the target lies left of the source)."""
+    dx = tx - sx
+    offset = 0.5 * dx if dx >= 0 else 0.25 * 25 * (-dx) ** 0.5
+    c1, c2 = (sx + offset, sy), (tx - offset, ty)
+    points = []
+    for k in range(samples + 1):
+        t = k / samples
+        u = 1 - t
+        points.append((u ** 3 * sx + 3 * u * u * t * c1[0] + 3 * u * t * t * c2[0] + t ** 3 * tx,
+                       u ** 3 * sy + 3 * u * u * t * c1[1] + 3 * u * t * t * c2[1] + t ** 3 * ty))
+    return points
+
+
+def edge_hits(boxes: Mapping[str, Box], edges: Iterable[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(source, target, node) for every edge that runs through the box of a node it does not join."""
+    hits = []
+    for source, target in edges:
+        sx, sy, sw, sh = boxes[source]
+        tx, ty, _, th = boxes[target]
+        points = bezier_points(sx + sw, sy + sh / 2, tx, ty + th / 2)
+        for other, (ox, oy, ow, oh) in boxes.items():
+            if other in (source, target):
+                continue
+            if any(ox < px < ox + ow and oy < py < oy + oh for px, py in points):
+                hits.append((source, target, other))
+    return hits

@@ -104,13 +104,20 @@ def open_document(doc: Document) -> None:
     document gets a new autosave id: the old one's autosave file is the caller's to keep or clear."""
     ss = st.session_state
     ss.doc = doc
-    ss.sync = CanvasSync()
     ss.runs = RunMemory(shapes=storage.load_shapes())
     ss.memo = {}
     ss.autosave_id = storage.new_autosave_id()
     ss.autosaved_revision = None
     ss.template_folder = None   # set by actions.use_template for a copy of a template
-    ss.canvas_generation = ss.get("canvas_generation", 0) + 1   # a fresh canvas component
+    new_canvas()
+
+
+def new_canvas() -> None:
+    """Start a fresh canvas component (and conversation with it): it fits the view to the nodes
+    when it mounts, which the canvas does not do again for positions pushed to a mounted one."""
+    ss = st.session_state
+    ss.sync = CanvasSync()
+    ss.canvas_generation = ss.get("canvas_generation", 0) + 1
 
 
 def canvas_key() -> str:

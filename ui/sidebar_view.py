@@ -1,4 +1,5 @@
-"""The sidebar: workflow menu (new, open, templates, save, save as, upload), palette, settings."""
+"""The sidebar: workflow menu (new, open, templates, save, save as, upload), palette (`palette.py`),
+settings."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import actions, escape, resources, session, storage
+from . import actions, escape, palette, session, storage
 from .words import plural
 
 
@@ -15,7 +16,7 @@ def render() -> None:
     """Draw the sidebar."""
     with st.sidebar:
         _workflow_menu()
-        _palette()
+        palette.render()
         _settings()
 
 
@@ -116,49 +117,6 @@ def _upload_form() -> None:
     if data is not None:    # a callback: its notice is drawn by the rerun it causes
         st.button("Store in the upload folder", key="data_upload_go", on_click=actions.store_data_upload,
                   args=(data,))
-
-
-# --- palette -----------------------------------------------------------------------------
-
-def _add(type_id: str) -> None:
-    spec = resources.registry().nodes.get(type_id)
-    if spec is None:
-        return
-    d = actions.doc()
-    d.add_node(spec, near=d.selected)
-
-
-def _palette() -> None:
-    """Search box, then categories: a search lists every match by category; otherwise one
-    category at a time is shown (a few dozen buttons less to draw on every page load)."""
-    st.markdown("#### Nodes")
-    reg = resources.registry()
-    query = st.text_input("Search nodes", key="palette_search", placeholder="filter, csv, plot…").strip().lower()
-    by_category: dict[str, list] = {}
-    for spec in sorted(reg.nodes.values(), key=lambda s: (s.category, s.label)):
-        if spec.deprecated:
-            continue
-        text = f"{spec.type_id} {spec.label} {spec.description} {spec.category}".lower()
-        if query and not all(word in text for word in query.split()):
-            continue
-        by_category.setdefault(spec.category, []).append(spec)
-    if not by_category:
-        st.caption("No node matches." if query else "No node types are installed.")
-        return
-    if query:
-        shown = list(by_category)
-    else:
-        counts = {c: len(v) for c, v in by_category.items()}
-        shown = [st.selectbox("Category", list(by_category), key="palette_category",
-                              format_func=lambda c: f"{c} ({counts[c]})")]
-    for category in shown:
-        if query:
-            st.markdown(f"**{category}**")
-        for spec in by_category[category]:
-            st.button(spec.label, icon=":material/add:", key=f"add:{spec.type_id}",
-                      help=f"{spec.description}\n\n`{spec.type_id}`", on_click=_add, args=(spec.type_id,),
-                      use_container_width=True)
-            st.caption(spec.description)
 
 
 # --- settings ----------------------------------------------------------------------------

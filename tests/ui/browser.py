@@ -130,3 +130,55 @@ def open_picker(page: Page, label: str) -> None:
         except AssertionError:
             page.keyboard.press("Escape")
     raise AssertionError(f"the {label} picker did not open")
+
+
+SMALLEST_TEXT_JS = """() => {
+  const vp = document.querySelector('.react-flow__viewport');
+  const zoom = new DOMMatrixReadOnly(getComputedStyle(vp).transform).a;
+  let smallest = Infinity;
+  for (const n of document.querySelectorAll('.react-flow__node')) {
+    const walker = document.createTreeWalker(n, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const t = walker.currentNode;
+      if (!t.textContent.trim()) continue;
+      smallest = Math.min(smallest, parseFloat(getComputedStyle(t.parentElement).fontSize) * zoom);
+    }
+  }
+  return smallest;
+}"""
+
+EDGES_THROUGH_NODES_JS = """() => {
+  // every edge path, sampled along its length, against the boxes of the nodes it does not join
+  // (flow coordinates: nodes are translated by their position, paths are drawn in the same space)
+  const boxes = {};
+  for (const n of document.querySelectorAll('.react-flow__node')) {
+    const m = new DOMMatrixReadOnly(getComputedStyle(n).transform);
+    boxes[n.dataset.id] = [m.e, m.f, n.offsetWidth, n.offsetHeight];
+  }
+  const hits = [];
+  for (const e of document.querySelectorAll('.react-flow__edge')) {
+    const label = e.getAttribute('aria-label') || '';
+    const m = label.match(/^Edge from (.+) to (.+)$/);
+    const path = e.querySelector('path.react-flow__edge-path');
+    if (!m || !path) continue;
+    const length = path.getTotalLength();
+    for (const [id, [x, y, w, h]] of Object.entries(boxes)) {
+      if (id === m[1] || id === m[2]) continue;
+      for (let k = 0; k <= 60; k++) {
+        const p = path.getPointAtLength(length * k / 60);
+        if (p.x > x && p.x < x + w && p.y > y && p.y < y + h) { hits.push([m[1], m[2], id]); break; }
+      }
+    }
+  }
+  return hits;
+}"""
+
+
+def smallest_text_px(page: Page) -> float:
+    """The smallest text on the canvas's nodes as rendered (font size times the canvas's zoom)."""
+    return flow(page).locator("body").evaluate(f"b => ({SMALLEST_TEXT_JS})()")
+
+
+def edges_through_nodes(page: Page) -> list[list[str]]:
+    """[source, target, node] for every drawn edge that runs through a node it does not join."""
+    return flow(page).locator("body").evaluate(f"b => ({EDGES_THROUGH_NODES_JS})()")

@@ -74,7 +74,7 @@ def test_a_models_hyperparameters_have_one_editor_its_settings(at):
 
 def test_the_canvas_offers_no_edit_dialog_that_would_be_reverted(at):
     add(at, "uipack.points")
-    (comp,) = at.get("component_instance")
+    (comp,) = [c for c in at.get("component_instance") if "streamlit_flow" in c.proto.component_name]
     args = json.loads(comp.proto.json_args)
     assert args["enableNodeMenu"] is False and args["enableEdgeMenu"] is False
 

@@ -99,3 +99,29 @@ def test_the_canvas_caption_counts_in_words_and_hides_its_sync_stamp(at):
     caption = next(c.value for c in at.caption if "connection" in c.value)
     assert caption.startswith("1 node · 0 connections")
     assert "display:none" in caption.split("ts=")[0]
+
+
+def test_a_node_added_while_another_is_selected_is_connected_to_it_and_one_undo_takes_both(at):
+    add(at, "uipack.points")
+    add(at, "uipack.keep_above", connect=True)          # points is selected: one pair fits
+    d = at.session_state["doc"]
+    assert [(e.source, e.source_port, e.target, e.target_port) for e in d.workflow.edges] == \
+        [("points", "table", "keep_above", "table")]
+    assert d.selected == "keep_above"
+    at.button(key="tb_undo").click().run()
+    assert list(d.workflow.nodes) == ["points"] and d.workflow.edges == []
+
+
+def test_a_node_added_after_one_with_several_fitting_outputs_asks_which_pair(at):
+    add(at, "testpack.numbers")
+    add(at, "testpack.split", connect=True)
+    add(at, "testpack.combine", connect=True)           # evens/odds x left/right: nothing made yet
+    d = at.session_state["doc"]
+    assert len(d.workflow.edges) == 1
+    chooser = [b for b in at.button if (b.key or "").startswith("pick_ports:")]
+    assert {b.label for b in chooser} >= {"evens → left", "odds → right"}
+    next(b for b in chooser if b.label == "odds → left").click().run()
+    assert ("split", "odds", "combine", "left") in [(e.source, e.source_port, e.target, e.target_port)
+                                                    for e in d.workflow.edges]
+    at.button(key="tb_undo").click().run()               # the node and its chosen connection together
+    assert "combine" not in d.workflow.nodes and len(d.workflow.edges) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.ui.browser import connect, node, open_picker, settle, shot, wait_idle
+from tests.ui.browser import node, open_picker, settle, shot, wait_idle
 from tests.ui.test_e2e import add_from_palette, search_palette, select
 
 
@@ -18,15 +18,12 @@ def test_the_target_is_picked_from_the_columns_before_anything_runs(page: Page, 
     for query, label in (("sample", "Sample data set"), ("split", "Train/test split"),
                          ("train classifier", "Train classifier")):
         search_palette(page, query, expect_button=label)
-        add_from_palette(page, label)
+        add_from_palette(page, label)                 # the selected node feeds it when one pair fits
         settle(page)
-    connect(page, "dataset", "train_test_split")
-    settle(page)
-    connect(page, "train_test_split", "train_classifier")
-    settle(page)
     page.locator(".st-key-port_chooser").get_by_role("button", name="train → table").click()
     wait_idle(page)
     settle(page)
+    expect(node(page, "train_test_split")).to_contain_text("dataset.table → table")
     select(page, "train_classifier")
     props = page.locator(".st-key-props")
     expect(props).to_contain_text("pick a column of the input table")       # said at the field, not after a run

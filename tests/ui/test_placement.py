@@ -1,0 +1,93 @@
+"""Where new nodes go and what auto-layout does: a chain built node after node wraps into a block
+that fit-view keeps readable, and after auto-layout no edge (drawn as the canvas draws it) runs
+through a node it does not join."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dataflow.ui.canvas_view import CANVAS_HEIGHT
+from dataflow.ui.document import Document
+from dataflow.ui.placement import (
+    GAP_X,
+    GAP_Y,
+    MAX_COLS,
+    NODE_H,
+    NODE_W,
+    edge_hits,
+    free_position,
+    layered_layout,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+CANVAS_WIDTH = 720          # the canvas at 1440x900 (sidebar, then canvas | properties as 2:1)
+FONT_PX = 13                # node text (ui/canvas.py's node_style)
+
+
+def test_fifteen_nodes_added_one_after_another_stay_readable_at_fit_view(ui_registry):
+    doc = Document()
+    for _ in range(15):
+        doc.add_node(ui_registry.nodes["uipack.keep_above"], near=doc.selected)
+    xs = [x for x, _ in doc.positions().values()]
+    ys = [y for _, y in doc.positions().values()]
+    assert len({round(x) for x in xs}) == MAX_COLS
+    width = max(xs) - min(xs) + NODE_W
+    height = max(ys) - min(ys) + max(doc.heights.get(n, NODE_H) for n in doc.workflow.nodes)
+    zoom = min(CANVAS_WIDTH * 0.9 / width, CANVAS_HEIGHT * 0.9 / height)   # fit-view keeps a 10% margin
+    assert FONT_PX * zoom >= 11, f"{FONT_PX * zoom:.1f} px"
+
+
+def test_a_new_node_goes_right_of_the_anchor_below_it_as_a_branch_and_wraps_a_full_row():
+    assert free_position([(0.0, 0.0)], near=(0.0, 0.0)) == (NODE_W + GAP_X, 0.0)
+    two = [(0.0, 0.0), (NODE_W + GAP_X, 0.0)]
+    assert free_position(two, near=two[0]) == (0.0, NODE_H + GAP_Y)           # right is taken: below
+    row = [(k * (NODE_W + GAP_X), 0.0) for k in range(MAX_COLS)]
+    assert free_position(row, near=row[-1]) == (0.0, NODE_H + GAP_Y)          # the row is full: wrap
+
+
+def boxes_for(layout, heights):
+    return {n: (x, y, NODE_W, heights.get(n, NODE_H)) for n, (x, y) in layout.items()}
+
+
+GRAPHS = {
+    "iris": (["iris", "split", "train", "predict", "evaluate", "confusion", "scatter"],
+             [("iris", "split"), ("split", "train"), ("train", "predict"), ("split", "predict"),
+              ("predict", "evaluate"), ("predict", "confusion"), ("iris", "scatter")]),
+    "skip connection": (list("abcd"), [("a", "b"), ("b", "c"), ("c", "d"), ("a", "d")]),
+    "two skips": (list("abcdef"), [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e"), ("a", "e"), ("b", "f"),
+                                   ("f", "e"), ("a", "d")]),
+    "diamond": (list("abcd"), [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")]),
+    "fan out and in": (list("abcdefg"), [("a", x) for x in "bcdef"] + [(x, "g") for x in "bcdef"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_after_auto_layout_no_edge_runs_behind_a_node_it_does_not_join(name):
+    ids, edges = GRAPHS[name]
+    heights = {n: NODE_H + 20 * (k % 3) for k, n in enumerate(ids)}
+    layout = layered_layout(ids, edges, heights=heights)
+    assert edge_hits(boxes_for(layout, heights), edges) == []
+    for source, target in edges:
+        assert layout[source][0] < layout[target][0]
+    boxes = boxes_for(layout, heights)
+    for a in ids:                                       # and no two nodes overlap
+        for b in ids:
+            if a < b and boxes[a][0] == boxes[b][0]:
+                assert boxes[a][1] + boxes[a][3] <= boxes[b][1] or boxes[b][1] + boxes[b][3] <= boxes[a][1]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "workflows").glob("*.json")), ids=lambda p: p.stem)
+def test_the_shipped_workflows_lay_out_without_an_edge_behind_a_node(path):
+    data = json.loads(path.read_text())
+    ids = [n["id"] for n in data["nodes"]]
+    edges = [(e["source"], e["target"]) for e in data["edges"]]
+    layout = layered_layout(ids, edges)
+    assert edge_hits(boxes_for(layout, {}), edges) == []
+
+
+def test_the_edge_check_sees_an_edge_through_a_node():
+    boxes = {"a": (0, 0, NODE_W, NODE_H), "b": (300, 0, NODE_W, NODE_H), "c": (600, 0, NODE_W, NODE_H)}
+    assert edge_hits(boxes, [("a", "c")]) == [("a", "c", "b")]
