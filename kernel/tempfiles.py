@@ -44,15 +44,16 @@ def sweep(path: Path) -> int:
         return 0
     for name in names:
         match = pattern.fullmatch(name)
-        if match and not _alive(int(match.group(1))):
+        if match and not process_alive(int(match.group(1))):
             with contextlib.suppress(OSError):
                 os.unlink(path.parent / name)
                 removed += 1
     return removed
 
 
-def _alive(pid: int) -> bool:
-    """Whether a process with this id runs (one of another user counts as running)."""
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (one of another user counts as running):
+    what tells a dead writer's leftovers from a live writer's files."""
     if pid == os.getpid():
         return True
     try:

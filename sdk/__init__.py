@@ -46,7 +46,7 @@ from dataflow.kernel.spec import (
     Step,
 )
 from dataflow.kernel.steps import cached_step
-from dataflow.kernel.tempfiles import temp_sibling
+from dataflow.kernel.tempfiles import process_alive, temp_sibling
 
 from .decorator import node, spec_of
 from .estimators import estimator, estimators
@@ -123,6 +123,7 @@ __all__ = [
     "connector_for",
     "connectors",
     "did_you_mean",
+    "process_alive",
     "temp_sibling",
     "check_formula",
     "evaluate_formula",

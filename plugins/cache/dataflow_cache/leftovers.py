@@ -20,6 +20,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from dataflow.sdk import process_alive
+
 #: the index's own files, which stay (another process may hold them open)
 INDEX = frozenset({"cache.db", "cache.db-wal", "cache.db-shm"})
 _WRITER = re.compile(r"(\d+)-[0-9a-f]+\.val")
@@ -48,7 +50,7 @@ def sweep_orphans(directory: Path) -> int:
     removed = 0
     for path in _value_files(directory):
         match = _WRITER.fullmatch(path.name)
-        if match and str(path.relative_to(directory)) not in named and not _running(int(match.group(1))):
+        if match and str(path.relative_to(directory)) not in named and not process_alive(int(match.group(1))):
             with contextlib.suppress(OSError):
                 path.unlink()
                 removed += 1
@@ -71,14 +73,3 @@ def remove_unnamed(directory: Path) -> int:
         removed += 1
     return removed
 
-
-def _running(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
