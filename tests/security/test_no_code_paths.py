@@ -35,7 +35,7 @@ ALLOWED = {
     # (file, what): why it is safe
     ("plugins/serializers/dataflow_serializers/models.py", "joblib.load"):
         "the model serializer of DataFlow's private cache (mode 0700) and its own workers; "
-        "safe_to_share=False, so the engine never reads these bytes from anywhere a workflow names",
+        "it has no export, so the engine never reads these bytes from anywhere a workflow names",
     ("sdk/formula/text.py", "ast.parse"):
         "the formula interpreter parses (never runs) the text, then walks the tree with an allowlist",
     **{(f"plugins/executors/dataflow_executors/{name}", what): why
