@@ -11,23 +11,23 @@ and the app use this public API:
 """
 
 from .cache import CacheEntry, CacheSettings, CacheTier, TieredCache
-from .engine import CancelToken, Engine, NodePlan, NodeResult, RunEvent, RunResult
+from .cancel import CancelToken
+from .engine import Engine
 from .errors import (
     CacheError,
     DataflowError,
     NodeDefinitionError,
     NodeError,
-    NodeExecutionError,
-    PluginLoadError,
     Problem,
     WorkflowError,
 )
-from .executor import Executor, NodeOutcome, NodeTask, call_node
+from .executor import Done, Executor, NodeOutcome, NodeTask, call_node, run_task
 from .graph import Graph, GraphNode
 from .install import InstallError, InstallPlan, apply_install, plan_install
 from .paths import cache_dir, private_dir
 from .plugins import load_registry
 from .registry import PluginRecord, Registry
+from .results import NodePlan, NodeResult, RunEvent, RunResult
 from .schema import KINDS, ColumnSchema, TableSchema
 from .schemapass import SchemaReport, infer_schemas
 from .serializer import Serializer
@@ -49,9 +49,9 @@ from .workflow import Edge, NodeInstance, Workflow, load_workflow, save_workflow
 
 __all__ = [
     "KINDS", "ColumnSchema", "SchemaReport", "TableSchema", "infer_schemas",
-    "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "Column", "DataflowError", "Edge", "Engine",
-    "Executor", "FilePath", "FormatChoice", "Formula", "Graph", "GraphNode", "InstallError", "InstallPlan", "ModelChoice", "NodeDefinitionError", "NodeError", "NodeExecutionError", "NodeInstance",
-    "NodeOutcome", "NodePlan", "NodeResult", "NodeSpec", "NodeTask", "ParamSpec", "PluginLoadError",
+    "CacheEntry", "Done", "run_task", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "Column", "DataflowError", "Edge", "Engine",
+    "Executor", "FilePath", "FormatChoice", "Formula", "Graph", "GraphNode", "InstallError", "InstallPlan", "ModelChoice", "NodeDefinitionError", "NodeError", "NodeInstance",
+    "NodeOutcome", "NodePlan", "NodeResult", "NodeSpec", "NodeTask", "ParamSpec",
     "PluginRecord", "PortSpec", "PortType", "Problem", "Registry", "RunEvent", "RunResult", "Secret", "Serializer",
     "SourceConnector", "TieredCache", "Workflow", "WorkflowError", "apply_install", "cache_dir", "call_node", "compile_workflow",
     "format_choices", "load_registry", "load_workflow", "missing_node_types", "plan_install", "private_dir",

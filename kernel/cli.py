@@ -371,12 +371,12 @@ def cmd_cache(args: argparse.Namespace) -> int:
     with engine:
         if args.action == "clear":
             removed = engine.cache.clear()
-            history = engine.history_dir / "history"
+            history = engine.cache_root / "history"
             for file in history.glob("*.json") if history.exists() else []:
                 file.unlink(missing_ok=True)
-            echo(f"removed {removed} cache entries from {engine.history_dir}")
+            echo(f"removed {removed} cache entries from {engine.cache_root}")
             return EXIT_OK
-        info = {"directory": str(engine.history_dir), "tiers": engine.cache.stats()}
+        info = {"directory": str(engine.cache_root), "tiers": engine.cache.stats()}
     if args.json:
         _print_json(info)
     else:

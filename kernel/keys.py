@@ -22,7 +22,6 @@ from .params import canonical_json
 from .spec import FilePath, NodeSpec
 
 _SEP = "\x1f"
-_BLAKE2B_16 = hashlib.blake2b(digest_size=16)
 
 
 @dataclass(slots=True)
@@ -39,17 +38,18 @@ class KeyParts:
     #: the node function's code fingerprint (`NodeSpec.code_fingerprint`)
     code: str = ""
 
-    #: filled by `param_texts`; shared with the compiled graph node, so it is computed once per graph
-    text_cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    #: each parameter's canonical JSON, filled by `canonical_params` only when a reason or a record
+    #: needs it; the compiled graph node's own dict, so it is computed once per graph
+    param_texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
-    def param_texts(self) -> dict[str, str]:
-        """Each parameter's canonical JSON (computed only when a reason or a record is needed)."""
-        if len(self.text_cache) != len(self.params):
-            self.text_cache.update({name: canonical_json(value) for name, value in self.params.items()})
-        return self.text_cache
+    def canonical_params(self) -> dict[str, str]:
+        """Each parameter's canonical JSON."""
+        if len(self.param_texts) != len(self.params):
+            self.param_texts.update({name: canonical_json(value) for name, value in self.params.items()})
+        return self.param_texts
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "type": self.type_id, "version": self.version, "params": self.param_texts(),
+        return {"key": self.key, "type": self.type_id, "version": self.version, "params": self.canonical_params(),
                 "inputs": self.inputs, "fingerprint": self.fingerprint, "upstream": self.upstream, "code": self.code}
 
 
@@ -61,12 +61,9 @@ def key_head(spec: NodeSpec, params_json: str) -> str:
 def hash_key(head: str, input_text: dict[str, str], fingerprint: str) -> str:
     """The key: blake2b of the head, each `port<upstream key:upstream port` in port order, and the
     source fingerprint. `input_text` must iterate in sorted port order."""
-    inputs = ""
-    for port, text in input_text.items():  # a loop, not a comprehension: no function call per key
-        inputs = f"{inputs}{_SEP}{port}<{text}" if inputs else f"{port}<{text}"
-    digest = _BLAKE2B_16.copy()  # copying a fresh hasher is cheaper than building one
-    digest.update(f"{head}{_SEP}{inputs}{_SEP}{fingerprint}".encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    inputs = _SEP.join(f"{port}<{text}" for port, text in input_text.items())
+    payload = f"{head}{_SEP}{inputs}{_SEP}{fingerprint}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
 def file_fingerprint(path: Path) -> str:

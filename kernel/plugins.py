@@ -15,6 +15,7 @@ built-in by taking its name, whatever the order in which entry points are found.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -26,6 +27,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from .context import current_registry
 from .errors import did_you_mean
 from .registry import CHECKS, EVENT_HOOKS, KINDS, PluginRecord, Registry
 
@@ -96,24 +98,20 @@ def load_registry(
             if registry.plugins[impl.plugin_name].ok:
                 registry.observers[event].append((impl.plugin_name, impl.function))
     registry.manager = manager
-    global _active
-    _active = registry
     return registry
 
 
-_active: Registry | None = None
+def run_registry() -> Registry:
+    """The registry a node reaches through the SDK (`connectors()`, `estimators()`): its run's,
+    passed to it with its task; outside a run (a unit test calling a node, a worker process),
+    the installed plugins, loaded once per process."""
+    return current_registry() or installed_registry()
 
 
-def activate_registry(registry: Registry) -> None:
-    """Make `registry` the one nodes see through the SDK (an engine does it when it is created)."""
-    global _active
-    _active = registry
-
-
-def active_registry() -> Registry:
-    """The registry this process loaded last; loads the installed plugins when there is none yet
-    (a worker process of the process pool, a node called from a notebook)."""
-    return _active if _active is not None else load_registry()
+@functools.lru_cache(maxsize=1)
+def installed_registry() -> Registry:
+    """Every installed plugin, loaded once per process."""
+    return load_registry()
 
 
 def _record_for(ep: EntryPoint) -> PluginRecord:

@@ -19,7 +19,7 @@ from dataflow.kernel.cache import CacheEntry, CacheSettings, CacheTier
 from dataflow.kernel.context import progress, warn
 from dataflow.kernel.errors import CacheError, Cancelled, NodeDefinitionError, NodeError, did_you_mean
 from dataflow.kernel.estimators import EstimatorSpec
-from dataflow.kernel.executor import Executor, NodeOutcome, NodeTask
+from dataflow.kernel.executor import Done, Executor, NodeOutcome, NodeTask, run_task
 from dataflow.kernel.hookspecs import hookimpl
 from dataflow.kernel.schema import KINDS, ColumnSchema, TableSchema
 from dataflow.kernel.serializer import Serializer
@@ -53,7 +53,7 @@ from .estimators import estimator, estimators
 from .formula import FormulaError, check_formula, evaluate_formula, formula_kind
 from .schemas import column_kind, schema_differences, schema_of
 from .sources import connector_for, connectors
-from .testing import check_node, check_schema, run_node
+from .testing import check_node, check_schema, run_node, using_plugins
 
 if TYPE_CHECKING:  # type checkers see the real classes; at run time they are port markers
     import numpy
@@ -136,4 +136,7 @@ __all__ = [
     "run_node",
     "spec_of",
     "warn",
+    "run_task",
+    "using_plugins",
+    "Done",
 ]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from dataflow.kernel.estimators import ESTIMATOR_ATTRIBUTE, EstimatorSpec, declare_estimator
-from dataflow.kernel.plugins import active_registry
+from dataflow.kernel.plugins import run_registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,5 +36,5 @@ def estimator(fn: F | None = None, *, kind: str, label: str | None = None, versi
 
 def estimators(kind: str | None = None) -> dict[str, EstimatorSpec]:
     """The registered estimators by id (only those of `kind` when given)."""
-    found = active_registry().estimators
+    found = run_registry().estimators
     return {eid: spec for eid, spec in found.items() if kind is None or spec.kind == kind}

@@ -11,15 +11,8 @@ import time
 import pandas as pd
 import pytest
 
-from dataflow.kernel import load_registry
-from dataflow.kernel.plugins import activate_registry
 from dataflow.sdk import NodeError, check_node, check_schema, run_node
 from dataflow_sql.query import query
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _registry():
-    activate_registry(load_registry())
 
 
 def orders() -> pd.DataFrame:
