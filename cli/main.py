@@ -1,5 +1,5 @@
 """The `dataflow` command line: run, validate, list nodes and plugins, manage the cache,
-create and install node packs (`cli_packs.py`).
+create and install node packs (`packs.py`).
 
 Exit codes: 0 success, 1 a node failed, 2 the workflow (or the command line) is invalid,
 130 the run was interrupted.
@@ -18,19 +18,28 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .access import granted_folders, resolve_file_params
+from dataflow.kernel import (
+    CancelToken,
+    DataflowError,
+    Engine,
+    Graph,
+    Problem,
+    Registry,
+    RunEvent,
+    RunResult,
+    SchemaReport,
+    WorkflowError,
+    compile_workflow,
+    infer_schemas,
+    load_registry,
+    load_workflow,
+)
+from dataflow.kernel.access import granted_folders, resolve_file_params
+from dataflow.kernel.tempfiles import temp_sibling
+
 from .allocator import tune_for_batch
-from .cli_packs import add_pack_commands
-from .engine import CancelToken, Engine, RunEvent, RunResult
-from .errors import DataflowError, WorkflowError
-from .graph import Graph
-from .plugins import load_registry
-from .registry import Registry
-from .schemapass import SchemaReport, infer_schemas
-from .tempfiles import temp_sibling
+from .packs import add_pack_commands
 from .terminal import PrintableFormatter, echo, printable
-from .validate import compile_workflow
-from .workflow import load_workflow
 
 log = logging.getLogger("dataflow")
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -64,9 +73,7 @@ def _parse_sets(values: list[str]) -> dict[tuple[str, str], str]:
     return overrides
 
 
-def _problem(message: str):
-    from .errors import Problem
-
+def _problem(message: str) -> Problem:
     return Problem("usage", message)
 
 

@@ -8,9 +8,9 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import DataflowError
+from dataflow.kernel import DataflowError, load_registry
+
 from .install import InstallPlan, apply_install, plan_install
-from .plugins import load_registry
 from .terminal import echo
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
