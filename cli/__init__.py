@@ -2,5 +2,12 @@
 
     dataflow run workflows/iris.json        # or: python -m dataflow.cli run workflows/iris.json
 
-`main.py` is the entry point of the console script. The kernel never imports this package.
+`main.py` builds the parser and dispatches; each command lives in its own module (`run.py`,
+`validate.py`, `listing.py` for `nodes` and `plugins`, `cache.py`, `packs.py` for `new-pack` and
+`install`). Everything printed goes through `terminal.py`. The kernel never imports this package.
+
+Exit codes, the same for every command: 0 success, 1 a node failed (or an install did not
+happen), 2 the workflow, the command line or the request is invalid, 130 the run was interrupted.
 """
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
