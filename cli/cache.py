@@ -1,11 +1,16 @@
-"""`dataflow cache info` and `dataflow cache clear`: the cache folder, its tiers and their figures."""
+"""`dataflow cache info` and `dataflow cache clear`: the cache folder, its tiers and their figures.
+
+The tiers come from plugins (the built-in `cache` plugin, distribution `dataflow-cache`). Without
+any, both commands say in one line what to install or enable, and exit 2.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from dataflow.kernel import DataflowError, Engine
+from dataflow.kernel import DataflowError, Engine, Registry
+from dataflow.kernel.plugins import BUILTIN_PLUGINS
 
 from . import EXIT_INVALID, EXIT_OK
 from .loading import load_plugins
@@ -23,6 +28,9 @@ def add_cache_command(sub: Any, common: argparse.ArgumentParser) -> None:
 def cmd_cache(args: argparse.Namespace) -> int:
     """`info`: the cache folder and each tier's figures; `clear`: remove every entry and the run history."""
     registry = load_plugins()
+    if not registry.caches:
+        echo_stderr(f"error: {why_no_cache(registry)}")
+        return EXIT_INVALID
     try:
         engine = Engine.open(registry, executor="sequential" if "sequential" in registry.executors
                              else next(iter(registry.executors), "sequential"))
@@ -30,6 +38,9 @@ def cmd_cache(args: argparse.Namespace) -> int:
         echo_stderr(f"error: {exc}")
         return EXIT_INVALID
     with engine:
+        if engine.cache is None:  # every tier failed to start: the engine logged why, one line each
+            echo_stderr("error: no cache tier could start (see the warnings above)")
+            return EXIT_INVALID
         if args.action == "clear":
             removed = engine.cache.clear()
             history = engine.history_dir / "history"
@@ -46,3 +57,18 @@ def cmd_cache(args: argparse.Namespace) -> int:
             figures = ", ".join(f"{k} {v}" for k, v in tier.items() if k not in ("tier", "persistent"))
             echo(f"  {tier['tier']:<8} {figures}")
     return EXIT_OK
+
+
+def why_no_cache(registry: Registry) -> str:
+    """One line saying why `registry` has no cache tier, and what to install or enable."""
+    distribution = BUILTIN_PLUGINS["cache"]
+    record = registry.plugins.get("cache")
+    if record is None:
+        return f"no cache plugin is installed: `pip install {distribution}` to use `dataflow cache`"
+    if record.status == "disabled":
+        return (f"the cache plugin ({distribution}) is disabled by DATAFLOW_PLUGINS / DATAFLOW_DISABLE_PLUGINS: "
+                f"enable it to use `dataflow cache`")
+    if record.status == "failed":
+        return (f"the cache plugin ({distribution}) failed to load (see `dataflow plugins`): reinstall "
+                f"{distribution} to use `dataflow cache`")
+    return f"the cache plugin ({distribution}) registered no cache tier (see `dataflow plugins`)"
