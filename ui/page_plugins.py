@@ -7,7 +7,8 @@ import shlex
 
 import streamlit as st
 
-from dataflow.kernel import DataflowError, InstallPlan, apply_install, plan_install
+from dataflow.cli.install import InstallPlan, apply_install, plan_install
+from dataflow.kernel import DataflowError
 
 from . import resources
 

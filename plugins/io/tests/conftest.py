@@ -116,7 +116,7 @@ class Cli:
         self.env["DATAFLOW_CACHE_DIR"] = str(cache)
 
     def json(self, *args: Any) -> tuple[int, dict]:
-        done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", *map(str, args), "--json"],
+        done = subprocess.run([sys.executable, "-m", "dataflow.cli", *map(str, args), "--json"],
                               env=self.env, capture_output=True, text=True, timeout=120)
         try:
             return done.returncode, json.loads(done.stdout)

@@ -69,7 +69,7 @@ def test_validate_names_a_column_the_query_lacks_before_running(tmp_path):
         {"id": "load", "type": "samples.dataset", "params": {"name": "iris"}},
         {"id": "sql", "type": "sql.query", "params": {"query": "SELECT species, count(*) FROM a GROUP BY 1"}},
     ], [edge("load", "sql", "table", "a")])
-    done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", "validate", str(path), "--json"],
+    done = subprocess.run([sys.executable, "-m", "dataflow.cli", "validate", str(path), "--json"],
                           capture_output=True, text=True, timeout=120)
     report = json.loads(done.stdout)
     assert done.returncode == 2 and report["problems"][0]["node"] == "sql"
