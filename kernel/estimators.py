@@ -80,7 +80,7 @@ class EstimatorSpec:
 def declare_estimator(fn: Callable[..., Any], *, kind: str, label: str | None = None, version: int = 1,
                       estimator_id: str | None = None) -> EstimatorSpec:
     """Read a factory function's hyperparameters; raise NodeDefinitionError naming it on a mistake."""
-    from .declare import _param  # the same parameter rules as nodes
+    from dataflow.sdk.declare import param_spec as _param  # node parameter rules (until estimators move)
 
     where = f"estimator '{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', fn)}'"
 

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cache import CacheTier
-from .declare import spec_of
 from .estimators import EstimatorSpec, registered_estimator
 from .executor import Executor
 from .serializer import Serializer
 from .sources import SourceConnector
-from .spec import NodeSpec
+from .spec import NODE_ATTRIBUTE, NodeSpec
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +52,8 @@ class PluginRecord:
 
 
 def _check_node(plugin: str, obj: Any) -> tuple[str, NodeSpec]:
-    spec = spec_of(obj)
-    if spec is None:
+    spec = obj if isinstance(obj, NodeSpec) else getattr(obj, NODE_ATTRIBUTE, None)  # the spec `@node` attached
+    if not isinstance(spec, NodeSpec):
         raise TypeError(f"register_nodes got {obj!r}, which is not decorated with @node")
     type_id = spec.type_id or f"{plugin}.{spec.name}"
     return type_id, dataclasses.replace(spec, type_id=type_id, plugin=plugin)

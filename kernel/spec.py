@@ -1,7 +1,8 @@
 """What a node is, as data: port types, parameter metadata, and the frozen node specification.
 
-The SDK's `@node` decorator builds a `NodeSpec` from a plain function (see `declare.py`);
-the engine, the validator, the CLI and the UI only ever read these objects.
+The SDK's `@node` decorator builds a `NodeSpec` from a plain function (`dataflow.sdk.declare`);
+the engine, the validator, the CLI and the UI only ever read these objects and never look at
+the function itself.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+#: the attribute `@node` sets on a function: the `NodeSpec` that `register_nodes` hands the kernel
+NODE_ATTRIBUTE = "__dataflow_node__"
 
 @dataclass(frozen=True, slots=True)
 class PortType:
@@ -250,20 +253,17 @@ class NodeSpec:
     param_index: dict[str, ParamSpec] = field(default_factory=dict, compare=False, repr=False)
     #: the input ports' names in call order (what the executor looks up on every call)
     input_names: tuple[str, ...] = field(init=False, default=(), compare=False, repr=False)
-    _code_print: str = field(init=False, default="", compare=False, repr=False)
+    #: the digest of the node's code and what it is defined with (`dataflow.sdk.codeprint`): a
+    #: zero-argument callable supplied by the SDK, computed on its first call (None: no code print)
+    code_print: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_names", tuple(p.name for p in self.inputs))
 
     @property
     def code_fingerprint(self) -> str:
-        """A digest of the node function's code and what it is defined with (`codeprint.py`),
-        computed on first use: part of the cache key, so an edited node recomputes."""
-        if not self._code_print:
-            from .codeprint import code_fingerprint
-
-            object.__setattr__(self, "_code_print", code_fingerprint(self.fn))
-        return self._code_print
+        """Part of the cache key, so an edited node recomputes; "" for a spec built without the SDK."""
+        return self.code_print() if self.code_print is not None else ""
 
     def input(self, name: str) -> PortSpec | None:
         return next((p for p in self.inputs if p.name == name), None)

@@ -48,7 +48,7 @@ from dataflow.kernel.spec import (
 from dataflow.kernel.steps import cached_step
 from dataflow.kernel.tempfiles import process_alive, temp_sibling
 
-from .decorator import node, spec_of
+from .declare import node, spec_of
 from .estimators import estimator, estimators
 from .formula import FormulaError, check_formula, evaluate_formula, formula_kind
 from .schemas import column_kind, schema_differences, schema_of

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from dataflow.kernel.context import Reporter
-from dataflow.kernel.declare import spec_of
 from dataflow.kernel.errors import NodeDefinitionError
 from dataflow.kernel.executor import call_node
 from dataflow.kernel.params import check_value, coerce_value
 from dataflow.kernel.plugins import active_registry
 from dataflow.kernel.serializer import check_output
+
+from .declare import spec_of
 
 __all__ = ["NodeOutputs", "check_node", "check_schema", "run_node"]
 
