@@ -20,7 +20,7 @@ from dataflow.kernel.context import progress, warn
 from dataflow.kernel.errors import CacheError, Cancelled, NodeDefinitionError, NodeError, did_you_mean
 from dataflow.kernel.estimators import EstimatorSpec
 from dataflow.kernel.executor import Executor, NodeOutcome, NodeTask
-from dataflow.kernel.hookspecs import hookimpl
+from dataflow.kernel.hookspecs import hookimpl, hookspec
 from dataflow.kernel.schema import KINDS, ColumnSchema, TableSchema
 from dataflow.kernel.serializer import Serializer
 from dataflow.kernel.sources import SourceConnector
@@ -48,6 +48,7 @@ from dataflow.kernel.spec import (
 from dataflow.kernel.steps import cached_step
 from dataflow.kernel.tempfiles import process_alive, temp_sibling
 
+from .contributions import contributions
 from .declare import node, spec_of
 from .estimators import estimator, estimators
 from .formula import FormulaError, check_formula, evaluate_formula, formula_kind
@@ -120,6 +121,7 @@ __all__ = [
     "Table",
     "cached_step",
     "check_node",
+    "contributions",
     "connector_for",
     "connectors",
     "did_you_mean",
@@ -131,6 +133,7 @@ __all__ = [
     "estimators",
     "EstimatorSpec",
     "hookimpl",
+    "hookspec",
     "node",
     "progress",
     "run_node",
