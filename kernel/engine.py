@@ -62,7 +62,7 @@ from .context import Reporter
 from .errors import Cancelled, DataflowError, NodeError, OutputTypeError
 from .executor import Executor, NodeTask, invoke_node
 from .graph import Graph, GraphNode
-from .history import MODEL_MARK, History, explain
+from .history import History, explain
 from .keys import KeyParts, hash_key, source_fingerprint
 from .paths import cache_dir
 from .plugins import activate_registry
@@ -306,7 +306,7 @@ class Engine:
                 # symlink loop made since validation, say): the node fails with the error when it runs
                 fingerprint = "refused"  # never stat a refused path
         if node.extra_fingerprint:
-            fingerprint = f"{fingerprint}{MODEL_MARK}{node.extra_fingerprint}"
+            fingerprint = f"{fingerprint}{node.extra_fingerprint}"
         spec = node.spec
         return KeyParts(hash_key(node.key_head, input_text, fingerprint), spec.type_id or spec.name, spec.version, node.params,
                         input_text, fingerprint, node.upstream, spec.code_fingerprint, node.param_texts)

@@ -36,7 +36,6 @@ from dataflow.kernel.spec import (
     Column,
     FilePath,
     FormatChoice,
-    Formula,
     Help,
     Label,
     ModelChoice,
@@ -47,11 +46,12 @@ from dataflow.kernel.spec import (
 )
 from dataflow.kernel.steps import cached_step
 from dataflow.kernel.tempfiles import process_alive, temp_sibling
+from dataflow.kernel.widgets import ChosenVersion, ParamContext, ParamWidget
 
 from .contributions import contributions
 from .declare import node, spec_of
 from .estimators import estimator, estimators
-from .formula import FormulaError, check_formula, evaluate_formula, formula_kind
+from .formula import Formula, FormulaError, check_formula, evaluate_formula, formula_kind
 from .schemas import column_kind, schema_differences, schema_of
 from .sources import connector_for, connectors
 from .testing import check_node, check_schema, run_node
@@ -111,7 +111,9 @@ __all__ = [
     "NodeOutcome",
     "NodeSpec",
     "NodeTask",
+    "ParamContext",
     "Params",
+    "ParamWidget",
     "PortType",
     "Secret",
     "Serializer",
@@ -121,6 +123,7 @@ __all__ = [
     "Table",
     "cached_step",
     "check_node",
+    "ChosenVersion",
     "contributions",
     "connector_for",
     "connectors",

@@ -23,7 +23,6 @@ from dataflow.kernel.errors import NodeDefinitionError
 from dataflow.kernel.params import check_value, coerce_value
 from dataflow.kernel.spec import (
     NODE_ATTRIBUTE,
-    WIDGET_METADATA,
     Bounds,
     CachePolicy,
     Help,
@@ -31,6 +30,7 @@ from dataflow.kernel.spec import (
     NodeSpec,
     OptionalPort,
     ParamSpec,
+    ParamWidget,
     PortSpec,
     PortType,
     Step,
@@ -268,7 +268,7 @@ def param_spec(p: inspect.Parameter, annotation: Any, fail: Fail) -> ParamSpec:
     kind, item_kind, choices = _kind_of(base, name, fail)
     bounds = next((m for m in meta if isinstance(m, Bounds)), None)
     step = next((m.value for m in meta if isinstance(m, Step)), None)
-    widget = next((m for m in meta if isinstance(m, WIDGET_METADATA)), None)
+    widget = next((m for m in meta if isinstance(m, ParamWidget)), None)
     if bounds is not None and kind not in ("int", "float"):
         raise fail(f"parameter '{name}': Bounds apply to int and float parameters only")
     spec = ParamSpec(

@@ -125,12 +125,18 @@ def test_a_packs_estimator_trains_predicts_and_scores_through_the_built_in_nodes
 
 
 def test_choosing_another_model_is_reported_as_a_parameter_change_not_a_new_model_version():
-    from dataflow.kernel.history import MODEL_MARK, explain
+    from dataflow.kernel.history import explain
     from dataflow.kernel.keys import KeyParts
 
     def parts(model: str, version: int) -> KeyParts:
-        return KeyParts("k", "testpack.fit_model", 1, {"model": model}, {},
-                        f"{MODEL_MARK}{model}@{version}/1.0")
+        return KeyParts("k", "testpack.fit_model", 1, {"model": model}, {}, f"|model:{model}@{version}/1.0")
     old = parts("testpack.constant", 1).to_dict()
     assert explain(parts("sklearn.ridge", 1), old) == "parameter model changed"
     assert explain(parts("testpack.constant", 2), old) == "model version changed"
+
+
+def test_the_cache_key_part_of_a_chosen_model_is_spelt_as_before_so_saved_caches_still_hit(registry, tmp_path):
+    from dataflow.kernel import compile_workflow, load_workflow
+
+    graph = compile_workflow(load_workflow(model_flow(tmp_path)), registry)
+    assert graph.nodes["fit"].extra_fingerprint == "|model:testpack.constant@2/1.2.3"

@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from dataflow.kernel import Column, FilePath, FormatChoice, Formula, ModelChoice, ParamSpec, Secret
+from dataflow.kernel import Column, FilePath, FormatChoice, ModelChoice, ParamSpec, Secret
+from dataflow.sdk import Formula
 
 
 @dataclass(frozen=True, slots=True)
