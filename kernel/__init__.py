@@ -36,7 +36,6 @@ from .spec import (
     Column,
     FilePath,
     FormatChoice,
-    ModelChoice,
     NodeSpec,
     ParamSpec,
     ParamWidget,
@@ -50,7 +49,7 @@ from .workflow import Edge, NodeInstance, Workflow, load_workflow, save_workflow
 __all__ = [
     "KINDS", "ColumnSchema", "SchemaReport", "TableSchema", "infer_schemas",
     "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "Column", "DataflowError", "Edge", "Engine",
-    "Executor", "FilePath", "FormatChoice", "Graph", "GraphNode", "InstallError", "InstallPlan", "ModelChoice", "NodeDefinitionError", "NodeError", "NodeExecutionError", "NodeInstance",
+    "Executor", "FilePath", "FormatChoice", "Graph", "GraphNode", "InstallError", "InstallPlan", "NodeDefinitionError", "NodeError", "NodeExecutionError", "NodeInstance",
     "NodeOutcome", "NodePlan", "NodeResult", "NodeSpec", "NodeTask", "ParamSpec", "ParamWidget", "PluginLoadError",
     "PluginRecord", "PortSpec", "PortType", "Problem", "Registry", "RunEvent", "RunResult", "Secret", "Serializer",
     "SourceConnector", "TieredCache", "Workflow", "WorkflowError", "apply_install", "cache_dir", "call_node", "compile_workflow",

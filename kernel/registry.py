@@ -1,7 +1,7 @@
 """The registry: every node type, source, cache tier, serializer, executor and viewer, and who gave it.
 
 Contributions arrive through the `register` callbacks of the hooks in `hookspecs.py`, and of
-the `register_<kind>` hooks plugins add (`add_kind`). Each is
+the `register_<kind>` hooks plugins add (`add_kind`: the sklearn plugin's estimators). Each is
 validated, tied to its plugin, and committed only when no other plugin claims the same id:
 two plugins declaring one id are both reported and neither wins, so a workflow never runs
 a node that silently changed owner.
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cache import CacheTier
-from .estimators import EstimatorSpec, registered_estimator
 from .executor import Executor
 from .serializer import Serializer
 from .sources import SourceConnector
@@ -24,7 +23,7 @@ from .spec import NODE_ATTRIBUTE, NodeSpec
 
 log = logging.getLogger(__name__)
 
-KINDS = ("nodes", "sources", "caches", "serializers", "executors", "viewers", "estimators")
+KINDS = ("nodes", "sources", "caches", "serializers", "executors", "viewers")
 EVENT_HOOKS = ("on_run_start", "on_run_end", "on_node_start", "on_node_end", "on_node_error")
 
 
@@ -90,7 +89,6 @@ CHECKS: dict[str, Callable[..., tuple[str, Any]]] = {
     "serializers": _check_instance(Serializer, "serializers"),
     "executors": _check_class(Executor, "executors"),
     "viewers": _check_viewer,
-    "estimators": registered_estimator,
 }
 Check = Callable[..., tuple[str, Any]]
 
@@ -106,7 +104,6 @@ class Registry:
         self.serializers: dict[str, Serializer] = {}
         self.executors: dict[str, type[Executor]] = {}
         self.viewers: dict[str, Callable[..., Any]] = {}
-        self.estimators: dict[str, EstimatorSpec] = {}
         #: contributions of the kinds plugins add (`add_kind`): kind -> id -> contribution
         self.extra: dict[str, dict[str, Any]] = {}
         #: kind -> (the plugin that added it, its check)

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .widgets import Column, FilePath, FormatChoice, ModelChoice, ParamWidget, Secret
+from .widgets import Column, FilePath, FormatChoice, ParamWidget, Secret
 
 __all__ = ["ARRAY", "BUILTIN_PORT_TYPES", "FIGURE", "METRICS", "MODEL", "NODE_ATTRIBUTE", "PARAMS", "SERIES", "TABLE",
-           "Bounds", "CachePolicy", "Column", "FilePath", "FormatChoice", "Help", "Label", "ModelChoice", "NodeSpec", "OptionalPort",
+           "Bounds", "CachePolicy", "Column", "FilePath", "FormatChoice", "Help", "Label", "NodeSpec", "OptionalPort",
            "ParamSpec", "ParamWidget", "PortSpec", "PortType", "Secret", "Step"]
 
 #: the attribute `@node` sets on a function: the `NodeSpec` that `register_nodes` hands the kernel

@@ -11,7 +11,7 @@ by name beyond its own (`Column` and `FilePath` also drive the schema pass and f
   explained as "<what> version changed".
 
 Domain widgets live with their domain: `Formula` in the SDK (its checker is the formula
-interpreter); `ModelChoice` is here until the sklearn plugin takes estimators.
+interpreter), `ModelChoice` in the sklearn plugin (it checks the chosen estimator).
 
     @dataclass(frozen=True, slots=True)
     class Even(ParamWidget):
@@ -139,44 +139,3 @@ class FormatChoice(ParamWidget):
 
     mode: Literal["read", "write"] = "read"
     port_type: str | None = "table"
-
-
-@dataclass(frozen=True, slots=True)
-class ModelChoice(ParamWidget):
-    """The `str` parameter picks a registered estimator of `kind` ("classifier", "regressor", ...);
-    its hyperparameters live in the node's `dict[str, Any]` parameter named `hyperparameters`.
-    Validation checks both against the estimator's declaration; the app builds the form from it.
-    """
-
-    kind: str
-    hyperparameters: str = "hyperparameters"
-
-    def available(self, registry: Any) -> dict[str, Any]:
-        """The registered estimators of this kind by id."""
-        return {eid: e for eid, e in registry.contributions("estimators").items() if e.kind == self.kind}
-
-    def check(self, value: Any, context: ParamContext) -> Iterable[tuple[str, str]]:
-        """The chosen estimator exists with the right kind, and the hyperparameters fit it."""
-        available = self.available(context.registry)
-        chosen = available.get(value)
-        if chosen is None:
-            listed = ", ".join(sorted(available)) or "none installed"
-            hint = context.spell(value, available, ("models", self.kind))
-            return [(context.param.name, f"no {self.kind} '{value}'{hint}; available: {listed}")]
-        try:
-            chosen.check(context.params.get(self.hyperparameters) or {})
-        except ValueError as exc:
-            return [(self.hyperparameters, str(exc))]
-        return []
-
-    def chosen_version(self, value: Any, context: ParamContext) -> ChosenVersion | None:
-        """`model:<id>@<version>/<pack version>`: a new version of the model or of its pack misses the cache."""
-        chosen = context.registry.contributions("estimators").get(value)
-        if chosen is None:
-            return None
-        record = context.registry.plugins.get(chosen.plugin or "")
-        return ChosenVersion("model", chosen.id, f"{chosen.version}/{record.version if record else ''}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """`{"kind": "modelchoice", "model_kind": ..., "hyperparameters": ...}` for the app."""
-        return {"kind": "modelchoice", "model_kind": self.kind, "hyperparameters": self.hyperparameters}

@@ -11,14 +11,19 @@ def top_rows(table: Table, *, n: Annotated[int, Bounds(1, 10_000), Help("How man
 @hookimpl
 def register_nodes(register):
     register(top_rows)
+
+`estimator`, `estimators`, `EstimatorSpec` and `ModelChoice` belong to the sklearn plugin
+(`dataflow_sklearn`) and are handed on from it; without dataflow-sklearn installed, importing
+them raises an ImportError that says so.
 """
 
-from typing import TYPE_CHECKING
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, Any
 
 from dataflow.kernel.cache import CacheEntry, CacheSettings, CacheTier
 from dataflow.kernel.context import progress, warn
 from dataflow.kernel.errors import CacheError, Cancelled, NodeDefinitionError, NodeError, did_you_mean
-from dataflow.kernel.estimators import EstimatorSpec
 from dataflow.kernel.executor import Executor, NodeOutcome, NodeTask
 from dataflow.kernel.hookspecs import hookimpl, hookspec
 from dataflow.kernel.schema import KINDS, ColumnSchema, TableSchema
@@ -38,7 +43,6 @@ from dataflow.kernel.spec import (
     FormatChoice,
     Help,
     Label,
-    ModelChoice,
     NodeSpec,
     PortType,
     Secret,
@@ -50,7 +54,6 @@ from dataflow.kernel.widgets import ChosenVersion, ParamContext, ParamWidget
 
 from .contributions import contributions
 from .declare import node, spec_of
-from .estimators import estimator, estimators
 from .formula import Formula, FormulaError, check_formula, evaluate_formula, formula_kind
 from .schemas import column_kind, schema_differences, schema_of
 from .sources import connector_for, connectors
@@ -105,7 +108,6 @@ __all__ = [
     "Label",
     "Metrics",
     "Model",
-    "ModelChoice",
     "NodeDefinitionError",
     "NodeError",
     "NodeOutcome",
@@ -132,9 +134,6 @@ __all__ = [
     "temp_sibling",
     "check_formula",
     "evaluate_formula",
-    "estimator",
-    "estimators",
-    "EstimatorSpec",
     "hookimpl",
     "hookspec",
     "node",
@@ -143,3 +142,25 @@ __all__ = [
     "spec_of",
     "warn",
 ]
+
+#: public names the sklearn plugin provides: name -> its module in `dataflow_sklearn`
+_FROM_SKLEARN = {"estimator": "registered", "estimators": "registered", "EstimatorSpec": "registered",
+                 "ModelChoice": "choice"}
+if importlib.util.find_spec("dataflow_sklearn") is not None:  # listed (for `import *`) only when they can load
+    __all__ += list(_FROM_SKLEARN)
+
+
+def __getattr__(name: str) -> Any:
+    """`estimator`, `estimators`, `EstimatorSpec` and `ModelChoice`, handed on from the sklearn plugin."""
+    module = _FROM_SKLEARN.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dataflow.sdk' has no attribute '{name}'")
+    try:
+        found = importlib.import_module(f"dataflow_sklearn.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("dataflow_sklearn", f"dataflow_sklearn.{module}"):
+            raise
+        raise ImportError(f"dataflow.sdk.{name} comes from DataFlow's sklearn plugin, which is not installed: "
+                          "`pip install dataflow-sklearn` (a pack that adds models should depend on it and "
+                          f"import {name} from dataflow_sklearn)", name=name) from None
+    return getattr(found, name)

@@ -91,3 +91,11 @@ def test_a_plugin_that_redeclares_a_kernel_hook_or_kind_fails_alone():
     assert "the contribution kind 'nodes' is already declared by the kernel" in registry.plugins["kindclash"].error
     assert registry.plugins["shapes"].ok and registry.contributions("shapes") == {"shapes.circle": "circle"}
 
+
+def test_the_sklearn_plugin_owns_register_estimators():
+    from dataflow.kernel import hookspecs
+
+    registry = load_registry()
+    assert not hasattr(hookspecs, "register_estimators")
+    assert registry.added_kinds["estimators"][0] == "sklearn"
+    assert "sklearn.ridge" in registry.contributions("estimators")
