@@ -32,7 +32,7 @@ class GraphNode:
     file_params: tuple[str, ...] = ()
     input_types: dict[str, str] = field(default_factory=dict)
     param_texts: dict[str, str] = field(default_factory=dict)  # canonical JSON per parameter (KeyParts.canonical_params)
-    extra_fingerprint: str = ""  # what else the key depends on (the version of a chosen estimator)
+    extra_fingerprint: str = ""  # appended to the source fingerprint: chosen items' versions (keys.chosen_versions_text)
     #: what the cache key needs from the node itself, fixed at compile time (see keys.key_head)
     key_head: str = ""
     #: (input port, source node id, source port), sorted by port: the order the key hashes them in

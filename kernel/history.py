@@ -16,12 +16,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from .files import atomic_write
-from .keys import KeyParts
+from .keys import KeyParts, split_chosen_versions
 
 log = logging.getLogger(__name__)
 
 NO_ENTRY = "no cache entry"
-MODEL_MARK = "|model:"  # separates a source's file fingerprint from the chosen estimator's version
 
 @lru_cache(maxsize=256)
 def _file_name(identity: str) -> str:
@@ -29,13 +28,11 @@ def _file_name(identity: str) -> str:
     return hashlib.blake2b(identity.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest() + ".json"
 
 
-def _model_versions_differ(old: str, new: str) -> bool:
-    """True when an estimator chosen both times (`id@version/pack version;...`) changed version; a
-    different choice of model is a parameter change, already reported as one."""
-    def versions(text: str) -> dict[str, str]:
-        return {part.partition("@")[0]: part.partition("@")[2] for part in text.split(";") if part}
-    old_versions, new_versions = versions(old), versions(new)
-    return any(old_versions[i] != new_versions[i] for i in old_versions.keys() & new_versions.keys())
+def _changed_versions(old: dict[str, dict[str, str]], new: dict[str, dict[str, str]]) -> list[str]:
+    """"model version changed" for each kind of item chosen both times (the same id) whose version
+    changed; a different choice is a parameter change, already reported as one."""
+    return [f"{what} version changed" for what in new
+            if any(old.get(what, {}).get(i, version) != version for i, version in new[what].items())]
 
 
 def explain(new: KeyParts, old: dict | None) -> str:
@@ -53,12 +50,11 @@ def explain(new: KeyParts, old: dict | None) -> str:
     new_params = new.canonical_params()
     changed = sorted(k for k in set(old_params) | set(new_params) if old_params.get(k) != new_params.get(k))
     reasons += [f"parameter {name} changed" for name in changed]
-    old_files, _, old_model = (old.get("fingerprint") or "").partition(MODEL_MARK)
-    new_files, _, new_model = new.fingerprint.partition(MODEL_MARK)
+    old_files, old_chosen = split_chosen_versions(old.get("fingerprint") or "")
+    new_files, new_chosen = split_chosen_versions(new.fingerprint)
     if old_files != new_files:
         reasons.append("source file changed")
-    if _model_versions_differ(old_model, new_model):
-        reasons.append("model version changed")
+    reasons += _changed_versions(old_chosen, new_chosen)
     old_inputs = old.get("inputs") or {}
     for port in sorted(set(old_inputs) | set(new.inputs)):
         if old_inputs.get(port) != new.inputs.get(port):

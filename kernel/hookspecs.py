@@ -107,23 +107,6 @@ def register_viewers(register: Any) -> None:
     """
 
 
-@hookspec
-def register_estimators(register: Any) -> None:
-    """Contribute models to the built-in train nodes: `register(factory)` for each factory
-    decorated with `@estimator` (see `dataflow.kernel.estimators`).
-
-        @estimator(kind="classifier", label="XGBoost")
-        def xgboost(*, n_estimators: Annotated[int, Bounds(1, 5000)] = 100):
-            \"\"\"Gradient-boosted trees from xgboost.\"\"\"
-            from xgboost import XGBClassifier
-            return XGBClassifier(n_estimators=n_estimators)
-
-        @hookimpl
-        def register_estimators(register):
-            register(xgboost)
-    """
-
-
 # --- run events: observers that never break a run ---------------------------------------
 
 @hookspec

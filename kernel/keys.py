@@ -6,20 +6,25 @@
 Changing a parameter changes that node's key, and so the key of everything downstream of it,
 and nothing else. The code fingerprint (`codeprint.py`) makes an edited node function re-run
 that node and its downstream without a version bump. A source's fingerprint (path, size, modification time of the file it reads,
-or what its `fingerprint` callable returns) makes an edited file re-run the source. Computing
-a key costs a few microseconds, whatever the size of the tables involved.
+or what its `fingerprint` callable returns) makes an edited file re-run the source. A parameter
+that picks a registered item with a version of its own (`ParamWidget.chosen_version`: an
+estimator) appends `|<what>:<id>@<version>;...` to the source fingerprint. Computing a key
+costs a few microseconds, whatever the size of the tables involved.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .params import canonical_json
 from .spec import FilePath, NodeSpec
+from .widgets import ChosenVersion
 
 _SEP = "\x1f"
 
@@ -89,3 +94,28 @@ def source_fingerprint(spec: NodeSpec, params: dict[str, Any]) -> str:
 def needs_fingerprint(spec: NodeSpec) -> bool:
     return spec.fingerprint is not None or any(
         isinstance(p.widget, FilePath) and p.widget.mode == "read" for p in spec.params)
+
+
+def chosen_versions_text(chosen: Iterable[ChosenVersion]) -> str:
+    """`|model:sklearn.ridge@1/0.1.0;...`: the chosen items' versions, grouped by what they are, as
+    appended to a node's source fingerprint."""
+    groups: dict[str, list[str]] = {}
+    for item in chosen:
+        groups.setdefault(item.what, []).append(f"{item.id}@{item.version}")
+    return "".join(f"|{what}:{';'.join(items)}" for what, items in groups.items())
+
+
+_CHOSEN = re.compile(r"(?:\|[A-Za-z_]+:[^|\x1f@;]+@[^|\x1f;]*(?:;[^|\x1f@;]+@[^|\x1f;]*)*)+$")
+
+
+def split_chosen_versions(fingerprint: str) -> tuple[str, dict[str, dict[str, str]]]:
+    """A key's fingerprint as (what the sources read, {what: {chosen id: version}}), the inverse of
+    appending `chosen_versions_text`."""
+    found = _CHOSEN.search(fingerprint)
+    if found is None:
+        return fingerprint, {}
+    versions: dict[str, dict[str, str]] = {}
+    for group in found.group(0).split("|")[1:]:
+        what, _, items = group.partition(":")
+        versions.setdefault(what, {}).update(item.partition("@")[::2] for item in items.split(";") if item)
+    return fingerprint[:found.start()], versions

@@ -16,7 +16,7 @@ from typing import Any
 from .cache import TieredCache
 from .errors import DataflowError, NodeError
 from .graph import Graph, GraphNode
-from .history import MODEL_MARK, History, explain
+from .history import History, explain
 from .keys import KeyParts, hash_key, source_fingerprint
 
 NOT_STORED = "not stored (cheaper to recompute); everything downstream is cached"
@@ -57,7 +57,7 @@ def node_key(node: GraphNode, keys: dict[str, KeyParts], params_for: ParamsFor) 
             # the node fails with the error when it runs
             fingerprint = "refused"
     if node.extra_fingerprint:
-        fingerprint = f"{fingerprint}{MODEL_MARK}{node.extra_fingerprint}"
+        fingerprint = f"{fingerprint}{node.extra_fingerprint}"
     spec = node.spec
     return KeyParts(hash_key(node.key_head, input_text, fingerprint), spec.type_id or spec.name, spec.version,
                     node.params, input_text, fingerprint, node.upstream, spec.code_fingerprint, node.param_texts)

@@ -5,6 +5,11 @@ implementation discards every other plugin's results. Here each entry point is i
 its own guard, each hook implementation is called on its own, and every failure is recorded
 with the plugin's name, distribution and version for `dataflow plugins` and the app.
 
+A plugin module may add hooks of its own domain: its `hookspecs` attribute (a module or class
+of `@hookspec` functions) is given to pluggy's `add_hookspecs`, and each kind named in that
+object's `CONTRIBUTIONS` (kind -> check) is collected through `register_<kind>` like the
+kernel's own kinds (`Registry.add_kind`).
+
 `DATAFLOW_PLUGINS` (comma-separated names) loads only those plugins; `DATAFLOW_DISABLE_PLUGINS`
 skips the ones it names. Both are escape hatches when a plugin misbehaves.
 
@@ -29,7 +34,7 @@ import pluggy
 from . import hookspecs
 from .context import current_registry
 from .errors import did_you_mean
-from .registry import CHECKS, EVENT_HOOKS, KINDS, PluginRecord, Registry
+from .registry import EVENT_HOOKS, PluginRecord, Registry
 
 log = logging.getLogger(__name__)
 GROUP = "dataflow"
@@ -89,6 +94,8 @@ def load_registry(
             record.status = "disabled"
             continue
         _import_and_register(manager, record, source)
+        if record.ok:
+            _add_hookspecs(manager, registry, record)
 
     _report_unknown_hooks(manager, registry)
     staged = _collect(manager, registry)
@@ -147,23 +154,41 @@ def _import_and_register(manager: pluggy.PluginManager, record: PluginRecord, so
         log.debug("traceback of plugin '%s':\n%s", record.name, traceback.format_exc())
 
 
+def _add_hookspecs(manager: pluggy.PluginManager, registry: Registry, record: PluginRecord) -> None:
+    """Add the hooks a plugin declares (`plugin.hookspecs`) and the contribution kinds they collect;
+    a spec or kind that clashes with one already known fails the plugin."""
+    plugin = manager.get_plugin(record.name)
+    specs = getattr(plugin, "hookspecs", None)
+    if specs is None:
+        return
+    try:
+        manager.add_hookspecs(specs)
+        for kind, check in dict(getattr(specs, "CONTRIBUTIONS", {})).items():
+            registry.add_kind(kind, check, record.name)
+    except Exception as exc:
+        manager.unregister(plugin)
+        record.status, record.error = "failed", f"in its hookspecs: {_describe(exc)}"
+        log.warning("plugin '%s' failed to add its hooks: %s", record.name, record.error)
+
+
 def _report_unknown_hooks(manager: pluggy.PluginManager, registry: Registry) -> None:
     """pluggy's `check_pending`, per plugin and without raising: a hook implementation no spec
     knows (`register_nodez`) is never called, so it is the plugin's reported problem."""
-    known = [name for name in dir(hookspecs) if name.startswith(("register_", "on_"))]
+    known = [name for name, caller in vars(manager.hook).items() if getattr(caller, "spec", None) is not None]
     for record in registry.plugins.values():
         plugin = manager.get_plugin(record.name) if record.ok else None
         for caller in (manager.get_hookcallers(plugin) or []) if plugin is not None else []:
             if caller.spec is None and not any(i.optionalhook for i in caller.get_hookimpls()):
-                record.problems.append(f"hook '{caller.name}' is not a DataFlow hook, so it is never called"
-                                       f"{did_you_mean(caller.name, known)}")
+                record.problems.append(f"hook '{caller.name}' is not a DataFlow hook (nor one a loaded plugin "
+                                       f"adds), so it is never called{did_you_mean(caller.name, known)}")
 
 
 def _collect(manager: pluggy.PluginManager, registry: Registry) -> dict[str, dict[str, list[tuple[str, Any]]]]:
     """Call each plugin's registration hooks on their own; drop everything from a plugin that raises."""
     staged: dict[str, dict[str, list[tuple[str, Any]]]] = {}
-    for kind in KINDS:
-        for impl in getattr(manager.hook, f"register_{kind}").get_hookimpls():
+    for kind in registry.kinds():
+        caller = getattr(manager.hook, f"register_{kind}", None)  # a kind a plugin added without its hook
+        for impl in caller.get_hookimpls() if caller is not None else ():
             plugin = impl.plugin_name
             record = registry.plugins[plugin]
             if not record.ok:
@@ -172,7 +197,7 @@ def _collect(manager: pluggy.PluginManager, registry: Registry) -> dict[str, dic
             seen: set[str] = set()
 
             def register(*args: Any, _kind=kind, _plugin=plugin, _items=items, _seen=seen) -> None:
-                item_id, obj = CHECKS[_kind](_plugin, *args)
+                item_id, obj = registry.check_for(_kind)(_plugin, *args)
                 if item_id in _seen:
                     raise ValueError(f"{_kind[:-1]} '{item_id}' is registered twice by plugin '{_plugin}'")
                 _seen.add(item_id)

@@ -1,6 +1,7 @@
 """The registry: every node type, source, cache tier, serializer, executor and viewer, and who gave it.
 
-Contributions arrive through the `register` callbacks of the hooks in `hookspecs.py`. Each is
+Contributions arrive through the `register` callbacks of the hooks in `hookspecs.py`, and of
+the `register_<kind>` hooks plugins add (`add_kind`: the sklearn plugin's estimators). Each is
 validated, tied to its plugin, and committed only when no other plugin claims the same id:
 two plugins declaring one id are both reported and neither wins, so a workflow never runs
 a node that silently changed owner.
@@ -15,16 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cache import CacheTier
-from .declare import spec_of
-from .estimators import EstimatorSpec, registered_estimator
 from .executor import Executor
 from .serializer import Serializer
 from .sources import SourceConnector
-from .spec import NodeSpec
+from .spec import NODE_ATTRIBUTE, NodeSpec
 
 log = logging.getLogger(__name__)
 
-KINDS = ("nodes", "sources", "caches", "serializers", "executors", "viewers", "estimators")
+KINDS = ("nodes", "sources", "caches", "serializers", "executors", "viewers")
 EVENT_HOOKS = ("on_run_start", "on_run_end", "on_node_start", "on_node_end", "on_node_error")
 
 
@@ -53,8 +52,8 @@ class PluginRecord:
 
 
 def _check_node(plugin: str, obj: Any) -> tuple[str, NodeSpec]:
-    spec = spec_of(obj)
-    if spec is None:
+    spec = obj if isinstance(obj, NodeSpec) else getattr(obj, NODE_ATTRIBUTE, None)  # the spec `@node` attached
+    if not isinstance(spec, NodeSpec):
         raise TypeError(f"register_nodes got {obj!r}, which is not decorated with @node")
     type_id = spec.type_id or f"{plugin}.{spec.name}"
     return type_id, dataclasses.replace(spec, type_id=type_id, plugin=plugin)
@@ -90,8 +89,8 @@ CHECKS: dict[str, Callable[..., tuple[str, Any]]] = {
     "serializers": _check_instance(Serializer, "serializers"),
     "executors": _check_class(Executor, "executors"),
     "viewers": _check_viewer,
-    "estimators": registered_estimator,
 }
+Check = Callable[..., tuple[str, Any]]
 
 
 class Registry:
@@ -105,7 +104,10 @@ class Registry:
         self.serializers: dict[str, Serializer] = {}
         self.executors: dict[str, type[Executor]] = {}
         self.viewers: dict[str, Callable[..., Any]] = {}
-        self.estimators: dict[str, EstimatorSpec] = {}
+        #: contributions of the kinds plugins add (`add_kind`): kind -> id -> contribution
+        self.extra: dict[str, dict[str, Any]] = {}
+        #: kind -> (the plugin that added it, its check)
+        self.added_kinds: dict[str, tuple[str, Check]] = {}
         #: per node type, facts compile_workflow derives from its spec once (see validate._graph_node)
         self.derived: dict[str, tuple] = {}
         self.owners: dict[tuple[str, str], str] = {}
@@ -114,6 +116,29 @@ class Registry:
         self.observers: dict[str, list[tuple[str, Callable[..., Any]]]] = {name: [] for name in EVENT_HOOKS}
 
     # --- building -------------------------------------------------------------------
+
+    def add_kind(self, kind: str, check: Check, plugin: str) -> None:
+        """Collect `register_<kind>` contributions for a hook `plugin` added; `check(plugin, *args)`
+        validates what `register` got and returns `(id, contribution)`. A kind taken is a ValueError."""
+        if kind in KINDS or kind in self.added_kinds:
+            owner = "the kernel" if kind in KINDS else self.describe_plugin(self.added_kinds[kind][0])
+            raise ValueError(f"the contribution kind '{kind}' is already declared by {owner}")
+        if not callable(check):
+            raise TypeError(f"the check of contribution kind '{kind}' must be callable, got {check!r}")
+        self.added_kinds[kind] = (plugin, check)
+        self.extra[kind] = {}
+
+    def kinds(self) -> tuple[str, ...]:
+        """Every contribution kind: the kernel's, then those plugins added."""
+        return KINDS + tuple(self.added_kinds)
+
+    def check_for(self, kind: str) -> Check:
+        """The check of one contribution of `kind`."""
+        return CHECKS[kind] if kind in CHECKS else self.added_kinds[kind][1]
+
+    def contributions(self, kind: str) -> dict[str, Any]:
+        """Everything registered under `kind`, by id (empty when no loaded plugin declares the kind)."""
+        return getattr(self, kind) if kind in KINDS else self.extra.get(kind, {})
 
     def commit(self, staged: dict[str, dict[str, list[tuple[str, Any]]]]) -> None:
         """Add staged contributions (plugin -> kind -> [(id, obj)]), rejecting ids claimed twice."""
@@ -133,7 +158,7 @@ class Registry:
                         f"(uninstall one, or block it with DATAFLOW_DISABLE_PLUGINS)")
                 continue
             plugin, obj = claimants[0]
-            getattr(self, kind)[item_id] = obj
+            self.contributions(kind)[item_id] = obj
             self.owners[(kind, item_id)] = plugin
             self.plugins[plugin].contributions.setdefault(kind, []).append(item_id)
 

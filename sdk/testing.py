@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from dataflow.kernel.context import PLUGINS, Reporter
-from dataflow.kernel.declare import spec_of
 from dataflow.kernel.errors import NodeDefinitionError
 from dataflow.kernel.executor import call_node
 from dataflow.kernel.params import check_value, coerce_value
@@ -15,7 +14,10 @@ from dataflow.kernel.plugins import run_registry
 from dataflow.kernel.registry import Registry
 from dataflow.kernel.serializer import check_output
 
+from .declare import spec_of
+
 __all__ = ["NodeOutputs", "check_node", "check_schema", "run_node", "using_plugins"]
+
 
 @contextmanager
 def using_plugins(registry: Registry) -> Iterator[Registry]:
