@@ -168,3 +168,19 @@ def _write(entries: dict[str, dict[str, Any]]) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def check(name: str) -> str:
+    """Connect with the named connection and ask the server its version: what the Connections page's
+    Test button shows. A NodeError says why it failed (within the connection's timeout)."""
+    from .access import opened, postgres_engine
+
+    found = get(name)
+    engine = postgres_engine(found, timeout=max(5.0, float(found.connect_timeout)), read_only=True)
+    with opened(engine, f"connection '{found.name}' ({found.host}:{found.port}/{found.database})",
+                "connection") as db:
+        from sqlalchemy import text
+
+        version = db.execute(text("SHOW server_version")).scalar()
+    writes = "allows writes" if found.allow_writes else "read-only"
+    return f"connected to PostgreSQL {version} at {found.host}:{found.port}/{found.database} as {found.user} ({writes})"
