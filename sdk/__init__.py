@@ -50,8 +50,8 @@ from dataflow.kernel.tempfiles import process_alive, temp_sibling
 
 from .decorator import node, spec_of
 from .estimators import estimator, estimators
+from .files import files_fingerprint, matching_files, private_folder
 from .formula import FormulaError, check_formula, evaluate_formula, formula_kind
-from .private import private_folder
 from .schemas import column_kind, schema_differences, schema_of
 from .sources import connector_for, connectors
 from .testing import check_node, check_schema, run_node
@@ -124,6 +124,8 @@ __all__ = [
     "connector_for",
     "connectors",
     "did_you_mean",
+    "files_fingerprint",
+    "matching_files",
     "private_folder",
     "process_alive",
     "temp_sibling",

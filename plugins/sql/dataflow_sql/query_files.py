@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from dataflow.sdk import Bounds, ColumnSchema, FilePath, Help, NodeError, Table, TableSchema, node
 
-from .files import file_format, files_fingerprint, matching_files
+from .files import file_format, fingerprint, query_files_of
 from .sandbox import _first_line, check_single_select, connect, run_select
 from .schemas import _kind
 
@@ -28,10 +28,6 @@ PATTERN_HELP = ("When the path is a folder: which of its files to read, e.g. *.c
 FORMAT_HELP = "'auto' goes by the files' extensions (.csv, .tsv, .txt, .csv.gz; .parquet, .pq)"
 MEMORY_HELP = ("The most memory DuckDB may use, in MB; beyond it a group-by or sort spills to a temporary "
                "folder inside DataFlow's private folder")
-
-
-def _fingerprint(params: dict[str, Any]) -> str:
-    return files_fingerprint(params.get("path", ""), params.get("pattern", ""))
 
 
 def define_data(files: list[Path], fmt: str) -> Any:
@@ -53,7 +49,7 @@ def _schema(*, path: str, pattern: str, format: str, query: str, memory_limit_mb
 
     check_single_select(query)
     try:
-        files = matching_files(path, pattern)
+        files = query_files_of(path, pattern)
         fmt = file_format(files, format)
     except NodeError:
         return None  # the node reports it when it runs
@@ -72,7 +68,7 @@ def _schema(*, path: str, pattern: str, format: str, query: str, memory_limit_mb
     return TableSchema(tuple(ColumnSchema(row[0], _kind(row[1])) for row in described), exact=fmt == "parquet")
 
 
-@node(category="Input/SQL", label="SQL over files", schema=_schema, fingerprint=_fingerprint)
+@node(category="Input/SQL", label="SQL over files", schema=_schema, fingerprint=fingerprint)
 def query_files(
     *,
     path: Annotated[str, FilePath("read"), Help(PATH_HELP)] = "",
@@ -89,7 +85,7 @@ def query_files(
     or removing a matched file re-runs the node.
     """
     check_single_select(query)
-    files = matching_files(path, pattern)
+    files = query_files_of(path, pattern)
     fmt = file_format(files, format)
     return run_select(query, {}, seconds=timeout, files=[str(f) for f in files],
                       memory_limit=f"{memory_limit_mb}MB", prepare=define_data(files, fmt))
