@@ -10,12 +10,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from dataflow.sdk import FilePath, FormatChoice, Help, NodeError, Table, connector_for, node
+from dataflow.sdk import (
+    FilePath,
+    FormatChoice,
+    Help,
+    NodeError,
+    Table,
+    connector_for,
+    files_fingerprint,
+    node,
+)
 
 from . import schemas
 from .arrowfiles import read_parquet_table
 from .excel import INSTALL_HINT, excel_engine, read_excel_table
 from .files import check_readable, check_writable
+from .folders import folder_schema, read_folder_table
 from .jsonfiles import read_json_table
 from .text import read_delimited
 
@@ -146,4 +156,34 @@ def read_json(
     return read_json_table(path, lines=orient == "lines", date_columns=date_columns)
 
 
-NODES = (read_file, write_file, read_csv, read_parquet, read_excel, read_json)
+_MISMATCHED_HELP = ("What to do with a file whose columns differ from the first file's: error (name the files and "
+                    "stop), skip (leave them out, with a warning naming them) or combine (keep every column; "
+                    "missing values where a file lacks one)")
+
+
+def _folder_fingerprint(params: dict) -> str:
+    return files_fingerprint(params.get("folder", ""), params.get("pattern", ""))
+
+
+@node(category="Input/Files", label="Read folder", schema=folder_schema, fingerprint=_folder_fingerprint)
+def read_folder(
+    *,
+    folder: Annotated[str, FilePath("read"), Help("The folder holding the files, relative to the workflow's folder "
+                                                  "or absolute")] = "",
+    pattern: Annotated[str, Help("Which files: *.csv, sales-2024-*.parquet, or **/*.csv to include subfolders")]
+    = "*.csv",
+    format: Annotated[str, FormatChoice("read"), Help(_FORMAT_HELP)] = "auto",
+    source_column: Annotated[str, Help("A column naming each row's file (its path inside the folder); empty = "
+                                       "no such column")] = "source_file",
+    mismatched: Annotated[Literal["error", "skip", "combine"], Help(_MISMATCHED_HELP)] = "error",
+) -> Table:
+    """Read every file of a folder that matches a pattern (CSV, Parquet, JSON, Excel, ...) into one table.
+
+    The files are read in the order of their paths and stacked, with a column naming each row's
+    file. A file whose columns differ from the first file's is reported, never silently dropped.
+    Editing, adding or removing a matching file re-runs the node.
+    """
+    return read_folder_table(folder, pattern, format, source_column, mismatched)
+
+
+NODES = (read_file, write_file, read_csv, read_parquet, read_excel, read_json, read_folder)

@@ -15,7 +15,8 @@ from dataflow.kernel.sources import format_choices
 from dataflow.sdk import FilePath, FormatChoice, SourceConnector, check_node, hookimpl, run_node, spec_of
 
 WRITABLE = {"csv", "tsv", "parquet", "feather", "json", "jsonl"}
-TYPE_IDS = {"io.read_file", "io.write_file", "io.read_csv", "io.read_parquet", "io.read_excel", "io.read_json"}
+TYPE_IDS = {"io.read_file", "io.write_file", "io.read_csv", "io.read_parquet", "io.read_excel", "io.read_json",
+            "io.read_folder"}
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def test_every_format_is_a_connector_and_the_writers_can_write(registry):
 
 def test_reading_nodes_declare_their_path_as_a_read_file_and_the_writer_as_a_write_file():
     for fn in NODES:
-        widget = spec_of(fn).param_index["path"].widget
+        widget = spec_of(fn).param_index["folder" if fn.__name__ == "read_folder" else "path"].widget
         assert isinstance(widget, FilePath)
         assert widget.mode == ("write" if fn.__name__ == "write_file" else "read")
 
@@ -68,7 +69,7 @@ def test_read_csv_parameters_are_the_documented_ones():
 def test_the_writer_always_runs_and_the_readers_are_cached():
     assert {fn.__name__: spec_of(fn).cache for fn in NODES} == {
         "read_file": "all", "write_file": "none", "read_csv": "all", "read_parquet": "all",
-        "read_excel": "all", "read_json": "all"}
+        "read_excel": "all", "read_json": "all", "read_folder": "all"}
 
 
 def test_importing_the_plugin_imports_no_heavy_library():
