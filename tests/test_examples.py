@@ -252,8 +252,8 @@ def _node_output(folder: Path, workflow: str, node: str) -> pd.DataFrame:
 
 
 def test_the_database_examples_equal_plain_pandas_scripts(folder):
-    """sql_two_tables (sql.query over two tables), monthly_files (sql.query_files over twelve
-    monthly files) and sqlite_sales (db.read_sqlite) give what the same pandas script gives on the CSVs."""
+    """sql_two_tables (sql.query over two tables), monthly_files (sql.query_files and io.read_folder over
+    twelve monthly files) and sqlite_sales (db.read_sqlite) give what the same pandas script gives."""
     orders = pd.read_csv(folder / "data" / "sales.csv").dropna(subset=["quantity", "unit_price"])
     orders = orders.assign(revenue=orders["quantity"] * orders["unit_price"])
     joined = orders.merge(pd.read_csv(folder / "data" / "customers.csv"), on="customer_id")
@@ -267,6 +267,12 @@ def test_the_database_examples_equal_plain_pandas_scripts(folder):
     months = _node_output(folder, "monthly_files", "months")
     assert months["month"].tolist() == by_month.index.tolist()
     assert months["revenue"].tolist() == pytest.approx(by_month.tolist())
+
+    stacked = _node_output(folder, "monthly_files", "all_orders")
+    plain = pd.concat([pd.read_csv(p).assign(source_file=p.name)
+                       for p in sorted((folder / "data" / "monthly").glob("sales-2024-*.csv"))], ignore_index=True)
+    assert stacked["source_file"].astype(str).tolist() == plain["source_file"].tolist()
+    assert stacked["order_id"].tolist() == plain["order_id"].tolist()
 
     by_segment = joined.groupby("segment")["revenue"].sum().sort_values(ascending=False)
     segments = _node_output(folder, "sqlite_sales", "segments")
