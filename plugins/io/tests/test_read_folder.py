@@ -156,3 +156,10 @@ def test_in_a_workflow_it_is_cached_until_a_file_changes_and_refused_outside_the
     elsewhere.mkdir()
     refused = run(str(monthly), elsewhere)
     assert refused["status"] == "failed" and "outside the granted data folders" in refused["error"]
+
+
+def test_a_column_mixing_numbers_and_text_across_files_is_reported_once(tmp_path):
+    (tmp_path / "a.csv").write_text("zip,amount\n1000,1\n1001,2\n")
+    (tmp_path / "b.csv").write_text("zip,amount\nSW1A,3\n1003,4\n")
+    out = run_node(read_folder, folder=str(tmp_path))
+    assert len(out.warnings) == 1 and "zip" in out.warnings[0]
