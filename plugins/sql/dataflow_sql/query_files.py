@@ -9,6 +9,7 @@ for exactly the files matched (see files.py).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -30,21 +31,35 @@ MEMORY_HELP = ("The most memory DuckDB may use, in MB; beyond it a group-by or s
                "folder inside DataFlow's private folder")
 
 
-def define_data(files: list[Path], fmt: str) -> Any:
-    """`prepare(connection)` for `run_select`: the view `data` over the files."""
-    names = [str(f) for f in files]
+def define_data(files: list[Path], fmt: str, *, sniff_all: bool = True) -> Any:
+    """`prepare(connection)` for `run_select`: the view `data` over the files. The file names are
+    SQL string literals (quotes doubled); a view cannot take bound parameters. `sniff_all=False`
+    lets DuckDB guess a CSV's column types from the first file alone (the schema pass: 10x faster
+    over a dozen files; the run sniffs every file, as DuckDB does by default)."""
+    listed = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+    if fmt == "csv":
+        reader = f"read_csv({listed})" if sniff_all else f"read_csv({listed}, files_to_sniff = 1)"
+    else:
+        reader = f"read_parquet({listed})"
 
     def prepare(connection: Any) -> None:
-        relation = connection.read_csv(names) if fmt == "csv" else connection.read_parquet(names)
-        relation.to_view("data")
+        connection.execute(f"CREATE OR REPLACE TEMP VIEW data AS SELECT * FROM {reader}")
 
     return prepare
+
+
+@functools.lru_cache(maxsize=8)
+def _schema_database(files: tuple[str, ...]) -> Any:
+    """A locked DuckDB allowed exactly these files, kept for the schema pass: opening one costs
+    15-20 ms, a third of the pass's budget, and the pass runs again at each edit of the query.
+    Each call works on its own cursor, with its own temporary view."""
+    return connect(list(files))
 
 
 def _schema(*, path: str, pattern: str, format: str, query: str, memory_limit_mb: int,
             timeout: float) -> TableSchema | None:
     """The result's columns: DuckDB describes the query over the files (a Parquet footer; a CSV's
-    header and the sample its sniffer reads), reading no rows beyond that."""
+    header and the sample its sniffer reads from the first file), reading no rows beyond that."""
     import duckdb
 
     check_single_select(query)
@@ -53,18 +68,18 @@ def _schema(*, path: str, pattern: str, format: str, query: str, memory_limit_mb
         fmt = file_format(files, format)
     except NodeError:
         return None  # the node reports it when it runs
-    connection = connect([str(f) for f in files])
+    cursor = _schema_database(tuple(str(f) for f in files)).cursor()
     try:
         try:
-            define_data(files, fmt)(connection)
+            define_data(files, fmt, sniff_all=False)(cursor)
         except duckdb.Error:
             return None  # an unreadable file: the run names it
         try:
-            described = connection.execute(f"DESCRIBE {query}").fetchall()
+            described = cursor.execute(f"DESCRIBE {query}").fetchall()
         except duckdb.Error as exc:
             raise NodeError(f"the query does not fit the files: {_first_line(exc)}", param="query") from None
     finally:
-        connection.close()
+        cursor.close()
     return TableSchema(tuple(ColumnSchema(row[0], _kind(row[1])) for row in described), exact=fmt == "parquet")
 
 
