@@ -186,4 +186,34 @@ def read_folder(
     return read_folder_table(folder, pattern, format, source_column, mismatched)
 
 
-NODES = (read_file, write_file, read_csv, read_parquet, read_excel, read_json, read_folder)
+@node(category="Output/Files", label="Write Excel", cache="none")
+def write_excel(
+    table: Table,
+    table_2: Table | None = None,
+    table_3: Table | None = None,
+    *,
+    path: Annotated[str, FilePath("write", extensions=(".xlsx",)),
+                    Help("The workbook to write (.xlsx; replaced if it exists; its folder must exist)")] = "",
+    sheets: Annotated[list[str], Help("The sheet names, in the order of the inputs (table, table_2, table_3); "
+                                      "empty = Sheet1, Sheet2, Sheet3")] = [],  # noqa: B006
+) -> Table:
+    """Write one to three tables into one Excel workbook (.xlsx), each on its own sheet, and pass the first on.
+
+    Needs openpyxl. The workbook is written in full to a temporary file and then moved into place,
+    so a failed write never leaves half a file. The node runs on every run (it is never cached).
+    """
+    from .connectors import plain_columns
+    from .excel import write_excel_sheets
+
+    tables = [t for t in (table, table_2, table_3) if t is not None]
+    if len(sheets) > len(tables):
+        raise NodeError(f"{len(sheets)} sheet names for {len(tables)} connected tables; connect more tables or "
+                        "remove names", param="sheets")
+    names = list(sheets) + [f"Sheet{i + 1}" for i in range(len(sheets), len(tables))]
+    if not str(path).strip():
+        raise NodeError("no file chosen; type the name of the workbook to write, e.g. report.xlsx", param="path")
+    write_excel_sheets(path, {name: plain_columns(t) for name, t in zip(names, tables, strict=True)})
+    return table
+
+
+NODES = (read_file, write_file, read_csv, read_parquet, read_excel, read_json, read_folder, write_excel)
