@@ -230,3 +230,13 @@ def test_a_changed_added_or_removed_file_changes_the_fingerprint(folder):
     removed = fingerprint(params)
     assert len({first, added, edited, removed}) == 4
     assert fingerprint({"path": str(folder), "pattern": "../*"}).startswith("unreadable")
+
+
+@pytest.mark.parametrize("name", ["o'brien.csv", "x'); COPY (SELECT 1) TO 'marker.out'; --.csv"])
+def test_a_file_name_with_quotes_is_a_name_not_sql(tmp_path, name):
+    data = tmp_path / "odd"
+    data.mkdir()
+    sales(1).to_csv(data / name, index=False)
+    out = run_node(query_files, path=str(data), pattern="*.csv", query="SELECT count(*) AS n FROM data")
+    assert out["table"]["n"].tolist() == [6]
+    assert not any(p.name == "marker.out" for p in tmp_path.rglob("*"))
