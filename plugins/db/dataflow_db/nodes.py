@@ -39,6 +39,16 @@ IF_EXISTS_HELP = ("create: a new table (an error if one exists); replace: drop a
                   "the rows to it (the columns must fit). Done in one transaction.")
 
 
+#: a database read's columns before running: none known, any may come (not None, "unknown", so
+#: that the nodes downstream still have their own parameters checked, a write's connection say)
+UNKNOWN_COLUMNS = TableSchema((), exact=False, complete=False)
+
+
+def _passed_on(table: TableSchema | None, **_: Any) -> TableSchema | None:
+    """A write node passes its input on unchanged."""
+    return table
+
+
 # --- SQLite ---------------------------------------------------------------------------------------
 
 def _sqlite_fingerprint(params: dict[str, Any]) -> str:
@@ -72,7 +82,7 @@ def _read_sqlite_schema(*, path: str, table_name: str, query: str, params: dict[
                         timeout: float) -> TableSchema | None:
     """A table's columns from the file's own schema (no rows read); a query's are unknown."""
     if not table_name.strip() or query.strip() or not path:
-        return None
+        return UNKNOWN_COLUMNS
     try:
         file = _check_sqlite_file(path, must_exist=True)
     except (NodeError, OSError):
@@ -100,7 +110,7 @@ def read_sqlite(
         return read_table(db, table_name, query, params, guard=sqlite_read_only)
 
 
-@node(category="Output/Databases", label="Write SQLite", cache="none")
+@node(category="Output/Databases", label="Write SQLite", cache="none", schema=_passed_on)
 def write_sqlite(
     table: Table,
     *,
@@ -135,7 +145,12 @@ def _refresh_fingerprint(params: dict[str, Any]) -> str:
 def _connection_schema(*, connection: str, **_: Any) -> TableSchema | None:
     """No columns before running (that would connect), but an unknown connection is named."""
     connections.get(connection)
-    return None
+    return UNKNOWN_COLUMNS
+
+
+def _write_postgres_schema(table: TableSchema | None, *, connection: str, **_: Any) -> TableSchema | None:
+    connections.get(connection)
+    return table
 
 
 @node(category="Input/Databases", label="Read PostgreSQL", schema=_connection_schema, fingerprint=_refresh_fingerprint)
@@ -161,7 +176,7 @@ def read_postgres(
         return read_table(db, table_name, query, params)
 
 
-@node(category="Output/Databases", label="Write PostgreSQL", cache="none", schema=_connection_schema)
+@node(category="Output/Databases", label="Write PostgreSQL", cache="none", schema=_write_postgres_schema)
 def write_postgres(
     table: Table,
     *,

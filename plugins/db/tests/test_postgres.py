@@ -229,7 +229,11 @@ def test_a_workflow_names_the_connection_and_an_unknown_one_fails_validation(pos
     assert statuses == ["computed", "cached"]
     assert postgres.password not in workflow.read_text()
     node["params"]["connection"] = "nowhere"
-    workflow.write_text(json.dumps({"version": "0.1.0", "nodes": [node], "edges": [], "meta": {}}))
+    known = {"id": "known", "type": "db.read_postgres", "params": {"connection": "shop", "table_name": "orders"}}
+    write = {"id": "copy", "type": "db.write_postgres", "params": {"connection": "elsewhere", "table_name": "t"}}
+    edge = {"source": "known", "source_port": "table", "target": "copy", "target_port": "table"}
+    workflow.write_text(json.dumps({"version": "0.1.0", "nodes": [node, known, write], "edges": [edge], "meta": {}}))
     code, report = _cli("validate", workflow, env=env)
-    assert code == 2 and report["problems"][0]["node"] == "orders"
+    assert code == 2 and [p["node"] for p in report["problems"]] == ["orders", "copy"]
     assert "no connection named 'nowhere'" in report["problems"][0]["message"]
+    assert "no connection named 'elsewhere'" in report["problems"][1]["message"]

@@ -43,9 +43,11 @@ def test_a_query_takes_its_values_as_bound_parameters(shop):
     assert len(run_node(read_sqlite, path=str(shop), table_name="orders")["table"]) == 4
 
 
-def test_the_declared_columns_of_a_table_are_the_real_ones(shop):
+def test_the_declared_columns_of_a_table_are_the_real_ones(shop, tmp_path):
     declared = check_schema(read_sqlite, path=str(shop), table_name="orders")["table"]
     assert [c.name for c in declared.columns] == orders().columns.tolist()
+    passed = check_schema(write_sqlite, {"table": orders()}, path=str(tmp_path / "b.sqlite"), table_name="t")
+    assert passed["table"].names == orders().columns.tolist()
 
 
 def test_create_replace_and_append(shop):
