@@ -41,10 +41,6 @@ def run(repeats: int) -> list:
     from dataflow_io.nodes import read_folder
     from harness import Figure, interleave, report
 
-    from dataflow.kernel import load_registry
-    from dataflow.kernel.plugins import activate_registry
-
-    activate_registry(load_registry())  # connector_for reads the active registry
     folder = make_folder()
     try:
         def subject() -> float:

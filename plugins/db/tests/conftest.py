@@ -10,16 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dataflow.kernel import load_registry
-from dataflow.kernel.plugins import activate_registry
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pgserver import INSTALL_HINT, TempServer, server_binaries  # noqa: E402
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _registry():
-    activate_registry(load_registry())
 
 
 @pytest.fixture(autouse=True)

@@ -13,15 +13,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dataflow.kernel import load_registry
-from dataflow.kernel.plugins import activate_registry
 from dataflow.sdk import NodeError, check_node, check_schema, run_node, spec_of
 from dataflow_sql.query_files import query_files
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _registry():
-    activate_registry(load_registry())
 
 
 @pytest.fixture(autouse=True)
