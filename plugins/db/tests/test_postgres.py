@@ -4,6 +4,7 @@ connection that fails saying which one and why, within its timeout."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import socket
@@ -22,6 +23,10 @@ from dataflow.sdk import NodeError, check_node, run_node, spec_of
 from dataflow_db import connections
 from dataflow_db.connections import Connection
 from dataflow_db.nodes import read_postgres, write_postgres
+
+#: the `dataflow` command's module: dataflow.cli once the command line has left the kernel
+CLI = "dataflow.cli" if importlib.util.find_spec("dataflow.cli") else "dataflow.kernel.cli"
+
 
 
 def add(server, name="shop", *, allow_writes=False, password=None, port=None, timeout=10):
@@ -213,7 +218,7 @@ def test_the_refresh_policy_decides_the_fingerprint():
 # --- in a workflow ------------------------------------------------------------------------------------
 
 def _cli(*args, env):
-    done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", *map(str, args), "--json"],
+    done = subprocess.run([sys.executable, "-m", CLI, *map(str, args), "--json"],
                           capture_output=True, text=True, timeout=120, env={**os.environ, **env})
     return done.returncode, json.loads(done.stdout)
 

@@ -3,6 +3,7 @@ that cannot write or reach another file, and the file's edits re-running the nod
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sqlite3
@@ -16,6 +17,10 @@ from conftest import orders
 
 from dataflow.sdk import NodeError, check_node, check_schema, run_node, spec_of
 from dataflow_db.nodes import read_sqlite, write_sqlite
+
+#: the `dataflow` command's module: dataflow.cli once the command line has left the kernel
+CLI = "dataflow.cli" if importlib.util.find_spec("dataflow.cli") else "dataflow.kernel.cli"
+
 
 
 @pytest.fixture
@@ -140,7 +145,7 @@ def test_a_workflow_reads_a_database_in_its_folder_and_refuses_one_elsewhere(sho
     def run(folder):
         workflow = folder / "w.json"
         workflow.write_text(json.dumps({"version": "0.1.0", "nodes": [node], "edges": [], "meta": {}}))
-        done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", "run", str(workflow), "--json"],
+        done = subprocess.run([sys.executable, "-m", CLI, "run", str(workflow), "--json"],
                               capture_output=True, text=True, timeout=120, env=env)
         return json.loads(done.stdout)["nodes"][0]
 

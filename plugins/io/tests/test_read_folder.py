@@ -3,6 +3,7 @@ row's file; files of other columns reported, never silently dropped; any edit re
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -13,6 +14,10 @@ import pytest
 from dataflow_io.nodes import read_folder
 
 from dataflow.sdk import NodeError, check_node, check_schema, run_node, spec_of
+
+#: the `dataflow` command's module: dataflow.cli once the command line has left the kernel
+CLI = "dataflow.cli" if importlib.util.find_spec("dataflow.cli") else "dataflow.kernel.cli"
+
 
 
 def month(number: int) -> pd.DataFrame:
@@ -143,7 +148,7 @@ def test_in_a_workflow_it_is_cached_until_a_file_changes_and_refused_outside_the
         workflow = where / "w.json"
         node = {"id": "all", "type": "io.read_folder", "params": {"folder": folder_param, "pattern": "*.csv"}}
         workflow.write_text(json.dumps({"version": "0.1.0", "nodes": [node], "edges": [], "meta": {}}))
-        done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", "run", str(workflow), "--json"],
+        done = subprocess.run([sys.executable, "-m", CLI, "run", str(workflow), "--json"],
                               capture_output=True, text=True, timeout=120,
                               env={**os.environ, "DATAFLOW_CACHE_DIR": str(tmp_path / "cache")})
         return json.loads(done.stdout)["nodes"][0]

@@ -3,6 +3,7 @@ reading exactly the files it was pointed at and nothing else."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -15,6 +16,10 @@ import pytest
 
 from dataflow.sdk import NodeError, check_node, check_schema, run_node, spec_of
 from dataflow_sql.query_files import query_files
+
+#: the `dataflow` command's module: dataflow.cli once the command line has left the kernel
+CLI = "dataflow.cli" if importlib.util.find_spec("dataflow.cli") else "dataflow.kernel.cli"
+
 
 
 @pytest.fixture(autouse=True)
@@ -181,7 +186,7 @@ def _workflow(tmp_path, params: dict) -> str:
 
 
 def _cli(*args, env=None):
-    done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", *args, "--json"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", CLI, *args, "--json"], capture_output=True,
                           text=True, timeout=120, env={**os.environ, **(env or {})})
     return done.returncode, json.loads(done.stdout) if done.stdout.strip() else {}, done.stderr
 
