@@ -5,10 +5,29 @@ from __future__ import annotations
 
 import json
 import stat
+import sys
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dataflow_db import connections
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module():
+    """AppTest runs its script as `__main__` and leaves it there; a later test's multiprocessing
+    children (the processes executor's forkserver) would re-run that temporary script and die.
+    Put the real one back (as tests/ui/conftest.py does)."""
+    main = sys.modules.get("__main__")
+    main_file, main_spec = getattr(main, "__file__", None), getattr(main, "__spec__", None)
+    yield
+    sys.modules["__main__"] = main
+    if main is not None:
+        if main_file is None:
+            main.__dict__.pop("__file__", None)
+        else:
+            main.__file__ = main_file
+        main.__spec__ = main_spec
 
 
 def _page():
