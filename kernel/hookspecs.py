@@ -6,6 +6,10 @@ plugins (neither wins). Event hooks (`on_*`) are observers: the kernel calls eac
 implementation on its own under a guard, so a raising observer is logged and never breaks
 a run.
 
+Modules in the entry-point group `dataflow.hookspecs` add hooks (the app's `register_viewers`
+in `dataflow.ui.hookspecs`, a plugin's own); a hook no spec declares is reported as its
+plugin's problem.
+
 A plugin is a module registered under the entry-point group `dataflow`:
 
     # pyproject.toml of a node pack
@@ -92,18 +96,6 @@ def register_executors(register: Any) -> None:
         @hookimpl
         def register_executors(register):
             register(ThreadExecutor)   # id "threads"
-    """
-
-
-@hookspec
-def register_viewers(register: Any) -> None:
-    """Contribute output viewers for the app: `register(port_type_name, viewer)`.
-
-    `viewer(value, container)` draws a value of that port type with Streamlit calls.
-
-        @hookimpl
-        def register_viewers(register):
-            register("graph", show_graph)
     """
 
 

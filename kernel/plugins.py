@@ -8,6 +8,12 @@ with the plugin's name, distribution and version for `dataflow plugins` and the 
 `DATAFLOW_PLUGINS` (comma-separated names) loads only those plugins; `DATAFLOW_DISABLE_PLUGINS`
 skips the ones it names. Both are escape hatches when a plugin misbehaves.
 
+Hooks beyond the kernel's own (`hookspecs.py`) are declared by modules in the entry-point group
+`dataflow.hookspecs` (the app's viewer hooks, a plugin's domain hooks). All of them are added
+before any plugin registers, so that pluggy's `check_pending` semantics hold per plugin: a hook
+implementation no spec declares (`register_node` for `register_nodes`) is never called, and is
+reported as that plugin's problem, with a "did you mean".
+
 The names of the built-in plugins are reserved (`BUILTIN_PLUGINS`): an entry point of another
 distribution called `io` is never imported and is reported as failed, so no pack can replace a
 built-in by taking its name, whatever the order in which entry points are found.
@@ -19,7 +25,7 @@ import logging
 import os
 import re
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
@@ -31,6 +37,8 @@ from .registry import CHECKS, EVENT_HOOKS, KINDS, PluginRecord, Registry
 
 log = logging.getLogger(__name__)
 GROUP = "dataflow"
+#: Entry-point group of modules that declare more hooks (added with pluggy's `add_hookspecs`).
+SPEC_GROUP = "dataflow.hookspecs"
 #: Entry-point name -> the distribution that provides that built-in plugin (reserved names).
 BUILTIN_PLUGINS = {name: f"dataflow-{name}" for name in ("cache", "executors", "io", "plotly", "samples",
                                                          "serializers", "sklearn", "transform")}
@@ -60,6 +68,7 @@ def load_registry(
     registry = Registry()
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
+    _add_declared_hookspecs(manager, registry)
 
     candidates: list[tuple[PluginRecord, Any]] = []
     if use_entry_points:
@@ -89,8 +98,11 @@ def load_registry(
         _import_and_register(manager, record, source)
 
     _report_unknown_hooks(manager, registry)
-    staged = _collect(manager, registry)
-    registry.commit(staged)
+    staged: dict[str, dict[str, list[tuple[str, Any]]]] = {}
+    for kind in KINDS:
+        for plugin, items in _call_each(manager, registry, f"register_{kind}", CHECKS[kind]).items():
+            staged.setdefault(plugin, {})[kind] = items
+    registry.commit({p: kinds for p, kinds in staged.items() if registry.plugins[p].ok})
     for event in EVENT_HOOKS:
         for impl in getattr(manager.hook, event).get_hookimpls():
             if registry.plugins[impl.plugin_name].ok:
@@ -149,43 +161,85 @@ def _import_and_register(manager: pluggy.PluginManager, record: PluginRecord, so
         log.debug("traceback of plugin '%s':\n%s", record.name, traceback.format_exc())
 
 
+def _add_declared_hookspecs(manager: pluggy.PluginManager, registry: Registry) -> None:
+    """Add every module of the `dataflow.hookspecs` group; one that fails is reported, not fatal.
+
+    They are declarations, read whatever `DATAFLOW_PLUGINS` says, so that a hook of a disabled
+    owner is not reported as a misspelling in the plugins that implement it."""
+    for ep in sorted(entry_points(group=SPEC_GROUP), key=lambda e: e.name):
+        try:
+            manager.add_hookspecs(ep.load())
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            record = _record_for(ep)
+            record.name, record.status, record.error = f"{ep.name} (hookspecs)", "failed", _describe(exc)
+            registry.plugins[record.name] = record
+            log.warning("hookspecs '%s' failed to load: %s", ep.name, record.error)
+
+
 def _report_unknown_hooks(manager: pluggy.PluginManager, registry: Registry) -> None:
-    """pluggy's `check_pending`, per plugin and without raising: a hook implementation no spec
-    knows (`register_nodez`) is never called, so it is the plugin's reported problem."""
-    known = [name for name in dir(hookspecs) if name.startswith(("register_", "on_"))]
+    """pluggy's `check_pending`, per plugin and without raising: a hook implementation that no
+    spec declares and is not marked `optionalhook` is never called, so it is the plugin's problem."""
+    known = [name for name, caller in vars(manager.hook).items() if not name.startswith("_") and caller.has_spec()]
     for record in registry.plugins.values():
         plugin = manager.get_plugin(record.name) if record.ok else None
         for caller in (manager.get_hookcallers(plugin) or []) if plugin is not None else []:
-            if caller.spec is None and not any(i.optionalhook for i in caller.get_hookimpls()):
-                record.problems.append(f"hook '{caller.name}' is not a DataFlow hook, so it is never called"
+            impl = next(i for i in caller.get_hookimpls() if i.plugin_name == record.name)
+            if not caller.has_spec() and not impl.optionalhook:
+                record.unknown_hooks.append(caller.name)
+                record.problems.append(f"hook '{caller.name}' is declared by no hookspec, so it is never called"
                                        f"{did_you_mean(caller.name, known)}")
 
 
-def _collect(manager: pluggy.PluginManager, registry: Registry) -> dict[str, dict[str, list[tuple[str, Any]]]]:
-    """Call each plugin's registration hooks on their own; drop everything from a plugin that raises."""
-    staged: dict[str, dict[str, list[tuple[str, Any]]]] = {}
-    for kind in KINDS:
-        for impl in getattr(manager.hook, f"register_{kind}").get_hookimpls():
-            plugin = impl.plugin_name
-            record = registry.plugins[plugin]
-            if not record.ok:
-                continue
-            items = staged.setdefault(plugin, {}).setdefault(kind, [])
-            seen: set[str] = set()
+def collect_contributions(registry: Registry, hook: str, check: Callable[..., tuple[str, Any]]) -> dict[str, Any]:
+    """Call `hook` (a registration hook declared outside the kernel, e.g. the app's
+    `register_viewers`) on every loaded plugin, each on its own, and return id -> contribution.
 
-            def register(*args: Any, _kind=kind, _plugin=plugin, _items=items, _seen=seen) -> None:
-                item_id, obj = CHECKS[_kind](_plugin, *args)
-                if item_id in _seen:
-                    raise ValueError(f"{_kind[:-1]} '{item_id}' is registered twice by plugin '{_plugin}'")
-                _seen.add(item_id)
-                _items.append((item_id, obj))
+    `check(plugin, *args)` validates what a plugin passes to `register` and returns `(id, object)`.
+    A plugin whose hook raises contributes nothing and gets a problem; an id claimed by two plugins
+    is reported on both and neither wins. Contributions are listed in each plugin's record."""
+    kind = hook.removeprefix("register_")
+    table: dict[str, Any] = {}
+    registry.commit({plugin: {kind: items} for plugin, items in _call_each(
+        registry.manager, registry, hook, check, fail=False).items()}, tables={kind: table})
+    return table
 
-            try:
-                impl.function(**{name: register for name in impl.argnames})
-            except KeyboardInterrupt:
-                raise
-            except BaseException as exc:
-                record.status, record.error = "failed", f"in register_{kind}: {_describe(exc)}"
-                log.warning("plugin '%s' failed to register: %s", plugin, record.error)
-                staged.pop(plugin, None)
-    return {p: kinds for p, kinds in staged.items() if registry.plugins[p].ok}
+
+def _call_each(manager: pluggy.PluginManager, registry: Registry, hook: str,
+               check: Callable[..., tuple[str, Any]], fail: bool = True) -> dict[str, list[tuple[str, Any]]]:
+    """Call each loaded plugin's implementation of `hook` on its own with a `register` callback that
+    validates with `check`; returns plugin -> [(id, object)]. A plugin whose hook raises gives
+    nothing and is marked failed (`fail`) or gets a problem."""
+    staged: dict[str, list[tuple[str, Any]]] = {}
+    caller = getattr(manager.hook, hook, None)
+    for impl in caller.get_hookimpls() if caller is not None else []:
+        plugin = impl.plugin_name
+        record = registry.plugins[plugin]
+        if not record.ok:
+            continue
+        items: list[tuple[str, Any]] = []
+        seen: set[str] = set()
+
+        def register(*args: Any, _plugin=plugin, _items=items, _seen=seen) -> None:
+            item_id, obj = check(_plugin, *args)
+            if item_id in _seen:
+                raise ValueError(f"'{item_id}' is registered twice by plugin '{_plugin}' in {hook}")
+            _seen.add(item_id)
+            _items.append((item_id, obj))
+
+        try:
+            impl.function(**{name: register for name in impl.argnames})
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            error = f"in {hook}: {_describe(exc)}"
+            if fail:
+                record.status, record.error = "failed", error
+            else:
+                record.problems.append(error + "; it contributes nothing there")
+            log.warning("plugin '%s' failed to register: %s", plugin, error)
+            continue
+        staged[plugin] = items
+    return staged
+

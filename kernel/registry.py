@@ -1,4 +1,4 @@
-"""The registry: every node type, source, cache tier, serializer, executor and viewer, and who gave it.
+"""The registry: every node type, source, cache tier, serializer and executor, and who gave it.
 
 Contributions arrive through the `register` callbacks of the hooks in `hookspecs.py`. Each is
 validated, tied to its plugin, and committed only when no other plugin claims the same id:
@@ -24,7 +24,7 @@ from .spec import NodeSpec
 
 log = logging.getLogger(__name__)
 
-KINDS = ("nodes", "sources", "caches", "serializers", "executors", "viewers", "estimators")
+KINDS = ("nodes", "sources", "caches", "serializers", "executors", "estimators")
 EVENT_HOOKS = ("on_run_start", "on_run_end", "on_node_start", "on_node_end", "on_node_error")
 
 
@@ -39,6 +39,7 @@ class PluginRecord:
     status: str = "loaded"  # "loaded", "failed" or "disabled"
     error: str | None = None
     problems: list[str] = field(default_factory=list)
+    unknown_hooks: list[str] = field(default_factory=list)  # hooks it implements that no spec declares
     contributions: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -48,7 +49,7 @@ class PluginRecord:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "module": self.module, "distribution": self.distribution,
                 "version": self.version, "status": self.status, "ok": self.ok, "error": self.error,
-                "problems": list(self.problems),
+                "problems": list(self.problems), "unknown_hooks": list(self.unknown_hooks),
                 "contributions": {k: list(v) for k, v in self.contributions.items()}}
 
 
@@ -77,19 +78,12 @@ def _check_class(base: type, what: str) -> Callable[[str, Any], tuple[str, Any]]
     return check
 
 
-def _check_viewer(plugin: str, port_type: Any, viewer: Any = None) -> tuple[str, Any]:
-    if not isinstance(port_type, str) or not callable(viewer):
-        raise TypeError("register_viewers expects register(port_type_name, viewer_function)")
-    return port_type, viewer
-
-
 CHECKS: dict[str, Callable[..., tuple[str, Any]]] = {
     "nodes": _check_node,
     "sources": _check_instance(SourceConnector, "sources"),
     "caches": _check_class(CacheTier, "caches"),
     "serializers": _check_instance(Serializer, "serializers"),
     "executors": _check_class(Executor, "executors"),
-    "viewers": _check_viewer,
     "estimators": registered_estimator,
 }
 
@@ -104,7 +98,6 @@ class Registry:
         self.caches: dict[str, type[CacheTier]] = {}
         self.serializers: dict[str, Serializer] = {}
         self.executors: dict[str, type[Executor]] = {}
-        self.viewers: dict[str, Callable[..., Any]] = {}
         self.estimators: dict[str, EstimatorSpec] = {}
         #: per node type, facts compile_workflow derives from its spec once (see validate._graph_node)
         self.derived: dict[str, tuple] = {}
@@ -115,8 +108,12 @@ class Registry:
 
     # --- building -------------------------------------------------------------------
 
-    def commit(self, staged: dict[str, dict[str, list[tuple[str, Any]]]]) -> None:
-        """Add staged contributions (plugin -> kind -> [(id, obj)]), rejecting ids claimed twice."""
+    def commit(self, staged: dict[str, dict[str, list[tuple[str, Any]]]],
+               tables: dict[str, dict[str, Any]] | None = None) -> None:
+        """Add staged contributions (plugin -> kind -> [(id, obj)]), rejecting ids claimed twice.
+
+        Each kind goes into the attribute of that name, or into `tables[kind]` (a kind declared
+        outside the kernel, see `plugins.collect_contributions`)."""
         claims: dict[tuple[str, str], list[tuple[str, Any]]] = {}
         for plugin, kinds in staged.items():
             for kind, items in kinds.items():
@@ -133,7 +130,7 @@ class Registry:
                         f"(uninstall one, or block it with DATAFLOW_DISABLE_PLUGINS)")
                 continue
             plugin, obj = claimants[0]
-            getattr(self, kind)[item_id] = obj
+            (tables[kind] if tables and kind in tables else getattr(self, kind))[item_id] = obj
             self.owners[(kind, item_id)] = plugin
             self.plugins[plugin].contributions.setdefault(kind, []).append(item_id)
 
