@@ -14,6 +14,9 @@ before any plugin registers, so that pluggy's `check_pending` semantics hold per
 implementation no spec declares (`register_node` for `register_nodes`) is never called, and is
 reported as that plugin's problem, with a "did you mean".
 
+`DATAFLOW_TRACE_PLUGINS=1` prints to stderr each contribution as it is registered and each run
+event as it is delivered to a plugin's observer, with the plugin's name.
+
 The names of the built-in plugins are reserved (`BUILTIN_PLUGINS`): an entry point of another
 distribution called `io` is never imported and is reported as failed, so no pack can replace a
 built-in by taking its name, whatever the order in which entry points are found.
@@ -24,6 +27,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import traceback
 from collections.abc import Callable, Iterable
 from importlib.metadata import EntryPoint, entry_points
@@ -106,7 +110,8 @@ def load_registry(
     for event in EVENT_HOOKS:
         for impl in getattr(manager.hook, event).get_hookimpls():
             if registry.plugins[impl.plugin_name].ok:
-                registry.observers[event].append((impl.plugin_name, impl.function))
+                function = _traced(impl.plugin_name, event, impl.function) if _tracing() else impl.function
+                registry.observers[event].append((impl.plugin_name, function))
     registry.manager = manager
     global _active
     _active = registry
@@ -227,6 +232,7 @@ def _call_each(manager: pluggy.PluginManager, registry: Registry, hook: str,
                 raise ValueError(f"'{item_id}' is registered twice by plugin '{_plugin}' in {hook}")
             _seen.add(item_id)
             _items.append((item_id, obj))
+            _trace(f"plugin '{_plugin}' {hook} -> '{item_id}' ({', '.join(map(_brief, args))})")
 
         try:
             impl.function(**{name: register for name in impl.argnames})
@@ -243,3 +249,37 @@ def _call_each(manager: pluggy.PluginManager, registry: Registry, hook: str,
         staged[plugin] = items
     return staged
 
+
+# --- DATAFLOW_TRACE_PLUGINS -----------------------------------------------------------------------
+
+def _tracing() -> bool:
+    """True when `DATAFLOW_TRACE_PLUGINS` is set (to anything but "" or "0")."""
+    return os.environ.get("DATAFLOW_TRACE_PLUGINS", "") not in ("", "0")
+
+
+def _trace(message: str) -> None:
+    """One `dataflow trace:` line on stderr when tracing is on."""
+    if _tracing():
+        print(f"dataflow trace: {message}", file=sys.stderr, flush=True)
+
+
+def _traced(plugin: str, event: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` (a plugin's observer of `event`) that first traces each event it receives."""
+    def observer(**kwargs: Any) -> Any:
+        args = ", ".join(f"{k}={_brief(v)}" for k, v in kwargs.items())
+        print(f"dataflow trace: plugin '{plugin}' {event}({args})", file=sys.stderr, flush=True)
+        return function(**kwargs)
+    return observer
+
+
+def _brief(value: Any) -> str:
+    """A short text for a traced value: scalars as repr, a list by its length, others by type."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, str | int | bool) or value is None:
+        text = repr(value)
+        return text if len(text) <= 80 else text[:77] + "..."
+    if isinstance(value, list | tuple):
+        return f"[{len(value)} items]"
+    name = getattr(value, "__qualname__", None) or type(value).__name__
+    return f"{getattr(value, '__module__', '')}.{name}".lstrip(".")

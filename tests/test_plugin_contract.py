@@ -1,5 +1,6 @@
 """The plugin contract has no holes: a hook no spec declares is the plugin's reported problem (with a
-"did you mean"), and hooks declared outside the kernel are known before plugins register."""
+"did you mean"), hooks declared outside the kernel are known before plugins register, and
+`DATAFLOW_TRACE_PLUGINS=1` shows what each plugin registered and which run events it received."""
 
 from __future__ import annotations
 
@@ -43,6 +44,19 @@ from dataflow.sdk import hookimpl
 def register_units(register):
     register("mile", 1609.344)
 """
+
+WATCHER = """
+from dataflow.sdk import hookimpl
+
+@hookimpl
+def on_node_end(run_id, node_id, node_type, status, seconds):
+    pass
+
+@hookimpl
+def on_run_end(run_id, status, seconds):
+    pass
+"""
+
 
 @pytest.fixture
 def site(tmp_path, monkeypatch) -> Path:
@@ -132,3 +146,22 @@ def test_a_viewer_hook_that_raises_is_the_plugins_problem_and_gives_nothing(site
     (problem,) = registry.plugins["badview"].problems
     assert problem.startswith("in register_viewers: TypeError: register_viewers expects register(port_type_name")
 
+
+def test_trace_plugins_shows_each_registration_and_each_event_a_plugin_observes(site, cli, tmp_path):
+    install_module_pack(site, "watcher", WATCHER)
+    cli.env["DATAFLOW_TRACE_PLUGINS"] = "1"
+    done = cli("run", ROOT / "workflows" / "iris_classification.json", "--executor", "sequential")
+    assert done.returncode == 0, done.stderr
+    traced = [line.removeprefix("dataflow trace: ") for line in done.stderr.splitlines()
+              if line.startswith("dataflow trace: ")]
+    assert "plugin 'sklearn' register_nodes -> 'sklearn.train_classifier' " \
+           "(dataflow_sklearn.training.train_classifier)" in traced, traced
+    assert any(line.startswith("plugin 'io' register_sources -> 'csv' ") for line in traced)
+    ends = [line for line in traced if line.startswith("plugin 'watcher' on_node_end(")]
+    assert len(ends) == 6 and "node_id='train'" in " ".join(ends) and "status='computed'" in ends[0], traced
+    assert traced[-1].startswith("plugin 'watcher' on_run_end(") and "status='ok'" in traced[-1]
+    assert not any("on_node_start" in line for line in traced)  # delivered only to plugins that observe it
+
+    del cli.env["DATAFLOW_TRACE_PLUGINS"]
+    quiet = cli("run", ROOT / "workflows" / "iris_classification.json", "--executor", "sequential")
+    assert quiet.returncode == 0 and "dataflow trace:" not in quiet.stderr
