@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from dataflow.kernel import ModelChoice, NodeSpec
+from .kernel_api import ModelChoice, NodeSpec
 
 _WORD = re.compile(r"[a-z0-9]+")
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from dataflow.kernel import Column, FilePath, FormatChoice, Formula, ModelChoice, ParamSpec, Secret
+from .kernel_api import Column, FilePath, FormatChoice, Formula, ModelChoice, ParamSpec, Secret
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,8 @@ from typing import Any
 
 import streamlit as st
 
-from dataflow.kernel import CacheEntry
-
 from . import actions, outputs, resources, run_view
+from .kernel_api import CacheEntry
 from .status import NodeView
 
 

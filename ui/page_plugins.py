@@ -8,9 +8,8 @@ import shlex
 
 import streamlit as st
 
-from dataflow.kernel import DataflowError, InstallPlan, apply_install, plan_install
-
 from . import resources
+from .kernel_api import DataflowError, InstallPlan, apply_install, plan_install
 
 
 def render() -> None:

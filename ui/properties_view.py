@@ -6,11 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from dataflow.kernel import NodeSpec, ParamSpec, format_choices
-
 from . import actions, forms, resources, storage
 from .canvas import edge_label
 from .document import edge_id
+from .kernel_api import NodeSpec, ParamSpec, format_choices
 from .outputs import columns_of
 from .ports import compatible_pairs
 

@@ -10,11 +10,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from dataflow.kernel import Engine, Registry, load_registry
-from dataflow.kernel.plugins import collect_contributions
-
 from . import storage
 from .hookspecs import Viewer
+from .kernel_api import Engine, Registry, collect_contributions, load_registry
 
 
 @st.cache_resource(show_spinner="Loading plugins…")
