@@ -217,6 +217,7 @@ def _call_each(manager: pluggy.PluginManager, registry: Registry, hook: str,
     validates with `check`; returns plugin -> [(id, object)]. A plugin whose hook raises gives
     nothing and is marked failed (`fail`) or gets a problem."""
     staged: dict[str, list[tuple[str, Any]]] = {}
+    what = hook.removeprefix("register_").removesuffix("s")  # "node", "viewer"
     caller = getattr(manager.hook, hook, None)
     for impl in caller.get_hookimpls() if caller is not None else []:
         plugin = impl.plugin_name
@@ -229,7 +230,7 @@ def _call_each(manager: pluggy.PluginManager, registry: Registry, hook: str,
         def register(*args: Any, _plugin=plugin, _items=items, _seen=seen) -> None:
             item_id, obj = check(_plugin, *args)
             if item_id in _seen:
-                raise ValueError(f"'{item_id}' is registered twice by plugin '{_plugin}' in {hook}")
+                raise ValueError(f"{what} '{item_id}' is registered twice by plugin '{_plugin}'")
             _seen.add(item_id)
             _items.append((item_id, obj))
             _trace(f"plugin '{_plugin}' {hook} -> '{item_id}' ({', '.join(map(_brief, args))})")
@@ -266,8 +267,7 @@ def _trace(message: str) -> None:
 def _traced(plugin: str, event: str, function: Callable[..., Any]) -> Callable[..., Any]:
     """`function` (a plugin's observer of `event`) that first traces each event it receives."""
     def observer(**kwargs: Any) -> Any:
-        args = ", ".join(f"{k}={_brief(v)}" for k, v in kwargs.items())
-        print(f"dataflow trace: plugin '{plugin}' {event}({args})", file=sys.stderr, flush=True)
+        _trace(f"plugin '{plugin}' {event}({', '.join(f'{k}={_brief(v)}' for k, v in kwargs.items())})")
         return function(**kwargs)
     return observer
 
