@@ -13,7 +13,7 @@ work as a plain pandas script (read_csv, boolean mask, groupby/agg, merge, sampl
 checked once to give the same table.
 
 Every sample is a new process (`--child`), like `dataflow run`: the engine child applies the malloc
-settings `dataflow run` applies (kernel/allocator.py), imports pandas and loads the registry first,
+settings `dataflow run` applies (cli/allocator.py), imports pandas and loads the registry first,
 then times from before loading the workflow to after `engine.close()` (which waits for the
 background cache writes); the plain child imports pandas, then times its work.
 Figures (targets from the issue, judged on the median):
@@ -45,7 +45,7 @@ FORMULA = "quantity >= 1 and price > 0"
 # --- the children: one timed run in this (new) process, printed as JSON ---------------------
 
 def engine_child(workflow: str, cache_dir: str, formula: str | None, use_cache: bool) -> dict:
-    from dataflow.kernel.allocator import tune_for_batch
+    from dataflow.cli.allocator import tune_for_batch
 
     tune_for_batch()  # as `dataflow run` does first
 
@@ -86,7 +86,7 @@ def plain_pipeline(csv: str, formula_min_price: float = 0.0):
 
 def plain_child(csv: str, tuned: bool = False) -> dict:
     if tuned:  # information only: the plain script given the malloc settings `dataflow run` applies
-        from dataflow.kernel.allocator import tune_for_batch
+        from dataflow.cli.allocator import tune_for_batch
 
         tune_for_batch()
     import pandas  # noqa: F401
@@ -150,7 +150,7 @@ def cli_first_run(workflow_file: Path, cache_folder: Path) -> float:
     import subprocess
 
     script = Path(sys.executable).with_name("dataflow")  # the console script pip installed
-    fallback = [sys.executable, "-c", "import sys; from dataflow.kernel.cli import main; sys.exit(main())"]
+    fallback = [sys.executable, "-c", "import sys; from dataflow.cli.main import main; sys.exit(main())"]
     runner = [str(script)] if script.exists() else fallback
     command = [*runner, "run", str(workflow_file), "--json"]
     start = time.perf_counter()
@@ -288,7 +288,7 @@ def pipeline(repeats: int) -> list:
                               f"{_node_medians(outs['nocache'])}"),
         Figure("  (a) the plain script with `dataflow run`'s malloc settings", samples["plain_tuned"],
                samples["plain"], "plain pandas", unit="s",
-               note="kernel/allocator.py: the engine children apply them as `dataflow run` does; "
+               note="cli/allocator.py: the engine children apply them as `dataflow run` does; "
                     "this shows what they would give the floor itself"),
         Figure("  (a) first run: close() waiting for disk writes", extra["first_close"][-n:], None, unit="s",
                note="part of (a): engine.close() after engine.run returned"),

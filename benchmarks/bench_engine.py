@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from functools import partial
 from pathlib import Path
 
 import graphs
@@ -25,6 +26,7 @@ from harness import Figure, interleave, per_call
 from runs import BOTH, MEMORY, Rerun, first_run_sampler, floor_sampler, per_node
 
 from dataflow.kernel import compile_workflow, load_workflow, save_workflow
+from dataflow.kernel.planning import node_key
 
 # --- figures -------------------------------------------------------------------------------
 
@@ -83,8 +85,9 @@ def keys(repeats: int) -> list[Figure]:
         def key_loop() -> float:
             start = time.perf_counter()
             done = {}
+            params_for = partial(engine.call_params, graph)
             for node_id in graph.order:
-                done[node_id] = engine._key(graph, graph.nodes[node_id], done)
+                done[node_id] = node_key(graph.nodes[node_id], done, params_for)
             return (time.perf_counter() - start) / len(graph.order)
 
         payload = "\x1f".join(["bench.inc", "1", "step=1", "x<" + "0" * 32 + ":params", ""]).encode()
@@ -95,7 +98,7 @@ def keys(repeats: int) -> list[Figure]:
         samples = interleave({"floor": blake, "keys": key_loop}, repeats)
     figure = Figure("cache key per node (1,000-chain)", samples["keys"], samples["floor"], "one blake2b",
                     unit="us", target_on="measured", target=10,
-                    note="Engine._key over the compiled graph in order: canonical params, upstream keys, blake2b")
+                    note="planning.node_key over the compiled graph in order: canonical params, upstream keys, blake2b")
     harness.report([figure])
     return [figure]
 

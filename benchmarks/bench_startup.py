@@ -30,7 +30,7 @@ def dataflow_command() -> list[str]:
     script = Path(sys.executable).parent / "dataflow"
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "import sys; from dataflow.kernel.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from dataflow.cli.main import main; sys.exit(main())"]
 
 
 def run_quietly(command: list[str]) -> None:

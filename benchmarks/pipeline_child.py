@@ -20,7 +20,7 @@ STARTED = time.perf_counter()
 def engine_mode(workflow_path: str, cache_dir: str, executor: str) -> dict:
     from pathlib import Path
 
-    from dataflow.kernel.allocator import tune_for_batch
+    from dataflow.cli.allocator import tune_for_batch
 
     tune_for_batch()  # as `dataflow run` does, before anything imports pandas
 

@@ -1,7 +1,7 @@
 """The DataFlow microkernel: plugins, specs, workflows, graph, engine, cache and serializer interfaces.
 
-No pandas and no Streamlit here: everything that knows about data comes from plugins. The CLI
-and the app use this public API:
+No pandas and no Streamlit here: everything that knows about data comes from plugins. The
+command line (`dataflow.cli`) and the app (`dataflow.ui`) use this public API:
 
     registry = load_registry()
     workflow = load_workflow("workflows/iris.json")
@@ -11,23 +11,22 @@ and the app use this public API:
 """
 
 from .cache import CacheEntry, CacheSettings, CacheTier, TieredCache
-from .engine import CancelToken, Engine, NodePlan, NodeResult, RunEvent, RunResult
+from .cancel import CancelToken
+from .engine import Engine
 from .errors import (
     CacheError,
     DataflowError,
     NodeDefinitionError,
     NodeError,
-    NodeExecutionError,
-    PluginLoadError,
     Problem,
     WorkflowError,
 )
-from .executor import Executor, NodeOutcome, NodeTask, call_node
+from .executor import Done, Executor, NodeOutcome, NodeTask, call_node, run_task
 from .graph import Graph, GraphNode
-from .install import InstallError, InstallPlan, apply_install, plan_install
 from .paths import cache_dir, private_dir
 from .plugins import load_registry
 from .registry import PluginRecord, Registry
+from .results import NodePlan, NodeResult, RunEvent, RunResult
 from .schema import KINDS, ColumnSchema, TableSchema
 from .schemapass import SchemaReport, infer_schemas
 from .serializer import Serializer
@@ -36,10 +35,9 @@ from .spec import (
     Column,
     FilePath,
     FormatChoice,
-    Formula,
-    ModelChoice,
     NodeSpec,
     ParamSpec,
+    ParamWidget,
     PortSpec,
     PortType,
     Secret,
@@ -49,11 +47,12 @@ from .workflow import Edge, NodeInstance, Workflow, load_workflow, save_workflow
 
 __all__ = [
     "KINDS", "ColumnSchema", "SchemaReport", "TableSchema", "infer_schemas",
-    "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "Column", "DataflowError", "Edge", "Engine",
-    "Executor", "FilePath", "FormatChoice", "Formula", "Graph", "GraphNode", "InstallError", "InstallPlan", "ModelChoice", "NodeDefinitionError", "NodeError", "NodeExecutionError", "NodeInstance",
-    "NodeOutcome", "NodePlan", "NodeResult", "NodeSpec", "NodeTask", "ParamSpec", "PluginLoadError",
+    "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "Column", "DataflowError", "Done", "Edge",
+    "Engine", "Executor", "FilePath", "FormatChoice", "Graph", "GraphNode", "NodeDefinitionError", "NodeError",
+    "NodeInstance", "NodeOutcome", "NodePlan", "NodeResult", "NodeSpec", "NodeTask", "ParamSpec", "ParamWidget",
+    "run_task",
     "PluginRecord", "PortSpec", "PortType", "Problem", "Registry", "RunEvent", "RunResult", "Secret", "Serializer",
-    "SourceConnector", "TieredCache", "Workflow", "WorkflowError", "apply_install", "cache_dir", "call_node", "compile_workflow",
-    "format_choices", "load_registry", "load_workflow", "missing_node_types", "plan_install", "private_dir",
+    "SourceConnector", "TieredCache", "Workflow", "WorkflowError", "cache_dir", "call_node", "compile_workflow",
+    "format_choices", "load_registry", "load_workflow", "missing_node_types", "private_dir",
     "save_workflow", "workflow_from_dict",
 ]

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from .steps import StepCache
 
 log = logging.getLogger(__name__)
-#: (warnings list, step cache or None, progress reporter or None) of the node running in this
-#: context: one variable, so a node call costs one `set` and one `reset` (see invoke_node)
-NODE_CONTEXT: ContextVar[tuple[list[str], Any, Any] | None] = ContextVar("dataflow_node_context", default=None)
+#: (warnings list, step cache or None, progress reporter or None, registry or None) of the node
+#: running in this context (set by `executor.call_node`)
+NODE_CONTEXT: ContextVar[tuple[list[str], Any, Any, Any] | None] = ContextVar("dataflow_node_context", default=None)
 #: at most this many seconds between two reports that reach the engine (the last one always does)
 REPORT_INTERVAL = 0.1
 MAX_MESSAGE = 120
@@ -61,6 +61,19 @@ def current_steps() -> StepCache | None:
     """The step cache of the node running in this context (None outside a node or without a cache)."""
     current = NODE_CONTEXT.get()
     return None if current is None else current[1]
+
+
+#: the plugins a node reaches outside a run (`dataflow.sdk.testing.using_plugins`); None: installed
+PLUGINS: ContextVar[Any] = ContextVar("dataflow_plugins", default=None)
+
+
+def current_registry() -> Any:
+    """The registry of the run the calling node belongs to; outside a run the one `PLUGINS` holds
+    (None: the caller falls back to the installed plugins)."""
+    current = NODE_CONTEXT.get()
+    if current is not None and current[3] is not None:
+        return current[3]
+    return PLUGINS.get()
 
 
 def current_cancelled() -> bool:

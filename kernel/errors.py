@@ -13,10 +13,6 @@ class DataflowError(Exception):
     """Root of every error the kernel raises on purpose."""
 
 
-class PluginLoadError(DataflowError):
-    """A plugin could not be imported or could not register its contributions."""
-
-
 class NodeDefinitionError(DataflowError):
     """A node declaration is invalid; raised at import time, naming the node and the fix."""
 
@@ -78,16 +74,6 @@ class NodeError(DataflowError):
 
 class OutputTypeError(DataflowError, TypeError):
     """A node returned a value that is not of its output port's type (its serializer's `check` said so)."""
-
-
-class NodeExecutionError(DataflowError):
-    """A node raised while running; names the node and keeps the traceback for the curious."""
-
-    def __init__(self, node_id: str, node_type: str, message: str, traceback: str = ""):
-        self.node_id = node_id
-        self.node_type = node_type
-        self.traceback = traceback
-        super().__init__(f"node '{node_id}' ({node_type}) failed: {message}")
 
 
 def did_you_mean(word: str, options) -> str:

@@ -7,15 +7,17 @@ are ready and returns `concurrent.futures.Future`s of their outputs.
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from time import perf_counter
 from typing import Any, ClassVar
 
 from .context import NODE_CONTEXT, Reporter
-from .errors import DataflowError
+from .errors import Cancelled, DataflowError
 from .serializer import Serializer
 from .spec import NodeSpec
 from .steps import StepCache
@@ -39,10 +41,12 @@ class NodeTask:
     output_codecs: dict[str, Serializer | None]
     steps: StepCache | None = None
     progress: Callable[[float | None, str], None] | None = None
+    #: the run's registry: what the node sees through `dataflow.sdk.connectors()` and the like
+    registry: Any = None
 
     def run(self) -> NodeOutcome:
         """Call the node here and now."""
-        return call_node(self.spec, self.inputs, self.params, self.steps, self.progress)
+        return call_node(self.spec, self.inputs, self.params, self.steps, self.progress, self.registry)
 
 
 @dataclass(slots=True)
@@ -56,43 +60,31 @@ class NodeOutcome:
 
 def call_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
               steps: StepCache | None = None,
-              progress: Callable[[float | None, str], None] | None = None) -> NodeOutcome:
+              progress: Callable[[float | None, str], None] | None = None, registry: Any = None) -> NodeOutcome:
     """Call `spec.fn` with inputs as positional arguments and params as keywords; name its outputs.
 
     `steps` lets the node cache parts of its work with `cached_step` (see kernel/steps.py);
-    `progress` receives its `dataflow.sdk.progress` reports (see kernel/context.py)."""
-    return NodeOutcome(*invoke_node(spec, inputs, params, steps, progress))
-
-
-def invoke_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
-                steps: StepCache | None = None,
-                progress: Callable[[float | None, str], None] | None = None) -> tuple[dict[str, Any], float, list[str]]:
-    """What `call_node` does, as (outputs by port, seconds, warnings): the engine's inline path
-    takes it as it is, without a NodeOutcome per node."""
-    args = list(map(inputs.get, spec.input_names))
+    `progress` receives its `dataflow.sdk.progress` reports (see kernel/context.py); `registry`
+    is what the node reaches through the SDK (None: the installed plugins)."""
+    args = [inputs.get(name) for name in spec.input_names]
     warnings: list[str] = []
     if progress is not None and not isinstance(progress, Reporter):
         progress = Reporter(progress)  # a plain callback (a worker process's pipe): throttled here
-    token = NODE_CONTEXT.set((warnings, steps, progress))  # one set and one reset per node call
+    token = NODE_CONTEXT.set((warnings, steps, progress, registry))
     try:
         start = perf_counter()
         result = spec.fn(*args, **params)
         seconds = perf_counter() - start
     finally:
         NODE_CONTEXT.reset(token)
-    outputs = spec.outputs
-    if len(outputs) == 1 and not spec.multi_output:
-        return {outputs[0].name: result}, seconds, warnings
-    return name_outputs(spec, result), seconds, warnings
+    return NodeOutcome(name_outputs(spec, result), seconds, warnings)
 
 
 def name_outputs(spec: NodeSpec, result: Any) -> dict[str, Any]:
     """Map a node's return value onto its output ports, or raise TypeError saying what was expected."""
     outputs = spec.outputs
-    if not outputs:
-        return {}
     if not spec.multi_output:
-        return {outputs[0].name: result}
+        return {outputs[0].name: result} if outputs else {}
     if not isinstance(result, dict):
         expected = ", ".join(p.name for p in outputs)
         raise TypeError(f"expected a dict with keys {expected}, got {type(result).__name__}")
@@ -103,11 +95,38 @@ def name_outputs(spec: NodeSpec, result: Any) -> dict[str, Any]:
     return {p.name: result[p.name] for p in outputs}
 
 
-class Executor(ABC):
-    """An execution back end. Subclasses set `id` and implement `submit`.
+#: what an executor calls once per task when it ends: (task, outcome, None) or (task, None, error)
+Done = Callable[[NodeTask, "NodeOutcome | None", "BaseException | None"], None]
 
-    `inline = True` tells the engine to call each node itself, in its own thread, without building
-    tasks or futures: the cheapest way to run, which the sequential executor asks for.
+
+def run_task(task: NodeTask, done: Done) -> None:
+    """Run `task` in this thread and report it to `done`. A node's `sys.exit()` (or any other
+    BaseException but Ctrl-C and `Cancelled`) becomes a RuntimeError naming it: it fails that node
+    instead of stopping the whole run, as it does when a worker process reports the same thing."""
+    try:
+        outcome = task.run()
+    except (Exception, Cancelled) as exc:
+        done(task, None, exc)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        done(task, None, RuntimeError(f"{type(exc).__name__}: {exc}"))
+    else:
+        done(task, outcome, None)
+
+
+def _report(task: NodeTask, done: Done, future: Future) -> None:
+    """A future's end, told to `done` (a future cancelled before it started is a `Cancelled`)."""
+    if future.cancelled():
+        done(task, None, Cancelled("the run was stopped"))
+    elif future.exception() is not None:
+        done(task, None, future.exception())
+    else:
+        done(task, future.result(), None)
+
+
+class Executor(ABC):
+    """An execution back end. Subclasses set `id` and implement `submit`; the engine calls `start`.
 
         class ThreadExecutor(Executor):
             id = "threads"
@@ -121,20 +140,11 @@ class Executor(ABC):
     """
 
     id: ClassVar[str]
-    inline: ClassVar[bool] = False
-    #: True lets the engine run a node in its own thread when it is the only one that could run
-    #: (a chain): for in-process pools, where that changes nothing but the hand-off cost.
-    run_alone_inline: ClassVar[bool] = False
-    #: False for executors that run nodes in this process: the engine then skips building the
-    #: output codecs (the serializers that move values between processes).
-    wants_codecs: ClassVar[bool] = True
     description: ClassVar[str] = ""
 
     def __init__(self, max_workers: int | None = None):
         """`max_workers`: how many nodes may run at once (None: one per CPU). DataflowError when it
         is not a whole number of at least 1 (a pool of -1 workers would never start a node)."""
-        import os
-
         if max_workers is not None and (type(max_workers) is not int or max_workers < 1):
             raise DataflowError(f"the number of workers must be a whole number of at least 1, got {max_workers!r}")
         self.max_workers = max_workers or max(1, os.cpu_count() or 1)
@@ -142,6 +152,26 @@ class Executor(ABC):
     @abstractmethod
     def submit(self, task: NodeTask) -> Future:
         """Start `task` and return a future of the `NodeOutcome` that `task.run()` returns."""
+
+    def start(self, tasks: list[NodeTask], done: Done) -> list[Future | None]:
+        """Start `tasks` (the nodes ready now) and call `done` once for each when it ends, from
+        whichever thread ran it. Returns one handle per task for `cancel` (None: it ended already).
+
+        The default submits each task and reports through its future. An executor may run a task
+        in the calling thread instead, when nothing could run beside it: the sequential executor
+        always does; the thread pool does for a lone ready task while none runs (a chain), where a
+        hand-off to a pool thread would add latency and nothing else."""
+        handles: list[Future | None] = []
+        for task in tasks:
+            try:
+                future = self.submit(task)
+            except Exception as exc:  # a task that cannot be sent fails its node only
+                done(task, None, exc)
+                handles.append(None)
+                continue
+            future.add_done_callback(partial(_report, task, done))
+            handles.append(future)
+        return handles
 
     def cancel(self, futures: Iterable[Future]) -> None:
         """Stop the work behind `futures`, which a stopped run abandoned: the engine has already

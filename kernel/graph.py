@@ -31,8 +31,8 @@ class GraphNode:
     reads_sources: bool = False
     file_params: tuple[str, ...] = ()
     input_types: dict[str, str] = field(default_factory=dict)
-    param_texts: dict[str, str] = field(default_factory=dict)  # canonical JSON per parameter, filled lazily
-    extra_fingerprint: str = ""  # what else the key depends on (the version of a chosen estimator)
+    param_texts: dict[str, str] = field(default_factory=dict)  # canonical JSON per parameter (KeyParts.canonical_params)
+    extra_fingerprint: str = ""  # appended to the source fingerprint: chosen items' versions (keys.chosen_versions_text)
     #: what the cache key needs from the node itself, fixed at compile time (see keys.key_head)
     key_head: str = ""
     #: (input port, source node id, source port), sorted by port: the order the key hashes them in
@@ -88,19 +88,3 @@ class Graph:
                     result.add(source)
                     stack.append(source)
         return result
-
-    def descendants(self, node_ids: Iterable[str], include_self: bool = True) -> set[str]:
-        """Every node downstream of the given nodes, transitively."""
-        stack = list(node_ids)
-        result = set(stack) if include_self else set()
-        while stack:
-            current = stack.pop()
-            for target, _, _ in self.consumers.get(current, ()):
-                if target not in result:
-                    result.add(target)
-                    stack.append(target)
-        return result
-
-    def sinks(self) -> list[str]:
-        """Nodes whose outputs nothing consumes, in topological order."""
-        return [n for n in self.order if not self.consumers.get(n)]

@@ -29,9 +29,9 @@ contribution of type `X`; `NodeFunction` is a function decorated with `dataflow.
 **Event hooks** (`on_*`) observe a run. Each implementation is called on its own under a guard:
 one that raises is logged with its plugin's name and never breaks the run.
 
-**Other hooks.** A module of hookspecs declared in the entry-point group `dataflow.hookspecs`
-adds hooks, with pluggy's `add_hookspecs`, before any plugin registers: the app's viewer hooks
-(`dataflow.ui.hookspecs`, `register_viewers`) and a plugin's own domain hooks come this way.
+**Other hooks** are added with pluggy's `add_hookspecs`: a plugin's own domain hooks by its
+module's `hookspecs` attribute (the sklearn plugin's `register_estimators`), the app's hooks
+(`dataflow.ui.hookspecs`: `register_viewers`) by the entry-point group `dataflow.hookspecs`.
 A hook that no spec declares (`register_node` for `register_nodes`) is never called: it is
 reported as its plugin's problem by `dataflow plugins` and on the app's Plugins page, unless
 it is marked `@hookimpl(optionalhook=True)` (a hook of a plugin that may not be installed).
@@ -139,23 +139,6 @@ def register_executors(register: Register[type[Executor]]) -> None:
         @hookimpl
         def register_executors(register):
             register(ThreadExecutor)   # id "threads"
-    """
-
-
-@hookspec
-def register_estimators(register: Any) -> None:
-    """Contribute models to the built-in train nodes: `register(factory)` for each factory
-    decorated with `@estimator` (see `dataflow.kernel.estimators`).
-
-        @estimator(kind="classifier", label="XGBoost")
-        def xgboost(*, n_estimators: Annotated[int, Bounds(1, 5000)] = 100):
-            \"\"\"Gradient-boosted trees from xgboost.\"\"\"
-            from xgboost import XGBClassifier
-            return XGBClassifier(n_estimators=n_estimators)
-
-        @hookimpl
-        def register_estimators(register):
-            register(xgboost)
     """
 
 

@@ -5,14 +5,21 @@ implementation discards every other plugin's results. Here each entry point is i
 its own guard, each hook implementation is called on its own, and every failure is recorded
 with the plugin's name, distribution and version for `dataflow plugins` and the app.
 
+A plugin module may add hooks of its own domain: its `hookspecs` attribute (a module or class
+of `@hookspec` functions) is given to pluggy's `add_hookspecs`, and each kind named in that
+object's `CONTRIBUTIONS` (kind -> check) is collected through `register_<kind>` like the
+kernel's own kinds (`Registry.add_kind`).
+
 `DATAFLOW_PLUGINS` (comma-separated names) loads only those plugins; `DATAFLOW_DISABLE_PLUGINS`
 skips the ones it names. Both are escape hatches when a plugin misbehaves.
 
-Hooks beyond the kernel's own (`hookspecs.py`) are declared by modules in the entry-point group
-`dataflow.hookspecs` (the app's viewer hooks, a plugin's domain hooks). All of them are added
-before any plugin registers, so that pluggy's `check_pending` semantics hold per plugin: a hook
-implementation no spec declares (`register_node` for `register_nodes`) is never called, and is
-reported as that plugin's problem, with a "did you mean".
+The hooks of a client of the kernel (the app's `register_viewers`) are declared by modules in
+the entry-point group `dataflow.hookspecs`, added before any plugin registers, so that the
+command line knows them too without importing the app; the app collects them with
+`collect_contributions`. Once every plugin is loaded, pluggy's `check_pending` semantics hold
+per plugin: a hook implementation no spec declares (`register_node` for `register_nodes`) and
+not marked `optionalhook` is never called, and is reported as that plugin's problem, with a
+"did you mean".
 
 `DATAFLOW_TRACE_PLUGINS=1` prints to stderr each contribution as it is registered and each run
 event as it is delivered to a plugin's observer, with the plugin's name.
@@ -24,6 +31,7 @@ built-in by taking its name, whatever the order in which entry points are found.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -36,8 +44,9 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from .context import current_registry
 from .errors import did_you_mean
-from .registry import CHECKS, EVENT_HOOKS, KINDS, PluginRecord, Registry
+from .registry import EVENT_HOOKS, PluginRecord, Registry
 
 log = logging.getLogger(__name__)
 GROUP = "dataflow"
@@ -100,11 +109,13 @@ def load_registry(
             record.status = "disabled"
             continue
         _import_and_register(manager, record, source)
+        if record.ok:
+            _add_hookspecs(manager, registry, record)
 
     _report_unknown_hooks(manager, registry)
     staged: dict[str, dict[str, list[tuple[str, Any]]]] = {}
-    for kind in KINDS:
-        for plugin, items in _call_each(manager, registry, f"register_{kind}", CHECKS[kind]).items():
+    for kind in registry.kinds():
+        for plugin, items in _call_each(manager, registry, f"register_{kind}", registry.check_for(kind)).items():
             staged.setdefault(plugin, {})[kind] = items
     registry.commit({p: kinds for p, kinds in staged.items() if registry.plugins[p].ok})
     for event in EVENT_HOOKS:
@@ -113,24 +124,20 @@ def load_registry(
                 function = _traced(impl.plugin_name, event, impl.function) if _tracing() else impl.function
                 registry.observers[event].append((impl.plugin_name, function))
     registry.manager = manager
-    global _active
-    _active = registry
     return registry
 
 
-_active: Registry | None = None
+def run_registry() -> Registry:
+    """The registry a node reaches through the SDK (`connectors()`, `estimators()`): its run's,
+    passed to it with its task; outside a run (a unit test calling a node, a worker process),
+    the installed plugins, loaded once per process."""
+    return current_registry() or installed_registry()
 
 
-def activate_registry(registry: Registry) -> None:
-    """Make `registry` the one nodes see through the SDK (an engine does it when it is created)."""
-    global _active
-    _active = registry
-
-
-def active_registry() -> Registry:
-    """The registry this process loaded last; loads the installed plugins when there is none yet
-    (a worker process of the process pool, a node called from a notebook)."""
-    return _active if _active is not None else load_registry()
+@functools.lru_cache(maxsize=1)
+def installed_registry() -> Registry:
+    """Every installed plugin, loaded once per process."""
+    return load_registry()
 
 
 def _record_for(ep: EntryPoint) -> PluginRecord:
@@ -183,6 +190,23 @@ def _add_declared_hookspecs(manager: pluggy.PluginManager, registry: Registry) -
             log.warning("hookspecs '%s' failed to load: %s", ep.name, record.error)
 
 
+def _add_hookspecs(manager: pluggy.PluginManager, registry: Registry, record: PluginRecord) -> None:
+    """Add the hooks a plugin declares (`plugin.hookspecs`) and the contribution kinds they collect;
+    a spec or kind that clashes with one already known fails the plugin."""
+    plugin = manager.get_plugin(record.name)
+    specs = getattr(plugin, "hookspecs", None)
+    if specs is None:
+        return
+    try:
+        manager.add_hookspecs(specs)
+        for kind, check in dict(getattr(specs, "CONTRIBUTIONS", {})).items():
+            registry.add_kind(kind, check, record.name)
+    except Exception as exc:
+        manager.unregister(plugin)
+        record.status, record.error = "failed", f"in its hookspecs: {_describe(exc)}"
+        log.warning("plugin '%s' failed to add its hooks: %s", record.name, record.error)
+
+
 def _report_unknown_hooks(manager: pluggy.PluginManager, registry: Registry) -> None:
     """pluggy's `check_pending`, per plugin and without raising: a hook implementation that no
     spec declares and is not marked `optionalhook` is never called, so it is the plugin's problem."""
@@ -193,8 +217,8 @@ def _report_unknown_hooks(manager: pluggy.PluginManager, registry: Registry) -> 
             impl = next(i for i in caller.get_hookimpls() if i.plugin_name == record.name)
             if not caller.has_spec() and not impl.optionalhook:
                 record.unknown_hooks.append(caller.name)
-                record.problems.append(f"hook '{caller.name}' is declared by no hookspec, so it is never called"
-                                       f"{did_you_mean(caller.name, known)}")
+                record.problems.append(f"hook '{caller.name}' is declared by no hookspec of DataFlow or of a loaded "
+                                       f"plugin, so it is never called{did_you_mean(caller.name, known)}")
 
 
 def collect_contributions(registry: Registry, hook: str, check: Callable[..., tuple[str, Any]]) -> dict[str, Any]:
@@ -205,9 +229,9 @@ def collect_contributions(registry: Registry, hook: str, check: Callable[..., tu
     A plugin whose hook raises contributes nothing and gets a problem; an id claimed by two plugins
     is reported on both and neither wins. Contributions are listed in each plugin's record."""
     kind = hook.removeprefix("register_")
-    table: dict[str, Any] = {}
+    table = registry.extra.setdefault(kind, {})
     registry.commit({plugin: {kind: items} for plugin, items in _call_each(
-        registry.manager, registry, hook, check, fail=False).items()}, tables={kind: table})
+        registry.manager, registry, hook, check, fail=False).items()})
     return table
 
 

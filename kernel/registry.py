@@ -1,6 +1,7 @@
 """The registry: every node type, source, cache tier, serializer and executor, and who gave it.
 
-Contributions arrive through the `register` callbacks of the hooks in `hookspecs.py`. Each is
+Contributions arrive through the `register` callbacks of the hooks in `hookspecs.py`, and of
+the `register_<kind>` hooks plugins add (`add_kind`: the sklearn plugin's estimators). Each is
 validated, tied to its plugin, and committed only when no other plugin claims the same id:
 two plugins declaring one id are both reported and neither wins, so a workflow never runs
 a node that silently changed owner.
@@ -15,16 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cache import CacheTier
-from .declare import spec_of
-from .estimators import EstimatorSpec, registered_estimator
 from .executor import Executor
 from .serializer import Serializer
 from .sources import SourceConnector
-from .spec import NodeSpec
+from .spec import NODE_ATTRIBUTE, NodeSpec
 
 log = logging.getLogger(__name__)
 
-KINDS = ("nodes", "sources", "caches", "serializers", "executors", "estimators")
+KINDS = ("nodes", "sources", "caches", "serializers", "executors")
 EVENT_HOOKS = ("on_run_start", "on_run_end", "on_node_start", "on_node_end", "on_node_error")
 
 
@@ -54,8 +53,8 @@ class PluginRecord:
 
 
 def _check_node(plugin: str, obj: Any) -> tuple[str, NodeSpec]:
-    spec = spec_of(obj)
-    if spec is None:
+    spec = obj if isinstance(obj, NodeSpec) else getattr(obj, NODE_ATTRIBUTE, None)  # the spec `@node` attached
+    if not isinstance(spec, NodeSpec):
         raise TypeError(f"register_nodes got {obj!r}, which is not decorated with @node")
     type_id = spec.type_id or f"{plugin}.{spec.name}"
     return type_id, dataclasses.replace(spec, type_id=type_id, plugin=plugin)
@@ -84,8 +83,8 @@ CHECKS: dict[str, Callable[..., tuple[str, Any]]] = {
     "caches": _check_class(CacheTier, "caches"),
     "serializers": _check_instance(Serializer, "serializers"),
     "executors": _check_class(Executor, "executors"),
-    "estimators": registered_estimator,
 }
+Check = Callable[..., tuple[str, Any]]
 
 
 class Registry:
@@ -98,7 +97,11 @@ class Registry:
         self.caches: dict[str, type[CacheTier]] = {}
         self.serializers: dict[str, Serializer] = {}
         self.executors: dict[str, type[Executor]] = {}
-        self.estimators: dict[str, EstimatorSpec] = {}
+        #: contributions of the kinds plugins add (`add_kind`) or the app collects
+        #: (`plugins.collect_contributions`): kind -> id -> contribution
+        self.extra: dict[str, dict[str, Any]] = {}
+        #: kind -> (the plugin that added it, its check)
+        self.added_kinds: dict[str, tuple[str, Check]] = {}
         #: per node type, facts compile_workflow derives from its spec once (see validate._graph_node)
         self.derived: dict[str, tuple] = {}
         self.owners: dict[tuple[str, str], str] = {}
@@ -108,12 +111,31 @@ class Registry:
 
     # --- building -------------------------------------------------------------------
 
-    def commit(self, staged: dict[str, dict[str, list[tuple[str, Any]]]],
-               tables: dict[str, dict[str, Any]] | None = None) -> None:
-        """Add staged contributions (plugin -> kind -> [(id, obj)]), rejecting ids claimed twice.
+    def add_kind(self, kind: str, check: Check, plugin: str) -> None:
+        """Collect `register_<kind>` contributions for a hook `plugin` added; `check(plugin, *args)`
+        validates what `register` got and returns `(id, contribution)`. A kind taken is a ValueError."""
+        if kind in KINDS or kind in self.added_kinds:
+            owner = "the kernel" if kind in KINDS else self.describe_plugin(self.added_kinds[kind][0])
+            raise ValueError(f"the contribution kind '{kind}' is already declared by {owner}")
+        if not callable(check):
+            raise TypeError(f"the check of contribution kind '{kind}' must be callable, got {check!r}")
+        self.added_kinds[kind] = (plugin, check)
+        self.extra[kind] = {}
 
-        Each kind goes into the attribute of that name, or into `tables[kind]` (a kind declared
-        outside the kernel, see `plugins.collect_contributions`)."""
+    def kinds(self) -> tuple[str, ...]:
+        """Every contribution kind: the kernel's, then those plugins added."""
+        return KINDS + tuple(self.added_kinds)
+
+    def check_for(self, kind: str) -> Check:
+        """The check of one contribution of `kind`."""
+        return CHECKS[kind] if kind in CHECKS else self.added_kinds[kind][1]
+
+    def contributions(self, kind: str) -> dict[str, Any]:
+        """Everything registered under `kind`, by id (empty when no loaded plugin declares the kind)."""
+        return getattr(self, kind) if kind in KINDS else self.extra.get(kind, {})
+
+    def commit(self, staged: dict[str, dict[str, list[tuple[str, Any]]]]) -> None:
+        """Add staged contributions (plugin -> kind -> [(id, obj)]), rejecting ids claimed twice."""
         claims: dict[tuple[str, str], list[tuple[str, Any]]] = {}
         for plugin, kinds in staged.items():
             for kind, items in kinds.items():
@@ -130,7 +152,7 @@ class Registry:
                         f"(uninstall one, or block it with DATAFLOW_DISABLE_PLUGINS)")
                 continue
             plugin, obj = claimants[0]
-            (tables[kind] if tables and kind in tables else getattr(self, kind))[item_id] = obj
+            self.contributions(kind)[item_id] = obj
             self.owners[(kind, item_id)] = plugin
             self.plugins[plugin].contributions.setdefault(kind, []).append(item_id)
 

@@ -29,18 +29,12 @@ from .errors import NodeError, Problem, did_you_mean
 from .graph import Graph, GraphNode
 from .keys import hash_key, source_fingerprint
 from .schema import TableSchema, kind_fits
-from .spec import Column, Formula, NodeSpec, ParamSpec
+from .spec import Column, NodeSpec, ParamSpec
 
 #: a schema function that takes longer than this counts as unknown (and is noted)
 SLOW_SECONDS = 0.05
 _SHOWN = 12
 _MEMO_LIMIT = 20_000
-
-#: checks of a parameter's value against the schema of its node's first table input, by widget
-#: type: the SDK registers the formula interpreter's check for `Formula` (the kernel parses no
-#: formulas). A check returns the problem as text, or None.
-SCHEMA_CHECKS: dict[type, Callable[[str, TableSchema], str | None]] = {}
-
 
 @dataclass
 class SchemaReport:
@@ -171,13 +165,13 @@ def column_problems(node_id: str, spec: NodeSpec, params: Mapping[str, Any],
             port = widget.port or first_table
             schema = schemas.get(port) if port else None
             problem = _check_columns(param, widget, value, schema if isinstance(schema, TableSchema) else None, port)
-        elif type(widget) in SCHEMA_CHECKS and isinstance(value, str) and value.strip():
+        elif widget is not None:  # the widget's own check (a formula's columns and kinds)
             schema = schemas.get(first_table) if first_table else None
-            problem = SCHEMA_CHECKS[type(widget)](value, schema) if isinstance(schema, TableSchema) else None
+            problem = widget.check_schema(value, schema) if isinstance(schema, TableSchema) else None
         else:
             continue
         if problem:
-            code = "formula" if isinstance(widget, Formula) else "column"
+            code = "column" if isinstance(widget, Column) else type(widget).__name__.lower()
             problems.append(Problem(code, f"node '{node_id}', parameter '{param.name}': {problem}",
                                     node=node_id, param=param.name))
     return problems

@@ -42,9 +42,6 @@ class Serializer(ABC):
     python_type: ClassVar[str] = "object"
     #: file suffix of `export`, or None when values of this type are not exported
     export_suffix: ClassVar[str | None] = None
-    #: False for formats that run code when loaded (joblib/pickle): such bytes are only ever
-    #: read back from the application's own cache folder or a worker process it started.
-    safe_to_share: ClassVar[bool] = True
 
     def check(self, value: Any) -> None:
         """Raise TypeError with a readable message when `value` is not of this port type."""

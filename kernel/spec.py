@@ -1,7 +1,8 @@
 """What a node is, as data: port types, parameter metadata, and the frozen node specification.
 
-The SDK's `@node` decorator builds a `NodeSpec` from a plain function (see `declare.py`);
-the engine, the validator, the CLI and the UI only ever read these objects.
+The SDK's `@node` decorator builds a `NodeSpec` from a plain function (`dataflow.sdk.declare`);
+the engine, the validator, the CLI and the UI only ever read these objects and never look at
+the function itself. Widget metadata (`Column`, `FilePath`, ...) is in `widgets.py`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .widgets import Column, FilePath, FormatChoice, ParamWidget, Secret
+
+__all__ = ["ARRAY", "BUILTIN_PORT_TYPES", "FIGURE", "METRICS", "MODEL", "NODE_ATTRIBUTE", "PARAMS", "SERIES", "TABLE",
+           "Bounds", "CachePolicy", "Column", "FilePath", "FormatChoice", "Help", "Label", "NodeSpec", "OptionalPort",
+           "ParamSpec", "ParamWidget", "PortSpec", "PortType", "Secret", "Step"]
+
+#: the attribute `@node` sets on a function: the `NodeSpec` that `register_nodes` hands the kernel
+NODE_ATTRIBUTE = "__dataflow_node__"
 
 @dataclass(frozen=True, slots=True)
 class PortType:
@@ -82,70 +91,6 @@ class Step:
     value: float
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    """The parameter names column(s) of the table on input `port` (the first table input if None).
-
-    The app fills a picker from the upstream columns; `list[str]` parameters pick several.
-    `kinds` limits the columns to those kinds ("number", "text", ... as in `dataflow.kernel.schema`;
-    an integer column is a number); `required` says an empty value is a mistake. Validation checks
-    all three against the upstream table's schema before anything runs.
-    """
-
-    port: str | None = None
-    kinds: tuple[str, ...] = ()
-    required: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Formula:
-    """The parameter is a formula over column names, checked by the safe formula interpreter."""
-
-
-@dataclass(frozen=True, slots=True)
-class FilePath:
-    """The parameter is a path to a file.
-
-    With mode "read" the engine resolves it against the workflow's folder and adds the
-    file's fingerprint (path, size, modification time) to the node's cache key, so an edited
-    file re-runs the node and its downstream.
-    """
-
-    mode: Literal["read", "write"] = "read"
-    extensions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Secret:
-    """The parameter holds a secret: shown masked, never written into a workflow file."""
-
-
-@dataclass(frozen=True, slots=True)
-class ModelChoice:
-    """The `str` parameter picks a registered estimator of `kind` ("classifier", "regressor", ...);
-    its hyperparameters live in the node's `dict[str, Any]` parameter named `hyperparameters`.
-    Validation checks both against the estimator's declaration; the app builds the form from it.
-    """
-
-    kind: str
-    hyperparameters: str = "hyperparameters"
-
-
-@dataclass(frozen=True, slots=True)
-class FormatChoice:
-    """The `str` parameter names a registered source connector (a file format) by id, or "auto"
-    for the one matching the file's extension. The app offers the installed formats: for `mode`
-    "write" only those that can write, and only those producing `port_type` (None: any). Like
-    a plain `str` parameter it accepts any text; the node reports an unknown format when it runs.
-    """
-
-    mode: Literal["read", "write"] = "read"
-    port_type: str | None = "table"
-
-
-WIDGET_METADATA = (Column, Formula, FilePath, Secret, ModelChoice, FormatChoice)
-
-
 # --- specifications ---------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +124,7 @@ class ParamSpec:
     step: float | None = None
     help: str = ""
     label: str = ""
-    widget: Column | Formula | FilePath | Secret | ModelChoice | FormatChoice | None = None
+    widget: ParamWidget | None = None
 
     @property
     def type_name(self) -> str:
@@ -192,17 +137,7 @@ class ParamSpec:
         return f"{base} | None" if self.nullable else base
 
     def to_dict(self) -> dict[str, Any]:
-        widget = None
-        if self.widget is not None:
-            widget = {"kind": type(self.widget).__name__.lower()}
-            if isinstance(self.widget, Column):
-                widget.update(port=self.widget.port, kinds=list(self.widget.kinds), required=self.widget.required)
-            elif isinstance(self.widget, FilePath):
-                widget.update(mode=self.widget.mode, extensions=list(self.widget.extensions))
-            elif isinstance(self.widget, ModelChoice):
-                widget.update(model_kind=self.widget.kind, hyperparameters=self.widget.hyperparameters)
-            elif isinstance(self.widget, FormatChoice):
-                widget.update(mode=self.widget.mode, port_type=self.widget.port_type)
+        widget = self.widget.to_dict() if self.widget is not None else None
         return {
             "name": self.name,
             "type": self.type_name,
@@ -250,20 +185,17 @@ class NodeSpec:
     param_index: dict[str, ParamSpec] = field(default_factory=dict, compare=False, repr=False)
     #: the input ports' names in call order (what the executor looks up on every call)
     input_names: tuple[str, ...] = field(init=False, default=(), compare=False, repr=False)
-    _code_print: str = field(init=False, default="", compare=False, repr=False)
+    #: the digest of the node's code and what it is defined with (`dataflow.sdk.codeprint`): a
+    #: zero-argument callable supplied by the SDK, computed on its first call (None: no code print)
+    code_print: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_names", tuple(p.name for p in self.inputs))
 
     @property
     def code_fingerprint(self) -> str:
-        """A digest of the node function's code and what it is defined with (`codeprint.py`),
-        computed on first use: part of the cache key, so an edited node recomputes."""
-        if not self._code_print:
-            from .codeprint import code_fingerprint
-
-            object.__setattr__(self, "_code_print", code_fingerprint(self.fn))
-        return self._code_print
+        """Part of the cache key, so an edited node recomputes; "" for a spec built without the SDK."""
+        return self.code_print() if self.code_print is not None else ""
 
     def input(self, name: str) -> PortSpec | None:
         return next((p for p in self.inputs if p.name == name), None)

@@ -11,16 +11,16 @@ from __future__ import annotations
 import graphlib
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import Problem, Speller, WorkflowError
 from .graph import Graph, GraphNode
-from .keys import needs_fingerprint
+from .keys import chosen_versions_text, needs_fingerprint
 from .params import canonical_json, check_value, coerce_value, parse_text_value
-from .pathcheck import path_problem
 from .registry import Registry
-from .spec import FilePath, ModelChoice, NodeSpec, ParamSpec
+from .spec import FilePath, NodeSpec
+from .widgets import ParamContext, versioned
 from .workflow import Edge, NodeInstance, Workflow
 
 
@@ -45,7 +45,7 @@ def compile_workflow(
     if problems:
         raise WorkflowError(problems, str(workflow.path) if workflow.path else None)
     nodes = {node_id: _graph_node(node_id, specs[node_id], params[node_id], inputs[node_id],
-                                  workflow.nodes[node_id].label, registry) for node_id in order}
+                                  workflow.nodes[node_id].label, registry, workflow) for node_id in order}
     consumers: dict[str, list[tuple[str, str, str]]] = {}
     for node in nodes.values():
         for port, (source, source_port) in node.inputs.items():
@@ -54,7 +54,7 @@ def compile_workflow(
 
 
 def _graph_node(node_id: str, spec: NodeSpec, params: dict[str, Any], inputs: dict[str, tuple[str, str]],
-                label: str | None, registry: Registry) -> GraphNode:
+                label: str | None, registry: Registry, workflow: Workflow) -> GraphNode:
     """A graph node with what the engine would otherwise recompute on every run precomputed."""
     static = registry.derived.get(spec.type_id)
     if static is None or static[0] is not spec:
@@ -63,29 +63,30 @@ def _graph_node(node_id: str, spec: NodeSpec, params: dict[str, Any], inputs: di
             needs_fingerprint(spec),
             tuple(p.name for p in spec.params if isinstance(p.widget, FilePath)),
             {p.name: p.type.name for p in spec.inputs},
-            any(isinstance(p.widget, ModelChoice) for p in spec.params),
+            tuple(p for p in spec.params if versioned(p.widget)),
         )
-    _, reads_sources, file_params, input_types, picks_model = static
+    _, reads_sources, file_params, input_types, picking = static
     return GraphNode(
         node_id, spec, params, inputs, label or spec.label,
         params_json=canonical_json(params),
         reads_sources=reads_sources,
         file_params=file_params,
         input_types=input_types,
-        extra_fingerprint=_model_versions(spec, params, registry) if picks_model else "",
+        extra_fingerprint=_chosen_versions(node_id, picking, params, registry, workflow) if picking else "",
     )
 
 
-def _model_versions(spec: NodeSpec, params: dict[str, Any], registry: Registry) -> str:
-    """For a node that picks an estimator: its id, version and plugin version, so that a new
-    version of the model (or of the pack providing it) misses the cache."""
-    parts = []
-    for param in spec.params:
-        if isinstance(param.widget, ModelChoice):
-            estimator = registry.estimators[params[param.name]]
-            record = registry.plugins.get(estimator.plugin or "")
-            parts.append(f"{estimator.id}@{estimator.version}/{record.version if record else ''}")
-    return ";".join(parts)
+def _chosen_versions(node_id: str, picking: tuple, params: dict[str, Any], registry: Registry,
+                     workflow: Workflow) -> str:
+    """For a node whose parameters pick registered items with versions of their own (an estimator):
+    those versions, so that a new version of the item (or of the pack providing it) misses the cache."""
+    chosen = []
+    for param in picking:
+        context = ParamContext(node_id, param, params, registry, workflow.folder)
+        found = param.widget.chosen_version(params[param.name], context)
+        if found is not None:
+            chosen.append(found)
+    return chosen_versions_text(chosen)
 
 
 def missing_node_types(workflow: Workflow, registry: Registry) -> dict[str, str]:
@@ -170,27 +171,28 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
         for param in spec.params:
             value = given.get(param.name, param.default)
             problem = check_value(param, value)
-            widget_check = WIDGET_CHECKS.get(type(param.widget)) if param.widget is not None else None
-            if problem is None and widget_check is not None and isinstance(value, str) and value:
-                problem = widget_check(value)
-            if problem is None and isinstance(param.widget, FilePath) and isinstance(value, str) and value:
-                problem = path_problem(value, workflow.folder)
             if problem:
                 problems.append(Problem("bad_param", f"node '{node_id}', parameter '{param.name}' "
                                         f"({param.type_name}): {problem}", node=node_id, param=param.name))
                 continue
             effective[param.name] = coerce_value(param, value)
-        for param in spec.params:
-            if isinstance(param.widget, ModelChoice) and param.name in effective:
-                _check_model_choice(node_id, param, effective, registry, problems, spell)
+        _check_widgets(node_id, spec, effective, registry, workflow, problems, spell)
         result[node_id] = effective
     return result
 
 
-#: checks of parameter values by their widget metadata, beyond type and bounds: the SDK registers
-#: the formula interpreter's data-free check for `Formula` parameters (the kernel has no parser
-#: of its own). A check returns the problem as text, or None.
-WIDGET_CHECKS: dict[type, Callable[[str], str | None]] = {}
+def _check_widgets(node_id: str, spec: NodeSpec, effective: dict[str, Any], registry: Registry,
+                   workflow: Workflow, problems: list[Problem], spell: Speller) -> None:
+    """Each widget's own check of its parameter's valid value (a formula's syntax, a path that can
+    name a file, a chosen estimator and its hyperparameters), with every parameter known."""
+    for param in spec.params:
+        if param.widget is None or param.name not in effective:
+            continue
+        context = ParamContext(node_id, param, effective, registry, workflow.folder, spell)
+        for name, message in param.widget.check(effective[param.name], context):
+            target = spec.param_index.get(name, param)
+            problems.append(Problem("bad_param", f"node '{node_id}', parameter '{name}' ({target.type_name}): "
+                                    f"{message}", node=node_id, param=name))
 
 
 def _migrate_renamed(node: NodeInstance, spec: NodeSpec, overrides: dict[str, Any] | None) -> None:
@@ -202,26 +204,6 @@ def _migrate_renamed(node: NodeInstance, spec: NodeSpec, overrides: dict[str, An
             node.params.setdefault(new, value)
         if overrides and old in overrides:
             overrides.setdefault(new, overrides.pop(old))
-
-
-def _check_model_choice(node_id: str, param: ParamSpec, effective: dict[str, Any], registry: Registry,
-                        problems: list[Problem], spell: Speller) -> None:
-    """The chosen estimator exists with the right kind, and its hyperparameters are valid."""
-    choice: ModelChoice = param.widget
-    model_id = effective[param.name]
-    available = {eid: e for eid, e in registry.estimators.items() if e.kind == choice.kind}
-    estimator = available.get(model_id)
-    if estimator is None:
-        listed = ", ".join(sorted(available)) or "none installed"
-        problems.append(Problem("bad_param", f"node '{node_id}', parameter '{param.name}': no {choice.kind} "
-                                f"'{model_id}'{spell(model_id, available, ('models', choice.kind))}; available: {listed}",
-                                node=node_id, param=param.name))
-        return
-    try:
-        estimator.check(effective.get(choice.hyperparameters) or {})
-    except ValueError as exc:
-        problems.append(Problem("bad_param", f"node '{node_id}', parameter '{choice.hyperparameters}': {exc}",
-                                node=node_id, param=choice.hyperparameters))
 
 
 def _resolve_edges(workflow: Workflow, specs: dict[str, NodeSpec], problems: list[Problem],

@@ -11,16 +11,21 @@ def top_rows(table: Table, *, n: Annotated[int, Bounds(1, 10_000), Help("How man
 @hookimpl
 def register_nodes(register):
     register(top_rows)
+
+`estimator`, `estimators`, `EstimatorSpec` and `ModelChoice` belong to the sklearn plugin
+(`dataflow_sklearn`) and are handed on from it; without dataflow-sklearn installed, importing
+them raises an ImportError that says so.
 """
 
-from typing import TYPE_CHECKING
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, Any
 
 from dataflow.kernel.cache import CacheEntry, CacheSettings, CacheTier
 from dataflow.kernel.context import progress, warn
 from dataflow.kernel.errors import CacheError, Cancelled, NodeDefinitionError, NodeError, did_you_mean
-from dataflow.kernel.estimators import EstimatorSpec
-from dataflow.kernel.executor import Executor, NodeOutcome, NodeTask
-from dataflow.kernel.hookspecs import hookimpl
+from dataflow.kernel.executor import Done, Executor, NodeOutcome, NodeTask, run_task
+from dataflow.kernel.hookspecs import hookimpl, hookspec
 from dataflow.kernel.schema import KINDS, ColumnSchema, TableSchema
 from dataflow.kernel.serializer import Serializer
 from dataflow.kernel.sources import SourceConnector
@@ -36,10 +41,8 @@ from dataflow.kernel.spec import (
     Column,
     FilePath,
     FormatChoice,
-    Formula,
     Help,
     Label,
-    ModelChoice,
     NodeSpec,
     PortType,
     Secret,
@@ -47,13 +50,14 @@ from dataflow.kernel.spec import (
 )
 from dataflow.kernel.steps import cached_step
 from dataflow.kernel.tempfiles import process_alive, temp_sibling
+from dataflow.kernel.widgets import ChosenVersion, ParamContext, ParamWidget
 
-from .decorator import node, spec_of
-from .estimators import estimator, estimators
-from .formula import FormulaError, check_formula, evaluate_formula, formula_kind
+from .contributions import contributions
+from .declare import node, spec_of
+from .formula import Formula, FormulaError, check_formula, evaluate_formula, formula_kind
 from .schemas import column_kind, schema_differences, schema_of
 from .sources import connector_for, connectors
-from .testing import check_node, check_schema, run_node
+from .testing import check_node, check_schema, run_node, using_plugins
 
 if TYPE_CHECKING:  # type checkers see the real classes; at run time they are port markers
     import numpy
@@ -104,13 +108,14 @@ __all__ = [
     "Label",
     "Metrics",
     "Model",
-    "ModelChoice",
     "NodeDefinitionError",
     "NodeError",
     "NodeOutcome",
     "NodeSpec",
     "NodeTask",
+    "ParamContext",
     "Params",
+    "ParamWidget",
     "PortType",
     "Secret",
     "Serializer",
@@ -120,6 +125,8 @@ __all__ = [
     "Table",
     "cached_step",
     "check_node",
+    "ChosenVersion",
+    "contributions",
     "connector_for",
     "connectors",
     "did_you_mean",
@@ -127,13 +134,36 @@ __all__ = [
     "temp_sibling",
     "check_formula",
     "evaluate_formula",
-    "estimator",
-    "estimators",
-    "EstimatorSpec",
     "hookimpl",
+    "hookspec",
     "node",
     "progress",
     "run_node",
     "spec_of",
     "warn",
+    "run_task",
+    "using_plugins",
+    "Done",
 ]
+
+#: public names the sklearn plugin provides: name -> its module in `dataflow_sklearn`
+_FROM_SKLEARN = {"estimator": "registered", "estimators": "registered", "EstimatorSpec": "registered",
+                 "ModelChoice": "choice"}
+if importlib.util.find_spec("dataflow_sklearn") is not None:  # listed (for `import *`) only when they can load
+    __all__ += list(_FROM_SKLEARN)
+
+
+def __getattr__(name: str) -> Any:
+    """`estimator`, `estimators`, `EstimatorSpec` and `ModelChoice`, handed on from the sklearn plugin."""
+    module = _FROM_SKLEARN.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dataflow.sdk' has no attribute '{name}'")
+    try:
+        found = importlib.import_module(f"dataflow_sklearn.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("dataflow_sklearn", f"dataflow_sklearn.{module}"):
+            raise
+        raise ImportError(f"dataflow.sdk.{name} comes from DataFlow's sklearn plugin, which is not installed: "
+                          "`pip install dataflow-sklearn` (a pack that adds models should depend on it and "
+                          f"import {name} from dataflow_sklearn)", name=name) from None
+    return getattr(found, name)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dataflow.kernel.plugins import active_registry
+from dataflow.kernel.plugins import run_registry
 from dataflow.kernel.sources import SourceConnector, find_connector
 
 
 def connectors(port_type: str | None = None) -> dict[str, SourceConnector]:
     """Every registered source connector by id (only those producing `port_type` when given)."""
-    found = active_registry().sources
+    found = run_registry().sources
     return {cid: c for cid, c in found.items() if port_type is None or c.port_type == port_type}
 
 

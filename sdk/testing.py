@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from dataflow.kernel.context import Reporter
-from dataflow.kernel.declare import spec_of
+from dataflow.kernel.context import PLUGINS, Reporter
 from dataflow.kernel.errors import NodeDefinitionError
 from dataflow.kernel.executor import call_node
 from dataflow.kernel.params import check_value, coerce_value
-from dataflow.kernel.plugins import active_registry
+from dataflow.kernel.plugins import run_registry
+from dataflow.kernel.registry import Registry
 from dataflow.kernel.serializer import check_output
 
-__all__ = ["NodeOutputs", "check_node", "check_schema", "run_node"]
+from .declare import spec_of
+
+__all__ = ["NodeOutputs", "check_node", "check_schema", "run_node", "using_plugins"]
+
+
+@contextmanager
+def using_plugins(registry: Registry) -> Iterator[Registry]:
+    """Run nodes with `registry` instead of the installed plugins: what `run_node` and
+    `check_node` pass to the node (its `connectors()`, `estimators()`, port types), e.g. a
+    registry with a test pack's format:
+
+        with using_plugins(load_registry(extra=[("linespack", plugin)])):
+            run_node(read_file, path="values.txt", format="lines")
+    """
+    token = PLUGINS.set(registry)
+    try:
+        yield registry
+    finally:
+        PLUGINS.reset(token)
 
 
 class NodeOutputs(dict):
@@ -44,8 +64,10 @@ def run_node(fn: Any, inputs: dict[str, Any] | None = None, **params: Any) -> No
         raise ValueError(f"{spec.name}: required input {missing[0]!r} not given")
     values = _param_values(spec, params)
     reports: list[tuple[float | None, str]] = []
-    outcome = call_node(spec, inputs, values, None, Reporter(lambda f, m: reports.append((f, m)), interval=0.0))
-    serializers = active_registry().serializers
+    registry = run_registry()
+    outcome = call_node(spec, inputs, values, None, Reporter(lambda f, m: reports.append((f, m)), interval=0.0),
+                        registry)
+    serializers = registry.serializers
     for port in spec.outputs:
         serializer = serializers.get(port.type.name)
         if serializer is not None:  # a type nobody registered a serializer for is not checked by the engine either

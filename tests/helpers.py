@@ -54,7 +54,7 @@ class Cli:
         self.env["DATAFLOW_CACHE_DIR"] = str(cache)
 
     def __call__(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", *map(str, args)], env=self.env,
+        return subprocess.run([sys.executable, "-m", "dataflow.cli", *map(str, args)], env=self.env,
                               capture_output=True, text=True, timeout=timeout)
 
     def json(self, *args: str) -> tuple[int, dict | list]:
@@ -68,7 +68,7 @@ class Cli:
 def kill_when(cli: Cli, args: list, condition, timeout: float = 120, poll: float = 0.005) -> bool:
     """Start `dataflow *args` and kill -9 it as soon as `condition()` is true (polled every `poll` s);
     return whether it was killed that way (False: it ended, or `timeout` passed, first)."""
-    proc = subprocess.Popen([sys.executable, "-m", "dataflow.kernel.cli", *map(str, args)], env=cli.env,
+    proc = subprocess.Popen([sys.executable, "-m", "dataflow.cli", *map(str, args)], env=cli.env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + timeout
     try:

@@ -1,4 +1,4 @@
-"""`dataflow run` lets each node reuse the memory earlier nodes freed (kernel/allocator.py)."""
+"""`dataflow run` lets each node reuse the memory earlier nodes freed (cli/allocator.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ ON_GLIBC = platform.libc_ver()[0] == "glibc"
 FAULTS_SCRIPT = """
 import os, resource, sys
 if sys.argv[1] == "tuned":
-    from dataflow.kernel.allocator import tune_for_batch
+    from dataflow.cli.allocator import tune_for_batch
     print(tune_for_batch())
 import numpy as np
 

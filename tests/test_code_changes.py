@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dataflow.kernel.codeprint import code_fingerprint
+from dataflow.sdk.codeprint import code_fingerprint
 from tests.helpers import Cli, edge, install_module_pack, write_workflow
 
 PACK = '''
@@ -122,7 +122,7 @@ def test_the_fingerprint_is_the_same_in_every_process_and_sees_closures_and_set_
     import subprocess
     import sys
 
-    script = f"from dataflow.kernel.codeprint import code_fingerprint\nns={{'__name__': 'made'}}\n" \
+    script = f"from dataflow.sdk.codeprint import code_fingerprint\nns={{'__name__': 'made'}}\n" \
              f"exec(compile({source!r}, 'made.py', 'exec'), ns)\nprint(code_fingerprint(ns['make'](2)))"
     other = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                             env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout.strip() for seed in ("1", "2")}

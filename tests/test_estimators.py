@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import pytest
+from dataflow_sklearn import estimator, estimators
 
-from dataflow.kernel.errors import NodeDefinitionError
-from dataflow.sdk import Bounds, estimator, estimators
+from dataflow.sdk import Bounds, NodeDefinitionError
 
 
 def test_a_registered_estimator_gets_a_pack_id_hyperparameters_and_a_version(registry):
-    spec = registry.estimators["testpack.constant"]
+    spec = registry.contributions("estimators")["testpack.constant"]
     assert (spec.kind, spec.label, spec.version, spec.plugin) == ("regressor", "Constant guess", 2, "testpack")
     assert spec.description == "Predicts one number for every row (a baseline)."
     assert [p["name"] for p in spec.to_dict()["params"]] == ["strategy", "quantile"]
@@ -20,7 +20,7 @@ def test_a_registered_estimator_gets_a_pack_id_hyperparameters_and_a_version(reg
 
 
 def test_hyperparameters_are_validated_by_name_before_the_model_is_built(registry):
-    spec = registry.estimators["testpack.constant"]
+    spec = registry.contributions("estimators")["testpack.constant"]
     model = spec.build({"strategy": "median"})
     assert type(model).__name__ == "DummyRegressor" and model.strategy == "median"
     with pytest.raises(ValueError, match="has no hyperparameter 'strategi'"):
@@ -81,8 +81,8 @@ def test_the_chosen_models_version_is_part_of_the_cache_key(registry, tmp_path):
     with Engine.open(registry, executor="sequential", directory=tmp_path / "cache") as engine:
         assert engine.run(compile_workflow(flow, registry)).nodes["fit"].status == "computed"
         assert engine.run(compile_workflow(flow, registry)).nodes["fit"].status == "cached"
-        spec = registry.estimators["testpack.constant"]
-        registry.estimators["testpack.constant"] = dataclasses.replace(spec, version=3)
+        spec = registry.contributions("estimators")["testpack.constant"]
+        registry.contributions("estimators")["testpack.constant"] = dataclasses.replace(spec, version=3)
         plan = engine.plan(compile_workflow(flow, registry))["fit"]
         assert not plan.cached and plan.reason == "model version changed"
 
@@ -125,12 +125,32 @@ def test_a_packs_estimator_trains_predicts_and_scores_through_the_built_in_nodes
 
 
 def test_choosing_another_model_is_reported_as_a_parameter_change_not_a_new_model_version():
-    from dataflow.kernel.history import MODEL_MARK, explain
+    from dataflow.kernel.history import explain
     from dataflow.kernel.keys import KeyParts
 
     def parts(model: str, version: int) -> KeyParts:
-        return KeyParts("k", "testpack.fit_model", 1, {"model": model}, {},
-                        f"{MODEL_MARK}{model}@{version}/1.0")
+        return KeyParts("k", "testpack.fit_model", 1, {"model": model}, {}, f"|model:{model}@{version}/1.0")
     old = parts("testpack.constant", 1).to_dict()
     assert explain(parts("sklearn.ridge", 1), old) == "parameter model changed"
     assert explain(parts("testpack.constant", 2), old) == "model version changed"
+
+
+def test_the_cache_key_part_of_a_chosen_model_is_spelt_as_before_so_saved_caches_still_hit(registry, tmp_path):
+    from dataflow.kernel import compile_workflow, load_workflow
+
+    graph = compile_workflow(load_workflow(model_flow(tmp_path)), registry)
+    assert graph.nodes["fit"].extra_fingerprint == "|model:testpack.constant@2/1.2.3"
+
+
+def test_the_sdks_model_names_say_to_install_dataflow_sklearn_when_it_is_missing():
+    import subprocess
+    import sys
+
+    script = ("import sys\nsys.modules['dataflow_sklearn'] = None  # as if not installed\n"
+              "import dataflow.sdk\nfrom dataflow.sdk import *  # every listed name loads\n"
+              "assert 'estimator' not in dataflow.sdk.__all__ and node and Formula\n"
+              "try:\n    from dataflow.sdk import estimator\nexcept ImportError as exc:\n    print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "dataflow.sdk.estimator comes from DataFlow's sklearn plugin" in done.stdout
+    assert "pip install dataflow-sklearn" in done.stdout

@@ -1,6 +1,6 @@
 """The example workflows in `workflows/` run end to end with the real `dataflow` command.
 
-Each workflow is validated and run headless (`python -m dataflow.kernel.cli run FILE --json
+Each workflow is validated and run headless (`python -m dataflow.cli run FILE --json
 --output-dir DIR`) from a copy of the workflows folder in a temporary folder, so nothing is
 written into the repository, with a private cache folder per workflow. Key results are compared
 with the same computation written as a plain scikit-learn or pandas script. Then: a second run
@@ -51,7 +51,7 @@ class Run:
 def dataflow(*args: str, cache: Path, timeout: float = 180) -> subprocess.CompletedProcess:
     """The real command line in a new interpreter, with `cache` as its cache folder."""
     env = {**os.environ, "DATAFLOW_CACHE_DIR": str(cache)}
-    return subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "dataflow.cli", *args], env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 

@@ -19,7 +19,8 @@ from tests.helpers import FreshVenv
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK = ROOT / "examples" / "network-pack"
-BUILTINS = ["cache", "serializers", "executors", "io", "samples", "transform"]
+# sklearn: the network pack adds a model, so it depends on dataflow-sklearn (which owns `@estimator`)
+BUILTINS = ["cache", "serializers", "executors", "io", "samples", "transform", "sklearn"]
 
 
 @pytest.fixture(scope="session")

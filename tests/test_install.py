@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dataflow.kernel.install import (
+from dataflow.cli.install import (
     Change,
     InstallError,
     _action,
@@ -46,7 +46,7 @@ def test_downgrading_or_leaving_the_declared_range_of_a_protected_package_is_ref
 
 
 def test_a_dry_run_of_a_local_pack_lists_it_as_new_and_installs_nothing(tmp_path, capsys):
-    from dataflow.kernel.cli import main
+    from dataflow.cli.main import main
     from dataflow.sdk.template import create_pack
 
     folder = create_pack("dry-pack", tmp_path)
@@ -89,7 +89,7 @@ def test_the_real_install_is_pinned_to_the_versions_the_dry_run_showed(tmp_path,
 
 
 def test_force_installs_a_refused_change_that_is_otherwise_not_installed(pack_site, pip_target, capsys):
-    from dataflow.kernel.cli import main
+    from dataflow.cli.main import main
 
     pack = PACKS / "testpack"  # the installed dataflow-testpack 1.2.3, a plugin: replacing it is refused
     assert main(["install", str(pack), "--yes", "--json"]) == 2

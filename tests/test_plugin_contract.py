@@ -85,7 +85,8 @@ def test_a_misspelt_hook_is_reported_by_dataflow_plugins_with_the_plugin_the_hoo
     assert done.returncode == 0, done.stderr
     row = done.stdout.splitlines().index(next(line for line in done.stdout.splitlines() if line.startswith("typo ")))
     problem = done.stdout.splitlines()[row + 1]
-    assert "problem: hook 'register_node' is declared by no hookspec, so it is never called" in problem
+    assert ("problem: hook 'register_node' is declared by no hookspec of DataFlow or of a loaded plugin, "
+            "so it is never called") in problem
     assert "(did you mean `register_nodes`?)" in problem
     code, plugins = cli.json("plugins")
     typo = next(p for p in plugins if p["name"] == "typo")

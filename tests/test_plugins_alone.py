@@ -150,7 +150,7 @@ def kernel_only(wheels, tmp_path_factory) -> FreshVenv:
 @pytest.fixture(scope="session")
 def expected_nodes() -> dict[str, set[str]]:
     """The node types of each plugin, as the development environment (every plugin installed) lists them."""
-    done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", "nodes", "--json"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "dataflow.cli", "nodes", "--json"], capture_output=True,
                           text=True, timeout=300, check=True)
     by_plugin: dict[str, set[str]] = {}
     for spec in json.loads(done.stdout):

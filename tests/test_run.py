@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -216,6 +217,27 @@ def test_cache_info_and_clear(cli, chain, cache_dir):
     assert done.returncode == 0 and "removed 6" in done.stdout
     code, report = cli.json("run", chain)
     assert set(reasons(report).values()) == {"no cache entry"}
+
+
+@pytest.mark.parametrize("command", [["info"], ["info", "--json"], ["clear"]])
+def test_the_cache_commands_without_the_cache_plugin_say_in_one_line_what_to_enable(cli, command):
+    """The console script itself, with the cache plugin blocked the way a user blocks a plugin."""
+    script = Path(sys.executable).parent / "dataflow"
+    assert script.exists(), f"no `dataflow` console script next to {sys.executable}: install the project"
+    done = subprocess.run([str(script), "cache", *command], env={**cli.env, "DATAFLOW_DISABLE_PLUGINS": "cache"},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "error: the cache plugin (dataflow-cache) is disabled by DATAFLOW_PLUGINS / DATAFLOW_DISABLE_PLUGINS: "
+        "enable it to use `dataflow cache`"]
+
+
+def test_without_a_cache_plugin_installed_the_cache_command_names_the_distribution_to_install():
+    from dataflow.cli.cache import why_no_cache
+    from dataflow.kernel import Registry
+
+    assert why_no_cache(Registry()) == (
+        "no cache plugin is installed: `pip install dataflow-cache` to use `dataflow cache`")
 
 
 def test_a_node_whose_entry_was_not_stored_is_not_rerun_while_everything_downstream_is_cached(registry, chain,

@@ -112,13 +112,6 @@ def _node(path: str):
     return getattr(importlib.import_module(module), name)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _active_registry():
-    from dataflow.kernel.plugins import activate_registry
-
-    activate_registry(load_registry())
-
-
 @pytest.mark.parametrize(("path", "inputs", "params"), CASES,
                          ids=[f"{c[0].split(':')[1]}-{i}" for i, c in enumerate(CASES)])
 def test_the_declared_schema_is_the_real_one(path, inputs, params):

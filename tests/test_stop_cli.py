@@ -15,7 +15,7 @@ from tests.helpers import edge, write_workflow
 
 
 def _start(cli, workflow, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "dataflow.kernel.cli", "run", str(workflow), *extra],
+    return subprocess.Popen([sys.executable, "-m", "dataflow.cli", "run", str(workflow), *extra],
                             env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from dataflow import sdk
 from dataflow.kernel import Engine, compile_workflow, load_workflow
-from dataflow.kernel.declare import declare_node
 from dataflow.kernel.spec import TABLE
 from dataflow.sdk import Table, TableSchema
 from tests.helpers import edge, write_workflow
@@ -160,7 +160,7 @@ def _passthrough(table: Table) -> Table:
 
 @pytest.mark.parametrize(("function", "words"), [(_slow, "took"), (_raises, "raised RuntimeError: schema bug")])
 def test_a_slow_or_failing_schema_function_is_unknown_and_noted(function, words, registry, tmp_path):
-    spec = declare_node(_passthrough, type_id="bad.passthrough", schema=function)
+    spec = sdk.spec_of(sdk.node(type_id="bad.passthrough", schema=function)(_passthrough))
     registry.nodes["bad.passthrough"] = spec
     path = write_workflow(tmp_path / "w.json", [
         IRIS, node("p", "bad.passthrough"), node("keep", "transform.select", columns=["not there"]),

@@ -144,7 +144,7 @@ def test_run_json_prints_valid_json_when_a_node_error_holds_text_that_is_not_uni
         {"id": "n", "type": "testpack.numbers", "params": {}},
         {"id": "f", "type": "testpack.fail", "params": {}}], [edge("n", "f")])
     # a file name that is not UTF-8 reaches Python as lone surrogates (surrogateescape)
-    argv = [sys.executable, "-m", "dataflow.kernel.cli", "run", str(path), "--json",
+    argv = [sys.executable, "-m", "dataflow.cli", "run", str(path), "--json",
             "--set", b"f.message=bad name \xff.csv"]
     done = subprocess.run(argv, env=cli.env, capture_output=True, timeout=120)
     report = json.loads(done.stdout)

@@ -3,8 +3,9 @@ tree (top-level categories, then their sub-categories).
 
 A node is found by its label, type id, category and description words, and also by what it
 offers to choose: its `Literal[...]` choices (`iris`, `wine` find the sample data set node) and,
-for a parameter that picks a registered estimator (`ModelChoice`), every estimator of that kind by
-id and label (`kmeans` finds the clustering node). Nothing here knows about Streamlit.
+for a parameter that picks a registered estimator (the sklearn plugin's `ModelChoice`, whose widget
+JSON says `"kind": "modelchoice"`), every estimator of that kind by id and label (`kmeans` finds
+the clustering node). Nothing here knows about Streamlit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .kernel_api import ModelChoice, NodeSpec
+from .kernel_api import NodeSpec
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -42,9 +43,10 @@ def _choices(spec: NodeSpec, estimators: Mapping[str, object]) -> tuple[str, ...
     for param in spec.params:
         if param.choices:
             found += [str(c) for c in param.choices]
-        if isinstance(param.widget, ModelChoice):
+        widget = param.widget.to_dict() if param.widget is not None else {}
+        if widget.get("kind") == "modelchoice":
             for eid, est in estimators.items():
-                if getattr(est, "kind", None) == param.widget.kind:
+                if getattr(est, "kind", None) == widget.get("model_kind"):
                     found += [eid.rsplit(".", 1)[-1], str(getattr(est, "label", ""))]
     return tuple(dict.fromkeys(c for c in found if c))
 

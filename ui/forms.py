@@ -11,7 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .kernel_api import Column, FilePath, FormatChoice, Formula, ModelChoice, ParamSpec, Secret
+from dataflow.sdk import Formula
+
+from .kernel_api import Column, FilePath, FormatChoice, ParamSpec, Secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +47,10 @@ def field_for(param: ParamSpec) -> Field:
     low, high = (bounds.min, bounds.max) if bounds else (None, None)
     widget = param.widget
     common = {"label": label, "help": help_text}
-    if isinstance(widget, ModelChoice):
-        return Field("model", **common, model_kind=widget.kind, hyperparameters=widget.hyperparameters)
+    described = widget.to_dict() if widget is not None else {}
+    if described.get("kind") == "modelchoice":  # the sklearn plugin's ModelChoice, read through its JSON
+        return Field("model", **common, model_kind=described.get("model_kind"),
+                     hyperparameters=described.get("hyperparameters"))
     if isinstance(widget, FormatChoice):
         return Field("format", **common, formats=widget)
     if isinstance(widget, Column):

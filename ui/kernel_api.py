@@ -15,11 +15,13 @@ up here first. The groups, in the order a session meets them:
 - **Running**: the engine, a run's events, results and per-node plan, stopping a run, and a
   cached node's entry (its outputs).
 - **Errors and folders**: the kernel's root error; the cache and private folders (never granted).
-- **Installing packs**: pip's dry run and the install itself, for the Plugins page.
+- **Installing packs**: pip's dry run and the install itself, for the Plugins page (they live
+  with the command line, `dataflow.cli.install`, and come through here all the same).
 """
 
 from __future__ import annotations
 
+from dataflow.cli.install import InstallPlan, apply_install, plan_install  # the only install import
 from dataflow.kernel import (
     CacheEntry,
     CancelToken,
@@ -29,7 +31,6 @@ from dataflow.kernel import (
     Engine,
     FilePath,
     FormatChoice,
-    Formula,
     Graph,
     NodeInstance,
     NodePlan,
@@ -54,9 +55,7 @@ from dataflow.kernel import (
     save_workflow,
     workflow_from_dict,
 )
-from dataflow.kernel.install import InstallPlan, apply_install, plan_install  # the only install import
 from dataflow.kernel.plugins import collect_contributions
-from dataflow.kernel.spec import ModelChoice  # the only ModelChoice import
 
 __all__ = [
     # plugins
@@ -64,7 +63,7 @@ __all__ = [
     # workflows
     "Edge", "NodeInstance", "Workflow", "load_workflow", "save_workflow", "workflow_from_dict",
     # node specs and parameter kinds
-    "Column", "FilePath", "FormatChoice", "Formula", "ModelChoice", "NodeSpec", "ParamSpec", "Secret",
+    "Column", "FilePath", "FormatChoice", "NodeSpec", "ParamSpec", "Secret",
     "format_choices",
     # checking
     "Graph", "Problem", "SchemaReport", "WorkflowError", "compile_workflow", "missing_node_types",

@@ -31,7 +31,7 @@ def _entries() -> list[dict[str, Any]]:
     """The palette's entries as the component takes them (built once per registry)."""
     reg = resources.registry()
     return session.memo("palette_entries", id(reg), lambda: [
-        e.to_dict() for e in catalogue.entries(reg.nodes.values(), reg.estimators)])
+        e.to_dict() for e in catalogue.entries(reg.nodes.values(), reg.contributions("estimators"))])
 
 
 def render() -> None:

@@ -244,7 +244,7 @@ def _text(f: forms.Field, key: str, value: Any, args: tuple, param: ParamSpec, h
 
 def _model(node_id: str, param: ParamSpec, f: forms.Field, params: dict, key: str, value: Any, args: tuple) -> None:
     reg = resources.registry()
-    available = {eid: e for eid, e in reg.estimators.items() if e.kind == f.model_kind}
+    available = {eid: e for eid, e in reg.contributions("estimators").items() if e.kind == f.model_kind}
     options = list(available) + ([value] if value not in available else [])
     st.selectbox(f.label, options, index=options.index(value), key=key, help=f.help or None, on_change=on_change_model,
                  args=(node_id, param.name, key, param.default, f.hyperparameters),

@@ -5,7 +5,7 @@ the job records each node's live state under a lock, and the page polls `snapsho
 fragment that reruns every fraction of a second until the job is done.
 
 Stop cancels the run's token; the engine ends the run within moments even while a node is
-computing (it abandons that node, see dataflow.kernel.engine), so `finished` turns true soon
+computing (it abandons that node, see dataflow.kernel.run), so `finished` turns true soon
 after. Until then the snapshot says `stopping`, and the clock keeps running: both stay truthful
 until the run has really ended. Nodes' `progress` reports are kept per running node.
 """

@@ -30,12 +30,11 @@ import ast
 import difflib
 import functools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from dataflow.kernel.schema import BOOLEAN, DATETIME, INTEGER, NUMBER, OTHER, TEXT, TableSchema
-from dataflow.kernel.schemapass import SCHEMA_CHECKS
-from dataflow.kernel.spec import Formula
-from dataflow.kernel.validate import WIDGET_CHECKS
+from dataflow.kernel.widgets import ParamContext, ParamWidget
 
 from .functions import FUNCTIONS, formula_functions
 from .interpreter import _Interpreter
@@ -46,7 +45,7 @@ from .text import FormulaError, _parse, _read, _Source
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["FUNCTIONS", "FormulaError", "check_formula", "evaluate_formula", "formula_functions", "formula_kind"]
+__all__ = ["FUNCTIONS", "Formula", "FormulaError", "check_formula", "evaluate_formula", "formula_functions", "formula_kind"]
 
 
 # --- columns and the public API -----------------------------------------------------------
@@ -189,20 +188,22 @@ def _formula_kind(text: str, schema: TableSchema) -> str:
     return _TO_SCHEMA.get(result.kind, OTHER)
 
 
-def _schema_problem(text: str, schema: TableSchema) -> str | None:
-    """What the schema pass reports for a formula over a table whose columns are known."""
-    try:
-        formula_kind(text, schema)
-    except FormulaError as error:
-        return str(error)
-    return None
+@dataclass(frozen=True, slots=True)
+class Formula(ParamWidget):
+    """The parameter is a formula over column names, checked by the safe formula interpreter:
+    its syntax when the workflow is compiled, its columns and kinds once the input's columns are known."""
 
+    def check(self, value: Any, context: ParamContext) -> list[tuple[str, str]]:
+        """What `compile_workflow` reports for a formula before any data exists."""
+        error = check_formula(value) if isinstance(value, str) and value else None
+        return [(context.param.name, str(error))] if error is not None else []
 
-def _validation_problem(text: str) -> str | None:
-    """What `compile_workflow` reports for a formula parameter before any data exists."""
-    error = check_formula(text)
-    return None if error is None else str(error)
-
-
-WIDGET_CHECKS[Formula] = _validation_problem
-SCHEMA_CHECKS[Formula] = _schema_problem
+    def check_schema(self, value: Any, schema: TableSchema) -> str | None:
+        """What the schema pass reports for a formula over a table whose columns are known."""
+        if not isinstance(value, str) or not value.strip():
+            return None
+        try:
+            formula_kind(value, schema)
+        except FormulaError as error:
+            return str(error)
+        return None

@@ -268,7 +268,7 @@ def test_two_concurrent_runs_on_one_cache_give_identical_results(work, tmp_path)
     counts = tally("two concurrent dataflow runs, one cache")
     for trial in range(CONCURRENT):
         outs = [tmp_path / f"c{trial}-{i}" for i in range(2)]
-        procs = [subprocess.Popen([sys.executable, "-m", "dataflow.kernel.cli", "run", str(flow), "--quiet",
+        procs = [subprocess.Popen([sys.executable, "-m", "dataflow.cli", "run", str(flow), "--quiet",
                                    "--output-dir", str(out)], env=cli.env, stderr=subprocess.PIPE, text=True)
                  for out in outs]
         for proc in procs:

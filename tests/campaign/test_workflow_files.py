@@ -145,7 +145,7 @@ def check_cli(folder: Path, samples: list[bytes], area: str) -> None:
 def _cli_seconds(path: Path, data: bytes):
     path.write_bytes(data)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", "validate", "--json", str(path)],
+    done = subprocess.run([sys.executable, "-m", "dataflow.cli", "validate", "--json", str(path)],
                           capture_output=True, text=True, timeout=60)
     return time.perf_counter() - started, done
 

@@ -51,7 +51,7 @@ def main(out: Path) -> None:
     with StreamlitServer(app_env(base / "plain"), base / "plain.log", port=free_port(),
                          launcher=[*TRACE, str(base / "plain.strace"), STREAMLIT, "run", str(APP)]) as plain:
         seen["plain_foreign_ws"] = websocket(plain.port, {"Origin": "http://evil.example"})
-    done = subprocess.run([*TRACE, str(base / "cli.strace"), sys.executable, "-m", "dataflow.kernel.cli", "run",
+    done = subprocess.run([*TRACE, str(base / "cli.strace"), sys.executable, "-m", "dataflow.cli", "run",
                            str(ROOT / "workflows" / "iris_classification.json"), "--executor", "processes", "--json"],
                           env={**os.environ, "DATAFLOW_CACHE_DIR": str(base / "cli_cache")}, capture_output=True,
                           text=True, timeout=600)

@@ -95,7 +95,7 @@ def escapes(tmp_path_factory) -> tuple[dict[str, dict], str]:
               "params": {"path": ESCAPES[escape].format(ext=ext, outside=outside, project=project)}}
              for reader, ext in READERS.items() for escape in ESCAPES]
     flow = write_workflow(project / "flow.json", nodes)
-    done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", "run", str(flow), "--json"],
+    done = subprocess.run([sys.executable, "-m", "dataflow.cli", "run", str(flow), "--json"],
                           env={**os.environ, "DATAFLOW_CACHE_DIR": str(base / "cache")}, capture_output=True, text=True,
                           timeout=600)
     cached = b"".join(p.read_bytes() for p in (base / "cache").rglob("*") if p.is_file())
@@ -223,7 +223,7 @@ def writes(tmp_path_factory, pack_site):
     flow = write_workflow(flow_path, nodes, [{"source": "data", "target": n["id"]} for n in nodes[1:]])
     before = {p: (p.read_bytes(), stat.S_IMODE(os.lstat(p).st_mode)) for p in [*(t[0] for t in targets.values()), flow]
               if p.is_file()}
-    done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", "run", str(flow), "--json", "--data-dir",
+    done = subprocess.run([sys.executable, "-m", "dataflow.cli", "run", str(flow), "--json", "--data-dir",
                            str(home), "--data-dir", str(base)], env={**os.environ, "DATAFLOW_CACHE_DIR": str(cache)},
                           capture_output=True, text=True, timeout=600)
     return {n["id"]: n for n in json.loads(done.stdout)["nodes"]}, targets, before

@@ -59,7 +59,7 @@ def model_flow(tmp_path_factory) -> tuple[Path, dict[str, str]]:
         "id": "save", "type": "sklearn.save_model", "params": {"path": "iris.skops"}}],
         "edges": [*example["edges"], {"source": "train", "source_port": "model", "target": "save",
                                       "target_port": "model"}]}))
-    done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", "run", str(base / "save.json"), "--json",
+    done = subprocess.run([sys.executable, "-m", "dataflow.cli", "run", str(base / "save.json"), "--json",
                            "--no-cache"], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     flow = write_workflow(base / "use.json", [
@@ -76,7 +76,7 @@ def model_flow(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 def test_a_cli_run_with_each_executor_binds_and_connects_to_loopback_only(model_flow, tmp_path, executor):
     flow, env = model_flow
     log = tmp_path / "run.strace"
-    done = _strace(log, sys.executable, "-m", "dataflow.kernel.cli", "run", str(flow), "--executor", executor,
+    done = _strace(log, sys.executable, "-m", "dataflow.cli", "run", str(flow), "--executor", executor,
                    "--no-cache", "--json", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert {n["id"]: n["status"] for n in json.loads(done.stdout)["nodes"]}["scored"] == "computed"

@@ -35,7 +35,7 @@ ALLOWED = {
     # (file, what): why it is safe
     ("plugins/serializers/dataflow_serializers/models.py", "joblib.load"):
         "the model serializer of DataFlow's private cache (mode 0700) and its own workers; "
-        "safe_to_share=False, so the engine never reads these bytes from anywhere a workflow names",
+        "it has no export, so the engine never reads these bytes from anywhere a workflow names",
     ("sdk/formula/text.py", "ast.parse"):
         "the formula interpreter parses (never runs) the text, then walks the tree with an allowlist",
     **{(f"plugins/executors/dataflow_executors/{name}", what): why
@@ -191,7 +191,7 @@ def test_a_hostile_workflow_runs_none_of_its_text_and_unpickles_nothing(tmp_path
         {"id": "model_b", "type": "sklearn.load_model", "params": {"path": "model_joblib.skops"}}])
     results = {}
     for command in (["validate", formula_flow], ["run", formula_flow], ["run", model_flow]):
-        done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", *map(str, command), "--json"], env=env,
+        done = subprocess.run([sys.executable, "-m", "dataflow.cli", *map(str, command), "--json"], env=env,
                               capture_output=True, text=True, timeout=600)
         assert done.returncode != 0 and "Traceback" not in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
         results[command[0], Path(command[1]).stem] = json.loads(done.stdout)

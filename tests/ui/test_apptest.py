@@ -288,7 +288,7 @@ def test_a_formula_error_is_shown_inline_with_the_upstream_columns(at, ui_regist
 
 
 def test_model_choice_shows_the_chosen_models_own_settings(at, ui_registry):
-    if "sklearn.ridge" not in ui_registry.estimators:
+    if "sklearn.ridge" not in ui_registry.contributions("estimators"):
         pytest.skip("the sklearn pack is not installed")
     add(at, "testpack.numbers")
     add(at, "testpack.fit_model")
@@ -366,7 +366,7 @@ def test_a_pack_installed_from_the_plugins_page_runs_after_a_reload_without_a_re
 
     page = AppTest.from_function(_plugins_page, default_timeout=120).run()
     before = resources.engine()         # opened with the plugins the app started with
-    assert "network.huber" not in before.registry.estimators
+    assert "network.huber" not in before.registry.contributions("estimators")
     page.text_input(key="install_spec").set_value(str(NETWORK_PACK))
     page.button(key="FormSubmitter:install_form-Check what would change").click().run()
     assert [(c.name, c.action) for c in page.session_state["install_plan"].changes] == [

@@ -14,7 +14,7 @@ def entries():
     reg = load_registry()
     if not {"samples.dataset", "sklearn.train_test_split"} <= set(reg.nodes):
         pytest.skip("the samples and sklearn plugins are not installed")
-    return catalogue.entries(reg.nodes.values(), reg.estimators)
+    return catalogue.entries(reg.nodes.values(), reg.contributions("estimators"))
 
 
 def first(entries, query: str) -> str:

@@ -33,8 +33,8 @@ def test_a_misspelt_hook_is_shown_on_the_plugins_page_with_the_plugin_the_hook_a
     assert any("typo" in w.value and "have problems" in w.value for w in page.warning)
     card = next(e for e in page.expander if e.label.split(" — ")[0].endswith(" typo"))
     (problem,) = [w.value for w in card.warning]
-    assert problem == ("hook 'register_node' is declared by no hookspec, so it is never called "
-                       "(did you mean `register_nodes`?)")
+    assert problem == ("hook 'register_node' is declared by no hookspec of DataFlow or of a loaded plugin, "
+                       "so it is never called (did you mean `register_nodes`?)")
 
 
 def test_the_viewers_a_pack_gives_the_app_are_listed_under_it(app_env):

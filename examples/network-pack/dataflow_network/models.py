@@ -1,10 +1,16 @@
-"""A model for the built-in train nodes: robust regression, offered by `sklearn.train_regressor`."""
+"""A model for the built-in train nodes: robust regression, offered by `sklearn.train_regressor`.
+
+Models are the sklearn plugin's domain: `@estimator` comes from dataflow-sklearn, which this pack
+depends on, and is registered through that plugin's own hook, `register_estimators`.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from dataflow.sdk import Bounds, Help, estimator
+from dataflow_sklearn import estimator
+
+from dataflow.sdk import Bounds, Help
 
 
 @estimator(kind="regressor", label="Huber (robust to outliers)", version=1)

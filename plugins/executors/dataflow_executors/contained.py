@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataflow.sdk import Cancelled, NodeOutcome, NodeTask
+from dataflow.sdk import NodeOutcome, NodeTask, run_task
 
 
 def run_contained(task: NodeTask) -> NodeOutcome:
     """`task.run()`, with SystemExit (or any other BaseException but Ctrl-C) turned into a
-    RuntimeError naming it: the engine fails that node instead of stopping the whole run, as it
-    does when a worker process reports the same thing."""
-    try:
-        return task.run()
-    except (Exception, KeyboardInterrupt, Cancelled):  # Cancelled: the run was stopped, the engine knows
-        raise
-    except BaseException as exc:
-        raise RuntimeError(f"{type(exc).__name__}: {exc}") from exc
+    RuntimeError naming it, as the engine's `run_task` does: for callers of `submit`."""
+    ended: list[tuple[NodeOutcome | None, BaseException | None]] = []
+    run_task(task, lambda _task, outcome, error: ended.append((outcome, error)))
+    outcome, error = ended[0]
+    if error is not None:
+        raise error
+    return outcome

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 
-from dataflow.sdk import Executor, NodeTask
+from dataflow.sdk import Done, Executor, NodeTask, run_task
 
 from .contained import run_contained
 
@@ -12,13 +12,11 @@ from .contained import run_contained
 class SequentialExecutor(Executor):
     """Runs nodes one at a time in the caller's thread: no pool, no futures in the engine's loop.
 
-    `inline = True` makes the engine call `task.run()` itself. `submit` exists for callers that
-    want the pool interface anyway: it runs the task at once and returns a finished future.
+    `start` runs each task at once; `submit` exists for callers that want the pool interface
+    anyway: it runs the task at once and returns a finished future.
     """
 
     id = "sequential"
-    inline = True
-    wants_codecs = False
     description = "one node at a time in the engine's thread (simplest to debug)"
 
     def submit(self, task: NodeTask) -> Future:
@@ -32,3 +30,9 @@ class SequentialExecutor(Executor):
         else:
             future.set_result(outcome)
         return future
+
+    def start(self, tasks: list[NodeTask], done: Done) -> list[Future | None]:
+        """Run each task now, in order, in this thread."""
+        for task in tasks:
+            run_task(task, done)
+        return [None] * len(tasks)

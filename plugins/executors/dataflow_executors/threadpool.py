@@ -52,6 +52,11 @@ class AbandonablePool:
                 thread.start()
         return future
 
+    def idle(self) -> bool:
+        """True when no task runs or waits (abandoned ones do not count)."""
+        with self._lock:
+            return not self._running and self._queue.empty()
+
     def abandon(self, futures: Iterable[Future]) -> None:
         """Cancel the tasks that have not started; retire the threads that run the others, so
         their slots are free at once (each ends when its task returns, its outcome unread)."""

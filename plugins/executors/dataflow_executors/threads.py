@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import Future
 
-from dataflow.sdk import Executor, NodeTask
+from dataflow.sdk import Done, Executor, NodeTask, run_task
 
 from .contained import run_contained
 from .threadpool import AbandonablePool
@@ -23,8 +23,6 @@ class ThreadExecutor(Executor):
     """
 
     id = "threads"
-    run_alone_inline = True
-    wants_codecs = False
     description = "independent branches side by side in a thread pool"
 
     def __init__(self, max_workers: int | None = None):
@@ -34,11 +32,22 @@ class ThreadExecutor(Executor):
 
     def submit(self, task: NodeTask) -> Future:
         """Queue `task` on the pool (started on first call); returns the future of its outcome."""
+        return self._ensure_pool().submit(run_contained, task)
+
+    def start(self, tasks: list[NodeTask], done: Done) -> list[Future | None]:
+        """Queue `tasks` on the pool; a lone task while no other runs (a chain) runs in the calling
+        thread instead, since nothing could overlap it and a hand-off would only add latency."""
+        pool = self._ensure_pool()
+        if len(tasks) == 1 and pool.idle():
+            run_task(tasks[0], done)
+            return [None]
+        return [pool.submit(run_task, task, done) for task in tasks]
+
+    def _ensure_pool(self) -> AbandonablePool:
         with self._lock:
             if self._pool is None:
                 self._pool = AbandonablePool(self.max_workers, "dataflow-node")
-            pool = self._pool
-        return pool.submit(run_contained, task)
+            return self._pool
 
     def cancel(self, futures: Iterable[Future]) -> None:
         """Drop the queued ones; leave the running ones behind, their threads retired."""

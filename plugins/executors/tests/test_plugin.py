@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from dataflow.sdk import NodeTask, spec_of
+from dataflow.sdk import NodeTask, Params, node, spec_of
 
 from .conftest import edge, n
 
@@ -22,8 +22,6 @@ def test_the_plugin_registers_three_executors_from_its_distribution(registry):
     assert record.ok and record.distribution == "dataflow-executors"
     assert set(record.contributions["executors"]) == EXECUTOR_IDS
     assert {registry.executors[i].id for i in EXECUTOR_IDS} == EXECUTOR_IDS
-    assert registry.executors["sequential"].inline is True
-    assert not registry.executors["threads"].inline and not registry.executors["processes"].inline
     assert all(registry.executors[i].description for i in EXECUTOR_IDS)
 
 
@@ -117,3 +115,30 @@ def test_the_spec_is_found_again_in_the_worker_by_reference(registry):
     spec = registry.nodes["testpack.numbers"]
     assert function_reference(spec) == ("dataflow_testpack.nodes", "numbers")
     assert spec_of(spec.fn).name == "numbers"
+
+
+def test_where_start_runs_a_task_sequential_here_threads_here_only_when_alone(registry):
+    here = threading.get_ident()
+    seen: list[tuple[str, bool]] = []
+
+    def done(task, outcome, error):
+        assert error is None
+        seen.append((task.node_id, outcome.outputs["params"]["thread"] == here))
+
+    @node(category="Test")
+    def where() -> Params:
+        """Which thread ran me."""
+        return {"thread": threading.get_ident()}
+
+    def task(node_id):
+        return NodeTask(node_id, spec_of(where), {}, {}, {}, {})
+
+    sequential = registry.executors["sequential"]()
+    sequential.start([task("a"), task("b")], done)
+    threads = registry.executors["threads"](2)
+    threads.start([task("alone")], done)
+    futures = threads.start([task("c"), task("d")], done)
+    for future in futures:
+        future.result(timeout=10)
+    threads.shutdown()
+    assert sorted(seen) == [("a", True), ("alone", True), ("b", True), ("c", False), ("d", False)]

@@ -17,14 +17,16 @@ import pandas as pd
 import pytest
 
 from dataflow.kernel import call_node, load_registry
-from dataflow.sdk import spec_of
+from dataflow.sdk import spec_of, using_plugins
 
 
 @pytest.fixture(autouse=True, scope="module")
 def installed_plugins():
-    """`connector_for` reads the process's active registry: make it the installed plugins' one
-    (another plugin's tests may have left a registry without the io sources active)."""
-    return load_registry()
+    """The installed plugins as they are when the module starts (an Excel engine present), for the
+    nodes its tests run: some tests take the Excel engine away, and a registry loaded then would
+    have no Excel format."""
+    with using_plugins(load_registry()) as registry:
+        yield registry
 
 
 @pytest.fixture
@@ -114,7 +116,7 @@ class Cli:
         self.env["DATAFLOW_CACHE_DIR"] = str(cache)
 
     def json(self, *args: Any) -> tuple[int, dict]:
-        done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", *map(str, args), "--json"],
+        done = subprocess.run([sys.executable, "-m", "dataflow.cli", *map(str, args), "--json"],
                               env=self.env, capture_output=True, text=True, timeout=120)
         try:
             return done.returncode, json.loads(done.stdout)

@@ -10,9 +10,17 @@ import pytest
 from dataflow_io.nodes import NODES
 
 from dataflow.kernel import load_registry
-from dataflow.kernel.plugins import activate_registry
 from dataflow.kernel.sources import format_choices
-from dataflow.sdk import FilePath, FormatChoice, SourceConnector, check_node, hookimpl, run_node, spec_of
+from dataflow.sdk import (
+    FilePath,
+    FormatChoice,
+    SourceConnector,
+    check_node,
+    hookimpl,
+    run_node,
+    spec_of,
+    using_plugins,
+)
 
 WRITABLE = {"csv", "tsv", "parquet", "feather", "json", "jsonl"}
 TYPE_IDS = {"io.read_file", "io.write_file", "io.read_csv", "io.read_parquet", "io.read_excel", "io.read_json"}
@@ -114,7 +122,7 @@ def test_the_format_parameters_offer_the_installed_formats_and_a_packs_new_one(i
     assert (reader.default, reader.widget) == ("auto", FormatChoice("read", "table"))
     assert (writer.default, writer.widget) == ("auto", FormatChoice("write", "table"))
     registry = load_registry(extra=[("linespack", types.SimpleNamespace(register_sources=register_sources))])
-    try:
+    with using_plugins(registry):
         assert registry.plugins["linespack"].ok
         reading = format_choices(registry.sources, reader.widget)
         assert next(iter(reading)) == "auto" and set(reading) >= WRITABLE | {"lines"}
@@ -124,5 +132,3 @@ def test_the_format_parameters_offer_the_installed_formats_and_a_packs_new_one(i
         path = tmp_path / "values.txt"               # an extension no format claims: the choice decides
         path.write_text("a\nb\n")
         assert run_node(NODES[0], path=str(path), format="lines")["table"]["value"].tolist() == ["a", "b"]
-    finally:
-        activate_registry(installed_plugins)

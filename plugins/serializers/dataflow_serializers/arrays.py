@@ -110,7 +110,6 @@ class ArraySerializer(Serializer):
     port_type = "array"
     python_type = "numpy.ndarray"
     export_suffix = ".npy"
-    safe_to_share = True
 
     def check(self, value: Any) -> None:
         """Raise TypeError unless `value` is a numpy array."""

@@ -99,7 +99,6 @@ class DictSerializer(Serializer):
 
     python_type = "dict"
     export_suffix = ".json"
-    safe_to_share = True
 
     def check(self, value: Any) -> None:
         """Raise TypeError unless `value` is a dict."""

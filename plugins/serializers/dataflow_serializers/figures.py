@@ -21,7 +21,6 @@ class FigureSerializer(Serializer):
     port_type = "figure"
     python_type = "plotly.graph_objects.Figure"
     export_suffix = ".html"
-    safe_to_share = True
 
     def check(self, value: Any) -> None:
         """Raise TypeError unless `value` is a Plotly Figure (a figure dict is not accepted)."""

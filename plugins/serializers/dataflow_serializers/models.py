@@ -1,7 +1,6 @@
 """The `model` serializer: fitted estimators via joblib, for DataFlow's own cache only.
 
-joblib (pickle) runs code when it loads, so `safe_to_share` is False: the engine only reads these
-bytes back from the application's private cache folder or from worker processes it started.
+joblib (pickle) runs code when it loads, so these bytes are only ever read back from the application's private cache folder or from worker processes it started.
 Model files that cross that boundary (a "save model" node, a shared file) use skops with a trust
 list, not this serializer. There is no export for the same reason.
 """
@@ -28,7 +27,6 @@ class ModelSerializer(Serializer):
     port_type = "model"
     python_type = "object"
     export_suffix = None
-    safe_to_share = False
 
     def check(self, value: Any) -> None:
         """Raise TypeError when `value` is plain data (None, numbers, dicts, arrays, tables) instead of a model."""

@@ -56,7 +56,6 @@ class TableSerializer(Serializer):
     port_type = "table"
     python_type = "pandas.DataFrame"
     export_suffix = ".parquet"
-    safe_to_share = True
 
     def check(self, value: Any) -> None:
         """Raise TypeError unless `value` is a DataFrame."""
@@ -103,7 +102,6 @@ class SeriesSerializer(Serializer):
     port_type = "series"
     python_type = "pandas.Series"
     export_suffix = ".parquet"
-    safe_to_share = True
 
     def check(self, value: Any) -> None:
         """Raise TypeError unless `value` is a Series."""

@@ -32,7 +32,6 @@ def test_a_fitted_model_round_trips_with_identical_predictions(models, through_f
 
 
 def test_joblib_bytes_are_never_shared_or_exported(models, tmp_path):
-    assert models.safe_to_share is False
     assert models.export_suffix is None
     with pytest.raises(NotImplementedError):
         models.export(LogisticRegression(), tmp_path / "model")

@@ -25,9 +25,9 @@ def test_registration_gives_one_serializer_per_port_type():
     assert len(set(ids)) == len(ids)
 
 
-def test_only_the_model_serializer_is_unsafe_to_share():
-    unsafe = {s.port_type for s in dataflow_serializers.plugin.serializers() if not s.safe_to_share}
-    assert unsafe == {"model"}
+def test_only_the_model_serializer_has_no_export():
+    unexported = {s.port_type for s in dataflow_serializers.plugin.serializers() if s.export_suffix is None}
+    assert unexported == {"model"}
 
 
 def test_importing_the_plugin_imports_no_heavy_library():

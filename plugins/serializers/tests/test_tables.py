@@ -300,7 +300,7 @@ def test_export_writes_non_string_labels_as_strings_and_refuses_duplicates(table
 
 
 def test_attributes_describe_the_table_port(table):
-    assert (table.port_type, table.export_suffix, table.safe_to_share) == ("table", ".parquet", True)
+    assert (table.port_type, table.export_suffix) == ("table", ".parquet")
 
 
 def test_frame_attrs_round_trip_so_nodes_can_record_facts_about_columns(table, through_file):

@@ -12,10 +12,11 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from dataflow.sdk import NodeError, did_you_mean, estimators, warn
+from dataflow.sdk import NodeError, did_you_mean, warn
 
 from .columns import feature_matrix, is_numeric, json_value, require_column, resolve_features
 from .models import TrainedModel
+from .registered import estimators
 
 TASK_KIND = {"classification": "classifier", "regression": "regressor"}
 

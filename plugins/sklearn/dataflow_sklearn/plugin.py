@@ -1,6 +1,8 @@
 """The plugin module named by the `sklearn` entry point: registers the nodes and the built-in models.
 
-Importing it is cheap: scikit-learn and skops are imported inside the nodes and model factories.
+`hookspecs` adds this plugin's own hook, `register_estimators`, through which it and other packs
+contribute models. Importing it is cheap: scikit-learn and skops are imported inside the nodes
+and model factories.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from typing import Any
 from dataflow.sdk import hookimpl
 
 from . import (
+    builtin_models,
     comparison,
-    estimators,
     importance,
     metrics,
     model_files,
@@ -22,6 +24,10 @@ from . import (
     unsupervised,
     validation,
 )
+from . import hookspecs as own_hookspecs
+
+#: this plugin's own hook, `register_estimators`: the kernel gives it to pluggy's `add_hookspecs`
+hookspecs = own_hookspecs
 
 NODES = (
     split.train_test_split,
@@ -53,5 +59,5 @@ def register_nodes(register: Callable[[Any], None]) -> None:
 @hookimpl
 def register_estimators(register: Callable[[Any], None]) -> None:
     """Register the built-in classifiers, regressors and clusterers (ids `sklearn.<function name>`)."""
-    for factory in estimators.ALL:
+    for factory in builtin_models.ALL:
         register(factory)

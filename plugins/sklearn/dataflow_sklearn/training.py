@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from dataflow.sdk import Column, Help, Model, ModelChoice, NodeError, Table, node, warn
+from dataflow.sdk import Column, Help, Model, NodeError, Table, node, warn
 
 from . import schemas
+from .choice import ModelChoice
 from .columns import feature_matrix, json_value
 from .fitting import allows_missing, require_trained, train
 from .models import PREDICTION, PROBABILITY_PREFIX, with_facts

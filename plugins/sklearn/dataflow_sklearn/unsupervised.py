@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypedDict
 
-from dataflow.sdk import Bounds, Column, Help, Model, ModelChoice, NodeError, Table, node, warn
+from dataflow.sdk import Bounds, Column, Help, Model, NodeError, Table, node, warn
 
 from . import schemas
+from .choice import ModelChoice
 from .columns import feature_matrix, numeric_columns, require_columns
 from .fitting import build_estimator, estimator_spec, fit
 from .models import FittedTransformer, with_facts

@@ -15,7 +15,7 @@ REGRESSORS = {"sklearn.linear_regression", "sklearn.ridge", "sklearn.lasso", "sk
 
 def test_the_built_in_models_are_registered_by_kind(registry):
     by_kind = {}
-    for estimator_id, spec in registry.estimators.items():
+    for estimator_id, spec in registry.contributions("estimators").items():
         if spec.plugin == "sklearn":
             by_kind.setdefault(spec.kind, set()).add(estimator_id)
     assert by_kind == {"classifier": CLASSIFIERS, "regressor": REGRESSORS,
@@ -24,26 +24,26 @@ def test_the_built_in_models_are_registered_by_kind(registry):
 
 def test_every_hyperparameter_has_help_and_numbers_have_bounds(registry):
     for estimator_id in CLASSIFIERS | REGRESSORS:
-        spec = registry.estimators[estimator_id]
+        spec = registry.contributions("estimators")[estimator_id]
         assert spec.description and spec.params, estimator_id
         for param in spec.params:
             assert param.help, f"{estimator_id}.{param.name} has no help"
             if param.kind in ("int", "float"):
                 assert param.bounds is not None, f"{estimator_id}.{param.name} has no bounds"
-    forest = registry.estimators["sklearn.random_forest_classifier"].to_dict()["params"]
+    forest = registry.contributions("estimators")["sklearn.random_forest_classifier"].to_dict()["params"]
     assert [p["name"] for p in forest] == ["n_estimators", "max_depth", "min_samples_leaf", "random_state"]
     assert forest[0]["min"] == 1 and forest[1]["type"] == "int | None"
-    assert registry.estimators["sklearn.svm_classifier"].to_dict()["params"][1]["choices"] == [
+    assert registry.contributions("estimators")["sklearn.svm_classifier"].to_dict()["params"][1]["choices"] == [
         "rbf", "linear", "poly", "sigmoid"]
 
 
 def test_each_factory_builds_a_seeded_unfitted_estimator(registry):
     for estimator_id in CLASSIFIERS | REGRESSORS:
-        model = registry.estimators[estimator_id].build({})
+        model = registry.contributions("estimators")[estimator_id].build({})
         assert not hasattr(model, "n_features_in_"), estimator_id
         if any(word in estimator_id for word in ("forest", "boosting", "svm", "logistic")):  # they draw numbers
             assert model.random_state == 0, estimator_id
-    assert registry.estimators["sklearn.svm_classifier"].build({}).probability is True
+    assert registry.contributions("estimators")["sklearn.svm_classifier"].build({}).probability is True
 
 
 @pytest.mark.parametrize("model_id", sorted(CLASSIFIERS))
@@ -80,7 +80,7 @@ def _train_flow(model: str, hyperparameters: dict) -> dict:
 
 
 def test_a_packs_estimator_is_offered_validated_and_trained_by_the_built_in_node(registry, engine_run, tmp_path):
-    assert registry.estimators["mlpack.logged_centroid"].kind == "classifier"
+    assert registry.contributions("estimators")["mlpack.logged_centroid"].kind == "classifier"
     with pytest.raises(WorkflowError, match="no classifier 'mlpack.loged_centroid'.*did you mean `mlpack.logged_centroid`"):
         compile_workflow(workflow_from_dict(_train_flow("mlpack.loged_centroid", {})), registry)
     with pytest.raises(WorkflowError, match="hyperparameter 'shrink' .* above the maximum"):

@@ -277,7 +277,7 @@ def test_dataflow_run_reports_hostile_model_files_as_node_errors_and_finishes_th
     workflow = tmp_path / "hostile.json"
     workflow.write_text(json.dumps({"version": "0.1.0", "nodes": nodes, "edges": edges, "meta": {"name": "hostile"}}))
     env = {**os.environ, "DATAFLOW_CACHE_DIR": str(tmp_path / "cache")}
-    done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", "run", str(workflow)], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "dataflow.cli", "run", str(workflow)], capture_output=True,
                           text=True, timeout=300, env=env)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output  # failed nodes, not a signal

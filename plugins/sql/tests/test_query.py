@@ -11,15 +11,8 @@ import time
 import pandas as pd
 import pytest
 
-from dataflow.kernel import load_registry
-from dataflow.kernel.plugins import activate_registry
 from dataflow.sdk import NodeError, check_node, check_schema, run_node
 from dataflow_sql.query import query
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _registry():
-    activate_registry(load_registry())
 
 
 def orders() -> pd.DataFrame:
@@ -76,7 +69,7 @@ def test_validate_names_a_column_the_query_lacks_before_running(tmp_path):
         {"id": "load", "type": "samples.dataset", "params": {"name": "iris"}},
         {"id": "sql", "type": "sql.query", "params": {"query": "SELECT species, count(*) FROM a GROUP BY 1"}},
     ], [edge("load", "sql", "table", "a")])
-    done = subprocess.run([sys.executable, "-m", "dataflow.kernel.cli", "validate", str(path), "--json"],
+    done = subprocess.run([sys.executable, "-m", "dataflow.cli", "validate", str(path), "--json"],
                           capture_output=True, text=True, timeout=120)
     report = json.loads(done.stdout)
     assert done.returncode == 2 and report["problems"][0]["node"] == "sql"

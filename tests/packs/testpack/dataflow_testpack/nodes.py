@@ -7,17 +7,17 @@ import time
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypedDict
 
+from dataflow_sklearn import ModelChoice, estimators
+
 from dataflow.sdk import (
     Bounds,
     FilePath,
     Help,
-    ModelChoice,
     NodeError,
     Params,
     Secret,
     Table,
     cached_step,
-    estimators,
     node,
     progress,
     warn,

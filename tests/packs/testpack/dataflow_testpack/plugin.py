@@ -2,7 +2,9 @@
 
 from typing import Annotated, Literal
 
-from dataflow.sdk import Bounds, Help, SourceConnector, estimator, hookimpl, spec_of
+from dataflow_sklearn import estimator
+
+from dataflow.sdk import Bounds, Help, SourceConnector, hookimpl, spec_of
 
 from . import nodes, parallel_nodes
 

@@ -1,13 +1,17 @@
-"""Render `docs/hookspecs.md` from the hookspecs module, so the page never drifts from the code.
+"""Render `docs/hookspecs.md` from the kernel's hookspecs module, so the page never drifts from the
+code. A development tool, not part of the package; run it from the project's root:
 
-    python -m dataflow.kernel.hookdocs > docs/hookspecs.md
+    python docs/hookdocs.py > docs/hookspecs.md
+
+`tests/test_docs.py` runs it the same way and fails when the page differs from what it prints.
 """
 
 from __future__ import annotations
 
 import inspect
+import sys
 
-from . import hookspecs
+from dataflow.kernel import hookspecs
 
 
 def hook_names() -> list[str]:
@@ -18,8 +22,8 @@ def hook_names() -> list[str]:
 def render() -> str:
     """The Markdown page: the module's introduction, then each hook's signature and docstring."""
     parts = ["# Hook specifications\n",
-             "Generated from `kernel/hookspecs.py` by `python -m dataflow.kernel.hookdocs`; a test fails when "
-             "this page and the code differ.\n",
+             "Generated from `kernel/hookspecs.py` by `python docs/hookdocs.py > docs/hookspecs.md`; a test "
+             "fails when this page and the code differ.\n",
              _indented(inspect.getdoc(hookspecs) or ""), ""]
     for name in hook_names():
         fn = getattr(hookspecs, name)
@@ -52,4 +56,4 @@ def _indented(doc: str) -> str:
 
 
 if __name__ == "__main__":
-    print(render(), end="")
+    sys.stdout.buffer.write(render().encode("utf-8"))  # UTF-8 with \n line ends, whatever the platform

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from dataflow.sdk import Bounds, Help, estimator
+from dataflow.sdk import Bounds, Help
+
+from .registered import estimator
 
 Seed = Annotated[int, Bounds(0, 2**31 - 1), Help("Seed for the model's random numbers (same seed, same model)")]
 Trees = Annotated[int, Bounds(1, 5000), Help("Number of trees: more is steadier but slower")]

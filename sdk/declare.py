@@ -1,10 +1,13 @@
-"""Turn a typed Python function into a `NodeSpec`: the logic behind the SDK's `@node`.
+"""`@node`: turn a typed Python function into a `NodeSpec`, the one way a node is declared.
 
 Positional parameters are input ports (annotated with port types, `Table | None` for an
 optional input), keyword-only parameters are node parameters with Python defaults
 (`Literal[...]` for choices, `Annotated[...]` for bounds/step/help/widgets), the docstring's
 first line is the description and the return annotation gives the outputs: one port type,
 a TypedDict of port types for several named outputs, or `None` for a sink.
+
+The kernel never reads a function: it receives the `NodeSpec` built here, which carries the
+code fingerprint (`codeprint.py`) as a memoized callable the kernel only calls.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ import math
 import typing
 from collections.abc import Callable
 from types import NoneType, UnionType
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, TypeVar, get_args, get_origin
 
-from .errors import NodeDefinitionError
-from .params import check_value
-from .spec import (
-    WIDGET_METADATA,
+from dataflow.kernel.errors import NodeDefinitionError
+from dataflow.kernel.params import check_value, coerce_value
+from dataflow.kernel.spec import (
+    NODE_ATTRIBUTE,
     Bounds,
     CachePolicy,
     Help,
@@ -27,13 +30,20 @@ from .spec import (
     NodeSpec,
     OptionalPort,
     ParamSpec,
+    ParamWidget,
     PortSpec,
     PortType,
     Step,
 )
 
-NODE_ATTRIBUTE = "__dataflow_node__"
+from .codeprint import CodePrint
+
+F = TypeVar("F", bound=Callable[..., Any])
+Fail = Callable[[str], NodeDefinitionError]
 _SCALARS = {bool: "bool", int: "int", float: "float", str: "str"}
+
+#: what other declarations (the sklearn plugin's `@estimator`) build on: the parameter rules of nodes
+__all__ = ["ParamSpec", "check_value", "coerce_value", "keyword_params", "node", "param_spec", "spec_of"]
 
 
 def spec_of(fn: Any) -> NodeSpec | None:
@@ -41,8 +51,8 @@ def spec_of(fn: Any) -> NodeSpec | None:
     return getattr(fn, NODE_ATTRIBUTE, None)
 
 
-def declare_node(
-    fn: Callable[..., Any],
+def node(
+    fn: F | None = None,
     *,
     category: str = "Other",
     label: str | None = None,
@@ -53,6 +63,58 @@ def declare_node(
     deprecated: str | None = None,
     renamed: dict[str, str] | None = None,
     schema: Callable[..., Any] | None = None,
+) -> Any:
+    """Declare a node. Use bare (`@node`) or with options (`@node(category="Transform", version=2)`).
+
+    - `category`: where the palette files it ("Transform/Rows").
+    - `label`: the name on the canvas (default: the function name, humanised).
+    - `version`: bump it when the node's results change; old cache entries stop matching. Edits
+      of the function itself (and of the helpers and constants of its module it uses) are seen
+      without a bump: the cache key includes a fingerprint of its code.
+    - `type_id`: the full type id, when `<entry point>.<function name>` is not wanted.
+    - `cache`: "all" (memory and disk), "memory" (cheap to redo, e.g. figures) or "none".
+    - `fingerprint`: for sources that read something other than a file parameter, a function
+      of the parameters returning a string that changes when the data changes.
+    - `deprecated`: a message shown when the node is used.
+    - `renamed`: `{"old name": "new name"}` for parameters renamed in a new version: a workflow
+      file saved with the old name loads with its value moved to the new one.
+    - `schema`: how the output's columns follow from the inputs' columns and the parameters,
+      without data. It is called like the node, each table input replaced by its `TableSchema`
+      (None where unknown), and returns a `TableSchema` (a dict of them by output name for
+      several outputs), or None when the columns depend on the data. Raise `NodeError(param=...)`
+      for a mistake you are sure of. Without it the node's output columns are unknown downstream.
+
+          def _keep_schema(table, *, columns, mode):
+              return table.select(columns) if mode == "keep" else table.drop(columns)
+
+          @node(schema=_keep_schema)
+          def keep(table: Table, *, columns: list[str] = [], mode: str = "keep") -> Table: ...
+
+    The function is returned unchanged (a unit test is a plain call), with its `NodeSpec` attached
+    (`spec_of(fn)`). Raises NodeDefinitionError at import when the declaration is wrong, naming the node.
+    """
+    options = {"category": category, "label": label, "version": version, "type_id": type_id, "cache": cache,
+               "fingerprint": fingerprint, "deprecated": deprecated, "renamed": renamed, "schema": schema}
+
+    def decorate(function: F) -> F:
+        setattr(function, NODE_ATTRIBUTE, _declare(function, **options))
+        return function
+
+    return decorate(fn) if fn is not None else decorate
+
+
+def _declare(
+    fn: Callable[..., Any],
+    *,
+    category: str,
+    label: str | None,
+    version: int,
+    type_id: str | None,
+    cache: CachePolicy,
+    fingerprint: Callable[[dict[str, Any]], str] | None,
+    deprecated: str | None,
+    renamed: dict[str, str] | None,
+    schema: Callable[..., Any] | None,
 ) -> NodeSpec:
     """Read `fn` and return its spec; raise NodeDefinitionError naming the node on any mistake."""
     where = f"node '{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', fn)}'"
@@ -70,10 +132,7 @@ def declare_node(
         raise fail(f"schema must be a function of the input schemas and parameters, got {schema!r}")
     if type_id is not None and (not isinstance(type_id, str) or "." not in type_id or " " in type_id):
         raise fail(f"type_id must look like 'pack.name', got {type_id!r}")
-    try:
-        hints = typing.get_type_hints(fn, include_extras=True)
-    except Exception as exc:  # a NameError in a string annotation, for instance
-        raise fail(f"its annotations cannot be resolved: {exc}") from exc
+    hints = _hints(fn, fail)
 
     inputs: list[PortSpec] = []
     params: list[ParamSpec] = []
@@ -83,7 +142,7 @@ def declare_node(
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
             inputs.append(_input_port(p, hints.get(p.name, p.empty), fail))
         else:
-            params.append(_param(p, hints.get(p.name, p.empty), fail))
+            params.append(param_spec(p, hints.get(p.name, p.empty), fail))
 
     if "return" not in hints:
         raise fail("annotate the return type: a port type (-> Table), a TypedDict of port types, or None")
@@ -120,9 +179,29 @@ def declare_node(
         deprecated=deprecated,
         renamed=tuple((renamed or {}).items()),
         schema=schema,
+        code_print=CodePrint(fn),
     )
     spec.param_index.update({p.name: p for p in params})
     return spec
+
+
+def _hints(fn: Callable[..., Any], fail: Fail) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(fn, include_extras=True)
+    except Exception as exc:  # a NameError in a string annotation, for instance
+        raise fail(f"its annotations cannot be resolved: {exc}") from exc
+
+
+def keyword_params(fn: Callable[..., Any], fail: Fail, what: str = "parameters") -> tuple[ParamSpec, ...]:
+    """A function's keyword-only parameters read with the node-parameter rules (for declarations
+    like the sklearn plugin's `@estimator`); any other parameter is a mistake raised with `fail`."""
+    hints = _hints(fn, fail)
+    params = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind is not p.KEYWORD_ONLY:
+            raise fail(f"'{p.name}' is positional: {what} are keyword-only (put them after `*`)")
+        params.append(param_spec(p, hints.get(p.name, p.empty), fail))
+    return tuple(params)
 
 
 def _split_annotated(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -132,7 +211,7 @@ def _split_annotated(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
     return annotation, ()
 
 
-def _input_port(p: inspect.Parameter, annotation: Any, fail) -> PortSpec:
+def _input_port(p: inspect.Parameter, annotation: Any, fail: Fail) -> PortSpec:
     base, meta = _split_annotated(annotation)
     optional = False
     if isinstance(base, OptionalPort):
@@ -149,7 +228,7 @@ def _input_port(p: inspect.Parameter, annotation: Any, fail) -> PortSpec:
     return PortSpec(p.name, base, optional, help_text)
 
 
-def _outputs(annotation: Any, fail) -> tuple[list[PortSpec], bool]:
+def _outputs(annotation: Any, fail: Fail) -> tuple[list[PortSpec], bool]:
     base, meta = _split_annotated(annotation)
     if base is None or base is NoneType:
         return [], False
@@ -170,7 +249,8 @@ def _outputs(annotation: Any, fail) -> tuple[list[PortSpec], bool]:
     raise fail(f"the return annotation must be a port type, a TypedDict of port types or None, got {base!r}")
 
 
-def _param(p: inspect.Parameter, annotation: Any, fail) -> ParamSpec:
+def param_spec(p: inspect.Parameter, annotation: Any, fail: Fail) -> ParamSpec:
+    """One keyword-only parameter as a `ParamSpec` (type, default, choices, bounds, help, widget)."""
     name = p.name
     if annotation is p.empty:
         raise fail(f"parameter '{name}' needs a type annotation (int, float, str, bool, Literal[...], list[str])")
@@ -188,7 +268,7 @@ def _param(p: inspect.Parameter, annotation: Any, fail) -> ParamSpec:
     kind, item_kind, choices = _kind_of(base, name, fail)
     bounds = next((m for m in meta if isinstance(m, Bounds)), None)
     step = next((m.value for m in meta if isinstance(m, Step)), None)
-    widget = next((m for m in meta if isinstance(m, WIDGET_METADATA)), None)
+    widget = next((m for m in meta if isinstance(m, ParamWidget)), None)
     if bounds is not None and kind not in ("int", "float"):
         raise fail(f"parameter '{name}': Bounds apply to int and float parameters only")
     spec = ParamSpec(
@@ -212,7 +292,7 @@ def _param(p: inspect.Parameter, annotation: Any, fail) -> ParamSpec:
     return spec
 
 
-def _kind_of(base: Any, name: str, fail) -> tuple[str, str | None, tuple[Any, ...] | None]:
+def _kind_of(base: Any, name: str, fail: Fail) -> tuple[str, str | None, tuple[Any, ...] | None]:
     if base in _SCALARS:
         return _SCALARS[base], None, None
     origin = get_origin(base)

@@ -27,13 +27,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataflowError
+from dataflow.kernel import DataflowError
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
 
-# `packaging` is imported where it is used: `import dataflow.kernel` (every command, the app)
-# should not pay about 20 ms for what only `dataflow install` needs.
+# `packaging` is imported where it is used: every `dataflow` command and the app's Plugins page
+# import this module, and should not pay about 20 ms for what only an install needs.
 
 ROOT_DISTRIBUTION = "dataflow-workbench"
 GROUP = "dataflow"

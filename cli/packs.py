@@ -8,22 +8,22 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import DataflowError
-from .install import InstallPlan, apply_install, plan_install
-from .plugins import load_registry
-from .terminal import echo
+from dataflow.kernel import DataflowError, load_registry
+from dataflow.sdk.template import PackNameError, create_pack
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+from . import EXIT_FAILED, EXIT_INVALID, EXIT_OK
+from .install import InstallPlan, apply_install, plan_install
+from .terminal import echo, echo_stderr
+
 SYMBOLS = {"new": "+", "upgrade": "^", "downgrade": "v", "reinstall": "="}
 
 
 def cmd_new_pack(args: argparse.Namespace) -> int:
-    from dataflow.sdk.template import PackNameError, create_pack
-
+    """Create a pack from the SDK's template in `--dir`; exit 2 when the name is unusable or taken."""
     try:
         folder = create_pack(args.name, Path(args.dir))
     except (PackNameError, FileExistsError) as exc:
-        echo(f"error: {exc}", sys.stderr)
+        echo_stderr(f"error: {exc}")
         return EXIT_INVALID
     echo(f"created {folder}")
     echo(f"next: pip install -e {folder}   (its node then shows in `dataflow nodes` and in the app)")
@@ -42,6 +42,7 @@ def _show_plan(plan: InstallPlan) -> None:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
+    """Show pip's plan, refuse what would break DataFlow (exit 2), install after confirmation."""
     try:
         plan = plan_install(args.packages)
     except DataflowError as exc:
@@ -89,7 +90,7 @@ def _fail(args: argparse.Namespace, message: str, code: int, plan: InstallPlan |
         echo(json.dumps({"status": "refused" if code == EXIT_INVALID else "failed", "error": message,
                           "plan": plan.to_dict() if plan else None}, indent=2))
     else:
-        echo(f"error: {message}", sys.stderr)
+        echo_stderr(f"error: {message}")
     return code
 
 

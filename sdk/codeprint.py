@@ -13,8 +13,10 @@ not only its name and declared version. The fingerprint is a blake2b over:
   of them).
 
 Anything else (other modules, installed libraries) is the `version=` and the pack version's
-business. The fingerprint is computed once per node type, on first use, and takes tens of
-microseconds for a typical node; it is the same in every process and on every run.
+business. The fingerprint is computed once per node type, on first use (`CodePrint`: a module's
+helpers may be defined after the decorated function, so reading it at decoration time would
+miss them), and takes tens of microseconds for a typical node; it is the same in every process
+and on every run.
 """
 
 from __future__ import annotations
@@ -26,6 +28,22 @@ from typing import Any
 _SIMPLE = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis))
 _CONTAINERS = (tuple, frozenset, list, dict)
 _MAX_DEPTH = 8  # how deep helper chains are followed; deeper ones are the pack version's business
+
+
+class CodePrint:
+    """A node's code fingerprint as the zero-argument callable a `NodeSpec` carries: computed on
+    the first call, then remembered (specs copied by the registry share it)."""
+
+    __slots__ = ("fn", "text")
+
+    def __init__(self, fn: Any):
+        self.fn = fn
+        self.text = ""
+
+    def __call__(self) -> str:
+        if not self.text:
+            self.text = code_fingerprint(self.fn)
+        return self.text
 
 
 def code_fingerprint(fn: Any) -> str:

@@ -1,7 +1,10 @@
-"""Estimators: models that packs add to the built-in train nodes, declared like nodes.
+"""Estimators: models that packs add to the train nodes, declared like nodes (`@estimator`).
 
-A pack declares a factory function whose keyword-only parameters are the model's
-hyperparameters (same annotations as node parameters, so the app builds the same form):
+A pack that depends on dataflow-sklearn declares a factory function whose keyword-only
+parameters are the model's hyperparameters (same annotations as node parameters, so the app
+builds the same form), and registers it with this plugin's own hook, `register_estimators`:
+
+    from dataflow_sklearn import estimator
 
     @estimator(kind="classifier", label="XGBoost", version=1)
     def xgboost(*, n_estimators: Annotated[int, Bounds(1, 5000)] = 100, max_depth: int = 6):
@@ -22,14 +25,14 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from .errors import NodeDefinitionError
-from .params import check_value, coerce_value
-from .spec import ParamSpec
+from dataflow.sdk import NodeDefinitionError, contributions
+from dataflow.sdk.declare import ParamSpec, check_value, coerce_value, keyword_params
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 ESTIMATOR_ATTRIBUTE = "__dataflow_estimator__"
 ESTIMATOR_KINDS = ("classifier", "regressor", "clusterer", "transformer")
@@ -51,6 +54,7 @@ class EstimatorSpec:
     param_index: dict[str, ParamSpec] = field(default_factory=dict, compare=False, repr=False)
 
     def defaults(self) -> dict[str, Any]:
+        """Each hyperparameter's default by name."""
         return {p.name: p.default for p in self.params}
 
     def check(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -72,16 +76,37 @@ class EstimatorSpec:
         return self.fn(**self.check(values))
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON shape `dataflow nodes --json` and the app read."""
         return {"id": self.id, "kind": self.kind, "label": self.label, "version": self.version,
                 "plugin": self.plugin, "description": self.description,
                 "params": [p.to_dict() for p in self.params]}
 
 
+def estimator(fn: F | None = None, *, kind: str, label: str | None = None, version: int = 1,
+              estimator_id: str | None = None) -> Any:
+    """Declare a model factory of `kind` ("classifier", "regressor", "clusterer" or "transformer").
+
+    Keyword-only parameters are the hyperparameters (with defaults, bounds, choices and help as
+    for node parameters). Bump `version` when the model's results change: cached models trained
+    with the old version stop matching. Returns the function unchanged.
+    """
+    def attach(target: F) -> F:
+        spec = declare_estimator(target, kind=kind, label=label, version=version, estimator_id=estimator_id)
+        setattr(target, ESTIMATOR_ATTRIBUTE, spec)
+        return target
+
+    return attach(fn) if fn is not None else attach
+
+
+def estimators(kind: str | None = None) -> dict[str, EstimatorSpec]:
+    """The registered estimators by id (only those of `kind` when given), as the running engine sees them."""
+    found = contributions("estimators")
+    return {eid: spec for eid, spec in found.items() if kind is None or spec.kind == kind}
+
+
 def declare_estimator(fn: Callable[..., Any], *, kind: str, label: str | None = None, version: int = 1,
                       estimator_id: str | None = None) -> EstimatorSpec:
     """Read a factory function's hyperparameters; raise NodeDefinitionError naming it on a mistake."""
-    from .declare import _param  # the same parameter rules as nodes
-
     where = f"estimator '{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', fn)}'"
 
     def fail(message: str) -> NodeDefinitionError:
@@ -95,21 +120,13 @@ def declare_estimator(fn: Callable[..., Any], *, kind: str, label: str | None = 
         raise fail(f"version must be a positive integer, got {version!r}")
     if estimator_id is not None and (not isinstance(estimator_id, str) or "." not in estimator_id):
         raise fail(f"estimator_id must look like 'pack.name', got {estimator_id!r}")
-    try:
-        hints = typing.get_type_hints(fn, include_extras=True)
-    except Exception as exc:
-        raise fail(f"its annotations cannot be resolved: {exc}") from exc
-    params = []
-    for p in inspect.signature(fn).parameters.values():
-        if p.kind is not p.KEYWORD_ONLY:
-            raise fail(f"'{p.name}' is positional: hyperparameters are keyword-only (put them after `*`)")
-        params.append(_param(p, hints.get(p.name, p.empty), fail))
+    params = keyword_params(fn, fail, what="hyperparameters")  # the same rules as node parameters
     doc = (inspect.getdoc(fn) or "").strip()
     if not doc:
         raise fail("add a docstring: its first line describes the model to users")
     spec = EstimatorSpec(fn=fn, name=fn.__name__, kind=kind,
                          label=label or fn.__name__.replace("_", " ").capitalize(), version=version,
-                         description=doc.partition("\n")[0].strip(), params=tuple(params), id=estimator_id)
+                         description=doc.partition("\n")[0].strip(), params=params, id=estimator_id)
     spec.param_index.update({p.name: p for p in params})
     return spec
 

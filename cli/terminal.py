@@ -11,6 +11,7 @@ escape is valid inside a JSON string, so `--json` output keeps its data and stay
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -42,3 +43,20 @@ class PrintableFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return printable(super().format(record))
+
+
+def echo_stderr(text: Any = "") -> None:
+    """`echo` on standard error: progress, notes, warnings and errors."""
+    echo(text, sys.stderr)
+
+
+def print_json(data: Any) -> None:
+    """Print `data` as indented JSON on standard output, made printable like every other line."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        # text the terminal cannot take (a lone surrogate in a node's error, from a file name
+        # that is not UTF-8, say): JSON escapes keep the output valid and complete
+        text = json.dumps(data, indent=2, ensure_ascii=True, default=str)
+    echo(text)

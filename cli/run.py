@@ -1,0 +1,156 @@
+"""`dataflow run`: run a workflow headless, with progress lines, a summary and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from pathlib import Path
+from typing import Any
+
+from dataflow.kernel import (
+    CancelToken,
+    DataflowError,
+    Engine,
+    Graph,
+    Problem,
+    WorkflowError,
+    compile_workflow,
+    load_workflow,
+)
+
+from . import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
+from .allocator import tune_for_batch
+from .export import export_outputs
+from .loading import load_plugins
+from .progress import Progress
+from .terminal import echo_stderr, print_json
+
+
+def add_run_command(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Register `run` on the main parser's subcommands."""
+    run = sub.add_parser("run", parents=[common], help="run a workflow headless")
+    run.add_argument("workflow", help="the workflow JSON file")
+    run.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
+                     help="override a parameter (repeatable), validated like the app does")
+    run.add_argument("--only", action="append", default=[], metavar="NODE",
+                     help="run this node and what it needs, nothing else (repeatable)")
+    run.add_argument("--executor", default="threads", help="execution back end: sequential, threads, processes")
+    run.add_argument("--workers", type=_worker_count, default=None, help="worker count for pool executors (1 or more)")
+    run.add_argument("--no-cache", action="store_true", help="compute every node; read and write no cache")
+    run.add_argument("--json", action="store_true", help="print one JSON object with every node's result")
+    run.add_argument("--output-dir", metavar="DIR",
+                     help="write outputs of nodes nothing consumes: tables as Parquet, metrics as JSON, figures as HTML")
+    run.add_argument("--data-dir", action="append", default=[], metavar="FOLDER",
+                     help="grant file nodes access to FOLDER (repeatable; the workflow's folder and "
+                          "DATAFLOW_DATA_DIRS are always granted)")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    run.set_defaults(handler=cmd_run)
+
+
+def _worker_count(text: str) -> int:
+    """`--workers`: a whole number of at least 1 (argparse reports anything else, exit 2)."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {count}")
+    return count
+
+
+def _parse_sets(values: list[str]) -> dict[tuple[str, str], str]:
+    overrides = {}
+    for text in values:
+        target, sep, value = text.partition("=")
+        node_id, dot, param = target.rpartition(".")
+        if not sep or not dot or not node_id or not param:
+            raise WorkflowError([_problem(f"--set {text!r}: write it as NODE.PARAM=VALUE, e.g. --set load.rows=100")])
+        overrides[(node_id, param)] = value
+    return overrides
+
+
+def _problem(message: str) -> Problem:
+    return Problem("usage", message)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the workflow; exit 0 when every node ran, 1 when one failed, 2 when it is invalid,
+    130 when Ctrl-C stopped it."""
+    tune_for_batch()  # this process exits when the run ends: let nodes reuse freed memory
+    registry = load_plugins()
+    try:
+        workflow = load_workflow(args.workflow)
+        graph = compile_workflow(workflow, registry, _parse_sets(args.set), text_overrides=True)
+        engine = Engine.open(registry, executor=args.executor, max_workers=args.workers,
+                             use_cache=not args.no_cache, data_dirs=args.data_dir, memory_tiers=False)
+        _check_schemas(engine, graph, args.only or None, not args.no_cache)
+    except WorkflowError as exc:
+        return _invalid(exc, args.json)
+    except DataflowError as exc:
+        return _invalid(WorkflowError([_problem(str(exc))], args.workflow), args.json)
+    token = CancelToken()
+    progress = Progress(args.quiet)
+    previous = signal.getsignal(signal.SIGINT)
+
+    def interrupt(signum, frame):
+        if token.cancelled:
+            signal.signal(signal.SIGINT, previous)
+            raise KeyboardInterrupt
+        token.cancel()
+        progress.clear()
+        echo_stderr("stopping: running nodes are abandoned, no new ones start (Ctrl-C again to abort)")
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        with engine:
+            result = engine.run(graph, targets=args.only or None, use_cache=not args.no_cache,
+                                listener=progress, cancel=token, keep_outputs=bool(args.output_dir))
+    except DataflowError as exc:
+        return _invalid(WorkflowError([_problem(str(exc))], args.workflow), args.json)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        progress.clear()
+    files = export_outputs(result, graph, registry, Path(args.output_dir)) if args.output_dir else []
+    for node in result.nodes.values():
+        for warning in node.warnings:
+            echo_stderr(f"warning: node '{node.id}': {warning}")
+        if node.status == "failed" and args.verbose and node.traceback:
+            echo_stderr(node.traceback)
+    if args.json:
+        print_json({**result.to_dict(), "files": files})
+    elif not args.quiet:
+        counts: dict[str, int] = {}
+        for node in result.nodes.values():
+            counts[node.status] = counts.get(node.status, 0) + 1
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+        echo_stderr(f"run {result.status} in {result.seconds:.2f}s: {summary}")
+        for item in files:
+            echo_stderr(f"wrote {item['path']}")
+    for node in result.failed:
+        if not args.json:
+            echo_stderr(f"error: node '{node.id}' ({node.type}) failed: {node.error}")
+    if result.status == "cancelled":
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if result.status == "failed" else EXIT_OK
+
+
+def _check_schemas(engine: Engine, graph: Graph, targets: list[str] | None, use_cache: bool) -> None:
+    """Raise WorkflowError when a node that would compute has a column parameter that does not fit
+    its input's columns (the schema pass), before a row is read. A cached node ran with exactly
+    these parameters and inputs, so a fully cached run reads no file header."""
+    plans = engine.plan(graph, targets, use_cache=use_cache)
+    computing = {node_id for node_id, plan in plans.items() if not plan.cached}
+    if not computing:
+        return
+    problems = [p for p in engine.schemas(graph).problems if p.node in computing]
+    if problems:
+        engine.close()
+        raise WorkflowError(problems, str(graph.workflow.path) if graph.workflow.path else None)
+
+
+def _invalid(error: WorkflowError, as_json: bool) -> int:
+    if as_json:
+        print_json({"status": "invalid", "problems": [p.to_dict() for p in error.problems], "nodes": []})
+    else:
+        echo_stderr(f"error: {error}")
+    return EXIT_INVALID

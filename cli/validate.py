@@ -1,0 +1,57 @@
+"""`dataflow validate`: report every problem in a workflow, column parameters included, without
+running it."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from dataflow.kernel import Graph, SchemaReport, WorkflowError, compile_workflow, infer_schemas, load_workflow
+from dataflow.kernel.access import granted_folders, resolve_file_params
+
+from . import EXIT_INVALID, EXIT_OK
+from .loading import load_plugins
+from .terminal import echo, echo_stderr, print_json
+
+
+def add_validate_command(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Register `validate` on the main parser's subcommands."""
+    validate = sub.add_parser("validate", parents=[common], help="report every problem in a workflow without running it")
+    validate.add_argument("workflow")
+    validate.add_argument("--json", action="store_true")
+    validate.add_argument("--data-dir", action="append", default=[], metavar="FOLDER",
+                          help="grant file nodes access to FOLDER, as `run --data-dir` does (their headers are "
+                               "read to check column parameters)")
+    validate.set_defaults(handler=cmd_validate)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Say whether the workflow is valid (exit 0) or list its problems (exit 2)."""
+    registry = load_plugins()
+    try:
+        graph = compile_workflow(load_workflow(args.workflow), registry)
+        report = _schema_report(graph, args.data_dir)
+        if report.problems:
+            raise WorkflowError(report.problems, args.workflow)
+    except WorkflowError as exc:
+        if args.json:
+            print_json({"valid": False, "problems": [p.to_dict() for p in exc.problems]})
+        else:
+            echo_stderr(f"error: {exc}")
+        return EXIT_INVALID
+    if args.verbose:
+        for note in report.notes:
+            echo_stderr(f"note: {note}")
+    if args.json:
+        print_json({"valid": True, "problems": [], "nodes": len(graph.nodes), "edges": len(graph.workflow.edges),
+                    "notes": report.notes})
+    else:
+        echo(f"{args.workflow}: valid ({len(graph.nodes)} nodes, {len(graph.workflow.edges)} edges)")
+    return EXIT_OK
+
+
+def _schema_report(graph: Graph, data_dirs: list[str]) -> SchemaReport:
+    """The schema pass with the file access `dataflow run --data-dir` would grant."""
+    base = graph.workflow.folder
+    folders = granted_folders(base, data_dirs)
+    return infer_schemas(graph, lambda node: resolve_file_params(node, base, folders, graph.workflow.path))
