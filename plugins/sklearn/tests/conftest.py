@@ -29,11 +29,13 @@ def mlpack():
 
 @pytest.fixture(autouse=True)
 def registry(mlpack):
-    """The installed plugins plus the test pack `mlpack`, loaded afresh for each test (5 ms), so
-    `estimators()` inside the nodes sees the test pack whatever other suites loaded before."""
+    """The installed plugins plus the test pack `mlpack`, loaded afresh for each test (5 ms), and
+    the plugins that nodes called outside a run reach (`estimators()` sees the test pack)."""
     from dataflow.kernel import load_registry
+    from dataflow.sdk import using_plugins
 
-    return load_registry(extra=[("mlpack", mlpack)])
+    with using_plugins(load_registry(extra=[("mlpack", mlpack)])) as registry:
+        yield registry
 
 
 @pytest.fixture

@@ -160,7 +160,7 @@ def test_a_stopped_run_ends_tune_at_its_next_fit(iris):
         if len(fits) == 2:
             stopped["now"] = True  # the user pressed Stop during the second fit
 
-    token = NODE_CONTEXT.set(([], None, Reporter(send, lambda: stopped["now"], interval=0.0)))
+    token = NODE_CONTEXT.set(([], None, Reporter(send, lambda: stopped["now"], interval=0.0), None))
     try:
         with pytest.raises(Cancelled):
             tune(model, iris, grid={"n_neighbors": [1, 15, 30]}, folds=3)
