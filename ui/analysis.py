@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dataflow.kernel import (
+from .kernel_api import (
     Graph,
     Problem,
     Registry,

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dataflow.kernel import Edge, NodeInstance, NodeSpec, Workflow, workflow_from_dict
-
 from . import placement
+from .kernel_api import Edge, NodeInstance, NodeSpec, Workflow, workflow_from_dict
 from .ports import first_free_pair, free_pairs, taken_inputs, would_cycle
 
 UNDO_LIMIT = 100
