@@ -85,6 +85,8 @@ class DaskExecutor(Executor):
         self.cluster_options = dict(cluster_options or {})
         #: tasks sent to the cluster since this executor was made (diagnostics and tests)
         self.submitted = 0
+        #: serializer bytes of the outputs pulled back to this process (diagnostics and benchmarks)
+        self.bytes_pulled = 0
         self._client: Any = None
         self._cluster: Any = None
         self._finalizer: weakref.finalize | None = None
@@ -121,7 +123,7 @@ class DaskExecutor(Executor):
                 handles.append(None)
                 continue
             self.submitted += 1
-            future.add_done_callback(partial(_report, task, done))
+            future.add_done_callback(partial(_report, task, done, self._count_pulled))
             handles.append(future)
         return handles
 
@@ -184,6 +186,9 @@ class DaskExecutor(Executor):
                        f"(scheduler {cluster.scheduler_address}); dashboard: "
                        f"{dashboard or 'off (install bokeh to get one)'}")
         return client, cluster
+
+    def _count_pulled(self, size: int) -> None:
+        self.bytes_pulled += size  # Dask runs every done-callback in one thread: no race
 
     def _announce(self, text: str) -> None:
         if self.announce is not None:
@@ -294,7 +299,7 @@ def unwrap(values: dict[str, Encoded]) -> dict[str, Encoded]:
             for port, (how, payload) in values.items()}
 
 
-def _report(task: NodeTask, done: Done, future: Any) -> None:
+def _report(task: NodeTask, done: Done, pulled: Callable[[int], None], future: Any) -> None:
     """A task's end (in Dask's callback thread): fetch the reply, decode it, tell the engine."""
     try:
         if future.cancelled():
@@ -307,6 +312,7 @@ def _report(task: NodeTask, done: Done, future: Any) -> None:
             return
         if isinstance(reply, Reply):
             reply.outputs = unwrap(reply.outputs)
+            pulled(sum(memoryview(payload).nbytes for how, payload in reply.outputs.values() if how == CODEC))
         try:
             outcome = outcome_from(task, reply)
         except Exception as exc:
