@@ -45,8 +45,9 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from dataflow_executors.processes import function_reference, outcome_from
-from dataflow_executors.wire import CODEC, Encoded, Job, encode
+from dataflow_executors.processes import job_for as process_job_for
+from dataflow_executors.processes import outcome_from
+from dataflow_executors.wire import CODEC, Encoded, Job
 from dataflow_executors.wire import Done as Reply
 
 from dataflow.sdk import Cancelled, Done, Executor, NodeTask
@@ -165,7 +166,11 @@ class DaskExecutor(Executor):
         Client = import_distributed().Client  # noqa: N806
 
         if self.scheduler:
-            client = Client(self.scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
+            try:
+                client = Client(self.scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
+            except Exception as exc:
+                raise RuntimeError(f"could not connect to the Dask scheduler at {self.scheduler} "
+                                   f"(--scheduler / {SCHEDULER_ENV}): {type(exc).__name__}: {exc}") from exc
             try:
                 check_workers(client)
             except Exception:
@@ -241,19 +246,12 @@ def task_key(task: NodeTask) -> str:
 
 
 def job_for(task: NodeTask) -> Job:
-    """The message for a worker: the function by reference, inputs as their serializers' bytes.
-    Raises, naming the node and port, when an input cannot be encoded."""
-    module, qualname = function_reference(task.spec)
-    inputs = {}
-    for port, value in task.inputs.items():
-        codec = task.input_codecs.get(port)
-        try:
-            inputs[port] = encode(value, codec)
-        except Exception as exc:
-            raise RuntimeError(f"input '{port}' of node '{task.node_id}' could not be encoded by "
-                               f"serializer '{getattr(codec, 'id', codec)}': {exc}") from exc
-    return Job(task.node_id, module, qualname, wrap(inputs), task.params,
-               dict(task.input_codecs), dict(task.output_codecs), False)
+    """The process executor's job for a worker (`dataflow_executors.processes.job_for`), with
+    each serializer's bytes in a `Blob` and no progress reports (not forwarded from Dask yet)."""
+    job = process_job_for(task)
+    job.inputs = wrap(job.inputs)
+    job.report_progress = False
+    return job
 
 
 def run_on_worker(job: Job) -> Any:
