@@ -30,7 +30,8 @@ its worker thread (Dask cannot interrupt a thread) and its result is dropped.
 
 **What is not done yet.** Every output comes back to this process, because the engine checks,
 caches and hands on values it holds. Keeping tables on the workers needs an engine that accepts
-a handle as an output; see docs/dask.md.
+a handle as an output; see docs/dask.md. A node's progress reports are not forwarded from the
+workers (it shows running, then its end).
 """
 
 from __future__ import annotations
