@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,11 @@ from .loading import load_plugins
 from .progress import Progress
 from .terminal import echo_stderr, print_json
 
+#: executors that plugins outside the default install provide: id -> the distribution to install
+EXECUTOR_PACKAGES = {"dask": "dataflow-dask"}
+#: the Dask executor's scheduler address variable (`--scheduler` sets it for this process)
+SCHEDULER_ENV = "DATAFLOW_DASK_SCHEDULER"
+
 
 def add_run_command(sub: Any, common: argparse.ArgumentParser) -> None:
     """Register `run` on the main parser's subcommands."""
@@ -34,7 +40,11 @@ def add_run_command(sub: Any, common: argparse.ArgumentParser) -> None:
                      help="override a parameter (repeatable), validated like the app does")
     run.add_argument("--only", action="append", default=[], metavar="NODE",
                      help="run this node and what it needs, nothing else (repeatable)")
-    run.add_argument("--executor", default="threads", help="execution back end: sequential, threads, processes")
+    run.add_argument("--executor", default="threads",
+                     help="execution back end: sequential, threads, processes (dask with dataflow-dask)")
+    run.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                     help=f"with --executor dask: run on this Dask scheduler's cluster instead of a local one "
+                          f"(default: ${SCHEDULER_ENV}); see docs/dask.md for what a remote scheduler exposes")
     run.add_argument("--workers", type=_worker_count, default=None, help="worker count for pool executors (1 or more)")
     run.add_argument("--no-cache", action="store_true", help="compute every node; read and write no cache")
     run.add_argument("--json", action="store_true", help="print one JSON object with every node's result")
@@ -79,10 +89,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     tune_for_batch()  # this process exits when the run ends: let nodes reuse freed memory
     registry = load_plugins()
     try:
+        _check_executor(args, registry)
         workflow = load_workflow(args.workflow)
         graph = compile_workflow(workflow, registry, _parse_sets(args.set), text_overrides=True)
         engine = Engine.open(registry, executor=args.executor, max_workers=args.workers,
                              use_cache=not args.no_cache, data_dirs=args.data_dir, memory_tiers=False)
+        if hasattr(engine.executor, "announce") and not args.quiet:
+            engine.executor.announce = echo_stderr  # where a cluster executor says it started (its dashboard)
         _check_schemas(engine, graph, args.only or None, not args.no_cache)
     except WorkflowError as exc:
         return _invalid(exc, args.json)
@@ -132,6 +145,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     if result.status == "cancelled":
         return EXIT_INTERRUPTED
     return EXIT_FAILED if result.status == "failed" else EXIT_OK
+
+
+def _check_executor(args: argparse.Namespace, registry: Any) -> None:
+    """Raise WorkflowError for an executor that is not installed (naming the package that brings
+    it) or a `--scheduler` without the Dask executor; pass `--scheduler` on to it."""
+    if args.executor not in registry.executors and args.executor in EXECUTOR_PACKAGES:
+        package = EXECUTOR_PACKAGES[args.executor]
+        raise WorkflowError([_problem(f"executor '{args.executor}' is not installed: it comes with the "
+                                      f"{package} plugin (pip install {package}, or plugins/{args.executor} "
+                                      "of the DataFlow source)")])
+    if args.scheduler:
+        if args.executor != "dask":
+            raise WorkflowError([_problem("--scheduler applies to --executor dask only")])
+        os.environ[SCHEDULER_ENV] = args.scheduler
 
 
 def _check_schemas(engine: Engine, graph: Graph, targets: list[str] | None, use_cache: bool) -> None:

@@ -83,15 +83,18 @@ def load_registry(
     manager.add_hookspecs(hookspecs)
     _add_declared_hookspecs(manager, registry)
 
-    candidates: list[tuple[PluginRecord, Any]] = []
+    # (record, entry point or plugin object, installed): an entry point is told by where it came
+    # from, not by its class (on Python 3.11 the importlib_metadata backport, imported by Dask
+    # among others, makes entry_points() return its own EntryPoint class)
+    candidates: list[tuple[PluginRecord, Any, bool]] = []
     if use_entry_points:
         for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-            candidates.append((_record_for(ep), ep))
+            candidates.append((_record_for(ep), ep, True))
     for name, obj in extra:
-        candidates.append((PluginRecord(name=name, module=getattr(obj, "__name__", repr(obj))), obj))
+        candidates.append((PluginRecord(name=name, module=getattr(obj, "__name__", repr(obj))), obj, False))
 
-    for record, source in candidates:
-        if isinstance(source, EntryPoint) and _takes_a_builtin_name(record):
+    for record, source, installed in candidates:
+        if installed and _takes_a_builtin_name(record):
             record.status, record.error = "failed", (
                 f"the plugin name '{record.name}' is reserved for DataFlow's built-in {BUILTIN_PLUGINS[record.name]}; "
                 f"{record.distribution or record.module} must give its entry point another name")
@@ -108,7 +111,7 @@ def load_registry(
         if (allow is not None and record.name not in allow) or record.name in block:
             record.status = "disabled"
             continue
-        _import_and_register(manager, record, source)
+        _import_and_register(manager, record, source, installed)
         if record.ok:
             _add_hookspecs(manager, registry, record)
 
@@ -161,10 +164,9 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _import_and_register(manager: pluggy.PluginManager, record: PluginRecord, source: Any) -> None:
+def _import_and_register(manager: pluggy.PluginManager, record: PluginRecord, source: Any, installed: bool) -> None:
     try:
-        plugin = source.load() if isinstance(source, EntryPoint) else source
-        manager.register(plugin, name=record.name)
+        manager.register(source.load() if installed else source, name=record.name)
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # SystemExit from a plugin's import must not stop the app either

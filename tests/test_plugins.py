@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -160,3 +162,17 @@ def test_each_plugin_failure_is_said_once(trouble_cli, tmp_path, command):
         else:
             assert len(said) == 1, done.stderr
             assert said[0].startswith(f"warning: plugin '{plugin}' failed to load")
+
+
+def test_plugins_load_when_the_importlib_metadata_backport_was_imported_first():
+    """On Python 3.11 the backport (Dask imports it) makes `entry_points()` return its own
+    EntryPoint class; every installed plugin must still load and contribute."""
+    pytest.importorskip("importlib_metadata")
+    code = ("import importlib_metadata\n"
+            "from dataflow.kernel import load_registry\n"
+            "registry = load_registry()\n"
+            "print(len(registry.nodes), registry.plugins['transform'].ok)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    count, ok = done.stdout.split()
+    assert int(count) > 20 and ok == "True"

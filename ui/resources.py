@@ -39,9 +39,21 @@ def check_viewer(plugin: str, port_type: object, viewer: object = None) -> tuple
 @st.cache_resource(show_spinner=False)
 def engine() -> Engine:
     """The engine, opened once per process, with the upload folder and the settings' folders granted."""
-    eng = Engine.open(registry(), executor="threads")
-    grant(eng, storage.load_settings()["data_dirs"])
+    settings = storage.load_settings()
+    reg = registry()
+    eng = Engine.open(reg, executor=settings["executor"] if settings["executor"] in reg.executors else "threads")
+    if settings["scheduler"] and hasattr(eng.executor, "scheduler"):  # the dask executor's cluster
+        eng.executor.scheduler = settings["scheduler"]
+    grant(eng, settings["data_dirs"])
     return eng
+
+
+def switch_executor() -> None:
+    """Close the engine so the next `engine()` opens one with the executor the settings now name
+    (a cluster the old one started is closed once its running nodes have finished)."""
+    old = engine()
+    engine.clear()
+    old.close()
 
 
 def grant(eng: Engine, folders: list[str]) -> None:

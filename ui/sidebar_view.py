@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import actions, escape, palette, session, storage
+from . import actions, escape, palette, resources, session, storage
 from .words import plural
 
 
@@ -145,4 +145,28 @@ def _settings_form() -> None:
         else:
             actions.apply_settings()
         st.rerun()
+    _executor_form(settings)
     st.caption(f"App folder: {storage.app_dir()}")
+
+
+def _executor_form(settings: dict) -> None:
+    """Where nodes run: a registered executor, and for `dask` the scheduler (empty: a local cluster)."""
+    st.markdown("**Executor**")
+    options = sorted(resources.registry().executors)
+    current = settings["executor"] if settings["executor"] in options else "threads"
+    choice = st.selectbox("Run nodes with", options, index=options.index(current) if current in options else 0,
+                          key="set_executor", help="dask: a cluster on this machine (127.0.0.1), or the "
+                          "scheduler below; see docs/dask.md for what a remote scheduler exposes")
+    scheduler = settings["scheduler"]
+    if choice == "dask":
+        scheduler = st.text_input("Dask scheduler", value=scheduler, key="set_scheduler",
+                                  placeholder="empty: a local cluster; or tcp://HOST:8786").strip()
+    if (choice, scheduler) != (settings["executor"], settings["scheduler"]) and st.button("Apply", key="set_executor_go"):
+        settings["executor"], settings["scheduler"] = choice, scheduler if choice == "dask" else ""
+        storage.save_settings(settings)
+        resources.switch_executor()
+        actions.apply_settings()
+        st.rerun()
+    link = getattr(resources.engine().executor, "dashboard_link", None)
+    if link:
+        st.caption(f"Dask dashboard: {link}")

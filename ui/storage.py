@@ -67,8 +67,13 @@ def load_settings() -> dict[str, Any]:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         data = {}
-    dirs = data.get("data_dirs") if isinstance(data, dict) else None
-    return {"data_dirs": [str(d) for d in dirs if isinstance(d, str)] if isinstance(dirs, list) else []}
+    data = data if isinstance(data, dict) else {}
+    dirs = data.get("data_dirs")
+    executor, scheduler = data.get("executor"), data.get("scheduler")
+    return {"data_dirs": [str(d) for d in dirs if isinstance(d, str)] if isinstance(dirs, list) else [],
+            # where nodes run (a registered executor's id) and, for `dask`, the scheduler ("": a local cluster)
+            "executor": executor if isinstance(executor, str) and executor else "threads",
+            "scheduler": scheduler if isinstance(scheduler, str) else ""}
 
 
 def save_settings(settings: dict[str, Any]) -> None:

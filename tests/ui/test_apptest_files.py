@@ -456,3 +456,29 @@ def test_sidebar_sections_draw_their_content_only_while_open(at):
     keys = {w.key for w in at.sidebar.text_input} | {w.key for w in at.sidebar.button}
     assert {"saveas_name", "saveas_go", "add_dir", "add_dir_go"} <= keys
     assert len(at.sidebar.get("file_uploader")) == 2        # open a workflow file, upload a data file
+
+
+def test_the_executor_setting_switches_where_nodes_run_and_dask_shows_its_loopback_dashboard(at, tmp_path):
+    from dataflow.ui import resources
+
+    (tmp_path / "n.txt").write_text("7\n8\n")
+    open_section(at, "sb_settings")
+    at.sidebar.text_input(key="add_dir").input(str(tmp_path)).run()
+    at.sidebar.button(key="add_dir_go").click().run()
+    read_numbers_node(at, tmp_path / "n.txt")
+    open_section(at, "sb_settings")
+    at.sidebar.selectbox(key="set_executor").select("dask").run()
+    at.sidebar.button(key="set_executor_go").click().run()
+    assert not at.exception
+    try:
+        assert at.session_state["settings"]["executor"] == "dask"
+        assert resources.engine().executor.id == "dask"
+        assert run_result(at, "read_numbers").status == "computed"  # on a local cluster
+        open_section(at, "sb_settings")
+        assert any(c.value.startswith("Dask dashboard: http://127.0.0.1:") for c in at.sidebar.caption)
+    finally:
+        open_section(at, "sb_settings")
+        at.sidebar.selectbox(key="set_executor").select("threads").run()
+        at.sidebar.button(key="set_executor_go").click().run()  # closes the cluster
+    assert resources.engine().executor.id == "threads"
+    assert at.session_state["settings"] == {**at.session_state["settings"], "executor": "threads", "scheduler": ""}

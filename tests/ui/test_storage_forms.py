@@ -13,25 +13,38 @@ def app_dir(tmp_path, monkeypatch):
     return storage.app_dir()
 
 
+#: the executor settings of a new app folder: nodes run in threads, no Dask scheduler
+DEFAULT_EXECUTOR = {"executor": "threads", "scheduler": ""}
+
+
+def test_the_executor_setting_persists_and_a_bad_value_falls_back_to_threads(app_dir):
+    settings = storage.load_settings()
+    settings.update(executor="dask", scheduler="tcp://127.0.0.1:8786")
+    storage.save_settings(settings)
+    assert storage.load_settings() == {"data_dirs": [], "executor": "dask", "scheduler": "tcp://127.0.0.1:8786"}
+    (app_dir / "settings.json").write_text('{"data_dirs": [], "executor": 3, "scheduler": ["x"]}')
+    assert storage.load_settings() == {"data_dirs": [], **DEFAULT_EXECUTOR}
+
+
 def test_the_app_folder_is_private(app_dir):
     assert app_dir.stat().st_mode & 0o077 == 0
 
 
 def test_granted_folders_persist_and_bad_ones_are_refused(app_dir, tmp_path):
     settings = storage.load_settings()
-    assert settings == {"data_dirs": []}
+    assert settings == {"data_dirs": [], **DEFAULT_EXECUTOR}
     assert "absolute" in storage.add_data_dir(settings, "relative/dir")
     assert "not an existing folder" in storage.add_data_dir(settings, str(tmp_path / "nope"))
     assert storage.add_data_dir(settings, str(tmp_path)) is None
     assert "already" in storage.add_data_dir(settings, str(tmp_path))
-    assert storage.load_settings() == {"data_dirs": [str(tmp_path.resolve())]}
+    assert storage.load_settings() == {"data_dirs": [str(tmp_path.resolve())], **DEFAULT_EXECUTOR}
     storage.remove_data_dir(settings, str(tmp_path.resolve()))
-    assert storage.load_settings() == {"data_dirs": []}
+    assert storage.load_settings() == {"data_dirs": [], **DEFAULT_EXECUTOR}
 
 
 def test_unreadable_settings_fall_back_to_defaults(app_dir):
     (app_dir / "settings.json").write_text("{not json")
-    assert storage.load_settings() == {"data_dirs": []}
+    assert storage.load_settings() == {"data_dirs": [], **DEFAULT_EXECUTOR}
 
 
 def test_autosave_round_trip_and_clear(app_dir):

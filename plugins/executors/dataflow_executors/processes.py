@@ -141,9 +141,9 @@ def function_reference(spec: NodeSpec) -> tuple[str, str]:
     return module, qualname
 
 
-def request_for(task: NodeTask) -> list[bytes | memoryview]:
-    """The frames of the message for a worker: the function by reference, inputs encoded by
-    their ports' codecs. Raises, naming the node and port, when something cannot be sent."""
+def job_for(task: NodeTask) -> Job:
+    """The worker's job for `task`: the function by reference, inputs encoded by their ports'
+    codecs. Raises, naming the node and port, when an input cannot be encoded."""
     module, qualname = function_reference(task.spec)
     inputs = {}
     for port, value in task.inputs.items():
@@ -153,8 +153,14 @@ def request_for(task: NodeTask) -> list[bytes | memoryview]:
         except Exception as exc:
             raise RuntimeError(f"input '{port}' of node '{task.node_id}' could not be encoded by "
                                f"serializer '{getattr(codec, 'id', codec)}': {exc}") from exc
-    job = Job(task.node_id, module, qualname, inputs, task.params,
-              dict(task.input_codecs), dict(task.output_codecs), task.progress is not None)
+    return Job(task.node_id, module, qualname, inputs, task.params,
+               dict(task.input_codecs), dict(task.output_codecs), task.progress is not None)
+
+
+def request_for(task: NodeTask) -> list[bytes | memoryview]:
+    """The frames of the message for a worker (`job_for`, pickled). Raises, naming the node and
+    port, when something cannot be sent."""
+    job = job_for(task)
     try:
         return pack(job)
     except Exception as exc:

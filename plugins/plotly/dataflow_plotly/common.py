@@ -99,9 +99,24 @@ def drop_missing(table: Any, columns: Sequence[str | None], *, drop: bool = True
     return (table[~rows] if drop else table), note
 
 
+#: every chart is drawn with plotly's own template, whatever the host process set as its default
+#: (importing Streamlit makes its template the default: placeholder colours its frontend replaces,
+#: which would be baked into the cached figure and differ from the same chart drawn elsewhere)
+TEMPLATE = "plotly"
+
+
+def express() -> Any:
+    """`plotly.express`, drawing with `TEMPLATE` (imported on first use: plotly is heavy)."""
+    import plotly.express as px
+
+    px.defaults.template = TEMPLATE
+    return px
+
+
 def finish(fig: Any, *, title: str = "", x_label: str = "", y_label: str = "", notes: Sequence[str | None] = ()
            ) -> Any:
-    """Set the title and axis labels, and add each note as an annotation under the plot."""
+    """Set the template, the title and axis labels, and add each note as an annotation under the plot."""
+    fig.update_layout(template=TEMPLATE)
     if title:
         fig.update_layout(title={"text": title})
     if x_label:

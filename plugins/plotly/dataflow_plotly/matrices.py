@@ -15,6 +15,7 @@ from .common import (
     column,
     column_param,
     columns_param,
+    express,
     finish,
     group_label,
     numeric,
@@ -116,7 +117,7 @@ def scatter_matrix(table: Table, *,
                    color: column_param("Colour the points by this column (empty: one colour)") = "",
                    max_points: MaxPoints = MAX_POINTS, title: Title = "") -> Figure:
     """Every pair of numeric columns as a small scatter plot, in a grid."""
-    import plotly.express as px
+    px = express()
 
     chosen = list(columns) or numeric_columns(table)[:6]
     for name in chosen:

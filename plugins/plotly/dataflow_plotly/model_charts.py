@@ -19,6 +19,7 @@ from .common import (
     column,
     column_param,
     drop_missing,
+    express,
     facts_of,
     finish,
     group_label,
@@ -229,7 +230,7 @@ def clusters(table: Table, *,
              cluster: column_param("Column with the cluster numbers (empty: as recorded by sklearn.cluster)") = "",
              max_points: MaxPoints = MAX_POINTS, title: Title = "") -> Figure:
     """The rows as points coloured by cluster (from sklearn.cluster), on two columns or the first two PCA components."""
-    import plotly.express as px
+    px = express()
 
     facts = facts_of(table, "clusters")
     label_col = column(table, cluster or facts.get("column") or "", "cluster")

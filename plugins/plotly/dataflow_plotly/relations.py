@@ -17,6 +17,7 @@ from .common import (
     column_param,
     columns_param,
     drop_missing,
+    express,
     finish,
     numeric,
     sample,
@@ -41,7 +42,7 @@ def scatter(table: Table, *, x: column_param("Column on the horizontal axis", re
     Trend lines are fitted to the points drawn, per colour group and facet. Rows missing a
     value in a chosen column are not drawn, with a note on the chart.
     """
-    import plotly.express as px
+    px = express()
 
     x, y = column(table, x, "x"), column(table, y, "y")
     options = _optional_columns(table, color=color, size=size, symbol=symbol, facet=facet)
@@ -64,7 +65,7 @@ def line(table: Table, *, x: column_param("Column on the horizontal axis (rows a
          max_points: MaxPoints = MAX_POINTS, title: Title = "", x_label: XLabel = "",
          y_label: YLabel = "") -> Figure:
     """Draw one or more columns as lines over another column (time, for instance)."""
-    import plotly.express as px
+    px = express()
 
     x = column(table, x, "x")
     if not y:

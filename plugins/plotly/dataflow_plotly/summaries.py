@@ -21,6 +21,7 @@ from .common import (
     column,
     column_param,
     drop_missing,
+    express,
     finish,
     group_label,
     numeric,
@@ -45,7 +46,7 @@ def bar(table: Table, *, x: column_param("The categories, one bar (group) each",
 
     At most 100 categories are drawn (the largest totals), with a note on the chart.
     """
-    import plotly.express as px
+    px = express()
 
     x = column(table, x, "x")
     value = column(table, y, "y", required=False)
@@ -91,7 +92,7 @@ def histogram(table: Table, *, x: column_param("The column whose distribution to
     """
     import numpy as np
     import pandas as pd
-    import plotly.express as px
+    px = express()
 
     x = column(table, x, "x")
     color_col = column(table, color, "color", required=False)
@@ -158,7 +159,7 @@ def box(table: Table, *, y: column_param("The numeric column whose spread to sho
     Above max_points rows, boxes are drawn from quartiles computed over every row (outlier
     points are then not drawn), and violins from a seeded sample; both are noted on the chart.
     """
-    import plotly.express as px
+    px = express()
 
     y = numeric(table, column(table, y, "y"), "y")
     x_col = column(table, x, "x", required=False)
