@@ -45,10 +45,12 @@ from .spec import (
 from .validate import compile_workflow, missing_node_types
 from .workflow import (
     BIND,
+    PARAM_NAME,
     PARAM_TYPES,
     Edge,
     NodeInstance,
     Workflow,
+    binding_misfit,
     declared_param,
     is_binding,
     load_workflow,
@@ -57,7 +59,7 @@ from .workflow import (
 )
 
 __all__ = [
-    "BIND", "PARAM_TYPES", "declared_param", "is_binding",
+    "BIND", "PARAM_NAME", "PARAM_TYPES", "binding_misfit", "declared_param", "is_binding",
     "KINDS", "ColumnSchema", "SchemaReport", "TableSchema", "infer_schemas",
     "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "Column", "DataflowError", "Done", "Edge",
     "Engine", "Executor", "FilePath", "FormatChoice", "Graph", "GraphNode", "NodeDefinitionError", "NodeError",

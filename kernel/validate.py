@@ -22,7 +22,16 @@ from .params import canonical_json, check_value, coerce_value, parse_text_value
 from .registry import Registry
 from .spec import FilePath, NodeSpec, ParamSpec
 from .widgets import ParamContext, versioned
-from .workflow import BIND, Edge, NodeInstance, Workflow, declared_param, is_binding, short_repr
+from .workflow import (
+    BIND,
+    Edge,
+    NodeInstance,
+    Workflow,
+    binding_misfit,
+    declared_param,
+    is_binding,
+    short_repr,
+)
 
 
 def compile_workflow(
@@ -186,12 +195,7 @@ def _bind(node_id: str, param: ParamSpec, value: dict, workflow: Workflow,
         return None
     if name not in values:
         return None  # its declaration's problem is reported
-    source = values[name][0]
-    misfit = f"a {workflow.parameters[name]['type']} value does not fit" if param.kind not in (
-        source.kind, "float" if source.kind == "int" else "") else ""
-    outside = [c for c in source.choices or () if param.choices is not None and c not in param.choices]
-    if outside:
-        misfit = f"its choice {outside[0]!r} is not one of the node's: {', '.join(map(repr, param.choices))}"
+    misfit = binding_misfit(workflow.parameters[name], values[name][0], param)
     if misfit:
         problems.append(Problem("binding_type", f"{where} is bound to workflow parameter '{name}' "
                                 f"({workflow.parameters[name]['type']}): {misfit}", node=node_id, param=param.name,

@@ -169,6 +169,16 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def binding_misfit(declaration: dict[str, Any], source: ParamSpec, param: ParamSpec) -> str:
+    """Why node parameter `param` cannot take its value from the workflow parameter declared as
+    `declaration` (`source` its spec), or "" when it can (an int may feed a float)."""
+    if param.kind not in (source.kind, "float" if source.kind == "int" else ""):
+        return f"a {declaration['type']} value does not fit"
+    outside = [c for c in source.choices or () if param.choices is not None and c not in param.choices]
+    return f"its choice {outside[0]!r} is not one of the node's: {', '.join(map(repr, param.choices))}" \
+        if outside else ""
+
+
 def workflow_from_dict(data: Any, source: str = "workflow", path: Path | None = None) -> Workflow:
     """Check the document's shape and build a Workflow; every shape problem is reported together."""
     problems: list[Problem] = []
