@@ -38,6 +38,15 @@ def _spec(name: str, declaration: Any) -> tuple[ParamSpec | None, str]:
 
 # --- the panel ---------------------------------------------------------------------------------
 
+def signature() -> str:
+    """What the panel shows (declarations and bindings): the main area reruns the page when a change
+    there (a node parameter bound, a workflow parameter made) left the sidebar's panel behind."""
+    d = actions.doc()
+    bound = [(n, p, value.get(BIND)) for n, node in d.workflow.nodes.items() for p, value in node.params.items()
+             if is_binding(value)]
+    return repr((d.workflow.parameters, bound))
+
+
 def render() -> None:
     """Every workflow parameter with its value, where it is used and its settings; then "Add"."""
     d = actions.doc()

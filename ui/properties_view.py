@@ -154,7 +154,7 @@ def _field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem
             if problem:
                 st.error(problem)
             return
-        main, link = st.columns([12, 1], vertical_alignment="top")
+        main, link = st.columns([8, 1], vertical_alignment="top")
         with link:
             parameters_view.bind_menu(node_id, param, value)
         with main:

@@ -122,6 +122,7 @@ def _upload_form() -> None:
 
 def _parameters() -> None:
     """The workflow parameters panel: open from the start when the workflow has parameters."""
+    st.session_state.shown_params = parameters_view.signature()   # see page_workbench.main_area
     count = len(actions.doc().workflow.parameters)
     box = st.expander(f"Workflow parameters ({count})" if count else "Workflow parameters", key="sb_params",
                       on_change="rerun", expanded=bool(count))
