@@ -126,7 +126,7 @@ def resolve_file_params(node: GraphNode, base: Path | None, folders: tuple[Path,
     folder) and checked against the granted `folders` (`AccessDenied` names the path and the fix),
     a write target checked by `check_write_target`, and the file's extension against the parameter's."""
     params = node.params
-    files = [name for name in node.file_params if params.get(name)]
+    files = [name for name in node.spec.file_params if params.get(name)]
     if not files:
         return params
     resolved = dict(params)

@@ -118,7 +118,7 @@ class Engine:
     def call_params(self, graph: Graph, node: GraphNode) -> dict[str, Any]:
         """The parameters a node is called with: file paths resolved against the workflow's folder
         and checked against the granted folders (`AccessDenied` names the path and the fix)."""
-        if not node.file_params:
+        if not node.spec.file_params:
             return node.params
         return resolve_file_params(node, graph.workflow.folder, self.granted_folders(graph), graph.workflow.path)
 

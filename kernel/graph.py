@@ -28,9 +28,6 @@ class GraphNode:
     inputs: dict[str, tuple[str, str]]
     label: str
     params_json: str = ""
-    reads_sources: bool = False
-    file_params: tuple[str, ...] = ()
-    input_types: dict[str, str] = field(default_factory=dict)
     param_texts: dict[str, str] = field(default_factory=dict)  # canonical JSON per parameter (KeyParts.canonical_params)
     extra_fingerprint: str = ""  # appended to the source fingerprint: chosen items' versions (keys.chosen_versions_text)
     #: what the cache key needs from the node itself, fixed at compile time (see keys.key_head)

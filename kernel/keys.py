@@ -91,11 +91,6 @@ def source_fingerprint(spec: NodeSpec, params: dict[str, Any]) -> str:
     return _SEP.join(parts)
 
 
-def needs_fingerprint(spec: NodeSpec) -> bool:
-    return spec.fingerprint is not None or any(
-        isinstance(p.widget, FilePath) and p.widget.mode == "read" for p in spec.params)
-
-
 def chosen_versions_text(chosen: Iterable[ChosenVersion]) -> str:
     """`|model:sklearn.ridge@1/0.1.0;...`: the chosen items' versions, grouped by what they are, as
     appended to a node's source fingerprint."""

@@ -49,7 +49,7 @@ def node_key(node: GraphNode, keys: dict[str, KeyParts], params_for: ParamsFor) 
     """A node's key parts, given its upstream nodes' (`keys`)."""
     input_text = {port: f"{keys[source].key}:{source_port}" for port, source, source_port in node.key_inputs}
     fingerprint = ""
-    if node.reads_sources:
+    if node.spec.reads_sources:
         try:
             fingerprint = source_fingerprint(node.spec, params_for(node))
         except (NodeError, OSError, RuntimeError, ValueError):

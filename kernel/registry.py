@@ -108,8 +108,6 @@ class Registry:
         self.extra: dict[str, dict[str, Any]] = {}
         #: kind -> (the plugin that added it, its check)
         self.added_kinds: dict[str, tuple[str, Check]] = {}
-        #: per node type, facts compile_workflow derives from its spec once (see validate._graph_node)
-        self.derived: dict[str, tuple] = {}
         self.owners: dict[tuple[str, str], str] = {}
         self.conflicts: list[tuple[str, str, list[str]]] = []
         self.manager: Any = None

@@ -267,7 +267,7 @@ class Run:
         if self.listener is not None or self.cancellable:
             reporter = Reporter(partial(self._progress, node_id), lambda: self.cancel.cancelled or self.abandoned)
         return NodeTask(node_id, node.spec, inputs, params,
-                        {port: serializers.get(node.input_types[port]) for port in node.inputs},
+                        {port: serializers.get(node.spec.input_types[port]) for port in node.inputs},
                         {p.name: serializers.get(p.type.name) for p in node.spec.outputs}, steps, reporter,
                         self.registry)
 
@@ -275,7 +275,7 @@ class Run:
         """The node's input values by port, each as its serializer's `share` (a copy the node may change)."""
         inputs = {}
         for port, (source, source_port) in node.inputs.items():
-            serializer = self.registry.serializers.get(node.input_types[port])
+            serializer = self.registry.serializers.get(node.spec.input_types[port])
             value = self.values[source][source_port]
             inputs[port] = serializer.share(value) if serializer is not None else value
         return inputs
@@ -316,7 +316,7 @@ class Run:
             self.values[node_id] = outputs  # a node nothing reads and nobody keeps holds no memory
         if self.cache is not None and spec.cache != "none":
             port_types = {p.name: p.type.name for p in spec.outputs}
-            entry = CacheEntry(outputs, port_types, outcome.warnings, outcome.seconds, node.reads_sources)
+            entry = CacheEntry(outputs, port_types, outcome.warnings, outcome.seconds, node.spec.reads_sources)
             self.cache.put(self.keys[node_id].key, entry, spec.cache)
         self.recorded.append(node_id)
         self._finish(node_id, COMPUTED)

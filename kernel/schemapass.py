@@ -87,7 +87,7 @@ def infer_schemas(graph: Graph, resolve_params: Callable[[GraphNode], dict[str, 
         except NodeError:
             params = None
         fingerprint = ""
-        if params is not None and node.reads_sources:
+        if params is not None and node.spec.reads_sources:
             fingerprint = source_fingerprint(node.spec, params)
         inputs = {port: f"{keys[source]}:{source_port}" for port, source, source_port in node.key_inputs}
         key = hash_key(node.key_head, inputs, fingerprint if params is not None else "refused")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .widgets import Column, FilePath, FormatChoice, ParamWidget, Secret
+from .widgets import Column, FilePath, FormatChoice, ParamWidget, Secret, versioned
 
 __all__ = ["ARRAY", "BUILTIN_PORT_TYPES", "FIGURE", "METRICS", "MODEL", "NODE_ATTRIBUTE", "PARAMS", "SERIES", "TABLE",
            "Bounds", "CachePolicy", "Column", "FilePath", "FormatChoice", "Help", "Label", "NodeSpec", "OptionalPort",
@@ -183,14 +183,29 @@ class NodeSpec:
     #: how the output schemas follow from the input schemas and parameters, without data (see `@node`)
     schema: Callable[..., Any] | None = None
     param_index: dict[str, ParamSpec] = field(default_factory=dict, compare=False, repr=False)
-    #: the input ports' names in call order (what the executor looks up on every call)
+    #: facts that follow from the fields above, fixed at construction: the input ports' names in
+    #: call order, each input port's type name, the file parameters, whether the key needs a
+    #: fingerprint of what the node reads, and the parameters whose choice adds a version to it
     input_names: tuple[str, ...] = field(init=False, default=(), compare=False, repr=False)
+    input_types: dict[str, str] = field(init=False, default_factory=dict, compare=False, repr=False)
+    file_params: tuple[str, ...] = field(init=False, default=(), compare=False, repr=False)
+    reads_sources: bool = field(init=False, default=False, compare=False, repr=False)
+    versioned_params: tuple[ParamSpec, ...] = field(init=False, default=(), compare=False, repr=False)
     #: the digest of the node's code and what it is defined with (`dataflow.sdk.codeprint`): a
     #: zero-argument callable supplied by the SDK, computed on its first call (None: no code print)
     code_print: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "input_names", tuple(p.name for p in self.inputs))
+        derived = {
+            "input_names": tuple(p.name for p in self.inputs),
+            "input_types": {p.name: p.type.name for p in self.inputs},
+            "file_params": tuple(p.name for p in self.params if isinstance(p.widget, FilePath)),
+            "reads_sources": self.fingerprint is not None or any(
+                isinstance(p.widget, FilePath) and p.widget.mode == "read" for p in self.params),
+            "versioned_params": tuple(p for p in self.params if versioned(p.widget)),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
 
     @property
     def code_fingerprint(self) -> str:

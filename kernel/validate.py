@@ -17,11 +17,11 @@ from typing import Any
 
 from .errors import Problem, Speller, WorkflowError
 from .graph import Graph, GraphNode
-from .keys import chosen_versions_text, needs_fingerprint
+from .keys import chosen_versions_text
 from .params import canonical_json, check_value, coerce_value, parse_text_value
 from .registry import Registry
-from .spec import FilePath, NodeSpec, ParamSpec
-from .widgets import ParamContext, versioned
+from .spec import NodeSpec, ParamSpec
+from .widgets import ParamContext
 from .workflow import (
     BIND,
     Edge,
@@ -74,22 +74,10 @@ def compile_workflow(
 def _graph_node(node_id: str, spec: NodeSpec, params: dict[str, Any], inputs: dict[str, tuple[str, str]],
                 label: str | None, registry: Registry, workflow: Workflow) -> GraphNode:
     """A graph node with what the engine would otherwise recompute on every run precomputed."""
-    static = registry.derived.get(spec.type_id)
-    if static is None or static[0] is not spec:
-        static = registry.derived[spec.type_id] = (
-            spec,
-            needs_fingerprint(spec),
-            tuple(p.name for p in spec.params if isinstance(p.widget, FilePath)),
-            {p.name: p.type.name for p in spec.inputs},
-            tuple(p for p in spec.params if versioned(p.widget)),
-        )
-    _, reads_sources, file_params, input_types, picking = static
+    picking = spec.versioned_params
     return GraphNode(
         node_id, spec, params, inputs, label or spec.label,
         params_json=canonical_json(params),
-        reads_sources=reads_sources,
-        file_params=file_params,
-        input_types=input_types,
         extra_fingerprint=_chosen_versions(node_id, picking, params, registry, workflow) if picking else "",
     )
 
