@@ -154,7 +154,7 @@ def workflow_param_values(workflow: Workflow, given: Mapping[str, Any], problems
         if name not in workflow.parameters:
             declared = ", ".join(workflow.parameters) or "none"
             problems.append(Problem("unknown_workflow_param", f"the workflow has no parameter {short_repr(name)}"
-                                    f"{spell(name, workflow.parameters, 'workflow parameters')}; declared: {declared}",
+                                    f"{spell(name[:200], workflow.parameters, 'workflow parameters')}; declared: {declared[:500]}",
                                     workflow_param=name))
         elif name in values:
             spec = values[name][0]
@@ -178,7 +178,7 @@ def _bind(node_id: str, param: ParamSpec, value: dict, workflow: Workflow,
         return None
     if name not in workflow.parameters:
         problems.append(Problem("unknown_workflow_param", f"{where} is bound to workflow parameter {short_repr(name)}, "
-                                f"which is not declared{spell(name, workflow.parameters, 'workflow parameters')}",
+                                f"which is not declared{spell(name[:200], workflow.parameters, 'workflow parameters')}",
                                 node=node_id, param=param.name, workflow_param=name))
         return None
     if name not in values:

@@ -129,7 +129,7 @@ def declared_param(name: str, declaration: Any) -> ParamSpec:
     if unknown:
         raise ValueError(f"unknown key {short_repr(unknown[0])}; a declaration holds {', '.join(_DECLARATION_KEYS)}")
     kind = declaration.get("type")
-    if kind not in PARAM_TYPES:
+    if not isinstance(kind, str) or kind not in PARAM_TYPES:
         raise ValueError(f"'type' must be one of {', '.join(PARAM_TYPES)}, not {short_repr(kind)}")
     if "default" not in declaration:
         raise ValueError("it needs a 'default' value")

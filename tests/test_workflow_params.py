@@ -114,6 +114,7 @@ def test_a_binding_whose_types_do_not_fit_is_a_problem_naming_both_sides(registr
     ({"type": "float", "default": 11, "max": 10}, "the default: 11 is above the maximum 10"),
     ({"type": "int", "default": 1.5}, "the default: expected a whole number, got 1.5"),
     ({"type": "number", "default": 1}, "'type' must be one of int, float, bool, text, choice, column, path"),
+    ({"type": [], "default": 1}, "'type' must be one of int, float, bool, text, choice, column, path, not []"),
     ({"type": "float"}, "it needs a 'default' value"),
     ({"type": "float", "default": 1, "colour": "red"}, "unknown key 'colour'"),
     ({"type": "float", "default": 1, "min": 2, "max": 1}, "'min' must not exceed 'max'"),
