@@ -110,3 +110,22 @@ def test_a_bad_declaration_is_shown_in_the_panel_and_keeps_only_its_nodes_from_r
     result = at.session_state["memo"]["analysis"][1]   # the valid part still compiles: the source can run
     assert result.runnable("points") and not result.runnable("keep_above")
     assert result.problems["keep_above"][0].param == "threshold"
+
+
+def test_settings_set_bounds_and_choices_and_a_bad_number_is_refused_with_a_message(at):
+    open_section(at, "sb_params")
+    for name, kind in (("cut", "float"), ("colour", "choice")):
+        at.text_input(key="wfp_new_name").input(name)
+        at.selectbox(key="wfp_new_type").select(kind)
+        at.button(key="wfp_add").click().run()
+    doc = at.session_state["doc"]
+    (high,) = [t for t in at.text_input if t.key.startswith("wfps_max:cut@")]
+    high.input("1").run()
+    assert doc.workflow.parameters["cut"] == {"type": "float", "default": 0.0, "max": 1}
+    (low,) = [t for t in at.text_input if t.key.startswith("wfps_min:cut@")]
+    low.input("lots").run()
+    assert any("min of cut: 'lots' is not a number" in w.value for w in at.error)
+    (choices,) = [t for t in at.text_input if t.key.startswith("wfps_choices:colour@")]
+    choices.input("red, green").run()
+    assert doc.workflow.parameters["colour"] == {"type": "choice", "default": "red", "choices": ["red", "green"]}
+    assert not at.exception
