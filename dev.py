@@ -9,7 +9,8 @@
 The install is done once per change of a pyproject.toml: the stamp records which extras are in
 the environment, so `app` after `test` (a superset) installs nothing. The browser tests drive
 Debian's Chromium; `test` installs it with apt-get when it runs as root, and otherwise stops at
-once, saying what to install.
+once, saying what to install. The database tests start their own PostgreSQL server from Debian's
+binaries; `test` installs the `postgresql` package the same way.
 """
 
 from __future__ import annotations
@@ -134,6 +135,33 @@ def ensure_system_packages() -> None:
                   "checks will say so and be skipped", flush=True)
 
 
+def postgresql_installed() -> bool:
+    """Whether PostgreSQL's server binaries (initdb, pg_ctl) are where the db plugin's tests look."""
+    return bool(os.environ.get("DATAFLOW_PG_BIN")) or any(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+
+
+def needs_postgresql(args: list[str]) -> bool:
+    """True when the pytest arguments select the db plugin's tests (no path given, or a path holding them)."""
+    paths = [Path(a.split("::")[0]).resolve() for a in args if not a.startswith("-") and Path(a.split("::")[0]).exists()]
+    db = (ROOT / "plugins" / "db").resolve()
+    return not paths or any(p == db or db.is_relative_to(p) or p.is_relative_to(db) for p in paths)
+
+
+def ensure_postgresql() -> None:
+    """Install PostgreSQL's server (apt-get, as root): the db plugin's tests start their own server
+    from its binaries on 127.0.0.1. Without it, and not as root, they say what to install."""
+    if postgresql_installed():
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing PostgreSQL's server for the database tests (apt-get install postgresql)", flush=True)
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql", env=env)
+    if not postgresql_installed():
+        print("note: PostgreSQL's server is not installed (sudo apt-get install postgresql): the PostgreSQL "
+              "tests of plugins/db will be skipped (and fail under CI=true)", flush=True)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("app", "test"):
         print(__doc__)
@@ -141,6 +169,8 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "test" and needs_browser(rest):
         ensure_system_packages()                 # before the install: a missing browser stops at once
+    if command == "test" and needs_postgresql(rest):
+        ensure_postgresql()
     install(with_tests=command == "test")
     if command == "app":
         return subprocess.call([str(venv_bin("python")), "-m", "dataflow.ui", *rest], cwd=ROOT)  # behind a per-launch secret

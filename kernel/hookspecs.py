@@ -1,12 +1,7 @@
-"""Every hook a DataFlow plugin can implement. The signatures here are the contract.
+"""Every hook of the kernel. The signatures here are the contract; `docs/hookspecs.md` is made from them.
 
-Contribution hooks take a `register` callback built by the kernel: it validates each
-contribution, ties it to the plugin that gave it, and reports a duplicate id naming both
-plugins (neither wins). Event hooks (`on_*`) are observers: the kernel calls each
-implementation on its own under a guard, so a raising observer is logged and never breaks
-a run.
-
-A plugin is a module registered under the entry-point group `dataflow`:
+A plugin is a module registered under the entry-point group `dataflow`, whose functions marked
+`@hookimpl` are named after the hooks below:
 
     # pyproject.toml of a node pack
     [project.entry-points.dataflow]
@@ -19,26 +14,67 @@ A plugin is a module registered under the entry-point group `dataflow`:
     @hookimpl
     def register_nodes(register):
         register(nodes.clean_prices)
+
+An implementation may take fewer arguments than its hook declares, never others. No hook here
+is `firstresult`: every plugin's implementation is called, and what it returns is ignored.
+
+**Registration hooks** are called once per plugin when plugins load. Each receives a `register`
+callback built by the kernel: it validates each contribution (a wrong one raises `TypeError`),
+ties it to the plugin, and reports an id that two plugins claim on both of them (neither is
+loaded). A registration hook that raises makes its plugin "failed": it contributes nothing.
+
+In the signatures, `Register[X]` is the callback `Callable[[X], None]`: call it once per
+contribution of type `X`; `NodeFunction` is a function decorated with `dataflow.sdk.node`.
+
+**Event hooks** (`on_*`) observe a run. Each implementation is called on its own under a guard:
+one that raises is logged with its plugin's name and never breaks the run.
+
+**Other hooks** are added with pluggy's `add_hookspecs`: a plugin's own domain hooks by its
+module's `hookspecs` attribute (the sklearn plugin's `register_estimators`), the app's hooks
+(`dataflow.ui.hookspecs`: `register_viewers`) by the entry-point group `dataflow.hookspecs`.
+A hook that no spec declares (`register_node` for `register_nodes`) is never called: it is
+reported as its plugin's problem by `dataflow plugins` and on the app's Plugins page, unless
+it is marked `@hookimpl(optionalhook=True)` (a hook of a plugin that may not be installed).
+
+`DATAFLOW_TRACE_PLUGINS=1` prints on stderr each contribution registered and each event
+delivered to an observer, with the plugin's name.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
+
+if TYPE_CHECKING:
+    from .cache import CacheTier
+    from .executor import Executor
+    from .serializer import Serializer
+    from .sources import SourceConnector
+    from .workflow import Workflow
 
 PROJECT = "dataflow"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
+T = TypeVar("T")
+#: The callback a registration hook receives: `register(contribution)`; returns None.
+Register = Callable[[T], None]
+#: A node: a plain function decorated with `dataflow.sdk.node`.
+NodeFunction = Callable[..., Any]
+
 
 # --- registration: what a plugin contributes ------------------------------------------
 
 @hookspec
-def register_nodes(register: Any) -> None:
-    """Contribute node types: call `register(fn)` with each function decorated by `@node`.
+def register_nodes(register: Register[NodeFunction]) -> None:
+    """Contribute node types.
 
-    The type id is `<entry point name>.<function name>` unless `@node(type_id=...)` names one.
+    :param register: call it once per function decorated with `@node`. The node type id is
+    `<entry point name>.<function name>`, or `@node(type_id=...)`.
+
+    :returns: nothing (ignored).
 
         @hookimpl
         def register_nodes(register):
@@ -47,10 +83,13 @@ def register_nodes(register: Any) -> None:
 
 
 @hookspec
-def register_sources(register: Any) -> None:
-    """Contribute data-source connectors (file formats, databases) used by the generic read/write nodes.
+def register_sources(register: Register[SourceConnector]) -> None:
+    """Contribute data-source connectors (file formats, databases) for the generic read/write nodes.
 
-    `register(connector)` takes an instance of `dataflow.sdk.SourceConnector` with a unique `id`.
+    :param register: call it with a `dataflow.sdk.SourceConnector` instance; its `id` is unique,
+    its `extensions` pick it for a file, its `port_type` is what `read` returns.
+
+    :returns: nothing (ignored).
 
         @hookimpl
         def register_sources(register):
@@ -59,11 +98,14 @@ def register_sources(register: Any) -> None:
 
 
 @hookspec
-def register_caches(register: Any) -> None:
-    """Contribute cache tiers: call `register(TierClass)` with a `dataflow.sdk.CacheTier` subclass.
+def register_caches(register: Register[type[CacheTier]]) -> None:
+    """Contribute cache tiers.
 
-    The engine builds every registered tier with the run's `CacheSettings` and consults them
+    :param register: call it with a `dataflow.sdk.CacheTier` subclass (the class, not an
+    instance). The engine builds each tier with the run's `CacheSettings` and consults them
     in ascending `order` (memory first, then disk).
+
+    :returns: nothing (ignored).
 
         @hookimpl
         def register_caches(register):
@@ -72,10 +114,12 @@ def register_caches(register: Any) -> None:
 
 
 @hookspec
-def register_serializers(register: Any) -> None:
-    """Contribute serializers: `register(serializer)` with a `dataflow.sdk.Serializer` instance.
+def register_serializers(register: Register[Serializer]) -> None:
+    """Contribute serializers: how values of a port type are checked, stored, sized and exported.
 
-    One serializer per port type says how its values are checked, stored, sized and exported.
+    :param register: call it with a `dataflow.sdk.Serializer` instance; one per `port_type`.
+
+    :returns: nothing (ignored).
 
         @hookimpl
         def register_serializers(register):
@@ -84,10 +128,13 @@ def register_serializers(register: Any) -> None:
 
 
 @hookspec
-def register_executors(register: Any) -> None:
-    """Contribute execution back ends: `register(ExecutorClass)` with a `dataflow.sdk.Executor` subclass.
+def register_executors(register: Register[type[Executor]]) -> None:
+    """Contribute execution back ends.
 
-    `dataflow run --executor ID` picks one by its `id`.
+    :param register: call it with a `dataflow.sdk.Executor` subclass (the class); `dataflow run
+    --executor ID` picks one by its `id`.
+
+    :returns: nothing (ignored).
 
         @hookimpl
         def register_executors(register):
@@ -95,23 +142,19 @@ def register_executors(register: Any) -> None:
     """
 
 
-@hookspec
-def register_viewers(register: Any) -> None:
-    """Contribute output viewers for the app: `register(port_type_name, viewer)`.
-
-    `viewer(value, container)` draws a value of that port type with Streamlit calls.
-
-        @hookimpl
-        def register_viewers(register):
-            register("graph", show_graph)
-    """
-
-
 # --- run events: observers that never break a run ---------------------------------------
 
 @hookspec
-def on_run_start(run_id: str, workflow: Any, node_ids: list[str]) -> None:
-    """A run begins: `workflow` is the `Workflow`, `node_ids` the nodes it will report on.
+def on_run_start(run_id: str, workflow: Workflow, node_ids: list[str]) -> None:
+    """A run begins.
+
+    :param run_id: this run's id, the same in every event of the run.
+
+    :param workflow: the `Workflow` being run.
+
+    :param node_ids: the ids of the nodes the run will report on, in the order it plans them.
+
+    :returns: nothing (ignored).
 
         @hookimpl
         def on_run_start(run_id, workflow, node_ids):
@@ -121,7 +164,15 @@ def on_run_start(run_id: str, workflow: Any, node_ids: list[str]) -> None:
 
 @hookspec
 def on_run_end(run_id: str, status: str, seconds: float) -> None:
-    """A run ended with `status` "ok", "failed" or "cancelled" after `seconds`.
+    """A run ended.
+
+    :param run_id: the run's id.
+
+    :param status: "ok", "failed" (some node failed) or "cancelled".
+
+    :param seconds: the run's wall-clock time.
+
+    :returns: nothing (ignored).
 
         @hookimpl
         def on_run_end(run_id, status, seconds):
@@ -131,7 +182,15 @@ def on_run_end(run_id: str, status: str, seconds: float) -> None:
 
 @hookspec
 def on_node_start(run_id: str, node_id: str, node_type: str) -> None:
-    """A node starts computing (cache hits do not start).
+    """A node starts computing; a node answered from the cache does not start.
+
+    :param run_id: the run's id.
+
+    :param node_id: the node's id in the workflow.
+
+    :param node_type: its type id ("transform.filter_rows").
+
+    :returns: nothing (ignored).
 
         @hookimpl
         def on_node_start(run_id, node_id, node_type):
@@ -141,7 +200,15 @@ def on_node_start(run_id: str, node_id: str, node_type: str) -> None:
 
 @hookspec
 def on_node_end(run_id: str, node_id: str, node_type: str, status: str, seconds: float) -> None:
-    """A node finished: `status` is "computed", "cached" or "skipped".
+    """A node is done without error.
+
+    :param run_id, node_id, node_type: as in `on_node_start`.
+
+    :param status: "computed", "cached" or "skipped" (an upstream node failed, or the run was stopped).
+
+    :param seconds: the time it took to compute; 0 when cached or skipped.
+
+    :returns: nothing (ignored).
 
         @hookimpl
         def on_node_end(run_id, node_id, node_type, status, seconds):
@@ -151,7 +218,13 @@ def on_node_end(run_id: str, node_id: str, node_type: str, status: str, seconds:
 
 @hookspec
 def on_node_error(run_id: str, node_id: str, node_type: str, error: str) -> None:
-    """A node failed with the message `error`; its downstream will be skipped.
+    """A node failed; its downstream will be skipped, independent branches go on.
+
+    :param run_id, node_id, node_type: as in `on_node_start`.
+
+    :param error: the node's error message, as `dataflow run` shows it ("ValueError: boom").
+
+    :returns: nothing (ignored).
 
         @hookimpl
         def on_node_error(run_id, node_id, node_type, error):

@@ -13,6 +13,17 @@ kernel's own kinds (`Registry.add_kind`).
 `DATAFLOW_PLUGINS` (comma-separated names) loads only those plugins; `DATAFLOW_DISABLE_PLUGINS`
 skips the ones it names. Both are escape hatches when a plugin misbehaves.
 
+The hooks of a client of the kernel (the app's `register_viewers`) are declared by modules in
+the entry-point group `dataflow.hookspecs`, added before any plugin registers, so that the
+command line knows them too without importing the app; the app collects them with
+`collect_contributions`. Once every plugin is loaded, pluggy's `check_pending` semantics hold
+per plugin: a hook implementation no spec declares (`register_node` for `register_nodes`) and
+not marked `optionalhook` is never called, and is reported as that plugin's problem, with a
+"did you mean".
+
+`DATAFLOW_TRACE_PLUGINS=1` prints to stderr each contribution as it is registered and each run
+event as it is delivered to a plugin's observer, with the plugin's name.
+
 The names of the built-in plugins are reserved (`BUILTIN_PLUGINS`): an entry point of another
 distribution called `io` is never imported and is reported as failed, so no pack can replace a
 built-in by taking its name, whatever the order in which entry points are found.
@@ -24,8 +35,9 @@ import functools
 import logging
 import os
 import re
+import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
@@ -38,6 +50,8 @@ from .registry import EVENT_HOOKS, PluginRecord, Registry
 
 log = logging.getLogger(__name__)
 GROUP = "dataflow"
+#: Entry-point group of modules that declare more hooks (added with pluggy's `add_hookspecs`).
+SPEC_GROUP = "dataflow.hookspecs"
 #: Entry-point name -> the distribution that provides that built-in plugin (reserved names).
 BUILTIN_PLUGINS = {name: f"dataflow-{name}" for name in ("cache", "executors", "io", "plotly", "samples",
                                                          "serializers", "sklearn", "transform")}
@@ -67,6 +81,7 @@ def load_registry(
     registry = Registry()
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
+    _add_declared_hookspecs(manager, registry)
 
     candidates: list[tuple[PluginRecord, Any]] = []
     if use_entry_points:
@@ -98,12 +113,16 @@ def load_registry(
             _add_hookspecs(manager, registry, record)
 
     _report_unknown_hooks(manager, registry)
-    staged = _collect(manager, registry)
-    registry.commit(staged)
+    staged: dict[str, dict[str, list[tuple[str, Any]]]] = {}
+    for kind in registry.kinds():
+        for plugin, items in _call_each(manager, registry, f"register_{kind}", registry.check_for(kind)).items():
+            staged.setdefault(plugin, {})[kind] = items
+    registry.commit({p: kinds for p, kinds in staged.items() if registry.plugins[p].ok})
     for event in EVENT_HOOKS:
         for impl in getattr(manager.hook, event).get_hookimpls():
             if registry.plugins[impl.plugin_name].ok:
-                registry.observers[event].append((impl.plugin_name, impl.function))
+                function = _traced(impl.plugin_name, event, impl.function) if _tracing() else impl.function
+                registry.observers[event].append((impl.plugin_name, function))
     registry.manager = manager
     return registry
 
@@ -154,6 +173,23 @@ def _import_and_register(manager: pluggy.PluginManager, record: PluginRecord, so
         log.debug("traceback of plugin '%s':\n%s", record.name, traceback.format_exc())
 
 
+def _add_declared_hookspecs(manager: pluggy.PluginManager, registry: Registry) -> None:
+    """Add every module of the `dataflow.hookspecs` group; one that fails is reported, not fatal.
+
+    They are declarations, read whatever `DATAFLOW_PLUGINS` says, so that a hook of a disabled
+    owner is not reported as a misspelling in the plugins that implement it."""
+    for ep in sorted(entry_points(group=SPEC_GROUP), key=lambda e: e.name):
+        try:
+            manager.add_hookspecs(ep.load())
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            record = _record_for(ep)
+            record.name, record.status, record.error = f"{ep.name} (hookspecs)", "failed", _describe(exc)
+            registry.plugins[record.name] = record
+            log.warning("hookspecs '%s' failed to load: %s", ep.name, record.error)
+
+
 def _add_hookspecs(manager: pluggy.PluginManager, registry: Registry, record: PluginRecord) -> None:
     """Add the hooks a plugin declares (`plugin.hookspecs`) and the contribution kinds they collect;
     a spec or kind that clashes with one already known fails the plugin."""
@@ -172,43 +208,102 @@ def _add_hookspecs(manager: pluggy.PluginManager, registry: Registry, record: Pl
 
 
 def _report_unknown_hooks(manager: pluggy.PluginManager, registry: Registry) -> None:
-    """pluggy's `check_pending`, per plugin and without raising: a hook implementation no spec
-    knows (`register_nodez`) is never called, so it is the plugin's reported problem."""
-    known = [name for name, caller in vars(manager.hook).items() if getattr(caller, "spec", None) is not None]
+    """pluggy's `check_pending`, per plugin and without raising: a hook implementation that no
+    spec declares and is not marked `optionalhook` is never called, so it is the plugin's problem."""
+    known = [name for name, caller in vars(manager.hook).items() if not name.startswith("_") and caller.has_spec()]
     for record in registry.plugins.values():
         plugin = manager.get_plugin(record.name) if record.ok else None
         for caller in (manager.get_hookcallers(plugin) or []) if plugin is not None else []:
-            if caller.spec is None and not any(i.optionalhook for i in caller.get_hookimpls()):
-                record.problems.append(f"hook '{caller.name}' is not a DataFlow hook (nor one a loaded plugin "
-                                       f"adds), so it is never called{did_you_mean(caller.name, known)}")
+            impl = next(i for i in caller.get_hookimpls() if i.plugin_name == record.name)
+            if not caller.has_spec() and not impl.optionalhook:
+                record.unknown_hooks.append(caller.name)
+                record.problems.append(f"hook '{caller.name}' is declared by no hookspec of DataFlow or of a loaded "
+                                       f"plugin, so it is never called{did_you_mean(caller.name, known)}")
 
 
-def _collect(manager: pluggy.PluginManager, registry: Registry) -> dict[str, dict[str, list[tuple[str, Any]]]]:
-    """Call each plugin's registration hooks on their own; drop everything from a plugin that raises."""
-    staged: dict[str, dict[str, list[tuple[str, Any]]]] = {}
-    for kind in registry.kinds():
-        caller = getattr(manager.hook, f"register_{kind}", None)  # a kind a plugin added without its hook
-        for impl in caller.get_hookimpls() if caller is not None else ():
-            plugin = impl.plugin_name
-            record = registry.plugins[plugin]
-            if not record.ok:
-                continue
-            items = staged.setdefault(plugin, {}).setdefault(kind, [])
-            seen: set[str] = set()
+def collect_contributions(registry: Registry, hook: str, check: Callable[..., tuple[str, Any]]) -> dict[str, Any]:
+    """Call `hook` (a registration hook declared outside the kernel, e.g. the app's
+    `register_viewers`) on every loaded plugin, each on its own, and return id -> contribution.
 
-            def register(*args: Any, _kind=kind, _plugin=plugin, _items=items, _seen=seen) -> None:
-                item_id, obj = registry.check_for(_kind)(_plugin, *args)
-                if item_id in _seen:
-                    raise ValueError(f"{_kind[:-1]} '{item_id}' is registered twice by plugin '{_plugin}'")
-                _seen.add(item_id)
-                _items.append((item_id, obj))
+    `check(plugin, *args)` validates what a plugin passes to `register` and returns `(id, object)`.
+    A plugin whose hook raises contributes nothing and gets a problem; an id claimed by two plugins
+    is reported on both and neither wins. Contributions are listed in each plugin's record."""
+    kind = hook.removeprefix("register_")
+    table = registry.extra.setdefault(kind, {})
+    registry.commit({plugin: {kind: items} for plugin, items in _call_each(
+        registry.manager, registry, hook, check, fail=False).items()})
+    return table
 
-            try:
-                impl.function(**{name: register for name in impl.argnames})
-            except KeyboardInterrupt:
-                raise
-            except BaseException as exc:
-                record.status, record.error = "failed", f"in register_{kind}: {_describe(exc)}"
-                log.warning("plugin '%s' failed to register: %s", plugin, record.error)
-                staged.pop(plugin, None)
-    return {p: kinds for p, kinds in staged.items() if registry.plugins[p].ok}
+
+def _call_each(manager: pluggy.PluginManager, registry: Registry, hook: str,
+               check: Callable[..., tuple[str, Any]], fail: bool = True) -> dict[str, list[tuple[str, Any]]]:
+    """Call each loaded plugin's implementation of `hook` on its own with a `register` callback that
+    validates with `check`; returns plugin -> [(id, object)]. A plugin whose hook raises gives
+    nothing and is marked failed (`fail`) or gets a problem."""
+    staged: dict[str, list[tuple[str, Any]]] = {}
+    what = hook.removeprefix("register_").removesuffix("s")  # "node", "viewer"
+    caller = getattr(manager.hook, hook, None)
+    for impl in caller.get_hookimpls() if caller is not None else []:
+        plugin = impl.plugin_name
+        record = registry.plugins[plugin]
+        if not record.ok:
+            continue
+        items: list[tuple[str, Any]] = []
+        seen: set[str] = set()
+
+        def register(*args: Any, _plugin=plugin, _items=items, _seen=seen) -> None:
+            item_id, obj = check(_plugin, *args)
+            if item_id in _seen:
+                raise ValueError(f"{what} '{item_id}' is registered twice by plugin '{_plugin}'")
+            _seen.add(item_id)
+            _items.append((item_id, obj))
+            _trace(f"plugin '{_plugin}' {hook} -> '{item_id}' ({', '.join(map(_brief, args))})")
+
+        try:
+            impl.function(**{name: register for name in impl.argnames})
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            error = f"in {hook}: {_describe(exc)}"
+            if fail:
+                record.status, record.error = "failed", error
+            else:
+                record.problems.append(error + "; it contributes nothing there")
+            log.warning("plugin '%s' failed to register: %s", plugin, error)
+            continue
+        staged[plugin] = items
+    return staged
+
+
+# --- DATAFLOW_TRACE_PLUGINS -----------------------------------------------------------------------
+
+def _tracing() -> bool:
+    """True when `DATAFLOW_TRACE_PLUGINS` is set (to anything but "" or "0")."""
+    return os.environ.get("DATAFLOW_TRACE_PLUGINS", "") not in ("", "0")
+
+
+def _trace(message: str) -> None:
+    """One `dataflow trace:` line on stderr when tracing is on."""
+    if _tracing():
+        print(f"dataflow trace: {message}", file=sys.stderr, flush=True)
+
+
+def _traced(plugin: str, event: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` (a plugin's observer of `event`) that first traces each event it receives."""
+    def observer(**kwargs: Any) -> Any:
+        _trace(f"plugin '{plugin}' {event}({', '.join(f'{k}={_brief(v)}' for k, v in kwargs.items())})")
+        return function(**kwargs)
+    return observer
+
+
+def _brief(value: Any) -> str:
+    """A short text for a traced value: scalars as repr, a list by its length, others by type."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, str | int | bool) or value is None:
+        text = repr(value)
+        return text if len(text) <= 80 else text[:77] + "..."
+    if isinstance(value, list | tuple):
+        return f"[{len(value)} items]"
+    name = getattr(value, "__qualname__", None) or type(value).__name__
+    return f"{getattr(value, '__module__', '')}.{name}".lstrip(".")

@@ -1,4 +1,4 @@
-"""The registry: every node type, source, cache tier, serializer, executor and viewer, and who gave it.
+"""The registry: every node type, source, cache tier, serializer and executor, and who gave it.
 
 Contributions arrive through the `register` callbacks of the hooks in `hookspecs.py`, and of
 the `register_<kind>` hooks plugins add (`add_kind`: the sklearn plugin's estimators). Each is
@@ -23,7 +23,7 @@ from .spec import NODE_ATTRIBUTE, NodeSpec
 
 log = logging.getLogger(__name__)
 
-KINDS = ("nodes", "sources", "caches", "serializers", "executors", "viewers")
+KINDS = ("nodes", "sources", "caches", "serializers", "executors")
 EVENT_HOOKS = ("on_run_start", "on_run_end", "on_node_start", "on_node_end", "on_node_error")
 
 
@@ -38,6 +38,7 @@ class PluginRecord:
     status: str = "loaded"  # "loaded", "failed" or "disabled"
     error: str | None = None
     problems: list[str] = field(default_factory=list)
+    unknown_hooks: list[str] = field(default_factory=list)  # hooks it implements that no spec declares
     contributions: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -47,7 +48,7 @@ class PluginRecord:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "module": self.module, "distribution": self.distribution,
                 "version": self.version, "status": self.status, "ok": self.ok, "error": self.error,
-                "problems": list(self.problems),
+                "problems": list(self.problems), "unknown_hooks": list(self.unknown_hooks),
                 "contributions": {k: list(v) for k, v in self.contributions.items()}}
 
 
@@ -76,19 +77,12 @@ def _check_class(base: type, what: str) -> Callable[[str, Any], tuple[str, Any]]
     return check
 
 
-def _check_viewer(plugin: str, port_type: Any, viewer: Any = None) -> tuple[str, Any]:
-    if not isinstance(port_type, str) or not callable(viewer):
-        raise TypeError("register_viewers expects register(port_type_name, viewer_function)")
-    return port_type, viewer
-
-
 CHECKS: dict[str, Callable[..., tuple[str, Any]]] = {
     "nodes": _check_node,
     "sources": _check_instance(SourceConnector, "sources"),
     "caches": _check_class(CacheTier, "caches"),
     "serializers": _check_instance(Serializer, "serializers"),
     "executors": _check_class(Executor, "executors"),
-    "viewers": _check_viewer,
 }
 Check = Callable[..., tuple[str, Any]]
 
@@ -103,8 +97,8 @@ class Registry:
         self.caches: dict[str, type[CacheTier]] = {}
         self.serializers: dict[str, Serializer] = {}
         self.executors: dict[str, type[Executor]] = {}
-        self.viewers: dict[str, Callable[..., Any]] = {}
-        #: contributions of the kinds plugins add (`add_kind`): kind -> id -> contribution
+        #: contributions of the kinds plugins add (`add_kind`) or the app collects
+        #: (`plugins.collect_contributions`): kind -> id -> contribution
         self.extra: dict[str, dict[str, Any]] = {}
         #: kind -> (the plugin that added it, its check)
         self.added_kinds: dict[str, tuple[str, Check]] = {}

@@ -114,14 +114,16 @@ class Reports:
         self.emit("on_run_end", run_id=self.run_id, status=status, seconds=seconds)
 
     def running(self, result: NodeResult) -> None:
-        self.event("running", result)
+        if self.listener is not None:
+            self.event("running", result)
         self.emit("on_node_start", run_id=self.run_id, node_id=result.id, node_type=result.type)
 
     def settled(self, result: NodeResult, status: str) -> None:
         """`result` ends with `status` (computed, cached, failed or skipped)."""
         result.status = status
         self.done += 1
-        self.event(status, result)
+        if self.listener is not None:
+            self.event(status, result)
         if status == FAILED:
             self.emit("on_node_error", run_id=self.run_id, node_id=result.id, node_type=result.type,
                       error=result.error or "")

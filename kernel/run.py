@@ -3,12 +3,12 @@
 **Phases.** (1) *Plan* (`planning.py`): keys, one cache lookup per node, reasons. (2) *Work set*:
 the nodes that compute, plus the cached nodes whose values a computing node (or the caller)
 needs; every other cached node is reported at once and never touched, so a fully cached re-run
-costs lookups only. (3) *Schedule*: one loop for every executor, as in `dask/local.py`.
-graphlib's `get_ready()` hands out the nodes whose inputs are settled; a cached one is loaded,
-a computing one becomes a `NodeTask` that the executor `start`s (the sequential executor runs it
-here and now, a pool elsewhere); each task's end arrives on one queue, is accepted (outputs
-checked, kept for consumers, cached) and marked `done()`. Values pass to consumers in memory and
-are dropped after their last consumer ran. A failed node skips its downstream, not the rest.
+costs lookups only. (3) *Schedule*: one loop for every executor, as in `dask/local.py`. Nodes
+whose inputs are all settled wait in `ready`; a cached one is loaded, a computing one becomes a
+`NodeTask` that the executor `start`s (the sequential executor runs it here and now, a pool
+elsewhere); each task's end arrives on one queue and is accepted (outputs checked, kept for
+consumers, cached); a settled node's consumers wait for one input fewer. Values pass in memory
+and are dropped after their last consumer ran. A failed node skips its downstream only.
 
 **State**, guarded by `lock`:
 
@@ -16,6 +16,8 @@ are dropped after their last consumer ran. A failed node skips its downstream, n
     results         node id -> NodeResult        in run order; "pending" until settled
     values          node id -> outputs by port   {"load": {"table": <DataFrame>}} while needed
     consumers_left  node id -> int               consumers in the work set yet to run
+    waiting         node id -> int               inputs not settled yet          {"filter": 1}
+    ready           deque of node ids            inputs all settled, not started
     running         node id -> handle            tasks an executor has (its Future, or None)
     finished        queue of (node id, NodeOutcome | None, error | None)
     held            node ids                     cached ancestors of loaded nodes, reported last
@@ -33,13 +35,14 @@ gets `Cancelled` at its next report. A cached entry found unreadable is recomput
 
 from __future__ import annotations
 
-import graphlib
+import contextlib
 import itertools
 import logging
 import os
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from functools import partial
@@ -55,6 +58,7 @@ from .graph import Graph, GraphNode
 from .planning import plan, select, work_set
 from .results import CACHED, COMPUTED, FAILED, SKIPPED, Listener, NodeResult, Reports, RunResult
 from .serializer import check_output
+from .spec import NodeSpec
 from .steps import StepCache
 
 if TYPE_CHECKING:
@@ -98,9 +102,12 @@ class Run:
         self.consumers_left: dict[str, int] = {}
         self.running: dict[str, Future | None] = {}
         self.finished: SimpleQueue = SimpleQueue()
+        self.waiting: dict[str, int] = {}
+        self.ready: deque[str] = deque()
         self.held: set[str] = set()
         self.recorded: list[str] = []
         self.loads_left = 0  # cached nodes of the work set not loaded yet
+        self.port_facts: dict[int, tuple[dict, dict, dict[str, str]]] = {}  # by id(spec): `_port_facts`
         self.reports = Reports(self.registry.emit, listener, self.run_id, len(self.order))
 
     def _progress(self, node_id: str, fraction: float | None, message: str) -> None:
@@ -132,7 +139,8 @@ class Run:
             if self.reports.done < len(self.order):  # cancelled, or stopped by an error: settle the rest
                 abandoned = [h for h in self.running.values() if h is not None]
                 self._settle_rest()
-            self.history.record(self.recorded, self.keys)
+            if self.cache is not None:  # a run that stores nothing leaves the record of the last one that did
+                self.history.record(self.recorded, self.keys)
             self.lock.release()
             if abandoned:
                 try:
@@ -174,27 +182,35 @@ class Run:
     def _schedule(self, work: list[str], in_work: set[str], compute: dict[str, bool]) -> None:
         """Phase 3: the scheduling loop (see the module docstring)."""
         nodes = self.graph.nodes
-        sorter = graphlib.TopologicalSorter({n: [s for s in nodes[n].sources if s in in_work] for n in work})
-        sorter.prepare()
-        while sorter.is_active() and not self.cancel.cancelled:
+        self.waiting = {n: sum(s in in_work for s in nodes[n].sources) for n in work}
+        self.ready = deque(n for n in work if not self.waiting[n])
+        while (self.ready or self.running) and not self.cancel.cancelled:
             tasks = []
-            for node_id in sorter.get_ready():
-                if self.cancel.cancelled:
-                    break
+            while self.ready and not self.cancel.cancelled:
+                node_id = self.ready.popleft()
                 if not compute[node_id] and self._settle_cached(node_id, compute):
-                    sorter.done(node_id)
+                    self._done(node_id)
                     continue
                 task = self._task(node_id)
                 if task is None:  # settled here: skipped or failed
                     self._release(node_id)
-                    sorter.done(node_id)
+                    self._done(node_id)
                 else:
                     tasks.append(task)
             if tasks:
                 self._start(tasks, self._ended)
             for node_id in self._wait_for_ends():
-                sorter.done(node_id)
+                self._done(node_id)
         # cancelled: what still runs is abandoned (the caller settles it and cancels the handles)
+
+    def _done(self, node_id: str) -> None:
+        """`node_id` is settled: its consumers in the work set wait for one input fewer."""
+        for consumer, _, _ in self.graph.consumers.get(node_id, ()):
+            left = self.waiting.get(consumer)
+            if left is not None:
+                self.waiting[consumer] = left - 1
+                if left == 1:
+                    self.ready.append(consumer)
 
     def _unlocked(self, call: Callable[..., Any], *args: Any) -> Any:
         """`call(*args)` with the lock released (a node runs, a wait, a large read), then the lock
@@ -219,21 +235,21 @@ class Run:
     def _ended(self, task: NodeTask, outcome: NodeOutcome | None, error: BaseException | None) -> None:
         self.finished.put((task.node_id, outcome, error))
 
-    def _next_end(self, timeout: float = WAIT_SECONDS) -> tuple | None:
-        try:
-            return self.finished.get(timeout=timeout)
-        except Empty:
-            return None
+    def _wait(self) -> None:
+        """Block until a task ends (or WAIT_SECONDS pass), then put its end back for the caller."""
+        with contextlib.suppress(Empty):
+            self.finished.put(self.finished.get(timeout=WAIT_SECONDS))
 
     def _wait_for_ends(self) -> list[str]:
         """Accept every task that ended; when tasks run and none has ended, wait (lock released)."""
         ended: list[str] = []
         while self.running and not ended and not self.cancel.cancelled:
-            item = self._next_end(0) or self._unlocked(self._next_end)
-            while item is not None:
+            if self.finished.empty():
+                self._unlocked(self._wait)
+            while not self.finished.empty():
+                item = self.finished.get()
                 self._collect(*item)
                 ended.append(item[0])
-                item = self._next_end(0)
         return ended
 
     # --- per node ---------------------------------------------------------------------
@@ -254,28 +270,37 @@ class Run:
         try:
             if not complete:
                 self._ensure_inputs(node_id)
-            inputs = self._shared_inputs(node)
+            codecs_in, codecs_out, _ = self._port_facts(node.spec)
+            inputs = self._shared_inputs(node, codecs_in)
             params = self.engine.call_params(self.graph, node)
         except Exception as exc:
             self._fail(node_id, exc)
             return None
         self.reports.running(result)
-        serializers = self.registry.serializers
         steps = StepCache(self.cache, self.keys[node_id]) if self.cache is not None and node.spec.cache != "none" \
             else None
         reporter = None
         if self.listener is not None or self.cancellable:
             reporter = Reporter(partial(self._progress, node_id), lambda: self.cancel.cancelled or self.abandoned)
-        return NodeTask(node_id, node.spec, inputs, params,
-                        {port: serializers.get(node.spec.input_types[port]) for port in node.inputs},
-                        {p.name: serializers.get(p.type.name) for p in node.spec.outputs}, steps, reporter,
-                        self.registry)
+        return NodeTask(node_id, node.spec, inputs, params, codecs_in, codecs_out, steps, reporter, self.registry)
 
-    def _shared_inputs(self, node: GraphNode) -> dict[str, Any]:
+    def _port_facts(self, spec: NodeSpec) -> tuple[dict, dict, dict[str, str]]:
+        """A node type's serializer per input port and per output port, and its output port types,
+        looked up once per run."""
+        facts = self.port_facts.get(id(spec))
+        if facts is None:
+            serializers = self.registry.serializers
+            facts = self.port_facts[id(spec)] = (
+                {port: serializers.get(kind) for port, kind in spec.input_types.items()},
+                {p.name: serializers.get(p.type.name) for p in spec.outputs},
+                {p.name: p.type.name for p in spec.outputs})
+        return facts
+
+    def _shared_inputs(self, node: GraphNode, codecs_in: dict) -> dict[str, Any]:
         """The node's input values by port, each as its serializer's `share` (a copy the node may change)."""
         inputs = {}
         for port, (source, source_port) in node.inputs.items():
-            serializer = self.registry.serializers.get(node.spec.input_types[port])
+            serializer = codecs_in[port]
             value = self.values[source][source_port]
             inputs[port] = serializer.share(value) if serializer is not None else value
         return inputs
@@ -302,20 +327,19 @@ class Run:
         """Check a node's outputs, keep them for consumers, cache them, report it computed."""
         node = self.graph.nodes[node_id]
         spec, outputs = node.spec, outcome.outputs
-        for port in spec.outputs:
-            serializer = self.registry.serializers.get(port.type.name)
-            try:
+        _, codecs_out, port_types = self._port_facts(spec)
+        try:
+            for port, serializer in codecs_out.items():
                 if serializer is not None:
-                    check_output(serializer, port.name, outputs[port.name])
-            except OutputTypeError as exc:
-                self._fail(node_id, exc)
-                return
+                    check_output(serializer, port, outputs[port])
+        except OutputTypeError as exc:
+            self._fail(node_id, exc)
+            return
         result = self.results[node_id]
         result.seconds, result.warnings = outcome.seconds, outcome.warnings
         if node_id in self.graph.consumer_counts or node_id in self.keep:
             self.values[node_id] = outputs  # a node nothing reads and nobody keeps holds no memory
         if self.cache is not None and spec.cache != "none":
-            port_types = {p.name: p.type.name for p in spec.outputs}
             entry = CacheEntry(outputs, port_types, outcome.warnings, outcome.seconds, node.spec.reads_sources)
             self.cache.put(self.keys[node_id].key, entry, spec.cache)
         self.recorded.append(node_id)

@@ -54,6 +54,7 @@ from dataflow.kernel.widgets import ChosenVersion, ParamContext, ParamWidget
 
 from .contributions import contributions
 from .declare import node, spec_of
+from .files import files_fingerprint, matching_files, private_folder
 from .formula import Formula, FormulaError, check_formula, evaluate_formula, formula_kind
 from .schemas import column_kind, schema_differences, schema_of
 from .sources import connector_for, connectors
@@ -130,6 +131,9 @@ __all__ = [
     "connector_for",
     "connectors",
     "did_you_mean",
+    "files_fingerprint",
+    "matching_files",
+    "private_folder",
     "process_alive",
     "temp_sibling",
     "check_formula",

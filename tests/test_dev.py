@@ -88,3 +88,17 @@ def test_only_a_selection_holding_the_browser_tests_needs_chromium(dev):
     assert not dev.needs_browser([str(ROOT / "tests" / "ui" / "test_document.py"), "-q"])
     assert not dev.needs_browser([str(ROOT / "tests" / "test_run.py")])
     assert not dev.needs_browser(["--ignore-glob=tests/ui/test_e2e*"])
+
+
+def test_as_root_the_tests_install_postgresql_when_its_server_is_missing(dev, monkeypatch):
+    monkeypatch.setattr(dev, "postgresql_installed", lambda: False)
+    monkeypatch.setattr(dev.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(dev.shutil, "which", lambda name: f"/usr/bin/{name}")
+    dev.ensure_postgresql()
+    assert dev.calls[-1][:3] == ["apt-get", "install", "-y"] and "postgresql" in dev.calls[-1]
+
+
+def test_only_a_selection_holding_the_database_tests_needs_postgresql(dev):
+    assert dev.needs_postgresql([]) and dev.needs_postgresql([str(ROOT / "plugins")])
+    assert dev.needs_postgresql([str(ROOT / "plugins" / "db" / "tests" / "test_postgres.py")])
+    assert not dev.needs_postgresql([str(ROOT / "plugins" / "sql"), "-q"])

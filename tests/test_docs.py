@@ -19,7 +19,7 @@ def test_the_hook_page_is_generated_from_the_current_hookspecs():
     page = done.stdout.decode("utf-8")
     assert (DOCS / "hookspecs.md").read_bytes().decode("utf-8") == page, (
         "docs/hookspecs.md is out of date: run `python docs/hookdocs.py > docs/hookspecs.md`")
-    assert len(re.findall(r"^## `\w+\(", page, flags=re.M)) >= 11
+    assert len(re.findall(r"^## `\w+\(", page, flags=re.M)) >= 10  # 5 registration, 5 event hooks
 
 
 def test_every_sdk_name_has_a_section_in_the_reference():

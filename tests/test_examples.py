@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / "workflows"
 EXAMPLES = sorted(p.stem for p in WORKFLOWS.glob("*.json"))
 EXPECTED = {"iris_classification", "diabetes_regression", "customer_segmentation", "sales_report",
-            "model_comparison", "classification_parameters"}
+            "model_comparison", "sql_two_tables", "monthly_files", "sqlite_sales", "classification_parameters"}
 
 
 @dataclass
@@ -241,6 +241,43 @@ def test_sales_report_parquet_equals_a_plain_pandas_script(first_runs, folder):
     exported = pd.read_parquet(first_runs["sales_report"].output_dir / "write.parquet")
     exported["region"] = exported["region"].astype(expected["region"].dtype)
     pd.testing.assert_frame_equal(exported, expected, check_exact=False, rtol=1e-12)
+
+
+def _node_output(folder: Path, workflow: str, node: str) -> pd.DataFrame:
+    """One node's table, exported by `dataflow run --only NODE` (it is then a sink)."""
+    out = folder.parent / f"{workflow}-{node}"
+    done = run(folder / f"{workflow}.json", out / "cache", out / "out", "--only", node)
+    assert done.returncode == 0, done.explain()
+    return pd.read_parquet(out / "out" / f"{node}.parquet")
+
+
+def test_the_database_examples_equal_plain_pandas_scripts(folder):
+    """sql_two_tables (sql.query over two tables), monthly_files (sql.query_files and io.read_folder over
+    twelve monthly files) and sqlite_sales (db.read_sqlite) give what the same pandas script gives."""
+    orders = pd.read_csv(folder / "data" / "sales.csv").dropna(subset=["quantity", "unit_price"])
+    orders = orders.assign(revenue=orders["quantity"] * orders["unit_price"])
+    joined = orders.merge(pd.read_csv(folder / "data" / "customers.csv"), on="customer_id")
+
+    by_region = joined.groupby("region")["revenue"].sum()
+    regions = _node_output(folder, "sql_two_tables", "revenue")
+    assert regions["region"].tolist() == by_region.index.tolist()
+    assert regions["revenue"].tolist() == pytest.approx(by_region.tolist())
+
+    by_month = orders.groupby(pd.to_datetime(orders["date"]).dt.month)["revenue"].sum()
+    months = _node_output(folder, "monthly_files", "months")
+    assert months["month"].tolist() == by_month.index.tolist()
+    assert months["revenue"].tolist() == pytest.approx(by_month.tolist())
+
+    stacked = _node_output(folder, "monthly_files", "all_orders")
+    plain = pd.concat([pd.read_csv(p).assign(source_file=p.name)
+                       for p in sorted((folder / "data" / "monthly").glob("sales-2024-*.csv"))], ignore_index=True)
+    assert stacked["source_file"].astype(str).tolist() == plain["source_file"].tolist()
+    assert stacked["order_id"].tolist() == plain["order_id"].tolist()
+
+    by_segment = joined.groupby("segment")["revenue"].sum().sort_values(ascending=False)
+    segments = _node_output(folder, "sqlite_sales", "segments")
+    assert segments["segment"].tolist() == by_segment.index.tolist()
+    assert segments["revenue"].tolist() == pytest.approx(by_segment.tolist())
 
 
 def test_sales_data_has_something_to_clean():

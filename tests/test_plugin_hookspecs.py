@@ -77,7 +77,7 @@ def test_without_the_plugin_that_adds_a_hook_its_implementations_are_reported_ne
                              block={"shapes"})
     assert registry.contributions("shapes") == {}
     (problem,) = registry.plugins["apack"].problems
-    assert "hook 'register_shapes' is not a DataFlow hook (nor one a loaded plugin adds)" in problem
+    assert "hook 'register_shapes' is declared by no hookspec of DataFlow or of a loaded plugin" in problem
 
 
 def test_a_plugin_that_redeclares_a_kernel_hook_or_kind_fails_alone():

@@ -138,9 +138,14 @@ def test_observers_see_every_run_event_and_raising_ones_never_break_a_run(troubl
 
 
 def test_sources_and_viewers_are_registered_with_their_plugin(registry):
+    from dataflow.kernel.plugins import collect_contributions
+    from dataflow.ui.resources import check_viewer
+
     assert registry.sources["numbers-txt"].matches(Path("a.numbers"))
     assert registry.owners[("sources", "numbers-txt")] == "testpack"
-    assert "params" in registry.viewers
+    viewers = collect_contributions(registry, "register_viewers", check_viewer)  # the app's own hook
+    assert "params" in viewers and registry.owners[("viewers", "params")] == "testpack"
+    assert registry.plugins["testpack"].contributions["viewers"] == ["params"]
 
 
 @pytest.mark.parametrize("command", ["run", "validate", "nodes", "plugins"])

@@ -65,8 +65,12 @@ CASES = {case.plugin: case for case in [
                        _node("write", "io.write_file", path="adults.csv")],
          [edge("read", "adults"), edge("adults", "write")], helpers=("io",)),
     Case("sql", [IRIS, _node("sql", "sql.query", query="SELECT target, avg(\"petal length (cm)\") AS mean_petal "
-                                                       "FROM a GROUP BY target")],
+                                                       "FROM a GROUP BY target"),
+                 _node("files", "sql.query_files", path="people.csv", query="SELECT count(*) AS n FROM data")],
          [edge("iris", "sql", "table", "a")], helpers=("samples",)),
+    Case("db", [_node("read", "io.read_csv", path="people.csv"),
+                _node("write", "db.write_sqlite", path="people.sqlite", table_name="people")],
+         [edge("read", "write")], helpers=("io",)),
     Case("plotly", [IRIS, _node("chart", "plotly.scatter", x="sepal length (cm)", y="petal length (cm)",
                                 color="target")],
          [edge("iris", "chart")], helpers=("samples",)),
@@ -246,6 +250,11 @@ def test_a_small_workflow_of_its_nodes_runs_headless(alone, wheels):
         assert (alone.folder / "copy.csv").read_text().splitlines() == PEOPLE.splitlines()
     if case.plugin == "transform":
         assert (alone.folder / "adults.csv").read_text().splitlines() == ["name,age", "Ada,36", "Grace,85"]
+    if case.plugin == "db":
+        import sqlite3
+
+        with sqlite3.connect(alone.folder / "people.sqlite") as people:
+            assert people.execute("SELECT count(*) FROM people").fetchone() == (4,)
 
 
 def test_uninstalled_its_nodes_are_gone_and_a_saved_workflow_names_the_package(alone):

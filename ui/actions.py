@@ -8,7 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from dataflow.kernel import (
+from . import resources, session, storage
+from .analysis import Analysis, analyse
+from .document import Document
+from .kernel_api import (
     DataflowError,
     FilePath,
     NodeInstance,
@@ -21,10 +24,6 @@ from dataflow.kernel import (
     save_workflow,
     workflow_from_dict,
 )
-
-from . import resources, session, storage
-from .analysis import Analysis, analyse
-from .document import Document
 from .outputs import is_table
 from .runner import RunJob, table_shapes
 from .status import NodeView, node_views

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dataflow.kernel import (
+from .kernel_api import (
     BIND,
     Graph,
     Problem,

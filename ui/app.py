@@ -1,8 +1,9 @@
 """DataFlow's Streamlit entry point (started by `python -m dataflow.ui`): the frame and the router.
 
-The workbench (palette, canvas, properties, output) is one page; the Plugins page is the only
-other. Page modules live next to this file (`page_*.py`); the logic they use lives in small
-importable modules (`document`, `canvas`, `analysis`, `runner`, ...), tested without a browser.
+The workbench (palette, canvas, properties, output) is one page; the Plugins page and the
+Connections page (the db plugin's named database connections) are the others. Page modules live
+next to this file (`page_*.py`); the logic they use lives in small importable modules (`document`,
+`canvas`, `analysis`, `runner`, ...), tested without a browser.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dataflow.ui import page_plugins, page_workbench
+from dataflow.ui import page_connections, page_plugins, page_workbench
 from dataflow.ui.launch import gate_installed
 from dataflow.ui.netguard import keep_streamlit_local
 
@@ -33,5 +34,6 @@ if st.context.headers.get("Host") and not gate_installed():
 pages = [
     st.Page(page_workbench.render, title="Workbench", icon=":material/hub:", url_path="workbench", default=True),
     st.Page(page_plugins.render, title="Plugins", icon=":material/extension:", url_path="plugins"),
+    st.Page(page_connections.render, title="Connections", icon=":material/database:", url_path="connections"),
 ]
 st.navigation(pages, position="top").run()

@@ -19,10 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataflow.kernel import NodeSpec, Workflow
-
 from . import escape, placement
 from .document import Document, edge_id
+from .kernel_api import NodeSpec, Workflow
 from .ports import port_feeds, resolve_edge_ports
 from .status import COLORS, ICONS, NodeView
 

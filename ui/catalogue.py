@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from dataflow.kernel import NodeSpec
+from .kernel_api import NodeSpec
 
 _WORD = re.compile(r"[a-z0-9]+")
 

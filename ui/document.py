@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dataflow.kernel import (
+from . import placement
+from .forms import declaration_for
+from .kernel_api import (
     BIND,
     Edge,
     NodeInstance,
@@ -23,9 +25,6 @@ from dataflow.kernel import (
     is_binding,
     workflow_from_dict,
 )
-
-from . import placement
-from .forms import declaration_for
 from .ports import first_free_pair, free_pairs, taken_inputs, would_cycle
 
 UNDO_LIMIT = 100

@@ -11,8 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from dataflow.kernel import Column, FilePath, FormatChoice, ParamSpec, Secret
 from dataflow.sdk import Formula
+
+from .kernel_api import Column, FilePath, FormatChoice, ParamSpec, Secret
 
 
 @dataclass(frozen=True, slots=True)

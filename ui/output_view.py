@@ -7,9 +7,8 @@ from typing import Any
 
 import streamlit as st
 
-from dataflow.kernel import CacheEntry
-
 from . import actions, outputs, resources, run_view
+from .kernel_api import CacheEntry
 from .status import NodeView
 
 
@@ -74,7 +73,7 @@ def _outputs(node_id: str, entry: CacheEntry) -> None:
     """Warnings, then each output port (tabs when there are several)."""
     for warning in entry.warnings:
         st.warning(warning)
-    viewers = resources.registry().viewers
+    viewers = resources.viewers()
     items = list(entry.outputs.items())
     boxes = st.tabs([f"{name} ({entry.port_types.get(name, '?')})" for name, _ in items]) if len(items) > 1 \
         else [st.container()]

@@ -1,5 +1,6 @@
-"""The Plugins page: installed plugins with their versions and contributions, and the ones that
-failed to load, with their error."""
+"""The Plugins page: installed plugins with their versions and contributions, the ones that
+failed to load, with their error, and each plugin's problems (a hook no spec declares, an id
+another plugin claims too)."""
 
 from __future__ import annotations
 
@@ -7,31 +8,35 @@ import shlex
 
 import streamlit as st
 
-from dataflow.cli.install import InstallPlan, apply_install, plan_install
-from dataflow.kernel import DataflowError
-
 from . import resources
+from .kernel_api import DataflowError, InstallPlan, apply_install, plan_install
 
 
 def render() -> None:
     """Draw the plugins page."""
     reg = resources.registry()
+    resources.viewers()  # collected now, so that each plugin's viewers are listed below
     st.title("Plugins")
     if st.button("Reload plugins", key="plugins_reload", icon=":material/refresh:",
                  help="Look for plugins again, e.g. after `pip install` or `dataflow install` in a terminal "
                       "while the app runs"):
         _reload()
         reg = resources.registry()
+        resources.viewers()
         st.success(f"Plugins reloaded: {len(reg.nodes)} node types. Reload any other DataFlow tab to see them.")
     records = sorted(reg.plugins.values(), key=lambda r: (r.status != "failed", r.name))
     failed = [r for r in records if r.status == "failed"]
     if failed:
         st.error(f"{len(failed)} plugin(s) failed to load; everything else works.")
+    troubled = [r.name for r in records if r.problems]
+    if troubled:
+        st.warning(f"{len(troubled)} plugin(s) have problems (a hook no spec declares, an id another plugin "
+                   f"claims too): {', '.join(troubled)}. Each one's card below says what.")
     for record in records:
         icon = {"loaded": ":material/check_circle:", "failed": ":material/error:",
                 "disabled": ":material/pause_circle:"}.get(record.status, "")
         title = f"{icon} {record.name} — {record.distribution or record.module} {record.version or ''}"
-        with st.expander(title, expanded=record.status == "failed"):
+        with st.expander(title, expanded=record.status == "failed" or bool(record.problems)):
             st.caption(f"status: {record.status} · module: {record.module}")
             if record.error:
                 st.error(record.error)

@@ -13,7 +13,8 @@ from typing import Any
 
 import streamlit as st
 
-from dataflow.kernel import (
+from . import actions, escape, forms, session
+from .kernel_api import (
     BIND,
     PARAM_NAME,
     PARAM_TYPES,
@@ -22,8 +23,6 @@ from dataflow.kernel import (
     declared_param,
     is_binding,
 )
-
-from . import actions, escape, forms, session
 
 #: what a new parameter of each type starts from
 STARTS = {"int": 0, "float": 0.0, "bool": False, "text": "", "choice": "a", "column": "", "path": ""}

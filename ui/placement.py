@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from dataflow.kernel import NodeSpec
+from .kernel_api import NodeSpec
 
 NODE_W, NODE_H = 200, 110     # a node's style width, and a typical height (ports listed)
 GAP_X, GAP_Y = 80, 40         # room between columns (edge labels sit there) and between rows

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from dataflow.kernel import NodeSpec, Workflow
+from .kernel_api import NodeSpec, Workflow
 
 
 def compatible_pairs(source: NodeSpec, target: NodeSpec) -> list[tuple[str, str]]:

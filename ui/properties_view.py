@@ -6,18 +6,14 @@ from typing import Any
 
 import streamlit as st
 
-from dataflow.kernel import NodeSpec, ParamSpec, format_choices
+from dataflow.sdk import check_formula
 
 from . import actions, forms, parameters_view, resources, storage
 from .canvas import edge_label
 from .document import edge_id
+from .kernel_api import NodeSpec, ParamSpec, format_choices
 from .outputs import columns_of
 from .ports import compatible_pairs
-
-try:  # the SDK's formula checker (being written alongside this app)
-    from dataflow.sdk import check_formula
-except ImportError:  # pragma: no cover - depends on the SDK version
-    check_formula = None
 
 
 def _set_param(node_id: str, name: str, key: str, default: Any, convert=None) -> None:
@@ -201,7 +197,7 @@ def _plain_field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, p
     elif w == "formula":
         _text(f, key, value, args, param)
         columns = upstream_columns(node_id, forms.upstream_port(inputs, f))
-        if check_formula is not None and value:
+        if value:
             st.caption("Columns: " + ", ".join(f"`{c}`" for c in columns) if columns else
                        "Connect a table whose columns are known (or run it) to check column names too.")
             try:

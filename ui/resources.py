@@ -1,5 +1,5 @@
 """Objects shared by every session of the process, created once (`st.cache_resource`):
-the plugin registry and the engine. The engine's granted folders are kept in step with the
+the plugin registry, the viewers the plugins give the app, and the engine. The engine's granted folders are kept in step with the
 app's settings and upload folder. After a pack is installed, `reload_plugins` drops both, so
 the next rerun loads the plugins again."""
 
@@ -10,15 +10,30 @@ from pathlib import Path
 
 import streamlit as st
 
-from dataflow.kernel import Engine, Registry, load_registry
-
 from . import storage
+from .hookspecs import Viewer
+from .kernel_api import Engine, Registry, collect_contributions, load_registry
 
 
 @st.cache_resource(show_spinner="Loading plugins…")
 def registry() -> Registry:
     """The plugin registry, loaded once per process."""
     return load_registry()
+
+
+@st.cache_resource(show_spinner=False)
+def viewers() -> dict[str, Viewer]:
+    """Port type -> viewer, from every plugin's `register_viewers` (the app's hook, `hookspecs.py`).
+    Listed under each plugin's contributions on the Plugins page."""
+    return collect_contributions(registry(), "register_viewers", check_viewer)
+
+
+def check_viewer(plugin: str, port_type: object, viewer: object = None) -> tuple[str, Viewer]:
+    """What `register(port_type, viewer)` must get: a port type name and a callable."""
+    if not isinstance(port_type, str) or not callable(viewer):
+        raise TypeError(f"register_viewers expects register(port_type_name, viewer_function), "
+                        f"got {port_type!r}, {viewer!r}")
+    return port_type, viewer
 
 
 @st.cache_resource(show_spinner=False)
@@ -43,6 +58,7 @@ def reload_plugins() -> None:
     `connectors()`). It is closed once nodes still running on it have finished."""
     old = engine()
     engine.clear()
+    viewers.clear()
     registry.clear()
     importlib.invalidate_caches()  # the import system's folder listings predate the install
     old.close()

@@ -17,8 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataflow.kernel import CancelToken, Engine, Graph, RunEvent, RunResult
-
+from .kernel_api import CancelToken, Engine, Graph, RunEvent, RunResult
 from .status import Live
 
 

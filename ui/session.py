@@ -9,11 +9,10 @@ from typing import Any
 
 import streamlit as st
 
-from dataflow.kernel import NodeResult
-
 from . import storage
 from .canvas import CanvasSync
 from .document import Document
+from .kernel_api import NodeResult
 
 CANVAS_KEY = "canvas"
 NOTICE_SECONDS = 6.0     # how long a notice stays through reruns after it is first drawn

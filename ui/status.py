@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dataflow.kernel import NodePlan, NodeResult, Workflow
-
 from .analysis import Analysis
+from .kernel_api import NodePlan, NodeResult, Workflow
 
 NO_ENTRY = "no cache entry"
 

@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from dataflow.kernel import cache_dir, private_dir
+from .kernel_api import cache_dir, private_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 UPLOAD_EXTENSIONS = (".csv", ".tsv", ".txt", ".json", ".parquet", ".feather", ".arrow", ".xlsx", ".xls")

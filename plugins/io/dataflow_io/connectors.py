@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from dataflow.sdk import NodeError, SourceConnector
 
 from .arrowfiles import read_feather_table, read_parquet_table
-from .excel import excel_engine, read_excel_table
+from .excel import can_write_excel, excel_engine, read_excel_table, write_excel_sheets
 from .files import atomic_write
 from .jsonfiles import read_json_table
 from .text import COMPRESSED, read_delimited
@@ -161,10 +161,19 @@ class ExcelConnector(FileConnector):
         return read_excel_table(path, **options)
 
 
+class WritableExcelConnector(ExcelConnector):
+    """Excel with openpyxl installed: `io.write_file` to a .xlsx writes the table on one sheet."""
+
+    can_write = True
+
+    def write(self, value: Any, path: Path, **options: Any) -> None:
+        write_excel_sheets(path, {options.get("sheet", "Sheet1"): plain_columns(value)})
+
+
 def file_connectors() -> list[SourceConnector]:
     """A fresh instance of every connector that works here (Excel only with an engine installed)."""
     found: list[SourceConnector] = [CsvConnector(), TsvConnector(), ParquetConnector(), FeatherConnector(),
                                     JsonConnector(), JsonLinesConnector()]
     if excel_engine() is not None:
-        found.append(ExcelConnector())
+        found.append(WritableExcelConnector() if can_write_excel() else ExcelConnector())
     return found

@@ -10,12 +10,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from dataflow.sdk import FilePath, FormatChoice, Help, NodeError, Table, connector_for, node
+from dataflow.sdk import (
+    FilePath,
+    FormatChoice,
+    Help,
+    NodeError,
+    Table,
+    connector_for,
+    files_fingerprint,
+    node,
+)
 
 from . import schemas
 from .arrowfiles import read_parquet_table
 from .excel import INSTALL_HINT, excel_engine, read_excel_table
 from .files import check_readable, check_writable
+from .folders import folder_schema, read_folder_table
 from .jsonfiles import read_json_table
 from .text import read_delimited
 
@@ -146,4 +156,64 @@ def read_json(
     return read_json_table(path, lines=orient == "lines", date_columns=date_columns)
 
 
-NODES = (read_file, write_file, read_csv, read_parquet, read_excel, read_json)
+_MISMATCHED_HELP = ("What to do with a file whose columns differ from the first file's: error (name the files and "
+                    "stop), skip (leave them out, with a warning naming them) or combine (keep every column; "
+                    "missing values where a file lacks one)")
+
+
+def _folder_fingerprint(params: dict) -> str:
+    return files_fingerprint(params.get("folder", ""), params.get("pattern", ""))
+
+
+@node(category="Input/Files", label="Read folder", schema=folder_schema, fingerprint=_folder_fingerprint)
+def read_folder(
+    *,
+    folder: Annotated[str, FilePath("read"), Help("The folder holding the files, relative to the workflow's folder "
+                                                  "or absolute")] = "",
+    pattern: Annotated[str, Help("Which files: *.csv, sales-2024-*.parquet, or **/*.csv to include subfolders")]
+    = "*.csv",
+    format: Annotated[str, FormatChoice("read"), Help(_FORMAT_HELP)] = "auto",
+    source_column: Annotated[str, Help("A column naming each row's file (its path inside the folder); empty = "
+                                       "no such column")] = "source_file",
+    mismatched: Annotated[Literal["error", "skip", "combine"], Help(_MISMATCHED_HELP)] = "error",
+) -> Table:
+    """Read every file of a folder that matches a pattern (CSV, Parquet, JSON, Excel, ...) into one table.
+
+    The files are read in the order of their paths and stacked, with a column naming each row's
+    file. A file whose columns differ from the first file's is reported, never silently dropped.
+    Editing, adding or removing a matching file re-runs the node.
+    """
+    return read_folder_table(folder, pattern, format, source_column, mismatched)
+
+
+@node(category="Output/Files", label="Write Excel", cache="none")
+def write_excel(
+    table: Table,
+    table_2: Table | None = None,
+    table_3: Table | None = None,
+    *,
+    path: Annotated[str, FilePath("write", extensions=(".xlsx",)),
+                    Help("The workbook to write (.xlsx; replaced if it exists; its folder must exist)")] = "",
+    sheets: Annotated[list[str], Help("The sheet names, in the order of the inputs (table, table_2, table_3); "
+                                      "empty = Sheet1, Sheet2, Sheet3")] = [],  # noqa: B006
+) -> Table:
+    """Write one to three tables into one Excel workbook (.xlsx), each on its own sheet, and pass the first on.
+
+    Needs openpyxl. The workbook is written in full to a temporary file and then moved into place,
+    so a failed write never leaves half a file. The node runs on every run (it is never cached).
+    """
+    from .connectors import plain_columns
+    from .excel import write_excel_sheets
+
+    tables = [t for t in (table, table_2, table_3) if t is not None]
+    if len(sheets) > len(tables):
+        raise NodeError(f"{len(sheets)} sheet names for {len(tables)} connected tables; connect more tables or "
+                        "remove names", param="sheets")
+    names = list(sheets) + [f"Sheet{i + 1}" for i in range(len(sheets), len(tables))]
+    if not str(path).strip():
+        raise NodeError("no file chosen; type the name of the workbook to write, e.g. report.xlsx", param="path")
+    write_excel_sheets(path, {name: plain_columns(t) for name, t in zip(names, tables, strict=True)})
+    return table
+
+
+NODES = (read_file, write_file, read_csv, read_parquet, read_excel, read_json, read_folder, write_excel)

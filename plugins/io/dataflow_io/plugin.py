@@ -20,6 +20,7 @@ def register_sources(register: Callable[[SourceConnector], None]) -> None:
 
 @hookimpl
 def register_nodes(register: Callable[[Any], None]) -> None:
-    """Register io.read_file, io.write_file, io.read_csv, io.read_parquet, io.read_excel, io.read_json."""
+    """Register io.read_file, io.write_file, io.read_csv, io.read_parquet, io.read_excel, io.read_json,
+    io.read_folder, io.write_excel."""
     for fn in NODES:
         register(fn)

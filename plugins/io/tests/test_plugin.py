@@ -7,6 +7,7 @@ import sys
 import types
 
 import pytest
+from dataflow_io.excel import can_write_excel
 from dataflow_io.nodes import NODES
 
 from dataflow.kernel import load_registry
@@ -22,8 +23,9 @@ from dataflow.sdk import (
     using_plugins,
 )
 
-WRITABLE = {"csv", "tsv", "parquet", "feather", "json", "jsonl"}
-TYPE_IDS = {"io.read_file", "io.write_file", "io.read_csv", "io.read_parquet", "io.read_excel", "io.read_json"}
+WRITABLE = {"csv", "tsv", "parquet", "feather", "json", "jsonl"} | ({"excel"} if can_write_excel() else set())
+TYPE_IDS = {"io.read_file", "io.write_file", "io.read_csv", "io.read_parquet", "io.read_excel", "io.read_json",
+            "io.read_folder", "io.write_excel"}
 
 
 @pytest.fixture
@@ -60,9 +62,9 @@ def test_every_format_is_a_connector_and_the_writers_can_write(registry):
 
 def test_reading_nodes_declare_their_path_as_a_read_file_and_the_writer_as_a_write_file():
     for fn in NODES:
-        widget = spec_of(fn).param_index["path"].widget
+        widget = spec_of(fn).param_index["folder" if fn.__name__ == "read_folder" else "path"].widget
         assert isinstance(widget, FilePath)
-        assert widget.mode == ("write" if fn.__name__ == "write_file" else "read")
+        assert widget.mode == ("write" if fn.__name__.startswith("write_") else "read")
 
 
 def test_read_csv_parameters_are_the_documented_ones():
@@ -76,7 +78,7 @@ def test_read_csv_parameters_are_the_documented_ones():
 def test_the_writer_always_runs_and_the_readers_are_cached():
     assert {fn.__name__: spec_of(fn).cache for fn in NODES} == {
         "read_file": "all", "write_file": "none", "read_csv": "all", "read_parquet": "all",
-        "read_excel": "all", "read_json": "all"}
+        "read_excel": "all", "read_json": "all", "read_folder": "all", "write_excel": "none"}
 
 
 def test_importing_the_plugin_imports_no_heavy_library():

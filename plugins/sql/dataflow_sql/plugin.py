@@ -1,4 +1,4 @@
-"""The plugin module named by the `sql` entry point: registers the SQL node."""
+"""The plugin module named by the `sql` entry point: registers the SQL nodes."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Any
 from dataflow.sdk import hookimpl
 
 from .query import query
+from .query_files import query_files
 
 
 @hookimpl
 def register_nodes(register: Callable[[Any], None]) -> None:
-    """Register `sql.query`."""
+    """Register `sql.query` and `sql.query_files`."""
     register(query)
+    register(query_files)

@@ -1,0 +1,1 @@
+"""dataflow-db: SQLite files and PostgreSQL databases as sources and targets of tables."""
