@@ -25,6 +25,7 @@ from .export import export_outputs
 from .loading import load_plugins
 from .progress import Progress
 from .terminal import echo_stderr, print_json
+from .values import add_value_options, given_values
 
 #: executors that plugins outside the default install provide: id -> the distribution to install
 EXECUTOR_PACKAGES = {"dask": "dataflow-dask"}
@@ -36,8 +37,7 @@ def add_run_command(sub: Any, common: argparse.ArgumentParser) -> None:
     """Register `run` on the main parser's subcommands."""
     run = sub.add_parser("run", parents=[common], help="run a workflow headless")
     run.add_argument("workflow", help="the workflow JSON file")
-    run.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
-                     help="override a parameter (repeatable), validated like the app does")
+    add_value_options(run)
     run.add_argument("--only", action="append", default=[], metavar="NODE",
                      help="run this node and what it needs, nothing else (repeatable)")
     run.add_argument("--executor", default="threads",
@@ -68,17 +68,6 @@ def _worker_count(text: str) -> int:
     return count
 
 
-def _parse_sets(values: list[str]) -> dict[tuple[str, str], str]:
-    overrides = {}
-    for text in values:
-        target, sep, value = text.partition("=")
-        node_id, dot, param = target.rpartition(".")
-        if not sep or not dot or not node_id or not param:
-            raise WorkflowError([_problem(f"--set {text!r}: write it as NODE.PARAM=VALUE, e.g. --set load.rows=100")])
-        overrides[(node_id, param)] = value
-    return overrides
-
-
 def _problem(message: str) -> Problem:
     return Problem("usage", message)
 
@@ -91,7 +80,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         _check_executor(args, registry)
         workflow = load_workflow(args.workflow)
-        graph = compile_workflow(workflow, registry, _parse_sets(args.set), text_overrides=True)
+        overrides, params = given_values(args, workflow)
+        graph = compile_workflow(workflow, registry, overrides, text_overrides=True, params=params)
         engine = Engine.open(registry, executor=args.executor, max_workers=args.workers,
                              use_cache=not args.no_cache, data_dirs=args.data_dir, memory_tiers=False)
         if hasattr(engine.executor, "announce") and not args.quiet:

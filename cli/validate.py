@@ -12,6 +12,7 @@ from dataflow.kernel.access import granted_folders, resolve_file_params
 from . import EXIT_INVALID, EXIT_OK
 from .loading import load_plugins
 from .terminal import echo, echo_stderr, print_json
+from .values import add_value_options, given_values
 
 
 def add_validate_command(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -22,6 +23,7 @@ def add_validate_command(sub: Any, common: argparse.ArgumentParser) -> None:
     validate.add_argument("--data-dir", action="append", default=[], metavar="FOLDER",
                           help="grant file nodes access to FOLDER, as `run --data-dir` does (their headers are "
                                "read to check column parameters)")
+    add_value_options(validate)
     validate.set_defaults(handler=cmd_validate)
 
 
@@ -29,7 +31,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Say whether the workflow is valid (exit 0) or list its problems (exit 2)."""
     registry = load_plugins()
     try:
-        graph = compile_workflow(load_workflow(args.workflow), registry)
+        workflow = load_workflow(args.workflow)
+        overrides, params = given_values(args, workflow)
+        graph = compile_workflow(workflow, registry, overrides, text_overrides=True, params=params)
         report = _schema_report(graph, args.data_dir)
         if report.problems:
             raise WorkflowError(report.problems, args.workflow)

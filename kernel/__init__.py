@@ -43,9 +43,23 @@ from .spec import (
     Secret,
 )
 from .validate import compile_workflow, missing_node_types
-from .workflow import Edge, NodeInstance, Workflow, load_workflow, save_workflow, workflow_from_dict
+from .workflow import (
+    BIND,
+    PARAM_NAME,
+    PARAM_TYPES,
+    Edge,
+    NodeInstance,
+    Workflow,
+    binding_misfit,
+    declared_param,
+    is_binding,
+    load_workflow,
+    save_workflow,
+    workflow_from_dict,
+)
 
 __all__ = [
+    "BIND", "PARAM_NAME", "PARAM_TYPES", "binding_misfit", "declared_param", "is_binding",
     "KINDS", "ColumnSchema", "SchemaReport", "TableSchema", "infer_schemas",
     "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "Column", "DataflowError", "Done", "Edge",
     "Engine", "Executor", "FilePath", "FormatChoice", "Graph", "GraphNode", "NodeDefinitionError", "NodeError",

@@ -40,10 +40,11 @@ class Problem:
     node: str | None = None
     edge: int | None = None
     param: str | None = None
+    workflow_param: str | None = None  # the workflow parameter it is about (declared, bound or set)
 
     def to_dict(self) -> dict:
         return {"code": self.code, "message": self.message, "node": self.node,
-                "edge": self.edge, "param": self.param}
+                "edge": self.edge, "param": self.param, "workflow_param": self.workflow_param}
 
     def __str__(self) -> str:
         return self.message

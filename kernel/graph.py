@@ -39,6 +39,8 @@ class GraphNode:
     #: the source node of each connected input, in port order (a source feeding two ports twice)
     sources: tuple[str, ...] = ()
     source_set: frozenset[str] = frozenset()
+    #: parameter -> the workflow parameter it is bound to (its value is in `params`): for stale reasons
+    bindings: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.key_head:

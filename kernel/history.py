@@ -35,8 +35,9 @@ def _changed_versions(old: dict[str, dict[str, str]], new: dict[str, dict[str, s
             if any(old.get(what, {}).get(i, version) != version for i, version in new[what].items())]
 
 
-def explain(new: KeyParts, old: dict | None) -> str:
-    """Why a node whose key missed the cache must compute, in words a user reads on the canvas."""
+def explain(new: KeyParts, old: dict | None, bindings: Mapping[str, str] | None = None) -> str:
+    """Why a node whose key missed the cache must compute, in words a user reads on the canvas.
+    `bindings`: parameter -> the workflow parameter it is bound to, named as the one that changed."""
     if old is None:
         return NO_ENTRY
     if old.get("type") != new.type_id:
@@ -49,7 +50,9 @@ def explain(new: KeyParts, old: dict | None) -> str:
     old_params = old.get("params") or {}
     new_params = new.canonical_params()
     changed = sorted(k for k in set(old_params) | set(new_params) if old_params.get(k) != new_params.get(k))
-    reasons += [f"parameter {name} changed" for name in changed]
+    bindings = bindings or {}
+    reasons += [f"workflow parameter {bindings[n]} changed" if n in bindings else f"parameter {n} changed"
+                for n in changed]
     old_files, old_chosen = split_chosen_versions(old.get("fingerprint") or "")
     new_files, new_chosen = split_chosen_versions(new.fingerprint)
     if old_files != new_files:

@@ -81,7 +81,7 @@ def plan(graph: Graph, order: list[str], selected: Iterable[str], keep: set[str]
             must_compute[node_id] = False
         else:
             must_compute[node_id] = True
-            reasons[node_id] = explain(parts, history.get(node_id))
+            reasons[node_id] = explain(parts, history.get(node_id), node.bindings)
     if cache is not None:
         for node_id in unneeded_nodes(graph, order, set(selected), must_compute, keep):
             must_compute[node_id] = False

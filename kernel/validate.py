@@ -3,7 +3,8 @@
 Every problem is collected before anything is raised: unknown node types (naming the plugin
 or package to install), unknown or invalid parameters, dangling edges, ports that do not
 exist or do not fit, two edges into one input, required inputs left open, and cycles
-(naming the nodes in the cycle).
+(naming the nodes in the cycle). Workflow parameters are checked as declared, set and bound;
+a bound node parameter gets its workflow parameter's value, so the graph holds plain values.
 """
 
 from __future__ import annotations
@@ -19,9 +20,18 @@ from .graph import Graph, GraphNode
 from .keys import chosen_versions_text
 from .params import canonical_json, check_value, coerce_value, parse_text_value
 from .registry import Registry
-from .spec import NodeSpec
+from .spec import NodeSpec, ParamSpec
 from .widgets import ParamContext
-from .workflow import Edge, NodeInstance, Workflow
+from .workflow import (
+    BIND,
+    Edge,
+    NodeInstance,
+    Workflow,
+    binding_misfit,
+    declared_param,
+    is_binding,
+    short_repr,
+)
 
 
 def compile_workflow(
@@ -30,22 +40,30 @@ def compile_workflow(
     overrides: Mapping[tuple[str, str], Any] | None = None,
     *,
     text_overrides: bool = False,
+    params: Mapping[str, Any] | None = None,
 ) -> Graph:
     """Validate `workflow` and return its graph, or raise WorkflowError listing every problem.
 
     `overrides` maps `(node id, parameter)` to a new value; with `text_overrides` the values are
-    text as typed after `--set node.param=` and are parsed for the parameter's type.
+    text as typed after `--set node.param=` and are parsed for the parameter's type. `params`
+    maps workflow parameter names to values (JSON values, checked as declared) instead of their
+    defaults.
     """
     problems: list[Problem] = []
     spell = Speller()  # one budget of spelling searches for the whole file: linear in its size
     specs = _resolve_types(workflow, registry, problems, spell)
-    params = _resolve_params(workflow, specs, overrides or {}, text_overrides, registry, problems, spell)
+    values = workflow_param_values(workflow, params or {}, problems, spell)
+    bindings: dict[str, dict[str, str]] = {}
+    params = _resolve_params(workflow, specs, overrides or {}, text_overrides, registry, problems, spell,
+                             (values, bindings))
     inputs = _resolve_edges(workflow, specs, problems, spell)
     order = _order(workflow, inputs, problems)
     if problems:
         raise WorkflowError(problems, str(workflow.path) if workflow.path else None)
     nodes = {node_id: _graph_node(node_id, specs[node_id], params[node_id], inputs[node_id],
                                   workflow.nodes[node_id].label, registry, workflow) for node_id in order}
+    for node_id, bound in bindings.items():
+        nodes[node_id].bindings = bound
     consumers: dict[str, list[tuple[str, str, str]]] = {}
     for node in nodes.values():
         for port, (source, source_port) in node.inputs.items():
@@ -119,9 +137,66 @@ def _resolve_types(workflow: Workflow, registry: Registry, problems: list[Proble
     return specs
 
 
+def workflow_param_values(workflow: Workflow, given: Mapping[str, Any], problems: list[Problem],
+                          spell: Speller) -> dict[str, tuple[ParamSpec, Any]]:
+    """Each validly declared workflow parameter's spec and value (the one `given`, else its
+    default); a problem for each bad declaration, unknown name and invalid value."""
+    values = {}
+    for name, declaration in workflow.parameters.items():
+        try:
+            spec = declared_param(name, declaration)
+        except ValueError as exc:
+            problems.append(Problem("bad_workflow_param", f"workflow parameter {short_repr(name)}: {exc}",
+                                    workflow_param=name))
+            continue
+        values[name] = (spec, spec.default)
+    for name, value in given.items():
+        if name not in workflow.parameters:
+            declared = ", ".join(workflow.parameters) or "none"
+            problems.append(Problem("unknown_workflow_param", f"the workflow has no parameter {short_repr(name)}"
+                                    f"{spell(name[:200], workflow.parameters, 'workflow parameters')}; declared: {declared[:500]}",
+                                    workflow_param=name))
+        elif name in values:
+            spec = values[name][0]
+            problem = check_value(spec, value)
+            if problem:
+                problems.append(Problem("bad_param", f"workflow parameter '{name}' ({spec.type_name}): "
+                                        f"{problem[:300]}", workflow_param=name))
+            else:
+                values[name] = (spec, coerce_value(spec, value))
+    return values
+
+
+def _bind(node_id: str, param: ParamSpec, value: dict, workflow: Workflow,
+          values: dict[str, tuple[ParamSpec, Any]], problems: list[Problem], spell: Speller) -> str | None:
+    """The workflow parameter a bound node parameter (`{"$param": NAME}`) takes its value from, once
+    it is known to fit; None after a problem."""
+    where, name = f"node '{node_id}', parameter '{param.name}' ({param.type_name})", value[BIND]
+    if len(value) != 1 or not isinstance(name, str):
+        problems.append(Problem("bad_binding", f'{where}: a binding is written {{"{BIND}": "NAME"}}, NAME a '
+                                "workflow parameter's name", node=node_id, param=param.name))
+        return None
+    if name not in workflow.parameters:
+        problems.append(Problem("unknown_workflow_param", f"{where} is bound to workflow parameter {short_repr(name)}, "
+                                f"which is not declared{spell(name[:200], workflow.parameters, 'workflow parameters')}",
+                                node=node_id, param=param.name, workflow_param=name))
+        return None
+    if name not in values:
+        return None  # its declaration's problem is reported
+    misfit = binding_misfit(workflow.parameters[name], values[name][0], param)
+    if misfit:
+        problems.append(Problem("binding_type", f"{where} is bound to workflow parameter '{name}' "
+                                f"({workflow.parameters[name]['type']}): {misfit}", node=node_id, param=param.name,
+                                workflow_param=name))
+        return None
+    return name
+
+
 def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: Mapping[tuple[str, str], Any],
-                    text_overrides: bool, registry: Registry,
-                    problems: list[Problem], spell: Speller) -> dict[str, dict[str, Any]]:
+                    text_overrides: bool, registry: Registry, problems: list[Problem], spell: Speller,
+                    workflow_params: tuple[dict[str, tuple[ParamSpec, Any]], dict[str, dict[str, str]]]
+                    ) -> dict[str, dict[str, Any]]:
+    values, bindings = workflow_params
     by_node: dict[str, dict[str, Any]] = {}
     for (node_id, name), value in overrides.items():
         if node_id not in workflow.nodes:
@@ -136,11 +211,16 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
         _migrate_renamed(node, spec, by_node.get(node_id))
         given = dict(node.params)
         effective: dict[str, Any] = {}
-        for name in given:
+        bound: dict[str, str] = {}
+        for name, value in given.items():
             if name not in spec.param_index:
                 problems.append(Problem("unknown_param", f"node '{node_id}' ({spec.type_id}) has no parameter "
                                         f"'{name}'{spell(name, spec.param_index, ('params', spec.type_id))}", node=node_id,
                                         param=name))
+            elif is_binding(value):
+                source = _bind(node_id, spec.param_index[name], value, workflow, values, problems, spell)
+                if source is not None:
+                    bound[name], given[name] = source, values[source][1]
         for name, value in by_node.get(node_id, {}).items():
             param = spec.param_index.get(name)
             if param is None:
@@ -156,16 +236,23 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
                                             param=name))
                     continue
             given[name] = value
+            bound.pop(name, None)  # --set node.param wins over a binding
         for param in spec.params:
             value = given.get(param.name, param.default)
+            if is_binding(value):
+                continue  # a binding that could not be resolved: reported
             problem = check_value(param, value)
             if problem:
+                source = f" (the value of workflow parameter '{bound[param.name]}')" if param.name in bound else ""
                 problems.append(Problem("bad_param", f"node '{node_id}', parameter '{param.name}' "
-                                        f"({param.type_name}): {problem}", node=node_id, param=param.name))
+                                        f"({param.type_name}): {problem}{source}", node=node_id, param=param.name,
+                                        workflow_param=bound.get(param.name)))
                 continue
             effective[param.name] = coerce_value(param, value)
         _check_widgets(node_id, spec, effective, registry, workflow, problems, spell)
         result[node_id] = effective
+        if bound:
+            bindings[node_id] = bound
     return result
 
 

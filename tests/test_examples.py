@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / "workflows"
 EXAMPLES = sorted(p.stem for p in WORKFLOWS.glob("*.json"))
 EXPECTED = {"iris_classification", "diabetes_regression", "customer_segmentation", "sales_report",
-            "model_comparison", "sql_two_tables", "monthly_files", "sqlite_sales"}
+            "model_comparison", "sql_two_tables", "monthly_files", "sqlite_sales", "classification_parameters"}
 
 
 @dataclass
@@ -391,3 +391,26 @@ def test_set_on_a_downstream_node_recomputes_it_and_its_downstream_only(first_ru
     back = run(folder / "iris_classification.json", first_runs["iris_classification"].cache)
     assert {k: v for k, v in back.statuses.items() if k != "confusion"} == dict.fromkeys(
         ["load", "split", "train", "predict", "evaluate"], "cached"), back.explain()
+
+
+# --- workflow parameters ------------------------------------------------------------------
+
+def test_workflow_parameters_set_from_the_command_line_recompute_only_what_is_bound_to_them(first_runs, folder):
+    """classification_parameters.json: `--set folds=3` re-runs the cross-validation alone; a
+    `--params` file with another seed re-runs the split and everything after it, not the load."""
+    name = "classification_parameters"
+    cache = first_runs[name].cache
+    outcome = run(folder / f"{name}.json", cache, None, "--set", "folds=3")
+    assert outcome.returncode == 0, outcome.explain()
+    assert {k for k, v in outcome.statuses.items() if v == "computed"} == {"cv"}, outcome.explain()
+    reasons = {n["id"]: n["reason"] for n in outcome.result["nodes"]}
+    assert reasons["cv"] == "workflow parameter folds changed"
+    values = folder.parent / "seed.json"
+    values.write_text('{"seed": 7, "folds": 3}')
+    outcome = run(folder / f"{name}.json", cache, None, "--params", str(values))
+    assert outcome.returncode == 0, outcome.explain()
+    assert outcome.statuses["load"] == "cached"
+    assert {k for k, v in outcome.statuses.items() if v == "computed"} == {"split", "train", "predict", "evaluate",
+                                                                           "cv"}, outcome.explain()
+    refused = dataflow("run", str(folder / f"{name}.json"), "--set", "folds=1", cache=cache)
+    assert refused.returncode == 2 and "workflow parameter 'folds' (int): 1 is below the minimum 2" in refused.stderr

@@ -72,7 +72,8 @@ def _with_identity(workflow: Workflow) -> Workflow:
     if workflow.path is not None:
         return workflow
     meta = {**workflow.meta, "name": f"{workflow.meta.get('name') or 'Untitled'} · {st.session_state.autosave_id}"}
-    return Workflow(workflow.nodes, workflow.edges, meta, workflow.version, workflow.path, workflow.migrations)
+    return Workflow(workflow.nodes, workflow.edges, meta, workflow.version, workflow.path, workflow.migrations,
+                    workflow.parameters)
 
 
 def plans() -> dict[str, NodePlan]:
@@ -345,7 +346,8 @@ def shareable(workflow: Workflow) -> Workflow:
         secret = {p.name for p in spec.params if isinstance(p.widget, Secret)} if spec else set()
         params = {k: v for k, v in node.params.items() if k not in secret} if secret else node.params
         nodes[node_id] = NodeInstance(node.id, node.type, params, node.position, node.label, node.extra)
-    return Workflow(nodes, list(workflow.edges), workflow.meta, workflow.version, workflow.path, workflow.migrations)
+    return Workflow(nodes, list(workflow.edges), workflow.meta, workflow.version, workflow.path, workflow.migrations,
+                    workflow.parameters)
 
 
 def save(path: Path | None = None) -> bool:

@@ -2,7 +2,9 @@
 
 A workflow on the canvas is often incomplete (an input not yet connected, a plugin missing).
 `analyse` drops the nodes with problems, and everything downstream of them, until the rest
-compiles, so the valid part can still be planned (stale / cached status) and run.
+compiles, so the valid part can still be planned (stale / cached status) and run. A workflow
+parameter whose declaration is wrong is dropped too, with the nodes bound to it (each gets the
+problem at its parameter).
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .kernel_api import (
+    BIND,
     Graph,
     Problem,
     Registry,
     Workflow,
     WorkflowError,
     compile_workflow,
+    is_binding,
     missing_node_types,
 )
 
@@ -60,10 +64,25 @@ def _problem_node(problem: Problem, workflow: Workflow) -> str | None:
     return None
 
 
+def _bound_nodes(workflow: Workflow, problem: Problem, result: Analysis) -> set[str]:
+    """The nodes bound to the workflow parameter of a declaration problem, each given the problem
+    at the bound parameter."""
+    nodes = set()
+    for node in workflow.nodes.values():
+        for param, value in node.params.items():
+            if is_binding(value) and value.get(BIND) == problem.workflow_param:
+                result.problems.setdefault(node.id, []).append(
+                    Problem(problem.code, problem.message, node=node.id, param=param,
+                            workflow_param=problem.workflow_param))
+                nodes.add(node.id)
+    return nodes
+
+
 def analyse(workflow: Workflow, registry: Registry, max_rounds: int = 8) -> Analysis:
     """Compile the largest valid part of `workflow` (see the module docstring)."""
     result = Analysis(graph=None, missing=missing_node_types(workflow, registry))
     excluded: set[str] = set()
+    dropped_params: set[str] = set()
     current = workflow
     for _ in range(max_rounds):
         try:
@@ -71,14 +90,18 @@ def analyse(workflow: Workflow, registry: Registry, max_rounds: int = 8) -> Anal
             break
         except WorkflowError as exc:
             bad: set[str] = set()
+            params_before = len(dropped_params)
             for problem in exc.problems:
                 node = _problem_node(problem, current)
                 if node is None:
                     result.general.append(problem)
+                    if problem.code == "bad_workflow_param" and problem.workflow_param in workflow.parameters:
+                        dropped_params.add(problem.workflow_param)
+                        bad |= _bound_nodes(workflow, problem, result)
                     continue
                 result.problems.setdefault(node, []).append(problem)
                 bad.add(node)
-            if not bad:
+            if not bad and len(dropped_params) == params_before:
                 break
             dropped = _downstream(workflow, bad | excluded) - excluded
             for node in dropped - bad:
@@ -88,5 +111,6 @@ def analyse(workflow: Workflow, registry: Registry, max_rounds: int = 8) -> Anal
             current = Workflow(
                 nodes={k: v for k, v in workflow.nodes.items() if k not in excluded},
                 edges=[e for e in workflow.edges if e.source not in excluded and e.target not in excluded],
-                meta=workflow.meta, version=workflow.version, path=workflow.path)
+                meta=workflow.meta, version=workflow.version, path=workflow.path,
+                parameters={k: v for k, v in workflow.parameters.items() if k not in dropped_params})
     return result

@@ -14,7 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from . import placement
-from .kernel_api import Edge, NodeInstance, NodeSpec, Workflow, workflow_from_dict
+from .forms import declaration_for
+from .kernel_api import (
+    BIND,
+    Edge,
+    NodeInstance,
+    NodeSpec,
+    ParamSpec,
+    Workflow,
+    is_binding,
+    workflow_from_dict,
+)
 from .ports import first_free_pair, free_pairs, taken_inputs, would_cycle
 
 UNDO_LIMIT = 100
@@ -199,6 +209,69 @@ class Document:
         for node_id, (x, y) in layout.items():
             self.workflow.nodes[node_id].position = {"x": x, "y": y}
         self.layout_revision += 1
+
+    # --- workflow parameters -----------------------------------------------------------
+
+    def set_workflow_param(self, name: str, declaration: dict[str, Any]) -> None:
+        """Add a workflow parameter, or change its declaration (its value is the default)."""
+        if self.workflow.parameters.get(name) == declaration:
+            return
+        self.checkpoint()
+        self.workflow.parameters[name] = copy.deepcopy(declaration)
+
+    def remove_workflow_param(self, name: str) -> bool:
+        """Delete a workflow parameter; the node parameters bound to it keep its value as their own."""
+        declaration = self.workflow.parameters.get(name)
+        if declaration is None:
+            return False
+        self.checkpoint()
+        del self.workflow.parameters[name]
+        for node_id, param in self.bound_to(name):
+            self.workflow.nodes[node_id].params[param] = copy.deepcopy(declaration.get("default"))
+        return True
+
+    def bound_to(self, name: str) -> list[tuple[str, str]]:
+        """(node id, parameter) of every node parameter bound to workflow parameter `name`."""
+        return [(node.id, param) for node in self.workflow.nodes.values() for param, value in node.params.items()
+                if is_binding(value) and value.get(BIND) == name]
+
+    def bind(self, node_id: str, param: str, name: str) -> None:
+        """Make a node parameter take its value from workflow parameter `name`."""
+        node = self.workflow.nodes[node_id]
+        if node.params.get(param) == {BIND: name}:
+            return
+        self.checkpoint()
+        node.params[param] = {BIND: name}
+
+    def unbind(self, node_id: str, param: str) -> None:
+        """Cut a node parameter loose from its workflow parameter, keeping that one's value."""
+        node = self.workflow.nodes[node_id]
+        value = node.params.get(param)
+        if not is_binding(value):
+            return
+        declaration = self.workflow.parameters.get(value.get(BIND))
+        self.checkpoint()
+        if isinstance(declaration, dict) and "default" in declaration:
+            node.params[param] = copy.deepcopy(declaration["default"])
+        else:
+            del node.params[param]
+
+    def promote(self, node_id: str, param: ParamSpec, value: Any) -> str | None:
+        """A new workflow parameter made from a node parameter (its kind, bounds, help and current
+        value), the node parameter bound to it, in one undo step; its name, or None when no
+        workflow parameter can feed this parameter."""
+        declaration = declaration_for(param, value)
+        if declaration is None:
+            return None
+        base = re.sub(r"[^A-Za-z0-9_]+", "_", param.name)[:60].strip("_") or "param"
+        base = base if not base[0].isdigit() else f"p_{base}"
+        name, n = base, 2
+        while name in self.workflow.parameters:
+            name, n = f"{base}_{n}", n + 1
+        self.checkpoint()
+        self.workflow.parameters[name] = declaration
+        self.workflow.nodes[node_id].params[param.name] = {BIND: name}
+        return name
 
     # --- edges -----------------------------------------------------------------------
 

@@ -72,6 +72,32 @@ def field_for(param: ParamSpec) -> Field:
     return Field("json", **common)
 
 
+def declaration_for(param: ParamSpec, value: Any) -> dict[str, Any] | None:
+    """A workflow parameter declaration that fits `param` (its kind, bounds, choices, help), with
+    `value` as its default; None for a parameter no workflow parameter can feed (a list, a
+    mapping, a secret: a workflow parameter's value is written into the file)."""
+    if param.kind not in ("bool", "int", "float", "str") or isinstance(param.widget, Secret):
+        return None
+    if value is None:   # an optional parameter left empty: start from a value of its kind
+        value = {"bool": False, "int": 0, "float": 0.0, "str": ""}[param.kind]
+        if param.bounds is not None and param.bounds.min is not None and param.kind != "str":
+            value = param.bounds.min
+        if param.choices:
+            value = param.choices[0]
+    kind = ("choice" if param.choices is not None else "column" if isinstance(param.widget, Column)
+            else "path" if isinstance(param.widget, FilePath) else {"str": "text"}.get(param.kind, param.kind))
+    declaration: dict[str, Any] = {"type": kind, "default": value}
+    if param.choices is not None:
+        declaration["choices"] = list(param.choices)
+    if param.bounds is not None:
+        declaration.update({k: v for k, v in (("min", param.bounds.min), ("max", param.bounds.max)) if v is not None})
+    if param.step:
+        declaration["step"] = param.step
+    if param.help:
+        declaration["help"] = param.help
+    return declaration
+
+
 def parse_json_value(param: ParamSpec, text: str) -> tuple[Any, str | None]:
     """Read a list/mapping typed as JSON (a bare comma list works for lists of text).
     Returns (value, None) or (None, the problem)."""

@@ -7,7 +7,8 @@ up here first. The groups, in the order a session meets them:
 
 - **Plugins**: load the installed plugins into a `Registry`; collect the app's own hook
   (`register_viewers`, declared in `hookspecs.py`).
-- **Workflows**: the workflow model and its file (load, save, from the canvas's dict).
+- **Workflows**: the workflow model and its file (load, save, from the canvas's dict), and its
+  workflow parameters (declared, bound with `{"$param": NAME}`, which bindings fit).
 - **Node specs and parameter kinds**: what a node declares, and the parameter annotations the
   properties form draws a widget for.
 - **Checking**: compile a workflow against the registry (`WorkflowError` lists every
@@ -23,6 +24,9 @@ from __future__ import annotations
 
 from dataflow.cli.install import InstallPlan, apply_install, plan_install  # the only install import
 from dataflow.kernel import (
+    BIND,
+    PARAM_NAME,
+    PARAM_TYPES,
     CacheEntry,
     CancelToken,
     Column,
@@ -45,9 +49,12 @@ from dataflow.kernel import (
     Secret,
     Workflow,
     WorkflowError,
+    binding_misfit,
     cache_dir,
     compile_workflow,
+    declared_param,
     format_choices,
+    is_binding,
     load_registry,
     load_workflow,
     missing_node_types,
@@ -62,6 +69,7 @@ __all__ = [
     "Registry", "collect_contributions", "load_registry",
     # workflows
     "Edge", "NodeInstance", "Workflow", "load_workflow", "save_workflow", "workflow_from_dict",
+    "BIND", "PARAM_NAME", "PARAM_TYPES", "binding_misfit", "declared_param", "is_binding",
     # node specs and parameter kinds
     "Column", "FilePath", "FormatChoice", "NodeSpec", "ParamSpec", "Secret",
     "format_choices",

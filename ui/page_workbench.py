@@ -22,6 +22,7 @@ from . import (
     keyboard,
     output_view,
     palette,
+    parameters_view,
     properties_view,
     session,
     sidebar_view,
@@ -77,8 +78,10 @@ def main_area() -> None:
     with notices_box:
         canvas_view.notices()
     actions.autosave()
-    if not st.session_state.get("full_run") and st.session_state.get("shown_dirty") not in (None, actions.doc().dirty):
-        st.rerun()           # a canvas or property edit changed the unsaved marker the sidebar shows
+    if not st.session_state.get("full_run") and (
+            st.session_state.get("shown_dirty") not in (None, actions.doc().dirty)
+            or st.session_state.get("shown_params") not in (None, parameters_view.signature())):
+        st.rerun()           # a canvas or property edit changed the unsaved marker or the parameters the sidebar shows
 
 
 def _autosave_offer() -> None:

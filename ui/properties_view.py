@@ -8,7 +8,7 @@ import streamlit as st
 
 from dataflow.sdk import check_formula
 
-from . import actions, forms, resources, storage
+from . import actions, forms, parameters_view, resources, storage
 from .canvas import edge_label
 from .document import edge_id
 from .kernel_api import NodeSpec, ParamSpec, format_choices
@@ -140,6 +140,24 @@ def _placeholder(node_id: str, type_id: str, params: dict) -> None:
 
 
 def _field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem: str | None) -> None:
+    """The parameter's field with its link button, or, bound to a workflow parameter, where its
+    value comes from."""
+    value = params.get(param.name, param.default)
+    source = parameters_view.binding_of(value)
+    with st.container(key=f"field:{node_id}:{param.name}"):
+        if source is not None:
+            parameters_view.bound_field(node_id, param, forms.field_for(param).label, source)
+            if problem:
+                st.error(problem)
+            return
+        main, link = st.columns([8, 1], vertical_alignment="top")
+        with link:
+            parameters_view.bind_menu(node_id, param, value)
+        with main:
+            _plain_field(node_id, spec, param, params, problem)
+
+
+def _plain_field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem: str | None) -> None:
     f = forms.field_for(param)
     key = f"p:{node_id}:{param.name}@{actions.doc().revision}"
     value = params.get(param.name, param.default)

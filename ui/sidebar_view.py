@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import actions, escape, palette, resources, session, storage
+from . import actions, escape, palette, parameters_view, resources, session, storage
 from .words import plural
 
 
@@ -16,6 +16,7 @@ def render() -> None:
     """Draw the sidebar."""
     with st.sidebar:
         _workflow_menu()
+        _parameters()
         palette.render()
         _settings()
 
@@ -117,6 +118,17 @@ def _upload_form() -> None:
     if data is not None:    # a callback: its notice is drawn by the rerun it causes
         st.button("Store in the upload folder", key="data_upload_go", on_click=actions.store_data_upload,
                   args=(data,))
+
+
+def _parameters() -> None:
+    """The workflow parameters panel: open from the start when the workflow has parameters."""
+    st.session_state.shown_params = parameters_view.signature()   # see page_workbench.main_area
+    count = len(actions.doc().workflow.parameters)
+    box = st.expander(f"Workflow parameters ({count})" if count else "Workflow parameters", key="sb_params",
+                      on_change="rerun", expanded=bool(count))
+    if box.open:
+        with box:
+            parameters_view.render()
 
 
 # --- settings ----------------------------------------------------------------------------

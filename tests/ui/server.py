@@ -22,9 +22,17 @@ LINK = re.compile(r"http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]+)")
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port on 127.0.0.1: the first free one in `DATAFLOW_TEST_PORTS` ("8800-8819") when
+    set (a machine shared by several people), else any the system picks."""
+    low, _, high = os.environ.get("DATAFLOW_TEST_PORTS", "").partition("-")
+    for port in range(int(low), int(high or low) + 1) if low else [0]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in DATAFLOW_TEST_PORTS={os.environ['DATAFLOW_TEST_PORTS']}")
 
 
 class StreamlitServer:

@@ -48,6 +48,17 @@ def select(page: Page, node_id: str) -> None:
     settle(page)
 
 
+def points_into_keep_above(page: Page, server) -> None:
+    """Open the app and add Points, then Keep above (connected from it, and selected)."""
+    page.goto(server.url)
+    expect(page.locator(".st-key-canvas_info")).to_contain_text("0 nodes", timeout=60_000)
+    settle(page)
+    search_palette(page, "ui test", expect_button="Points")
+    for label in ("Points", "Keep above"):
+        add_from_palette(page, label)
+    settle(page)
+
+
 def set_number(page: Page, label: str, value: str) -> None:
     box = page.locator(".st-key-props").get_by_label(label, exact=True)
     box.fill(value)

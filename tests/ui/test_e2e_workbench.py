@@ -21,7 +21,15 @@ from tests.ui.browser import (
     smallest_text_px,
     wait_idle,
 )
-from tests.ui.test_e2e import add_from_palette, palette, run_all, search_palette, select, sidebar
+from tests.ui.test_e2e import (
+    add_from_palette,
+    palette,
+    points_into_keep_above,
+    run_all,
+    search_palette,
+    select,
+    sidebar,
+)
 
 LOCAL_HOSTS = {"127.0.0.1"}
 
@@ -134,13 +142,7 @@ def test_the_unsaved_marker_follows_canvas_edits_and_new_asks_before_dropping_th
 
 
 def test_delete_undo_redo_and_duplicate_from_the_keyboard(page: Page, server):
-    page.goto(server.url)
-    expect(page.locator(".st-key-canvas_info")).to_contain_text("0 nodes", timeout=60_000)
-    settle(page)
-    search_palette(page, "ui test", expect_button="Points")
-    for label in ("Points", "Keep above"):
-        add_from_palette(page, label)                    # keep_above is connected from points, selected
-    settle(page)
+    points_into_keep_above(page, server)                 # keep_above is connected from points, selected
     info = page.locator(".st-key-canvas_info")
     expect(info).to_contain_text("2 nodes · 1 connection ")
     select(page, "keep_above")
