@@ -181,7 +181,7 @@ def run(repeats: int = harness.DEFAULT_REPEATS) -> list[Figure]:
                note="every output comes back to the engine and goes out again with the next task: two client "
                     "round trips per hop more than the floor (keeping values on the workers needs the engine "
                     "change in docs/dask.md)"),
-        Figure("bytes to the driver, 3-node chain over a 1M-row table", [pulled], [summary],
+        Figure("bytes to the driver, 3-node chain over a 1M-row table", [pulled / 1e6], [summary / 1e6],
                "the summary's bytes", unit="MB", note="serializer bytes pulled back by the executor; info"),
         Figure("cluster start: DaskExecutor(2).client()", start_samples["ours"], start_samples["bare"],
                "bare LocalCluster(2) + Client, no dashboard", unit="s"),

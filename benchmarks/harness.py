@@ -148,7 +148,8 @@ def interleave(samplers: dict[str, Callable[[], float]], repeats: int = DEFAULT_
 
 # --- figures ------------------------------------------------------------------------------
 
-UNITS = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9, "MB": 1e-6}  # MB: samples that are byte counts
+#: samples are seconds; "MiB" and "MB" figures hold sizes already in those units
+UNITS = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9, "MiB": 1.0, "MB": 1.0}
 
 
 @dataclass

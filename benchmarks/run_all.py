@@ -15,7 +15,7 @@ import time
 
 import harness
 
-SUITES = ("engine", "cache", "parallel", "startup", "data", "schemas", "validate", "dask")
+SUITES = ("engine", "cache", "parallel", "startup", "data", "schemas", "validate", "command", "dask")
 
 
 def main() -> None:
@@ -33,6 +33,7 @@ def main() -> None:
 
     harness.prepare_environment()
     import bench_cache
+    import bench_command
     import bench_dask
     import bench_data
     import bench_engine
@@ -43,7 +44,7 @@ def main() -> None:
 
     modules = {"engine": bench_engine, "cache": bench_cache, "parallel": bench_parallel, "startup": bench_startup,
                "data": bench_data, "schemas": bench_schemas,
-               "validate": bench_validate, "dask": bench_dask}
+                "validate": bench_validate, "command": bench_command, "dask": bench_dask}
     print(harness.header(), flush=True)
     started = time.perf_counter()
     figures = []

@@ -86,6 +86,12 @@ class CacheTier(ABC):
     def put(self, key: str, entry: CacheEntry) -> None:
         """Store `entry`; a value this tier cannot store is skipped with a log warning."""
 
+    def put_many(self, items: list[tuple[str, CacheEntry]]) -> None:
+        """Store several entries (the background writer's queued batch); one `put` each unless a
+        tier can do better, e.g. one database transaction for all of them."""
+        for key, entry in items:
+            self.put(key, entry)
+
     @abstractmethod
     def delete(self, key: str) -> None:
         """Forget `key` if present."""
@@ -103,6 +109,9 @@ class CacheTier(ABC):
 
 
 _STOP = object()
+
+#: the most queued entries the background writer hands a persistent tier at once
+WRITE_BATCH = 256
 
 
 #: caches whose background writer has started: flushed at interpreter exit, so a script that
@@ -203,15 +212,28 @@ class TieredCache:
                     _WRITING.add(self)
 
     def _write_loop(self) -> None:
+        """Write what is queued, each tier's entries as one `put_many` batch: everything queued
+        while the previous batch was written (at most WRITE_BATCH entries)."""
         while True:
-            item = self._queue.get()
+            items = [self._queue.get()]
+            while items[-1] is not _STOP and len(items) < WRITE_BATCH:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
             try:
-                if item is _STOP:
-                    return
-                tier, key, entry = item
-                self._safe(tier.put, key, entry)
+                batches: dict[int, tuple[CacheTier, list]] = {}
+                for item in items:
+                    if item is not _STOP:
+                        tier, key, entry = item
+                        batches.setdefault(id(tier), (tier, []))[1].append((key, entry))
+                for tier, batch in batches.values():
+                    self._safe(tier.put_many, batch)
             finally:
-                self._queue.task_done()
+                for _ in items:
+                    self._queue.task_done()
+            if items[-1] is _STOP:
+                return
 
     @staticmethod
     def _safe(fn, *args):

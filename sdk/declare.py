@@ -72,7 +72,7 @@ def node(
       of the function itself (and of the helpers and constants of its module it uses) are seen
       without a bump: the cache key includes a fingerprint of its code.
     - `type_id`: the full type id, when `<entry point>.<function name>` is not wanted.
-    - `cache`: "all" (memory and disk), "memory" (cheap to redo, e.g. figures) or "none".
+    - `cache`: "all" (memory and disk), "memory" (cheaper to redo than to read back from disk) or "none".
     - `fingerprint`: for sources that read something other than a file parameter, a function
       of the parameters returning a string that changes when the data changes.
     - `deprecated`: a message shown when the node is used.

@@ -72,6 +72,9 @@ log = logging.getLogger(__name__)
 #: a 1 GB memory tier then pins at most ~128 descriptors.
 MMAP_MIN_BYTES = 8 << 20
 
+#: the most bytes of serialized values a batch of writes holds in memory before committing them
+BATCH_BYTES = 64 << 20
+
 #: values estimated at least this large are streamed into their value file by serializers that
 #: can (`Serializer.dump_file`) instead of being built in memory and then copied to the file
 STREAM_MIN_BYTES = 8 << 20
@@ -296,6 +299,50 @@ class DiskTier(CacheTier):
 
     def put(self, key: str, entry: CacheEntry) -> None:
         """Store `entry` unless already stored; skip it with a warning if a port cannot be serialized."""
+        prepared = self._prepare(key, entry)
+        if prepared is not None:
+            self._commit([prepared])
+
+    def put_many(self, items: list[tuple[str, CacheEntry]]) -> None:
+        """Store the background writer's batch: every entry serialized, then one transaction for
+        all of their index rows (about BATCH_BYTES of values held in memory at most). One commit
+        per entry cost more than serializing a small table; a killed writer still leaves whole
+        entries or none, since each commit holds whole entries."""
+        pending: list[tuple[str, dict, str]] = []
+        held = 0
+        for key, entry in items:
+            try:
+                prepared = self._prepare(key, entry)
+            except Exception as exc:  # one entry's failure must not lose the rest of the batch
+                log.warning("disk cache: entry %s not stored: %s: %s", key, type(exc).__name__, exc)
+                continue
+            if prepared is None:
+                continue
+            pending.append(prepared)
+            held += sum(record.size for record, data in prepared[1].values() if not isinstance(data, WrittenFile))
+            if held >= BATCH_BYTES:
+                self._commit_each_on_error(pending)
+                pending, held = [], 0
+        if pending:
+            self._commit_each_on_error(pending)
+
+    def _commit_each_on_error(self, pending: list[tuple[str, dict, str]]) -> None:
+        """Commit `pending` at once; when that fails, entry by entry, so one bad entry costs only itself."""
+        try:
+            self._commit(pending)
+        except CacheError as exc:
+            if len(pending) == 1:
+                log.warning("%s", exc)
+                return
+            for prepared in pending:
+                try:
+                    self._commit([prepared])
+                except CacheError as single:
+                    log.warning("%s", single)
+
+    def _prepare(self, key: str, entry: CacheEntry) -> tuple[str, dict, str] | None:
+        """(key, parts, manifest) ready to be recorded, or None when the entry is not stored
+        (cheaper to recompute, too large, or a port cannot be serialized)."""
         sizes = self._estimated_sizes(entry)
         estimate = None if sizes is None else sum(sizes.values())
         if estimate is not None and cheaper_to_recompute(entry, estimate):
@@ -303,11 +350,11 @@ class DiskTier(CacheTier):
             # costs the writer as much as a fifth of the run
             log.debug("disk cache: entry %s (about %d bytes, computed in %.3f s) is cheaper to recompute than "
                       "to store", key, estimate, entry.seconds)
-            return
+            return None
         parts = self._serialize(key, entry, sizes or {})
         if parts is None:
-            return
-        stored = False
+            return None
+        keep = False
         try:
             records = {port: record for port, (record, _) in parts.items()}
             manifest = dump_manifest(key, records, entry.warnings)
@@ -315,24 +362,38 @@ class DiskTier(CacheTier):
             if cheaper_to_recompute(entry, total):
                 log.debug("disk cache: entry %s (%d bytes, computed in %.3f s) is cheaper to recompute than to "
                           "store", key, total, entry.seconds)
-                return
+                return None
             if total > self.limit:
                 log.warning("disk cache: entry %s (%d bytes) exceeds the %d-byte limit and is not stored",
                             key, total, self.limit)
-                return
-            try:
-                with self._cache.transact(retry=True):
+                return None
+            keep = True
+            return key, parts, manifest
+        finally:
+            if not keep:  # files streamed for an entry that will not be recorded would be orphans
+                self._discard(parts)
+
+    def _commit(self, pending: list[tuple[str, dict, str]]) -> None:
+        """Record the prepared entries in one transaction, each unless another thread or process
+        stored it meanwhile: ports first, the manifest last (a reader sees a whole entry or none)."""
+        stored = False
+        try:
+            with self._cache.transact(retry=True):
+                for key, parts, manifest in pending:
                     if key in self._cache:  # stored meanwhile by another thread or process
-                        return
+                        self._discard(parts)
+                        continue
                     for port, (_, data) in parts.items():
                         self._cache.set(f"{key}/{port}", data, tag=key, retry=True)
                     self._cache.set(key, manifest, tag=key, retry=True)
-                stored = True
-            except _STORAGE_ERRORS as exc:
-                raise CacheError(f"cache entry {key}: could not be written ({type(exc).__name__}: {exc})") from exc
+            stored = True
+        except _STORAGE_ERRORS as exc:
+            keys = ", ".join(key for key, _, _ in pending[:3]) + (" ..." if len(pending) > 3 else "")
+            raise CacheError(f"cache entry {keys}: could not be written ({type(exc).__name__}: {exc})") from exc
         finally:
-            if not stored:  # files streamed for an entry that was not recorded would be orphans
-                self._discard(parts)
+            if not stored:  # files streamed for entries that were not recorded would be orphans
+                for _, parts, _ in pending:
+                    self._discard(parts)
 
     def _estimated_sizes(self, entry: CacheEntry) -> dict[str, int] | None:
         """Each port's size in memory by its serializer's `sizeof` (about its stored size), or None

@@ -333,3 +333,29 @@ def test_a_large_output_cheaper_to_recompute_than_to_write_is_not_stored_unless_
     disk.put("small", blob_entry(BIG, seconds=0.0))
     assert [disk.contains(k) for k in ("cheap", "costly", "source", "unknown", "small")] == [
         False, True, True, True, True]
+
+
+def test_a_batch_is_recorded_in_one_transaction_and_every_entry_reads_back(disk):
+    disk.put("first", params_entry(v=0))  # opens the database
+    commits = []
+    disk._cache._con.set_trace_callback(lambda sql: commits.append(sql) if sql.strip().upper() == "COMMIT" else None)
+    disk.put_many([(f"k{i}", params_entry(v=i)) for i in range(50)] + [("big", blob_entry(BIG))])
+    disk._cache._con.set_trace_callback(None)
+    assert len(commits) == 1
+    assert [disk.get(f"k{i}").outputs["out"] for i in range(50)] == [{"v": i} for i in range(50)]
+    assert bytes(disk.get("big").outputs["data"]) == BIG
+
+
+def test_an_entry_that_cannot_be_stored_costs_only_itself_in_a_batch(disk, caplog):
+    broken = CacheEntry({"x": 1}, {"x": "broken"})
+    with caplog.at_level(logging.WARNING):
+        disk.put_many([("a", params_entry(v=1)), ("bad", broken), ("b", params_entry(v=2))])
+    assert disk.get("a").outputs["out"] == {"v": 1} and disk.get("b").outputs["out"] == {"v": 2}
+    assert not disk.contains("bad")
+    assert "cannot encode this" in caplog.text
+
+
+def test_a_batch_skips_entries_already_stored(disk):
+    disk.put("a", params_entry(v=1))
+    disk.put_many([("a", params_entry(v=99)), ("b", params_entry(v=2))])
+    assert disk.get("a").outputs["out"] == {"v": 1} and disk.get("b").outputs["out"] == {"v": 2}

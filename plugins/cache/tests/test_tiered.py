@@ -94,3 +94,19 @@ def test_files_of_the_disk_tier_are_private(tiers):
     _, _, disk = tiers
     assert (disk.directory.stat().st_mode & 0o777) == 0o700
     assert os.access(disk.directory, os.W_OK)
+
+
+def test_the_background_writer_hands_the_disk_what_queued_up_as_batches(cache_settings, monkeypatch):
+    disk = DiskTier(cache_settings)
+    batches = []
+    original = disk.put_many
+    monkeypatch.setattr(disk, "put_many", lambda items: (batches.append(len(items)), original(items)))
+    cache = TieredCache([disk])
+    try:
+        for i in range(300):
+            cache.put(f"k{i}", params_entry(i=i))
+        cache.flush()
+        assert sum(batches) == 300 and len(batches) < 300  # fewer transactions than entries
+        assert all(disk.get(f"k{i}").outputs["out"] == {"i": i} for i in range(300))
+    finally:
+        cache.close()

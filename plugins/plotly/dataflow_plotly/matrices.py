@@ -27,7 +27,7 @@ Colorscale = Annotated[Literal["Viridis", "Blues", "Reds", "RdBu", "Plasma", "Gr
 MAX_MATRIX_COLUMNS = 10
 
 
-@node(category="Charts/Matrices", cache="memory")
+@node(category="Charts/Matrices")
 def heatmap(table: Table, *,
             mode: Annotated[Literal["columns", "matrix"],
                             Help("columns: x and y categories, colour from z aggregated per cell; matrix: the "
@@ -82,7 +82,7 @@ def heatmap(table: Table, *,
     return finish(fig, title=title, x_label=x_label, y_label=y_label, notes=notes)
 
 
-@node(category="Charts/Matrices", cache="memory")
+@node(category="Charts/Matrices")
 def correlation(table: Table, *, columns: columns_param("Numeric columns to correlate (empty: all)") = [],  # noqa: B006
                 method: Annotated[Literal["pearson", "spearman", "kendall"],
                                   Help("pearson: linear; spearman and kendall: rank (any monotonic relation)")]
@@ -110,7 +110,7 @@ def correlation(table: Table, *, columns: columns_param("Numeric columns to corr
     return finish(fig, title=title or f"{method.capitalize()} correlation", notes=notes)
 
 
-@node(category="Charts/Matrices", label="Scatter matrix", cache="memory")
+@node(category="Charts/Matrices", label="Scatter matrix")
 def scatter_matrix(table: Table, *,
                    columns: columns_param("Numeric columns to pair up (empty: the first 6 numeric columns)")
                    = [],  # noqa: B006

@@ -47,7 +47,7 @@ def _prediction_columns(table: Any, truth: str, prediction: str) -> tuple[str, s
     return truth_col, prediction_col, facts
 
 
-@node(category="Charts/Models", label="Confusion matrix", cache="memory")
+@node(category="Charts/Models", label="Confusion matrix")
 def confusion_matrix(predictions: Table, *,
                      normalize: Annotated[Literal["none", "true", "pred", "all"],
                                           Help("none: row counts; true: share of each true class; pred: share "
@@ -106,7 +106,7 @@ def roc_points(positive: Any, score: Any) -> tuple[Any, Any, float]:
     return fpr, tpr, float(np.trapezoid(tpr, fpr))
 
 
-@node(category="Charts/Models", label="ROC curve", cache="memory")
+@node(category="Charts/Models", label="ROC curve")
 def roc_curve(predictions: Table, *, title: Title = "") -> Figure:
     """True against false positive rate at every threshold, with the AUC (classifier with probabilities).
 
@@ -144,7 +144,7 @@ def roc_curve(predictions: Table, *, title: Title = "") -> Figure:
     return finish(fig, title=title or "ROC curve", notes=[missing])
 
 
-@node(category="Charts/Models", label="Feature importance", cache="memory")
+@node(category="Charts/Models", label="Feature importance")
 def feature_importance(table: Table, *,
                        top: Annotated[int, Bounds(1, 500), Help("How many of the most important features to show")]
                        = 20, title: Title = "") -> Figure:
@@ -180,7 +180,7 @@ def feature_importance(table: Table, *,
     return finish(fig, title=title or "Feature importance", notes=notes)
 
 
-@node(category="Charts/Models", cache="memory")
+@node(category="Charts/Models")
 def residuals(predictions: Table, *,
               kind: Annotated[Literal["residuals", "predicted_vs_actual"],
                               Help("residuals: error against prediction; predicted_vs_actual: prediction against "
@@ -223,7 +223,7 @@ def residuals(predictions: Table, *,
     return finish(fig, title=title or f"Residuals (RMSE {rmse:.4g}, {len(rows)} rows)", notes=[missing, note])
 
 
-@node(category="Charts/Models", label="Cluster plot", cache="memory")
+@node(category="Charts/Models", label="Cluster plot")
 def clusters(table: Table, *,
              x: column_param("Column on the horizontal axis (empty: first principal component)") = "",
              y: column_param("Column on the vertical axis (empty: second principal component)") = "",

@@ -27,7 +27,7 @@ Color = column_param("Colour the marks by this column (empty: one colour)")
 Facet = column_param("One small chart per value of this column (empty: one chart)")
 
 
-@node(category="Charts/Relations", cache="memory")
+@node(category="Charts/Relations")
 def scatter(table: Table, *, x: column_param("Column on the horizontal axis", required=True) = "",
             y: column_param("Column on the vertical axis", required=True) = "", color: Color = "",
             size: column_param("Size the points by this numeric column (empty: equal sizes)") = "",
@@ -57,7 +57,7 @@ def scatter(table: Table, *, x: column_param("Column on the horizontal axis", re
     return finish(fig, title=title, x_label=x_label, y_label=y_label, notes=[missing, note])
 
 
-@node(category="Charts/Relations", cache="memory")
+@node(category="Charts/Relations")
 def line(table: Table, *, x: column_param("Column on the horizontal axis (rows are drawn in its order)", required=True) = "",
          y: columns_param("One or more columns to draw as lines") = [],  # noqa: B006
          color: column_param("One line per value of this column (only with a single y column)") = "",

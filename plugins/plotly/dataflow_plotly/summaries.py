@@ -34,7 +34,7 @@ Color = column_param("Split each bar or box by this column, one colour per value
 Facet = column_param("One small chart per value of this column (empty: one chart)")
 
 
-@node(category="Charts/Summaries", cache="memory")
+@node(category="Charts/Summaries")
 def bar(table: Table, *, x: column_param("The categories, one bar (group) each", required=True) = "",
         y: column_param("The numbers to aggregate per category (empty: count rows)") = "",
         aggregation: Annotated[Aggregation, Help("How the y values of a category combine")] = "sum",
@@ -78,7 +78,7 @@ def bar(table: Table, *, x: column_param("The categories, one bar (group) each",
     return finish(fig, title=title, x_label=x_label, y_label=y_label, notes=notes)
 
 
-@node(category="Charts/Summaries", cache="memory")
+@node(category="Charts/Summaries")
 def histogram(table: Table, *, x: column_param("The column whose distribution to show", required=True) = "",
               bins: Annotated[int, Bounds(1, 1000), Help("Number of bins for numbers (categories get a bar each)")]
               = 30, color: Color = "", facet: Facet = "",
@@ -147,7 +147,7 @@ def histogram(table: Table, *, x: column_param("The column whose distribution to
     return finish(fig, title=title, x_label=x_label, y_label=y_label, notes=[missing])
 
 
-@node(category="Charts/Summaries", label="Box / violin", cache="memory")
+@node(category="Charts/Summaries", label="Box / violin")
 def box(table: Table, *, y: column_param("The numeric column whose spread to show", required=True, kinds=("number",)) = "",
         x: column_param("One box per value of this column (empty: a single box)") = "",
         color: Color = "", facet: Facet = "",
@@ -177,7 +177,7 @@ def box(table: Table, *, y: column_param("The numeric column whose spread to sho
     return finish(fig, title=title, x_label=x_label, y_label=y_label, notes=[missing, note])
 
 
-@node(category="Charts/Summaries", cache="memory")
+@node(category="Charts/Summaries")
 def pie(table: Table, *, names: column_param("The categories, one slice each", required=True) = "",
         values: column_param("Numbers summed per category (empty: count rows)") = "",
         hole: Annotated[float, Bounds(0.0, 0.9), Help("Size of the hole in the middle (0: a pie, >0: a donut)")]
