@@ -29,6 +29,10 @@ class GraphNode:
     label: str
     params_json: str = ""
     param_texts: dict[str, str] = field(default_factory=dict)  # canonical JSON per parameter (KeyParts.canonical_params)
+    #: the serializer of each input and output port's type (None: unregistered), for hand-offs,
+    #: output checks and executors that move values between processes
+    input_codecs: dict[str, Any] = field(default_factory=dict)
+    output_codecs: dict[str, Any] = field(default_factory=dict)
     extra_fingerprint: str = ""  # appended to the source fingerprint: chosen items' versions (keys.chosen_versions_text)
     #: what the cache key needs from the node itself, fixed at compile time (see keys.key_head)
     key_head: str = ""

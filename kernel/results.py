@@ -3,7 +3,9 @@ the token that stops a run."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +15,17 @@ from .keys import KeyParts
 log = logging.getLogger(__name__)
 
 COMPUTED, CACHED, FAILED, SKIPPED = "computed", "cached", "failed", "skipped"
+NOT_STARTED = "run cancelled before this node started"
+ABANDONED = "run cancelled while this node was running; its result is discarded"
+UNREADABLE = "cache entry unreadable"
+
+# run ids: random per process, numbered within it
+_RUN_PREFIX = os.urandom(4).hex()
+_RUN_NUMBERS = itertools.count()
+
+
+def new_run_id() -> str:
+    return f"{_RUN_PREFIX}{next(_RUN_NUMBERS):04x}"
 
 
 @dataclass(slots=True)

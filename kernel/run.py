@@ -36,9 +36,7 @@ gets `Cancelled` at its next report. A cached entry found unreadable is recomput
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
-import os
 import threading
 import time
 import traceback
@@ -49,6 +47,7 @@ from functools import partial
 from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING, Any
 
+from . import results
 from .cache import CacheEntry
 from .cancel import WAIT_SECONDS, Abandoned, CancelToken, drive_beside
 from .context import Reporter
@@ -58,21 +57,12 @@ from .graph import Graph, GraphNode
 from .planning import plan, select, work_set
 from .results import CACHED, COMPUTED, FAILED, SKIPPED, Listener, NodeResult, Reports, RunResult
 from .serializer import check_output
-from .spec import NodeSpec
 from .steps import StepCache
 
 if TYPE_CHECKING:
     from .engine import Engine
 
 log = logging.getLogger(__name__)
-
-NOT_STARTED = "run cancelled before this node started"
-ABANDONED = "run cancelled while this node was running; its result is discarded"
-UNREADABLE = "cache entry unreadable"
-
-# run ids: random per process, numbered within it
-_RUN_PREFIX = os.urandom(4).hex()
-_RUN_NUMBERS = itertools.count()
 
 
 class Run:
@@ -87,7 +77,7 @@ class Run:
         self.cancel = cancel or CancelToken()
         self.lock = threading.Lock()
         self.abandoned = False  # set under the lock by the caller: the driver must touch nothing more
-        self.run_id = f"{_RUN_PREFIX}{next(_RUN_NUMBERS):04x}"
+        self.run_id = results.new_run_id()
         self.selected = select(graph, targets)
         self.order = graph.order if targets is None else [n for n in graph.order if n in self.selected]
         if keep_outputs is True:
@@ -107,7 +97,6 @@ class Run:
         self.held: set[str] = set()
         self.recorded: list[str] = []
         self.loads_left = 0  # cached nodes of the work set not loaded yet
-        self.port_facts: dict[int, tuple[dict, dict, dict[str, str]]] = {}  # by id(spec): `_port_facts`
         self.reports = Reports(self.registry.emit, listener, self.run_id, len(self.order))
 
     def _progress(self, node_id: str, fraction: float | None, message: str) -> None:
@@ -270,8 +259,7 @@ class Run:
         try:
             if not complete:
                 self._ensure_inputs(node_id)
-            codecs_in, codecs_out, _ = self._port_facts(node.spec)
-            inputs = self._shared_inputs(node, codecs_in)
+            inputs = self._shared_inputs(node)
             params = self.engine.call_params(self.graph, node)
         except Exception as exc:
             self._fail(node_id, exc)
@@ -282,25 +270,14 @@ class Run:
         reporter = None
         if self.listener is not None or self.cancellable:
             reporter = Reporter(partial(self._progress, node_id), lambda: self.cancel.cancelled or self.abandoned)
-        return NodeTask(node_id, node.spec, inputs, params, codecs_in, codecs_out, steps, reporter, self.registry)
+        return NodeTask(node_id, node.spec, inputs, params, node.input_codecs, node.output_codecs, steps, reporter,
+                        self.registry)
 
-    def _port_facts(self, spec: NodeSpec) -> tuple[dict, dict, dict[str, str]]:
-        """A node type's serializer per input port and per output port, and its output port types,
-        looked up once per run."""
-        facts = self.port_facts.get(id(spec))
-        if facts is None:
-            serializers = self.registry.serializers
-            facts = self.port_facts[id(spec)] = (
-                {port: serializers.get(kind) for port, kind in spec.input_types.items()},
-                {p.name: serializers.get(p.type.name) for p in spec.outputs},
-                {p.name: p.type.name for p in spec.outputs})
-        return facts
-
-    def _shared_inputs(self, node: GraphNode, codecs_in: dict) -> dict[str, Any]:
+    def _shared_inputs(self, node: GraphNode) -> dict[str, Any]:
         """The node's input values by port, each as its serializer's `share` (a copy the node may change)."""
         inputs = {}
         for port, (source, source_port) in node.inputs.items():
-            serializer = codecs_in[port]
+            serializer = node.input_codecs[port]
             value = self.values[source][source_port]
             inputs[port] = serializer.share(value) if serializer is not None else value
         return inputs
@@ -309,7 +286,7 @@ class Run:
         """A task that ended: accept its outputs, or fail it; drop it if the run was stopped."""
         self.running.pop(node_id, None)
         if self.cancel.cancelled:
-            self.results[node_id].error = ABANDONED
+            self.results[node_id].error = results.ABANDONED
             self._finish(node_id, SKIPPED)
         elif error is not None:
             self._fail(node_id, error)
@@ -327,9 +304,8 @@ class Run:
         """Check a node's outputs, keep them for consumers, cache them, report it computed."""
         node = self.graph.nodes[node_id]
         spec, outputs = node.spec, outcome.outputs
-        _, codecs_out, port_types = self._port_facts(spec)
         try:
-            for port, serializer in codecs_out.items():
+            for port, serializer in node.output_codecs.items():
                 if serializer is not None:
                     check_output(serializer, port, outputs[port])
         except OutputTypeError as exc:
@@ -340,7 +316,7 @@ class Run:
         if node_id in self.graph.consumer_counts or node_id in self.keep:
             self.values[node_id] = outputs  # a node nothing reads and nobody keeps holds no memory
         if self.cache is not None and spec.cache != "none":
-            entry = CacheEntry(outputs, port_types, outcome.warnings, outcome.seconds, node.spec.reads_sources)
+            entry = CacheEntry(outputs, spec.output_types, outcome.warnings, outcome.seconds, node.spec.reads_sources)
             self.cache.put(self.keys[node_id].key, entry, spec.cache)
         self.recorded.append(node_id)
         self._finish(node_id, COMPUTED)
@@ -377,7 +353,7 @@ class Run:
                 self._release_held()
             self._finish(node_id, CACHED)
             return True
-        self.results[node_id].reason = UNREADABLE
+        self.results[node_id].reason = results.UNREADABLE
         compute[node_id] = True
         return False
 
@@ -388,7 +364,7 @@ class Run:
         upstream_nodes = self.graph.ancestors(missing)
         for upstream in [n for n in self.order if n in upstream_nodes and n not in self.values]:
             if not self._load(upstream):  # held back from the progress lines until now
-                self.results[upstream].reason = UNREADABLE
+                self.results[upstream].reason = results.UNREADABLE
                 self._recompute(upstream)
             elif upstream in self.held:  # its value is here now: it will not be recomputed
                 self.held.discard(upstream)
@@ -419,6 +395,6 @@ class Run:
         for node_id in self.order:
             result = self.results[node_id]
             if result.status == "pending":
-                result.error = ABANDONED if node_id in self.running else NOT_STARTED
+                result.error = results.ABANDONED if node_id in self.running else results.NOT_STARTED
                 self._finish(node_id, SKIPPED)
 

@@ -184,10 +184,11 @@ class NodeSpec:
     schema: Callable[..., Any] | None = None
     param_index: dict[str, ParamSpec] = field(default_factory=dict, compare=False, repr=False)
     #: facts that follow from the fields above, fixed at construction: the input ports' names in
-    #: call order, each input port's type name, the file parameters, whether the key needs a
+    #: call order, each port's type name, the file parameters, whether the key needs a
     #: fingerprint of what the node reads, and the parameters whose choice adds a version to it
     input_names: tuple[str, ...] = field(init=False, default=(), compare=False, repr=False)
     input_types: dict[str, str] = field(init=False, default_factory=dict, compare=False, repr=False)
+    output_types: dict[str, str] = field(init=False, default_factory=dict, compare=False, repr=False)
     file_params: tuple[str, ...] = field(init=False, default=(), compare=False, repr=False)
     reads_sources: bool = field(init=False, default=False, compare=False, repr=False)
     versioned_params: tuple[ParamSpec, ...] = field(init=False, default=(), compare=False, repr=False)
@@ -199,6 +200,7 @@ class NodeSpec:
         derived = {
             "input_names": tuple(p.name for p in self.inputs),
             "input_types": {p.name: p.type.name for p in self.inputs},
+            "output_types": {p.name: p.type.name for p in self.outputs},
             "file_params": tuple(p.name for p in self.params if isinstance(p.widget, FilePath)),
             "reads_sources": self.fingerprint is not None or any(
                 isinstance(p.widget, FilePath) and p.widget.mode == "read" for p in self.params),

@@ -78,6 +78,8 @@ def _graph_node(node_id: str, spec: NodeSpec, params: dict[str, Any], inputs: di
     return GraphNode(
         node_id, spec, params, inputs, label or spec.label,
         params_json=canonical_json(params),
+        input_codecs={port: registry.serializers.get(kind) for port, kind in spec.input_types.items()},
+        output_codecs={port: registry.serializers.get(kind) for port, kind in spec.output_types.items()},
         extra_fingerprint=_chosen_versions(node_id, picking, params, registry, workflow) if picking else "",
     )
 
