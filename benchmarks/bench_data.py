@@ -51,12 +51,13 @@ def engine_child(workflow: str, cache_dir: str, formula: str | None, use_cache: 
 
     import pandas  # noqa: F401  (imported before the clock, as in the plain child)
 
+    from dataflow.cli.values import parse_text_value
     from dataflow.kernel import Engine, compile_workflow, load_registry, load_workflow
 
     registry = load_registry()
     start = time.perf_counter()
     overrides = {("filter", "formula"): formula} if formula else None
-    graph = compile_workflow(load_workflow(workflow), registry, overrides, text_overrides=True)
+    graph = compile_workflow(load_workflow(workflow), registry, overrides, parse_text=parse_text_value)
     # as `dataflow run` opens it: threads, the persistent tiers only (see Engine.open's memory_tiers)
     engine = Engine.open(registry, directory=Path(cache_dir), use_cache=use_cache, memory_tiers=False)
     opened = time.perf_counter()

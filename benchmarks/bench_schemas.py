@@ -20,8 +20,15 @@ import graphs
 import harness
 from harness import Figure, interleave, per_call
 
-from dataflow.kernel import Engine, compile_workflow, infer_schemas, load_workflow, save_workflow
-from dataflow.kernel.access import granted_folders, resolve_file_params
+from dataflow.kernel import (
+    CallPlace,
+    Engine,
+    compile_workflow,
+    infer_schemas,
+    load_workflow,
+    resolve_params,
+    save_workflow,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 _STEPS = (("transform.filter", {"formula": "`petal width (cm)` > 0"}),
@@ -38,9 +45,8 @@ def transform_chain(size: int):
 
 
 def _pass(graph) -> object:
-    base = graph.workflow.folder
-    folders = granted_folders(base)
-    return infer_schemas(graph, lambda node: resolve_file_params(node, base, folders))
+    place = CallPlace(graph.workflow.folder)
+    return infer_schemas(graph, lambda node: resolve_params(node.spec, node.params, place))
 
 
 def chains(repeats: int) -> list[Figure]:

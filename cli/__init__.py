@@ -11,3 +11,6 @@ happen), 2 the workflow, the command line or the request is invalid, 130 the run
 """
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: the words read as true / false, in `--set` values and in on/off environment variables
+TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0"})

@@ -28,7 +28,7 @@ import logging
 import os
 import platform
 
-from dataflow.kernel.params import FALSE_WORDS
+from . import FALSE_WORDS
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from .export import export_outputs
 from .loading import load_plugins
 from .progress import Progress
 from .terminal import echo_stderr, print_json
-from .values import add_value_options, given_values
+from .values import add_value_options, given_values, parse_text_value
 
 #: executors that plugins outside the default install provide: id -> the distribution to install
 EXECUTOR_PACKAGES = {"dask": "dataflow-dask"}
@@ -81,7 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _check_executor(args, registry)
         workflow = load_workflow(args.workflow)
         overrides, params = given_values(args, workflow)
-        graph = compile_workflow(workflow, registry, overrides, text_overrides=True, params=params)
+        graph = compile_workflow(workflow, registry, overrides, parse_text=parse_text_value, params=params)
         engine = Engine.open(registry, executor=args.executor, max_workers=args.workers,
                              use_cache=not args.no_cache, data_dirs=args.data_dir, memory_tiers=False)
         if hasattr(engine.executor, "announce") and not args.quiet:

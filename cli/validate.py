@@ -4,15 +4,24 @@ running it."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from dataflow.kernel import Graph, SchemaReport, WorkflowError, compile_workflow, infer_schemas, load_workflow
-from dataflow.kernel.access import granted_folders, resolve_file_params
+from dataflow.kernel import (
+    CallPlace,
+    Graph,
+    SchemaReport,
+    WorkflowError,
+    compile_workflow,
+    infer_schemas,
+    load_workflow,
+    resolve_params,
+)
 
 from . import EXIT_INVALID, EXIT_OK
 from .loading import load_plugins
 from .terminal import echo, echo_stderr, print_json
-from .values import add_value_options, given_values
+from .values import add_value_options, given_values, parse_text_value
 
 
 def add_validate_command(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -33,7 +42,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         workflow = load_workflow(args.workflow)
         overrides, params = given_values(args, workflow)
-        graph = compile_workflow(workflow, registry, overrides, text_overrides=True, params=params)
+        graph = compile_workflow(workflow, registry, overrides, parse_text=parse_text_value, params=params)
         report = _schema_report(graph, args.data_dir)
         if report.problems:
             raise WorkflowError(report.problems, args.workflow)
@@ -56,6 +65,5 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _schema_report(graph: Graph, data_dirs: list[str]) -> SchemaReport:
     """The schema pass with the file access `dataflow run --data-dir` would grant."""
-    base = graph.workflow.folder
-    folders = granted_folders(base, data_dirs)
-    return infer_schemas(graph, lambda node: resolve_file_params(node, base, folders, graph.workflow.path))
+    place = CallPlace(graph.workflow.folder, graph.workflow.path, tuple(Path(d) for d in data_dirs))
+    return infer_schemas(graph, lambda node: resolve_params(node.spec, node.params, place))

@@ -9,12 +9,15 @@ read strictly; `--set` wins over it. The kernel checks every value against its d
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
 from dataflow.kernel import Problem, Workflow, WorkflowError, declared_param
 from dataflow.kernel.files import parse_json_strict, read_regular_file
-from dataflow.kernel.params import parse_text_value
+from dataflow.kernel.spec import ParamSpec
+
+from . import FALSE_WORDS, TRUE_WORDS
 
 
 def add_value_options(parser: argparse.ArgumentParser) -> None:
@@ -66,3 +69,30 @@ def _read_params(path: str) -> dict[str, Any]:
         raise _usage(f"--params {path}: the file must hold a JSON object of workflow parameter values, such as "
                      '{"threshold": 0.7}')
     return data
+
+
+def parse_text_value(spec: ParamSpec, text: str) -> Any:
+    """Read a value typed on the command line (`--set node.param=VALUE`) for `spec`.
+
+    Text parameters take the text as it is; booleans accept true/false/yes/no/1/0; numbers,
+    lists and dicts are read as JSON (`[\"a\", \"b\"]`), and a bare comma list also works for lists.
+    Raises ValueError with a message when the text cannot be read.
+    """
+    stripped = text.strip()
+    if spec.nullable and stripped in ("null", "None", ""):
+        return None
+    if spec.kind == "str":
+        return text
+    if spec.kind == "bool":
+        low = stripped.lower()
+        if low in TRUE_WORDS:
+            return True
+        if low in FALSE_WORDS:
+            return False
+        raise ValueError(f"expected true or false, got {text!r}")
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError:
+        if spec.kind == "list" and spec.item_kind == "str":
+            return [part.strip() for part in stripped.split(",") if part.strip()]
+        raise ValueError(f"cannot read {text!r} as {spec.type_name}") from None

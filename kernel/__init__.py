@@ -27,22 +27,12 @@ from .paths import cache_dir, private_dir
 from .plugins import load_registry
 from .registry import PluginRecord, Registry
 from .results import NodePlan, NodeResult, RunEvent, RunResult
-from .schema import KINDS, ColumnSchema, TableSchema
 from .schemapass import SchemaReport, infer_schemas
 from .serializer import Serializer
-from .sources import SourceConnector, format_choices
-from .spec import (
-    Column,
-    FilePath,
-    FormatChoice,
-    NodeSpec,
-    ParamSpec,
-    ParamWidget,
-    PortSpec,
-    PortType,
-    Secret,
-)
+from .sources import SourceConnector
+from .spec import NodeSpec, ParamSpec, ParamWidget, PortSpec, PortType
 from .validate import compile_workflow, missing_node_types
+from .widgets import CallPlace, resolve_params
 from .workflow import (
     BIND,
     PARAM_NAME,
@@ -60,13 +50,13 @@ from .workflow import (
 
 __all__ = [
     "BIND", "PARAM_NAME", "PARAM_TYPES", "binding_misfit", "declared_param", "is_binding",
-    "KINDS", "ColumnSchema", "SchemaReport", "TableSchema", "infer_schemas",
-    "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "Column", "DataflowError", "Done", "Edge",
-    "Engine", "Executor", "FilePath", "FormatChoice", "Graph", "GraphNode", "NodeDefinitionError", "NodeError",
+    "SchemaReport", "infer_schemas", "CallPlace", "resolve_params",
+    "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "DataflowError", "Done", "Edge",
+    "Engine", "Executor", "Graph", "GraphNode", "NodeDefinitionError", "NodeError",
     "NodeInstance", "NodeOutcome", "NodePlan", "NodeResult", "NodeSpec", "NodeTask", "ParamSpec", "ParamWidget",
     "run_task",
-    "PluginRecord", "PortSpec", "PortType", "Problem", "Registry", "RunEvent", "RunResult", "Secret", "Serializer",
+    "PluginRecord", "PortSpec", "PortType", "Problem", "Registry", "RunEvent", "RunResult", "Serializer",
     "SourceConnector", "TieredCache", "Workflow", "WorkflowError", "cache_dir", "call_node", "compile_workflow",
-    "format_choices", "load_registry", "load_workflow", "missing_node_types", "private_dir",
+    "load_registry", "load_workflow", "missing_node_types", "private_dir",
     "save_workflow", "workflow_from_dict",
 ]

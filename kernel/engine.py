@@ -14,7 +14,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .access import granted_folders, resolve_file_params
 from .cache import CacheEntry, CacheSettings, TieredCache
 from .cancel import CancelToken
 from .errors import DataflowError
@@ -27,6 +26,7 @@ from .registry import Registry
 from .results import CACHED, COMPUTED, FAILED, SKIPPED, Listener, NodePlan, NodeResult, RunEvent, RunResult
 from .run import Run
 from .schemapass import SchemaReport, infer_schemas
+from .widgets import CallPlace, resolve_params
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class Engine:
         """An engine with the registered executor `executor` and every registered cache tier
         (or only those named in `tiers`), storing in `directory` (default: the private cache folder).
         File parameters may only name paths inside `data_dirs`, the workflow's folder and
-        `DATAFLOW_DATA_DIRS` (see `dataflow.kernel.access`).
+        `DATAFLOW_DATA_DIRS` (see `dataflow.sdk.access`).
 
         `memory_tiers=False` leaves out the in-process tiers when a persistent one is installed: for
         a process that runs once and exits (`dataflow run`). Values pass between nodes in memory
@@ -111,16 +111,13 @@ class Engine:
             self._histories[identity] = History(folder, identity)
         return self._histories[identity]
 
-    def granted_folders(self, graph: Graph) -> tuple[Path, ...]:
-        """The folders this graph's file parameters may name."""
-        return granted_folders(graph.workflow.folder, self.data_dirs)
-
     def call_params(self, graph: Graph, node: GraphNode) -> dict[str, Any]:
-        """The parameters a node is called with: file paths resolved against the workflow's folder
-        and checked against the granted folders (`AccessDenied` names the path and the fix)."""
-        if not node.spec.file_params:
+        """The parameters a node is called with, each resolved by its widget (`ParamWidget.resolve`:
+        a file path made absolute and checked against the granted folders)."""
+        if not node.spec.resolved_params:
             return node.params
-        return resolve_file_params(node, graph.workflow.folder, self.granted_folders(graph), graph.workflow.path)
+        place = CallPlace(graph.workflow.folder, graph.workflow.path, tuple(self.data_dirs))
+        return resolve_params(node.spec, node.params, place)
 
     def schemas(self, graph: Graph) -> SchemaReport:
         """Every table's columns and every column parameter's problems, without running anything

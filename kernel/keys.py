@@ -5,25 +5,23 @@
 
 Changing a parameter changes that node's key, and so the key of everything downstream of it,
 and nothing else. The code fingerprint (`codeprint.py`) makes an edited node function re-run
-that node and its downstream without a version bump. A source's fingerprint (path, size, modification time of the file it reads,
-or what its `fingerprint` callable returns) makes an edited file re-run the source. A parameter
-that picks a registered item with a version of its own (`ParamWidget.chosen_version`: an
-estimator) appends `|<what>:<id>@<version>;...` to the source fingerprint. Computing a key
+that node and its downstream without a version bump. A source's fingerprint (the path, size and
+modification time of the file it reads, from its parameter's widget, or what its `fingerprint`
+callable returns) makes an edited file re-run the source. A parameter that picks a registered item
+with a version of its own (`ParamWidget.chosen_version`: an estimator) appends `|<what>:<id>@<version>;...` to the source fingerprint. Computing a key
 costs a few microseconds, whatever the size of the tables involved.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .params import canonical_json
-from .spec import FilePath, NodeSpec
+from .spec import NodeSpec
 from .widgets import ChosenVersion
 
 _SEP = "\x1f"
@@ -71,21 +69,15 @@ def hash_key(head: str, input_text: dict[str, str], fingerprint: str) -> str:
     return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
-def file_fingerprint(path: Path) -> str:
-    """`path|size|mtime_ns` of a file, or `path|missing` (the node will then fail with a clear error)."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return f"{path}|missing"
-    return f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
-
-
 def source_fingerprint(spec: NodeSpec, params: dict[str, Any]) -> str:
-    """The fingerprint of what a source node reads: its read-mode file parameters and its own callable."""
+    """The fingerprint of what a node reads: its parameters' widgets' (`ParamWidget.fingerprint`:
+    a file's path, size and time) and the node's own `fingerprint` callable's."""
     parts = []
-    for param in spec.params:
-        if isinstance(param.widget, FilePath) and param.widget.mode == "read" and params.get(param.name):
-            parts.append(file_fingerprint(Path(params[param.name])))
+    for name in spec.fingerprinted_params:
+        if params.get(name):
+            part = spec.param_index[name].widget.fingerprint(params[name])
+            if part is not None:
+                parts.append(part)
     if spec.fingerprint is not None:
         parts.append(str(spec.fingerprint(params)))
     return _SEP.join(parts)

@@ -1,7 +1,8 @@
-"""Parameter values: validation against a `ParamSpec`, coercion, parsing `--set` text, canonical form.
+"""Parameter values: validation against a `ParamSpec`, coercion, canonical form.
 
-The same checks run when a workflow loads, when `dataflow run --set` overrides a value and
-when the app's form changes one, so a value is valid everywhere or nowhere.
+The same checks run when a workflow loads, when `dataflow run --set` overrides a value (the
+command line reads the text, `dataflow.cli.values`) and when the app's form changes one, so a
+value is valid everywhere or nowhere.
 """
 
 from __future__ import annotations
@@ -117,38 +118,6 @@ def coerce_value_item(kind: str | None, value: Any) -> Any:
     if kind == "int" and isinstance(value, float):
         return int(value)
     return value
-
-
-#: the words read as true / false, in `--set` values and in on/off environment variables
-TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
-FALSE_WORDS = frozenset({"false", "no", "off", "0"})
-
-
-def parse_text_value(spec: ParamSpec, text: str) -> Any:
-    """Read a value typed on the command line (`--set node.param=VALUE`) for `spec`.
-
-    Text parameters take the text as it is; booleans accept true/false/yes/no/1/0; numbers,
-    lists and dicts are read as JSON (`[\"a\", \"b\"]`), and a bare comma list also works for lists.
-    Raises ValueError with a message when the text cannot be read.
-    """
-    stripped = text.strip()
-    if spec.nullable and stripped in ("null", "None", ""):
-        return None
-    if spec.kind == "str":
-        return text
-    if spec.kind == "bool":
-        low = stripped.lower()
-        if low in TRUE_WORDS:
-            return True
-        if low in FALSE_WORDS:
-            return False
-        raise ValueError(f"expected true or false, got {text!r}")
-    try:
-        return json.loads(stripped)
-    except json.JSONDecodeError:
-        if spec.kind == "list" and spec.item_kind == "str":
-            return [part.strip() for part in stripped.split(",") if part.strip()]
-        raise ValueError(f"cannot read {text!r} as {spec.type_name}") from None
 
 
 # one encoder for every call: `json.dumps` with options builds a new one each time (a third of its cost)

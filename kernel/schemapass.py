@@ -3,13 +3,15 @@
 KNIME calls this the configure pass. In topological order, each node's output schemas are
 computed from its input schemas and its parameters by the function the node declared
 (`@node(schema=...)`); a source's function reads no more than its file's header or metadata and
-first rows. Along the way every column parameter is checked against the table it names a column
-of: a column that is not there ("did you mean"), a required one left empty, one of the wrong kind,
-a formula naming a column that does not exist or whose kinds do not fit. All problems come back
+first rows. Along the way every parameter's widget checks its value against the input schemas
+(`ParamWidget.check_schema`): a column that is not there ("did you mean"), a required one left
+empty, one of the wrong kind, a formula whose columns or kinds do not fit. All problems come back
 together, tied to the node and parameter, so `dataflow validate` and the app show them at once.
+A schema is whatever the node's function returns for a port (the SDK's `TableSchema` for tables):
+the kernel hands it on and never looks inside.
 
 What is unknown stays unknown: a node that declares nothing, whose function raises, returns
-something that is not a schema or takes longer than `SLOW_SECONDS` twice in a row (the first call
+something that is not a dict by output name (a multi-output node) or takes longer than `SLOW_SECONDS` twice in a row (the first call
 may import a module once), has unknown outputs, and nothing is claimed about what follows it (the
 failure is a note for `validate --verbose`).
 
@@ -25,34 +27,29 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import NodeError, Problem, did_you_mean
+from .errors import NodeError, Problem
 from .graph import Graph, GraphNode
 from .keys import hash_key, source_fingerprint
-from .schema import TableSchema, kind_fits
-from .spec import Column, NodeSpec, ParamSpec
+from .spec import NodeSpec
 
 #: a schema function that takes longer than this counts as unknown (and is noted)
 SLOW_SECONDS = 0.05
-_SHOWN = 12
 _MEMO_LIMIT = 20_000
 
 @dataclass
 class SchemaReport:
     """What the pass found: each node's output schemas, the problems and the notes."""
 
-    #: node id -> output port -> TableSchema (table ports), what the node declared (others), or None
+    #: node id -> output port -> what the node declared (a `TableSchema` for a table), or None
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     #: schema functions that failed, returned something else or ran long (validate --verbose)
     notes: list[str] = field(default_factory=list)
 
-    def input_schema(self, graph: Graph, node_id: str, port: str) -> TableSchema | None:
-        """The schema of the table feeding input `port` of `node_id`, or None when unknown."""
+    def input_schema(self, graph: Graph, node_id: str, port: str) -> Any:
+        """The schema of what feeds input `port` of `node_id`, or None when unknown."""
         wired = graph.nodes[node_id].inputs.get(port)
-        if wired is None:
-            return None
-        value = self.outputs.get(wired[0], {}).get(wired[1])
-        return value if isinstance(value, TableSchema) else None
+        return None if wired is None else self.outputs.get(wired[0], {}).get(wired[1])
 
     def problems_of(self, node_id: str) -> list[Problem]:
         return [p for p in self.problems if p.node == node_id]
@@ -107,7 +104,7 @@ def _node_outcome(node: GraphNode, params: dict[str, Any] | None, report: Schema
     problems = column_problems(node.id, spec, node.params, schemas)
     outputs: dict[str, Any] = {p.name: None for p in spec.outputs}
     notes: list[str] = []
-    tables_known = all(isinstance(schemas.get(p.name), TableSchema) for p in spec.inputs
+    tables_known = all(schemas.get(p.name) is not None for p in spec.inputs
                        if p.type.name == "table" and p.name in node.inputs)
     if spec.schema is not None and params is not None and tables_known and not problems:
         try:
@@ -141,78 +138,25 @@ def _declared(node: GraphNode, spec: NodeSpec, params: dict[str, Any], schemas: 
         result = {spec.outputs[0].name: result} if spec.outputs else {}
     elif result is not None and not isinstance(result, Mapping):
         raise _Unknown(f"the schema function returned {type(result).__name__}, not a dict by output name")
-    declared: dict[str, Any] = {}
-    for port in spec.outputs:
-        value = (result or {}).get(port.name)
-        if port.type.name == "table" and value is not None and not isinstance(value, TableSchema):
-            raise _Unknown(f"the schema of output '{port.name}' is a {type(value).__name__}, not a TableSchema")
-        declared[port.name] = value
-    return declared
+    return {port.name: (result or {}).get(port.name) for port in spec.outputs}
 
-
-# --- checks of column parameters ------------------------------------------------------------
 
 def column_problems(node_id: str, spec: NodeSpec, params: Mapping[str, Any],
                     schemas: Mapping[str, Any]) -> list[Problem]:
-    """Every column parameter of the node that does not fit the schema of the table it refers to;
-    where that schema is unknown, only a required column left empty is a problem."""
+    """Each widget's problem with its parameter's value against the schema of the table it refers
+    to (`ParamWidget.check_schema`: a column not in the table, a formula whose kinds do not fit)."""
     problems: list[Problem] = []
     first_table = next((p.name for p in spec.inputs if p.type.name == "table"), None)
     for param in spec.params:
         widget = param.widget
-        value = params.get(param.name)
-        if isinstance(widget, Column):
-            port = widget.port or first_table
-            schema = schemas.get(port) if port else None
-            problem = _check_columns(param, widget, value, schema if isinstance(schema, TableSchema) else None, port)
-        elif widget is not None:  # the widget's own check (a formula's columns and kinds)
-            schema = schemas.get(first_table) if first_table else None
-            problem = widget.check_schema(value, schema) if isinstance(schema, TableSchema) else None
-        else:
+        if widget is None:
+            continue
+        port = getattr(widget, "port", None) or first_table
+        try:
+            problem = widget.check_schema(params.get(param.name), schemas.get(port) if port else None)
+        except Exception:  # a pack's widget written for known schemas only; the run will tell
             continue
         if problem:
-            code = "column" if isinstance(widget, Column) else type(widget).__name__.lower()
-            problems.append(Problem(code, f"node '{node_id}', parameter '{param.name}': {problem}",
-                                    node=node_id, param=param.name))
+            problems.append(Problem(type(widget).__name__.lower(), f"node '{node_id}', parameter '{param.name}': "
+                                    f"{problem}", node=node_id, param=param.name))
     return problems
-
-
-def _check_columns(param: ParamSpec, widget: Column, value: Any, schema: TableSchema | None,
-                   port: str | None) -> str | None:
-    names = [value] if isinstance(value, str) else list(value or []) if isinstance(value, list | tuple) else []
-    names = [n for n in names if isinstance(n, str)]
-    if widget.required and not any(n for n in names):
-        return f"pick a column of the {_where(port)}" if param.kind != "list" else \
-            f"pick at least one column of the {_where(port)}"
-    if schema is None:
-        return None
-    seen: set[str] = set()
-    for name in names:
-        if not name:
-            continue
-        if schema.lacks(name):
-            return missing_column(name, schema, port)
-        if name not in schema:
-            continue
-        if name in seen:
-            return f"column '{name}' is listed twice; list each column once"
-        seen.add(name)
-        kind = schema.kind(name)
-        if schema.exact and not kind_fits(kind, widget.kinds):
-            wanted = " or ".join(widget.kinds)
-            return f"column '{name}' is {kind}, but this parameter needs a {wanted} column"
-    return None
-
-
-def missing_column(name: str, schema: TableSchema, port: str | None) -> str:
-    """`column 'x' is not in the input table (did you mean `y`?); its columns are: ...`."""
-    names = schema.names
-    if not names:
-        return f"column '{name}' is not in the {_where(port)}, which has no columns"
-    shown = ", ".join(f"'{n}'" for n in names[:_SHOWN])
-    more = f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else ""
-    return f"column '{name}' is not in the {_where(port)}{did_you_mean(name, names)}; its columns are: {shown}{more}"
-
-
-def _where(port: str | None) -> str:
-    return "input table" if port in (None, "table") else f"'{port}' table"

@@ -2,7 +2,7 @@
 
 The SDK's `@node` decorator builds a `NodeSpec` from a plain function (`dataflow.sdk.declare`);
 the engine, the validator, the CLI and the UI only ever read these objects and never look at
-the function itself. Widget metadata (`Column`, `FilePath`, ...) is in `widgets.py`.
+the function itself. The widget protocol is in `widgets.py`; the widgets are the SDK's.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .widgets import Column, FilePath, FormatChoice, ParamWidget, Secret, versioned
+from .widgets import ParamWidget, overrides
 
 __all__ = ["ARRAY", "BUILTIN_PORT_TYPES", "FIGURE", "METRICS", "MODEL", "NODE_ATTRIBUTE", "PARAMS", "SERIES", "TABLE",
-           "Bounds", "CachePolicy", "Column", "FilePath", "FormatChoice", "Help", "Label", "NodeSpec", "OptionalPort",
-           "ParamSpec", "ParamWidget", "PortSpec", "PortType", "Secret", "Step"]
+           "Bounds", "CachePolicy", "Help", "Label", "NodeSpec", "OptionalPort", "ParamSpec", "ParamWidget", "PortSpec",
+           "PortType", "Step"]
 
 #: the attribute `@node` sets on a function: the `NodeSpec` that `register_nodes` hands the kernel
 NODE_ATTRIBUTE = "__dataflow_node__"
@@ -184,12 +184,14 @@ class NodeSpec:
     schema: Callable[..., Any] | None = None
     param_index: dict[str, ParamSpec] = field(default_factory=dict, compare=False, repr=False)
     #: facts that follow from the fields above, fixed at construction: the input ports' names in
-    #: call order, each port's type name, the file parameters, whether the key needs a
-    #: fingerprint of what the node reads, and the parameters whose choice adds a version to it
+    #: call order, each port's type name, the parameters whose widget resolves their value for the
+    #: call or fingerprints what it reads, whether the key needs such a fingerprint, and the
+    #: parameters whose choice adds a version to it
     input_names: tuple[str, ...] = field(init=False, default=(), compare=False, repr=False)
     input_types: dict[str, str] = field(init=False, default_factory=dict, compare=False, repr=False)
     output_types: dict[str, str] = field(init=False, default_factory=dict, compare=False, repr=False)
-    file_params: tuple[str, ...] = field(init=False, default=(), compare=False, repr=False)
+    resolved_params: tuple[str, ...] = field(init=False, default=(), compare=False, repr=False)
+    fingerprinted_params: tuple[str, ...] = field(init=False, default=(), compare=False, repr=False)
     reads_sources: bool = field(init=False, default=False, compare=False, repr=False)
     versioned_params: tuple[ParamSpec, ...] = field(init=False, default=(), compare=False, repr=False)
     #: the digest of the node's code and what it is defined with (`dataflow.sdk.codeprint`): a
@@ -201,11 +203,11 @@ class NodeSpec:
             "input_names": tuple(p.name for p in self.inputs),
             "input_types": {p.name: p.type.name for p in self.inputs},
             "output_types": {p.name: p.type.name for p in self.outputs},
-            "file_params": tuple(p.name for p in self.params if isinstance(p.widget, FilePath)),
-            "reads_sources": self.fingerprint is not None or any(
-                isinstance(p.widget, FilePath) and p.widget.mode == "read" for p in self.params),
-            "versioned_params": tuple(p for p in self.params if versioned(p.widget)),
+            "resolved_params": tuple(p.name for p in self.params if overrides(p.widget, "resolve")),
+            "fingerprinted_params": tuple(p.name for p in self.params if overrides(p.widget, "fingerprint")),
+            "versioned_params": tuple(p for p in self.params if overrides(p.widget, "chosen_version")),
         }
+        derived["reads_sources"] = self.fingerprint is not None or bool(derived["fingerprinted_params"])
         for name, value in derived.items():
             object.__setattr__(self, name, value)
 

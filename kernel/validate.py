@@ -12,13 +12,13 @@ from __future__ import annotations
 import graphlib
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import Problem, Speller, WorkflowError
 from .graph import Graph, GraphNode
 from .keys import chosen_versions_text
-from .params import canonical_json, check_value, coerce_value, parse_text_value
+from .params import canonical_json, check_value, coerce_value
 from .registry import Registry
 from .spec import NodeSpec, ParamSpec
 from .widgets import ParamContext
@@ -39,13 +39,14 @@ def compile_workflow(
     registry: Registry,
     overrides: Mapping[tuple[str, str], Any] | None = None,
     *,
-    text_overrides: bool = False,
+    parse_text: Callable[[ParamSpec, str], Any] | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> Graph:
     """Validate `workflow` and return its graph, or raise WorkflowError listing every problem.
 
-    `overrides` maps `(node id, parameter)` to a new value; with `text_overrides` the values are
-    text as typed after `--set node.param=` and are parsed for the parameter's type. `params`
+    `overrides` maps `(node id, parameter)` to a new value; with `parse_text` (the command line's
+    reader of `--set node.param=TEXT`) a text value is read for the parameter's type first, and its
+    `ValueError` is a problem. `params`
     maps workflow parameter names to values (JSON values, checked as declared) instead of their
     defaults.
     """
@@ -54,7 +55,7 @@ def compile_workflow(
     specs = _resolve_types(workflow, registry, problems, spell)
     values = workflow_param_values(workflow, params or {}, problems, spell)
     bindings: dict[str, dict[str, str]] = {}
-    params = _resolve_params(workflow, specs, overrides or {}, text_overrides, registry, problems, spell,
+    params = _resolve_params(workflow, specs, overrides or {}, parse_text, registry, problems, spell,
                              (values, bindings))
     inputs = _resolve_edges(workflow, specs, problems, spell)
     order = _order(workflow, inputs, problems)
@@ -195,7 +196,7 @@ def _bind(node_id: str, param: ParamSpec, value: dict, workflow: Workflow,
 
 
 def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: Mapping[tuple[str, str], Any],
-                    text_overrides: bool, registry: Registry, problems: list[Problem], spell: Speller,
+                    parse_text: Callable[[ParamSpec, str], Any] | None, registry: Registry, problems: list[Problem], spell: Speller,
                     workflow_params: tuple[dict[str, tuple[ParamSpec, Any]], dict[str, dict[str, str]]]
                     ) -> dict[str, dict[str, Any]]:
     values, bindings = workflow_params
@@ -230,9 +231,9 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
                                         f"parameter '{name}'{spell(name, spec.param_index, ('params', spec.type_id))}",
                                         node=node_id, param=name))
                 continue
-            if text_overrides and isinstance(value, str):
+            if parse_text is not None and isinstance(value, str):
                 try:
-                    value = parse_text_value(param, value)
+                    value = parse_text(param, value)
                 except ValueError as exc:
                     problems.append(Problem("bad_param", f"--set {node_id}.{name}: {exc}", node=node_id,
                                             param=name))

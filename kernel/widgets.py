@@ -1,17 +1,21 @@
 """Parameter widgets: metadata inside `Annotated[...]` that says how a parameter is edited and,
-optionally, how its value is checked and what else the node's cache key depends on.
+optionally, how its value is checked, resolved for the call, and what else the cache key holds.
 
-The kernel calls every widget through the three methods of `ParamWidget` and knows no widget
-by name beyond its own (`Column` and `FilePath` also drive the schema pass and file access):
+The kernel knows no widget by name: it calls every widget through the methods of `ParamWidget`.
+The widgets themselves live with their domain: `Column`, `FilePath`, `Secret` and `FormatChoice`
+in the SDK (`dataflow.sdk.widgets`: the schema pass's column checks and the granted folders are
+theirs), `Formula` in the SDK's formula interpreter, `ModelChoice` in the sklearn plugin.
 
 - `check(value, context)` when a workflow is compiled: every problem as `(parameter, message)`;
-- `check_schema(value, schema)` in the schema pass, when the first table input's columns are known;
+- `check_schema(value, schema)` in the schema pass, with the schema of the table input the widget's
+  `port` attribute names (the first table input when it has none), None while that is unknown;
 - `chosen_version(value, context)` when the graph is built, for a parameter that picks a
   registered contribution with a version of its own: a new version misses the cache and is
-  explained as "<what> version changed".
-
-Domain widgets live with their domain: `Formula` in the SDK (its checker is the formula
-interpreter), `ModelChoice` in the sklearn plugin (it checks the chosen estimator).
+  explained as "<what> version changed";
+- `resolve(value, place, param)` before the node is called: a file path made absolute and
+  checked against the granted folders, say (a `NodeError` refuses the call);
+- `fingerprint(value)` when the key is computed: what the value reads besides itself (a file's
+  size and time), so a change re-runs the node.
 
     @dataclass(frozen=True, slots=True)
     class Even(ParamWidget):
@@ -25,14 +29,11 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-from .pathcheck import path_problem
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from .registry import Registry
-    from .schema import TableSchema
-    from .spec import ParamSpec
+    from .spec import NodeSpec, ParamSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,16 @@ class ParamContext:
 
 
 @dataclass(frozen=True, slots=True)
+class CallPlace:
+    """Where a node is called from: the workflow's folder and file, and the data folders the
+    caller granted besides the workflow's own (`dataflow run --data-dir`, the app's settings)."""
+
+    folder: Path | None = None
+    workflow_file: Path | None = None
+    grants: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ChosenVersion:
     """A registered item a parameter picked and its version: `what` names the kind of item
     ("model") in the stale reason, `version` is any text that changes with the item."""
@@ -62,20 +73,33 @@ class ChosenVersion:
 
 class ParamWidget:
     """Base of every widget metadata class; subclasses are frozen dataclasses and override what
-    they need. The defaults accept every value and add nothing to the cache key."""
+    they need. The defaults accept every value, call the node with it as it is and add nothing to
+    the cache key."""
 
     __slots__ = ()
+    #: False for a widget whose values are never written into a workflow file (a password)
+    saved: ClassVar[bool] = True
 
     def check(self, value: Any, context: ParamContext) -> Iterable[tuple[str, str]]:
         """Problems with the (type-checked) value as `(parameter name, message)`; none by default."""
         return ()
 
-    def check_schema(self, value: Any, schema: TableSchema) -> str | None:
-        """A problem of the value against the columns of the node's first table input, or None."""
+    def check_schema(self, value: Any, schema: Any) -> str | None:
+        """A problem of the value against the columns of the table it refers to (None: not known
+        before running), or None."""
         return None
 
     def chosen_version(self, value: Any, context: ParamContext) -> ChosenVersion | None:
         """The registered item the value picks and its version, when that belongs in the cache key."""
+        return None
+
+    def resolve(self, value: Any, place: CallPlace, param: str) -> Any:
+        """The value the node is called with (a non-empty value only); raise a `NodeError` naming
+        `param` to refuse the call."""
+        return value
+
+    def fingerprint(self, value: Any) -> str | None:
+        """What the resolved value reads besides itself, for the cache key; None for nothing."""
         return None
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,56 +110,18 @@ class ParamWidget:
                 **{k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}}
 
 
-def versioned(widget: ParamWidget | None) -> bool:
-    """True when the widget may add a chosen item's version to the cache key."""
-    return widget is not None and type(widget).chosen_version is not ParamWidget.chosen_version
+def overrides(widget: ParamWidget | None, method: str) -> bool:
+    """True when the widget's class has its own `method` (the kernel calls only those)."""
+    return widget is not None and getattr(type(widget), method) is not getattr(ParamWidget, method)
 
 
-@dataclass(frozen=True, slots=True)
-class Column(ParamWidget):
-    """The parameter names column(s) of the table on input `port` (the first table input if None).
-
-    The app fills a picker from the upstream columns; `list[str]` parameters pick several.
-    `kinds` limits the columns to those kinds ("number", "text", ... as in `dataflow.kernel.schema`;
-    an integer column is a number); `required` says an empty value is a mistake. Validation checks
-    all three against the upstream table's schema before anything runs.
-    """
-
-    port: str | None = None
-    kinds: tuple[str, ...] = ()
-    required: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class FilePath(ParamWidget):
-    """The parameter is a path to a file.
-
-    With mode "read" the engine resolves it against the workflow's folder and adds the
-    file's fingerprint (path, size, modification time) to the node's cache key, so an edited
-    file re-runs the node and its downstream.
-    """
-
-    mode: Literal["read", "write"] = "read"
-    extensions: tuple[str, ...] = ()
-
-    def check(self, value: Any, context: ParamContext) -> Iterable[tuple[str, str]]:
-        """A path that cannot name a file (a folder, a device, a name too long) is a problem."""
-        problem = path_problem(value, context.folder) if isinstance(value, str) and value else None
-        return [(context.param.name, problem)] if problem else []
-
-
-@dataclass(frozen=True, slots=True)
-class Secret(ParamWidget):
-    """The parameter holds a secret: shown masked, never written into a workflow file."""
-
-
-@dataclass(frozen=True, slots=True)
-class FormatChoice(ParamWidget):
-    """The `str` parameter names a registered source connector (a file format) by id, or "auto"
-    for the one matching the file's extension. The app offers the installed formats: for `mode`
-    "write" only those that can write, and only those producing `port_type` (None: any). Like
-    a plain `str` parameter it accepts any text; the node reports an unknown format when it runs.
-    """
-
-    mode: Literal["read", "write"] = "read"
-    port_type: str | None = "table"
+def resolve_params(spec: NodeSpec, params: dict[str, Any], place: CallPlace) -> dict[str, Any]:
+    """The parameters a node is called with: each non-empty value whose widget resolves values
+    (`spec.resolved_params`) replaced by its resolution; `params` itself when there is none."""
+    names = [name for name in spec.resolved_params if params.get(name)]
+    if not names:
+        return params
+    resolved = dict(params)
+    for name in names:
+        resolved[name] = spec.param_index[name].widget.resolve(params[name], place, name)
+    return resolved

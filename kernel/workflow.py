@@ -33,7 +33,6 @@ from .files import MAX_DEPTH, atomic_write, depth_ok, parse_json_strict, read_re
 from .migrations import CURRENT_VERSION, migrate
 from .params import INT_MAX, INT_MIN, check_value, coerce_value
 from .spec import Bounds, ParamSpec
-from .widgets import Column, FilePath
 
 FREE_FORM_DEPTH = MAX_DEPTH - 4  # parameters sit 4 levels down: document, nodes, node, params
 #: a workflow parameter's type -> the kind of node parameter it feeds ("choice": its choices' kind)
@@ -156,9 +155,8 @@ def declared_param(name: str, declaration: Any) -> ParamSpec:
         else:
             raise ValueError("'choices' are all text or all numbers")
     bounds = Bounds(numbers.get("min"), numbers.get("max")) if {"min", "max"} & numbers.keys() else None
-    widget = Column() if kind == "column" else FilePath() if kind == "path" else None
     spec = ParamSpec(name, PARAM_TYPES[kind] or value_kind, declaration["default"], choices=tuple(choices or ()) or None,
-                     bounds=bounds, step=numbers.get("step"), help=texts["help"], label=texts["label"], widget=widget)
+                     bounds=bounds, step=numbers.get("step"), help=texts["help"], label=texts["label"])
     problem = check_value(spec, spec.default)
     if problem:
         raise ValueError(f"the default: {problem[:300]}")
@@ -301,7 +299,7 @@ def load_workflow(path: str | os.PathLike) -> Workflow:
 def save_workflow(workflow: Workflow, path: str | os.PathLike, registry: Any = None) -> Path:
     """Write the workflow atomically (a temp file renamed over the target), recording in `meta`
     which plugin, distribution and version provide each node type when `registry` is given.
-    With a registry, values of `Secret` parameters are left out of the file."""
+    With a registry, values of parameters whose widget is not `saved` (a `Secret`) are left out."""
     path = Path(path)
     if registry is not None:
         known = dict(workflow.meta.get("node_types") or {})
@@ -321,14 +319,12 @@ def save_workflow(workflow: Workflow, path: str | os.PathLike, registry: Any = N
 
 
 def _drop_secrets(data: dict[str, Any], registry: Any) -> None:
-    """Remove the values of `Secret` parameters from a workflow about to be written: a file is
-    shared, a password is not (the in-memory workflow keeps them for the session)."""
-    from .spec import Secret
-
+    """Remove the values of parameters whose widget is not `saved` from a workflow about to be
+    written: a file is shared, a password is not (the in-memory workflow keeps them for the session)."""
     for node in data.get("nodes", []):
         spec = registry.nodes.get(node.get("type"))
         if spec is None:
             continue
-        secrets = {p.name for p in spec.params if isinstance(p.widget, Secret)}
+        secrets = {p.name for p in spec.params if p.widget is not None and not p.widget.saved}
         if secrets and node.get("params"):
             node["params"] = {k: v for k, v in node["params"].items() if k not in secrets}

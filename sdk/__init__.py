@@ -26,7 +26,6 @@ from dataflow.kernel.context import progress, warn
 from dataflow.kernel.errors import CacheError, Cancelled, NodeDefinitionError, NodeError, did_you_mean
 from dataflow.kernel.executor import Done, Executor, NodeOutcome, NodeTask, run_task
 from dataflow.kernel.hookspecs import hookimpl, hookspec
-from dataflow.kernel.schema import KINDS, ColumnSchema, TableSchema
 from dataflow.kernel.serializer import Serializer
 from dataflow.kernel.sources import SourceConnector
 from dataflow.kernel.spec import (
@@ -38,14 +37,10 @@ from dataflow.kernel.spec import (
     SERIES,
     TABLE,
     Bounds,
-    Column,
-    FilePath,
-    FormatChoice,
     Help,
     Label,
     NodeSpec,
     PortType,
-    Secret,
     Step,
 )
 from dataflow.kernel.steps import cached_step
@@ -58,7 +53,9 @@ from .files import files_fingerprint, matching_files, private_folder
 from .formula import Formula, FormulaError, check_formula, evaluate_formula, formula_kind
 from .schemas import column_kind, schema_differences, schema_of
 from .sources import connector_for, connectors
+from .tableschema import KINDS, ColumnSchema, TableSchema
 from .testing import check_node, check_schema, run_node, using_plugins
+from .widgets import Column, FilePath, FormatChoice, Secret
 
 if TYPE_CHECKING:  # type checkers see the real classes; at run time they are port markers
     import numpy

@@ -1,7 +1,6 @@
 """Table schemas for node authors: read one off a DataFrame, compare a declared one with the real.
 
-`TableSchema` and `ColumnSchema` are the kernel's plain values (`dataflow.kernel.schema`); what
-needs pandas lives here, so the kernel never imports it.
+`TableSchema` and `ColumnSchema` are plain values (`tableschema.py`); what needs pandas lives here.
 
     schema_of(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}))   # a (integer), b (text)
 """
@@ -10,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dataflow.kernel.schema import (
+from .tableschema import (
     BOOLEAN,
     CATEGORY,
     DATETIME,

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dataflow.kernel import Engine, TableSchema, compile_workflow, load_registry, load_workflow
-from dataflow.sdk import check_schema, schema_differences, schema_of
+from dataflow.kernel import Engine, compile_workflow, load_registry, load_workflow
+from dataflow.sdk import TableSchema, check_schema, schema_differences, schema_of
 from tests.helpers import ROOT, edge, write_workflow
 
 

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from dataflow.cli.values import parse_text_value
 from dataflow.kernel import (
     Engine,
     WorkflowError,
@@ -82,7 +83,8 @@ def test_an_int_parameter_may_feed_a_float_node_parameter(registry):
 
 
 def test_a_set_node_parameter_wins_over_its_binding(registry):
-    graph = compile_workflow(workflow_from_dict(document()), registry, {("a", "amount"): "7"}, text_overrides=True)
+    graph = compile_workflow(workflow_from_dict(document()), registry, {("a", "amount"): "7"},
+                             parse_text=parse_text_value)
     assert graph.nodes["a"].params["amount"] == 7.0 and graph.nodes["a"].bindings == {}
 
 

@@ -10,7 +10,7 @@ up here first. The groups, in the order a session meets them:
 - **Workflows**: the workflow model and its file (load, save, from the canvas's dict), and its
   workflow parameters (declared, bound with `{"$param": NAME}`, which bindings fit).
 - **Node specs and parameter kinds**: what a node declares, and the parameter annotations the
-  properties form draws a widget for.
+  properties form draws a widget for (the SDK's widgets, and its `TableSchema` for pickers).
 - **Checking**: compile a workflow against the registry (`WorkflowError` lists every
   `Problem`), the node types no plugin provides, and the schema pass's report.
 - **Running**: the engine, a run's events, results and per-node plan, stopping a run, and a
@@ -22,6 +22,9 @@ up here first. The groups, in the order a session meets them:
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from dataflow.cli.install import InstallPlan, apply_install, plan_install  # the only install import
 from dataflow.kernel import (
     BIND,
@@ -29,12 +32,9 @@ from dataflow.kernel import (
     PARAM_TYPES,
     CacheEntry,
     CancelToken,
-    Column,
     DataflowError,
     Edge,
     Engine,
-    FilePath,
-    FormatChoice,
     Graph,
     NodeInstance,
     NodePlan,
@@ -46,14 +46,11 @@ from dataflow.kernel import (
     RunEvent,
     RunResult,
     SchemaReport,
-    Secret,
     Workflow,
     WorkflowError,
     binding_misfit,
     cache_dir,
     compile_workflow,
-    declared_param,
-    format_choices,
     is_binding,
     load_registry,
     load_workflow,
@@ -62,7 +59,22 @@ from dataflow.kernel import (
     save_workflow,
     workflow_from_dict,
 )
+from dataflow.kernel import declared_param as _declared_param
 from dataflow.kernel.plugins import collect_contributions
+from dataflow.sdk.sources import format_choices
+from dataflow.sdk.tableschema import TableSchema
+from dataflow.sdk.widgets import Column, FilePath, FormatChoice, Secret
+
+#: the form field a workflow parameter of these types gets (the kernel checks its value as text)
+WORKFLOW_PARAM_WIDGETS = {"column": Column, "path": FilePath}
+
+
+def declared_param(name: str, declaration: Any) -> ParamSpec:
+    """The spec of a workflow parameter's declaration (`ValueError` says what is wrong), with the
+    picker of a column or path parameter."""
+    spec = _declared_param(name, declaration)
+    widget = WORKFLOW_PARAM_WIDGETS.get(declaration.get("type"))
+    return dataclasses.replace(spec, widget=widget()) if widget else spec
 
 __all__ = [
     # plugins
@@ -71,7 +83,7 @@ __all__ = [
     "Edge", "NodeInstance", "Workflow", "load_workflow", "save_workflow", "workflow_from_dict",
     "BIND", "PARAM_NAME", "PARAM_TYPES", "binding_misfit", "declared_param", "is_binding",
     # node specs and parameter kinds
-    "Column", "FilePath", "FormatChoice", "NodeSpec", "ParamSpec", "Secret",
+    "Column", "FilePath", "FormatChoice", "NodeSpec", "ParamSpec", "Secret", "TableSchema",
     "format_choices",
     # checking
     "Graph", "Problem", "SchemaReport", "WorkflowError", "compile_workflow", "missing_node_types",

@@ -11,7 +11,7 @@ from dataflow.sdk import check_formula
 from . import actions, forms, parameters_view, resources, storage
 from .canvas import edge_label
 from .document import edge_id
-from .kernel_api import NodeSpec, ParamSpec, format_choices
+from .kernel_api import NodeSpec, ParamSpec, TableSchema, format_choices
 from .outputs import columns_of
 from .ports import compatible_pairs
 
@@ -39,7 +39,7 @@ def upstream_columns(node_id: str, port: str | None) -> list[str] | None:
         return None
     if result.runnable(node_id):
         schema = actions.schemas().input_schema(result.graph, node_id, port)
-        if schema is not None:
+        if isinstance(schema, TableSchema):
             return schema.names
     plan = actions.plans().get(edge.source)
     if plan is None or not plan.cached:

@@ -33,9 +33,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dataflow.kernel.schema import BOOLEAN, DATETIME, INTEGER, NUMBER, OTHER, TEXT, TableSchema
 from dataflow.kernel.widgets import ParamContext, ParamWidget
 
+from ..tableschema import BOOLEAN, DATETIME, INTEGER, NUMBER, OTHER, TEXT, TableSchema
 from .functions import FUNCTIONS, formula_functions
 from .interpreter import _Interpreter
 from .kinds import _UNKNOWN, ANY, BOOL, DATE, NUM, _series_kind, _Val
@@ -198,9 +198,9 @@ class Formula(ParamWidget):
         error = check_formula(value) if isinstance(value, str) and value else None
         return [(context.param.name, str(error))] if error is not None else []
 
-    def check_schema(self, value: Any, schema: TableSchema) -> str | None:
-        """What the schema pass reports for a formula over a table whose columns are known."""
-        if not isinstance(value, str) or not value.strip():
+    def check_schema(self, value: Any, schema: Any) -> str | None:
+        """What the schema pass reports for a formula over the first table input, once its columns are known."""
+        if not isinstance(value, str) or not value.strip() or not isinstance(schema, TableSchema):
             return None
         try:
             formula_kind(value, schema)

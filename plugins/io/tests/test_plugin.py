@@ -11,7 +11,6 @@ from dataflow_io.excel import can_write_excel
 from dataflow_io.nodes import NODES
 
 from dataflow.kernel import load_registry
-from dataflow.kernel.sources import format_choices
 from dataflow.sdk import (
     FilePath,
     FormatChoice,
@@ -22,6 +21,7 @@ from dataflow.sdk import (
     spec_of,
     using_plugins,
 )
+from dataflow.sdk.sources import format_choices
 
 WRITABLE = {"csv", "tsv", "parquet", "feather", "json", "jsonl"} | ({"excel"} if can_write_excel() else set())
 TYPE_IDS = {"io.read_file", "io.write_file", "io.read_csv", "io.read_parquet", "io.read_excel", "io.read_json",

@@ -247,8 +247,9 @@ def test_a_model_call_past_the_time_limit_is_stopped(iris, tmp_path, monkeypatch
     loaded = run_node(load_model, path=str(tmp_path / "forest.skops"))["model"]
     first = model_worker.worker_pid()
     monkeypatch.setattr(model_worker, "TIME_LIMIT_SECONDS", 0.0)
+    many_rows = iris.loc[iris.index.repeat(2000)]  # an answer that cannot be ready the instant it is asked
     with pytest.raises(NodeError, match=r"predict(_proba)? of the model from forest.skops took longer than 0 s and was stopped"):
-        run_node(predict, {"model": loaded, "table": iris})
+        run_node(predict, {"model": loaded, "table": many_rows})
     assert model_worker.worker_pid() is None
     with pytest.raises(ProcessLookupError):
         os.kill(first, 0)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dataflow.cli.values import parse_text_value
 from dataflow.kernel.executor import call_node
-from dataflow.kernel.params import parse_text_value
 from dataflow.sdk import NodeError, run_node, spec_of
 from dataflow_transform.reshape import groupby, melt, pivot
 

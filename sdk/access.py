@@ -9,7 +9,7 @@ and must then lie inside a granted folder:
 - the folders the caller grants: `dataflow run --data-dir DIR`, the app's settings and its
   upload folder.
 
-DataFlow's private folder (the cache folder, `paths.cache_dir()`: cache entries, the app's
+DataFlow's private folder (the cache folder, `dataflow.kernel.paths.cache_dir()`: cache entries, the app's
 settings, autosaves, uploads) is never included by a grant, even one of `/` or the home folder:
 a path inside it is refused, except for reading inside a folder granted *within* it (the app's
 upload folder and the folder of a workflow opened from the browser).
@@ -26,14 +26,11 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from .errors import NodeError
-from .paths import cache_dir
-
-if TYPE_CHECKING:
-    from .graph import GraphNode
+from dataflow.kernel.errors import NodeError
+from dataflow.kernel.paths import cache_dir
 
 GRANT_HINT = ("grant access with `dataflow run --data-dir FOLDER`, the DATAFLOW_DATA_DIRS environment "
               "variable, or the app's Settings, or move the file into the workflow's folder")
@@ -60,6 +57,17 @@ def granted_folders(workflow_folder: Path | None, extra: Iterable[Path | str] = 
     for folder in candidates:
         seen.setdefault(folder.resolve(), None)
     return tuple(seen)
+
+
+@lru_cache(maxsize=64)
+def _granted(workflow_folder: Path | None, extra: tuple[Path, ...], env: str, cwd: str) -> tuple[Path, ...]:
+    return granted_folders(workflow_folder, extra)
+
+
+def granted_folders_now(workflow_folder: Path | None, extra: tuple[Path, ...]) -> tuple[Path, ...]:
+    """`granted_folders`, remembered per (folders, DATAFLOW_DATA_DIRS, working folder), so that a run
+    resolves them once, not once per file parameter."""
+    return _granted(workflow_folder, extra, os.environ.get("DATAFLOW_DATA_DIRS", ""), os.getcwd())
 
 
 def resolve_path(value: str, base: Path | None) -> Path:
@@ -118,25 +126,3 @@ def check_write_target(path: Path, workflow_file: Path | None, *, param: str | N
         raise AccessDenied(f"{path} is an executable file; workflows never replace programs: choose another name",
                            param=param)
     return path
-
-
-def resolve_file_params(node: GraphNode, base: Path | None, folders: tuple[Path, ...],
-                        workflow_file: Path | None = None) -> dict[str, Any]:
-    """The parameters a node is called with: file paths resolved against `base` (the workflow's
-    folder) and checked against the granted `folders` (`AccessDenied` names the path and the fix),
-    a write target checked by `check_write_target`, and the file's extension against the parameter's."""
-    params = node.params
-    files = [name for name in node.spec.file_params if params.get(name)]
-    if not files:
-        return params
-    resolved = dict(params)
-    for name in files:
-        widget = node.spec.param_index[name].widget
-        path = check_access(params[name], base, folders, param=name, mode=widget.mode)
-        if widget.mode == "write":
-            check_write_target(path, workflow_file, param=name)
-        extensions = widget.extensions
-        if extensions and not path.name.lower().endswith(tuple(e.lower() for e in extensions)):
-            raise NodeError(f"'{params[name]}' is not a {' or '.join(extensions)} file", param=name)
-        resolved[name] = str(path)
-    return resolved

@@ -1,9 +1,9 @@
 """Table schemas: the ordered columns of a table and their kinds, known without reading its data.
 
-A `TableSchema` is plain data (names, kinds, the categories of a category column), so the kernel
-can reason about columns without pandas: the schema pass (`schemapass.py`) asks each node how its
-output schema follows from its input schemas and parameters, and validation names every column
-parameter that does not fit before a single row is read.
+A `TableSchema` is plain data (names, kinds, the categories of a category column), so columns can
+be reasoned about without pandas: the kernel's schema pass asks each node how its output schema
+follows from its input schemas and parameters, and the `Column` widget (`widgets.py`) names every
+column parameter that does not fit before a single row is read.
 
 Kinds are a newcomer's words, shared by the SDK, validation and the app:
 
