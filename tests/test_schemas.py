@@ -87,6 +87,7 @@ CASES = [
     ("dataflow_transform.explore:value_counts", lambda: {"table": sales()}, {"columns": ["region", "paid"]}),
     ("dataflow_transform.explore:value_counts", lambda: {"table": sales()}, {"columns": ["region"], "normalize": True}),
     ("dataflow_transform.explore:correlation", lambda: {"table": sales()}, {}),
+    ("dataflow_transform.profile:profile", lambda: {"table": sales()}, {}),
     ("dataflow_sklearn.split:train_test_split", lambda: {"table": numbers()}, {"test_fraction": 0.25}),
     ("dataflow_sklearn.preprocessing:scale", lambda: {"table": numbers()}, {"columns": ["c", "a"]}),
     ("dataflow_sklearn.preprocessing:scale", lambda: {"table": numbers()}, {}),
