@@ -47,6 +47,7 @@ def resample(
 ) -> Table:
     """Summarise a time series per day, week, month ...: one row per period (and group)."""
     import numpy as np
+    import pandas as pd
 
     dates = require_dates(table, on, "on")
     require_columns(table, by, "by")
@@ -57,7 +58,7 @@ def resample(
         warn(f"{undated:,} row(s) have no date in column {on!r} and are left out")
     frame = table[dates.notna()] if undated else table
     if by:
-        grouped: Any = frame.groupby(by, dropna=False, sort=True, observed=True).resample(offset, on=on)
+        grouped: Any = _grouped(frame, by, sort=True).resample(offset, on=on)
     else:
         grouped = frame.resample(offset, on=on)
     try:
@@ -65,6 +66,9 @@ def resample(
     except TypeError as exc:
         raise NodeError(f"cannot compute these aggregations: {exc}", param="aggregations") from None
     out = out.reset_index()
+    for name in by:  # a category key was grouped by its values (see _grouped): give it its type back
+        if isinstance(table[name].dtype, pd.CategoricalDtype):
+            out[name] = out[name].astype(table[name].dtype)
     if "count" in out.columns and not specs:
         out["count"] = out["count"].astype(np.int64)
     return out[[*by, on, *(specs or ["count"])]]
@@ -101,8 +105,14 @@ def _positions(table: Any, order_by: str, param: str) -> Any:
     return frame
 
 
-def _grouped(frame: Any, by: list[str]) -> Any:
-    return frame.groupby(by, dropna=False, sort=False, observed=True)
+def _grouped(frame: Any, by: list[str], *, sort: bool = False) -> Any:
+    """`frame` grouped by the columns `by`, a missing key being a group of its own (pandas drops
+    the rows of a missing category even with dropna=False: such keys are grouped by their values)."""
+    import pandas as pd
+
+    keys = [frame[name].astype("object") if isinstance(frame[name].dtype, pd.CategoricalDtype) else frame[name]
+            for name in by]
+    return frame.groupby(keys, dropna=False, sort=sort, observed=True)
 
 
 @node(category=SERIES, label="Lag / lead", schema=schemas.lag_lead)

@@ -152,6 +152,19 @@ def test_the_declared_schemas_are_the_real_ones(readings):
                  span="36h", on="time", by=["sensor"])
 
 
+def test_a_missing_group_key_is_a_group_of_its_own_for_text_and_category_keys(run):
+    table = pd.DataFrame({"d": pd.date_range("2024-01-01", periods=6, freq="D"),
+                          "g": pd.Series(["a", None, "a", None, "b", "b"], dtype="str"), "v": [1.0, 2, 3, 4, 5, 6]})
+    for key in (table, table.assign(g=table["g"].astype("category"))):
+        rolled = run(rolling, key, columns=["v"], rows=2, min_periods=1, on="d", by=["g"])
+        assert rolled["v_mean_2"].tolist() == [1.0, 2.0, 2.0, 3.0, 5.0, 5.5]
+        assert run(lag_lead, key, columns=["v"], by=["g"])["v_lag1"].tolist()[3] == 2.0
+        daily = check_schema(resample, {"table": key}, on="d", period="2D", by=["g"], aggregations=["v:sum"])
+        assert daily["table"].names == ["g", "d", "v_sum"]
+        out = run(resample, key, on="d", period="2D", by=["g"], aggregations=["v:sum"])
+        assert out["v_sum"].tolist() == [1.0, 3.0, 11.0, 2.0, 4.0] and out["g"].dtype == key["g"].dtype
+
+
 def test_every_node_handles_an_empty_table(readings):
     empty = readings.head(0)
     assert run_node(resample, {"table": empty}, on="time", aggregations=["temperature:mean"])["table"].empty
