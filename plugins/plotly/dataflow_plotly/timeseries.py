@@ -83,7 +83,8 @@ def time_series(
     fig = px.line(drawn, x=x, y=VALUE, color=SERIES if several else None, markers=markers,
                   labels={VALUE: y[0] if len(y) == 1 else VALUE, SERIES: group or SERIES})
     fig.update_traces(connectgaps=gaps == "connect")
-    gap_note = f"{len(breaks):,} missing period{'s' if len(breaks) != 1 else ''} shown as gaps" if len(breaks) else None
+    gap_note = (f"{len(breaks):,} gap{'s' if len(breaks) != 1 else ''} where periods have no rows: lines are not "
+                "joined across") if len(breaks) else None
     return finish(fig, title=title, x_label=x_label, y_label=y_label, notes=[missing, note, gap_note])
 
 

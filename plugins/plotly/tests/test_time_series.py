@@ -37,7 +37,7 @@ def test_a_missing_day_is_a_gap_not_a_joined_line():
     (trace,) = fig.data
     assert _values(trace) == [0.0, 1.0, 2.0, 3.0, None, 6.0, 7.0, 8.0, 9.0]
     assert pd.Timestamp(trace.x[4]) == pd.Timestamp("2024-03-05 12:00")  # between 4 and 7 March
-    assert fig.layout.annotations[0].text == "1 missing period shown as gaps"
+    assert fig.layout.annotations[0].text == "1 gap where periods have no rows: lines are not joined across"
 
 
 def test_months_of_different_lengths_are_no_gap_and_a_missing_month_is():
