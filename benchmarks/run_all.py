@@ -15,7 +15,7 @@ import time
 
 import harness
 
-SUITES = ("engine", "cache", "parallel", "startup", "data", "schemas", "validate", "command", "dask")
+SUITES = ("engine", "cache", "parallel", "startup", "data", "schemas", "validate", "command", "dask", "profile")
 
 
 def main() -> None:
@@ -38,13 +38,15 @@ def main() -> None:
     import bench_data
     import bench_engine
     import bench_parallel
+    import bench_profile
     import bench_schemas
     import bench_startup
     import bench_validate
 
     modules = {"engine": bench_engine, "cache": bench_cache, "parallel": bench_parallel, "startup": bench_startup,
                "data": bench_data, "schemas": bench_schemas,
-                "validate": bench_validate, "command": bench_command, "dask": bench_dask}
+                "validate": bench_validate, "command": bench_command, "dask": bench_dask,
+               "profile": bench_profile}
     print(harness.header(), flush=True)
     started = time.perf_counter()
     figures = []

@@ -87,6 +87,17 @@ CASES = [
     ("dataflow_transform.explore:value_counts", lambda: {"table": sales()}, {"columns": ["region", "paid"]}),
     ("dataflow_transform.explore:value_counts", lambda: {"table": sales()}, {"columns": ["region"], "normalize": True}),
     ("dataflow_transform.explore:correlation", lambda: {"table": sales()}, {}),
+    ("dataflow_transform.profile:profile", lambda: {"table": sales()}, {}),
+    ("dataflow_time.dates:parse_dates", lambda: {"table": sales()}, {"column": "when", "format": "%Y-%m-%d"}),
+    ("dataflow_time.dates:date_difference", lambda: {"table": sales()}, {"start": "day", "end": "day", "unit": "months"}),
+    ("dataflow_time.dates:shift_dates", lambda: {"table": sales()}, {"column": "day", "unit": "quarters"}),
+    ("dataflow_time.dates:time_zone", lambda: {"table": sales()},
+     {"column": "day", "operation": "localize", "timezone": "Europe/Paris", "output": "local"}),
+    ("dataflow_time.series:resample", lambda: {"table": sales()},
+     {"on": "day", "period": "MS", "by": ["region"], "aggregations": ["price:mean", "qty:sum", "product:first"]}),
+    ("dataflow_time.series:lag_lead", lambda: {"table": sales()},
+     {"columns": ["qty", "paid"], "order_by": "day", "by": ["region"]}),
+    ("dataflow_time.series:rolling", lambda: {"table": sales()}, {"columns": ["price", "qty"], "rows": 2, "on": "day"}),
     ("dataflow_sklearn.split:train_test_split", lambda: {"table": numbers()}, {"test_fraction": 0.25}),
     ("dataflow_sklearn.preprocessing:scale", lambda: {"table": numbers()}, {"columns": ["c", "a"]}),
     ("dataflow_sklearn.preprocessing:scale", lambda: {"table": numbers()}, {}),
@@ -121,7 +132,7 @@ def test_the_declared_schema_is_the_real_one(path, inputs, params):
 
 def test_every_builtin_transform_and_sklearn_table_output_declares_a_schema():
     registry = load_registry()
-    plugins = ("transform", "sklearn", "samples")
+    plugins = ("transform", "sklearn", "samples", "time")
     lacking = [spec.type_id for spec in registry.nodes.values()
                if spec.plugin in plugins and any(p.type.name == "table" for p in spec.outputs) and spec.schema is None]
     # compare_metrics' rows and columns come from the metrics dicts it is given

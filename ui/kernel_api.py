@@ -13,8 +13,9 @@ up here first. The groups, in the order a session meets them:
   properties form draws a widget for (the SDK's widgets, and its `TableSchema` for pickers).
 - **Checking**: compile a workflow against the registry (`WorkflowError` lists every
   `Problem`), the node types no plugin provides, and the schema pass's report.
-- **Running**: the engine, a run's events, results and per-node plan, stopping a run, and a
-  cached node's entry (its outputs).
+- **Running**: the engine, a run's events, results and per-node plan, stopping a run, a
+  cached node's entry (its outputs), and calling one node on a value (`call_node`: the output
+  panel's Profile view runs the installed `transform.profile` node on the table it shows).
 - **Errors and folders**: the kernel's root error; the cache and private folders (never granted).
 - **Installing packs**: pip's dry run and the install itself, for the Plugins page (they live
   with the command line, `dataflow.cli.install`, and come through here all the same).
@@ -50,6 +51,7 @@ from dataflow.kernel import (
     WorkflowError,
     binding_misfit,
     cache_dir,
+    call_node,
     compile_workflow,
     is_binding,
     load_registry,
@@ -88,7 +90,7 @@ __all__ = [
     # checking
     "Graph", "Problem", "SchemaReport", "WorkflowError", "compile_workflow", "missing_node_types",
     # running
-    "CacheEntry", "CancelToken", "Engine", "NodePlan", "NodeResult", "RunEvent", "RunResult",
+    "CacheEntry", "CancelToken", "Engine", "NodePlan", "NodeResult", "RunEvent", "RunResult", "call_node",
     # errors and folders
     "DataflowError", "cache_dir", "private_dir",
     # installing packs

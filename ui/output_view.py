@@ -128,12 +128,36 @@ def _table(node_id: str, port: str, table: Any) -> None:
         stats = outputs.statistics(table)
         if stats is not None:
             st.dataframe(stats, use_container_width=True)
+    box = st.expander("Profile", key=f"profile:{node_id}:{port}", on_change="rerun")
+    if box.open:  # drawn only while open: a profile reads every row of the table
+        with box:
+            _profile(table)
     cols = st.columns(2)
     cols[0].download_button("Download CSV", lambda: outputs.csv_bytes(table), file_name=f"{node_id}_{port}.csv",
                             mime="text/csv", on_click="ignore", key=f"dl_csv:{node_id}:{port}")
     cols[1].download_button("Download Parquet", lambda: outputs.parquet_bytes(table),
                             file_name=f"{node_id}_{port}.parquet", mime="application/octet-stream",
                             on_click="ignore", key=f"dl_pq:{node_id}:{port}")
+
+
+def _profile(table: Any) -> None:
+    """The column profile of the table shown (kept for that table object while the panel shows it)."""
+    memo = st.session_state.memo.setdefault("_profile", {})
+    if memo.get("table") is not table:
+        try:
+            found = outputs.profile(table, resources.registry())
+        except Exception as exc:  # a plugin's node must not break the page
+            st.warning(f"Could not profile this table: {exc}")
+            return
+        memo.clear()
+        memo.update(table=table, found=found)
+    if memo["found"] is None:
+        st.caption(f"Install dataflow-transform for a column profile ({outputs.PROFILE_NODE}).")
+        return
+    profile, notes = memo["found"]
+    for note in notes:
+        st.caption(note)
+    st.dataframe(profile, hide_index=True, use_container_width=True)
 
 
 def _metrics(metrics: dict) -> None:

@@ -10,6 +10,8 @@ import contextlib
 import io
 from typing import Any
 
+from .kernel_api import Registry, call_node
+
 PREVIEW_ROWS = 500
 STATS_ROWS = 100_000
 
@@ -40,6 +42,20 @@ def statistics(table: Any) -> Any:
         return part.describe(include="all").T
     except (ValueError, TypeError):
         return None
+
+
+#: the node the output panel's Profile view runs (the Explore node of the same name, dataflow-transform)
+PROFILE_NODE = "transform.profile"
+
+
+def profile(table: Any, registry: Registry) -> tuple[Any, list[str]] | None:
+    """The column profile of `table` and its notes (a sample is said there), computed by the installed
+    `transform.profile` node with its defaults, as a run would call it; None when no plugin provides it."""
+    spec = registry.nodes.get(PROFILE_NODE)
+    if spec is None:
+        return None
+    outcome = call_node(spec, {"table": table}, {p.name: p.default for p in spec.params}, registry=registry)
+    return outcome.outputs["table"], outcome.warnings
 
 
 def csv_bytes(table: Any) -> bytes:

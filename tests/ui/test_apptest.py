@@ -138,6 +138,18 @@ def test_run_updates_statuses_and_shows_outputs(at):
     assert at.get("arrow_data_frame") or at.dataframe
 
 
+def test_the_table_view_shows_the_column_profile_when_its_expander_is_opened(at):
+    three_connected(at)
+    run_and_wait(at)
+    canvas_reply(at, selected="points")
+    assert "profile:points:table" in at.session_state and "_profile" not in at.session_state["memo"]
+    open_section(at, "profile:points:table")
+    (profile,) = [d.value for d in at.dataframe if "top_values" in d.value.columns]
+    assert profile["column"].tolist() == ["x", "y", "group"]
+    assert profile.set_index("column").loc["group", "top_values"] == "a (33%), b (33%), c (33%)"
+    assert profile["rows_total"].tolist() == [30, 30, 30]
+
+
 def test_changing_a_parameter_recomputes_only_downstream(at):
     three_connected(at)
     run_and_wait(at)

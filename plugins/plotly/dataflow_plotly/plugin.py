@@ -10,11 +10,12 @@ from typing import Any
 
 from dataflow.sdk import hookimpl
 
-from . import matrices, model_charts, relations, summaries
+from . import matrices, model_charts, relations, summaries, timeseries
 
 NODES = (
     relations.scatter,
     relations.line,
+    timeseries.time_series,
     summaries.bar,
     summaries.histogram,
     summaries.box,

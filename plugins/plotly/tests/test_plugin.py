@@ -12,7 +12,7 @@ from dataflow.sdk import check_node, run_node, spec_of
 
 TYPE_IDS = {"plotly.scatter", "plotly.line", "plotly.bar", "plotly.histogram", "plotly.box", "plotly.heatmap",
             "plotly.correlation", "plotly.scatter_matrix", "plotly.pie", "plotly.confusion_matrix",
-            "plotly.roc_curve", "plotly.feature_importance", "plotly.residuals", "plotly.clusters"}
+            "plotly.roc_curve", "plotly.feature_importance", "plotly.residuals", "plotly.clusters", "plotly.time_series"}
 
 
 def test_every_chart_is_registered_under_its_promised_type_id(registry):

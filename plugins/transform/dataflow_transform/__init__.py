@@ -10,7 +10,7 @@
 | Transform/Text | split_column, text |
 | Transform/Dates | date_parts |
 | Transform/Encode | bin, one_hot |
-| Explore | describe, value_counts, correlation |
+| Explore | describe, value_counts, correlation, profile |
 
 Type ids are `transform.<function name>`; workflow files depend on them, so they never change.
 pandas is imported inside the nodes, so listing plugins stays fast.

@@ -14,6 +14,7 @@ from .dates import date_parts
 from .encode import bin, one_hot
 from .explore import correlation, describe, value_counts
 from .missing import drop_missing, fill_missing
+from .profile import profile
 from .reshape import groupby, melt, pivot
 from .rows import dedupe, filter, sample, sort
 from .strings import split_column, text
@@ -27,7 +28,7 @@ NODES = [
     split_column, text,
     date_parts,
     bin, one_hot,
-    describe, value_counts, correlation,
+    describe, value_counts, correlation, profile,
 ]
 
 

@@ -18,7 +18,7 @@ REQUIRED_IDS = {
     "transform.dedupe", "transform.fill_missing", "transform.drop_missing", "transform.cast", "transform.derive",
     "transform.groupby", "transform.pivot", "transform.melt", "transform.join", "transform.concat",
     "transform.split_column", "transform.text", "transform.date_parts", "transform.bin", "transform.one_hot",
-    "transform.describe", "transform.value_counts", "transform.correlation",
+    "transform.describe", "transform.value_counts", "transform.correlation", "transform.profile",
 }
 
 
@@ -108,6 +108,7 @@ STEPS = {
     "describe": ("describe", {}),
     "counts": ("value_counts", {"columns": ["region"]}),
     "corr": ("correlation", {"method": "spearman"}),
+    "profile": ("profile", {"max_rows": 1_000}),
 }
 
 
@@ -153,7 +154,7 @@ def test_every_node_handles_an_empty_table(registry, node_id):
         assert name == "bin" and "no values to bin" in str(error)
         return
     assert isinstance(out, pd.DataFrame)
-    if name in ("describe", "correlation"):  # one row per column, whatever the number of rows
-        assert out["column"].tolist()[:2] == (["order_id", "region"] if name == "describe" else ["order_id", "quantity"])
+    if name in ("describe", "correlation", "profile"):  # one row per column, whatever the number of rows
+        assert out["column"].tolist()[:2] == (["order_id", "region"] if name in ("describe", "profile") else ["order_id", "quantity"])
     else:
         assert len(out) == 0
