@@ -3,7 +3,8 @@
 Every problem is collected before anything is raised: unknown node types (naming the plugin
 or package to install), unknown or invalid parameters, dangling edges, ports that do not
 exist or do not fit, two edges into one input, required inputs left open, and cycles
-(naming the nodes in the cycle). Workflow parameters are checked as declared, set and bound;
+(naming the nodes in the cycle). Component nodes are first replaced by the nodes inside them
+(`components.py`), so every check looks inside them. Workflow parameters are checked as declared, set and bound;
 a bound node parameter gets its workflow parameter's value, so the graph holds plain values.
 """
 
@@ -12,9 +13,11 @@ from __future__ import annotations
 import graphlib
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
+from .components import PREFIX, expand_components
 from .errors import Problem, Speller, WorkflowError
 from .graph import Graph, GraphNode
 from .keys import chosen_versions_text
@@ -41,6 +44,7 @@ def compile_workflow(
     *,
     parse_text: Callable[[ParamSpec, str], Any] | None = None,
     params: Mapping[str, Any] | None = None,
+    component_dirs: Iterable[Path] = (),
 ) -> Graph:
     """Validate `workflow` and return its graph, or raise WorkflowError listing every problem.
 
@@ -48,10 +52,12 @@ def compile_workflow(
     reader of `--set node.param=TEXT`) a text value is read for the parameter's type first, and its
     `ValueError` is a problem. `params`
     maps workflow parameter names to values (JSON values, checked as declared) instead of their
-    defaults.
+    defaults. `component_dirs`: more folders to find components in, after the workflow's own
+    `components` folder (the app's workspace, the folder of a template an unsaved copy came from).
     """
     problems: list[Problem] = []
     spell = Speller()  # one budget of spelling searches for the whole file: linear in its size
+    workflow = expand_components(workflow, problems, component_dirs)
     specs = _resolve_types(workflow, registry, problems, spell)
     values = workflow_param_values(workflow, params or {}, problems, spell)
     bindings: dict[str, dict[str, str]] = {}
@@ -99,10 +105,11 @@ def _chosen_versions(node_id: str, picking: tuple, params: dict[str, Any], regis
 
 
 def missing_node_types(workflow: Workflow, registry: Registry) -> dict[str, str]:
-    """Node types the workflow uses that no plugin provides, each with what to install."""
+    """Node types the workflow uses that no plugin provides, each with what to install (components,
+    `component.<name>`, are files: `compile_workflow` names one that is missing)."""
     result = {}
     for node in workflow.nodes.values():
-        if node.type not in registry.nodes and node.type not in result:
+        if node.type not in registry.nodes and node.type not in result and not node.type.startswith(PREFIX):
             result[node.type] = _install_hint(node.type, workflow, registry)
     return result
 

@@ -93,6 +93,8 @@ class Workflow:
     migrations: list[str] = field(default_factory=list)
     #: workflow parameter declarations by name, as in the file (`declared_param` reads one)
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: a component's ports, as in the file (`components.py` reads them); None: not a component
+    component: dict[str, Any] | None = None
 
     @property
     def folder(self) -> Path | None:
@@ -102,6 +104,8 @@ class Workflow:
         data: dict[str, Any] = {"version": self.version}
         if self.parameters:
             data["parameters"] = self.parameters
+        if self.component is not None:
+            data["component"] = self.component
         return {**data, "nodes": [n.to_dict() for n in self.nodes.values()],
                 "edges": [e.to_dict() for e in self.edges], "meta": self.meta}
 
@@ -191,7 +195,7 @@ def workflow_from_dict(data: Any, source: str = "workflow", path: Path | None = 
         raise WorkflowError([Problem("version", str(exc))], source) from None
     raw_nodes, raw_edges, meta = data.get("nodes"), data.get("edges", []), data.get("meta", {})
     parameters = data.get("parameters", {})
-    unknown = sorted(set(data) - {"version", "parameters", "nodes", "edges", "meta"})
+    unknown = sorted(set(data) - {"version", "parameters", "component", "nodes", "edges", "meta"})
     if unknown:
         problems.append(Problem("schema", f"unknown top-level keys: {', '.join(unknown)}"))
     if not isinstance(raw_nodes, list):
@@ -213,7 +217,12 @@ def workflow_from_dict(data: Any, source: str = "workflow", path: Path | None = 
                                 "keyed by name, each an object of plain values, such as "
                                 '{"threshold": {"type": "float", "default": 0.5}}'))
         parameters = {}
-    workflow = Workflow(meta=meta, version=data["version"], path=path, migrations=applied, parameters=parameters)
+    component = data.get("component")
+    if component is not None and (not isinstance(component, dict) or not depth_ok(component, 4)):
+        problems.append(Problem("schema", "'component' must be an object naming the component's inputs and outputs"))
+        component = None
+    workflow = Workflow(meta=meta, version=data["version"], path=path, migrations=applied, parameters=parameters,
+                        component=component)
     for index, raw in enumerate(raw_nodes):
         node = _node_from(raw, index, problems)
         if node is None:

@@ -29,7 +29,7 @@ WORKFLOWS = ROOT / "workflows"
 EXAMPLES = sorted(p.stem for p in WORKFLOWS.glob("*.json"))
 EXPECTED = {"iris_classification", "diabetes_regression", "customer_segmentation", "sales_report",
             "model_comparison", "sql_two_tables", "monthly_files", "sqlite_sales", "classification_parameters",
-            "sensor_time_series"}
+            "sensor_time_series", "cleaning_component"}
 
 
 @dataclass
@@ -302,6 +302,28 @@ def test_the_time_series_example_equals_a_plain_pandas_script(folder, first_runs
     names = {json.loads(f'"{name}"') for name in re.findall(r'"name":"([^"]*)"', chart)}
     assert {f"{sensor} · {series}" for sensor in ("attic", "cellar", "greenhouse")
             for series in ("temperature_mean", "temperature_mean_mean_7D")} <= names
+
+
+def test_the_component_example_equals_a_plain_pandas_script(folder, first_runs):
+    """cleaning_component: one component (components/clean_orders.json) cleans two monthly files, each
+    of its nodes run and reported by path (`clean_january/dedupe`), as the same pandas script does."""
+    def clean(path: Path) -> pd.DataFrame:
+        table = pd.read_csv(path).drop_duplicates().dropna(subset=["customer_id", "quantity", "unit_price"])
+        table = table.astype({"customer_id": "int64", "quantity": "int64"})
+        table = table[(table["quantity"] >= 1) & (table["unit_price"] > 0)]
+        return table.assign(revenue=table["quantity"] * table["unit_price"])
+
+    months = [folder / "data" / "monthly" / f"sales-2024-0{m}.csv" for m in (1, 2)]
+    both = pd.concat([clean(p) for p in months], ignore_index=True)
+    expected = both.groupby("category", dropna=False).agg(revenue_sum=("revenue", "sum"),
+                                                          order_id_count=("order_id", "count"))
+    got = _node_output(folder, "cleaning_component", "by_category").set_index("category")
+    assert got.index.tolist()[:-1] == expected.index.tolist()[:-1] and got.index.isna()[-1]  # no category: kept, last
+    assert got["revenue_sum"].tolist() == pytest.approx(expected["revenue_sum"].tolist())
+    assert got["order_id_count"].tolist() == expected["order_id_count"].tolist()
+    ran = first_runs["cleaning_component"].statuses
+    assert {f"clean_{m}/{inner}" for m in ("january", "february")
+            for inner in ("dedupe", "complete", "types", "enough", "revenue")} <= set(ran)
 
 
 def test_sales_data_has_something_to_clean():

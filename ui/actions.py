@@ -3,23 +3,28 @@ queues a notice instead of raising, so a node or plugin error never becomes an e
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
 import streamlit as st
 
 from . import resources, session, storage
-from .analysis import Analysis, analyse
+from .analysis import Analysis, analyse, owner
 from .document import Document
 from .kernel_api import (
     DataflowError,
     FilePath,
     NodeInstance,
     NodePlan,
+    NodeSpec,
     SchemaReport,
     Secret,
     Workflow,
     WorkflowError,
+    component_folder_list,
+    component_spec,
+    components_in,
     load_workflow,
     save_workflow,
     workflow_from_dict,
@@ -42,9 +47,9 @@ def analysis() -> Analysis:
     d = doc()
 
     def compute() -> Analysis:
-        result = analyse(_with_identity(d.workflow), resources.registry())
+        result = analyse(_with_identity(d.workflow), resources.registry(), component_dirs=component_folders())
         for problem in schemas(result).problems:
-            result.problems.setdefault(problem.node, []).append(problem)
+            result.problems.setdefault(owner(problem.node, d.workflow) or problem.node, []).append(problem)
         return result
     return session.memo("analysis", (d.revision, st.session_state.runs.generation), compute)
 
@@ -72,8 +77,7 @@ def _with_identity(workflow: Workflow) -> Workflow:
     if workflow.path is not None:
         return workflow
     meta = {**workflow.meta, "name": f"{workflow.meta.get('name') or 'Untitled'} · {st.session_state.autosave_id}"}
-    return Workflow(workflow.nodes, workflow.edges, meta, workflow.version, workflow.path, workflow.migrations,
-                    workflow.parameters)
+    return dataclasses.replace(workflow, meta=meta)
 
 
 def plans() -> dict[str, NodePlan]:
@@ -346,8 +350,7 @@ def shareable(workflow: Workflow) -> Workflow:
         secret = {p.name for p in spec.params if isinstance(p.widget, Secret)} if spec else set()
         params = {k: v for k, v in node.params.items() if k not in secret} if secret else node.params
         nodes[node_id] = NodeInstance(node.id, node.type, params, node.position, node.label, node.extra)
-    return Workflow(nodes, list(workflow.edges), workflow.meta, workflow.version, workflow.path, workflow.migrations,
-                    workflow.parameters)
+    return dataclasses.replace(workflow, nodes=nodes, edges=list(workflow.edges))
 
 
 def save(path: Path | None = None) -> bool:
@@ -437,6 +440,25 @@ def restore_autosave(record_id: str | None) -> None:
 def discard_autosave(record_id: str | None) -> None:
     _drop_offer(record_id)
     storage.clear_autosave(record_id)
+
+
+def specs() -> dict[str, NodeSpec]:
+    """Every node type the open workflow may use, by type id: the plugins' nodes, and the components
+    found beside it, beside the template it came from, and in the workspace (`component.<name>`)."""
+    d = doc()
+    nodes = resources.registry().nodes
+    folders = (*component_folder_list(d.workflow.folder, component_folders()),)
+    stamp = tuple((str(f), f.stat().st_mtime_ns if f.is_dir() else None) for f in folders)
+    found = session.memo("component_specs", stamp, lambda: {
+        type_id: component_spec(c) for type_id, c in components_in(folders).items()})
+    return {**nodes, **found} if found else nodes
+
+
+def component_folders() -> tuple[Path, ...]:
+    """Where the open workflow's components are found besides its own folder's `components`: the
+    template's (for an unsaved copy of one), then the workspace's."""
+    template = st.session_state.get("template_folder")
+    return (*([Path(template) / "components"] if template else []), storage.workflows_dir() / "components")
 
 
 def granted_folders() -> list[str]:

@@ -9,7 +9,9 @@ problem at its parameter).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .kernel_api import (
     BIND,
@@ -55,9 +57,18 @@ def _downstream(workflow: Workflow, roots: set[str]) -> set[str]:
     return seen
 
 
+def owner(node_id: str | None, workflow: Workflow) -> str | None:
+    """The node of `workflow` that `node_id` is, or the component node it lies inside (`clean/dedupe`
+    is inside `clean`); None when neither."""
+    if node_id is None or node_id in workflow.nodes:
+        return node_id
+    head = node_id.split("/", 1)[0]
+    return head if "/" in node_id and head in workflow.nodes else None
+
+
 def _problem_node(problem: Problem, workflow: Workflow) -> str | None:
-    if problem.node and problem.node in workflow.nodes:
-        return problem.node
+    if owner(problem.node, workflow):
+        return owner(problem.node, workflow)
     if problem.edge is not None and 0 <= problem.edge < len(workflow.edges):
         edge = workflow.edges[problem.edge]
         return edge.target if edge.target in workflow.nodes else None
@@ -78,15 +89,16 @@ def _bound_nodes(workflow: Workflow, problem: Problem, result: Analysis) -> set[
     return nodes
 
 
-def analyse(workflow: Workflow, registry: Registry, max_rounds: int = 8) -> Analysis:
-    """Compile the largest valid part of `workflow` (see the module docstring)."""
+def analyse(workflow: Workflow, registry: Registry, max_rounds: int = 8, component_dirs: tuple[Path, ...] = ()) -> Analysis:
+    """Compile the largest valid part of `workflow` (see the module docstring); components are also
+    looked for in `component_dirs`."""
     result = Analysis(graph=None, missing=missing_node_types(workflow, registry))
     excluded: set[str] = set()
     dropped_params: set[str] = set()
     current = workflow
     for _ in range(max_rounds):
         try:
-            result.graph = compile_workflow(current, registry)
+            result.graph = compile_workflow(current, registry, component_dirs=component_dirs)
             break
         except WorkflowError as exc:
             bad: set[str] = set()
@@ -108,9 +120,8 @@ def analyse(workflow: Workflow, registry: Registry, max_rounds: int = 8) -> Anal
                 if node not in result.problems:
                     result.blocked.setdefault(node, next(iter(sorted(bad))))
             excluded |= dropped
-            current = Workflow(
-                nodes={k: v for k, v in workflow.nodes.items() if k not in excluded},
+            current = dataclasses.replace(
+                workflow, nodes={k: v for k, v in workflow.nodes.items() if k not in excluded},
                 edges=[e for e in workflow.edges if e.source not in excluded and e.target not in excluded],
-                meta=workflow.meta, version=workflow.version, path=workflow.path,
                 parameters={k: v for k, v in workflow.parameters.items() if k not in dropped_params})
     return result

@@ -9,7 +9,7 @@ from streamlit_flow.elements import StreamlitFlowEdge, StreamlitFlowNode
 from streamlit_flow.layouts import ManualLayout
 from streamlit_flow.state import StreamlitFlowState
 
-from . import actions, escape, resources, run_view, session
+from . import actions, escape, run_view, session
 from .canvas import desired_graph
 from .status import ICONS, NodeView, summary
 from .words import plural
@@ -103,7 +103,7 @@ def receive() -> None:
     """Apply what the canvas reported since the last run to the workflow (once per value)."""
     sync = st.session_state.sync
     value = st.session_state.get(session.canvas_key())
-    for message in sync.receive(actions.doc(), value, resources.registry().nodes):
+    for message in sync.receive(actions.doc(), value, actions.specs()):
         session.notify("warning", message)
 
 
@@ -113,7 +113,7 @@ def canvas(views: dict[str, NodeView]) -> None:
     sync = st.session_state.sync
     signature = (d.revision, tuple(views.items()), sync.pending)
     nodes, edges = session.memo("desired", signature,
-                                lambda: desired_graph(d, resources.registry().nodes, views, sync.pending))
+                                lambda: desired_graph(d, actions.specs(), views, sync.pending))
     args = sync.args_for(nodes, edges)
     if st.session_state.get("_flow_args_src") is not args:
         st.session_state._flow_args_src = args

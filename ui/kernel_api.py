@@ -62,6 +62,8 @@ from dataflow.kernel import (
     workflow_from_dict,
 )
 from dataflow.kernel import declared_param as _declared_param
+from dataflow.kernel.components import component_folders as component_folder_list
+from dataflow.kernel.components import component_spec, components_in
 from dataflow.kernel.plugins import collect_contributions
 from dataflow.sdk.sources import format_choices
 from dataflow.sdk.tableschema import TableSchema
@@ -86,6 +88,8 @@ __all__ = [
     "BIND", "PARAM_NAME", "PARAM_TYPES", "binding_misfit", "declared_param", "is_binding",
     # node specs and parameter kinds
     "Column", "FilePath", "FormatChoice", "NodeSpec", "ParamSpec", "Secret", "TableSchema",
+    # components: workflows used as nodes (`component.<name>`)
+    "component_folder_list", "component_spec", "components_in",
     "format_choices",
     # checking
     "Graph", "Problem", "SchemaReport", "WorkflowError", "compile_workflow", "missing_node_types",

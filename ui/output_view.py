@@ -39,10 +39,27 @@ def _entry(node_id: str, stale: bool = False) -> CacheEntry | None:
     return memo.get("entry")
 
 
+def shown_node(node_id: str) -> str:
+    """The node whose outputs the panel shows for `node_id`: itself, or for a component node the last
+    node inside it whose output leaves the component (or goes nowhere)."""
+    graph = actions.analysis().graph
+    if graph is None or node_id in graph.nodes:
+        return node_id
+    prefix = f"{node_id}/"
+    leaving = [n for n in graph.order if n.startswith(prefix)
+               and not any(c.startswith(prefix) for c, _, _ in graph.consumers.get(n, ()))]
+    return leaving[-1] if leaving else node_id
+
+
 def render(node_id: str, view: NodeView) -> None:
-    """Draw the output of node `node_id` (whose status is `view`)."""
+    """Draw the output of node `node_id` (whose status is `view`); a component node's is that of the
+    node inside it that gives its output."""
     with st.container(key="output"):
         st.markdown(f"**Output** · `{node_id}` · {view.status}")
+        inner = shown_node(node_id)
+        if inner != node_id:
+            st.caption(f"A component: its output comes from `{inner}`, the node inside it that gives it.")
+            node_id = inner
         result = st.session_state.runs.results.get(node_id)
         if view.status == "failed" and result is not None:
             st.error(result.error or "the node failed")

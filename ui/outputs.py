@@ -36,12 +36,16 @@ def preview(table: Any, rows: int = PREVIEW_ROWS) -> Any:
 
 
 def statistics(table: Any) -> Any:
-    """`describe()` over all columns of (at most the first STATS_ROWS rows of) the table, or None."""
+    """`describe()` over all columns of (at most the first STATS_ROWS rows of) the table, or None.
+    A statistic that mixes kinds (a date column's mean beside numbers') is shown as text, which the
+    page's table can draw."""
     part = table.head(STATS_ROWS)
     try:
-        return part.describe(include="all").T
+        stats = part.describe(include="all").T
     except (ValueError, TypeError):
         return None
+    mixed = [c for c in stats.columns if stats[c].dtype == object]
+    return stats.astype({c: "string" for c in mixed}) if mixed else stats
 
 
 #: the node the output panel's Profile view runs (the Explore node of the same name, dataflow-transform)

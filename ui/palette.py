@@ -29,9 +29,9 @@ _component = components.declare_component("palette", path=str(Path(__file__).par
 
 def _entries() -> list[dict[str, Any]]:
     """The palette's entries as the component takes them (built once per registry)."""
-    reg = resources.registry()
-    return session.memo("palette_entries", id(reg), lambda: [
-        e.to_dict() for e in catalogue.entries(reg.nodes.values(), reg.contributions("estimators"))])
+    reg, specs = resources.registry(), actions.specs()
+    return session.memo("palette_entries", (id(reg), tuple(specs)), lambda: [
+        e.to_dict() for e in catalogue.entries(specs.values(), reg.contributions("estimators"))])
 
 
 def render() -> None:
@@ -52,7 +52,7 @@ def receive() -> None:
 def add(type_id: str) -> str | None:
     """Add a node of `type_id` next to the selected node and connect it from there when one port
     pair fits (when several do, the port chooser asks). Returns the new node's id."""
-    specs = resources.registry().nodes
+    specs = actions.specs()
     spec = specs.get(type_id)
     if spec is None:
         return None

@@ -64,8 +64,7 @@ def render(node_id: str) -> None:
     """Draw the properties of node `node_id`."""
     d = actions.doc()
     node = d.workflow.nodes[node_id]
-    reg = resources.registry()
-    spec = reg.nodes.get(node.type)
+    spec = actions.specs().get(node.type)
     with st.container(key="props"):
         st.markdown(f"**Properties** · `{node_id}`")
         label_key = f"lbl:{node_id}@{d.revision}"
@@ -323,7 +322,7 @@ def _set_hyper(node_id: str, hyper_name: str, name: str, key: str, default: Any,
 
 def _connections(node_id: str, spec: NodeSpec) -> None:
     d = actions.doc()
-    reg = resources.registry()
+    specs = actions.specs()
     incoming = [e for e in d.workflow.edges if e.target == node_id]
     outgoing = [e for e in d.workflow.edges if e.source == node_id]
     if not (incoming or outgoing or spec.inputs):
@@ -339,12 +338,12 @@ def _connections(node_id: str, spec: NodeSpec) -> None:
             other = edge.source if edge.target == node_id else edge.target
             source = d.workflow.nodes.get(edge.source)
             target = d.workflow.nodes.get(edge.target)
-            s_spec = reg.nodes.get(source.type) if source else None
-            t_spec = reg.nodes.get(target.type) if target else None
+            s_spec = specs.get(source.type) if source else None
+            t_spec = specs.get(target.type) if target else None
             cols = st.columns([3, 1])
             arrow = "from" if edge.target == node_id else "to"
             pairs = compatible_pairs(s_spec, t_spec) if s_spec and t_spec else []
-            label = edge_label(d.workflow, edge, reg.nodes)
+            label = edge_label(d.workflow, edge, specs)
             if len(pairs) > 1:
                 current = (edge.source_port, edge.target_port)
                 options = pairs + ([current] if current not in pairs else [])

@@ -21,6 +21,7 @@ from .analysis import Analysis
 from .kernel_api import NodePlan, NodeResult, Workflow
 
 NO_ENTRY = "no cache entry"
+COMPONENT = "component."  # the type of a node that is a component: its nodes run in its place
 
 COLORS = {  # background, border
     "not run": ("#ffffff", "#9ca3af"),
@@ -61,41 +62,66 @@ class Live:
 def node_views(workflow: Workflow, analysis: Analysis, plans: Mapping[str, NodePlan],
                results: Mapping[str, NodeResult], shapes: Mapping[str, tuple[int, int]],
                live: Mapping[str, Live] | None = None) -> dict[str, NodeView]:
-    """The status of every node of `workflow`.
+    """The status of every node of `workflow`; a component node shows the state of the nodes inside
+    it (`inside`).
 
     `results` are the last run's results by node id (each carries the key it ran with), `shapes`
     the (rows, columns) of table outputs by cache key, `live` the run in progress."""
-    views: dict[str, NodeView] = {}
     live = live or {}
+    views: dict[str, NodeView] = {}
     for node_id, node in workflow.nodes.items():
-        plan = plans.get(node_id)
-        key = plan.key.key if plan is not None else None
-        result = results.get(node_id)
-        same_run = result is not None and key is not None and result.key == key
-        seconds = result.seconds if same_run else None
-        shape = shapes.get(key) if key else None
         if node.type in analysis.missing:
             views[node_id] = NodeView("missing", analysis.missing[node.type])
         elif node_id in analysis.problems:
             views[node_id] = _problem_view(workflow, analysis, node_id)
-        elif node_id in live and live[node_id].status in ("queued", "running", "computed", "cached", "failed",
-                                                          "skipped"):
-            state = live[node_id]
-            views[node_id] = NodeView(state.status, state.detail, state.seconds or seconds, shape)
         elif node_id in analysis.blocked:
             views[node_id] = NodeView("invalid", f"waits for {analysis.blocked[node_id]} to be fixed")
-        elif plan is None:
-            views[node_id] = NodeView("not run")
-        elif plan.cached:
-            status = "computed" if same_run and result.status == "computed" else "cached"
-            views[node_id] = NodeView(status, "", seconds, shape)
-        elif same_run and result.status in ("failed", "skipped"):
-            views[node_id] = NodeView(result.status, result.error or "", seconds)
-        elif plan.reason == NO_ENTRY or not plan.reason:
-            views[node_id] = NodeView("not run")
+        elif node.type.startswith(COMPONENT) and analysis.graph is not None:
+            inner = [n for n in analysis.graph.order if n.startswith(f"{node_id}/")]
+            views[node_id] = inside([_view(n, plans, results, shapes, live) for n in inner])
         else:
-            views[node_id] = NodeView("stale", plan.reason)
+            views[node_id] = _view(node_id, plans, results, shapes, live)
     return views
+
+
+def _view(node_id: str, plans: Mapping[str, NodePlan], results: Mapping[str, NodeResult],
+          shapes: Mapping[str, tuple[int, int]], live: Mapping[str, Live]) -> NodeView:
+    """A node of the compiled graph: from the run in progress, else its plan and last result."""
+    plan = plans.get(node_id)
+    key = plan.key.key if plan is not None else None
+    result = results.get(node_id)
+    same_run = result is not None and key is not None and result.key == key
+    seconds = result.seconds if same_run else None
+    shape = shapes.get(key) if key else None
+    if node_id in live and live[node_id].status in ("queued", "running", "computed", "cached", "failed", "skipped"):
+        state = live[node_id]
+        return NodeView(state.status, state.detail, state.seconds or seconds, shape)
+    if plan is None:
+        return NodeView("not run")
+    if plan.cached:
+        return NodeView("computed" if same_run and result.status == "computed" else "cached", "", seconds, shape)
+    if same_run and result.status in ("failed", "skipped"):
+        return NodeView(result.status, result.error or "", seconds)
+    if plan.reason == NO_ENTRY or not plan.reason:
+        return NodeView("not run")
+    return NodeView("stale", plan.reason)
+
+
+#: which inner status a component node shows, most urgent first
+_INSIDE = ("failed", "running", "queued", "skipped", "stale", "not run", "computed", "cached")
+
+
+def inside(views: list[NodeView]) -> NodeView:
+    """A component node's view from its inner nodes' views: the most urgent status, its detail
+    ("2 of 5 inside: ..."), and the time they took together."""
+    if not views:
+        return NodeView("not run")
+    status = min((v.status for v in views), key=lambda s: _INSIDE.index(s) if s in _INSIDE else 0)
+    count = sum(v.status == status for v in views)
+    detail = next((v.detail for v in views if v.status == status and v.detail), "")
+    seconds = sum(v.seconds or 0.0 for v in views) if any(v.seconds for v in views) else None
+    prefix = f"{count} of {len(views)} nodes inside {status}"
+    return NodeView(status, f"{prefix}: {detail}" if detail else prefix, seconds)
 
 
 def _problem_view(workflow: Workflow, analysis: Analysis, node_id: str) -> NodeView:

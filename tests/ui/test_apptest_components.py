@@ -1,0 +1,47 @@
+"""A workflow that uses a component, opened in the app: it runs, and the component's node shows
+the state of the nodes inside it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from tests.ui.test_apptest import APP, add, canvas_args, canvas_reply, open_section, run_and_wait
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_template_using_a_component_runs_and_its_node_shows_the_nodes_inside(app_env, ui_registry):
+    target = app_env / "workflows"
+    shutil.copy(ROOT / "workflows" / "cleaning_component.json", target)
+    for folder in ("components", "data"):
+        shutil.copytree(ROOT / "workflows" / folder, target / folder, dirs_exist_ok=True)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    open_section(at, "sb_templates")
+    at.sidebar.button(key="tpl:cleaning_component.json").click().run()
+    run_and_wait(at)
+    results = at.session_state["runs"].results
+    assert results["clean_january/revenue"].status == "computed"
+    assert results["chart"].status == "computed", {n: r.error for n, r in results.items()}
+    at.run()
+    content = next(n for n in canvas_args(at)["nodes"] if n["id"] == "clean_january")["data"]["content"]
+    assert "computed" in content and "missing" not in content, content
+    canvas_reply(at, selected="clean_january")
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    assert any("`component.clean_orders` v1 · Components" in c.value for c in at.caption)
+    assert any("from workflow parameter **keep**" in m.value for m in at.markdown)  # its parameter, bound
+    assert any("its output comes from `clean_january/revenue`" in c.value for c in at.caption)
+    assert at.dataframe, "the component's output table is shown"
+
+
+def test_a_component_in_the_workspace_is_in_the_palette_and_runs_when_added(app_env, ui_registry):
+    target = app_env / "workflows"
+    shutil.copytree(ROOT / "workflows" / "components", target / "components", dirs_exist_ok=True)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    add(at, "component.clean_orders")                        # fails unless the palette lists it
+    node = next(n for n in canvas_args(at)["nodes"] if "component.clean" in n["data"]["content"])
+    assert "Clean orders" in node["data"]["content"] and "not connected" in node["data"]["content"]
+    canvas_reply(at, selected=node["id"])
+    assert any(t.key.startswith(f"p:{node['id']}:keep") for t in at.text_input), "its parameter has a field"
