@@ -3,6 +3,7 @@ replaces), what changed from a chosen version to the open workflow, and Restore 
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import streamlit as st
@@ -37,6 +38,11 @@ def _summaries(versions: list[Version], read: dict[str, Workflow | str]) -> dict
     return out
 
 
+def _stamp(version: Version) -> str:
+    """When a version was saved, short enough for the sidebar's select box ("Dec 07 17:00")."""
+    return datetime.datetime.fromtimestamp(version.time).strftime("%b %d %H:%M")
+
+
 def render() -> None:
     """Draw the History section's content (inside its expander)."""
     d = actions.doc()
@@ -58,16 +64,17 @@ def render() -> None:
     summaries = session.memo("history_summaries", stamp, lambda: _summaries(versions, read))
     by_id = {v.id: v for v in versions}
     chosen = st.selectbox(f"{len(versions)} kept, newest first", list(by_id), key="history_choice",
-                          format_func=lambda i: f"{by_id[i].when()[:16]} · {by_id[i].short} · {summaries[i]}")
+                          format_func=lambda i: f"{_stamp(by_id[i])} · {by_id[i].short} · {summaries[i]}")
     version = by_id.get(chosen) or versions[0]
     workflow = read[version.id]
+    st.caption(f"Saved {version.when()}; it changed: {summaries[version.id]}")
     if isinstance(workflow, str):
         st.error(workflow)
         return
     diff = diff_workflows(workflow, d.workflow)
     st.caption(f"From this version to the open workflow: {diff.summary()}")
     if not diff.empty:
-        st.text("\n".join(diff.lines()[:60]))
+        st.code("\n".join(diff.lines()[:60]), language=None, wrap_lines=True)
     st.button("Restore this version", key="history_restore", on_click=actions.restore_version, args=(version.id,),
               disabled=diff.empty, help="The open workflow becomes this version and is saved; the file as it was "
                                         "is kept in the history. Undo brings back what you had.")

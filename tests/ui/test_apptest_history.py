@@ -46,7 +46,7 @@ def test_save_keeps_the_previous_version_and_restore_brings_it_back_undoably(at,
     assert len(choice.options) == 1 and "oldest kept (1 node)" in choice.options[0]
     assert any(c.value == "From this version to the open workflow: 1 node added, 1 edge added"
                for c in at.sidebar.caption)
-    assert any("+ node keep_above (uipack.keep_above)" in t.value for t in at.sidebar.text)
+    assert any("+ node keep_above (uipack.keep_above)" in c.value for c in at.sidebar.code)
 
     at.sidebar.button(key="history_restore").click().run()
     assert not at.exception
