@@ -211,7 +211,10 @@ def read_bytes(version: Version) -> bytes:
 
 def read_version(version: Version, workflow_path: str | os.PathLike) -> Workflow:
     """A kept version as a workflow (relative paths in it resolve against `workflow_path`'s folder)."""
-    data = read_bytes(version)
+    return _as_workflow(version, read_bytes(version), workflow_path)
+
+
+def _as_workflow(version: Version, data: bytes, workflow_path: str | os.PathLike) -> Workflow:
     try:
         return workflow_from_dict(parse_json_strict(data, str(version.path), check_depth=False),
                                   str(version.path), Path(workflow_path).resolve())
@@ -277,8 +280,8 @@ def restore(workflow_path: str | os.PathLike, ref: str) -> tuple[Version, Versio
     Returns (the version restored, the version kept of the file it replaced, or None)."""
     path = Path(workflow_path)
     version = find_version(path, ref)
-    read_version(version, path)                    # damaged: refused before anything changes
     data = read_bytes(version)
+    _as_workflow(version, data, path)              # damaged: refused before anything changes
     current = snapshot(path)
     if current is None and path.exists():
         raise WorkflowError([Problem("current_invalid", f"{path} is not a valid workflow now, so it could not be "

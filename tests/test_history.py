@@ -88,6 +88,8 @@ def test_diff_names_every_change_and_counts_moves(cli, flow):
         workflow.edges.append(Edge("numbers", "scale", "data", "data"))
         workflow.parameters["count"] = {"type": "int", "default": 4}
         workflow.nodes["numbers"].params["count"] = {"$param": "count"}
+        workflow.nodes["total"].type = "testpack.split"
+        workflow.meta["name"] = "flow, scaled"
     save(flow, edit)
     code, data = cli.json("diff", flow, list_versions(flow)[0].id[:6], "current")
     assert code == 0
@@ -97,10 +99,13 @@ def test_diff_names_every_change_and_counts_moves(cli, flow):
     assert data["labels_changed"] == [{"node": "add", "old": "Add one", "new": "Add seven"}]
     assert data["edges_added"] == ["numbers.data -> scale.data"] and data["edges_removed"] == []
     assert data["workflow_params_changed"] == [{"name": "count", "old": None, "new": {"type": "int", "default": 4}}]
+    assert data["types_changed"] == [{"node": "total", "old": "testpack.total", "new": "testpack.split"}]
+    assert data["meta_changed"] == [{"key": "name", "old": "flow", "new": "flow, scaled"}]
     assert data["nodes_moved"] == 2
     text = cli("diff", flow).stdout
     assert "~ add.amount: 1 -> 7" in text and "+ node scale (testpack.scale)" in text
     assert "+ edge numbers.data -> scale.data" in text and "2 nodes moved" in text
+    assert "~ node total: type testpack.total -> testpack.split" in text
 
 
 def test_restore_brings_a_version_back_and_keeps_the_current_file_as_a_version(cli, flow):
