@@ -4,14 +4,20 @@ it is saved), `dataflow history` lists them, `dataflow diff` says what changed n
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
+from dataflow.cli.main import main
 from dataflow.cli.versions import FOLDER, history_dir, list_versions, save_keeping_history, version_id
 from dataflow.kernel import Edge, NodeInstance, load_workflow
+from tests.campaign.test_workflow_files import SHIPPED, one_part_replaced
 from tests.helpers import ROOT, edge, write_workflow
 
 
@@ -217,3 +223,24 @@ def test_a_restored_version_is_fully_cached_at_once(cli, flow):
     code, third = cli.json("run", flow)
     assert code == 0
     assert {n["id"]: n["status"] for n in third["nodes"]} == {"numbers": "cached", "add": "cached", "total": "cached"}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile=one_part_replaced())
+def test_a_history_entry_with_any_one_part_replaced_is_listed_compared_and_restored_or_refused(hostile):
+    """recipes/safety.md's strategy that caught a planted bug: a shipped workflow with one part
+    replaced, put in the history under its own hash next to the intact version."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "flow.json"
+        intact = (json.dumps(SHIPPED[0], indent=2) + "\n").encode()
+        path.write_bytes(intact)
+        history = Path(folder) / FOLDER / "flow.json"
+        history.mkdir(parents=True)
+        data = hostile.encode()
+        (history / f"20260101T000000.000000Z-{version_id(intact)}.json").write_bytes(intact)
+        (history / f"20260102T000000.000000Z-{version_id(data)}.json").write_bytes(data)
+        short = version_id(data)[:8]
+        for args in (["history", str(path)], ["diff", str(path), short, "current"],
+                     ["diff", str(path), version_id(intact)[:8], short, "--json"], ["restore", str(path), short]):
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                assert main(args) in (0, 2), args
