@@ -4,7 +4,8 @@
 
 `main.py` builds the parser and dispatches; each command lives in its own module (`run.py`,
 `validate.py`, `listing.py` for `nodes` and `plugins`, `cache.py`, `packs.py` for `new-pack` and
-`install`). Everything printed goes through `terminal.py`. The kernel never imports this package.
+`install`, `history.py` for `history`, `diff` and `restore` over `versions.py`, the version store the
+app's Save uses too). Everything printed goes through `terminal.py`. The kernel never imports this package.
 
 Exit codes, the same for every command: 0 success, 1 a node failed (or an install did not
 happen), 2 the workflow, the command line or the request is invalid, 130 the run was interrupted.

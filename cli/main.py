@@ -9,6 +9,7 @@ import sys
 
 from . import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 from .cache import add_cache_command
+from .history import add_history_commands
 from .listing import add_listing_commands
 from .packs import add_pack_commands
 from .run import add_run_command
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_validate_command(sub, common)
     add_listing_commands(sub, common)
     add_cache_command(sub, common)
+    add_history_commands(sub, common)
     add_pack_commands(sub, common)
     return parser
 

@@ -25,8 +25,10 @@ from .kernel_api import (
     component_folder_list,
     component_spec,
     components_in,
+    find_version,
     load_workflow,
-    save_workflow,
+    read_version,
+    save_keeping_history,
     workflow_from_dict,
 )
 from .outputs import is_table
@@ -353,23 +355,44 @@ def shareable(workflow: Workflow) -> Workflow:
     return dataclasses.replace(workflow, nodes=nodes, edges=list(workflow.edges))
 
 
-def save(path: Path | None = None) -> bool:
-    """Save the open workflow (to `path`, or where it came from). Atomic; clears the autosave."""
+def save(path: Path | None = None, done: str | None = None) -> bool:
+    """Save the open workflow (to `path`, or where it came from). Atomic; clears the autosave. The
+    file it replaces is kept in the workflow's history (`dataflow history`); `done` is the notice."""
     d = doc()
     target = path or d.workflow.path
     if target is None:
         session.notify("warning", "Choose a name with Save as first.")
         return False
     try:
-        save_workflow(shareable(d.workflow), target, resources.registry())
+        not_kept = save_keeping_history(shareable(d.workflow), target, resources.registry())
     except (OSError, DataflowError, ValueError) as exc:
         session.notify("error", f"Could not save: {exc}")
         return False
     d.saved_as(Path(target))
     st.session_state.memo.clear()   # the file's folder may have changed (history identity, paths)
     _discard_own_autosave()
-    session.notify("success", f"Saved {Path(target).name}")
+    session.notify("success", done or f"Saved {Path(target).name}")
+    if not_kept:
+        session.notify("warning", f"Saved, but the version it replaced could not be kept in the history: {not_kept}")
     return True
+
+
+def restore_version(version_id: str) -> None:
+    """Bring back a version from the open workflow's history: it replaces the open workflow (one
+    undo step: Undo brings back what was open) and is saved, the file it replaces kept as a version."""
+    d = doc()
+    path = d.workflow.path
+    if path is None:
+        return
+    try:
+        version = find_version(path, version_id)
+        workflow = read_version(version, path)
+    except (WorkflowError, OSError) as exc:
+        session.notify("error", f"Could not restore that version: {exc}")
+        return
+    d.replace_workflow(workflow)
+    save(done=f"Restored the version of {version.when()} ({version.short}) and saved it; Undo brings back "
+              "what you had")
 
 
 def save_as(folder: Path, name: str) -> bool:

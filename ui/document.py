@@ -365,6 +365,15 @@ class Document:
         """A document for a freshly opened workflow (clean, empty history)."""
         return cls(workflow=workflow)
 
+    def replace_workflow(self, workflow: Workflow) -> None:
+        """Put another version of the workflow in place (one from its history), in one undo step;
+        it stays the document of the same file."""
+        self.checkpoint()
+        workflow.path, workflow.migrations = self.workflow.path, self.workflow.migrations
+        self.workflow = workflow
+        self.selected = self.selected if self.selected in workflow.nodes else None
+        self.layout_revision += 1
+
     def saved_as(self, path: Path) -> None:
         self.workflow.path = path.resolve()
         self.mark_saved()

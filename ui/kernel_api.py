@@ -19,6 +19,8 @@ up here first. The groups, in the order a session meets them:
 - **Errors and folders**: the kernel's root error; the cache and private folders (never granted).
 - **Installing packs**: pip's dry run and the install itself, for the Plugins page (they live
   with the command line, `dataflow.cli.install`, and come through here all the same).
+- **Version history**: the versions a save keeps beside a workflow file, and what changed
+  between two versions (with the command line too: `dataflow.cli.versions`, `.workflow_diff`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import dataclasses
 from typing import Any
 
 from dataflow.cli.install import InstallPlan, apply_install, plan_install  # the only install import
+from dataflow.cli.versions import Version, find_version, list_versions, read_version, save_keeping_history
+from dataflow.cli.workflow_diff import diff_workflows
 from dataflow.kernel import (
     BIND,
     PARAM_NAME,
@@ -58,7 +62,6 @@ from dataflow.kernel import (
     load_workflow,
     missing_node_types,
     private_dir,
-    save_workflow,
     workflow_from_dict,
 )
 from dataflow.kernel import declared_param as _declared_param
@@ -84,7 +87,7 @@ __all__ = [
     # plugins
     "Registry", "collect_contributions", "load_registry",
     # workflows
-    "Edge", "NodeInstance", "Workflow", "load_workflow", "save_workflow", "workflow_from_dict",
+    "Edge", "NodeInstance", "Workflow", "load_workflow", "workflow_from_dict",
     "BIND", "PARAM_NAME", "PARAM_TYPES", "binding_misfit", "declared_param", "is_binding",
     # node specs and parameter kinds
     "Column", "FilePath", "FormatChoice", "NodeSpec", "ParamSpec", "Secret", "TableSchema",
@@ -99,4 +102,6 @@ __all__ = [
     "DataflowError", "cache_dir", "private_dir",
     # installing packs
     "InstallPlan", "apply_install", "plan_install",
+    # version history
+    "Version", "diff_workflows", "find_version", "list_versions", "read_version", "save_keeping_history",
 ]

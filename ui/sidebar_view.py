@@ -1,5 +1,5 @@
-"""The sidebar: workflow menu (new, open, templates, save, save as, upload), palette (`palette.py`),
-settings."""
+"""The sidebar: workflow menu (new, open, templates, save, save as, upload, the file's history in
+`history_view.py`), palette (`palette.py`), settings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import actions, escape, palette, parameters_view, resources, session, storage
+from . import actions, escape, history_view, palette, parameters_view, resources, session, storage
 from .words import plural
 
 
@@ -43,6 +43,7 @@ def _workflow_menu() -> None:
     _lazy_expander("Open", "sb_open", _open_form)
     _lazy_expander("Templates", "sb_templates", _templates)
     _lazy_expander("Upload a data file", "sb_upload", _upload_form)
+    _lazy_expander("History", "sb_history", history_view.render)
 
 
 def _unsaved_prompt() -> None:
