@@ -32,6 +32,8 @@ from pathlib import Path
 from dataflow.kernel.errors import NodeError
 from dataflow.kernel.paths import cache_dir
 
+#: the folder beside a workflow that keeps its saved versions (`dataflow history`): no node writes there
+HISTORY_FOLDER = ".dataflow-history"
 GRANT_HINT = ("grant access with `dataflow run --data-dir FOLDER`, the DATAFLOW_DATA_DIRS environment "
               "variable, or the app's Settings, or move the file into the workflow's folder")
 
@@ -106,10 +108,14 @@ def check_access(value: str, base: Path | None, folders: tuple[Path, ...], *, pa
 
 def check_write_target(path: Path, workflow_file: Path | None, *, param: str | None = None) -> Path:
     """`path` (resolved, granted) when a node may write a data file there; `AccessDenied` when it is a
-    dotfile, an existing executable or non-regular file, or the workflow file itself."""
+    dotfile, inside a workflow's version history, an existing executable or non-regular file, or the
+    workflow file itself."""
     if path.name.startswith("."):
         raise AccessDenied(f"'{path.name}' is a hidden file (its name starts with a dot); workflows write data "
                            "files only: choose a name such as result.csv", param=param)
+    if HISTORY_FOLDER in path.parts:
+        raise AccessDenied(f"{path} is inside a workflow's version history ({HISTORY_FOLDER}), which only saving "
+                           "a workflow writes; choose another folder", param=param)
     if workflow_file is not None and path == workflow_file.resolve():
         raise AccessDenied(f"{path} is this workflow's own file; write the data to another file", param=param)
     try:

@@ -49,6 +49,8 @@ def _targets(project, home, settings):
         "private_settings": (settings, "json", "DataFlow's private folder"),
         "private_new_file": (settings.parent / "uploads.csv", "csv", "DataFlow's private folder"),
         "a_folder": (project, "csv", "folder"),
+        "version_history": (project / ".dataflow-history" / "flow.json" / "forged.json", "json",
+                            "inside a workflow's version history"),
     }
 
 
