@@ -13,6 +13,7 @@ from .history import add_history_commands
 from .listing import add_listing_commands
 from .packs import add_pack_commands
 from .run import add_run_command
+from .script import add_export_command
 from .terminal import PrintableFormatter, echo, echo_stderr
 from .validate import add_validate_command
 
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_listing_commands(sub, common)
     add_cache_command(sub, common)
     add_history_commands(sub, common)
+    add_export_command(sub, common)
     add_pack_commands(sub, common)
     return parser
 

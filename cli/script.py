@@ -1,0 +1,228 @@
+"""`dataflow export W.json -o script.py`: the workflow as one plain Python script.
+
+One block per node in the graph's order, the node's label as a comment, the workflow's parameters
+as constants at the top. A node type whose plugin registers an exporter (`register_exporters`,
+`scripthooks.py`) becomes that plain code; any other is a call into its plugin's own function,
+and the script's header lists those plugins. Components are exported as the nodes inside them.
+
+Nothing from the workflow file reaches the script but as a Python literal (`repr` of JSON data)
+or inside a comment written with `repr` (a label holding a newline and code stays a comment): the
+script does exactly what the workflow does. Run it from the workflow's folder, where its relative
+paths are; `--output-dir DIR` writes the outputs nothing consumes as `dataflow run --output-dir`
+names them (tables as Parquet, metrics as JSON, charts as HTML).
+"""
+
+from __future__ import annotations
+
+import argparse
+import keyword
+import re
+from pathlib import Path
+from typing import Any
+
+from dataflow.kernel import Graph, GraphNode, Registry, WorkflowError, compile_workflow, load_workflow
+from dataflow.kernel.plugins import collect_contributions
+
+from . import EXIT_INVALID, EXIT_OK
+from .loading import load_plugins
+from .scripthooks import Code, Exporter, NodeCode
+from .terminal import echo, echo_stderr
+from .values import add_value_options, given_values, parse_text_value
+
+
+def add_export_command(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Register `export` on the main parser's subcommands."""
+    export = sub.add_parser("export", parents=[common], help="write the workflow as a plain Python script")
+    export.add_argument("workflow")
+    export.add_argument("-o", "--output", required=True, metavar="SCRIPT", help="the script to write (.py)")
+    add_value_options(export)
+    export.set_defaults(handler=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the script (exit 0) or say why the workflow cannot be exported (exit 2)."""
+    registry = load_plugins()
+    target = Path(args.output)
+    if target.suffix != ".py":
+        echo_stderr(f"error: {args.output}: the script's name must end in .py")
+        return EXIT_INVALID
+    try:
+        workflow = load_workflow(args.workflow)
+        overrides, params = given_values(args, workflow)
+        graph = compile_workflow(workflow, registry, overrides, parse_text=parse_text_value, params=params)
+    except WorkflowError as exc:
+        echo_stderr(f"error: {exc}")
+        return EXIT_INVALID
+    from dataflow.kernel.files import atomic_write
+
+    atomic_write(target, export_script(graph, registry).encode("utf-8"))
+    echo(f"wrote {target}: {len(graph.nodes)} nodes; run it from {graph.workflow.folder or 'the workflow folder'}")
+    return EXIT_OK
+
+
+def exporters(registry: Registry) -> dict[str, Exporter]:
+    """Every plugin's exporters, by node type."""
+    return collect_contributions(registry, "register_exporters", _check_exporter)
+
+
+def _check_exporter(plugin: str, type_id: object, exporter: object = None) -> tuple[str, Exporter]:
+    if not isinstance(type_id, str) or not callable(exporter):
+        raise TypeError("register_exporters expects register(type_id, exporter_function)")
+    return type_id, exporter
+
+
+def export_script(graph: Graph, registry: Registry) -> str:
+    """The whole script for a compiled graph."""
+    names = _Names()
+    found = exporters(registry)
+    constants = {name: names.constant(name) for name in graph.workflow.parameters}
+    standard = ["import argparse", "import json", "from pathlib import Path"]
+    imports: dict[str, None] = {}
+    called: dict[str, set[str]] = {}
+    blocks: list[str] = []
+    variables: dict[tuple[str, str], str] = {}
+    for node_id in graph.order:
+        node = graph.nodes[node_id]
+        outputs = {p.name: variables.setdefault((node_id, p.name), names.value(node_id, p.name, len(node.spec.outputs)))
+                   for p in node.spec.outputs}
+        code = _node_code(node, outputs, variables, constants, graph)
+        made = found.get(node.spec.type_id)
+        result = made(code) if made is not None else None
+        if result is None:
+            result = _call(node, code, names)
+            called.setdefault(node.spec.plugin or node.spec.fn.__module__.split(".")[0], set()).add(node.spec.type_id)
+        imports.update(dict.fromkeys(result.imports))
+        label = node.label if node.label != node.spec.label else ""
+        blocks.append("\n".join([f"    # {node_id!r} ({node.spec.type_id})" + (f": {label!r}" if label else ""),
+                                 *(f"    {line}" for line in result.lines)]))
+    sinks = [n for n in graph.order if n not in graph.consumer_counts]
+    return "\n".join([
+        _header(graph, called), "", *standard, "", *sorted(set(imports) - set(standard)), "",
+        *(f"{constant} = {_literal(_param_value(graph, name))}" for name, constant in constants.items()),
+        "" if constants else "", "",
+        "def main(output_dir: Path | None = None) -> dict:",
+        '    """Compute every node; write the outputs nothing consumes into `output_dir` when given."""',
+        *blocks,
+        "    outputs = {",
+        *(f"        ({n!r}, {p!r}, {t!r}): {variables[(n, p)]},"
+          for n in sinks for p, t in graph.nodes[n].spec.output_types.items()),
+        "    }",
+        "    if output_dir is not None:",
+        "        write_outputs(outputs, output_dir)",
+        "    return outputs",
+        "", "", _WRITE_OUTPUTS, "", "",
+        'if __name__ == "__main__":',
+        "    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])",
+        '    parser.add_argument("--output-dir", type=Path, help="write the outputs nothing consumes here")',
+        "    main(parser.parse_args().output_dir)",
+        ""])
+
+
+def _header(graph: Graph, called: dict[str, set[str]]) -> str:
+    name = str(graph.workflow.meta.get("name") or (graph.workflow.path.stem if graph.workflow.path else "workflow"))
+    lines = [f'"""{_doc_text(name)}: exported by `dataflow export` from {_doc_text(graph.workflow.path or "a workflow")}.',
+             "", "Run it from the workflow's folder (its relative paths are as in the workflow):",
+             "    python this_script.py --output-dir out/"]
+    if called:
+        lines += ["", "These node types are calls into their plugin's own function, so the script needs those",
+                  "packages installed (their own code has no plain version yet):"]
+        lines += [f"    {plugin}: {', '.join(sorted(types))}" for plugin, types in sorted(called.items())]
+    return "\n".join(lines) + '\n"""'
+
+
+def _doc_text(value: Any) -> str:
+    """Text for the script's docstring: printable, no quotes or backslashes that could end it."""
+    return re.sub(r'[^\w .,:;()/+\-]', "_", str(value))[:200]
+
+
+def _param_value(graph: Graph, name: str) -> Any:
+    """A workflow parameter's value in this compile (a node bound to it holds it), else its default."""
+    for node in graph.nodes.values():
+        for param, bound in (node.bindings or {}).items():
+            if bound == name:
+                return node.params[param]
+    return graph.workflow.parameters[name].get("default")
+
+
+def _node_code(node: GraphNode, outputs: dict[str, str], variables: dict[tuple[str, str], str],
+               constants: dict[str, str], graph: Graph) -> NodeCode:
+    bound = node.bindings or {}
+    literals = {name: constants[bound[name]] if name in bound else _literal(value) for name, value in node.params.items()}
+    inputs = {port: variables[(source, source_port)] for port, (source, source_port) in node.inputs.items()}
+    return NodeCode(node.id, node.spec.type_id, dict(node.params), literals, inputs, outputs,
+                    {"folder": str(graph.workflow.folder) if graph.workflow.folder else None})
+
+
+def _call(node: GraphNode, code: NodeCode, names: _Names) -> Code:
+    """The fallback: call the plugin's function, as the engine does (inputs by position)."""
+    fn = node.spec.fn
+    alias = names.function(fn.__module__, fn.__name__)
+    args = [code.inputs.get(name, "None") for name in node.spec.input_names]
+    args += [f"{name}={literal}" for name, literal in code.literals.items()]
+    call = f"{alias}({', '.join(args)})"
+    imports = [f"from {fn.__module__} import {fn.__name__}" + (f" as {alias}" if alias != fn.__name__ else "")]
+    if not node.spec.multi_output:
+        target = next(iter(code.outputs.values()), "_")
+        return Code([f"{target} = {call}"], imports)
+    result = names.value(node.id, "result", 2)
+    return Code([f"{result} = {call}", *(f"{var} = {result}[{port!r}]" for port, var in code.outputs.items())], imports)
+
+
+def _literal(value: Any) -> str:
+    """JSON data as Python source (`repr` round-trips str, int, float, bool, None, list and dict)."""
+    return repr(value)
+
+
+class _Names:
+    """Python names for the script's variables, constants and imported functions, each used once."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = {"main", "write_outputs", "outputs", "output_dir", "argparse", "json", "Path", "parser"}
+        self.functions: dict[tuple[str, str], str] = {}
+
+    def _fresh(self, text: str) -> str:
+        name = re.sub(r"\W+", "_", text.encode("ascii", "replace").decode()).strip("_").lower() or "node"
+        name = f"n_{name}" if name[0].isdigit() or keyword.iskeyword(name) else name
+        candidate, number = name, 1
+        while candidate in self.taken:
+            number += 1
+            candidate = f"{name}_{number}"
+        self.taken.add(candidate)
+        return candidate
+
+    def value(self, node_id: str, port: str, outputs: int) -> str:
+        return self._fresh(node_id if outputs == 1 else f"{node_id}_{port}")
+
+    def constant(self, name: str) -> str:
+        return self._fresh(name).upper()
+
+    def function(self, module: str, name: str) -> str:
+        if (module, name) not in self.functions:
+            self.functions[(module, name)] = self._fresh(name) if name not in self.taken else self._fresh(f"{name}_fn")
+        return self.functions[(module, name)]
+
+
+_WRITE_OUTPUTS = '''def write_outputs(outputs: dict, folder: Path) -> None:
+    """Write tables as Parquet, metrics as JSON and charts as HTML, named as `dataflow run --output-dir` names them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ports = {}
+    for node, port, _ in outputs:
+        ports[node] = ports.get(node, 0) + 1
+    for (node, port, kind), value in outputs.items():
+        suffix = {"table": ".parquet", "metrics": ".json", "figure": ".html"}.get(kind)
+        if suffix is None:
+            continue
+        stem = safe_name(node) if ports[node] == 1 else f"{safe_name(node)}.{safe_name(port)}"
+        path = folder / f"{stem}{suffix}"
+        if kind == "table":
+            value.to_parquet(path)
+        elif kind == "metrics":
+            path.write_text(json.dumps(value, indent=2, default=str))
+        else:
+            value.write_html(path, include_plotlyjs=True)
+
+
+def safe_name(text: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "node"'''

@@ -1,0 +1,75 @@
+"""The hook of `dataflow export`: the plain Python code a plugin gives for its node types.
+
+Like the app's hooks (`dataflow.ui.hookspecs`), this belongs to a client, not to the kernel: the
+root distribution declares this module in the entry-point group `dataflow.hookspecs`, so a pack
+that implements `register_exporters` is never reported as misspelt. It imports nothing but pluggy.
+
+An exporter receives a `NodeCode` (the node's parameters as Python literals, its inputs as the
+script's variable names, the variable names to assign its outputs to) and returns the lines of
+plain Python (pandas, scikit-learn, Plotly) that compute them, plus the imports they need. A node
+type with no exporter is exported as a call into its plugin's own function, and the script's
+header says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("dataflow")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeCode:
+    """One node, as the exported script sees it.
+
+    `params` are the node's parameter values (JSON data, defaults filled in), `literals` the same as
+    Python source (`"'iris'"`, or a constant's name for a value bound to a workflow parameter);
+    `inputs` maps each connected input port to the variable holding its value; `outputs` maps each
+    output port to the variable the code must assign."""
+
+    node_id: str
+    type_id: str
+    params: dict[str, Any]
+    literals: dict[str, str]
+    inputs: dict[str, str]
+    outputs: dict[str, str]
+    #: extra facts an exporter may need (the workflow's folder for relative paths, say)
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """What an exporter returns: statements (no indentation) and the imports they need."""
+
+    lines: list[str]
+    imports: list[str] = field(default_factory=list)
+
+
+#: `exporter(node) -> Code`, or None to fall back to calling the plugin's function
+Exporter = Callable[[NodeCode], "Code | None"]
+
+
+@hookspec
+def register_exporters(register: Callable[[str, Exporter], None]) -> None:
+    """Contribute plain Python code for node types, used by `dataflow export W.json -o script.py`.
+
+    :param register: call `register(type_id, exporter)` once per node type; `exporter(node)`
+    receives a `NodeCode` and returns a `Code` (statements assigning `node.outputs`' variables, and
+    the imports they need), or None for the plugin's function to be called instead. Use
+    `node.literals`, never text built from `node.params`, so that a value from the workflow file
+    only ever reaches the script as a Python literal.
+
+    :returns: nothing (ignored). Not `firstresult`: every plugin's implementation is called.
+
+        def top_rows_code(node):
+            table = node.inputs["table"]
+            return Code([f"{node.outputs['table']} = {table}.head({node.literals['n']})"])
+
+        @hookimpl
+        def register_exporters(register):
+            register("mypack.top_rows", top_rows_code)
+    """

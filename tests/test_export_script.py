@@ -1,0 +1,123 @@
+"""`dataflow export W.json -o script.py`: every example exports to a script that, run in a fresh
+process, gives what `dataflow run` gives; a hostile workflow exports to a script that does nothing
+more than the workflow does."""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(p.stem for p in (ROOT / "workflows").glob("*.json"))
+
+
+def dataflow(*args: str, cwd: Path, cache: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATAFLOW_CACHE_DIR": str(cache)}
+    return subprocess.run([sys.executable, "-m", "dataflow.cli", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("export") / "workflows"
+    shutil.copytree(ROOT / "workflows", target, ignore=shutil.ignore_patterns("__pycache__", "*.parquet"))
+    return target
+
+
+@pytest.fixture(scope="module")
+def both(folder) -> dict[str, tuple[Path, Path, str]]:
+    """Per example: (dataflow run's output folder, the script's output folder, the script's text)."""
+
+    def one(name: str) -> tuple[Path, Path, str]:
+        base = folder.parent / name
+        done = dataflow("run", f"{name}.json", "--quiet", "--output-dir", str(base / "run"), cwd=folder,
+                        cache=base / "cache")
+        assert done.returncode == 0, done.stderr
+        script = base / f"{name}.py"
+        done = dataflow("export", f"{name}.json", "-o", str(script), cwd=folder, cache=base / "cache")
+        assert done.returncode == 0, done.stderr
+        ran = subprocess.run([sys.executable, str(script), "--output-dir", str(base / "script")], cwd=folder,
+                             capture_output=True, text=True, timeout=600)
+        assert ran.returncode == 0, ran.stderr[-3000:]
+        return base / "run", base / "script", script.read_text()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(EXAMPLES, pool.map(one, EXAMPLES), strict=True))
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_the_exported_script_gives_what_dataflow_run_gives(both, name):
+    run_out, script_out, _ = both[name]
+    written = sorted(p.name for p in run_out.iterdir())
+    assert sorted(p.name for p in script_out.iterdir()) == written
+    for file in written:
+        if file.endswith(".parquet"):
+            got, expected = pd.read_parquet(script_out / file), pd.read_parquet(run_out / file)
+            pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+        elif file.endswith(".json"):
+            got, expected = json.loads((script_out / file).read_text()), json.loads((run_out / file).read_text())
+            assert got.keys() == expected.keys()
+            for key, value in expected.items():
+                if isinstance(value, float):
+                    assert math.isclose(got[key], value, rel_tol=1e-9, abs_tol=1e-12), key
+                else:
+                    assert got[key] == value, key
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_the_script_reads_as_one_block_per_node_with_its_label(both, name, folder):
+    _, _, text = both[name]
+    data = json.loads((folder / f"{name}.json").read_text())
+    tree = ast.parse(text)
+    assert "exported by `dataflow export`" in ast.get_docstring(tree)
+    for node in data["nodes"]:
+        if not node["type"].startswith("component."):
+            assert f"# {node['id']!r} ({node['type']})" in text
+    for name_, declaration in data.get("parameters", {}).items():
+        assert f"{name_.upper()} = {declaration['default']!r}" in text
+
+
+HOSTILE = "x'); import os; os.system('touch MARKER') #\n__import__('os').system('touch MARKER')\n\"\"\"'''"
+
+
+def test_a_hostile_workflow_exports_to_a_script_that_does_nothing_more(tmp_path):
+    (tmp_path / "rows.csv").write_text("a,b\n1,2\n3,4\n")
+    workflow = {"version": "0.1.0",
+                "parameters": {"evil": {"type": "text", "default": HOSTILE, "label": HOSTILE, "help": HOSTILE}},
+                "nodes": [{"id": f"read{HOSTILE[:30]}", "type": "io.read_csv", "params": {"path": "rows.csv"},
+                           "label": HOSTILE},
+                          {"id": "derive", "type": "transform.derive",
+                           "params": {"name": {"$param": "evil"}, "formula": "a * 2"}, "label": HOSTILE}],
+                "edges": [{"source": f"read{HOSTILE[:30]}", "target": "derive"}],
+                "meta": {"name": HOSTILE, "description": HOSTILE}}
+    (tmp_path / "evil.json").write_text(json.dumps(workflow))
+    done = dataflow("export", "evil.json", "-o", "evil.py", cwd=tmp_path, cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "evil.py").read_text()
+    tree = ast.parse(text)
+    calls = {n.func.id if isinstance(n.func, ast.Name) else n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    assert not {"system", "__import__", "eval", "exec"} & calls, calls
+    ran = subprocess.run([sys.executable, "evil.py", "--output-dir", "out"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert not (tmp_path / "MARKER").exists()
+    derived = pd.read_parquet(tmp_path / "out" / "derive.parquet")
+    assert list(derived.columns) == ["a", "b", HOSTILE]  # the text arrived as data, nothing more
+
+
+def test_export_names_a_bad_workflow_and_a_bad_target(tmp_path):
+    (tmp_path / "bad.json").write_text('{"version": "0.1.0", "nodes": [{"id": "x", "type": "nosuch.node"}]}')
+    done = dataflow("export", "bad.json", "-o", "bad.py", cwd=tmp_path, cache=tmp_path / "cache")
+    assert done.returncode == 2 and "nosuch.node" in done.stderr and not (tmp_path / "bad.py").exists()
+    done = dataflow("export", "bad.json", "-o", "bad.txt", cwd=tmp_path, cache=tmp_path / "cache")
+    assert done.returncode == 2 and "must end in .py" in done.stderr
