@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-CURRENT_VERSION = "0.1.0"
+CURRENT_VERSION = "0.2.0"
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 MIGRATIONS: dict[str, tuple[str, Migration]] = {}
 
@@ -51,3 +51,16 @@ def migrate(data: dict[str, Any], registry: dict[str, tuple[str, Migration]] | N
         applied.append(f"{version} -> {to_version}")
         version = to_version
     return data, applied
+
+
+@migration("0.1.0", "0.2.0")
+def _node_type_versions(data: dict[str, Any]) -> dict[str, Any]:
+    """0.2.0 records on each node the version of its node type (`"version": 2`), so that a newer
+    pack can migrate the node's parameters and an older one can say the file needs a newer one.
+    A 0.1.0 file did not record it: a `version` key on its nodes was no field of the format (kept
+    as an extra key then), so it moves to `x-version`, and the nodes are read as saved by the
+    installed versions, as 0.1.0 read them."""
+    for node in data.get("nodes", []) if isinstance(data.get("nodes"), list) else []:
+        if isinstance(node, dict) and "version" in node:
+            node["x-version"] = node.pop("version")
+    return data

@@ -180,6 +180,9 @@ class NodeSpec:
     deprecated: str | None = None
     plugin: str | None = None
     renamed: tuple[tuple[str, str], ...] = ()  # (old parameter name, new name) for old workflow files
+    #: (version, fn): `fn(params) -> params` turns a node's parameters saved with `version` into
+    #: those of `version + 1` (applied in order when a file saved with an older version is compiled)
+    migrations: tuple[tuple[int, Callable[[dict[str, Any]], dict[str, Any]]], ...] = ()
     #: how the output schemas follow from the input schemas and parameters, without data (see `@node`)
     schema: Callable[..., Any] | None = None
     param_index: dict[str, ParamSpec] = field(default_factory=dict, compare=False, repr=False)

@@ -218,7 +218,7 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
     result: dict[str, dict[str, Any]] = {}
     for node_id, spec in specs.items():
         node: NodeInstance = workflow.nodes[node_id]
-        _migrate_renamed(node, spec, by_node.get(node_id))
+        _upgrade(node, spec, by_node.get(node_id), problems)
         given = dict(node.params)
         effective: dict[str, Any] = {}
         bound: dict[str, str] = {}
@@ -280,9 +280,36 @@ def _check_widgets(node_id: str, spec: NodeSpec, effective: dict[str, Any], regi
                                     f"{message}", node=node_id, param=name))
 
 
-def _migrate_renamed(node: NodeInstance, spec: NodeSpec, overrides: dict[str, Any] | None) -> None:
-    """Move values saved under a parameter's old name (see `@node(renamed=...)`) to its new name,
-    in the workflow itself, so that saving it writes the new name."""
+def _upgrade(node: NodeInstance, spec: NodeSpec, overrides: dict[str, Any] | None, problems: list[Problem]) -> None:
+    """Bring a node saved with an older version of its type up to the installed one, in the workflow
+    itself so that saving writes it: each version's migration of the parameters in turn, then
+    parameters renamed (`@node(renamed=...)`) moved to their new names. A node saved with a newer
+    version than the installed one is a problem naming the package to upgrade."""
+    saved = node.version
+    if saved is not None and saved > spec.version:
+        where = f"node '{node.id}' ({spec.type_id})"
+        package = f" ({spec.plugin})" if spec.plugin else ""
+        problems.append(Problem("node_version", f"{where} was saved with version {saved} of its type; the installed "
+                                f"plugin{package} has version {spec.version}: upgrade it to open this file",
+                                node=node.id))
+        return
+    for version, step in spec.migrations:
+        if saved is not None and saved <= version:
+            try:
+                migrated = step(dict(node.params))
+            except Exception as exc:
+                problems.append(Problem("node_version", f"node '{node.id}' ({spec.type_id}): its parameters could "
+                                        f"not be brought from version {version} to {version + 1}: "
+                                        f"{type(exc).__name__}: {exc}", node=node.id))
+                return
+            if not isinstance(migrated, dict):
+                problems.append(Problem("node_version", f"node '{node.id}' ({spec.type_id}): the migration from "
+                                        f"version {version} returned {type(migrated).__name__}, not the parameters",
+                                        node=node.id))
+                return
+            node.params = migrated
+    if saved is not None:
+        node.version = spec.version
     for old, new in spec.renamed:
         if old in node.params:
             value = node.params.pop(old)

@@ -54,9 +54,14 @@ class NodeInstance:
     position: dict[str, float] | None = None
     label: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the version of the node type the file was saved with (None: a file older than format 0.2.0)
+    version: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id, "type": self.type, "params": self.params}
+        data: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.version is not None:
+            data["version"] = self.version
+        data["params"] = self.params
         if self.position is not None:
             data["position"] = self.position
         if self.label is not None:
@@ -240,7 +245,7 @@ def workflow_from_dict(data: Any, source: str = "workflow", path: Path | None = 
     return workflow
 
 
-_NODE_KEYS = frozenset({"id", "type", "params", "position", "label"})
+_NODE_KEYS = frozenset({"id", "type", "version", "params", "position", "label"})
 
 
 def _node_from(raw: Any, index: int, problems: list[Problem]) -> NodeInstance | None:
@@ -271,6 +276,11 @@ def _node_from(raw: Any, index: int, problems: list[Problem]) -> NodeInstance | 
     if label is not None and not isinstance(label, str):
         problems.append(Problem("schema", f"{where}: 'label' must be a string", node=node_id))
         ok = False
+    version = raw.get("version")
+    if version is not None and (type(version) is not int or not 1 <= version <= INT_MAX):
+        problems.append(Problem("schema", f"{where}: 'version' (the node type's version) must be a whole number "
+                                "from 1", node=node_id))
+        ok = False
     if not ok:
         return None
     extra = {} if raw.keys() <= _NODE_KEYS else {k: v for k, v in raw.items() if k not in _NODE_KEYS}
@@ -278,7 +288,7 @@ def _node_from(raw: Any, index: int, problems: list[Problem]) -> NodeInstance | 
         problems.append(Problem("json", f"{where}: its parameters are nested deeper than {FREE_FORM_DEPTH} levels",
                                 node=node_id))
         return None
-    return NodeInstance(node_id, raw["type"], params, position, label, extra)
+    return NodeInstance(node_id, raw["type"], params, position, label, extra, version)
 
 
 def _edge_from(raw: Any, index: int, problems: list[Problem]) -> Edge | None:
@@ -307,7 +317,8 @@ def load_workflow(path: str | os.PathLike) -> Workflow:
 
 def save_workflow(workflow: Workflow, path: str | os.PathLike, registry: Any = None) -> Path:
     """Write the workflow atomically (a temp file renamed over the target), recording in `meta`
-    which plugin, distribution and version provide each node type when `registry` is given.
+    which plugin, distribution and version provide each node type, and on each node its type's
+    version, when `registry` is given.
     With a registry, values of parameters whose widget is not `saved` (a `Secret`) are left out."""
     path = Path(path)
     if registry is not None:
@@ -318,6 +329,9 @@ def save_workflow(workflow: Workflow, path: str | os.PathLike, registry: Any = N
                 known[node.type] = provenance
         workflow.meta["node_types"] = {t: known[t] for t in sorted(known)
                                        if any(n.type == t for n in workflow.nodes.values())}
+        for node in workflow.nodes.values():
+            spec = registry.nodes.get(node.type)
+            node.version = spec.version if spec is not None else node.version
     data = workflow.to_dict()
     if registry is not None:
         _drop_secrets(data, registry)

@@ -62,6 +62,7 @@ def node(
     fingerprint: Callable[[dict[str, Any]], str] | None = None,
     deprecated: str | None = None,
     renamed: dict[str, str] | None = None,
+    migrations: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] | None = None,
     schema: Callable[..., Any] | None = None,
 ) -> Any:
     """Declare a node. Use bare (`@node`) or with options (`@node(category="Transform", version=2)`).
@@ -78,6 +79,13 @@ def node(
     - `deprecated`: a message shown when the node is used.
     - `renamed`: `{"old name": "new name"}` for parameters renamed in a new version: a workflow
       file saved with the old name loads with its value moved to the new one.
+    - `migrations`: `{old version: fn}` where `fn(params) -> params` turns the parameters a workflow
+      saved with that version of the node into those of the next version (change a value, split
+      one into two): a file saved with version 1 of a version-3 node runs `{1: ..., 2: ...}` in
+      order when it is opened. Workflow files record each node's version (format 0.2.0).
+
+          @node(version=2, migrations={1: lambda p: {**p, "fraction": p.pop("percent", 30) / 100}})
+          def split(table: Table, *, fraction: float = 0.3) -> ...: ...
     - `schema`: how the output's columns follow from the inputs' columns and the parameters,
       without data. It is called like the node, each table input replaced by its `TableSchema`
       (None where unknown), and returns a `TableSchema` (a dict of them by output name for
@@ -94,7 +102,8 @@ def node(
     (`spec_of(fn)`). Raises NodeDefinitionError at import when the declaration is wrong, naming the node.
     """
     options = {"category": category, "label": label, "version": version, "type_id": type_id, "cache": cache,
-               "fingerprint": fingerprint, "deprecated": deprecated, "renamed": renamed, "schema": schema}
+               "fingerprint": fingerprint, "deprecated": deprecated, "renamed": renamed, "schema": schema,
+               "migrations": migrations}
 
     def decorate(function: F) -> F:
         setattr(function, NODE_ATTRIBUTE, _declare(function, **options))
@@ -114,6 +123,7 @@ def _declare(
     fingerprint: Callable[[dict[str, Any]], str] | None,
     deprecated: str | None,
     renamed: dict[str, str] | None,
+    migrations: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] | None,
     schema: Callable[..., Any] | None,
 ) -> NodeSpec:
     """Read `fn` and return its spec; raise NodeDefinitionError naming the node on any mistake."""
@@ -161,6 +171,10 @@ def _declare(
             raise fail(f"renamed={{{old!r}: {new!r}}}: there is no parameter '{new}'")
         if old in param_names:
             raise fail(f"renamed={{{old!r}: {new!r}}}: '{old}' is still a parameter")
+    for old_version, step in (migrations or {}).items():
+        if not isinstance(old_version, int) or not 1 <= old_version < version or not callable(step):
+            raise fail(f"migrations={{{old_version!r}: ...}}: each key is a version below {version} and each value "
+                       "a function turning that version's parameters into the next version's")
     spec = NodeSpec(
         fn=fn,
         name=fn.__name__,
@@ -178,6 +192,7 @@ def _declare(
         fingerprint=fingerprint,
         deprecated=deprecated,
         renamed=tuple((renamed or {}).items()),
+        migrations=tuple(sorted((migrations or {}).items())),
         schema=schema,
         code_print=CodePrint(fn),
     )

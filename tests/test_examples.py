@@ -117,7 +117,7 @@ def test_the_example_library_is_complete():
 def test_example_is_documented_and_laid_out(name):
     """A newcomer sees a name, a description, a label on every node, and no two nodes on one spot."""
     data = json.loads((WORKFLOWS / f"{name}.json").read_text())
-    assert data["version"] == "0.1.0"
+    assert data["version"] == "0.2.0"
     assert data["meta"]["name"].strip()
     assert len(data["meta"]["description"]) >= 80
     assert set(data["meta"]["node_types"]) == {n["type"] for n in data["nodes"]}

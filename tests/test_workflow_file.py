@@ -54,7 +54,8 @@ def test_saving_records_which_distribution_provides_each_node_type(registry, tmp
     saved = json.loads((tmp_path / "saved.json").read_text())
     assert saved["meta"]["node_types"]["testpack.add"] == {"plugin": "testpack", "distribution": "dataflow-testpack",
                                                            "version": "1.2.3"}
-    assert saved["meta"]["name"] == "demo" and saved["version"] == "0.1.0"
+    assert saved["meta"]["name"] == "demo" and saved["version"] == "0.2.0"
+    assert [n["version"] for n in saved["nodes"]] == [registry.nodes[t].version for t in ("testpack.numbers", "testpack.add")]
 
 
 def test_nodes_of_missing_types_keep_their_parameters_and_provenance_through_a_save(registry, tmp_path):
@@ -77,11 +78,11 @@ def test_older_formats_are_upgraded_by_registered_migrations():
                                                    for e in d.get("edges", [])]}),
     }
     data = {"version": "0.0.9", "nodes": [], "edges": [{"source": "a", "target": "b", "from_port": "table"}]}
-    upgraded, applied = migrate(data, steps)
+    upgraded, applied = migrate(data, steps, target="0.1.0")
     assert upgraded["version"] == "0.1.0" and applied == ["0.0.9 -> 0.1.0"]
     assert upgraded["edges"][0]["source_port"] == "table"
     with pytest.raises(ValueError, match="cannot be read by this DataFlow"):
-        migrate({"version": "0.0.1"}, steps)
+        migrate({"version": "0.0.1"}, steps, target="0.1.0")
 
 
 def test_a_saved_workflow_is_readable_by_others_like_any_shared_file_and_keeps_its_mode(registry, tmp_path):

@@ -30,7 +30,7 @@ def document(parameters=None, **params) -> dict:
              "t": {}, "n2": {"count": 2}, "t2": {}}
     nodes.update(params)
     types = {"n": "numbers", "a": "add", "s": "scale", "t": "total", "n2": "numbers", "t2": "total"}
-    return {"version": "0.1.0", "parameters": PARAMETERS if parameters is None else parameters,
+    return {"version": "0.2.0", "parameters": PARAMETERS if parameters is None else parameters,
             "nodes": [{"id": i, "type": f"testpack.{types[i]}", "params": p} for i, p in nodes.items()],
             "edges": [edge("n", "a"), edge("a", "s"), edge("s", "t"), edge("n2", "t2")], "meta": {"name": "params"}}
 

@@ -231,7 +231,7 @@ def writes(tmp_path_factory, pack_site):
 
 WRITE_TARGETS = ["conftest", "python_as_json", "makefile", "bashrc", "hidden_csv", "dotfile_through_link",
                  "existing_run_sh", "executable_named_csv", "the_workflow_itself", "private_settings",
-                 "private_new_file", "a_folder"]
+                 "private_new_file", "a_folder", "version_history"]
 
 
 @pytest.mark.security_check("hostile write targets refused, file untouched")
