@@ -20,10 +20,11 @@ EDGES = [{"source": "gen", "target": "twice"}, {"source": "twice", "target": "or
 
 
 def write_flow(folder: Path, name: str = "flow.json") -> Path:
-    """The workflow file in `folder` (created)."""
+    """The workflow file in `folder` (created), its nodes placed in a row as the app shows them."""
     folder.mkdir(parents=True, exist_ok=True)
     flow = folder / name
-    flow.write_text(json.dumps({"version": "0.1.0", "nodes": NODES, "edges": EDGES}))
+    nodes = [{**node, "position": {"x": 280 * index, "y": 0}} for index, node in enumerate(NODES)]
+    flow.write_text(json.dumps({"version": "0.1.0", "nodes": nodes, "edges": EDGES}))
     return flow
 
 
