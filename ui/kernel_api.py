@@ -63,6 +63,7 @@ from dataflow.kernel import (
     workflow_from_dict,
 )
 from dataflow.kernel.plugins import collect_contributions
+from dataflow.kernel.tempfiles import sweep, temp_sibling
 
 __all__ = [
     # plugins
@@ -78,7 +79,7 @@ __all__ = [
     # running
     "CacheEntry", "CancelToken", "Engine", "NodePlan", "NodeResult", "RunEvent", "RunResult",
     # errors and folders
-    "DataflowError", "cache_dir", "private_dir",
+    "DataflowError", "cache_dir", "private_dir", "sweep", "temp_sibling",
     # installing packs
     "InstallPlan", "apply_install", "plan_install",
 ]
