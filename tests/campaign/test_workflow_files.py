@@ -6,6 +6,7 @@ arbitrary JSON, structured workflows, and a shipped workflow with one part repla
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import subprocess
@@ -148,19 +149,25 @@ def check_api(path: Path, data: bytes | str, area: str, samples: list) -> None:
     # (auto_da_alloc), which cost 2-4 ms a write, more than the check itself
     path.unlink(missing_ok=True)
     path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))
-    started = time.perf_counter()
     try:
-        compile_workflow(load_workflow(path), registry())
-    except WorkflowError:
-        pass
+        seconds = _api_seconds(path)
+        if seconds > LIMIT:  # once more: a file that takes too long takes it again; a busy machine does not
+            seconds = min(seconds, _api_seconds(path))
     except BaseException:
         counts["crashes"] += 1
         raise
-    finally:
-        if time.perf_counter() - started > LIMIT:
-            counts["hangs"] += 1
+    counts["hangs"] += seconds > LIMIT
+    assert seconds <= LIMIT, f"{seconds:.2f} s for {path.read_bytes()[:300]!r}"
     if len(samples) < CLI_SAMPLE:
         samples.append(path.read_bytes())
+
+
+def _api_seconds(path: Path) -> float:
+    """Seconds to load and compile the file at `path`; a validation error is a fine answer."""
+    started = time.perf_counter()
+    with contextlib.suppress(WorkflowError):
+        compile_workflow(load_workflow(path), registry())
+    return time.perf_counter() - started
 
 
 def check_cli(folder: Path, samples: list[bytes], area: str) -> None:
@@ -171,11 +178,13 @@ def check_cli(folder: Path, samples: list[bytes], area: str) -> None:
     for index, data in enumerate(samples):
         counts["tried"] += 1
         seconds, done = _cli_seconds(folder / f"sample{index}.json", data)
+        if seconds > baseline + LIMIT:  # once more, as in check_api: a process start varies on a busy machine
+            seconds = min(seconds, _cli_seconds(folder / f"sample{index}.json", data)[0])
         if done.returncode not in (0, 2) or "Traceback" in done.stderr:
             counts["crashes"] += 1
-        if seconds > baseline + LIMIT:
-            counts["hangs"] += 1
+        counts["hangs"] += seconds > baseline + LIMIT
         assert done.returncode in (0, 2) and "Traceback" not in done.stderr, done.stderr
+        assert seconds <= baseline + LIMIT, f"{seconds:.2f} s, a process start costs {baseline:.2f} s"
         json.loads(done.stdout)  # the report is JSON
 
 
