@@ -35,3 +35,16 @@ def same_result(folder: Path, out: Path, expected: pd.DataFrame, csv: bytes) -> 
     except (AssertionError, OSError):
         return False
     return (folder / "out.csv").read_bytes() == csv
+
+
+def sort_chain(nodes: int) -> dict:
+    """A workflow of `nodes` nodes in one chain: iris, then `transform.sort` after `transform.sort`
+    (each a 150-row table), placed in rows of 20 as the app shows them."""
+    columns = ["sepal length (cm)", "petal length (cm)"]
+    chain = [{"id": "n0", "type": "samples.dataset", "params": {"name": "iris"}}]
+    chain += [{"id": f"n{i}", "type": "transform.sort", "params": {"columns": [columns[i % 2]]}}
+              for i in range(1, nodes)]
+    for index, node in enumerate(chain):
+        node["position"] = {"x": (index % 20) * 260, "y": (index // 20) * 160}
+    edges = [{"source": f"n{i - 1}", "target": f"n{i}"} for i in range(1, nodes)]
+    return {"version": "0.1.0", "nodes": chain, "edges": edges}

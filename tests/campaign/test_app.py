@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 
 from dataflow.kernel import load_workflow
 from tests.campaign.figures import LONG, record, tally
-from tests.campaign.flows import same_result, write_flow
+from tests.campaign.flows import same_result, sort_chain, write_flow
 from tests.helpers import Cli
 from tests.ui.browser import CHROMIUM, TRACK_FLOW_JS, settle, shared_chromium
 from tests.ui.server import StreamlitServer
@@ -211,12 +211,7 @@ def test_a_300_node_workflow_opens_runs_and_stays_responsive_in_the_app(browser,
     base, first, _second = two_apps
     counts = tally(f"load: {LOAD_NODES}-node workflow in the app")
     counts["tried"] += 1
-    columns = ["sepal length (cm)", "petal length (cm)"]
-    nodes = [{"id": "n0", "type": "samples.dataset", "params": {"name": "iris"}, "position": {"x": 0, "y": 0}}]
-    nodes += [{"id": f"n{i}", "type": "transform.sort", "params": {"columns": [columns[i % 2]]},
-               "position": {"x": (i % 20) * 260, "y": (i // 20) * 160}} for i in range(1, LOAD_NODES)]
-    edges = [{"source": f"n{i - 1}", "target": f"n{i}"} for i in range(1, LOAD_NODES)]
-    (base / "workflows" / "big.json").write_text(json.dumps({"version": "0.1.0", "nodes": nodes, "edges": edges}))
+    (base / "workflows" / "big.json").write_text(json.dumps(sort_chain(LOAD_NODES)))
     started = time.perf_counter()
     page = _open(browser, first, "big", LOAD_NODES)
     opened = time.perf_counter() - started
