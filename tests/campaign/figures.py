@@ -1,6 +1,6 @@
 """The campaign's tally: one row per area (cases tried, failures, crashes, hangs, data lost),
 printed as a table at the end of the pytest session (see conftest.py), and the load figures
-(what was measured, its value and its target), printed under it."""
+(what was measured, its value and its target: load, and where the kills landed), printed under it."""
 
 from __future__ import annotations
 
@@ -41,6 +41,6 @@ def figures_table() -> str:
     """The load figures as a Markdown table ("" when none was measured)."""
     if not FIGURES:
         return ""
-    lines = ["| load | measured | target |", "|---|---:|---|"]
+    lines = ["| figure | measured | target |", "|---|---:|---|"]
     lines += [f"| {what} | {value} | {target} |" for what, (value, target) in FIGURES.items()]
     return "\n".join(lines)
