@@ -25,7 +25,7 @@ from dataflow.kernel import load_workflow
 from tests.campaign.figures import LONG, record, tally
 from tests.campaign.flows import same_result, sort_chain, write_flow
 from tests.helpers import Cli
-from tests.ui.browser import CHROMIUM, TRACK_FLOW_JS, settle, shared_chromium
+from tests.ui.browser import CHROMIUM, TRACK_FLOW_JS, node, settle, shared_chromium
 from tests.ui.server import StreamlitServer
 from tests.ui.test_e2e import select, set_number
 
@@ -198,6 +198,12 @@ def test_two_app_processes_and_two_dataflow_runs_on_one_cache_give_identical_res
             or "Traceback" in srv.log_tail(100_000) or bool(page.errors)
         counts["crashes"] += failed
         assert not failed, (text, srv.log_tail(), page.errors)
+        rows, columns = reference[0].shape  # what the app shows on the sorted table's node
+        try:
+            expect(node(page, "order")).to_contain_text(f"{rows} × {columns}")
+        except AssertionError:
+            counts["failures"] += 1
+            raise
         page.context.close()
     for proc, out in zip(procs, outs, strict=True):
         counts["tried"] += 1
