@@ -86,7 +86,7 @@ class Engine:
                     log.warning("cache tier '%s' could not start and is off for this run: %s", tier_id, exc)
             if built:
                 cache = TieredCache(built)
-            else:
+            elif not wanted & set(registry.caches):  # a tier that could not start has said so above
                 log.warning("no cache tier is installed (is dataflow-cache installed?); nothing will be cached")
         return cls(registry, registry.executors[executor](max_workers), cache, folder, data_dirs)
 

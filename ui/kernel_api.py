@@ -68,6 +68,7 @@ from dataflow.kernel import declared_param as _declared_param
 from dataflow.kernel.components import component_folders as component_folder_list
 from dataflow.kernel.components import component_spec, components_in
 from dataflow.kernel.plugins import collect_contributions
+from dataflow.kernel.tempfiles import sweep, temp_sibling
 from dataflow.sdk.sources import format_choices
 from dataflow.sdk.tableschema import TableSchema
 from dataflow.sdk.widgets import Column, FilePath, FormatChoice, Secret
@@ -99,7 +100,7 @@ __all__ = [
     # running
     "CacheEntry", "CancelToken", "Engine", "NodePlan", "NodeResult", "RunEvent", "RunResult", "call_node",
     # errors and folders
-    "DataflowError", "cache_dir", "private_dir",
+    "DataflowError", "cache_dir", "private_dir", "sweep", "temp_sibling",
     # installing packs
     "InstallPlan", "apply_install", "plan_install",
     # version history

@@ -16,13 +16,12 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from .kernel_api import cache_dir, private_dir
+from .kernel_api import cache_dir, private_dir, sweep, temp_sibling
 
 ROOT = Path(__file__).resolve().parents[1]
 UPLOAD_EXTENSIONS = (".csv", ".tsv", ".txt", ".json", ".parquet", ".feather", ".arrow", ".xlsx", ".xls")
@@ -45,17 +44,28 @@ def workflows_dir() -> Path:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` so that a crash leaves the old file or the new one, never half of one."""
+    """Write `data` so that a crash leaves the old file or the new one, never half of one. The
+    temporary file carries this process's id (`temp_sibling`): the next write of `path`, or
+    `sweep_leftovers` when a session starts, removes it if this process is killed mid-write."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temp = temp_sibling(path)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(temp, "wb") as handle:
             handle.write(data)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
+
+
+def sweep_leftovers(folder: Path) -> None:
+    """Remove the temporary files in `folder` of writers that were killed (see `write_atomic`),
+    whatever file they were writing: an autosave's file is never written again after its tab is gone."""
+    with contextlib.suppress(OSError):
+        for leftover in folder.glob(".*.tmp"):
+            target = leftover.name[1:].rsplit(".", 2)[0]   # ".<target>.<pid>-<random>.tmp"
+            sweep(folder / target)
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -174,7 +184,9 @@ def _prune_autosaves() -> None:
 
 def list_autosaves(exclude: str | None = None) -> list[dict[str, Any]]:
     """Every readable autosave but `exclude`'s, most recent first, each with its `id` (None for the
-    old single file): the unsaved work a new session offers back."""
+    old single file): the unsaved work a new session offers back. Killed writes' leftovers go first."""
+    sweep_leftovers(app_dir())
+    sweep_leftovers(app_dir() / "autosave")
     found = [(f.stem, _read_record(f)) for f in _autosave_files() if f.stem != exclude]
     found.append((None, read_autosave()))
     records = [{**record, "id": doc_id} for doc_id, record in found if record is not None]

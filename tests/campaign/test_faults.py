@@ -4,12 +4,16 @@ loads (issue 16). Each case is counted in the campaign's table."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,50 +22,18 @@ import pytest
 
 from dataflow.kernel import Engine, compile_workflow, load_registry, load_workflow, save_workflow
 from tests.campaign.figures import LONG, tally
+from tests.campaign.flows import same_result, write_flow
 from tests.helpers import Cli, install_module_pack, kill_when
 
 KILLS = 50 if LONG else 10
 CONCURRENT = 5 if LONG else 1
-NODES = [
-    {"id": "gen", "type": "samples.synthetic", "params": {"rows": 60_000, "columns": 8, "seed": 3}},
-    {"id": "twice", "type": "transform.derive", "params": {"name": "z", "formula": "x1 * 2"}},
-    {"id": "order", "type": "transform.sort", "params": {"columns": ["x2"]}},
-    {"id": "save", "type": "io.write_file", "params": {"path": "out.csv"}},
-]
-EDGES = [{"source": "gen", "target": "twice"}, {"source": "twice", "target": "order"},
-         {"source": "twice", "target": "save"}]
-
-
-def _write_flow(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    flow = folder / "flow.json"
-    flow.write_text(json.dumps({"version": "0.1.0", "nodes": NODES, "edges": EDGES}))
-    return flow
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory, pack_site):
-    """A fresh uncached run's results: the sorted table and the CSV file's bytes."""
-    folder = tmp_path_factory.mktemp("reference")
-    flow = _write_flow(folder / "work")
-    done = Cli(pack_site, folder / "cache")("run", flow, "--no-cache", "--output-dir", folder / "out", "--quiet")
-    assert done.returncode == 0, done.stderr
-    return pd.read_parquet(folder / "out" / "order.parquet"), (folder / "work" / "out.csv").read_bytes()
 
 
 @pytest.fixture
 def work(tmp_path, cache_dir, pack_site, reference):
     """A folder holding the workflow, the CLI on a fresh cache, and the reference results."""
     folder = tmp_path / "work"
-    return folder, _write_flow(folder), Cli(pack_site, cache_dir), *reference
-
-
-def _same_result(folder: Path, out: Path, expected: pd.DataFrame, csv: bytes) -> bool:
-    try:
-        pd.testing.assert_frame_equal(pd.read_parquet(out / "order.parquet"), expected)
-    except AssertionError:
-        return False
-    return (folder / "out.csv").read_bytes() == csv
+    return folder, write_flow(folder), Cli(pack_site, cache_dir), *reference
 
 
 def test_kill_9_during_runs_then_the_next_run_matches_a_fresh_uncached_run(work, tmp_path, cache_dir):
@@ -79,11 +51,11 @@ def test_kill_9_during_runs_then_the_next_run_matches_a_fresh_uncached_run(work,
         done = cli("run", flow, "--output-dir", out, "--quiet", timeout=300)
         if done.returncode != 0 or "Traceback" in done.stderr:
             counts["crashes"] += 1
-        elif not _same_result(folder, out, expected, csv):
+        elif not same_result(folder, out, expected, csv):
             counts["failures"] += 1
         leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
         counts["data lost"] += bool(leftovers)  # temporary files left in the user's folder
-        assert done.returncode == 0 and _same_result(folder, out, expected, csv) and not leftovers, done.stderr
+        assert done.returncode == 0 and same_result(folder, out, expected, csv) and not leftovers, done.stderr
     assert counts["failures"] == counts["crashes"] == counts["data lost"] == 0
 
 
@@ -263,6 +235,56 @@ def test_a_full_disk_under_the_cache_is_a_warning_and_the_results_stay_right(wor
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+NOBODY = 65534
+
+
+def _read_only(tree: Path) -> None:
+    """Take write permission away from every file and folder of `tree` (kept readable by its owner)."""
+    for path in [tree, *tree.rglob("*")]:
+        path.chmod(path.stat().st_mode & ~0o222)
+
+
+def test_a_read_only_cache_folder_costs_recomputation_with_a_warning_and_the_results_stay_right(
+        tmp_path_factory, reference):
+    """As root, permissions do not bind: the run after the cache is made read-only is that of an
+    unprivileged user (uid 65534) owning a read-only cache, as `chmod -R a-w` leaves it."""
+    counts = tally("cache fault matrix")
+    counts["tried"] += 1
+    expected, csv = reference
+    root = os.geteuid() == 0
+    base = Path(tempfile.mkdtemp(prefix="dataflow-ro-"))  # outside pytest's 0700 folder: the user must reach it
+    try:
+        base.chmod(0o755)
+        folder, cache, out = base / "work", base / "cache", base / "out"
+        flow = write_flow(folder)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"DATAFLOW_CACHE_DIR": str(cache)}
+        command = [sys.executable, "-m", "dataflow.cli", "run", str(flow), "--quiet"]
+        filled = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert filled.returncode == 0, filled.stderr
+        if root:
+            out.mkdir()
+            for path in [folder, out, cache, *cache.rglob("*"), *folder.rglob("*")]:
+                os.chown(path, NOBODY, NOBODY)
+            command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+            env["HOME"] = str(base)
+        _read_only(cache)
+        done = subprocess.run([*command, "--output-dir", str(out)], env=env, capture_output=True, text=True,
+                              timeout=300)
+        crashed = done.returncode != 0 or "Traceback" in done.stderr
+        counts["crashes"] += crashed
+        assert not crashed, done.stderr
+        right = same_result(folder, out, expected, csv)
+        counts["failures"] += not right
+        assert right
+        assert "cache" in done.stderr and "readonly" in done.stderr.replace("read-only", "readonly"), done.stderr
+        assert "no cache tier is installed" not in done.stderr, "a tier that could not start is not a missing one"
+    finally:
+        for path in [base, *base.rglob("*")]:
+            with contextlib.suppress(OSError):
+                path.chmod(0o700 if path.is_dir() else 0o600)
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def test_two_concurrent_runs_on_one_cache_give_identical_results(work, tmp_path):
     folder, flow, cli, expected, csv = work
     counts = tally("two concurrent dataflow runs, one cache")
@@ -277,7 +299,7 @@ def test_two_concurrent_runs_on_one_cache_give_identical_results(work, tmp_path)
             counts["crashes"] += proc.returncode != 0 or "Traceback" in stderr
             assert proc.returncode == 0, stderr
         for out in outs:
-            same = _same_result(folder, out, expected, csv)
+            same = same_result(folder, out, expected, csv)
             counts["failures"] += not same
             assert same
 

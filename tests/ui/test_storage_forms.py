@@ -135,3 +135,39 @@ def test_model_summary_reads_estimators_and_pack_wrappers():
     wrapped = model_summary(Wrapped(fitted))
     assert wrapped["type"] == "sklearn.LinearRegression" and wrapped["features"] == ["x"]
     assert wrapped["training score"] == 0.75 and wrapped["summary"] == "regression model"
+
+
+KILLED_AUTOSAVE = """
+import sys
+from dataflow.ui import storage
+print("ready", flush=True)
+storage.write_autosave({"version": "0.1.0", "nodes": [], "edges": [], "meta": {"note": "x" * 300_000_000}},
+                       None, "big", sys.argv[1])
+"""
+
+
+def test_an_autosave_killed_mid_write_leaves_no_temporary_file_once_the_app_starts_again(app_dir, tmp_path):
+    """kill -9 of the app while it writes an autosave (its private folder): the next session
+    removes the dead writer's temporary file and offers no half-written autosave."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    doc_id = storage.new_autosave_id()
+    folder = app_dir / "autosave"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_AUTOSAVE, doc_id], env=dict(os.environ),
+                            stdout=subprocess.PIPE, text=True)
+    proc.stdout.readline()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if folder.is_dir() and any(p.name.startswith(".") and p.stat().st_size > 1_000_000 for p in folder.iterdir()):
+            proc.kill()
+            break
+        time.sleep(0.002)
+    proc.wait()
+    proc.stdout.close()
+    assert proc.returncode == -9, "the writer finished before it could be killed mid-write"
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")], "the kill left a temporary file"
+    assert storage.list_autosaves() == []  # what a new session offers
+    assert [p.name for p in folder.iterdir()] == []
