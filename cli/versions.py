@@ -47,6 +47,7 @@ from dataflow.kernel import (
     workflow_from_dict,
 )
 from dataflow.kernel.files import atomic_write, parse_json_strict, read_regular_file
+from dataflow.kernel.tempfiles import sweep
 
 FOLDER = ".dataflow-history"
 DEFAULT_KEEP = 100
@@ -254,6 +255,7 @@ def store(workflow_path: str | os.PathLike, kept: Snapshot) -> Version:
     target = folder / f"{stamp}-{kept.id}.json"
     same = [v for v in list_versions(workflow_path) if v.id == kept.id]
     reuse = next((v for v in same if _intact(v)), None)
+    sweep(target, every_target=True)  # a version's file is written once: a killed write's temporary file stays else
     if reuse is None:
         atomic_write(target, kept.data)
     elif reuse.time < kept.time:

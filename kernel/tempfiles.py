@@ -33,13 +33,16 @@ def temp_sibling(path: Path, suffix: str = ".tmp") -> Path:
         return temp
 
 
-def sweep(path: Path) -> int:
-    """Remove the temporary siblings of `path` left by processes that no longer run; return how many."""
+def sweep(path: Path, *, every_target: bool = False) -> int:
+    """Remove the temporary siblings of `path` left by processes that no longer run; return how many.
+    `every_target`: those of any file in `path`'s folder (a folder whose files are each written
+    once, such as a history of versions, where no later write of the same name would sweep them)."""
     path = Path(path)
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)-[0-9a-f]{{8}}\..*")
+    name = r".+" if every_target else re.escape(path.name)
+    pattern = re.compile(rf"\.{name}\.(\d+)-[0-9a-f]{{8}}\..*")
     removed = 0
     try:
-        names = [e.name for e in os.scandir(path.parent) if e.name.startswith(f".{path.name}.")]
+        names = [e.name for e in os.scandir(path.parent) if e.name.startswith("." if every_target else f".{path.name}.")]
     except OSError:
         return 0
     for name in names:

@@ -73,3 +73,26 @@ def test_a_killed_cache_write_leaves_no_value_file_and_cache_clear_leaves_only_t
     assert sorted(left) == sorted(f"disk/{name}" for name in INDEX if (cache_dir / "disk" / name).exists())
     with sqlite3.connect(cache_dir / "disk" / "cache.db") as db:
         assert db.execute("SELECT count(*) FROM Cache").fetchone() == (0,)
+
+
+def test_a_killed_write_into_the_version_history_is_swept_at_the_next_save(tmp_path):
+    """Each version's file is written once under a new name, so no later write of that name would
+    remove a killed write's temporary file: the next save sweeps those of dead writers."""
+    import os
+
+    from dataflow.cli.versions import history_dir, save_keeping_history
+    from dataflow.kernel import load_workflow, save_workflow, workflow_from_dict
+
+    path = tmp_path / "w.json"
+    save_workflow(workflow_from_dict({"version": "0.2.0", "nodes": [], "edges": [], "meta": {"name": "a"}}), path)
+    folder = history_dir(path)
+    folder.mkdir(parents=True)
+    dead = folder / ".20261207T000000.000000Z-00.json.4194303-deadbeef.tmp"   # a pid no process has
+    live = folder / f".20261207T000000.000000Z-01.json.{os.getpid()}-cafef00d.tmp"
+    dead.write_text("half")
+    live.write_text("being written")
+    workflow = load_workflow(path)
+    workflow.meta["name"] = "b"
+    save_keeping_history(workflow, path)
+    assert not dead.exists() and live.exists()
+    assert [p.suffix for p in folder.iterdir() if not p.name.startswith(".")] == [".json"]

@@ -29,7 +29,7 @@ from tests.ui.browser import CHROMIUM, TRACK_FLOW_JS, node, settle, shared_chrom
 from tests.ui.server import StreamlitServer
 from tests.ui.test_e2e import select, set_number
 
-APP_KILLS = 50 if LONG else 4  # half during a run, half during a save
+APP_KILLS = 50 if LONG else 10  # half during a run, half during a save (the issue asks 10 in CI)
 LOAD_NODES = 300
 
 
@@ -145,7 +145,10 @@ def test_kill_9_of_the_app_during_runs_and_saves_leaves_a_whole_file_and_the_nex
         right = same_result(folder, out, *references(now))
         counts[moment]["failures"] += not right
         assert right, f"trial {trial} ({moment}): the run after the kill differs from a fresh uncached run"
-        leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
+        # the workflow's saved versions (`dataflow history`) are no leftover; a temporary file among them is
+        history = folder / ".dataflow-history"
+        leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".") and p != history]
+        leftovers += [p.name for p in history.rglob(".*") if p.is_file()] if history.is_dir() else []
         counts[moment]["data lost"] += bool(leftovers)  # temporary files left in the user's folder
         assert not leftovers
     for moment, what in (("run", "the page showed the run's end"), ("save", "the page said Saved")):
