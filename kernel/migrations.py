@@ -1,4 +1,5 @@
-"""Upgrades of the workflow file format, applied on load, oldest first.
+"""Upgrades of the workflow file format, applied on load, oldest first; and of a node saved with an
+older version of its type, applied when the workflow is compiled (`upgrade_node`).
 
 Each migration turns the raw dict of one format version into the next one. When the format
 changes, bump `CURRENT_VERSION` and register the step:
@@ -12,7 +13,13 @@ changes, bump `CURRENT_VERSION` and register the step:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .errors import Problem
+
+if TYPE_CHECKING:
+    from .spec import NodeSpec
+    from .workflow import NodeInstance
 
 CURRENT_VERSION = "0.2.0"
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
@@ -64,3 +71,41 @@ def _node_type_versions(data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(node, dict) and "version" in node:
             node["x-version"] = node.pop("version")
     return data
+
+
+def upgrade_node(node: NodeInstance, spec: NodeSpec, overrides: dict[str, Any] | None, problems: list[Problem]) -> None:
+    """Bring a node saved with an older version of its type up to the installed one, in the workflow
+    itself so that saving writes it: each version's migration of the parameters in turn, then
+    parameters renamed (`@node(renamed=...)`) moved to their new names. A node saved with a newer
+    version than the installed one is a problem naming the package to upgrade."""
+    saved = node.version
+    if saved is not None and saved > spec.version:
+        where = f"node '{node.id}' ({spec.type_id})"
+        package = f" ({spec.plugin})" if spec.plugin else ""
+        problems.append(Problem("node_version", f"{where} was saved with version {saved} of its type; the installed "
+                                f"plugin{package} has version {spec.version}: upgrade it to open this file",
+                                node=node.id))
+        return
+    for version, step in spec.migrations:
+        if saved is not None and saved <= version:
+            try:
+                migrated = step(dict(node.params))
+            except Exception as exc:
+                problems.append(Problem("node_version", f"node '{node.id}' ({spec.type_id}): its parameters could "
+                                        f"not be brought from version {version} to {version + 1}: "
+                                        f"{type(exc).__name__}: {exc}", node=node.id))
+                return
+            if not isinstance(migrated, dict):
+                problems.append(Problem("node_version", f"node '{node.id}' ({spec.type_id}): the migration from "
+                                        f"version {version} returned {type(migrated).__name__}, not the parameters",
+                                        node=node.id))
+                return
+            node.params = migrated
+    if saved is not None:
+        node.version = spec.version
+    for old, new in spec.renamed:
+        if old in node.params:
+            value = node.params.pop(old)
+            node.params.setdefault(new, value)
+        if overrides and old in overrides:
+            overrides.setdefault(new, overrides.pop(old))

@@ -21,6 +21,7 @@ from .components import PREFIX, expand_components
 from .errors import Problem, Speller, WorkflowError
 from .graph import Graph, GraphNode
 from .keys import chosen_versions_text
+from .migrations import upgrade_node
 from .params import canonical_json, check_value, coerce_value
 from .registry import Registry
 from .spec import NodeSpec, ParamSpec
@@ -218,7 +219,7 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
     result: dict[str, dict[str, Any]] = {}
     for node_id, spec in specs.items():
         node: NodeInstance = workflow.nodes[node_id]
-        _upgrade(node, spec, by_node.get(node_id), problems)
+        upgrade_node(node, spec, by_node.get(node_id), problems)
         given = dict(node.params)
         effective: dict[str, Any] = {}
         bound: dict[str, str] = {}
@@ -278,44 +279,6 @@ def _check_widgets(node_id: str, spec: NodeSpec, effective: dict[str, Any], regi
             target = spec.param_index.get(name, param)
             problems.append(Problem("bad_param", f"node '{node_id}', parameter '{name}' ({target.type_name}): "
                                     f"{message}", node=node_id, param=name))
-
-
-def _upgrade(node: NodeInstance, spec: NodeSpec, overrides: dict[str, Any] | None, problems: list[Problem]) -> None:
-    """Bring a node saved with an older version of its type up to the installed one, in the workflow
-    itself so that saving writes it: each version's migration of the parameters in turn, then
-    parameters renamed (`@node(renamed=...)`) moved to their new names. A node saved with a newer
-    version than the installed one is a problem naming the package to upgrade."""
-    saved = node.version
-    if saved is not None and saved > spec.version:
-        where = f"node '{node.id}' ({spec.type_id})"
-        package = f" ({spec.plugin})" if spec.plugin else ""
-        problems.append(Problem("node_version", f"{where} was saved with version {saved} of its type; the installed "
-                                f"plugin{package} has version {spec.version}: upgrade it to open this file",
-                                node=node.id))
-        return
-    for version, step in spec.migrations:
-        if saved is not None and saved <= version:
-            try:
-                migrated = step(dict(node.params))
-            except Exception as exc:
-                problems.append(Problem("node_version", f"node '{node.id}' ({spec.type_id}): its parameters could "
-                                        f"not be brought from version {version} to {version + 1}: "
-                                        f"{type(exc).__name__}: {exc}", node=node.id))
-                return
-            if not isinstance(migrated, dict):
-                problems.append(Problem("node_version", f"node '{node.id}' ({spec.type_id}): the migration from "
-                                        f"version {version} returned {type(migrated).__name__}, not the parameters",
-                                        node=node.id))
-                return
-            node.params = migrated
-    if saved is not None:
-        node.version = spec.version
-    for old, new in spec.renamed:
-        if old in node.params:
-            value = node.params.pop(old)
-            node.params.setdefault(new, value)
-        if overrides and old in overrides:
-            overrides.setdefault(new, overrides.pop(old))
 
 
 def _resolve_edges(workflow: Workflow, specs: dict[str, NodeSpec], problems: list[Problem],
