@@ -9,7 +9,7 @@ from streamlit_flow.elements import StreamlitFlowEdge, StreamlitFlowNode
 from streamlit_flow.layouts import ManualLayout
 from streamlit_flow.state import StreamlitFlowState
 
-from . import actions, escape, resources, run_view, session
+from . import actions, escape, keyboard, resources, run_view, session
 from .canvas import desired_graph
 from .status import ICONS, NodeView, summary
 from .words import plural
@@ -40,8 +40,11 @@ def _run(targets: list[str] | None) -> None:
 
 
 def _layout() -> None:
-    """Button callback: auto-layout, shown on a fresh canvas so that the view fits the result."""
-    actions.doc().auto_layout()
+    """Button callback: auto-layout by the nodes' sizes as drawn (measured in the page as the
+    button was pressed), shown on a fresh canvas so that the view fits the result."""
+    d = actions.doc()
+    d.heights.update({n: h for n, h in keyboard.measured_heights().items() if n in d.workflow.nodes})
+    d.auto_layout()
     session.new_canvas()
 
 
