@@ -86,8 +86,8 @@ def _pick_ports(source_port: str | None, target_port: str | None) -> None:
 
 
 def port_chooser() -> None:
-    """When a drawn connection fits several (output, input) pairs, ask which one, right above the
-    canvas, before the edge exists: one button per pair, none preselected, and Cancel."""
+    """When a drawn connection fits several (output, input) pairs, ask which one, beside the canvas
+    (at the top of the side panel), before the edge exists: one button per pair, none preselected, and Cancel."""
     pending = st.session_state.sync.pending
     d = actions.doc()
     if pending is None or pending.source not in d.workflow.nodes or pending.target not in d.workflow.nodes:

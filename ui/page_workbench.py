@@ -1,6 +1,7 @@
-"""The workbench page: sidebar (menu, palette, settings) and the main area: the toolbar, then the
-canvas with the selected node's properties and output beside it (a scrolling column as tall as
-the canvas).
+"""The workbench page: sidebar (an offer to restore unsaved work, menu, palette, settings) and the
+main area: the toolbar, then the canvas with the selected node's properties and output beside it
+(a scrolling column as tall as the canvas, which also holds the port chooser). Nothing is drawn
+above the canvas that comes and goes, so the page never scrolls at 1440x900.
 
 The main area is a fragment, so canvas clicks and form edits rerun only it. Its identity never
 changes (no `run_every` on it): a new fragment would remount the canvas, which costs seconds on
@@ -62,13 +63,13 @@ def main_area() -> None:
     views = actions.views()
     with toolbar_box:
         canvas_view.toolbar(views)
-    canvas_view.port_chooser()
     left, right = st.columns(PANES, gap="small")
     with left:
         canvas_view.canvas(views)
         keyboard.buttons()
     d = actions.doc()
     with right, st.container(height=canvas_view.CANVAS_HEIGHT, border=False, key="side_panel"):
+        canvas_view.port_chooser()     # beside the canvas, never above it: nothing pushes the canvas down
         if d.selected and d.selected in d.workflow.nodes:
             properties_view.render(d.selected)
             output_view.render(d.selected, views.get(d.selected, None))
@@ -101,14 +102,13 @@ def _autosave_offer() -> None:
             suffix = "" if n == 0 else f":{record.get('id') or 'old'}"
             if len(offers) == 1:
                 st.info(f"Unsaved work on “{name}” from {when} was found. Restore it?")
-                restore, discard, _ = st.columns([1, 1, 6])
             else:
-                label, restore, discard = st.columns([6, 1, 1], vertical_alignment="center")
-                label.markdown(f"“{name}” · {when}")
+                st.markdown(f"“{name}” · {when}")
+            row = st.container(horizontal=True)
             args = (record.get("id"),)
-            restore.button("Restore", key=f"restore_yes{suffix}", on_click=actions.restore_autosave, args=args,
-                           type="primary" if n == 0 else "secondary")
-            discard.button("Discard", key=f"restore_no{suffix}", on_click=actions.discard_autosave, args=args)
+            row.button("Restore", key=f"restore_yes{suffix}", on_click=actions.restore_autosave, args=args,
+                       type="primary" if n == 0 else "secondary")
+            row.button("Discard", key=f"restore_no{suffix}", on_click=actions.discard_autosave, args=args)
 
 
 def _poll() -> None:
@@ -132,7 +132,7 @@ def render() -> None:
         st.error(f"DataFlow could not start: {type(exc).__name__}: {exc}")
         return
     st.html(PAGE_CSS)
-    with st.container():     # always present, so the main area's place in the page never moves
+    with st.sidebar, st.container():   # in the side column, so it never pushes the canvas down
         _autosave_offer()
     st.session_state.full_run = True     # the main area reruns the page only when run alone
     try:

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from playwright.sync_api import Page, expect
 
 from tests.ui.browser import (
+    FLOW_IFRAME,
     connect,
     edges_through_nodes,
     flow,
@@ -171,6 +172,42 @@ def test_delete_undo_redo_and_duplicate_from_the_keyboard(page: Page, server):
     expect(flow(page).locator(".react-flow__node")).to_have_count(3)
     shot(page, "wb_05_keyboard_duplicate")
     assert not page.errors, page.errors
+
+
+PAGE_HEIGHT_JS = "document.scrollingElement.scrollHeight"
+
+
+def canvas_top(page: Page) -> float:
+    frame = page.locator(FLOW_IFRAME)
+    expect(frame).to_be_visible()
+    return frame.bounding_box()["y"]
+
+
+def test_neither_the_port_chooser_nor_the_restore_offer_pushes_the_canvas_down(page: Page, server):
+    """At 1440x900 the page never scrolls: not while the port chooser asks, nor in a new tab that
+    offers back the unsaved work of the first."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(server.url)
+    expect(page.locator(".st-key-canvas_info")).to_contain_text("0 nodes", timeout=60_000)
+    settle(page)
+    top = canvas_top(page)
+    search_palette(page, "testpack", expect_button="Combine")
+    for label in ("Numbers", "Split", "Combine"):      # split -> combine fits several pairs: asked
+        add_from_palette(page, label)
+    expect(page.locator(".st-key-port_chooser")).to_be_visible()
+    settle(page)
+    assert page.evaluate(PAGE_HEIGHT_JS) <= 900, "the port chooser makes the page scroll"
+    assert canvas_top(page) == top, "the port chooser moves the canvas"
+    other = page.context.new_page()
+    other.set_viewport_size({"width": 1440, "height": 900})
+    other.goto(server.url)
+    expect(other.locator(".st-key-restore_offer")).to_be_visible(timeout=60_000)
+    expect(other.locator(".st-key-canvas_info")).to_contain_text("0 nodes")
+    settle(other)
+    shot(other, "wb_10_restore_offer")
+    assert other.evaluate(PAGE_HEIGHT_JS) <= 900, "the restore offer makes the page scroll"
+    assert canvas_top(other) == top, "the restore offer moves the canvas"
+    other.close()
 
 
 def test_iris_from_an_empty_canvas_scores_the_test_rows_and_counts_the_actions(page: Page, server):
