@@ -328,7 +328,11 @@ def _connections(node_id: str, spec: NodeSpec) -> None:
     outgoing = [e for e in d.workflow.edges if e.source == node_id]
     if not (incoming or outgoing or spec.inputs):
         return
-    with st.expander(f"Connections ({len(incoming)} in, {len(outgoing)} out)", expanded=False):
+    box = st.expander(f"Connections ({len(incoming)} in, {len(outgoing)} out)", key=f"connections:{node_id}",
+                      on_change="rerun")
+    if not box.open:
+        return           # drawn once opened: a closed panel costs nothing when another node is selected
+    with box:
         for port in spec.inputs:
             fed = [e for e in incoming if e.target_port == port.name]
             state = ", ".join(f"{e.source}.{e.source_port or '?'}" for e in fed) or (
