@@ -91,8 +91,8 @@ def render(node_id: str) -> None:
                     continue
                 _field(node_id, spec, param, node.params, by_param.get(param.name))
             _connections(node_id, spec)
-            if spec.help:
-                with st.expander("Help"):
+            if spec.help and (box := st.expander("Help", key=f"help:{node_id}", on_change="rerun")).open:
+                with box:                                           # drawn once opened
                     st.markdown(spec.help)
         row = st.container(horizontal=True)
         row.button("Duplicate", icon=":material/content_copy:", key=f"dup:{node_id}", help="Ctrl+D",

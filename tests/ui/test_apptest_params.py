@@ -49,7 +49,7 @@ def test_a_node_parameter_becomes_a_workflow_parameter_in_one_click_and_shows_it
     assert doc.workflow.parameters == {} and "threshold" not in doc.workflow.nodes["keep_above"].params
 
 
-def test_a_closed_link_menu_or_connections_panel_draws_nothing_until_it_is_opened(at):
+def test_a_closed_link_menu_connections_panel_or_log_draws_nothing_until_it_is_opened(at):
     """Selecting a node draws its form, not the contents of closed menus: a click on the canvas
     costs the page only what it shows."""
     three_connected(at)
@@ -62,6 +62,12 @@ def test_a_closed_link_menu_or_connections_panel_draws_nothing_until_it_is_opene
     keys = [b.key or "" for b in at.button]
     assert "promote:keep_above:threshold" in keys and "promote:keep_above:column" not in keys
     assert [k for k in keys if k.startswith("rmedge:")]
+    run_and_wait(at)                                   # a node's run log, too, waits in its closed panel
+    assert at.session_state["runs"].log.get("keep_above")
+    assert not at.get("code")
+    at.session_state["log:keep_above"] = True
+    at.run()
+    assert at.get("code")
 
 
 def test_a_new_value_in_the_panel_makes_only_the_bound_node_and_its_downstream_stale(at):
