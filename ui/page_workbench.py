@@ -1,7 +1,7 @@
-"""The workbench page: sidebar (an offer to restore unsaved work, menu, palette, settings) and the
-main area: the toolbar, then the canvas with the selected node's properties and output beside it
-(a scrolling column as tall as the canvas, which also holds the port chooser). Nothing is drawn
-above the canvas that comes and goes, so the page never scrolls at 1440x900.
+"""The workbench page: sidebar (menu, palette, settings) and the main area: the toolbar, then the
+canvas with the selected node's properties and output beside it (a scrolling column as tall as
+the canvas, which also holds the port chooser and the offer to restore unsaved work). Nothing that
+comes and goes is drawn above the canvas or the palette, so the page never scrolls at 1440x900.
 
 The main area is a fragment, so canvas clicks and form edits rerun only it. Its identity never
 changes (no `run_every` on it): a new fragment would remount the canvas, which costs seconds on
@@ -69,13 +69,16 @@ def main_area() -> None:
         keyboard.buttons()
     d = actions.doc()
     with right, st.container(height=canvas_view.CANVAS_HEIGHT, border=False, key="side_panel"):
-        canvas_view.port_chooser()     # beside the canvas, never above it: nothing pushes the canvas down
+        # the port chooser and the restore offer sit beside the canvas, never above it (nor above the
+        # palette), so nothing pushes either down; the offer comes after the selected node's panels
+        canvas_view.port_chooser()
         if d.selected and d.selected in d.workflow.nodes:
             properties_view.render(d.selected)
             output_view.render(d.selected, views.get(d.selected, None))
         else:
             st.caption("Select a node on the canvas to see its properties and output here. Add nodes from "
                        "the palette: with a node selected, the new one is connected to it.")
+        _autosave_offer()
     with notices_box:
         canvas_view.notices()
     actions.autosave()
@@ -106,9 +109,16 @@ def _autosave_offer() -> None:
                 st.markdown(f"“{name}” · {when}")
             row = st.container(horizontal=True)
             args = (record.get("id"),)
-            row.button("Restore", key=f"restore_yes{suffix}", on_click=actions.restore_autosave, args=args,
+            row.button("Restore", key=f"restore_yes{suffix}", on_click=_restore, args=args,
                        type="primary" if n == 0 else "secondary")
             row.button("Discard", key=f"restore_no{suffix}", on_click=actions.discard_autosave, args=args)
+
+
+def _restore(record_id: str | None) -> None:
+    """Restore button callback: open the autosave, then redraw the whole page (the sidebar shows the
+    workflow's name and parameters)."""
+    actions.restore_autosave(record_id)
+    st.session_state.need_full_rerun = True
 
 
 def _poll() -> None:
@@ -132,8 +142,6 @@ def render() -> None:
         st.error(f"DataFlow could not start: {type(exc).__name__}: {exc}")
         return
     st.html(PAGE_CSS)
-    with st.sidebar, st.container():   # in the side column, so it never pushes the canvas down
-        _autosave_offer()
     st.session_state.full_run = True     # the main area reruns the page only when run alone
     try:
         st.fragment(guarded(main_area))()

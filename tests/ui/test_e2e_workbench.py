@@ -183,9 +183,9 @@ def canvas_top(page: Page) -> float:
     return frame.bounding_box()["y"]
 
 
-def test_neither_the_port_chooser_nor_the_restore_offer_pushes_the_canvas_down(page: Page, server):
-    """At 1440x900 the page never scrolls: not while the port chooser asks, nor in a new tab that
-    offers back the unsaved work of the first."""
+def test_neither_the_port_chooser_nor_the_restore_offer_pushes_the_canvas_down(page: Page, server, monkeypatch):
+    """At 1440x900 the page never scrolls and the canvas and the palette stay where they are: while
+    the port chooser asks, and in a new tab that offers back the unsaved work of the first."""
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(server.url)
     expect(page.locator(".st-key-canvas_info")).to_contain_text("0 nodes", timeout=60_000)
@@ -198,6 +198,12 @@ def test_neither_the_port_chooser_nor_the_restore_offer_pushes_the_canvas_down(p
     settle(page)
     assert page.evaluate(PAGE_HEIGHT_JS) <= 900, "the port chooser makes the page scroll"
     assert canvas_top(page) == top, "the port chooser moves the canvas"
+    from dataflow.ui import storage
+
+    monkeypatch.setenv("DATAFLOW_CACHE_DIR", str(server.base / "cache"))   # the server's app folder
+    for n in range(4):                                  # and unsaved work of four more tabs: a long offer
+        storage.write_autosave({"version": "0.1.0", "nodes": [], "edges": [], "meta": {"name": f"Draft {n}"}},
+                               None, f"Draft {n}", storage.new_autosave_id())
     other = page.context.new_page()
     other.set_viewport_size({"width": 1440, "height": 900})
     other.goto(server.url)
@@ -207,6 +213,8 @@ def test_neither_the_port_chooser_nor_the_restore_offer_pushes_the_canvas_down(p
     shot(other, "wb_10_restore_offer")
     assert other.evaluate(PAGE_HEIGHT_JS) <= 900, "the restore offer makes the page scroll"
     assert canvas_top(other) == top, "the restore offer moves the canvas"
+    search = palette(other).get_by_label("Search nodes").bounding_box()   # nor the palette
+    assert search is not None and search["y"] + search["height"] <= 900, "the restore offer pushes the palette down"
     other.close()
 
 
