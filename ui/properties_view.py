@@ -144,17 +144,17 @@ def _field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem
     value comes from."""
     value = params.get(param.name, param.default)
     source = parameters_view.binding_of(value)
-    with st.container(key=f"field:{node_id}:{param.name}"):
-        if source is not None:
+    if source is not None:
+        with st.container(key=f"field:{node_id}:{param.name}"):
             parameters_view.bound_field(node_id, param, forms.field_for(param).label, source)
             if problem:
                 st.error(problem)
-            return
-        main, link = st.columns([8, 1], vertical_alignment="top")
-        with link:
-            parameters_view.bind_menu(node_id, param, value)
-        with main:
+        return
+    # the field and its link button side by side: two blocks, not the four of `st.columns`
+    with st.container(key=f"field:{node_id}:{param.name}", horizontal=True, gap="small"):
+        with st.container():
             _plain_field(node_id, spec, param, params, problem)
+        parameters_view.bind_menu(node_id, param, value)
 
 
 def _plain_field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem: str | None) -> None:

@@ -70,6 +70,16 @@ def test_a_closed_link_menu_connections_panel_or_log_draws_nothing_until_it_is_o
     assert at.get("code")
 
 
+def test_each_parameter_field_and_its_link_button_share_one_row_not_columns(at):
+    """A field with its link button is one horizontal container (two blocks to draw when a node is
+    selected), not `st.columns` (four)."""
+    three_connected(at)
+    before = len(at.columns)
+    select(at, "keep_above")
+    assert [b for b in at.get("popover")]                       # the link buttons are there
+    assert len(at.columns) == before                            # and no column block came with them
+
+
 def test_a_new_value_in_the_panel_makes_only_the_bound_node_and_its_downstream_stale(at):
     three_connected(at)
     select(at, "keep_above")
