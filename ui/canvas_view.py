@@ -9,7 +9,7 @@ from streamlit_flow.elements import StreamlitFlowEdge, StreamlitFlowNode
 from streamlit_flow.layouts import ManualLayout
 from streamlit_flow.state import StreamlitFlowState
 
-from . import actions, escape, run_view, session
+from . import actions, escape, keyboard, run_view, session
 from .canvas import desired_graph
 from .status import ICONS, NodeView, summary
 from .words import plural
@@ -40,8 +40,11 @@ def _run(targets: list[str] | None) -> None:
 
 
 def _layout() -> None:
-    """Button callback: auto-layout, shown on a fresh canvas so that the view fits the result."""
-    actions.doc().auto_layout()
+    """Button callback: auto-layout by the nodes' sizes as drawn (measured in the page as the
+    button was pressed), shown on a fresh canvas so that the view fits the result."""
+    d = actions.doc()
+    d.heights.update({n: h for n, h in keyboard.measured_heights().items() if n in d.workflow.nodes})
+    d.auto_layout()
     session.new_canvas()
 
 
@@ -83,8 +86,8 @@ def _pick_ports(source_port: str | None, target_port: str | None) -> None:
 
 
 def port_chooser() -> None:
-    """When a drawn connection fits several (output, input) pairs, ask which one, right above the
-    canvas, before the edge exists: one button per pair, none preselected, and Cancel."""
+    """When a drawn connection fits several (output, input) pairs, ask which one, beside the canvas
+    (at the top of the side panel), before the edge exists: one button per pair, none preselected, and Cancel."""
     pending = st.session_state.sync.pending
     d = actions.doc()
     if pending is None or pending.source not in d.workflow.nodes or pending.target not in d.workflow.nodes:

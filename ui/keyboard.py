@@ -4,25 +4,31 @@ node with its parameters.
 
 streamlit-flow reports no key press (a Backspace deletion of a deletable node reaches Python only
 with the next interaction), so the canvas's nodes and edges are not deletable there, and a small
-script listens for these keys in the page and in the canvas's frame (same origin) and clicks the
-matching button: the toolbar's Undo and Redo, or the hidden `kb_delete` / `kb_duplicate` buttons,
-whose callbacks do the work. Keys typed into a text field are left alone, and Delete acts only when
+script (a `st.components.v2` component, which runs in the page itself) listens for these keys in
+the page and in the canvas's frame (same origin) and clicks the matching button: the toolbar's
+Undo and Redo, or the hidden `kb_delete` / `kb_duplicate` buttons, whose callbacks do the work. Keys typed into a text field are left alone, and Delete acts only when
 the canvas (or the page itself, nothing focused) has the focus. Ctrl+click on the canvas selects
 several nodes (React Flow's own multi-selection): they move together, and Delete removes them all
 in one undo step. The script also gives selected nodes a plain outline in the canvas's frame.
+
+The canvas reports node sizes only with its next value, which may predate the node's latest
+content; so when Layout is pressed the script first measures every node as drawn and reports
+the heights (`measured_heights`), and the layout uses them.
 """
 
 from __future__ import annotations
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from . import actions
 
-LISTENER_JS = """<script>
-(function () {
-  const top = window.parent;
-  const doc = top.document;
+LISTENER_KEY = "kb_listener"
+# Runs in the page itself (a `st.components.v2` component: no frame of its own), once per mount; a
+# later call replaces the handlers, so keys are never handled twice.
+LISTENER_JS = """
+export default function (component) {
+  const doc = document;
+  window.__dataflowSetState = component.setStateValue;
   function click(key) {
     const button = doc.querySelector('.st-key-' + key + ' button');
     if (button && !button.disabled) { button.click(); return true; }
@@ -43,9 +49,28 @@ LISTENER_JS = """<script>
     else if (!mod && (key === 'delete' || key === 'backspace') && onCanvasOrPage(t)) done = click('kb_delete');
     if (done || (mod && key === 'd')) { e.preventDefault(); e.stopPropagation(); }
   }
+  function canvasFrames() {
+    return [...doc.querySelectorAll('iframe[title="streamlit_flow.streamlit_flow"]')];
+  }
+  function measure() {   // each node's drawn height (flow coordinates: the zoom does not count)
+    const sizes = {};
+    for (const f of canvasFrames()) {
+      try {
+        for (const n of f.contentDocument.querySelectorAll('.react-flow__node'))
+          if (n.offsetHeight > 0) sizes[n.dataset.id] = n.offsetHeight;
+      } catch (err) { /* not loaded yet */ }
+    }
+    return sizes;
+  }
+  function onClick(e) {   // Layout: report the drawn sizes first, so the layout uses them
+    const b = e.target && e.target.closest && e.target.closest('.st-key-tb_layout button');
+    if (!b || b.disabled) return;
+    const sizes = measure();
+    if (Object.keys(sizes).length) window.__dataflowSetState('sizes', sizes);
+  }
   function attach(win) {
     if (!win || win.__dataflowKeys === onKey) return;
-    if (win !== top && !win.document.getElementById('dataflow-selection')) {
+    if (win !== window && !win.document.getElementById('dataflow-selection')) {
       // the canvas's own selection outline is faint: make every selected node plain to see
       const style = win.document.createElement('style');
       style.id = 'dataflow-selection';
@@ -57,20 +82,39 @@ LISTENER_JS = """<script>
     win.document.addEventListener('keydown', onKey, true);
   }
   function attachAll() {
-    attach(top);
-    doc.querySelectorAll('iframe[title="streamlit_flow.streamlit_flow"]').forEach(function (f) {
+    attach(window);
+    canvasFrames().forEach(function (f) {
       try { attach(f.contentWindow); } catch (err) { /* not loaded yet */ }
     });
   }
+  if (window.__dataflowClicks) doc.removeEventListener('click', window.__dataflowClicks, true);
+  window.__dataflowClicks = onClick;
+  doc.addEventListener('click', onClick, true);   // before the button's own handler
   attachAll();
-  setInterval(attachAll, 500);   // a new canvas frame (another workflow opened) gets it too
-})();
-</script>"""
+  clearInterval(window.__dataflowTimer);
+  window.__dataflowTimer = setInterval(attachAll, 500);   // a new canvas frame (another workflow opened) gets it too
+}
+"""
+_listener = st.components.v2.component("dataflow_keys", js=LISTENER_JS)
 
 
 def listener() -> None:
-    """The key listener (an invisible frame; drawn on full page runs only, it lives on)."""
-    components.html(LISTENER_JS, height=0)
+    """The key listener (drawn on full page runs only, it lives on)."""
+    _listener(key=LISTENER_KEY, on_sizes_change=_ignore, height=0)
+
+
+def _ignore() -> None:
+    """The sizes are read when Layout needs them (`measured_heights`)."""
+
+
+def measured_heights() -> dict[str, float]:
+    """Each node's height as drawn on the canvas, measured in the page when Layout was pressed
+    (empty until then, and in tests without a browser)."""
+    state = st.session_state.get(LISTENER_KEY)
+    sizes = state.get("sizes") if hasattr(state, "get") else None
+    if not isinstance(sizes, dict):
+        return {}
+    return {str(k): float(v) for k, v in sizes.items() if isinstance(v, (int, float)) and v > 0}
 
 
 def delete_selected() -> None:

@@ -82,8 +82,10 @@ def render(node_id: str, view: NodeView) -> None:
             _outputs(node_id, entry)
         log = st.session_state.runs.log.get(node_id)
         if log:
-            with st.expander("Log", expanded=False), st.container(key="node_log"):
-                st.code("\n".join(log[-20:]), language="text")
+            box = st.expander("Log", key=f"log:{node_id}", on_change="rerun")   # drawn once opened
+            if box.open:
+                with box, st.container(key="node_log"):
+                    st.code("\n".join(log[-20:]), language="text")
 
 
 def _outputs(node_id: str, entry: CacheEntry) -> None:

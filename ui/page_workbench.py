@@ -1,6 +1,7 @@
 """The workbench page: sidebar (menu, palette, settings) and the main area: the toolbar, then the
 canvas with the selected node's properties and output beside it (a scrolling column as tall as
-the canvas).
+the canvas, which also holds the port chooser and the offer to restore unsaved work). Nothing that
+comes and goes is drawn above the canvas or the palette, so the page never scrolls at 1440x900.
 
 The main area is a fragment, so canvas clicks and form edits rerun only it. Its identity never
 changes (no `run_every` on it): a new fragment would remount the canvas, which costs seconds on
@@ -62,19 +63,22 @@ def main_area() -> None:
     views = actions.views()
     with toolbar_box:
         canvas_view.toolbar(views)
-    canvas_view.port_chooser()
     left, right = st.columns(PANES, gap="small")
     with left:
         canvas_view.canvas(views)
         keyboard.buttons()
     d = actions.doc()
     with right, st.container(height=canvas_view.CANVAS_HEIGHT, border=False, key="side_panel"):
+        # the port chooser and the restore offer sit beside the canvas, never above it (nor above the
+        # palette), so nothing pushes either down; the offer comes after the selected node's panels
+        canvas_view.port_chooser()
         if d.selected and d.selected in d.workflow.nodes:
             properties_view.render(d.selected)
             output_view.render(d.selected, views.get(d.selected, None))
         else:
             st.caption("Select a node on the canvas to see its properties and output here. Add nodes from "
                        "the palette: with a node selected, the new one is connected to it.")
+        _autosave_offer()
     with notices_box:
         canvas_view.notices()
     actions.autosave()
@@ -101,14 +105,20 @@ def _autosave_offer() -> None:
             suffix = "" if n == 0 else f":{record.get('id') or 'old'}"
             if len(offers) == 1:
                 st.info(f"Unsaved work on “{name}” from {when} was found. Restore it?")
-                restore, discard, _ = st.columns([1, 1, 6])
             else:
-                label, restore, discard = st.columns([6, 1, 1], vertical_alignment="center")
-                label.markdown(f"“{name}” · {when}")
+                st.markdown(f"“{name}” · {when}")
+            row = st.container(horizontal=True)
             args = (record.get("id"),)
-            restore.button("Restore", key=f"restore_yes{suffix}", on_click=actions.restore_autosave, args=args,
-                           type="primary" if n == 0 else "secondary")
-            discard.button("Discard", key=f"restore_no{suffix}", on_click=actions.discard_autosave, args=args)
+            row.button("Restore", key=f"restore_yes{suffix}", on_click=_restore, args=args,
+                       type="primary" if n == 0 else "secondary")
+            row.button("Discard", key=f"restore_no{suffix}", on_click=actions.discard_autosave, args=args)
+
+
+def _restore(record_id: str | None) -> None:
+    """Restore button callback: open the autosave, then redraw the whole page (the sidebar shows the
+    workflow's name and parameters)."""
+    actions.restore_autosave(record_id)
+    st.session_state.need_full_rerun = True
 
 
 def _poll() -> None:
@@ -132,8 +142,6 @@ def render() -> None:
         st.error(f"DataFlow could not start: {type(exc).__name__}: {exc}")
         return
     st.html(PAGE_CSS)
-    with st.container():     # always present, so the main area's place in the page never moves
-        _autosave_offer()
     st.session_state.full_run = True     # the main area reruns the page only when run alone
     try:
         st.fragment(guarded(main_area))()

@@ -205,12 +205,16 @@ def bind_menu(node_id: str, param: ParamSpec, value: Any) -> None:
     d = actions.doc()
     if forms.declaration_for(param, value) is None:
         return
+    menu = st.popover("", icon=":material/link:", help="Bind to a workflow parameter", key=f"bind_menu:{node_id}:{param.name}",
+                      on_change="rerun")
+    if not menu.open:
+        return           # drawn once opened: a closed menu costs nothing when another node is selected
     fitting = []
     for name, declaration in d.workflow.parameters.items():
         spec, _ = _spec(name, declaration)
         if spec is not None and not binding_misfit(declaration, spec, param):
             fitting.append(name)
-    with st.popover("", icon=":material/link:", help="Bind to a workflow parameter"):
+    with menu:
         st.button(f"New workflow parameter from {param.name}", key=f"promote:{node_id}:{param.name}",
                   icon=":material/add_link:", on_click=d.promote, args=(node_id, param, value),
                   help="Declare a workflow parameter with this parameter's type, bounds and value, and bind to it")

@@ -90,8 +90,8 @@ def render(node_id: str) -> None:
                     continue
                 _field(node_id, spec, param, node.params, by_param.get(param.name))
             _connections(node_id, spec)
-            if spec.help:
-                with st.expander("Help"):
+            if spec.help and (box := st.expander("Help", key=f"help:{node_id}", on_change="rerun")).open:
+                with box:                                           # drawn once opened
                     st.markdown(spec.help)
         row = st.container(horizontal=True)
         row.button("Duplicate", icon=":material/content_copy:", key=f"dup:{node_id}", help="Ctrl+D",
@@ -143,17 +143,17 @@ def _field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem
     value comes from."""
     value = params.get(param.name, param.default)
     source = parameters_view.binding_of(value)
-    with st.container(key=f"field:{node_id}:{param.name}"):
-        if source is not None:
+    if source is not None:
+        with st.container(key=f"field:{node_id}:{param.name}"):
             parameters_view.bound_field(node_id, param, forms.field_for(param).label, source)
             if problem:
                 st.error(problem)
-            return
-        main, link = st.columns([8, 1], vertical_alignment="top")
-        with link:
-            parameters_view.bind_menu(node_id, param, value)
-        with main:
+        return
+    # the field and its link button side by side: two blocks, not the four of `st.columns`
+    with st.container(key=f"field:{node_id}:{param.name}", horizontal=True, gap="small"):
+        with st.container():
             _plain_field(node_id, spec, param, params, problem)
+        parameters_view.bind_menu(node_id, param, value)
 
 
 def _plain_field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem: str | None) -> None:
@@ -327,7 +327,11 @@ def _connections(node_id: str, spec: NodeSpec) -> None:
     outgoing = [e for e in d.workflow.edges if e.source == node_id]
     if not (incoming or outgoing or spec.inputs):
         return
-    with st.expander(f"Connections ({len(incoming)} in, {len(outgoing)} out)", expanded=False):
+    box = st.expander(f"Connections ({len(incoming)} in, {len(outgoing)} out)", key=f"connections:{node_id}",
+                      on_change="rerun")
+    if not box.open:
+        return           # drawn once opened: a closed panel costs nothing when another node is selected
+    with box:
         for port in spec.inputs:
             fed = [e for e in incoming if e.target_port == port.name]
             state = ", ".join(f"{e.source}.{e.source_port or '?'}" for e in fed) or (

@@ -174,6 +174,20 @@ EDGES_THROUGH_NODES_JS = """() => {
 }"""
 
 
+OVERLAPPING_NODES_JS = """() => {
+  // pairs of nodes whose drawn boxes overlap (flow coordinates, as in EDGES_THROUGH_NODES_JS)
+  const boxes = [...document.querySelectorAll('.react-flow__node')].map(n => {
+    const m = new DOMMatrixReadOnly(getComputedStyle(n).transform);
+    return [n.dataset.id, m.e, m.f, n.offsetWidth, n.offsetHeight];
+  });
+  const pairs = [];
+  for (const [a, ax, ay, aw, ah] of boxes)
+    for (const [b, bx, by, bw, bh] of boxes)
+      if (a < b && ax < bx + bw && bx < ax + aw && ay < by + bh && by < ay + ah) pairs.push([a, b]);
+  return pairs;
+}"""
+
+
 def smallest_text_px(page: Page) -> float:
     """The smallest text on the canvas's nodes as rendered (font size times the canvas's zoom)."""
     return flow(page).locator("body").evaluate(f"b => ({SMALLEST_TEXT_JS})()")
@@ -182,3 +196,8 @@ def smallest_text_px(page: Page) -> float:
 def edges_through_nodes(page: Page) -> list[list[str]]:
     """[source, target, node] for every drawn edge that runs through a node it does not join."""
     return flow(page).locator("body").evaluate(f"b => ({EDGES_THROUGH_NODES_JS})()")
+
+
+def overlapping_nodes(page: Page) -> list[list[str]]:
+    """[a, b] for every two nodes whose drawn boxes overlap on the canvas."""
+    return flow(page).locator("body").evaluate(f"b => ({OVERLAPPING_NODES_JS})()")

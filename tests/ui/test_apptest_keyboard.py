@@ -53,3 +53,27 @@ def test_the_canvas_deletes_nothing_by_itself(at):
     three_connected(at)
     args = canvas_args(at)
     assert not any(n["deletable"] for n in args["nodes"]) and not any(e["deletable"] for e in args["edges"])
+
+
+def test_the_page_uses_no_deprecated_streamlit_api(app_env, monkeypatch):
+    """`components.v1.html` (the key listener's old frame) is deprecated in favour of `st.iframe`;
+    the listener is a `st.components.v2` component now, and nothing else the page draws warns."""
+    from streamlit import deprecation_util
+
+    warned: list[str] = []
+    monkeypatch.setattr(deprecation_util, "show_deprecation_warning",
+                        lambda message, *args, **kwargs: warned.append(message))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    three_connected(at)
+    canvas_reply(at, selected="keep_above")
+    assert not at.exception
+    assert warned == []
+
+
+def test_layout_takes_the_heights_the_page_measured_when_it_was_pressed(at):
+    three_connected(at)
+    at.session_state["kb_listener"] = {"sizes": {"points": 300, "keep_above": 95, "gone": 50}}
+    at.button(key="tb_layout").click().run()
+    assert not at.exception
+    heights = at.session_state["doc"].heights
+    assert heights["points"] == 300 and heights["keep_above"] == 95 and "gone" not in heights

@@ -23,6 +23,12 @@ def select(at, node_id: str) -> None:
     canvas_reply(at, selected=node_id)
 
 
+def open_bind_menu(at, node_id: str, param: str) -> None:
+    """Open a parameter's link menu (its buttons are drawn only while it is open)."""
+    at.session_state[f"bind_menu:{node_id}:{param}"] = True
+    at.run()
+
+
 def markdown_text(at) -> str:
     return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
 
@@ -30,6 +36,7 @@ def markdown_text(at) -> str:
 def test_a_node_parameter_becomes_a_workflow_parameter_in_one_click_and_shows_its_source(at):
     three_connected(at)
     select(at, "keep_above")
+    open_bind_menu(at, "keep_above", "threshold")
     at.button(key="promote:keep_above:threshold").click().run()
     assert not at.exception
     doc = at.session_state["doc"]
@@ -42,9 +49,41 @@ def test_a_node_parameter_becomes_a_workflow_parameter_in_one_click_and_shows_it
     assert doc.workflow.parameters == {} and "threshold" not in doc.workflow.nodes["keep_above"].params
 
 
+def test_a_closed_link_menu_connections_panel_or_log_draws_nothing_until_it_is_opened(at):
+    """Selecting a node draws its form, not the contents of closed menus: a click on the canvas
+    costs the page only what it shows."""
+    three_connected(at)
+    select(at, "keep_above")
+    keys = [b.key or "" for b in at.button]
+    assert not [k for k in keys if k.startswith(("promote:", "rmedge:"))]
+    open_bind_menu(at, "keep_above", "threshold")
+    at.session_state["connections:keep_above"] = True
+    at.run()
+    keys = [b.key or "" for b in at.button]
+    assert "promote:keep_above:threshold" in keys and "promote:keep_above:column" not in keys
+    assert [k for k in keys if k.startswith("rmedge:")]
+    run_and_wait(at)                                   # a node's run log, too, waits in its closed panel
+    assert at.session_state["runs"].log.get("keep_above")
+    assert not at.get("code")
+    at.session_state["log:keep_above"] = True
+    at.run()
+    assert at.get("code")
+
+
+def test_each_parameter_field_and_its_link_button_share_one_row_not_columns(at):
+    """A field with its link button is one horizontal container (two blocks to draw when a node is
+    selected), not `st.columns` (four)."""
+    three_connected(at)
+    before = len(at.columns)
+    select(at, "keep_above")
+    assert [b for b in at.get("popover")]                       # the link buttons are there
+    assert len(at.columns) == before                            # and no column block came with them
+
+
 def test_a_new_value_in_the_panel_makes_only_the_bound_node_and_its_downstream_stale(at):
     three_connected(at)
     select(at, "keep_above")
+    open_bind_menu(at, "keep_above", "threshold")
     at.button(key="promote:keep_above:threshold").click().run()
     run_and_wait(at)
     assert {r.status for r in at.session_state["runs"].results.values()} == {"computed"}
@@ -72,6 +111,9 @@ def test_binding_to_an_existing_parameter_and_unbinding_keeps_the_value(at):
     (field,) = [n for n in at.number_input if n.key.startswith("wfpv:limit@")]
     field.set_value(12.5).run()
     select(at, "keep_above")
+    open_bind_menu(at, "keep_above", "column")
+    open_bind_menu(at, "keep_above", "threshold")
+    assert [b for b in at.button if b.key == "promote:keep_above:column"]           # the column's menu is open
     assert not [b for b in at.button if b.key == "bind:keep_above:column:limit"]   # a float cannot name a column
     at.button(key="bind:keep_above:threshold:limit").click().run()
     assert doc.workflow.nodes["keep_above"].params["threshold"] == {"$param": "limit"}
@@ -83,7 +125,9 @@ def test_binding_to_an_existing_parameter_and_unbinding_keeps_the_value(at):
 def test_removing_a_parameter_leaves_its_value_in_the_nodes_and_saving_round_trips(at, app_env):
     three_connected(at)
     select(at, "keep_above")
+    open_bind_menu(at, "keep_above", "threshold")
     at.button(key="promote:keep_above:threshold").click().run()
+    open_bind_menu(at, "keep_above", "column")
     at.button(key="promote:keep_above:column").click().run()
     doc = at.session_state["doc"]
     assert doc.workflow.parameters["column"] == {"type": "column", "default": "x", "help": "Column to compare"}
@@ -100,6 +144,7 @@ def test_removing_a_parameter_leaves_its_value_in_the_nodes_and_saving_round_tri
 def test_a_bad_declaration_is_shown_in_the_panel_and_keeps_only_its_nodes_from_running(at, app_env):
     three_connected(at)
     select(at, "keep_above")
+    open_bind_menu(at, "keep_above", "threshold")
     at.button(key="promote:keep_above:threshold").click().run()
     doc = at.session_state["doc"]
     doc.set_workflow_param("threshold", {"type": "float", "default": 5e9, "max": 1e9})

@@ -5,17 +5,20 @@ unsaved work, and no request of the page leaves 127.0.0.1 while a workflow is bu
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlparse
 
 from playwright.sync_api import Page, expect
 
 from tests.ui.browser import (
+    FLOW_IFRAME,
     connect,
     edges_through_nodes,
     flow,
     node,
     open_picker,
+    overlapping_nodes,
     settle,
     shot,
     smallest_text_px,
@@ -171,6 +174,50 @@ def test_delete_undo_redo_and_duplicate_from_the_keyboard(page: Page, server):
     assert not page.errors, page.errors
 
 
+PAGE_HEIGHT_JS = "document.scrollingElement.scrollHeight"
+
+
+def canvas_top(page: Page) -> float:
+    frame = page.locator(FLOW_IFRAME)
+    expect(frame).to_be_visible()
+    return frame.bounding_box()["y"]
+
+
+def test_neither_the_port_chooser_nor_the_restore_offer_pushes_the_canvas_down(page: Page, server, monkeypatch):
+    """At 1440x900 the page never scrolls and the canvas and the palette stay where they are: while
+    the port chooser asks, and in a new tab that offers back the unsaved work of the first."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(server.url)
+    expect(page.locator(".st-key-canvas_info")).to_contain_text("0 nodes", timeout=60_000)
+    settle(page)
+    top = canvas_top(page)
+    search_palette(page, "testpack", expect_button="Combine")
+    for label in ("Numbers", "Split", "Combine"):      # split -> combine fits several pairs: asked
+        add_from_palette(page, label)
+    expect(page.locator(".st-key-port_chooser")).to_be_visible()
+    settle(page)
+    assert page.evaluate(PAGE_HEIGHT_JS) <= 900, "the port chooser makes the page scroll"
+    assert canvas_top(page) == top, "the port chooser moves the canvas"
+    from dataflow.ui import storage
+
+    monkeypatch.setenv("DATAFLOW_CACHE_DIR", str(server.base / "cache"))   # the server's app folder
+    for n in range(4):                                  # and unsaved work of four more tabs: a long offer
+        storage.write_autosave({"version": "0.1.0", "nodes": [], "edges": [], "meta": {"name": f"Draft {n}"}},
+                               None, f"Draft {n}", storage.new_autosave_id())
+    other = page.context.new_page()
+    other.set_viewport_size({"width": 1440, "height": 900})
+    other.goto(server.url)
+    expect(other.locator(".st-key-restore_offer")).to_be_visible(timeout=60_000)
+    expect(other.locator(".st-key-canvas_info")).to_contain_text("0 nodes")
+    settle(other)
+    shot(other, "wb_10_restore_offer")
+    assert other.evaluate(PAGE_HEIGHT_JS) <= 900, "the restore offer makes the page scroll"
+    assert canvas_top(other) == top, "the restore offer moves the canvas"
+    search = palette(other).get_by_label("Search nodes").bounding_box()   # nor the palette
+    assert search is not None and search["y"] + search["height"] <= 900, "the restore offer pushes the palette down"
+    other.close()
+
+
 def test_iris_from_an_empty_canvas_scores_the_test_rows_and_counts_the_actions(page: Page, server):
     """The newcomer's build, counted as the issue counts it (clicks, typed entries, drags, scrolls):
     at most 20 actions at 1440x900 without a page scroll. Each node is found by typing in the palette
@@ -250,11 +297,52 @@ def test_iris_from_an_empty_canvas_scores_the_test_rows_and_counts_the_actions(p
     expect(node(page, "predict")).to_be_visible()
     page.wait_for_timeout(1500)                            # the canvas fits the view after its layout pass
     shot(page, "wb_07_iris_layout")
-    # Known bug, not asserted here: Layout places nodes by estimated sizes, and when a node's content
-    # is shorter than estimated (the data set already cached by an earlier test on this shared server)
-    # two nodes overlapped and an edge crossed a node on a clean-clone CI run. The geometric check on
-    # estimated sizes stays in tests/ui/test_placement.py; the drawn result is printed for the record.
-    print(f"edges through nodes after Layout: {edges_through_nodes(page)}")
+    # Layout places the nodes by their drawn sizes (measured in the page when Layout is pressed): a
+    # node drawn shorter or taller than estimated (the data set already cached by an earlier test on
+    # this shared server) once made two nodes overlap and an edge cross a node
+    assert overlapping_nodes(page) == [], "nodes overlap after Layout"
+    assert edges_through_nodes(page) == [], "an edge runs behind a node after Layout"
+    assert not page.errors, page.errors
+
+
+# In the canvas's frame: drop the node sizes from every value the canvas reports, as when its report
+# predates a node's new content (React Flow measures after the value went out; seen on a slow CI machine)
+NO_REPORTED_SIZES_JS = """
+// (runs on the frame's first, blank document: its window lives on into the component's page)
+if (window.frameElement && window.frameElement.title === 'streamlit_flow.streamlit_flow') {
+  const real = window.parent;
+  const post = (message, target) => {
+    const v = message && message.type === 'streamlit:setComponentValue' && message.value;
+    if (v && Array.isArray(v.nodes))
+      message = {...message, value: {...v, nodes: v.nodes.map(({width, height, ...n}) => n)}};
+    return real.postMessage(message, target);
+  };
+  window.parent = new Proxy(real, {get: (t, k) => (k === 'postMessage' ? post : Reflect.get(t, k))});
+}"""
+
+
+def test_layout_places_nodes_by_their_drawn_sizes_when_the_canvas_reported_none(page: Page, server):
+    """The iris workflow with long labels, after a run (labels and status lines wrap: every node is
+    taller than estimated), while the canvas reports no sizes: Layout measures the drawn nodes, so none overlap and no edge runs
+    behind a node it does not join."""
+    from benchmarks.bench_ui import iris_workflow
+
+    page.context.add_init_script(NO_REPORTED_SIZES_JS)
+    workflow = iris_workflow()
+    for n in workflow["nodes"]:                            # labels that wrap: taller nodes again
+        n["label"] = f"{n['id'].capitalize()}: a label a person wrote to say what this step is for"
+    (server.base / "workflows" / "iris_sizes.json").write_text(json.dumps(workflow))
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(server.url + "/?open=iris_sizes")
+    expect(flow(page).locator(".react-flow__node")).to_have_count(7, timeout=60_000)
+    run_all(page, 1)
+    page.locator(".st-key-tb_layout button").first.click()
+    wait_idle(page)
+    settle(page)
+    page.wait_for_timeout(1500)                            # the canvas fits the view after its layout pass
+    shot(page, "wb_09_layout_drawn_sizes")
+    assert overlapping_nodes(page) == [], "nodes overlap after Layout"
+    assert edges_through_nodes(page) == [], "an edge runs behind a node after Layout"
     assert not page.errors, page.errors
 
 
