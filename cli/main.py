@@ -12,6 +12,7 @@ from .cache import add_cache_command
 from .history import add_history_commands
 from .listing import add_listing_commands
 from .packs import add_pack_commands
+from .report import add_report_command
 from .run import add_run_command
 from .script import add_export_command
 from .terminal import PrintableFormatter, echo, echo_stderr
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_cache_command(sub, common)
     add_history_commands(sub, common)
     add_export_command(sub, common)
+    add_report_command(sub, common)
     add_pack_commands(sub, common)
     return parser
 

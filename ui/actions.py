@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -18,10 +19,13 @@ from .kernel_api import (
     NodeInstance,
     NodePlan,
     NodeSpec,
+    RunResult,
     SchemaReport,
     Secret,
     Workflow,
     WorkflowError,
+    build_report,
+    chosen,
     component_folder_list,
     component_spec,
     components_in,
@@ -475,6 +479,32 @@ def specs() -> dict[str, NodeSpec]:
     found = session.memo("component_specs", stamp, lambda: {
         type_id: component_spec(c) for type_id, c in components_in(folders).items()})
     return {**nodes, **found} if found else nodes
+
+
+def report_maker() -> Callable[[], bytes]:
+    """What builds the open workflow's one-file report when its download is clicked, as `dataflow
+    report` writes it: the last run's statuses and the cached outputs of the nodes the report shows
+    (those not cached are left out). Streamlit calls it outside the page's session, so it holds
+    what it needs from the session now."""
+    graph, engine = analysis().graph, resources.engine()
+    results = dict(st.session_state.runs.results)
+
+    def make() -> bytes:
+        if graph is None:
+            return b""
+        outputs = {}
+        for node_id in chosen(graph):
+            try:
+                entry = engine.load_outputs(graph, node_id)
+            except Exception:  # an unreadable entry: the report leaves the node out, as one not run
+                entry = None
+            if entry is not None:
+                outputs[node_id] = entry.outputs
+        nodes = {n: results[n] for n in graph.order if n in results}
+        status = "failed" if any(r.status == "failed" for r in nodes.values()) else "ok"
+        seconds = sum(r.seconds or 0.0 for r in nodes.values())
+        return build_report(graph, RunResult("app", status, seconds, nodes, outputs)).encode("utf-8")
+    return make
 
 
 def component_folders() -> tuple[Path, ...]:

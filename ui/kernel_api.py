@@ -29,6 +29,7 @@ import dataclasses
 from typing import Any
 
 from dataflow.cli.install import InstallPlan, apply_install, plan_install  # the only install import
+from dataflow.cli.report import build_report, chosen
 from dataflow.cli.versions import Version, find_version, list_versions, read_version, save_keeping_history
 from dataflow.cli.workflow_diff import diff_workflows
 from dataflow.kernel import (
@@ -105,4 +106,6 @@ __all__ = [
     "InstallPlan", "apply_install", "plan_install",
     # version history
     "Version", "diff_workflows", "find_version", "list_versions", "read_version", "save_keeping_history",
+    # one-file reports (`dataflow report`, `dataflow.cli.report`)
+    "build_report", "chosen",
 ]

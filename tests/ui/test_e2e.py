@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -181,3 +182,8 @@ def test_plugins_page_and_iris_template(page: Page, server):
     expect(page.locator(".st-key-output [data-testid='stMetric']").first).to_be_visible()
     shot(page, "08_iris_metrics")
     assert not page.locator('[data-testid="stException"]').count()
+    with page.expect_download() as caught:                     # the one-file report of this run
+        page.locator(".st-key-wf_report").get_by_role("button").click()
+    report = Path(caught.value.path()).read_text(encoding="utf-8")
+    assert "<svg class='picture'" in report and "<code>confusion</code>" in report and "<code>evaluate</code>" in report
+    assert "plotly.js v" in report
