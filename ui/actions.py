@@ -252,7 +252,7 @@ def confirm_replace(choice: str, name: str = "") -> None:
     if pending is None or choice == "cancel":
         return
     if choice == "save":
-        saved = save() if doc().workflow.path is not None else save_as(storage.workflows_dir(), name)
+        saved = save() if doc().workflow.path is not None else save_as(storage.workspace_dir(), name)
         if not saved:
             st.session_state.confirm_replace = pending    # ask again; the notice says why
             return
@@ -511,7 +511,7 @@ def component_folders() -> tuple[Path, ...]:
     """Where the open workflow's components are found besides its own folder's `components`: the
     template's (for an unsaved copy of one), then the workspace's."""
     template = st.session_state.get("template_folder")
-    return (*([Path(template) / "components"] if template else []), storage.workflows_dir() / "components")
+    return (*([Path(template) / "components"] if template else []), storage.workspace_dir() / "components")
 
 
 def granted_folders() -> list[str]:

@@ -64,7 +64,7 @@ def _unsaved_prompt() -> None:
         name = ""
         if d.workflow.path is None:
             name = st.text_input("Save as", value=d.name, key="unsaved_name",
-                                 help=f"A file name in {storage.workflows_dir()}")
+                                 help=f"A file name in {storage.workspace_dir()}")
         row = st.container(horizontal=True)
         row.button("Save", key="unsaved_save", type="primary", on_click=actions.confirm_replace,
                    args=("save", name))
@@ -85,7 +85,7 @@ def _lazy_expander(label: str, key: str, draw: Callable[[], None]) -> None:
 
 def _save_as_form() -> None:
     d = actions.doc()
-    folders = [storage.workflows_dir(), *(Path(p) for p in st.session_state.settings["data_dirs"])]
+    folders = [storage.workspace_dir(), *(Path(p) for p in st.session_state.settings["data_dirs"])]
     folder = st.selectbox("Folder", folders, key="saveas_folder", format_func=str)
     name = st.text_input("File name", value=(d.workflow.path.stem if d.workflow.path else d.name),
                          key="saveas_name")
@@ -94,14 +94,15 @@ def _save_as_form() -> None:
 
 
 def _open_form() -> None:
-    files = storage.list_workflows()
+    files = storage.list_workflows(storage.workspace_dir())
     if files:
         choice = st.selectbox("Workflow", files, format_func=lambda p: p.name, key="open_choice")
         if st.button("Open", key="open_go"):
             actions.replace_document("open", Path(choice))
             st.rerun()
     else:
-        st.caption(f"No workflow files in {storage.workflows_dir()}")
+        st.caption(f"No workflow files in {storage.workspace_dir()} yet (your workspace; templates are under "
+                   "Templates)")
     uploaded = st.file_uploader("…or open a workflow file", type=["json"], key="open_upload")
     if uploaded is not None and st.button("Open uploaded file", key="open_upload_go"):
         actions.replace_document("upload", (uploaded.name, uploaded.getvalue()))

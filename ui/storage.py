@@ -7,7 +7,8 @@
 - `autosave.json`: the single autosave of earlier versions, still offered until restored or discarded;
 - `uploads/`: data files the user uploaded (granted automatically), checked on the server.
 
-Example workflows and templates come from `workflows/` (or `DATAFLOW_WORKFLOWS_DIR`).
+Example workflows and templates come from `workflows/` (or `DATAFLOW_WORKFLOWS_DIR`); the user's own
+workflows are saved in the workspace (`DATAFLOW_WORKSPACE`, default `~/DataFlow`).
 """
 
 from __future__ import annotations
@@ -38,9 +39,17 @@ def uploads_dir() -> Path:
 
 
 def workflows_dir() -> Path:
-    """Where templates and example workflows live (and where Save as writes by default)."""
+    """Where templates and example workflows live: opened as untitled copies, never written."""
     configured = os.environ.get("DATAFLOW_WORKFLOWS_DIR")
     return Path(configured).expanduser().resolve() if configured else ROOT / "workflows"
+
+
+def workspace_dir() -> Path:
+    """Where the user's own workflows (and their `components`) are saved and opened from:
+    `DATAFLOW_WORKSPACE`, else the templates' folder when `DATAFLOW_WORKFLOWS_DIR` names one of the
+    user's own, else `~/DataFlow`; never the project's own `workflows/`."""
+    configured = os.environ.get("DATAFLOW_WORKSPACE") or os.environ.get("DATAFLOW_WORKFLOWS_DIR")
+    return Path(configured).expanduser().resolve() if configured else Path.home() / "DataFlow"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -253,7 +262,7 @@ def store_upload(name: str, data: bytes, folder: Path | None = None) -> Path:
 
 
 def list_workflows(folder: Path | None = None) -> list[Path]:
-    """The workflow files (`*.json`) in the workflows folder, by name."""
+    """The workflow files (`*.json`) in `folder` (the templates' folder when None), by name."""
     folder = folder or workflows_dir()
     try:
         return sorted(p for p in folder.glob("*.json") if p.is_file())

@@ -171,3 +171,18 @@ def test_an_autosave_killed_mid_write_leaves_no_temporary_file_once_the_app_star
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")], "the kill left a temporary file"
     assert storage.list_autosaves() == []  # what a new session offers
     assert [p.name for p in folder.iterdir()] == []
+
+
+def test_the_workspace_is_never_the_projects_own_folder(monkeypatch, tmp_path):
+    """Save as and Open use the workspace: `DATAFLOW_WORKSPACE`, else `~/DataFlow`; the project's own
+    `workflows/` holds only the templates, which open as copies."""
+    from dataflow.ui import storage
+
+    monkeypatch.delenv("DATAFLOW_WORKSPACE", raising=False)
+    monkeypatch.delenv("DATAFLOW_WORKFLOWS_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert storage.workspace_dir() == tmp_path / "home" / "DataFlow"
+    assert not storage.workspace_dir().is_relative_to(storage.ROOT)
+    assert storage.workflows_dir() == storage.ROOT / "workflows"          # the templates
+    monkeypatch.setenv("DATAFLOW_WORKSPACE", str(tmp_path / "mine"))
+    assert storage.workspace_dir() == (tmp_path / "mine").resolve()
