@@ -14,6 +14,7 @@ from . import resources, session, storage
 from .analysis import Analysis, analyse, owner
 from .document import Document
 from .kernel_api import (
+    COMPONENT_NAME,
     DataflowError,
     FilePath,
     NodeInstance,
@@ -29,8 +30,10 @@ from .kernel_api import (
     component_folder_list,
     component_spec,
     components_in,
+    find_component,
     find_version,
     load_workflow,
+    read_component,
     read_version,
     save_keeping_history,
     workflow_from_dict,
@@ -505,6 +508,66 @@ def report_maker() -> Callable[[], bytes]:
         seconds = sum(r.seconds or 0.0 for r in nodes.values())
         return build_report(graph, RunResult("app", status, seconds, nodes, outputs)).encode("utf-8")
     return make
+
+
+def selected_nodes() -> list[str]:
+    """The nodes selected on the canvas (Ctrl+click selects several), else the one selected."""
+    d = doc()
+    several = [n.get("id") for n in st.session_state.sync.shown_nodes
+               if n.get("selected") and n.get("id") in d.workflow.nodes]
+    return several if len(several) > 1 else ([d.selected] if d.selected in d.workflow.nodes else [])
+
+
+def make_component(name: str) -> bool:
+    """Turn the selected nodes into a component saved as `components/<name>.json` in the workspace
+    (one undo step; the file stays if the step is undone)."""
+    name = name.strip()
+    nodes = selected_nodes()
+    if not COMPONENT_NAME.fullmatch(name):
+        session.notify("warning", "Name the component with letters, digits, _ or - (e.g. clean_orders).")
+        return False
+    target = storage.workspace_dir() / "components" / f"{name}.json"
+    if target.exists():
+        session.notify("warning", f"A component named {name} exists already ({target}); choose another name.")
+        return False
+    if not nodes:
+        session.notify("warning", "Select the nodes to put in the component first (Ctrl+click selects several).")
+        return False
+    document = doc().make_component(nodes, name, specs())
+    try:
+        save_keeping_history(workflow_from_dict(document, str(target), target), target)
+    except (OSError, WorkflowError) as exc:
+        doc().undo()
+        session.notify("error", f"Could not save the component to {target}: {exc}")
+        return False
+    session.notify("success", f"Made component {name} of {len(nodes)} nodes ({target}); Undo takes it back.")
+    return True
+
+
+def find_component_file(node_id: str) -> Path | None:
+    """The file of a component node's component, found where compiling finds it."""
+    d = doc()
+    node = d.workflow.nodes.get(node_id)
+    if node is None or not node.type.startswith("component."):
+        return None
+    return find_component(node.type.removeprefix("component."), component_folder_list(d.workflow.folder,
+                                                                                     component_folders()))
+
+
+def expand_component(node_id: str) -> bool:
+    """Replace a component node by the nodes inside it (one level), in one undo step."""
+    path = find_component_file(node_id)
+    if path is None:
+        session.notify("warning", f"The component of node {node_id} was not found; it cannot be expanded.")
+        return False
+    try:
+        component = read_component(path.stem, path)
+    except ValueError as exc:
+        session.notify("error", f"Cannot expand {node_id}: {exc}")
+        return False
+    added = doc().expand_component(node_id, component.workflow, component.inputs, component.outputs)
+    session.notify("success", f"Expanded {node_id} into {len(added)} nodes; Undo takes it back.")
+    return True
 
 
 def component_folders() -> tuple[Path, ...]:

@@ -25,7 +25,7 @@ from .kernel_api import (
     is_binding,
     workflow_from_dict,
 )
-from .ports import first_free_pair, free_pairs, taken_inputs, would_cycle
+from .ports import first_free_pair, free_pairs, port_feeds, taken_inputs, would_cycle
 
 UNDO_LIMIT = 100
 
@@ -110,6 +110,123 @@ class Document:
         self.undo_stack.append(self._snapshot())
         self._restore(self.redo_stack.pop())
         return True
+
+    # --- components ------------------------------------------------------------------
+
+    def expand_component(self, node_id: str, inner: Workflow, inputs: dict[str, list[tuple[str, str]]],
+                         outputs: dict[str, tuple[str, str]]) -> list[str]:
+        """Replace component node `node_id` by the nodes of its workflow `inner` (one level), placed
+        where it stood, each binding to a component parameter given the node's value (else the
+        declared default), edges into and out of it rewired to the inner ports (`inputs`, `outputs`:
+        port -> inner ends); one undo step. Returns the new nodes' ids."""
+        node = self.workflow.nodes.get(node_id)
+        if node is None:
+            return []
+        values = {name: node.params.get(name, declaration.get("default"))
+                  for name, declaration in inner.parameters.items()}
+        origin = (node.position or {"x": 0, "y": 0})
+        left = min(((n.position or {}).get("x", 0) for n in inner.nodes.values()), default=0)
+        top = min(((n.position or {}).get("y", 0) for n in inner.nodes.values()), default=0)
+        self.checkpoint()
+        del self.workflow.nodes[node_id]
+        ids: dict[str, str] = {}
+        for inner_node in inner.nodes.values():
+            new_id = ids[inner_node.id] = self._new_id(f"{node_id}_{inner_node.id}")
+            params = {k: values.get(v[BIND], v) if is_binding(v) and v.get(BIND) in values else copy.deepcopy(v)
+                      for k, v in inner_node.params.items()}
+            at = inner_node.position or {"x": 0, "y": 0}
+            self.workflow.nodes[new_id] = NodeInstance(
+                new_id, inner_node.type, params, {"x": origin["x"] + at["x"] - left, "y": origin["y"] + at["y"] - top},
+                inner_node.label, copy.deepcopy(inner_node.extra), inner_node.version)
+        edges = []
+        for edge in self.workflow.edges:
+            if edge.target == node_id:
+                ends = inputs.get(edge.target_port) if edge.target_port else next(iter(inputs.values()), None)
+                edges += [Edge(edge.source, ids[n], edge.source_port, p) for n, p in ends or [] if n in ids]
+            elif edge.source == node_id:
+                end = outputs.get(edge.source_port) if edge.source_port else next(iter(outputs.values()), None)
+                if end is not None and end[0] in ids:
+                    edges.append(Edge(ids[end[0]], edge.target, end[1], edge.target_port))
+            else:
+                edges.append(edge)
+        edges += [Edge(ids[e.source], ids[e.target], e.source_port, e.target_port) for e in inner.edges
+                  if e.source in ids and e.target in ids]
+        self.workflow.edges = edges
+        self.selected = None
+        self.layout_revision += 1
+        return list(ids.values())
+
+    def make_component(self, node_ids: list[str], name: str, specs: dict[str, NodeSpec]) -> dict[str, Any]:
+        """Turn the nodes `node_ids` into one component node of type `component.<name>`: the edges
+        from outside become its inputs (one per outside output they come from), the edges to the
+        outside its outputs, and a workflow parameter the nodes are bound to becomes a parameter of
+        the component, passed on by the new node; one undo step. Returns the component's document
+        (to be saved as `components/<name>.json`)."""
+        chosen = [n for n in node_ids if n in self.workflow.nodes]
+        inside = set(chosen)
+        feeds = {n: port_feeds(self.workflow, n, specs) for n in self.workflow.nodes}
+        inputs: dict[tuple[str, str], dict[str, Any]] = {}
+        outputs: dict[tuple[str, str], dict[str, Any]] = {}
+        taken: set[str] = set()
+
+        def port_name(wanted: str) -> str:
+            name_, number = wanted, 1
+            while name_ in taken:
+                number += 1
+                name_ = f"{wanted}_{number}"
+            taken.add(name_)
+            return name_
+
+        outside_in, outside_out = [], []
+        for target in chosen:
+            spec = specs.get(self.workflow.nodes[target].type)
+            for port, (source, source_port) in feeds[target].items():
+                if source in inside:
+                    continue
+                kind = spec.input(port).type.name if spec and spec.input(port) else "table"
+                entry = inputs.setdefault((source, source_port), {"name": port_name(port), "type": kind, "to": []})
+                entry["to"].append(f"{target}.{port}")
+                outside_in.append((source, source_port, entry["name"]))
+        for target, ports in feeds.items():
+            if target in inside:
+                continue
+            for port, (source, source_port) in ports.items():
+                if source in inside:
+                    spec = specs.get(self.workflow.nodes[source].type)
+                    out = spec.output(source_port) if spec else None
+                    entry = outputs.setdefault((source, source_port), {
+                        "name": port_name(source_port), "type": out.type.name if out else "table",
+                        "from": f"{source}.{source_port}"})
+                    outside_out.append((entry["name"], target, port))
+        bound = {v[BIND] for n in chosen for v in self.workflow.nodes[n].params.values() if is_binding(v)}
+        left = min((self.workflow.nodes[n].position or {}).get("x", 0) for n in chosen)
+        top = min((self.workflow.nodes[n].position or {}).get("y", 0) for n in chosen)
+        document = {
+            "version": self.workflow.version,
+            "component": {"label": name.replace("_", " ").capitalize(), "inputs": [
+                {**e, "to": list(e["to"])} for e in inputs.values()], "outputs": list(outputs.values())},
+            "parameters": {p: copy.deepcopy(self.workflow.parameters[p]) for p in sorted(bound)
+                           if p in self.workflow.parameters},
+            "nodes": [{**self.workflow.nodes[n].to_dict(), "position": {
+                "x": (self.workflow.nodes[n].position or {}).get("x", 0) - left,
+                "y": (self.workflow.nodes[n].position or {}).get("y", 0) - top}} for n in chosen],
+            "edges": [{"source": s, "source_port": sp, "target": t, "target_port": tp}
+                      for t in chosen for tp, (s, sp) in feeds[t].items() if s in inside],
+            "meta": {"name": name.replace("_", " ").capitalize()},
+        }
+        self.checkpoint()
+        node_id = self._new_id(name)
+        for n in chosen:
+            del self.workflow.nodes[n]
+        self.workflow.edges = [e for e in self.workflow.edges if e.source not in inside and e.target not in inside]
+        self.workflow.nodes[node_id] = NodeInstance(node_id, f"component.{name}",
+                                                    {p: {BIND: p} for p in document["parameters"]},
+                                                    {"x": left, "y": top}, None)
+        self.workflow.edges += [Edge(s, node_id, sp, port) for s, sp, port in dict.fromkeys(outside_in)]
+        self.workflow.edges += [Edge(node_id, t, port, tp) for port, t, tp in outside_out]
+        self.selected = node_id
+        self.layout_revision += 1
+        return document
 
     # --- nodes -----------------------------------------------------------------------
 

@@ -66,8 +66,9 @@ from dataflow.kernel import (
     workflow_from_dict,
 )
 from dataflow.kernel import declared_param as _declared_param
+from dataflow.kernel.components import NAME as COMPONENT_NAME
 from dataflow.kernel.components import component_folders as component_folder_list
-from dataflow.kernel.components import component_spec, components_in
+from dataflow.kernel.components import component_spec, components_in, find_component, read_component
 from dataflow.kernel.plugins import collect_contributions
 from dataflow.kernel.tempfiles import sweep, temp_sibling
 from dataflow.sdk.sources import format_choices
@@ -94,7 +95,7 @@ __all__ = [
     # node specs and parameter kinds
     "Column", "FilePath", "FormatChoice", "NodeSpec", "ParamSpec", "Secret", "TableSchema",
     # components: workflows used as nodes (`component.<name>`)
-    "component_folder_list", "component_spec", "components_in",
+    "COMPONENT_NAME", "component_folder_list", "component_spec", "components_in", "find_component", "read_component",
     "format_choices",
     # checking
     "Graph", "Problem", "SchemaReport", "WorkflowError", "compile_workflow", "missing_node_types",

@@ -93,6 +93,9 @@ def render(node_id: str) -> None:
             if spec.help and (box := st.expander("Help", key=f"help:{node_id}", on_change="rerun")).open:
                 with box:                                           # drawn once opened
                     st.markdown(spec.help)
+        if node.type.startswith("component."):
+            _component_buttons(node_id)
+        _make_component_menu()
         row = st.container(horizontal=True)
         row.button("Duplicate", icon=":material/content_copy:", key=f"dup:{node_id}", help="Ctrl+D",
                    on_click=d.duplicate_node, args=(node_id,))
@@ -129,6 +132,32 @@ def _swap_button(node_id: str, spec: NodeSpec) -> None:
     st.button(f"Swap {ports[0]} ↔ {ports[1]}", key=f"swap:{node_id}", icon=":material/swap_horiz:",
               help=f"Feed {ports[0]} from what feeds {ports[1]} now, and the other way round",
               on_click=d.swap_inputs, args=(node_id, *ports))
+
+
+def _component_buttons(node_id: str) -> None:
+    """Expand a component node into the nodes inside it, or open its file to edit it."""
+    row = st.container(horizontal=True)
+    row.button("Expand into its nodes", icon=":material/unfold_more:", key=f"expand:{node_id}",
+               on_click=actions.expand_component, args=(node_id,),
+               help="Replace this node by the nodes inside the component (Undo takes it back)")
+    path = actions.find_component_file(node_id)
+    if path is not None and row.button("Open the component", icon=":material/edit:", key=f"open_comp:{node_id}",
+                                       help=f"Edit {path.name}: every workflow using it sees the change"):
+        actions.replace_document("open", path)
+        st.rerun()
+
+
+def _make_component_menu() -> None:
+    """Make a component of the selected nodes (Ctrl+click selects several), saved in the workspace."""
+    count = len(actions.selected_nodes())
+    menu = st.popover(f"Make a component of {count} node{'s' if count != 1 else ''}", icon=":material/widgets:",
+                      key="make_component", on_change="rerun")
+    if menu.open:
+        with menu:
+            name = st.text_input("Component name", key="component_name", placeholder="clean_orders",
+                                 help="Saved as components/<name>.json in your workspace; it joins the palette")
+            if st.button("Make component", key="make_component_go", type="primary") and actions.make_component(name):
+                st.rerun()
 
 
 def _placeholder(node_id: str, type_id: str, params: dict) -> None:

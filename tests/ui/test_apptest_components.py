@@ -3,12 +3,13 @@ the state of the nodes inside it."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.ui.test_apptest import APP, add, canvas_args, canvas_reply, open_section, run_and_wait
+from tests.ui.test_apptest import APP, add, canvas_args, canvas_reply, open_section, run_and_wait, three_connected
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,3 +46,30 @@ def test_a_component_in_the_workspace_is_in_the_palette_and_runs_when_added(app_
     assert "Clean orders" in node["data"]["content"] and "not connected" in node["data"]["content"]
     canvas_reply(at, selected=node["id"])
     assert any(t.key.startswith(f"p:{node['id']}:keep") for t in at.text_input), "its parameter has a field"
+
+
+def test_a_selected_node_becomes_a_component_that_runs_and_expands_back(app_env, ui_registry):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    three_connected(at)                                     # points -> keep_above -> scatter
+    canvas_reply(at, selected="keep_above")
+    open_section(at, "make_component")
+    at.text_input(key="component_name").input("keeper").run()
+    at.button(key="make_component_go").click().run()
+    assert not at.exception
+    saved = app_env / "workflows" / "components" / "keeper.json"   # the workspace's components (DATAFLOW_WORKFLOWS_DIR here)
+    document = json.loads(saved.read_text())
+    assert [p["name"] for p in document["component"]["inputs"]] == ["table"]
+    assert [n["type"] for n in document["nodes"]] == ["uipack.keep_above"]
+    workflow = at.session_state["doc"].workflow
+    assert sorted((e.source, e.target) for e in workflow.edges) == [("keeper", "scatter"), ("points", "keeper")]
+    run_and_wait(at)
+    results = at.session_state["runs"].results
+    assert results["keeper/keep_above"].status == "computed" and results["scatter"].status == "computed"
+    canvas_reply(at, selected="keeper")
+    at.button(key="expand:keeper").click().run()
+    workflow = at.session_state["doc"].workflow
+    assert "keeper" not in workflow.nodes and "keeper_keep_above" in workflow.nodes
+    assert sorted((e.source, e.target) for e in workflow.edges) == [("keeper_keep_above", "scatter"),
+                                                                    ("points", "keeper_keep_above")]
+    at.session_state["doc"].undo()                          # one step back: the component node again
+    assert "keeper" in at.session_state["doc"].workflow.nodes
