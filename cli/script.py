@@ -173,11 +173,16 @@ def _literal(value: Any) -> str:
     return repr(value)
 
 
+#: names the exporters' imports may bind (docs/export.md): no variable of the script takes them
+IMPORT_NAMES = ("pd", "np", "px", "go", "pio", "sklearn", "datasets", "duckdb", "sqlite3")
+
+
 class _Names:
     """Python names for the script's variables, constants and imported functions, each used once."""
 
     def __init__(self) -> None:
-        self.taken: set[str] = {"main", "write_outputs", "outputs", "output_dir", "argparse", "json", "Path", "parser"}
+        self.taken: set[str] = {"main", "write_outputs", "outputs", "output_dir", "argparse", "json", "Path", "parser",
+                                *IMPORT_NAMES}
         self.functions: dict[tuple[str, str], str] = {}
 
     def _fresh(self, text: str) -> str:
