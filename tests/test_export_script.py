@@ -95,7 +95,7 @@ STILL_CALLS = {
     "db.read_sqlite", "io.read_folder", "sql.query", "sql.query_files",
     "time.parse_dates", "time.resample", "time.rolling",
     "transform.cast", "transform.concat", "transform.date_parts", "transform.fill_missing", "transform.filter",
-    "plotly.bar", "plotly.line", "plotly.clusters", "plotly.confusion_matrix", "plotly.residuals",
+    "plotly.clusters", "plotly.confusion_matrix", "plotly.residuals",
     "plotly.time_series",
     "sklearn.apply_transformer", "sklearn.compare_metrics", "sklearn.evaluate", "sklearn.predict", "sklearn.scale",
     "sklearn.train_classifier", "sklearn.train_regressor", "sklearn.cluster", "sklearn.cross_validate",
