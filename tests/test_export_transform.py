@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from dataflow_transform import columns, combine, missing, reshape, rows
+from dataflow_transform import columns, combine, dates, missing, reshape, rows
 from dataflow_transform.export import EXPORTERS
 
 from dataflow.sdk import formula_code
@@ -123,3 +123,22 @@ def test_join_code(sales, customers, params):
     {"by": ["region"]}, {"aggregations": ["quantity:median", "unit price:last"]}, {}])
 def test_groupby_code(sales, params):
     same_as_node(reshape.groupby, EXPORTERS["transform.groupby"], {"table": sales}, **params)
+
+
+@pytest.mark.parametrize("column, parts", [
+    ("date", ["year", "month", "day", "weekday", "hour", "quarter", "week"]), ("text", ["month", "week"]),
+    ("mixed", ["day", "hour"])])
+def test_date_parts_code(sales, column, parts):
+    sales["text"] = ["2024-01-03", None, "2024-02-01", "2024-02-10", "2024-03-05", "2024-12-30"]
+    sales["mixed"] = ["2024-01-03", "2024-01-04 10:30", None, "2024-02-10", "2024-03-05", "2024-03-06T08:00"]
+    same_as_node(dates.date_parts, EXPORTERS["transform.date_parts"], {"table": sales}, column=column, parts=parts)
+
+
+@pytest.mark.parametrize("column", ["region", "size", "quantity"])
+def test_date_parts_code_stops_where_the_node_stops(sales, column):
+    from dataflow.sdk import NodeError
+
+    with pytest.raises(NodeError):
+        dates.date_parts(sales, column=column, parts=["year"])
+    with pytest.raises(ValueError, match="not dates|neither"):
+        exported(dates.date_parts, EXPORTERS["transform.date_parts"], {"table": sales}, column=column, parts=["year"])

@@ -4,7 +4,7 @@ Each exporter writes what its node computes, with the node's own defaults and mi
 from `node.literals` (values reach the script as Python literals only). Formulas are translated
 from their parsed tree by `formula_code`. Where the node's result depends on the data's types in
 a way plain code would have to repeat at length (cast, fill_missing with a value or a statistic,
-concat of columns of different kinds, date_parts of a text column), or a parameter that shapes the
+concat of columns of different kinds), or a parameter that shapes the
 code is bound to a workflow parameter, the exporter returns None and the script calls the node.
 """
 
@@ -138,9 +138,46 @@ def groupby_code(node: NodeCode) -> Code | None:
     return _one(node, f"{result}.reset_index({'' if by else 'drop=True'})", imports)
 
 
+def date_parts_code(node: NodeCode) -> Code | None:
+    """The parts of a date column; a text column is read as dates as the node reads it (pandas' inferred
+    format, else ISO 8601 when that reads more), and the code stops where the node stops."""
+    from .dates import PARTS
+
+    parts, column = node.params["parts"], node.params["column"]
+    if not _fixed(node, "parts", "column") or not column or not parts or any(p not in PARTS for p in parts):
+        return None
+    table, out, name = node.inputs["table"], node.outputs["table"], node.literals["column"]
+    names = [f"{column}_{part}" for part in parts]
+    lines = [f"_dates = {table}[{name}]",
+             "if not pd.api.types.is_datetime64_any_dtype(_dates.dtype):  # text holding dates",
+             "    if isinstance(_dates.dtype, pd.CategoricalDtype) or not (pd.api.types.is_string_dtype(_dates.dtype) "
+             "or str(_dates.dtype) == 'object'):",
+             f"        raise ValueError('column ' + repr({name}) + ' holds neither dates nor text')",
+             "    _text = _dates",
+             "    _dates = pd.to_datetime(_text, errors='coerce')",
+             "    _unread = int((_dates.isna() & _text.notna()).sum())",
+             "    if _unread:",
+             "        _iso = pd.to_datetime(_text, errors='coerce', format='ISO8601')",
+             "        if int((_iso.isna() & _text.notna()).sum()) < _unread:",
+             "            _dates = _iso",
+             "    if (_dates.isna() & _text.notna()).any():",
+             f"        raise ValueError('column ' + repr({name}) + ' holds values that are not dates')",
+             f"if set({names!r}) & set({table}.columns) or len(set({names!r})) < {len(names)}:",
+             "    raise ValueError('a date part column would replace an existing column')",
+             f"{out} = {table}.copy(deep=False)"]
+    for part, new in zip(parts, names, strict=True):
+        if part == "week":
+            lines += ["_week = _dates.dt.isocalendar().week",
+                      f"{out}[{new!r}] = _week.astype('float64') if _week.isna().any() else _week.astype('int32')"]
+        else:
+            lines.append(f"{out}[{new!r}] = _dates.dt.{'day_of_week' if part == 'weekday' else part}")
+    return Code(lines, ["import pandas as pd"])
+
+
 EXPORTERS: dict[str, Callable[[NodeCode], Code | None]] = {
     "transform.filter": filter_code, "transform.derive": derive_code, "transform.select": select_code,
     "transform.rename": rename_code, "transform.sort": sort_code, "transform.sample": sample_code,
     "transform.dedupe": dedupe_code, "transform.drop_missing": drop_missing_code,
     "transform.fill_missing": fill_missing_code, "transform.join": join_code, "transform.groupby": groupby_code,
+    "transform.date_parts": date_parts_code,
 }
