@@ -92,9 +92,9 @@ def test_the_script_reads_as_one_block_per_node_with_its_label(both, name, folde
 #: types, or a formula bound to a workflow parameter); every other node type of the examples is
 #: plain pandas / scikit-learn / Plotly code, and nothing but these imports a DataFlow module
 STILL_CALLS = {
-    "db.read_sqlite", "io.read_folder", "sql.query", "sql.query_files",
+    "db.read_sqlite", "io.read_folder", "sql.query_files",
     "time.resample", "time.rolling",
-    "transform.cast", "transform.concat", "transform.fill_missing", "transform.filter",
+    "transform.filter",
     "plotly.clusters", "plotly.confusion_matrix", "plotly.residuals",
     "plotly.time_series",
     "sklearn.apply_transformer", "sklearn.compare_metrics", "sklearn.evaluate", "sklearn.predict", "sklearn.scale",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from dataflow_transform import columns, combine, dates, missing, reshape, rows
+from dataflow_transform import cast, columns, combine, dates, missing, reshape, rows
 from dataflow_transform.export import EXPORTERS
 
 from dataflow.sdk import formula_code
@@ -100,9 +100,25 @@ def test_fill_missing_code_for_neighbouring_rows(sales, method):
                  columns=["unit price", "size", "flag"], method=method)
 
 
-def test_fill_missing_with_a_value_falls_back(sales):
-    assert exported(missing.fill_missing, EXPORTERS["transform.fill_missing"], {"table": sales},
-                    columns=["region"], value="unknown") is None
+@pytest.mark.parametrize("params", [
+    {"columns": ["region", "size"], "value": "unknown"}, {"columns": ["unit price", "quantity"], "value": "2"},
+    {"columns": ["unit price"], "value": "2.5"}, {"columns": ["flag"], "value": "Yes"},
+    {"columns": ["date"], "value": "2024-05-01"}, {"method": "mode"}, {"method": "mean"},
+    {"method": "median", "columns": ["unit price"]}, {"method": "mode", "columns": ["size", "flag", "region"]},
+    {"method": "forward"}])
+def test_fill_missing_code_fills_as_the_node_fills(sales, params):
+    same_as_node(missing.fill_missing, EXPORTERS["transform.fill_missing"], {"table": sales}, **params)
+
+
+@pytest.mark.parametrize("params", [{"columns": ["unit price"], "value": "many"}, {"columns": ["flag"], "value": "2"},
+                                    {"method": "mean", "columns": ["region"]}])
+def test_fill_missing_code_stops_where_the_node_stops(sales, params):
+    from dataflow.sdk import NodeError
+
+    with pytest.raises(NodeError):
+        missing.fill_missing(sales, **params)
+    with pytest.raises(ValueError, match="holds|needs"):
+        exported(missing.fill_missing, EXPORTERS["transform.fill_missing"], {"table": sales}, **params)
 
 
 @pytest.fixture
@@ -142,3 +158,56 @@ def test_date_parts_code_stops_where_the_node_stops(sales, column):
         dates.date_parts(sales, column=column, parts=["year"])
     with pytest.raises(ValueError, match="not dates|neither"):
         exported(dates.date_parts, EXPORTERS["transform.date_parts"], {"table": sales}, column=column, parts=["year"])
+
+
+@pytest.mark.parametrize("params", [{}, {"columns": "intersection"}, {"source_column": "part"}])
+def test_concat_code_stacks_as_the_node_does(sales, customers, params):
+    same_as_node(combine.concat, EXPORTERS["transform.concat"], {"top": sales, "bottom": customers}, **params)
+    renamed = customers.rename(columns={"manager": "size"})  # a category column meets a text column
+    same_as_node(combine.concat, EXPORTERS["transform.concat"], {"top": sales, "bottom": renamed}, **params)
+
+
+@pytest.mark.parametrize("params", [{"id_columns": ["region"]}, {"id_columns": ["region"], "value_columns": ["quantity",
+                                    "unit price"], "variable_name": "what", "value_name": "amount"},
+                                    {"value_columns": ["quantity", "size"]}])
+def test_melt_code(sales, params):
+    same_as_node(reshape.melt, EXPORTERS["transform.melt"], {"table": sales}, **params)
+
+
+@pytest.mark.parametrize("params", [{"columns": ["region"]}, {"columns": ["region", "size"], "normalize": True},
+                                    {"columns": ["quantity"], "top": 1}])
+def test_value_counts_code(sales, params):
+    from dataflow_transform import explore
+
+    same_as_node(explore.value_counts, EXPORTERS["transform.value_counts"], {"table": sales}, **params)
+
+
+@pytest.fixture
+def raw() -> pd.DataFrame:
+    return pd.DataFrame({"id": ["1", " 2", None, "4"], "qty": [1.0, 2.0, np.nan, 4.0], "n": [1, 2, 3, 4],
+                         "price": ["2.5", "x", "3", None], "when": ["2024-01-02", "2024-01-03 10:00", None, "oops"],
+                         "day": ["2024-01-02", "2024-02-03", None, "2024-03-04"], "flag": [True, False, True, False],
+                         "size": pd.Categorical(["5", "6", None, "7"])})
+
+
+@pytest.mark.parametrize("types, errors", [
+    ({"id": "int", "qty": "integer", "n": "int", "flag": "int", "size": "int"}, "raise"),
+    ({"price": "float", "when": "date"}, "null"), ({"day": "date", "n": "str", "qty": "category"}, "raise"),
+    ({"price": "number", "n": "float", "size": "text"}, "null"), ({"qty": "int", "flag": "float"}, "raise")])
+def test_cast_code_converts_as_the_node_converts(raw, types, errors):
+    same_as_node(cast.cast, EXPORTERS["transform.cast"], {"table": raw}, types=types, errors=errors)
+
+
+@pytest.mark.parametrize("types", [{"price": "float"}, {"when": "date"}, {"flag": "date"}, {"qty": "float", "id": "int",
+                                                                                          "price": "int"}])
+def test_cast_code_stops_where_the_node_stops(raw, types):
+    from dataflow.sdk import NodeError
+
+    with pytest.raises(NodeError):
+        cast.cast(raw, types=types)
+    with pytest.raises(ValueError, match="cannot"):
+        exported(cast.cast, EXPORTERS["transform.cast"], {"table": raw}, types=types)
+
+
+def test_cast_to_bool_falls_back(raw):
+    assert exported(cast.cast, EXPORTERS["transform.cast"], {"table": raw}, types={"n": "bool"}) is None

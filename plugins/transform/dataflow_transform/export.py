@@ -2,10 +2,11 @@
 
 Each exporter writes what its node computes, with the node's own defaults and missing-value rules,
 from `node.literals` (values reach the script as Python literals only). Formulas are translated
-from their parsed tree by `formula_code`. Where the node's result depends on the data's types in
-a way plain code would have to repeat at length (cast, fill_missing with a value or a statistic,
-concat of columns of different kinds), or a parameter that shapes the
-code is bound to a workflow parameter, the exporter returns None and the script calls the node.
+from their parsed tree by `formula_code`. Where a node decides by a column's kind (cast, fill_missing,
+concat, melt, date_parts), the script decides the same way, with `_kind` written as the plugin's
+`kind`; where the node stops (a value that cannot be converted), the script raises. A node type
+without an exporter here, a cast to bool, or a parameter that shapes the code bound to a workflow
+parameter: the exporter returns None and the script calls the node.
 """
 
 from __future__ import annotations
@@ -96,16 +97,73 @@ def drop_missing_code(node: NodeCode) -> Code:
 
 
 def fill_missing_code(node: NodeCode) -> Code | None:
-    """Only forward / backward fills of named columns: the other methods convert the fill value to
-    each column's type, which the node decides from the data."""
-    if not _fixed(node, "method", "columns") or node.params["method"] not in ("forward", "backward") \
-            or not node.params["columns"]:
+    """Each column with gaps filled as the node fills it: the fill text read as the column's kind
+    (method value), its mode, mean or median, or the neighbouring row's value."""
+    import math
+
+    from .missing import _FALSE, _TRUE
+
+    if not _fixed(node, "method", "columns", "value"):
         return None
+    method, text, lit = node.params["method"], str(node.params["value"]), node.literals
     table, out = node.inputs["table"], node.outputs["table"]
-    method = "ffill" if node.params["method"] == "forward" else "bfill"
-    return Code([f"{out} = {table}.copy(deep=False)",
-                 f"for _column in {node.literals['columns']}:",
-                 f"    {out}[_column] = {table}[_column].{method}()"])
+    if method == "value" and text == "":
+        return None  # the node asks for a value
+    if method in ("forward", "backward"):
+        fill = [f"{out}[_column] = _series.{'ffill' if method == 'forward' else 'bfill'}()"]
+    else:
+        if method == "value":
+            try:
+                number: float | int | None = float(text)
+            except ValueError:
+                number = None
+            if number is not None and not math.isfinite(number):
+                return None
+            if number is not None and number.is_integer():
+                number = int(number)
+            word = text.strip().lower()
+            truth = word in _TRUE if word in _TRUE | _FALSE else None
+            choose = [
+                "_kind_of = _kind(_series)",
+                "if _kind_of == 'number':" if number is not None else "if _kind_of == 'number':  # the text is no number",
+                f"    _fill = {number!r}" if number is not None else
+                "    raise ValueError('column ' + repr(_column) + ' holds numbers, and the fill value is not one')",
+                "elif _kind_of == 'true/false':",
+                f"    _fill = {truth!r}" if truth is not None else
+                "    raise ValueError('column ' + repr(_column) + ' holds true/false, and the fill value is not one')",
+                "elif _kind_of == 'date':",
+                f"    _fill = pd.Timestamp({lit['value']})",
+                "    if getattr(_series.dtype, 'tz', None) is not None and _fill.tz is None:",
+                "        _fill = _fill.tz_localize(_series.dtype.tz)",
+                "else:",
+                f"    _fill = {lit['value']}"]
+        elif method == "mode":
+            choose = ["_modes = _series.mode(dropna=True)", "if _modes.empty:", "    continue", "_fill = _modes.iloc[0]"]
+        else:
+            choose = [f"_fill = _series.{method}()", "if _fill != _fill:  # every value missing", "    continue"]
+        fill = [*choose,
+                "if pd.api.types.is_integer_dtype(_series.dtype) and float(_fill) != int(_fill):",
+                "    _series = _series.astype('float64')",
+                "if isinstance(_series.dtype, pd.CategoricalDtype) and _fill not in _series.cat.categories:",
+                "    _series = _series.cat.add_categories([_fill])",
+                f"{out}[_column] = _series.fillna(_fill)"]
+    numeric_only = method in ("mean", "median")
+    if node.params["columns"]:
+        targets = lit["columns"]
+        check = [f"for _column in {targets}:",
+                 "    if _kind(" + table + "[_column]) != 'number':",
+                 f"        raise ValueError({method!r} + ' needs number columns, but ' + repr(_column) + ' holds '"
+                 f" + _kind({table}[_column]))"] if numeric_only else []
+    else:
+        targets = f"[c for c in {table}.columns if _kind({table}[c]) == 'number']" if numeric_only else \
+            f"list({table}.columns)"
+        check = []
+    return Code([*_KIND_LINES, *check, f"{out} = {table}.copy(deep=False)",
+                 f"for _column in {targets}:",
+                 f"    _series = {table}[_column]",
+                 "    if not _series.isna().any():",
+                 "        continue",
+                 *(f"    {line}" for line in fill)], ["import pandas as pd"])
 
 
 def join_code(node: NodeCode) -> Code | None:
@@ -138,6 +196,146 @@ def groupby_code(node: NodeCode) -> Code | None:
     return _one(node, f"{result}.reset_index({'' if by else 'drop=True'})", imports)
 
 
+#: `_common.kind` as lines of the script: a column's kind as this plugin names it
+_KIND_LINES = [
+    "def _kind(column):",
+    "    if isinstance(column.dtype, pd.CategoricalDtype):",
+    "        return 'category'",
+    "    if pd.api.types.is_bool_dtype(column.dtype):",
+    "        return 'true/false'",
+    "    if pd.api.types.is_numeric_dtype(column.dtype):",
+    "        return 'number'",
+    "    if pd.api.types.is_datetime64_any_dtype(column.dtype):",
+    "        return 'date'",
+    "    if pd.api.types.is_string_dtype(column.dtype) or str(column.dtype) == 'object':",
+    "        return 'text'",
+    "    return str(column.dtype)"]
+
+
+def concat_code(node: NodeCode) -> Code | None:
+    """The bottom table's rows under the top's; a column of different kinds in the two is made text first."""
+    if not _fixed(node, "source_column", "columns"):
+        return None
+    top, bottom, out = node.inputs["top"], node.inputs["bottom"], node.outputs["table"]
+    source = node.params["source_column"]
+    lines = [*_KIND_LINES,
+             f"_mixed = [c for c in {top}.columns if c in {bottom}.columns and _kind({top}[c]) != _kind({bottom}[c])]",
+             f"_top = {top}.astype({{c: 'str' for c in _mixed}}) if _mixed else {top}",
+             f"_bottom = {bottom}.astype({{c: 'str' for c in _mixed}}) if _mixed else {bottom}"]
+    parts = "[_top, _bottom]"
+    if source:
+        name = node.literals["source_column"]
+        lines += [f"if {name} in _top.columns or {name} in _bottom.columns:",
+                  "    raise ValueError('the tables already have a column ' + repr(" + name + "))"]
+        parts = f"[_top.assign(**{{{name}: 'top'}}), _bottom.assign(**{{{name}: 'bottom'}})]"
+    join = "outer" if node.params["columns"] == "union" else "inner"
+    lines.append(f"{out} = pd.concat({parts}, join={join!r}, ignore_index=True)")
+    return Code(lines, ["import pandas as pd"])
+
+
+def melt_code(node: NodeCode) -> Code | None:
+    """Columns into rows; gathered columns of different kinds are made text first, as the node does."""
+    if not _fixed(node, "id_columns", "value_columns"):
+        return None
+    table, out, lit = node.inputs["table"], node.outputs["table"], node.literals
+    ids, values = lit["id_columns"], lit["value_columns"]
+    return Code([*_KIND_LINES,
+                 f"_gathered = {values} or [c for c in {table}.columns if c not in {ids}]",
+                 f"_table = {table}.astype({{c: 'str' for c in _gathered}}) "
+                 f"if len({{_kind({table}[c]) for c in _gathered}}) > 1 else {table}",
+                 f"{out} = _table.melt(id_vars={ids} or None, value_vars={values} or None, "
+                 f"var_name={lit['variable_name']}, value_name={lit['value_name']})"], ["import pandas as pd"])
+
+
+def value_counts_code(node: NodeCode) -> Code:
+    lit = node.literals
+    counts = (f"{node.inputs['table']}.value_counts(subset={lit['columns']}, normalize={lit['normalize']}, "
+              "sort=True, ascending=False, dropna=False)")
+    if node.bound("top"):  # 0 keeps every value
+        counts = f"({counts}.head({lit['top']}) if {lit['top']} else {counts})"
+    elif node.params["top"]:
+        counts = f"{counts}.head({lit['top']})"
+    return _one(node, f"{counts}.reset_index()")
+
+
+#: `_common.parse_dates` as lines of the script: dates from text, pandas' inferred format, else ISO 8601
+#: when that reads more
+_PARSE_LINES = [
+    "def _parse_dates(text):",
+    "    dates = pd.to_datetime(text, errors='coerce')",
+    "    unread = int((dates.isna() & text.notna()).sum())",
+    "    if unread:",
+    "        iso = pd.to_datetime(text, errors='coerce', format='ISO8601')",
+    "        if int((iso.isna() & text.notna()).sum()) < unread:",
+    "            dates = iso",
+    "    return dates"]
+
+
+def _number_lines(source: str) -> list[str]:
+    """`cast._number_from`: float64 numbers from a number, true/false, text or category column, and `_failed`."""
+    return [f"_kind_of = _kind({source})",
+            "if _kind_of in ('number', 'true/false'):",
+            f"    _converted, _failed = {source}.astype('float64'), None",
+            "elif _kind_of in ('text', 'category'):",
+            f"    _converted = pd.to_numeric({source}.astype('str').str.strip(), errors='coerce').astype('float64')",
+            f"    _failed = _converted.isna() & {source}.notna()",
+            "else:",
+            "    raise ValueError('column ' + repr(_column) + ' holds ' + _kind_of + ' values, which cannot become numbers')"]
+
+
+def _cast_lines(target: str) -> list[str] | None:
+    """The lines that convert `_source` (the column `_column`) to `target` into `_converted` and `_failed`."""
+    if target == "float":
+        return _number_lines("_source")
+    if target == "int":
+        return ["if _kind(_source) == 'number' and _source.dtype.kind in 'iu':",
+                "    _converted, _failed = _source, None",
+                "else:",
+                *(f"    {line}" for line in _number_lines("_source")),
+                "    _whole = np.isfinite(_converted) & (_converted == np.trunc(_converted)) & (_converted.abs() < 2.0 ** 63)",
+                "    _bad = _converted.notna() & ~_whole",
+                "    _failed = _bad if _failed is None else _failed | _bad",
+                "    _converted = _converted.where(_whole)",
+                "    _converted = _converted.astype('Int64' if _converted.isna().any() else 'int64')"]
+    if target == "str":
+        return ["_converted, _failed = _source.astype('str'), None"]
+    if target == "category":
+        return ["_converted, _failed = _source.astype('category'), None"]
+    if target == "date":
+        return ["if _kind(_source) == 'date':",
+                "    _converted, _failed = _source, None",
+                "elif _kind(_source) in ('text', 'category'):",
+                "    _converted = _parse_dates(_source.astype('str').str.strip())",
+                "    _failed = _converted.isna() & _source.notna()",
+                "else:",
+                "    raise ValueError('column ' + repr(_column) + ' holds ' + _kind(_source) + ' values, which cannot "
+                "become dates')"]
+    return None
+
+
+def cast_code(node: NodeCode) -> Code | None:
+    """Each column converted as the node converts it, by the kind of its values; a value that cannot be
+    converted stops the script (errors = raise) or becomes missing (errors = null), as in the node."""
+    from .cast import _ALIASES, TYPES
+
+    if not _fixed(node, "types", "errors"):
+        return None
+    table, out = node.inputs["table"], node.outputs["table"]
+    lines = [*_KIND_LINES, *_PARSE_LINES, f"{out} = {table}.copy(deep=False)"]
+    for column, name in node.params["types"].items():
+        target = _ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
+        converting = _cast_lines(target) if target in TYPES else None
+        if converting is None:
+            return None  # bool, or a type the node refuses
+        lines += [f"_column = {column!r}", f"_source = {table}[_column]", *converting]
+        if node.params["errors"] == "raise":
+            lines += ["if _failed is not None and bool(_failed.any()):",
+                      f"    raise ValueError('column ' + repr(_column) + ': ' + str(int(_failed.sum())) + "
+                      f"' value(s) cannot be converted to {target}, e.g. ' + repr(_source[_failed].iloc[0]))"]
+        lines.append(f"{out}[_column] = _converted")
+    return Code(lines, ["import numpy as np", "import pandas as pd"])
+
+
 def date_parts_code(node: NodeCode) -> Code | None:
     """The parts of a date column; a text column is read as dates as the node reads it (pandas' inferred
     format, else ISO 8601 when that reads more), and the code stops where the node stops."""
@@ -148,18 +346,14 @@ def date_parts_code(node: NodeCode) -> Code | None:
         return None
     table, out, name = node.inputs["table"], node.outputs["table"], node.literals["column"]
     names = [f"{column}_{part}" for part in parts]
-    lines = [f"_dates = {table}[{name}]",
+    lines = [*_PARSE_LINES,
+             f"_dates = {table}[{name}]",
              "if not pd.api.types.is_datetime64_any_dtype(_dates.dtype):  # text holding dates",
              "    if isinstance(_dates.dtype, pd.CategoricalDtype) or not (pd.api.types.is_string_dtype(_dates.dtype) "
              "or str(_dates.dtype) == 'object'):",
              f"        raise ValueError('column ' + repr({name}) + ' holds neither dates nor text')",
              "    _text = _dates",
-             "    _dates = pd.to_datetime(_text, errors='coerce')",
-             "    _unread = int((_dates.isna() & _text.notna()).sum())",
-             "    if _unread:",
-             "        _iso = pd.to_datetime(_text, errors='coerce', format='ISO8601')",
-             "        if int((_iso.isna() & _text.notna()).sum()) < _unread:",
-             "            _dates = _iso",
+             "    _dates = _parse_dates(_text)",
              "    if (_dates.isna() & _text.notna()).any():",
              f"        raise ValueError('column ' + repr({name}) + ' holds values that are not dates')",
              f"if set({names!r}) & set({table}.columns) or len(set({names!r})) < {len(names)}:",
@@ -179,5 +373,6 @@ EXPORTERS: dict[str, Callable[[NodeCode], Code | None]] = {
     "transform.rename": rename_code, "transform.sort": sort_code, "transform.sample": sample_code,
     "transform.dedupe": dedupe_code, "transform.drop_missing": drop_missing_code,
     "transform.fill_missing": fill_missing_code, "transform.join": join_code, "transform.groupby": groupby_code,
-    "transform.date_parts": date_parts_code,
+    "transform.date_parts": date_parts_code, "transform.concat": concat_code,
+    "transform.melt": melt_code, "transform.cast": cast_code, "transform.value_counts": value_counts_code,
 }
