@@ -29,7 +29,7 @@ FILTERS = ["quantity > 2", "`unit price` != 1.0", "region == 'north' or quantity
            "region in ['north', 'east']", "region not in ['north']", "not (quantity < 3) and notnull(`unit price`)",
            "isnull(region) | (quantity == 5)", "~flag", "flag & (quantity != 5)",
            "(quantity * `unit price`) > 4", "-quantity < -2", "date > '2024-02-01'",
-           "(`unit price` if quantity > 2 else quantity) > 2"]
+           "(`unit price` if quantity > 2 else quantity) > 2", "size >= 'm'", "size in ['s', 'l']"]
 
 
 @pytest.mark.parametrize("formula", FILTERS)
@@ -37,7 +37,7 @@ def test_filter_code_keeps_the_rows_the_node_keeps(sales, formula):
     same_as_node(rows.filter, EXPORTERS["transform.filter"], {"table": sales}, formula=formula)
 
 
-DERIVED = ["quantity * `unit price`", "quantity / 2 + 1", "region + '-' + region", "abs(-quantity)",
+DERIVED = ["size", "size + '!'", "quantity * `unit price`", "quantity / 2 + 1", "region + '-' + region", "abs(-quantity)",
            "quantity > 2", "`unit price` if quantity > 2 else 0", "0 if isnull(`unit price`) else quantity",
            "region == 'south'", "-`unit price`"]
 
@@ -57,7 +57,7 @@ def test_a_formula_without_an_exact_translation_falls_back(sales, formula):
 
 
 def test_a_formula_reaches_the_code_only_as_column_names_and_literals():
-    code, condition = formula_code("`a'); import os #` > 'x\\'); os.system(1) #'", "t")
+    code, condition, _ = formula_code("`a'); import os #` > 'x\\'); os.system(1) #'", "t")
     assert condition and code == ("((t[\"a'); import os #\"] > \"x'); os.system(1) #\") "
                                   "& t[\"a'); import os #\"].notna()).astype(bool)")
 

@@ -11,8 +11,8 @@ column names, numbers, texts and True/False; `+ - * /` and unary minus; one comp
 left; `and`, `or`, `not`, `&`, `|`, `~` over conditions; `a if cond else b`; and the functions
 `isnull`, `notnull` and `abs` of a column or an expression over columns. Anything else (chained comparisons, powers, `//`, `%`,
 the other functions, None) gives None: the exported script then calls the node itself.
-Known difference, in code a reader can see: a category column is compared and computed on as the
-category column it is (the interpreter first turns it into its categories' type).
+The interpreter reads a category column as its values (the categories' type): the caller writes
+that conversion of the columns returned, before the expression (the transform plugin's exporters do).
 """
 
 from __future__ import annotations
@@ -37,27 +37,29 @@ class _Expr:
     column: bool = False  # a column of the table, as it is
 
 
-def formula_code(text: str, table: str) -> tuple[str, bool] | None:
-    """`(expression, is_condition)`: the formula as a pandas expression over the DataFrame held by the
-    variable `table`, giving a Series aligned with its rows; `is_condition` is True when that Series
-    is a plain bool mask. None when the formula does not check or uses a construct that is not
-    translated (the caller then falls back to running the node).
+def formula_code(text: str, table: str) -> tuple[str, bool, list[str]] | None:
+    """`(expression, is_condition, columns)`: the formula as a pandas expression over the DataFrame held
+    by the variable `table`, giving a Series aligned with its rows; `is_condition` is True when that
+    Series is a plain bool mask; `columns` are the columns it reads, in order (the interpreter reads
+    a category column as its values: convert those in `table` first). None when the formula does not
+    check or uses a construct that is not translated (the caller then falls back to running the node).
 
         formula_code("quantity * unit_price", "sales")
-        # ("sales['quantity'] * sales['unit_price']", False)
+        # ("sales['quantity'] * sales['unit_price']", False, ["quantity", "unit_price"])
     """
     from . import _parsed, check_formula
 
     if not isinstance(text, str) or check_formula(text) is not None:
         return None
     source, tree = _parsed(text)
+    writer = _Writer(source, table)
     try:
-        result = _Writer(source, table).run(tree)
+        result = writer.run(tree)
     except (_Untranslatable, RecursionError):
         return None
     if not result.series:
         return None  # a constant formula: rare, and its broadcast dtype is the interpreter's business
-    return _bare(result.code), result.condition
+    return _bare(result.code), result.condition, list(dict.fromkeys(writer.columns))
 
 
 def _bare(code: str) -> str:
@@ -77,6 +79,7 @@ class _Writer:
     def __init__(self, source: object, table: str) -> None:
         self.source = source
         self.table = table
+        self.columns: list[str] = []
 
     def run(self, node: ast.AST) -> _Expr:
         handler = getattr(self, f"_{type(node).__name__.lower()}", None)
@@ -99,6 +102,7 @@ class _Writer:
             if self.source.text[start:end] != node.id:  # type: ignore[attr-defined]
                 raise _Untranslatable("look-alike name")
             name = node.id
+        self.columns.append(name)
         return _Expr(f"{self.table}[{name!r}]", True, column=True)
 
     def _binop(self, node: ast.BinOp) -> _Expr:

@@ -27,24 +27,37 @@ def _one(node: NodeCode, line: str, imports: list[str] | None = None) -> Code:
     return Code([f"{node.outputs['table']} = {line}"], imports or [])
 
 
-def filter_code(node: NodeCode) -> Code | None:
+def _formula(node: NodeCode) -> tuple[list[str], str, bool] | None:
+    """(lines that read the formula's category columns as their values, as the interpreter does; the
+    formula as an expression over `_table`; whether it is a bool mask), or None to fall back."""
     if not _fixed(node, "formula"):
         return None
-    table = node.inputs["table"]
-    found = formula_code(node.params["formula"], table)
-    if found is None or not found[1]:
+    found = formula_code(node.params["formula"], "_table")
+    if found is None:
         return None
-    return _one(node, f"{table}[{found[0]}]")
+    expression, condition, columns = found
+    table = node.inputs["table"]
+    return ([f"_categories = {{c: {table}[c].cat.categories.dtype for c in {columns!r} "
+             f"if isinstance({table}[c].dtype, pd.CategoricalDtype)}}  # formulas read categories as their values",
+             f"_table = {table}.astype(_categories) if _categories else {table}"], expression, condition)
+
+
+def filter_code(node: NodeCode) -> Code | None:
+    found = _formula(node)
+    if found is None or not found[2]:
+        return None
+    lines, expression, _ = found
+    return Code([*lines, f"{node.outputs['table']} = {node.inputs['table']}[{expression}]"], ["import pandas as pd"])
 
 
 def derive_code(node: NodeCode) -> Code | None:
-    if not _fixed(node, "formula") or not str(node.params["name"]).strip():
+    found = _formula(node)
+    if found is None or not str(node.params["name"]).strip():
         return None
+    lines, expression, _ = found
     table, out = node.inputs["table"], node.outputs["table"]
-    found = formula_code(node.params["formula"], table)
-    if found is None:
-        return None
-    return Code([f"{out} = {table}.copy(deep=False)", f"{out}[{node.literals['name']}] = {found[0]}"])
+    return Code([*lines, f"{out} = {table}.copy(deep=False)", f"{out}[{node.literals['name']}] = {expression}"],
+                ["import pandas as pd"])
 
 
 def select_code(node: NodeCode) -> Code | None:
