@@ -33,3 +33,38 @@ def test_parse_dates_code_stops_where_the_node_stops(readings):
     with pytest.raises(ValueError, match="do not match"):
         exported(dates.parse_dates, EXPORTERS["time.parse_dates"], {"table": readings}, column="iso",
                  format="%Y-%m-%d", errors="fail")
+
+
+@pytest.fixture
+def sensors() -> pd.DataFrame:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    n = 200
+    return pd.DataFrame({
+        "timestamp": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 60 * 24 * 40, n), unit="min"),
+        "sensor": pd.Categorical(rng.choice(["a", "b", None], n)), "site": rng.choice(["x", "y"], n),
+        "temperature": np.where(rng.random(n) < 0.1, np.nan, rng.normal(20, 3, n)),
+        "ok": rng.random(n) < 0.5}).assign(timestamp=lambda t: t["timestamp"].where(rng.random(n) > 0.05))
+
+
+@pytest.mark.parametrize("params", [
+    {"on": "timestamp", "period": "D", "aggregations": ["temperature:mean", "ok:sum"], "by": ["sensor"]},
+    {"on": "timestamp", "period": "W"}, {"on": "timestamp", "period": "MS", "by": ["site", "sensor"]},
+    {"on": "timestamp", "period": " 7D ", "aggregations": ["temperature:max", "site:first", "temperature:count"]}])
+def test_resample_code_gives_the_nodes_table(sensors, params):
+    from dataflow_time import series
+
+    same_as_node(series.resample, EXPORTERS["time.resample"], {"table": sensors}, **params)
+
+
+@pytest.mark.parametrize("params", [
+    {"columns": ["temperature"], "window": "time", "span": "7D", "on": "timestamp", "by": ["sensor"]},
+    {"columns": ["temperature", "ok"], "function": "sum", "rows": 3}, {"columns": ["temperature"], "rows": 5,
+                                                                        "on": "timestamp", "min_periods": 2},
+    {"columns": ["temperature"], "function": "std", "rows": 4, "by": ["site", "sensor"], "center": True},
+    {"columns": ["temperature"], "function": "max", "window": "time", "span": "12h", "on": "timestamp"}])
+def test_rolling_code_gives_the_nodes_table(sensors, params):
+    from dataflow_time import series
+
+    same_as_node(series.rolling, EXPORTERS["time.rolling"], {"table": sensors.set_index(sensors.index + 10)}, **params)
