@@ -46,3 +46,25 @@ def test_line_code_draws_the_nodes_figure(sales, params):
 def test_a_line_with_colour_and_several_columns_falls_back(sales):
     assert exported(relations.line, EXPORTERS["plotly.line"], {"table": sales}, x="month", y=["revenue", "orders"],
                     color="region") is None
+
+
+@pytest.fixture
+def readings() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    days = pd.date_range("2024-01-01", periods=60, freq="D").delete([10, 11, 12, 40])
+    table = pd.DataFrame({"day": np.tile(days, 2), "sensor": np.repeat(["a", "b"], len(days)),
+                          "temperature": rng.normal(20, 2, 2 * len(days)), "humidity": rng.normal(50, 5, 2 * len(days))})
+    table.loc[[3, 70], "temperature"] = np.nan
+    table.loc[5, "sensor"] = None
+    return table
+
+
+@pytest.mark.parametrize("params", [
+    {"x": "day", "y": ["temperature"], "color": "sensor", "title": "T"},
+    {"x": "day", "y": ["temperature", "humidity"], "period": "D", "markers": True},
+    {"x": "day", "y": ["temperature", "humidity"], "color": "sensor", "gaps": "connect", "y_label": "v"},
+    {"x": "day", "y": ["humidity"], "max_points": 100}])
+def test_time_series_code_draws_the_nodes_figure(readings, params):
+    from dataflow_plotly import timeseries
+
+    same_as_node(timeseries.time_series, EXPORTERS["plotly.time_series"], {"table": readings}, **params)

@@ -93,10 +93,8 @@ def test_the_script_reads_as_one_block_per_node_with_its_label(both, name, folde
 #: plain pandas / scikit-learn / Plotly code, and nothing but these imports a DataFlow module
 STILL_CALLS = {
     "db.read_sqlite", "io.read_folder", "sql.query_files",
-    "time.resample", "time.rolling",
     "transform.filter",
     "plotly.clusters", "plotly.confusion_matrix", "plotly.residuals",
-    "plotly.time_series",
     "sklearn.apply_transformer", "sklearn.compare_metrics", "sklearn.evaluate", "sklearn.predict", "sklearn.scale",
     "sklearn.train_classifier", "sklearn.train_regressor", "sklearn.cluster", "sklearn.cross_validate",
 }

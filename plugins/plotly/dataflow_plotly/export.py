@@ -3,7 +3,7 @@
 The code draws the same figure as the node: the same rows (missing values dropped or kept as the
 node does, the same seeded sample above `max_points`, the same 100 largest bars), the same
 `px` call with plotly's own template, and the node's notes as the same annotations under the plot.
-Only `bar` and `line` so far; the other charts stay calls. A parameter bound to a workflow
+`bar`, `line` and `time_series` (the long table of series, the gap rows); the other charts stay calls. A parameter bound to a workflow
 parameter (whose value decides which code is written) makes the node a call too.
 """
 
@@ -110,4 +110,71 @@ def line_code(node: NodeCode) -> Code | None:
     return Code(lines, _IMPORTS)
 
 
-EXPORTERS = {"plotly.bar": bar_code, "plotly.line": line_code}
+def time_series_code(node: NodeCode) -> Code | None:
+    from .timeseries import SERIES, VALUE
+
+    p, lit = node.params, node.literals
+    if not _fixed(node) or not p["x"] or not p["y"]:
+        return None
+    table, fig, x, y, group = node.inputs["table"], node.outputs["figure"], p["x"], list(p["y"]), p["color"] or None
+    period = str(p["period"]).strip()
+    if group is None:
+        label = f"_part[{SERIES!r}] = _name"
+    elif len(y) == 1:
+        label = f"_part[{SERIES!r}] = _labels"
+    else:
+        label = f"_part[{SERIES!r}] = [f'{{_label}} · {{_name}}' for _label in _labels]"
+    lines = [f"if not pd.api.types.is_datetime64_any_dtype({table}[{x!r}].dtype):",
+             f"    raise ValueError('column ' + repr({x!r}) + ' holds no dates')",
+             f"_table = {table}", "_notes = []", *_missing_lines("_table", repr([x, group]), drop=True),
+             "_parts = []",
+             f"for _name in {y!r}:  # one row per (time, series)",
+             f"    _part = pd.DataFrame({{{x!r}: _table[{x!r}].to_numpy(), {VALUE!r}: _table[_name].to_numpy("
+             "dtype='float64', na_value=float('nan'))})",
+             *([f"    _labels = _table[{group!r}].map(lambda v: '(missing)' if v is None or (not isinstance(v, str) "
+                "and pd.isna(v)) else str(v)).astype(str).to_numpy()"] if group else []),
+             f"    {label}",
+             "    _parts.append(_part)",
+             f"_long = pd.concat(_parts, ignore_index=True).sort_values([{SERIES!r}, {x!r}], kind='stable')"
+             ".reset_index(drop=True)"]
+    if p["gaps"] == "connect":
+        lines += [f"_long = _long[_long[{VALUE!r}].notna()]", "_breaks = _long.head(0)"]
+    else:
+        lines += [f"_same = _long[{SERIES!r}].eq(_long[{SERIES!r}].shift())",
+                  f"_previous = _long[{x!r}].shift()"]
+        if period:
+            lines += [f"_late = _long[{x!r}] > _previous + pd.tseries.frequencies.to_offset({period!r})"]
+        else:
+            lines += [f"_steps = (_long[{x!r}] - _previous)[_same]",
+                      "_steps = _steps[_steps > pd.Timedelta(0)]",
+                      f"_late = None if _steps.empty else (_long[{x!r}] - _previous) > 1.5 * _steps.median()"]
+        lines += ["_starts = _long.head(0) if _late is None else _long[_same & _late.fillna(False)]" if not period else
+                  "_starts = _long[_same & _late.fillna(False)]",
+                  "if _starts.empty:  # a row without a value in the middle of every gap",
+                  "    _breaks = _long.head(0)",
+                  "else:",
+                  "    _before = _previous[_starts.index]",
+                  f"    _breaks = pd.DataFrame({{{x!r}: _before + (_starts[{x!r}] - _before) / 2, "
+                  f"{SERIES!r}: _starts[{SERIES!r}].to_numpy(), {VALUE!r}: float('nan')}}, index=_starts.index)"
+                  "[_long.columns]"]
+    max_points = int(p["max_points"])
+    colour = repr(SERIES) if group else f"{SERIES!r} if _drawn[{SERIES!r}].nunique() > 1 else None"
+    value_label = y[0] if len(y) == 1 else VALUE
+    lines += ["_drawn = _long",
+              f"if len(_long) > {max_points}:",
+              f"    _notes.append('Showing a random sample of {max_points:,} of ' + f'{{len(_long):,}}' + ' points')",
+              f"    _picked = _long.sample(n={max_points}, random_state={SAMPLE_SEED})",
+              "    _drawn = _picked.sort_index(kind='stable') if _long.index.is_monotonic_increasing else _picked",
+              f"_drawn = pd.concat([_drawn, _breaks]).sort_values([{SERIES!r}, {x!r}], kind='stable')",
+              f"px.defaults.template = {TEMPLATE!r}",
+              f"{fig} = px.line(_drawn, x={x!r}, y={VALUE!r}, color={colour}, "
+              f"markers={lit['markers']}, labels={{{VALUE!r}: {value_label!r}, {SERIES!r}: {group or SERIES!r}}})",
+              f"{fig}.update_traces(connectgaps={p['gaps'] == 'connect'!r})",
+              "if len(_breaks):",
+              "    _notes.append(f\"{len(_breaks):,} gap{'s' if len(_breaks) != 1 else ''} where periods have no rows: \"",
+              "                  'lines are not joined across')",
+              *_finish_lines(node, fig, lit["y_label"] if p["y_label"] else "")]
+    return Code(lines, _IMPORTS)
+
+
+EXPORTERS = {"plotly.bar": bar_code, "plotly.line": line_code, "plotly.time_series": time_series_code}
