@@ -75,6 +75,15 @@ def test_write_file_code_writes_the_file_the_node_writes(folder, name, indexed):
     assert code_file.read_bytes() == node_file.read_bytes()
 
 
+@pytest.mark.parametrize("columns", [[], ["total", "region"]])
+def test_read_parquet_code(folder, columns):
+    pd.DataFrame({"region": ["a", None], "total": [1.5, None], "day": pd.to_datetime(["2024-01-01", None])}).to_parquet(
+        folder / "t.parquet")
+    same_as_node(nodes.read_parquet, IO["io.read_parquet"], path=str(folder / "t.parquet"), columns=columns)
+    if not columns:
+        same_as_node(nodes.read_file, IO["io.read_file"], path=str(folder / "t.parquet"))
+
+
 def test_other_formats_fall_back(folder):
     assert exported(nodes.write_file, IO["io.write_file"], {"table": pd.DataFrame()}, path="out.csv.gz") is None
-    assert exported(nodes.read_file, IO["io.read_file"], path="sales.parquet") is None
+    assert exported(nodes.read_file, IO["io.read_file"], path="sales.json") is None

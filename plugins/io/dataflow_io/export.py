@@ -2,7 +2,8 @@
 
 File paths stay as written in the workflow (relative to the workflow's folder, where the script
 runs). `read_csv` (and `read_file` of a CSV/TSV file) becomes the node's one `pd.read_csv` call with
-the same options; `low_memory=False` gives what the node gets by re-reading a big file's columns of
+the same options (pandas' defaults left out); `read_parquet` (and `read_file` of a Parquet file) its
+`pd.read_parquet` call; `low_memory=False` gives what the node gets by re-reading a big file's columns of
 mixed numbers and words as text. `write_file` writes as its connector does: a named index moved into
 columns, an unnamed one dropped, names made text, no row index. The checks the nodes make before
 reading (binary files, encodings, column names) only explain failures: a file the node reads, the
@@ -48,10 +49,13 @@ def _read_csv(node: NodeCode, options: dict[str, object]) -> Code | None:
     dates = options.get("parse_dates") or []
     if header is None and (dtype or dates):
         return None  # the node maps column_3 to pandas' 2
-    args = [node.literals["path"], f"sep={sep!r}", f"encoding={options.get('encoding', 'utf-8')!r}",
-            f"header={header!r}", f"skiprows={options.get('skiprows') or None!r}",
-            f"nrows={options.get('nrows') or None!r}", f"dtype={dtype or None!r}",
-            f"parse_dates={list(dates) or None!r}", f"na_values={list(options.get('na_values') or []) or None!r}"]
+    # the node's options; pandas' defaults (sep ',', utf-8, the first line as header, ...) are left out
+    given = {"sep": sep, "encoding": options.get("encoding", "utf-8"), "header": header,
+             "skiprows": options.get("skiprows") or None, "nrows": options.get("nrows") or None, "dtype": dtype or None,
+             "parse_dates": list(dates) or None, "na_values": list(options.get("na_values") or []) or None}
+    defaults = {"sep": ",", "encoding": "utf-8", "header": 0}
+    args = [node.literals["path"], *(f"{name}={value!r}" for name, value in given.items()
+                                     if (value is not None or name == "header") and value != defaults.get(name))]
     if decimal != ".":
         args.append(f"decimal={decimal!r}")
     out = node.outputs["table"]
@@ -79,8 +83,18 @@ def read_csv_code(node: NodeCode) -> Code | None:
                             "nrows": p["max_rows"], "na_values": p["missing_values"]})
 
 
+def read_parquet_code(node: NodeCode) -> Code:
+    columns = node.literals["columns"]
+    selected = "None" if node.params["columns"] == [] and not node.bound("columns") else f"list({columns}) or None"
+    return Code([f"{node.outputs['table']} = pd.read_parquet({node.literals['path']}, columns={selected})"],
+                ["import pandas as pd"])
+
+
 def read_file_code(node: NodeCode) -> Code | None:
     found = _format(node)
+    if found == "parquet":
+        return Code([f"{node.outputs['table']} = pd.read_parquet({node.literals['path']}, columns=None)"],
+                    ["import pandas as pd"])
     if found not in ("csv", "tsv") or Path(node.params["path"]).suffix.lower() not in (".csv", ".tsv", ".tab"):
         return None
     return _read_csv(node, {"sep": "," if found == "csv" else "\t"})
@@ -104,4 +118,5 @@ def write_file_code(node: NodeCode) -> Code | None:
         f"{out} = {table}"], ["import pandas as pd"])
 
 
-EXPORTERS = {"io.read_csv": read_csv_code, "io.read_file": read_file_code, "io.write_file": write_file_code}
+EXPORTERS = {"io.read_csv": read_csv_code, "io.read_file": read_file_code, "io.write_file": write_file_code,
+             "io.read_parquet": read_parquet_code}
