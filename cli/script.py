@@ -125,7 +125,7 @@ def _header(graph: Graph, called: dict[str, set[str]]) -> str:
              "    python this_script.py --output-dir out/"]
     if called:
         lines += ["", "These node types are calls into their plugin's own function, so the script needs those",
-                  "packages installed (their own code has no plain version yet):"]
+                  "packages installed (they have no plain version yet, or none for these settings):"]
         lines += [f"    {plugin}: {', '.join(sorted(types))}" for plugin, types in sorted(called.items())]
     return "\n".join(lines) + '\n"""'
 
