@@ -29,7 +29,8 @@ FILTERS = ["quantity > 2", "`unit price` != 1.0", "region == 'north' or quantity
            "region in ['north', 'east']", "region not in ['north']", "not (quantity < 3) and notnull(`unit price`)",
            "isnull(region) | (quantity == 5)", "~flag", "flag & (quantity != 5)",
            "(quantity * `unit price`) > 4", "-quantity < -2", "date > '2024-02-01'",
-           "(`unit price` if quantity > 2 else quantity) > 2", "size >= 'm'", "size in ['s', 'l']"]
+           "(`unit price` if quantity > 2 else quantity) > 2", "size >= 'm'", "size in ['s', 'l']",
+           "date in ['2024-02-01', '2024-03-05 00:00']", "date not in ['2024-02-01']"]
 
 
 @pytest.mark.parametrize("formula", FILTERS)
@@ -60,6 +61,8 @@ def test_a_formula_reaches_the_code_only_as_column_names_and_literals():
     code, condition, _ = formula_code("`a'); import os #` > 'x\\'); os.system(1) #'", "t")
     assert condition and code == ("((t[\"a'); import os #\"] > \"x'); os.system(1) #\") "
                                   "& t[\"a'); import os #\"].notna()).astype(bool)")
+    code, _, _ = formula_code("a in ['x\\'); import os #']", "t")
+    assert "[\"x'); import os #\"]" in code
 
 
 @pytest.mark.parametrize("params", [{"columns": ["quantity", "region"]}, {"columns": ["size"], "mode": "drop"}])

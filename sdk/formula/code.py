@@ -38,8 +38,8 @@ class _Expr:
 
 
 def formula_code(text: str, table: str) -> tuple[str, bool, list[str]] | None:
-    """`(expression, is_condition, columns)`: the formula as a pandas expression over the DataFrame held
-    by the variable `table`, giving a Series aligned with its rows; `is_condition` is True when that
+    """`(expression, is_condition, columns)`: the formula as a pandas expression (pandas as `pd`) over
+    the DataFrame held by the variable `table`, giving a Series aligned with its rows; `is_condition` is True when that
     Series is a plain bool mask; `columns` are the columns it reads, in order (the interpreter reads
     a category column as its values: convert those in `table` first). None when the formula does not
     check or uses a construct that is not translated (the caller then falls back to running the node).
@@ -163,7 +163,11 @@ class _Writer:
         if not left.series or not isinstance(values, (ast.List, ast.Tuple)):
             raise _Untranslatable("membership")
         items = [self._fixed(elt) for elt in values.elts]
-        test = f"{left.code}.isin({items!r})"
+        listed = repr(items)
+        if any(isinstance(item, str) for item in items):  # on a date column, texts are read as dates
+            listed = (f"([pd.Timestamp(v, tz={left.code}.dt.tz) for v in {listed}] "
+                      f"if pd.api.types.is_datetime64_any_dtype({left.code}.dtype) else {listed})")
+        test = f"{left.code}.isin({listed})"
         return _Expr(f"({'~' if negate else ''}{test} & {left.code}.notna())", True, condition=True)
 
     def _fixed(self, node: ast.expr) -> object:
