@@ -125,7 +125,7 @@ def _header(graph: Graph, called: dict[str, set[str]]) -> str:
              "    python this_script.py --output-dir out/"]
     if called:
         lines += ["", "These node types are calls into their plugin's own function, so the script needs those",
-                  "packages installed (their own code has no plain version yet):"]
+                  "packages installed (they have no plain version yet, or none for these settings):"]
         lines += [f"    {plugin}: {', '.join(sorted(types))}" for plugin, types in sorted(called.items())]
     return "\n".join(lines) + '\n"""'
 
@@ -173,11 +173,16 @@ def _literal(value: Any) -> str:
     return repr(value)
 
 
+#: names the exporters' imports may bind (docs/export.md): no variable of the script takes them
+IMPORT_NAMES = ("pd", "np", "px", "go", "pio", "sklearn", "datasets", "duckdb", "sqlite3")
+
+
 class _Names:
     """Python names for the script's variables, constants and imported functions, each used once."""
 
     def __init__(self) -> None:
-        self.taken: set[str] = {"main", "write_outputs", "outputs", "output_dir", "argparse", "json", "Path", "parser"}
+        self.taken: set[str] = {"main", "write_outputs", "outputs", "output_dir", "argparse", "json", "Path", "parser",
+                                *IMPORT_NAMES}
         self.functions: dict[tuple[str, str], str] = {}
 
     def _fresh(self, text: str) -> str:

@@ -2,7 +2,8 @@
 
 Like the app's hooks (`dataflow.ui.hookspecs`), this belongs to a client, not to the kernel: the
 root distribution declares this module in the entry-point group `dataflow.hookspecs`, so a pack
-that implements `register_exporters` is never reported as misspelt. It imports nothing but pluggy.
+that implements `register_exporters` is never reported as misspelt. It imports nothing but pluggy and
+`NodeCode`/`Code`, which live in the SDK (`dataflow.sdk.export`) so that plugins can build them.
 
 An exporter receives a `NodeCode` (the node's parameters as Python literals, its inputs as the
 script's variable names, the variable names to assign its outputs to) and returns the lines of
@@ -14,43 +15,14 @@ header says so.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import pluggy
 
+from dataflow.sdk.export import Code, Exporter, NodeCode
+
+__all__ = ["Code", "Exporter", "NodeCode", "register_exporters"]
+
 hookspec = pluggy.HookspecMarker("dataflow")
-
-
-@dataclass(frozen=True, slots=True)
-class NodeCode:
-    """One node, as the exported script sees it.
-
-    `params` are the node's parameter values (JSON data, defaults filled in), `literals` the same as
-    Python source (`"'iris'"`, or a constant's name for a value bound to a workflow parameter);
-    `inputs` maps each connected input port to the variable holding its value; `outputs` maps each
-    output port to the variable the code must assign."""
-
-    node_id: str
-    type_id: str
-    params: dict[str, Any]
-    literals: dict[str, str]
-    inputs: dict[str, str]
-    outputs: dict[str, str]
-    #: extra facts an exporter may need (the workflow's folder for relative paths, say)
-    context: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Code:
-    """What an exporter returns: statements (no indentation) and the imports they need."""
-
-    lines: list[str]
-    imports: list[str] = field(default_factory=list)
-
-
-#: `exporter(node) -> Code`, or None to fall back to calling the plugin's function
-Exporter = Callable[[NodeCode], "Code | None"]
 
 
 @hookspec

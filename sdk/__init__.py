@@ -49,8 +49,10 @@ from dataflow.kernel.widgets import ChosenVersion, ParamContext, ParamWidget
 
 from .contributions import contributions
 from .declare import node, spec_of
+from .export import Code, NodeCode
 from .files import files_fingerprint, matching_files, private_folder
 from .formula import Formula, FormulaError, check_formula, evaluate_formula, formula_kind
+from .formula.code import formula_code
 from .schemas import column_kind, schema_differences, schema_of
 from .sources import connector_for, connectors
 from .tableschema import KINDS, ColumnSchema, TableSchema
@@ -87,6 +89,7 @@ __all__ = [
     "CacheSettings",
     "CacheTier",
     "Cancelled",
+    "Code",
     "Column",
     "ColumnSchema",
     "KINDS",
@@ -94,6 +97,7 @@ __all__ = [
     "check_schema",
     "column_kind",
     "formula_kind",
+    "formula_code",
     "schema_differences",
     "schema_of",
     "Executor",
@@ -107,6 +111,7 @@ __all__ = [
     "Metrics",
     "Model",
     "NodeDefinitionError",
+    "NodeCode",
     "NodeError",
     "NodeOutcome",
     "NodeSpec",

@@ -24,3 +24,12 @@ def register_nodes(register: Callable[[Any], None]) -> None:
     io.read_folder, io.write_excel."""
     for fn in NODES:
         register(fn)
+
+
+@hookimpl
+def register_exporters(register: Callable[[str, Any], None]) -> None:
+    """Plain pandas code for io.read_csv, io.read_file (CSV/TSV) and io.write_file (`export.py`)."""
+    from .export import EXPORTERS
+
+    for type_id, exporter in EXPORTERS.items():
+        register(type_id, exporter)

@@ -36,3 +36,12 @@ def register_nodes(register: Callable[[Any], None]) -> None:
     """Register the chart nodes (type ids `plotly.<function name>`)."""
     for fn in NODES:
         register(fn)
+
+
+@hookimpl
+def register_exporters(register: Callable[[str, Any], None]) -> None:
+    """Plain Plotly Express code for the charts that have one (`export.py`)."""
+    from .export import EXPORTERS
+
+    for type_id, exporter in EXPORTERS.items():
+        register(type_id, exporter)

@@ -18,3 +18,12 @@ def register_nodes(register: Callable[[Any], None]) -> None:
     """Register samples.dataset and samples.synthetic."""
     for fn in NODES:
         register(fn)
+
+
+@hookimpl
+def register_exporters(register: Callable[[str, Any], None]) -> None:
+    """Plain scikit-learn / pandas code for samples.dataset and samples.synthetic (`export.py`)."""
+    from .export import EXPORTERS
+
+    for type_id, exporter in EXPORTERS.items():
+        register(type_id, exporter)

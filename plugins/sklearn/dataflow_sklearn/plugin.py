@@ -61,3 +61,12 @@ def register_estimators(register: Callable[[Any], None]) -> None:
     """Register the built-in classifiers, regressors and clusterers (ids `sklearn.<function name>`)."""
     for factory in builtin_models.ALL:
         register(factory)
+
+
+@hookimpl
+def register_exporters(register: Callable[[str, Any], None]) -> None:
+    """Plain scikit-learn code for the sklearn nodes that have one (`export.py`)."""
+    from .export import EXPORTERS
+
+    for type_id, exporter in EXPORTERS.items():
+        register(type_id, exporter)

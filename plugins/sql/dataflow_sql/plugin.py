@@ -16,3 +16,12 @@ def register_nodes(register: Callable[[Any], None]) -> None:
     """Register `sql.query` and `sql.query_files`."""
     register(query)
     register(query_files)
+
+
+@hookimpl
+def register_exporters(register: Callable[[str, Any], None]) -> None:
+    """Plain DuckDB code for `sql.query` (`export.py`)."""
+    from .export import EXPORTERS
+
+    for type_id, exporter in EXPORTERS.items():
+        register(type_id, exporter)

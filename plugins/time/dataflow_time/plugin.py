@@ -21,3 +21,12 @@ def register_nodes(register: Callable[[Any], None]) -> None:
     """Register the time nodes (type ids `time.<function name>`)."""
     for fn in NODES:
         register(fn)
+
+
+@hookimpl
+def register_exporters(register: Callable[[str, Any], None]) -> None:
+    """Plain pandas code for the time nodes that have one (`export.py`)."""
+    from .export import EXPORTERS
+
+    for type_id, exporter in EXPORTERS.items():
+        register(type_id, exporter)

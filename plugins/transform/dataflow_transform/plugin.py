@@ -37,3 +37,12 @@ def register_nodes(register: Callable[[Any], None]) -> None:
     """Register the transform nodes; their type ids are `transform.<function name>`."""
     for fn in NODES:
         register(fn)
+
+
+@hookimpl
+def register_exporters(register: Callable[[str, Any], None]) -> None:
+    """Plain pandas code for the transform nodes that have an exact one (`export.py`)."""
+    from .export import EXPORTERS
+
+    for type_id, exporter in EXPORTERS.items():
+        register(type_id, exporter)

@@ -1,0 +1,122 @@
+"""Plain pandas code for the io nodes, for `dataflow export` (the `register_exporters` hook).
+
+File paths stay as written in the workflow (relative to the workflow's folder, where the script
+runs). `read_csv` (and `read_file` of a CSV/TSV file) becomes the node's one `pd.read_csv` call with
+the same options (pandas' defaults left out); `read_parquet` (and `read_file` of a Parquet file) its
+`pd.read_parquet` call; `low_memory=False` gives what the node gets by re-reading a big file's columns of
+mixed numbers and words as text. `write_file` writes as its connector does: a named index moved into
+columns, an unnamed one dropped, names made text, no row index. The checks the nodes make before
+reading (binary files, encodings, column names) only explain failures: a file the node reads, the
+code reads the same way. Other formats and options fall back to calling the node.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dataflow.sdk import Code, NodeCode
+
+_WRITERS = {"csv": "{frame}.to_csv({path}, index=False, sep=',')",
+            "tsv": "{frame}.to_csv({path}, index=False, sep='\\t')",
+            "parquet": "{frame}.to_parquet({path}, index=False)",
+            "feather": "{frame}.to_feather({path})",
+            "json": "{frame}.to_json({path}, orient='records', lines=False, date_format='iso', force_ascii=False)",
+            "jsonl": "{frame}.to_json({path}, orient='records', lines=True, date_format='iso', force_ascii=False)"}
+_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet",
+               ".feather": "feather", ".arrow": "feather", ".ipc": "feather", ".json": "json", ".jsonl": "jsonl",
+               ".ndjson": "jsonl"}
+_SEPARATORS = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
+
+
+def _format(node: NodeCode) -> str | None:
+    """The format a path and format parameter name (None: one this module does not write here)."""
+    if node.bound("format") or node.bound("path") or not isinstance(node.params["path"], str):
+        return None
+    chosen = node.params["format"]
+    if chosen != "auto":
+        fits = _EXTENSIONS.get(Path(node.params["path"]).suffix.lower()) == chosen
+        return chosen if fits and chosen in _WRITERS else None
+    return _EXTENSIONS.get(Path(node.params["path"]).suffix.lower())
+
+
+def _read_csv(node: NodeCode, options: dict[str, object]) -> Code | None:
+    sep = options.get("sep", ",")
+    decimal = options.get("decimal", ".")
+    if not all(isinstance(o, str) and len(o) == 1 for o in (sep, decimal)) or sep == decimal:
+        return None  # the node explains the mistake
+    header = options.get("header", 0)
+    dtype = options.get("dtype") or {}
+    dates = options.get("parse_dates") or []
+    if header is None and (dtype or dates):
+        return None  # the node maps column_3 to pandas' 2
+    # the node's options; pandas' defaults (sep ',', utf-8, the first line as header, ...) are left out
+    given = {"sep": sep, "encoding": options.get("encoding", "utf-8"), "header": header,
+             "skiprows": options.get("skiprows") or None, "nrows": options.get("nrows") or None, "dtype": dtype or None,
+             "parse_dates": list(dates) or None, "na_values": list(options.get("na_values") or []) or None}
+    defaults = {"sep": ",", "encoding": "utf-8", "header": 0}
+    args = [node.literals["path"], *(f"{name}={value!r}" for name, value in given.items()
+                                     if (value is not None or name == "header") and value != defaults.get(name))]
+    if decimal != ".":
+        args.append(f"decimal={decimal!r}")
+    out = node.outputs["table"]
+    lines = [f"{out} = pd.read_csv({', '.join(args)}, low_memory=False)"]
+    if header is None:
+        lines.append(f"{out}.columns = [f'column_{{i + 1}}' for i in range({out}.shape[1])]")
+    return Code(lines, ["import pandas as pd"])
+
+
+def read_csv_code(node: NodeCode) -> Code | None:
+    p = node.params
+    if any(node.bound(name) for name in p if name != "path") or p["header_row"] < -1 or p["skip_rows"] < 0 \
+            or p["max_rows"] < 0:
+        return None
+    import codecs
+
+    try:
+        encoding = codecs.lookup(p["encoding"] or "utf-8").name
+    except LookupError:
+        return None
+    return _read_csv(node, {"sep": _SEPARATORS.get(p["separator"], p["separator"]),
+                            "decimal": _SEPARATORS.get(p["decimal"], p["decimal"]), "encoding": encoding,
+                            "header": None if p["header_row"] == -1 else p["header_row"],
+                            "dtype": p["column_types"], "parse_dates": p["date_columns"], "skiprows": p["skip_rows"],
+                            "nrows": p["max_rows"], "na_values": p["missing_values"]})
+
+
+def read_parquet_code(node: NodeCode) -> Code:
+    columns = node.literals["columns"]
+    selected = "None" if node.params["columns"] == [] and not node.bound("columns") else f"list({columns}) or None"
+    return Code([f"{node.outputs['table']} = pd.read_parquet({node.literals['path']}, columns={selected})"],
+                ["import pandas as pd"])
+
+
+def read_file_code(node: NodeCode) -> Code | None:
+    found = _format(node)
+    if found == "parquet":
+        return Code([f"{node.outputs['table']} = pd.read_parquet({node.literals['path']}, columns=None)"],
+                    ["import pandas as pd"])
+    if found not in ("csv", "tsv") or Path(node.params["path"]).suffix.lower() not in (".csv", ".tsv", ".tab"):
+        return None
+    return _read_csv(node, {"sep": "," if found == "csv" else "\t"})
+
+
+def write_file_code(node: NodeCode) -> Code | None:
+    found = _format(node)
+    if found is None or not str(node.params["path"]).strip():
+        return None
+    table, out = node.inputs["table"], node.outputs["table"]
+    return Code([
+        f"_frame = {table}",
+        "if any(name is not None for name in _frame.index.names):  # a named index is written as columns",
+        "    _frame = _frame.reset_index()",
+        "elif _frame.index.nlevels > 1 or not (isinstance(_frame.index, pd.RangeIndex) and _frame.index.start == 0 "
+        "and _frame.index.step == 1):",
+        "    _frame = _frame.reset_index(drop=True)",
+        "if not all(isinstance(c, str) for c in _frame.columns):",
+        "    _frame = _frame.rename(columns=str)",
+        _WRITERS[found].format(frame="_frame", path=node.literals["path"]),
+        f"{out} = {table}"], ["import pandas as pd"])
+
+
+EXPORTERS = {"io.read_csv": read_csv_code, "io.read_file": read_file_code, "io.write_file": write_file_code,
+             "io.read_parquet": read_parquet_code}

@@ -1,0 +1,89 @@
+"""The samples and io plugins' exporters: their plain code gives the node's table; paths stay as written."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from dataflow_io import nodes
+from dataflow_io.export import EXPORTERS as IO
+from dataflow_samples import synthetic, toys
+from dataflow_samples.export import EXPORTERS as SAMPLES
+
+from dataflow.sdk import NodeCode
+from tests.exporting import exported, node_code, same_as_node
+
+
+@pytest.mark.parametrize("name", ["iris", "wine", "breast_cancer", "diabetes", "digits"])
+def test_dataset_code(name):
+    same_as_node(toys.dataset, SAMPLES["samples.dataset"], name=name)
+
+
+def test_dataset_code_bound_to_a_workflow_parameter_follows_the_constant():
+    code = node_code(toys.dataset, {}, {"name": "wine"})
+    bound = NodeCode(code.node_id, code.type_id, code.params, {"name": "DATASET"}, code.inputs, code.outputs)
+    made = SAMPLES["samples.dataset"](bound)
+    for name in ("iris", "diabetes"):
+        namespace = {"DATASET": name}
+        exec("\n".join([*made.imports, *made.lines]), namespace)  # noqa: S102
+        pd.testing.assert_frame_equal(namespace["out_table"], toys.dataset(name=name))
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"kind": "regression", "rows": 50, "columns": 3, "noise": 2.0, "seed": 4},
+    {"kind": "blobs", "rows": 600, "columns": 4, "classes": 4, "noise": 1.5, "seed": 7},
+    {"kind": "time_series", "rows": 40, "noise": 0.5, "seed": 2}, {"kind": "time_series", "rows": 10, "noise": 0},
+    {"kind": "classification", "classes": 3, "noise": 0}])
+def test_synthetic_code(params):
+    same_as_node(synthetic.synthetic, SAMPLES["samples.synthetic"], **params)
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sales.csv").write_text("id,region,price,when\n1,north,2.5,2024-01-02\n2,,n/a,2024-02-03\n"
+                                        "3,south,,2024-03-04\n3,south,4,2024-03-04\n")
+    (tmp_path / "semi.csv").write_text("skip me\na;b\n1,5;x\n2,0;\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize("path, params", [
+    ("sales.csv", {}), ("sales.csv", {"missing_values": ["n/a"], "date_columns": ["when"],
+                                      "column_types": {"id": "Int64"}, "max_rows": 3}),
+    ("sales.csv", {"header_row": -1}), ("semi.csv", {"separator": ";", "decimal": ",", "skip_rows": 1})])
+def test_read_csv_code_reads_the_path_as_written(folder, path, params):
+    same_as_node(nodes.read_csv, IO["io.read_csv"], path=str(folder / path), **params)
+    code = IO["io.read_csv"](node_code(nodes.read_csv, {}, {"path": path, **params}))
+    assert repr(path) in code.lines[0]
+
+
+def test_read_file_code_for_csv(folder):
+    same_as_node(nodes.read_file, IO["io.read_file"], path=str(folder / "sales.csv"))
+
+
+@pytest.mark.parametrize("name", ["out.parquet", "out.csv", "out.tsv", "out.json", "out.jsonl", "out.feather"])
+@pytest.mark.parametrize("indexed", [False, True])
+def test_write_file_code_writes_the_file_the_node_writes(folder, name, indexed):
+    table = pd.DataFrame({"region": ["a", "b", None], "total": [1.5, None, 3.0]}, index=[4, 5, 6])
+    if indexed:
+        table = table.set_index("region")
+    node_file, code_file = folder / "node" / name, folder / "code" / name
+    node_file.parent.mkdir()
+    code_file.parent.mkdir()
+    expected = nodes.write_file(table, path=str(node_file))
+    got = exported(nodes.write_file, IO["io.write_file"], {"table": table}, path=str(code_file))
+    pd.testing.assert_frame_equal(got["table"], expected)
+    assert code_file.read_bytes() == node_file.read_bytes()
+
+
+@pytest.mark.parametrize("columns", [[], ["total", "region"]])
+def test_read_parquet_code(folder, columns):
+    pd.DataFrame({"region": ["a", None], "total": [1.5, None], "day": pd.to_datetime(["2024-01-01", None])}).to_parquet(
+        folder / "t.parquet")
+    same_as_node(nodes.read_parquet, IO["io.read_parquet"], path=str(folder / "t.parquet"), columns=columns)
+    if not columns:
+        same_as_node(nodes.read_file, IO["io.read_file"], path=str(folder / "t.parquet"))
+
+
+def test_other_formats_fall_back(folder):
+    assert exported(nodes.write_file, IO["io.write_file"], {"table": pd.DataFrame()}, path="out.csv.gz") is None
+    assert exported(nodes.read_file, IO["io.read_file"], path="sales.json") is None

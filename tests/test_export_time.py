@@ -1,0 +1,70 @@
+"""The time plugin's exporters: the plain parse gives the node's dates, and stops where the node stops."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from dataflow_time import dates
+from dataflow_time.export import EXPORTERS
+
+from dataflow.sdk import NodeError
+from tests.exporting import exported, same_as_node
+
+
+@pytest.fixture
+def readings() -> pd.DataFrame:
+    return pd.DataFrame({"when": ["31/01/2024 14:05", None, "01/02/2024 00:00", " "],
+                         "iso": ["2024-01-31", "2024-02-01T10:00", None, "2024-03-01"],
+                         "kind": pd.Categorical(["2024-01-01", "2024-01-02", None, "2024-01-02"]),
+                         "zoned": ["2024-01-31T10:00+01:00", "2024-07-01T10:00+02:00", None, None]})
+
+
+@pytest.mark.parametrize("params", [
+    {"column": "when", "format": "%d/%m/%Y %H:%M", "errors": "fail"}, {"column": "iso", "format": ""},
+    {"column": "iso", "format": "%Y-%m-%d", "output": "day"}, {"column": "kind"},
+    {"column": "zoned", "format": "", "utc": True}])
+def test_parse_dates_code_gives_the_nodes_dates(readings, params):
+    same_as_node(dates.parse_dates, EXPORTERS["time.parse_dates"], {"table": readings}, **params)
+
+
+def test_parse_dates_code_stops_where_the_node_stops(readings):
+    with pytest.raises(NodeError):
+        dates.parse_dates(readings, column="iso", format="%Y-%m-%d", errors="fail")
+    with pytest.raises(ValueError, match="do not match"):
+        exported(dates.parse_dates, EXPORTERS["time.parse_dates"], {"table": readings}, column="iso",
+                 format="%Y-%m-%d", errors="fail")
+
+
+@pytest.fixture
+def sensors() -> pd.DataFrame:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    n = 200
+    return pd.DataFrame({
+        "timestamp": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 60 * 24 * 40, n), unit="min"),
+        "sensor": pd.Categorical(rng.choice(["a", "b", None], n)), "site": rng.choice(["x", "y"], n),
+        "temperature": np.where(rng.random(n) < 0.1, np.nan, rng.normal(20, 3, n)),
+        "ok": rng.random(n) < 0.5}).assign(timestamp=lambda t: t["timestamp"].where(rng.random(n) > 0.05))
+
+
+@pytest.mark.parametrize("params", [
+    {"on": "timestamp", "period": "D", "aggregations": ["temperature:mean", "ok:sum"], "by": ["sensor"]},
+    {"on": "timestamp", "period": "W"}, {"on": "timestamp", "period": "MS", "by": ["site", "sensor"]},
+    {"on": "timestamp", "period": " 7D ", "aggregations": ["temperature:max", "site:first", "temperature:count"]}])
+def test_resample_code_gives_the_nodes_table(sensors, params):
+    from dataflow_time import series
+
+    same_as_node(series.resample, EXPORTERS["time.resample"], {"table": sensors}, **params)
+
+
+@pytest.mark.parametrize("params", [
+    {"columns": ["temperature"], "window": "time", "span": "7D", "on": "timestamp", "by": ["sensor"]},
+    {"columns": ["temperature", "ok"], "function": "sum", "rows": 3}, {"columns": ["temperature"], "rows": 5,
+                                                                        "on": "timestamp", "min_periods": 2},
+    {"columns": ["temperature"], "function": "std", "rows": 4, "by": ["site", "sensor"], "center": True},
+    {"columns": ["temperature"], "function": "max", "window": "time", "span": "12h", "on": "timestamp"}])
+def test_rolling_code_gives_the_nodes_table(sensors, params):
+    from dataflow_time import series
+
+    same_as_node(series.rolling, EXPORTERS["time.rolling"], {"table": sensors.set_index(sensors.index + 10)}, **params)
