@@ -9,7 +9,15 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.ui.test_apptest import APP, add, canvas_args, canvas_reply, open_section, run_and_wait, three_connected
+from tests.ui.test_apptest import (
+    APP,
+    add,
+    canvas_args,
+    canvas_reply,
+    open_section,
+    run_and_wait,
+    three_connected,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
