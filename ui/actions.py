@@ -30,6 +30,7 @@ from .kernel_api import (
     component_folder_list,
     component_spec,
     components_in,
+    export_script,
     find_component,
     find_version,
     load_workflow,
@@ -508,6 +509,13 @@ def report_maker() -> Callable[[], bytes]:
         seconds = sum(r.seconds or 0.0 for r in nodes.values())
         return build_report(graph, RunResult("app", status, seconds, nodes, outputs)).encode("utf-8")
     return make
+
+
+def script_maker() -> Callable[[], bytes]:
+    """What writes the open workflow as a plain Python script when its download is clicked, as
+    `dataflow export` writes it (Streamlit calls it outside the page's session)."""
+    graph, registry = analysis().graph, resources.registry()
+    return lambda: export_script(graph, registry).encode("utf-8") if graph is not None else b""
 
 
 def selected_nodes() -> list[str]:

@@ -30,6 +30,7 @@ from typing import Any
 
 from dataflow.cli.install import InstallPlan, apply_install, plan_install  # the only install import
 from dataflow.cli.report import build_report, chosen
+from dataflow.cli.script import export_script
 from dataflow.cli.versions import Version, find_version, list_versions, read_version, save_keeping_history
 from dataflow.cli.workflow_diff import diff_workflows
 from dataflow.kernel import (
@@ -109,4 +110,6 @@ __all__ = [
     "Version", "diff_workflows", "find_version", "list_versions", "read_version", "save_keeping_history",
     # one-file reports (`dataflow report`, `dataflow.cli.report`)
     "build_report", "chosen",
+    # export to a plain Python script (`dataflow export`, `dataflow.cli.script`)
+    "export_script",
 ]

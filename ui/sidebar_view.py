@@ -41,11 +41,16 @@ def _workflow_menu() -> None:
         with save_as:
             _save_as_form()
     _unsaved_prompt()
-    st.download_button("Report (HTML)", actions.report_maker(), file_name=f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', d.name).strip('._') or 'workflow'}-report.html",
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", d.name).strip("._") or "workflow"
+    st.download_button("Report (HTML)", actions.report_maker(), file_name=f"{stem}-report.html",
                        mime="text/html", on_click="ignore", key="wf_report", icon=":material/description:",
                        use_container_width=True,
                        help="One file to share: the workflow's picture, each node's status and the outputs of its "
                             "charts, metrics and final tables, from the last run (as `dataflow report`)")
+    st.download_button("Python script", actions.script_maker(), file_name=f"{stem}.py", mime="text/x-python",
+                       on_click="ignore", key="wf_script", icon=":material/code:", use_container_width=True,
+                       help="The workflow as one plain Python script with pandas, scikit-learn and Plotly "
+                            "(as `dataflow export`); run it from the workflow's folder")
     _lazy_expander("Open", "sb_open", _open_form)
     _lazy_expander("Templates", "sb_templates", _templates)
     _lazy_expander("Upload a data file", "sb_upload", _upload_form)

@@ -209,7 +209,7 @@ def test_table_and_figure_outputs_offer_valid_downloads(at, media):
     three_connected(at)
     run_and_wait(at)
     canvas_reply(at, selected="keep_above")
-    buttons = {b.key: b for b in at.download_button if b.key != "wf_report"}   # the sidebar's report: below
+    buttons = {b.key: b for b in at.download_button if not b.key.startswith("wf_")}   # the sidebar's: below
     assert set(buttons) == {"dl_csv:keep_above:table", "dl_pq:keep_above:table"}
     assert [b.label for b in buttons.values()] == ["Download CSV", "Download Parquet"]
     from_csv = pd.read_csv(io.BytesIO(download(media, buttons["dl_csv:keep_above:table"])))
@@ -218,7 +218,7 @@ def test_table_and_figure_outputs_offer_valid_downloads(at, media):
     assert len(from_csv) == len(from_parquet) == 29                   # x = 1..29 are above 0
     assert from_parquet["x"].tolist() == [float(x) for x in range(1, 30)]
     canvas_reply(at, selected="scatter")
-    (button,) = [b for b in at.download_button if b.key != "wf_report"]
+    (button,) = [b for b in at.download_button if not b.key.startswith("wf_")]
     assert button.key.startswith("dl_html:scatter:") and button.label == "Download HTML"
     page = download(media, button).decode("utf-8")
     assert page.lstrip().lower().startswith("<!doctype html>") and "</html>" in page and "plotly" in page.lower()
@@ -226,6 +226,9 @@ def test_table_and_figure_outputs_offer_valid_downloads(at, media):
     report = download(media, next(b for b in at.download_button if b.key == "wf_report")).decode("utf-8")
     assert "<svg class='picture'" in report and "<code>scatter</code>" in report   # the run's chart
     assert "<td>keep_above</td><td>uipack.keep_above</td><td class='st computed'>computed</td>" in report
+    script = download(media, next(b for b in at.download_button if b.key == "wf_script")).decode("utf-8")
+    compile(script, "script.py", "exec")                               # the workflow as Python, as `dataflow export`
+    assert "def main(" in script and "# 'keep_above' (uipack.keep_above)" in script
 
 
 def test_progress_shows_how_many_nodes_are_done_while_a_run_is_in_progress(at):
