@@ -137,24 +137,40 @@ def load_once(browser, url: str, n: int, cookies: list[dict]) -> tuple[float, ob
     return time.perf_counter() - t0, ctx, page
 
 
+NODE_CENTRE_JS = """id => { const e = document.querySelector(`.react-flow__node[data-id="${id}"]`);
+  if (!e) return null; const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }"""
+
+
 def clicks(page, selected_js: str, count: int) -> list[float]:
-    frame = page.wait_for_selector(FLOW_IFRAME).content_frame()
-    off = page.locator(FLOW_IFRAME).bounding_box()
-    visible = frame.evaluate(VISIBLE_NODES_JS)[:4]
-    times = []
+    """Click `count` visible nodes in turn; each time is from the click to `selected_js` holding.
+
+    A click that lands while the canvas redraws (or moves, when a notice above it comes or goes) can
+    be lost, so each attempt looks up where the node and the canvas are now, and up to three attempts
+    are made (the last through Playwright, which names what covers the node if something does); the
+    time counts every attempt, so a lost click still shows in the figures.
+    """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    frame = page.wait_for_selector(FLOW_IFRAME).content_frame()
+    visible = [nid for nid, _x, _y in frame.evaluate(VISIBLE_NODES_JS)[:4]]
+    times = []
     for k in range(count):
-        nid, cx, cy = visible[k % len(visible)]
+        nid = visible[k % len(visible)]
         t1 = time.perf_counter()
-        for attempt in range(2):  # a click that lands while the canvas redraws can be lost: the time counts it
-            page.mouse.click(off["x"] + cx, off["y"] + cy)
+        for attempt in range(3):
+            if attempt < 2:
+                off = page.locator(FLOW_IFRAME).bounding_box()
+                cx, cy = frame.evaluate(NODE_CENTRE_JS, nid)
+                page.mouse.click(off["x"] + cx, off["y"] + cy)
+            else:  # Playwright's own click says what covers the node, if something does
+                page.frame_locator(FLOW_IFRAME).locator(f'.react-flow__node[data-id="{nid}"]').click(timeout=10_000)
             try:
-                page.wait_for_function(selected_js, arg=nid, polling="raf", timeout=15_000)
+                page.wait_for_function(selected_js, arg=nid, polling="raf", timeout=10_000)
                 break
             except PlaywrightTimeout:
-                if attempt:
+                if attempt == 2:
                     raise
+                page.wait_for_function(IDLE_JS, polling="raf", timeout=30_000)
         times.append(time.perf_counter() - t1)
         page.wait_for_function(IDLE_JS, polling="raf")
         page.wait_for_timeout(150)   # let the canvas settle between clicks
