@@ -38,6 +38,7 @@ from .errors import DataflowError, Problem, WorkflowError
 from .spec import NodeSpec, PortSpec, PortType
 from .workflow import (
     BIND,
+    LOOP,
     Edge,
     NodeInstance,
     Workflow,
@@ -121,7 +122,7 @@ def expand_components(workflow: Workflow, problems: list[Problem], extra: Iterab
 def _expand(workflow: Workflow, problems: list[Problem], chain: tuple[str, ...],
             extra: tuple[Path, ...]) -> tuple[Workflow, dict[str, Component]]:
     """The flattened workflow, and each component node it replaced with its ports' inner ends."""
-    if not any(n.type.startswith(PREFIX) for n in workflow.nodes.values()):
+    if not any(n.type.startswith(PREFIX) and LOOP not in n.extra for n in workflow.nodes.values()):
         return workflow, {}
     folders = component_folders(workflow.folder, extra)
     if chain:  # inside a component: the components beside it first
@@ -130,7 +131,7 @@ def _expand(workflow: Workflow, problems: list[Problem], chain: tuple[str, ...],
     edges: list[Edge] = []
     expanded: dict[str, Component] = {}
     for node in workflow.nodes.values():
-        if not node.type.startswith(PREFIX):
+        if not node.type.startswith(PREFIX) or LOOP in node.extra:  # a loop expands its body when it runs
             nodes[node.id] = node
             continue
         try:
@@ -164,6 +165,16 @@ def _expand(workflow: Workflow, problems: list[Problem], chain: tuple[str, ...],
             targets = [(f"{edge.target}/{inner}", port) for inner, port in found]
         outer += [Edge(edge.source, target, edge.source_port, port) for target, port in targets]
     return replace(workflow, nodes=nodes, edges=outer + edges), expanded
+
+
+def load_component(node: NodeInstance, workflow: Workflow, extra: Iterable[Path] = ()) -> tuple[Component, NodeSpec]:
+    """The component a `component.<name>` node of `workflow` uses, flattened, and its spec
+    (`component_spec`); `ValueError` says why it cannot be used (its first problem)."""
+    problems: list[Problem] = []
+    component = _component(node, component_folders(workflow.folder, extra), (), tuple(extra), problems)
+    if problems:
+        raise ValueError(problems[0].message)
+    return component, component_spec(component)
 
 
 def _component(node: NodeInstance, folders: list[Path], chain: tuple[str, ...], extra: tuple[Path, ...],
@@ -258,6 +269,7 @@ def component_spec(component: Component) -> NodeSpec:
     return NodeSpec(_runs_as_its_nodes, component.name, str(declared.get("category") or "Components"),
                     str(declared.get("label") or component.name), 1, text if isinstance(text, str) else "", "",
                     ports("inputs"), ports("outputs"), tuple(params), True, type_id=f"{PREFIX}{component.name}",
+                    param_index={p.name: p for p in params},
                     plugin="components")
 
 

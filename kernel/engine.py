@@ -106,6 +106,8 @@ class Engine:
         """The run history of the graph's workflow (by its file, else its name)."""
         workflow = graph.workflow
         identity = str(workflow.path) if workflow.path else f"name:{workflow.meta.get('name', '')}"
+        if "loop_of" in workflow.meta:  # a loop's iterations keep a history of their own
+            identity = f"{identity}#loop:{workflow.meta['loop_of']}"
         if identity not in self._histories:
             folder = self.cache_root / "history" if self.cache is not None and self.cache_root else None
             self._histories[identity] = History(folder, identity)
@@ -136,7 +138,7 @@ class Engine:
 
     def run(self, graph: Graph, *, targets: Iterable[str] | None = None, use_cache: bool = True,
             listener: Listener | None = None, cancel: CancelToken | None = None,
-            keep_outputs: Iterable[str] | bool = False) -> RunResult:
+            keep_outputs: Iterable[str] | bool = False, given: dict[str, dict[str, Any]] | None = None) -> RunResult:
         """Run the graph (or `targets` and what they need) and return every node's result.
 
         `keep_outputs`: True keeps the outputs of the nodes nothing consumes, or pass node ids.
@@ -144,9 +146,10 @@ class Engine:
         calling thread, or, when the run can be cancelled, in the run's driver thread until the
         run ends or is cancelled. `progress` events come from the thread of the node reporting.
         `cancel`: a `CancelToken` whose `cancel()` makes this call return within moments, with
-        status "cancelled", even while a node is computing (see `run.py`).
+        status "cancelled", even while a node is computing (see `run.py`). `given`: outputs by
+        node id handed in instead of computed (a loop's values for its iterations, `loops.py`).
         """
-        return Run(self, graph, targets, use_cache, listener, cancel, keep_outputs).execute()
+        return Run(self, graph, targets, use_cache, listener, cancel, keep_outputs, given).execute()
 
     def load_outputs(self, graph: Graph, node_id: str) -> CacheEntry | None:
         """The cached outputs of a node as it stands now, or None when it would need to run."""

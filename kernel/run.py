@@ -54,6 +54,7 @@ from .context import Reporter
 from .errors import DataflowError, NodeError, OutputTypeError
 from .executor import NodeOutcome, NodeTask
 from .graph import Graph, GraphNode
+from .loops import run_loop
 from .planning import plan, select, work_set
 from .results import CACHED, COMPUTED, FAILED, SKIPPED, Listener, NodeResult, Reports, RunResult
 from .serializer import check_output
@@ -69,8 +70,11 @@ class Run:
     """The state of one run (see the module docstring); `execute()` drives it."""
 
     def __init__(self, engine: Engine, graph: Graph, targets: Iterable[str] | None, use_cache: bool,
-                 listener: Listener | None, cancel: CancelToken | None, keep_outputs: Iterable[str] | bool):
+                 listener: Listener | None, cancel: CancelToken | None, keep_outputs: Iterable[str] | bool,
+                 given: dict[str, dict[str, Any]] | None = None):
         self.engine, self.graph, self.listener = engine, graph, listener
+        #: node id -> outputs handed in, never computed (a loop's inputs to its iterations)
+        self.given = given or {}
         self.cache = engine.cache if use_cache else None
         self.registry = engine.registry
         self.cancellable = cancel is not None
@@ -158,6 +162,9 @@ class Run:
             self.results[node_id] = NodeResult(node_id, graph.nodes[node_id].spec.type_id,
                                                reason=planned.reasons.get(node_id, ""), key=planned.keys[node_id].key)
         compute = planned.must_compute
+        for node_id in self.given:
+            compute[node_id] = False
+            self.results[node_id].reason = ""
         work, self.consumers_left, self.held = work_set(graph, self.order, compute, self.keep)
         in_work = set(work)
         self.loads_left = sum(1 for n in work if not compute[n])
@@ -213,13 +220,30 @@ class Run:
                 raise Abandoned
 
     def _start(self, tasks: list[NodeTask], done: Callable) -> None:
-        """Hand `tasks` to the executor, which may run them in this thread, the lock released."""
+        """Hand `tasks` to the executor, which may run them in this thread, the lock released; a
+        loop node runs in a thread of its own, its iterations on the executor (`loops.run_loop`)."""
         for task in tasks:
             self.running[task.node_id] = None  # in flight from here: a cancel reports it abandoned
+        if any(self.graph.nodes[t.node_id].loop is not None for t in tasks):
+            for task in [t for t in tasks if self.graph.nodes[t.node_id].loop is not None]:
+                threading.Thread(target=self._run_loop, args=(task, done), name=f"dataflow-loop-{task.node_id}",
+                                 daemon=True).start()
+            tasks = [t for t in tasks if self.graph.nodes[t.node_id].loop is None]
         handles = self._unlocked(self.engine.executor.start, tasks, done)
         for task, handle in zip(tasks, handles, strict=False):
             if task.node_id in self.running:
                 self.running[task.node_id] = handle
+
+    def _run_loop(self, task: NodeTask, done: Callable) -> None:
+        """A loop node's iterations, run by this engine (in a thread of its own; the lock not held)."""
+        node = self.graph.nodes[task.node_id]
+        try:
+            outcome = run_loop(self.engine, self.graph, node, task.inputs, self.keys[task.node_id].inputs,
+                               task.progress, self.cancel)
+        except BaseException as exc:  # noqa: BLE001  (reported as the node's error, as an executor does)
+            done(task, None, exc)
+            return
+        done(task, outcome, None)
 
     def _ended(self, task: NodeTask, outcome: NodeOutcome | None, error: BaseException | None) -> None:
         self.finished.put((task.node_id, outcome, error))
@@ -260,7 +284,7 @@ class Run:
             if not complete:
                 self._ensure_inputs(node_id)
             inputs = self._shared_inputs(node)
-            params = self.engine.call_params(self.graph, node)
+            params = node.params if node.loop is not None else self.engine.call_params(self.graph, node)
         except Exception as exc:
             self._fail(node_id, exc)
             return None
@@ -335,6 +359,9 @@ class Run:
 
     def _load(self, node_id: str) -> bool:
         """Load a cached node's outputs; False when the entry turned out unreadable."""
+        if node_id in self.given:
+            self.values[node_id] = self.given[node_id]
+            return True
         if self.cache is None:
             return False
         entry = self._unlocked(self.cache.get, self.keys[node_id].key, self.graph.nodes[node_id].spec.cache)

@@ -1,4 +1,4 @@
-"""The serializer interface: how values of one port type are checked, stored and exported.
+"""The serializer interface: how values of one port type are checked, stored, exported and collected.
 
 The kernel never looks inside a value. It asks the serializer registered for the port type
 to check a node's output, to estimate its size for the memory tier, to hand out a copy that
@@ -42,6 +42,8 @@ class Serializer(ABC):
     python_type: ClassVar[str] = "object"
     #: file suffix of `export`, or None when values of this type are not exported
     export_suffix: ClassVar[str | None] = None
+    #: the port type `collect` returns (a loop's output), or None when values are not collected
+    collects_to: ClassVar[str | None] = None
 
     def check(self, value: Any) -> None:
         """Raise TypeError with a readable message when `value` is not of this port type."""
@@ -72,6 +74,16 @@ class Serializer(ABC):
         forcing a read-only array writable, editing mutable objects it holds) may change `value`,
         which other consumers and the cache keep. Called once per consumer: keep it cheap."""
         return value
+
+    def collect(self, items: list[tuple[dict[str, Any], Any]]) -> Any:
+        """One value of type `collects_to` from a loop's results: `items` pairs the columns naming
+        each iteration (`{"file": "2024-01.csv"}`) with its value, in item order."""
+        raise NotImplementedError(f"{type(self).__name__} does not collect values")
+
+    def split(self, value: Any, keys: list[str]) -> list[tuple[dict[str, Any], Any]]:
+        """`value` split into groups by the `keys` columns, each with its key values, for a loop
+        over groups; KeyError naming a key that is not there."""
+        raise NotImplementedError(f"{type(self).__name__} does not split values into groups")
 
     def export(self, value: Any, path: Path) -> None:
         """Write `value` to `path` (suffix `export_suffix`) in a format people open elsewhere."""

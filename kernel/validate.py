@@ -14,6 +14,7 @@ import graphlib
 import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from .components import PREFIX, expand_components
 from .errors import Problem, Speller, WorkflowError
 from .graph import Graph, GraphNode
 from .keys import chosen_versions_text
+from .loops import LoopPlan, loop_node_spec
 from .migrations import upgrade_node
 from .params import canonical_json, check_value, coerce_value
 from .registry import Registry
@@ -28,6 +30,7 @@ from .spec import NodeSpec, ParamSpec
 from .widgets import ParamContext
 from .workflow import (
     BIND,
+    LOOP,
     Edge,
     NodeInstance,
     Workflow,
@@ -59,7 +62,8 @@ def compile_workflow(
     problems: list[Problem] = []
     spell = Speller()  # one budget of spelling searches for the whole file: linear in its size
     workflow = expand_components(workflow, problems, component_dirs)
-    specs = _resolve_types(workflow, registry, problems, spell)
+    workflow, loops = _read_loops(workflow, registry, component_dirs, problems)
+    specs = _resolve_types(workflow, registry, problems, spell, loops)
     values = workflow_param_values(workflow, params or {}, problems, spell)
     bindings: dict[str, dict[str, str]] = {}
     params = _resolve_params(workflow, specs, overrides or {}, parse_text, registry, problems, spell,
@@ -70,6 +74,8 @@ def compile_workflow(
         raise WorkflowError(problems, str(workflow.path) if workflow.path else None)
     nodes = {node_id: _graph_node(node_id, specs[node_id], params[node_id], inputs[node_id],
                                   workflow.nodes[node_id].label, registry, workflow) for node_id in order}
+    for node_id, (_, loop) in loops.items():
+        nodes[node_id].loop = loop
     for node_id, bound in bindings.items():
         nodes[node_id].bindings = bound
     consumers: dict[str, list[tuple[str, str, str]]] = {}
@@ -133,11 +139,35 @@ def _install_hint(type_id: str, workflow: Workflow, registry: Registry) -> str:
     return f"{reason}; the workflow was saved with {name}{shown}: install it with `pip install {shlex.quote(name)}`"
 
 
+def _read_loops(workflow: Workflow, registry: Registry, component_dirs: Iterable[Path],
+                problems: list[Problem]) -> tuple[Workflow, dict[str, tuple[NodeSpec, LoopPlan]]]:
+    """Each loop node's own spec and plan (`loops.py`), and the workflow with the parameters that
+    its items set left out of its nodes (a value there is never used)."""
+    loops = {}
+    for node in workflow.nodes.values():
+        if LOOP in node.extra:
+            made = loop_node_spec(node, registry, workflow, component_dirs, problems)
+            if made is not None:
+                loops[node.id] = made
+    if not loops:
+        return workflow, loops
+    nodes = dict(workflow.nodes)
+    for node_id, (_, plan) in loops.items():
+        looped = plan.loop.looped_params
+        nodes[node_id] = replace(nodes[node_id], params={k: v for k, v in nodes[node_id].params.items() if k not in looped})
+    return replace(workflow, nodes=nodes), loops
+
+
 def _resolve_types(workflow: Workflow, registry: Registry, problems: list[Problem],
-                   spell: Speller) -> dict[str, NodeSpec]:
+                   spell: Speller, loops: Mapping[str, tuple[NodeSpec, Any]]) -> dict[str, NodeSpec]:
     specs = {}
     hints = missing_node_types(workflow, registry)
     for node in workflow.nodes.values():
+        if node.id in loops:
+            specs[node.id] = loops[node.id][0]
+            continue
+        if LOOP in node.extra and (node.type.startswith(PREFIX) or node.type in registry.nodes):
+            continue  # its loop's problem is reported
         spec = registry.nodes.get(node.type)
         if spec is None:
             problems.append(Problem("unknown_type", f"node '{node.id}' has type '{node.type}', which is not "

@@ -40,6 +40,7 @@ PARAM_TYPES = {"int": "int", "float": "float", "bool": "bool", "text": "str", "c
                "path": "str"}
 PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 BIND = "$param"  # {"$param": "NAME"}: a node parameter bound to workflow parameter NAME
+LOOP = "loop"  # a node's loop object (`loops.py`), kept in `NodeInstance.extra`
 _DECLARATION_KEYS = ("type", "default", "min", "max", "step", "choices", "help", "label")
 MAX_PARAMETERS, MAX_CHOICES, MAX_TEXT = 1000, 1000, 2000
 

@@ -22,6 +22,7 @@ from typing import Any
 from dataflow.sdk import Serializer
 
 from ._common import deep_sizeof, type_name
+from .collect import collect_metrics
 
 TAG = "__dataflow__"
 
@@ -144,6 +145,11 @@ class MetricsSerializer(DictSerializer):
 
     id = "json-metrics"
     port_type = "metrics"
+    collects_to = "table"
+
+    def collect(self, items: list[tuple[dict[str, Any], Any]]) -> Any:
+        """One row per iteration of a loop: the columns naming it, then its scores."""
+        return collect_metrics(items)
 
 
 class ParamsSerializer(DictSerializer):

@@ -12,6 +12,7 @@ from typing import Any
 from dataflow.sdk import Serializer
 
 from ._common import is_instance, object_array_nbytes, type_name
+from .collect import collect_series, collect_tables, split_groups
 from .dtypes import is_object
 from .frames import decode_frame, encode_frame
 from .handoff import share_frame, share_series
@@ -56,6 +57,7 @@ class TableSerializer(Serializer):
     port_type = "table"
     python_type = "pandas.DataFrame"
     export_suffix = ".parquet"
+    collects_to = "table"
 
     def check(self, value: Any) -> None:
         """Raise TypeError unless `value` is a DataFrame."""
@@ -94,6 +96,14 @@ class TableSerializer(Serializer):
         """Write a Parquet file."""
         write_parquet(value, path)
 
+    def collect(self, items: list[tuple[dict[str, Any], Any]]) -> Any:
+        """A loop's tables one under the other, led by the columns naming each item."""
+        return collect_tables(items)
+
+    def split(self, value: Any, keys: list[str]) -> list[tuple[dict[str, Any], Any]]:
+        """The table's groups by the `keys` columns, for a loop over groups."""
+        return split_groups(value, keys)
+
 
 class SeriesSerializer(Serializer):
     """pandas Series as one-column Arrow IPC files, name and dtype restored exactly."""
@@ -102,6 +112,7 @@ class SeriesSerializer(Serializer):
     port_type = "series"
     python_type = "pandas.Series"
     export_suffix = ".parquet"
+    collects_to = "table"
 
     def check(self, value: Any) -> None:
         """Raise TypeError unless `value` is a Series."""
@@ -141,3 +152,7 @@ class SeriesSerializer(Serializer):
     def export(self, value: Any, path: Path) -> None:
         """Write a one-column Parquet file named after the series ("value" when it has no name)."""
         write_parquet(value.to_frame(name="value" if value.name is None else str(value.name)), path)
+
+    def collect(self, items: list[tuple[dict[str, Any], Any]]) -> Any:
+        """A loop's columns as one table, led by the columns naming each item."""
+        return collect_series(items)

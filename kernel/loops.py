@@ -1,0 +1,437 @@
+"""Loops: a node (or a component) run once per item, its results collected into one output.
+
+A node becomes a loop when it carries a `"loop"` object saying what it runs over:
+
+    {"id": "months", "type": "component.clean_month", "params": {"min_quantity": 1},
+     "loop": {"over": "files", "folder": "monthly", "pattern": "*.csv", "param": "path"}}
+    {"id": "grid", "type": "component.fit_and_score",
+     "loop": {"over": "values", "values": {"max_depth": [2, 4, 8], "n_estimators": [50, 100]}}}
+    {"id": "per_region", "type": "transform.aggregate",
+     "loop": {"over": "groups", "port": "table", "keys": ["region"]}}
+
+- `files`: every file of `folder` (relative to the workflow's folder) matching `pattern`, in name
+  order; each item sets the parameter `param` (a file path) to the file. The item is named by
+  its name in the folder, in the column `item_column` (default `file`).
+- `values`: each combination of the listed parameter values (`"combine": "grid"`, the default),
+  or the lists taken side by side (`"zip"`); each item sets those parameters, and is named by
+  them (one column per parameter).
+- `groups`: the table on input `port` split by the `keys` columns; each group goes to `port`.
+
+Outputs: each output whose port type's serializer can `collect` (tables, series and metrics:
+`Serializer.collects_to`) becomes one table, the items' results concatenated with columns
+naming the item; other outputs (a model, a chart) are not collected and the loop node has no such
+output. Inputs other than a groups `port` reach every iteration unchanged.
+
+**How it runs.** The loop node is one node of its graph, with its own Merkle key (its parameters,
+the loop object, the body's definition, its inputs' keys and, for files, each matched file's name,
+size and time), so a fully cached run never looks inside. When it must compute, the run (not an
+executor) calls `run_loop`: the items are listed, one workflow holding an instance of the body per
+item is compiled and run by the same engine, on the same cache and executor (so iterations run in
+parallel on a pool), and the results are collected. Each iteration's nodes keep their own keys: a
+changed file recomputes its iteration, a new file computes one. Inputs enter that workflow as
+*given* nodes whose keys are the upstream key (and the group's name), never data. A failing
+iteration fails the loop node, naming the item; the others' results are cached by then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import itertools
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from .components import PREFIX, load_component
+from .errors import Cancelled, DataflowError, NodeError, Problem, WorkflowError
+from .executor import NodeOutcome
+from .params import canonical_json, check_value, coerce_value
+from .results import RunEvent
+from .spec import NodeSpec, ParamSpec, PortSpec, PortType
+from .workflow import LOOP, Edge, NodeInstance, Workflow, short_repr
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .graph import Graph, GraphNode
+    from .registry import Registry
+
+OVER = ("files", "values", "groups")
+_KEYS = {"files": {"over", "folder", "pattern", "param", "item_column"},
+         "values": {"over", "values", "combine", "item_column"},
+         "groups": {"over", "port", "keys", "item_column"}}
+MAX_ITEMS = 100_000
+GIVEN = "loop.input"  # the type id prefix of the nodes that hand a value into an iteration
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """A node's loop object, read and checked (see the module docstring)."""
+
+    over: str
+    folder: str = ""
+    pattern: str = "*"
+    param: str = ""
+    values: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    combine: str = "grid"
+    port: str = ""
+    keys: tuple[str, ...] = ()
+    item_column: str = ""
+
+    @property
+    def looped_params(self) -> set[str]:
+        """The body's parameters each item sets (the node's own values for them are not used)."""
+        return {self.param} if self.over == "files" else {name for name, _ in self.values}
+
+
+@dataclass(frozen=True, slots=True)
+class LoopPlan:
+    """What the run needs to expand a loop node: the loop, its body and where the body is found."""
+
+    loop: Loop
+    body: NodeSpec
+    #: output port -> (path inside the body, or "" for a node body; the inner port)
+    ends: dict[str, tuple[str, str]]
+    workflow: Workflow
+    component_dirs: tuple[Path, ...] = ()
+    files: Callable[[], list[Path]] = field(default=list, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One iteration: the columns naming it, the parameters it sets, the value it hands to a port."""
+
+    label: dict[str, Any]
+    params: dict[str, Any]
+    value: Any = None
+
+
+def is_loop(node: NodeInstance) -> bool:
+    return LOOP in node.extra
+
+
+def read_loop(node: NodeInstance, body: NodeSpec, problems: list[Problem]) -> Loop | None:
+    """The node's loop object checked against its body's ports and parameters; None after a problem."""
+    raw = node.extra[LOOP]
+    where = f"node '{node.id}', its loop"
+
+    def bad(message: str, param: str | None = None) -> None:
+        problems.append(Problem("bad_loop", f"{where}: {message}", node=node.id, param=param))
+
+    if not isinstance(raw, dict) or raw.get("over") not in OVER:
+        bad(f"write {{\"over\": \"files\" | \"values\" | \"groups\", ...}}; got {short_repr(raw)}")
+        return None
+    over = raw["over"]
+    unknown = sorted(set(raw) - _KEYS[over])
+    if unknown:
+        bad(f"unknown keys {', '.join(short_repr(k) for k in unknown)}; a loop over {over} takes "
+            f"{', '.join(sorted(_KEYS[over] - {'over'}))}")
+        return None
+    column = raw.get("item_column", "")
+    if not isinstance(column, str) or len(column) > 200:
+        bad("'item_column' must be a column name")
+        return None
+    if over == "files":
+        return _files_loop(raw, body, bad, column)
+    if over == "values":
+        return _values_loop(raw, body, bad, column)
+    port = raw.get("port") or next((p.name for p in body.inputs if p.type.name == "table"), "")
+    keys = raw.get("keys")
+    if body.input(port) is None:
+        inputs = ", ".join(p.name for p in body.inputs) or "none"
+        bad(f"'port' names {short_repr(port)}, which is not an input of {body.type_id}; its inputs: {inputs}")
+        return None
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) and k for k in keys):
+        bad("'keys' must list the columns to group by, for example [\"region\"]")
+        return None
+    return Loop("groups", port=port, keys=tuple(keys), item_column=column)
+
+
+def _files_loop(raw: dict, body: NodeSpec, bad: Callable[..., None], column: str) -> Loop | None:
+    folder, pattern, param = raw.get("folder"), raw.get("pattern", "*"), raw.get("param")
+    if not isinstance(folder, str) or not folder.strip() or "\x00" in folder:
+        bad("'folder' must name the folder holding the files (relative to the workflow's folder)")
+        return None
+    if not isinstance(pattern, str) or not pattern or ".." in PurePosixPath(pattern).parts or pattern.startswith("/"):
+        bad(f"'pattern' must be a file name pattern inside the folder, such as \"*.csv\"; got {short_repr(pattern)}")
+        return None
+    spec = body.param_index.get(param) if isinstance(param, str) else None
+    if spec is None or spec.kind != "str":
+        names = ", ".join(p.name for p in body.params if p.kind == "str") or "none"
+        bad(f"'param' must name the text parameter of {body.type_id} that each file's path goes to; "
+            f"its text parameters: {names}", param)
+        return None
+    return Loop("files", folder=folder, pattern=pattern, param=param, item_column=column or "file")
+
+
+def _values_loop(raw: dict, body: NodeSpec, bad: Callable[..., None], column: str) -> Loop | None:
+    values, combine = raw.get("values"), raw.get("combine", "grid")
+    if not isinstance(values, dict) or not values:
+        bad("'values' must map parameter names to lists of values, for example {\"max_depth\": [2, 4, 8]}")
+        return None
+    if combine not in ("grid", "zip"):
+        bad(f"'combine' is \"grid\" (every combination) or \"zip\" (the lists side by side); got {short_repr(combine)}")
+        return None
+    checked = []
+    for name, listed in values.items():
+        spec = body.param_index.get(name)
+        if spec is None:
+            names = ", ".join(p.name for p in body.params) or "none"
+            bad(f"'values' names {short_repr(name)}, which is not a parameter of {body.type_id}; its parameters: {names}")
+            return None
+        if not isinstance(listed, list) or not listed:
+            bad(f"the values of '{name}' must be a non-empty list", name)
+            return None
+        for value in listed:
+            problem = check_value(spec, value)
+            if problem:
+                bad(f"a value of '{name}' ({spec.type_name}), {short_repr(value)}: {problem}", name)
+                return None
+        checked.append((name, tuple(coerce_value(spec, v) for v in listed)))
+    sizes = [len(v) for _, v in checked]
+    count = len(checked[0][1]) if combine == "zip" else _product(sizes)
+    if combine == "zip" and len(set(sizes)) > 1:
+        bad(f"\"zip\" takes lists of one length; the lengths are {', '.join(map(str, sizes))}")
+        return None
+    if count > MAX_ITEMS:
+        bad(f"{count:,} items; a loop runs at most {MAX_ITEMS:,}")
+        return None
+    return Loop("values", values=tuple(checked), combine=combine, item_column=column)
+
+
+def _product(sizes: Iterable[int]) -> int:
+    total = 1
+    for size in sizes:
+        total *= size
+    return total
+
+
+# --- compile time ----------------------------------------------------------------------
+
+def loop_node_spec(node: NodeInstance, registry: Registry, workflow: Workflow, component_dirs: Iterable[Path],
+                   problems: list[Problem]) -> tuple[NodeSpec, LoopPlan] | None:
+    """The loop node's own spec (its body's inputs and parameters, the collected outputs as tables)
+    and its plan; None after a problem."""
+    extra = tuple(component_dirs)
+    ends: dict[str, tuple[str, str]]
+    if node.type.startswith(PREFIX):
+        try:
+            component, body = load_component(node, workflow, extra)
+        except ValueError as exc:
+            problems.append(Problem("component", f"node '{node.id}' ({short_repr(node.type)}): {exc}", node=node.id))
+            return None
+        ends = {port: (f"/{inner}", inner_port) for port, (inner, inner_port) in component.outputs.items()}
+        definition = _component_definition(component.workflow, registry)
+    else:
+        body = registry.nodes.get(node.type)
+        if body is None:
+            return None  # compiling names the unknown type
+        ends = {p.name: ("", p.name) for p in body.outputs}
+        definition = f"{body.type_id}@{body.version}:{body.code_fingerprint}"
+    loop = read_loop(node, body, problems)
+    if loop is None:
+        return None
+    outputs = []
+    for port in body.outputs:
+        serializer = registry.serializers.get(port.type.name)
+        collects_to = getattr(serializer, "collects_to", None)
+        if collects_to:
+            outputs.append(PortSpec(port.name, PortType(collects_to), help=port.help))
+        else:
+            ends.pop(port.name, None)
+    params = tuple(p for p in body.params if p.name not in loop.looped_params)
+    digest = hashlib.blake2b(f"{canonical_json(node.extra[LOOP])}\x1f{definition}".encode(), digest_size=16).hexdigest()
+    files = _lister(loop, workflow) if loop.over == "files" else list
+    spec = replace(body, outputs=tuple(outputs), params=tuple(params), param_index={p.name: p for p in params},
+                   multi_output=True, code_print=lambda: digest, migrations=(), schema=None,
+                   fingerprint=(lambda _params: _files_fingerprint(files())) if loop.over == "files" else None)
+    return spec, LoopPlan(loop, body, ends, workflow, extra, files)
+
+
+def _component_definition(inner: Workflow, registry: Registry) -> str:
+    """What a component body is made of, for the loop's key: its flattened nodes and edges, and
+    each inner node type's version and code fingerprint."""
+    types = sorted({n.type for n in inner.nodes.values()})
+    made = [f"{t}@{s.version}:{s.code_fingerprint}" for t in types if (s := registry.nodes.get(t)) is not None]
+    return canonical_json([inner.to_dict()["nodes"], [e.to_dict() for e in inner.edges], made])
+
+
+def _lister(loop: Loop, workflow: Workflow) -> Callable[[], list[Path]]:
+    def files() -> list[Path]:
+        folder = Path(loop.folder).expanduser()
+        if not folder.is_absolute():
+            folder = (workflow.folder or Path.cwd()) / folder
+        if not folder.is_dir():
+            raise NodeError(f"the loop's folder '{loop.folder}' is not a folder ({folder})")
+        return sorted(p for p in folder.glob(loop.pattern) if p.is_file())
+    return files
+
+
+def _files_fingerprint(files: list[Path]) -> str:
+    parts = []
+    for path in files:
+        try:
+            info = path.stat()
+            parts.append(f"{path.name}|{info.st_size}|{info.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{path.name}|missing")
+    return "\x1e".join(parts)
+
+
+# --- run time --------------------------------------------------------------------------
+
+def list_items(plan: LoopPlan, inputs: dict[str, Any], registry: Registry) -> list[Item]:
+    """The loop's items, in order (files by name, values as declared, groups as the split gives them)."""
+    loop = plan.loop
+    if loop.over == "files":
+        base = Path(loop.folder).expanduser()
+        base = base if base.is_absolute() else (plan.workflow.folder or Path.cwd()) / base
+        names = [path.relative_to(base).as_posix() for path in plan.files()]
+        if not names:
+            raise NodeError(f"no file in the loop's folder '{loop.folder}' matches '{loop.pattern}'")
+        return [Item({loop.item_column: name}, {loop.param: str(Path(loop.folder) / name)}) for name in names]
+    if loop.over == "values":
+        names = [name for name, _ in loop.values]
+        lists = [values for _, values in loop.values]
+        rows = zip(*lists, strict=True) if loop.combine == "zip" else itertools.product(*lists)
+        return [Item(dict(zip(names, row, strict=True)), dict(zip(names, row, strict=True))) for row in rows]
+    port_type = plan.body.input_types[loop.port]
+    serializer = registry.serializers.get(port_type)
+    try:
+        if serializer is None:
+            raise NotImplementedError
+        groups = serializer.split(inputs[loop.port], list(loop.keys))
+    except NotImplementedError:
+        raise NodeError(f"values of type {port_type} cannot be split into groups (input '{loop.port}')") from None
+    except KeyError as exc:
+        raise NodeError(f"the loop groups by {exc.args[0]!s}, which is not a column of input '{loop.port}'") from None
+    if len(groups) > MAX_ITEMS:
+        raise NodeError(f"{len(groups):,} groups; a loop runs at most {MAX_ITEMS:,}")
+    return [Item(label, {}, value) for label, value in groups]
+
+
+def item_text(item: Item) -> str:
+    """How an item is named in messages: `file=2024-01.csv`, `max_depth=4, criterion=gini`."""
+    return ", ".join(f"{k}={v}" for k, v in item.label.items())[:300]
+
+
+def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, Any], upstream: dict[str, str],
+             progress: Callable[[float | None, str], None] | None, cancel: Any) -> NodeOutcome:
+    """Run a loop node's iterations as one workflow on `engine` and collect their outputs.
+    `upstream`: each input port's upstream key text (what the given nodes are keyed by)."""
+    started = time.perf_counter()
+    plan: LoopPlan = node.loop
+    items = list_items(plan, inputs, engine.registry)
+    workflow, given, registry = _iterations(plan, node, items, inputs, upstream, engine.registry, graph)
+    try:
+        from .validate import compile_workflow
+
+        nested = compile_workflow(workflow, registry, component_dirs=plan.component_dirs)
+    except WorkflowError as exc:
+        raise NodeError(f"the loop's iterations do not compile: {exc.problems[0].message}") from None
+    ends = {port: [f"#{k}{path}" for k in range(len(items))] for port, (path, _) in plan.ends.items()}
+    keep = sorted({n for ids in ends.values() for n in ids})
+    listener = _Progress(nested.order, len(items), progress) if progress is not None else None
+    result = engine.run(nested, listener=listener, cancel=cancel, keep_outputs=keep, given=given)
+    if result.status == "cancelled":
+        raise Cancelled("the run was stopped")
+    failed = next((r for r in result.nodes.values() if r.status == "failed"), None)
+    if failed is not None:
+        index = int(_iteration(failed.id)[1:])
+        inner = failed.id.split("/", 1)[1] if "/" in failed.id else plan.body.type_id
+        raise NodeError(f"iteration {index + 1} of {len(items)} ({item_text(items[index])}) failed: "
+                        f"{inner}: {failed.error}")
+    outputs = {}
+    for port, (_, inner_port) in plan.ends.items():
+        collect = engine.registry.serializers[plan.body.output_types[port]].collect
+        outputs[port] = collect([(item.label, result.outputs[end][inner_port])
+                                 for item, end in zip(items, ends[port], strict=True)])
+    warnings = [f"{item_text(items[int(_iteration(r.id)[1:])])}: {w}" for r in result.nodes.values()
+                if r.id.startswith("#") for w in r.warnings]
+    return NodeOutcome(outputs, time.perf_counter() - started, warnings[:100])
+
+
+def _iterations(plan: LoopPlan, node: GraphNode, items: list[Item], inputs: dict[str, Any], upstream: dict[str, str],
+                registry: Registry, graph: Graph) -> tuple[Workflow, dict[str, dict[str, Any]], Registry]:
+    """The workflow of every iteration (`#k` for item k, `#k/inner` inside a component body), the
+    given nodes' values, and a registry that knows the given nodes' types."""
+    nodes: dict[str, NodeInstance] = {}
+    edges: list[Edge] = []
+    given: dict[str, dict[str, Any]] = {}
+    types: dict[str, NodeSpec] = {}
+    loop = plan.loop
+
+    def give(node_id: str, port: str, value: Any, item: str) -> None:
+        kind = plan.body.input_types[port]
+        type_id = f"{GIVEN}.{kind}"
+        types.setdefault(type_id, _given_spec(type_id, kind))
+        nodes[node_id] = NodeInstance(node_id, type_id, {"upstream": upstream.get(port, ""), "item": item})
+        given[node_id] = {"value": value}
+
+    shared = [port for port in inputs if not (loop.over == "groups" and port == loop.port)]
+    for port in shared:
+        give(f"in.{port}", port, inputs[port], "")
+    for k, item in enumerate(items):
+        nodes[f"#{k}"] = NodeInstance(f"#{k}", node.spec.type_id, {**node.params, **item.params})
+        edges += [Edge(f"in.{port}", f"#{k}", "value", port) for port in shared]
+        if loop.over == "groups":
+            give(f"#{k}.in", loop.port, item.value, json.dumps(item.label, sort_keys=True, default=str))
+            edges.append(Edge(f"#{k}.in", f"#{k}", "value", loop.port))
+    meta = {"name": f"{graph.workflow.meta.get('name', '')}", "loop_of": node.id}
+    workflow = Workflow(nodes=nodes, edges=edges, meta=meta, path=plan.workflow.path)
+    overlay = copy.copy(registry)
+    overlay.nodes = {**registry.nodes, **types}
+    return workflow, given, overlay
+
+
+def _given(**_: Any) -> None:
+    raise DataflowError("a loop's given value is handed to its iteration, never computed")
+
+
+def _given_spec(type_id: str, kind: str) -> NodeSpec:
+    params = (ParamSpec("upstream", "str", ""), ParamSpec("item", "str", ""))
+    return NodeSpec(_given, "loop_input", "Loops", "Loop input", 1, "", "", (), (PortSpec("value", PortType(kind)),),
+                    params, False, type_id=type_id, cache="none", plugin="loops",
+                    param_index={p.name: p for p in params})
+
+
+class _Progress:
+    """A nested run's listener: iterations done / total (and, at the end, how many computed),
+    reported as the loop node's progress."""
+
+    def __init__(self, order: list[str], total: int, send: Callable[[float | None, str], None]):
+        self.send, self.total, self.done = send, total, 0
+        self.left: dict[str, int] = {}
+        self.computed: set[str] = set()
+        for node_id in order:
+            if node_id.startswith("#"):
+                item = _iteration(node_id)
+                self.left[item] = self.left.get(item, 0) + 1
+
+    def __call__(self, event: RunEvent) -> None:
+        if event.kind not in ("computed", "cached", "failed", "skipped") or not (event.node_id or "").startswith("#"):
+            return
+        item = _iteration(event.node_id)
+        if event.kind != "cached":
+            self.computed.add(item)
+        self.left[item] -= 1
+        if self.left[item]:
+            return
+        self.done += 1
+        message = f"{self.done}/{self.total} iterations"
+        if self.done == self.total:
+            message += f" ({len(self.computed)} computed, {self.total - len(self.computed)} cached)"
+        with contextlib.suppress(Cancelled):  # the nested run has the same stop token and ends by itself
+            self.send(self.done / self.total, message)
+
+
+def _iteration(node_id: str) -> str:
+    """`#3` for `#3`, `#3/clean/positive` and `#3.in`."""
+    return node_id.split("/", 1)[0].split(".", 1)[0]
+
+
+__all__ = ["LOOP", "OVER", "Item", "Loop", "LoopPlan", "is_loop", "item_text", "list_items",
+           "loop_node_spec", "read_loop", "run_loop"]

@@ -1,0 +1,62 @@
+"""A loop's results collected into one table, and a table split into groups for a loop over groups.
+
+Every collected table starts with the columns naming the item (`file`, the looped parameters,
+the group's keys), added to each iteration's result unless it already has a column of that name
+(a group's result usually keeps its key columns).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def collect_tables(items: list[tuple[dict[str, Any], Any]]) -> Any:
+    """The iterations' tables one under the other, each led by the columns naming its item."""
+    import pandas as pd
+
+    frames = []
+    for label, frame in items:
+        missing = {name: value for name, value in label.items() if name not in frame.columns}
+        if missing:
+            head = pd.DataFrame({name: [value] * len(frame) for name, value in missing.items()}, index=frame.index)
+            frame = pd.concat([head, frame], axis=1)
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+def collect_series(items: list[tuple[dict[str, Any], Any]]) -> Any:
+    """Each iteration's column as a table (named as the series, else `value`), collected."""
+    return collect_tables([(label, series.to_frame(name=series.name if series.name is not None else "value"))
+                           for label, series in items])
+
+
+def collect_metrics(items: list[tuple[dict[str, Any], Any]]) -> Any:
+    """One row per iteration: the columns naming the item, then its scores (a score that is a
+    list or a mapping, such as each fold's score, as its JSON text, so the table can be stored)."""
+    import pandas as pd
+
+    rows = [{**label, **{k: _cell(v) for k, v in scores.items() if k not in label}} for label, scores in items]
+    return pd.DataFrame(rows)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, default=str)
+    return value
+
+
+def split_groups(frame: Any, keys: list[str]) -> list[tuple[dict[str, Any], Any]]:
+    """`frame`'s rows grouped by the `keys` columns (sorted by key, missing keys a group of their
+    own), each with its key values as plain Python values; KeyError names a missing column."""
+    missing = [k for k in keys if k not in frame.columns]
+    if missing:
+        raise KeyError(missing[0])
+    groups = []
+    for key, part in frame.groupby(keys, sort=True, dropna=False, observed=True):
+        values = key if isinstance(key, tuple) else (key,)
+        label = {name: value.item() if hasattr(value, "item") else value for name, value in zip(keys, values, strict=True)}
+        groups.append((label, part.reset_index(drop=True)))
+    return groups
