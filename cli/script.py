@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dataflow.kernel import Graph, GraphNode, Registry, WorkflowError, compile_workflow, load_workflow
+from dataflow.kernel.loops import body_graph
 from dataflow.kernel.plugins import collect_contributions
 
 from . import EXIT_INVALID, EXIT_OK
@@ -74,30 +75,14 @@ def _check_exporter(plugin: str, type_id: object, exporter: object = None) -> tu
 def export_script(graph: Graph, registry: Registry) -> str:
     """The whole script for a compiled graph."""
     names = _Names()
-    found = exporters(registry)
     constants = {name: names.constant(name) for name in graph.workflow.parameters}
     standard = ["import argparse", "import json", "from pathlib import Path"]
-    imports: dict[str, None] = {}
-    called: dict[str, set[str]] = {}
-    blocks: list[str] = []
+    script = _Script(graph, registry, exporters(registry), names)
     variables: dict[tuple[str, str], str] = {}
-    for node_id in graph.order:
-        node = graph.nodes[node_id]
-        outputs = {p.name: variables.setdefault((node_id, p.name), names.value(node_id, p.name, len(node.spec.outputs)))
-                   for p in node.spec.outputs}
-        code = _node_code(node, outputs, variables, constants, graph)
-        made = found.get(node.spec.type_id)
-        result = made(code) if made is not None else None
-        if result is None:
-            result = _call(node, code, names)
-            called.setdefault(node.spec.plugin or node.spec.fn.__module__.split(".")[0], set()).add(node.spec.type_id)
-        imports.update(dict.fromkeys(result.imports))
-        label = node.label if node.label != node.spec.label else ""
-        blocks.append("\n".join([f"    # {node_id!r} ({node.spec.type_id})" + (f": {label!r}" if label else ""),
-                                 *(f"    {line}" for line in result.lines)]))
+    blocks = script.blocks(graph, variables, constants, "    ")
     sinks = [n for n in graph.order if n not in graph.consumer_counts]
     return "\n".join([
-        _header(graph, called), "", *standard, "", *sorted(set(imports) - set(standard)), "",
+        _header(graph, script.called), "", *standard, "", *sorted(set(script.imports) - set(standard)), "",
         *(f"{constant} = {_literal(_param_value(graph, name))}" for name, constant in constants.items()),
         "" if constants else "", "",
         "def main(output_dir: Path | None = None) -> dict:",
@@ -110,7 +95,7 @@ def export_script(graph: Graph, registry: Registry) -> str:
         "    if output_dir is not None:",
         "        write_outputs(outputs, output_dir)",
         "    return outputs",
-        "", "", _WRITE_OUTPUTS, "", "",
+        "", "", _WRITE_OUTPUTS, *(["", "", _LOOP_HELPERS] if script.loops else []), "", "",
         'if __name__ == "__main__":',
         "    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])",
         '    parser.add_argument("--output-dir", type=Path, help="write the outputs nothing consumes here")',
@@ -118,6 +103,84 @@ def export_script(graph: Graph, registry: Registry) -> str:
         ""])
 
 
+class _Script:
+    """What the blocks of a script gather while they are written: imports, the plugins called, loops."""
+
+    def __init__(self, graph: Graph, registry: Registry, found: dict[str, Exporter], names: _Names):
+        self.graph, self.registry, self.found, self.names = graph, registry, found, names
+        self.imports: dict[str, None] = {}
+        self.called: dict[str, set[str]] = {}
+        self.loops = False
+
+    def blocks(self, graph: Graph, variables: dict[tuple[str, str], str], constants: dict[str, str],
+               indent: str, given: frozenset[str] = frozenset()) -> list[str]:
+        """One block per node of `graph` in order (the `given` nodes' variables are set by the caller)."""
+        blocks = []
+        for node_id in graph.order:
+            if node_id in given:
+                continue
+            node = graph.nodes[node_id]
+            outputs = {p.name: variables.setdefault((node_id, p.name),
+                                                    self.names.value(node_id, p.name, len(node.spec.outputs)))
+                       for p in node.spec.outputs}
+            code = _node_code(node, outputs, variables, constants, self.graph)
+            if node.loop is not None:
+                lines = self.loop(node, code)
+            else:
+                made = self.found.get(node.spec.type_id)
+                result = made(code) if made is not None else None
+                if result is None:
+                    result = _call(node, code, self.names)
+                    self.called.setdefault(node.spec.plugin or node.spec.fn.__module__.split(".")[0],
+                                           set()).add(node.spec.type_id)
+                self.imports.update(dict.fromkeys(result.imports))
+                lines = result.lines
+            label = node.label if node.label != node.spec.label else ""
+            blocks.append("\n".join([f"{indent}# {node_id!r} ({node.spec.type_id})" + (f": {label!r}" if label else ""),
+                                     *(f"{indent}{line}" for line in lines)]))
+        return blocks
+
+    def loop(self, node: GraphNode, code: NodeCode) -> list[str]:
+        """A loop node: its body as a function of its inputs and looped parameters, called once per
+        item, and the results collected as the engine collects them (`kernel/loops.py`)."""
+        self.loops = True
+        self.imports.update(dict.fromkeys(["import itertools", "import pandas as pd"]))
+        loop = node.loop.loop
+        body = body_graph(node, self.registry)
+        ports = [n[3:] for n in body.order if n.startswith("in.")]
+        args = {port: self.names.value(f"{node.id}_{port}_in", "value", 1) for port in ports}
+        looped = {name: self.names.value(f"{node.id}_{name}", "value", 1) for name in sorted(loop.looped_params)}
+        variables = {(f"in.{port}", "value"): arg for port, arg in args.items()}
+        function = self.names.value(f"{node.id}_iteration", "", 1)
+        inner = [line for block in self.blocks(body, variables, looped, "    ", frozenset(f"in.{p}" for p in ports))
+                 for line in block.split("\n")]
+        ends = {port: variables[(f"body{path}", inner_port)] for port, (path, inner_port) in node.loop.ends.items()}
+        lines = [f"def {function}({', '.join([*args.values(), *looped.values()])}):", *inner,
+                 "    return {" + ", ".join(f"{port!r}: {var}" for port, var in ends.items()) + "}", ""]
+        call_args = ["part" if loop.over == "groups" and p == loop.port else code.inputs[p] for p in ports]
+        results = self.names.value(f"{node.id}_results", "", 1)
+        if loop.over == "files":
+            lines += [f"{results} = []",
+                      f"for name in loop_files({loop.folder!r}, {loop.pattern!r}):",
+                      f"    {results}.append(({{{loop.item_column!r}: name}}, {function}("
+                      + ", ".join([*call_args, f"str(Path({loop.folder!r}) / name)"]) + ")))"]
+        elif loop.over == "values":
+            names = [name for name, _ in loop.values]
+            lists = ", ".join(repr(list(values)) for _, values in loop.values)
+            combine = f"zip({lists})" if loop.combine == "zip" else f"itertools.product({lists})"
+            lines += [f"{results} = []",
+                      f"for row in {combine}:",
+                      f"    item = dict(zip({names!r}, row))",
+                      f"    {results}.append((item, {function}(" + ", ".join(
+                          [*call_args, *(f"item[{n!r}]" for n in sorted(loop.looped_params))]) + ")))"]
+        else:
+            lines += [f"{results} = []",
+                      f"for label, part in loop_groups({code.inputs[loop.port]}, {list(loop.keys)!r}):",
+                      f"    {results}.append((label, {function}(" + ", ".join(call_args) + ")))"]
+        for port, var in code.outputs.items():
+            kind = node.loop.body.output_types[port]
+            lines.append(f"{var} = collect_{kind}([(label, result[{port!r}]) for label, result in {results}])")
+        return lines
 def _header(graph: Graph, called: dict[str, set[str]]) -> str:
     name = str(graph.workflow.meta.get("name") or (graph.workflow.path.stem if graph.workflow.path else "workflow"))
     lines = [f'"""{_doc_text(name)}: exported by `dataflow export` from {_doc_text(graph.workflow.path or "a workflow")}.',
@@ -231,3 +294,45 @@ def safe_name(text: str) -> str:
     import re
 
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "node"'''
+
+
+#: what a script with a loop needs: the engine's item listing, splitting and collecting as plain pandas
+#: (dataflow_serializers/collect.py and kernel/loops.py do the same for `dataflow run`)
+_LOOP_HELPERS = '''def loop_files(folder: str, pattern: str) -> list:
+    """The names of the files of `folder` matching `pattern`, in order."""
+    base = Path(folder).expanduser()
+    return sorted(p.relative_to(base).as_posix() for p in base.glob(pattern) if p.is_file())
+
+
+def loop_groups(frame, keys: list) -> list:
+    """`frame`'s groups by the `keys` columns, each with its key values."""
+    groups = []
+    for key, part in frame.groupby(keys, sort=True, dropna=False, observed=True):
+        values = key if isinstance(key, tuple) else (key,)
+        label = {k: v.item() if hasattr(v, "item") else v for k, v in zip(keys, values)}
+        groups.append((label, part.reset_index(drop=True)))
+    return groups
+
+
+def collect_table(items: list):
+    """The iterations' tables one under the other, each led by the columns naming its item."""
+    frames = []
+    for label, frame in items:
+        missing = {k: v for k, v in label.items() if k not in frame.columns}
+        if missing:
+            head = pd.DataFrame({k: [v] * len(frame) for k, v in missing.items()}, index=frame.index)
+            frame = pd.concat([head, frame], axis=1)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def collect_series(items: list):
+    return collect_table([(label, s.to_frame(name=s.name if s.name is not None else "value")) for label, s in items])
+
+
+def collect_metrics(items: list):
+    """One row per iteration: the columns naming the item, then its scores."""
+    def cell(value):
+        return json.dumps(value, default=str) if isinstance(value, (list, tuple, dict)) else value
+    return pd.DataFrame([{**label, **{k: cell(v) for k, v in scores.items() if k not in label}}
+                         for label, scores in items])'''

@@ -52,7 +52,7 @@ from .executor import NodeOutcome
 from .params import canonical_json, check_value, coerce_value
 from .results import RunEvent
 from .spec import NodeSpec, ParamSpec, PortSpec, PortType
-from .workflow import LOOP, Edge, NodeInstance, Workflow, short_repr
+from .workflow import BIND, LOOP, Edge, NodeInstance, Workflow, short_repr
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -387,6 +387,43 @@ def _iterations(plan: LoopPlan, node: GraphNode, items: list[Item], inputs: dict
     return workflow, given, overlay
 
 
+#: the workflow parameter type that binds a looped parameter of each kind (`body_graph`)
+_DECLARED = {"int": "int", "float": "float", "bool": "bool", "str": "text"}
+
+
+def body_graph(node: GraphNode, registry: Registry) -> Graph:
+    """A loop node's body compiled once as a workflow of its own, for `dataflow export`: the body
+    as node `body` (`body/inner` inside a component), each looped parameter bound to a workflow
+    parameter of its name, each input fed by a given node `in.<port>`. `ValueError` when a looped
+    parameter's kind cannot be a workflow parameter (a list)."""
+    from .validate import compile_workflow
+
+    plan: LoopPlan = node.loop
+    nodes: dict[str, NodeInstance] = {}
+    edges: list[Edge] = []
+    types: dict[str, NodeSpec] = {}
+    for port in node.inputs.keys() | ({plan.loop.port} if plan.loop.over == "groups" else set()):
+        kind = plan.body.input_types[port]
+        type_id = f"{GIVEN}.{kind}"
+        types.setdefault(type_id, _given_spec(type_id, kind))
+        nodes[f"in.{port}"] = NodeInstance(f"in.{port}", type_id, {})
+        edges.append(Edge(f"in.{port}", "body", "value", port))
+    declared = {}
+    for name in sorted(plan.loop.looped_params):
+        param = plan.body.param_index[name]
+        if param.kind not in _DECLARED:
+            raise ValueError(f"the looped parameter '{name}' is a {param.type_name}")
+        declared[name] = {"type": _DECLARED[param.kind], "default": param.default}
+    nodes["body"] = NodeInstance("body", node.spec.type_id, {**node.params, **{n: {BIND: n} for n in declared}})
+    workflow = Workflow(nodes=nodes, edges=edges, meta={"name": node.id}, path=plan.workflow.path, parameters=declared)
+    overlay = copy.copy(registry)
+    overlay.nodes = {**registry.nodes, **types}
+    try:
+        return compile_workflow(workflow, overlay, component_dirs=plan.component_dirs)
+    except WorkflowError as exc:
+        raise ValueError(exc.problems[0].message) from None
+
+
 def _given(**_: Any) -> None:
     raise DataflowError("a loop's given value is handed to its iteration, never computed")
 
@@ -433,5 +470,5 @@ def _iteration(node_id: str) -> str:
     return node_id.split("/", 1)[0].split(".", 1)[0]
 
 
-__all__ = ["LOOP", "OVER", "Item", "Loop", "LoopPlan", "is_loop", "item_text", "list_items",
+__all__ = ["GIVEN", "LOOP", "OVER", "Item", "Loop", "body_graph", "LoopPlan", "is_loop", "item_text", "list_items",
            "loop_node_spec", "read_loop", "run_loop"]

@@ -29,7 +29,7 @@ WORKFLOWS = ROOT / "workflows"
 EXAMPLES = sorted(p.stem for p in WORKFLOWS.glob("*.json"))
 EXPECTED = {"iris_classification", "diabetes_regression", "customer_segmentation", "sales_report",
             "model_comparison", "sql_two_tables", "monthly_files", "sqlite_sales", "classification_parameters",
-            "sensor_time_series", "cleaning_component"}
+            "sensor_time_series", "cleaning_component", "monthly_loop", "model_grid"}
 
 
 @dataclass
@@ -326,6 +326,39 @@ def test_the_component_example_equals_a_plain_pandas_script(folder, first_runs):
             for inner in ("dedupe", "complete", "types", "enough", "revenue")} <= set(ran)
 
 
+def test_the_model_grid_loop_scores_each_model_as_a_plain_scikit_learn_script(folder):
+    """model_grid: one component looped over three estimators gives one row per model, each the
+    scores the plain script computes (and model_comparison's three copies of the nodes give)."""
+    table = _node_output(folder, "model_grid", "models").set_index("model")
+    ids = {"logistic regression": "sklearn.logistic_regression", "random forest": "sklearn.random_forest_classifier",
+           "gradient boosting": "sklearn.gradient_boosting_classifier"}
+    assert table.index.tolist() == list(ids.values())
+    for name, expected in plain_model_scores().items():
+        assert table.loc[ids[name], list(expected)].astype(float).to_dict() == pytest.approx(expected, abs=1e-12), name
+
+
+def test_the_monthly_loop_equals_a_plain_pandas_loop_and_concat(folder):
+    """monthly_loop: the Month summary component once per monthly file, stacked with a `file` column,
+    is the same pandas loop over the files."""
+    def summary(path: Path) -> pd.DataFrame:
+        table = pd.read_csv(path).drop_duplicates().dropna(subset=["customer_id", "quantity", "unit_price"])
+        table = table.astype({"customer_id": "int64", "quantity": "int64"})
+        table = table[(table["quantity"] >= 1) & (table["unit_price"] > 0)]
+        table = table.assign(revenue=table["quantity"] * table["unit_price"])
+        sums = table.groupby("category", dropna=False).agg(revenue_sum=("revenue", "sum"),
+                                                           order_id_count=("order_id", "count")).reset_index()
+        return sums.assign(file=path.name)
+
+    files = sorted((folder / "data" / "monthly").glob("sales-2024-*.csv"))
+    expected = pd.concat([summary(p) for p in files], ignore_index=True)
+    got = _node_output(folder, "monthly_loop", "months")
+    assert got.columns.tolist() == ["file", "category", "revenue_sum", "order_id_count"]
+    assert got["file"].tolist() == expected["file"].tolist() and len(files) == 12
+    assert got["category"].fillna("?").tolist() == expected["category"].fillna("?").tolist()
+    assert got["revenue_sum"].tolist() == pytest.approx(expected["revenue_sum"].tolist())
+    assert got["order_id_count"].tolist() == expected["order_id_count"].tolist()
+
+
 def test_sales_data_has_something_to_clean():
     orders = pd.read_csv(WORKFLOWS / "data" / "sales.csv")
     assert 2000 <= len(orders) <= 5000
@@ -363,7 +396,8 @@ def test_model_comparison_scores_three_models_on_the_same_rows(first_runs):
         assert 0.9 < values["roc_auc"] <= 1.0, key
 
 
-def test_model_comparison_table_equals_a_plain_scikit_learn_script(first_runs):
+def plain_model_scores() -> dict[str, dict[str, float]]:
+    """The three models of model_comparison.json (and model_grid.json), scored by a plain scikit-learn script."""
     from sklearn import datasets
     from sklearn import metrics as sk_metrics
     from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
@@ -382,17 +416,23 @@ def test_model_comparison_table_equals_a_plain_scikit_learn_script(first_runs):
               "random forest": RandomForestClassifier(n_estimators=100, random_state=0),
               "gradient boosting": GradientBoostingClassifier(n_estimators=100, learning_rate=0.1, max_depth=3,
                                                               random_state=0)}
-    table = comparison(first_runs)
+    scores = {}
     for name, model in models.items():
         model.fit(X_train, train["target"].to_numpy(dtype=object))
         predicted = model.predict(X_test)
         positive = list(model.classes_).index("malignant")
-        expected = {"accuracy": sk_metrics.accuracy_score(test["target"], predicted),
-                    "precision": sk_metrics.precision_score(test["target"], predicted, pos_label="malignant"),
-                    "recall": sk_metrics.recall_score(test["target"], predicted, pos_label="malignant"),
-                    "f1": sk_metrics.f1_score(test["target"], predicted, pos_label="malignant"),
-                    "roc_auc": sk_metrics.roc_auc_score(test["target"] == "malignant",
-                                                        model.predict_proba(X_test)[:, positive])}
+        scores[name] = {"accuracy": sk_metrics.accuracy_score(test["target"], predicted),
+                        "precision": sk_metrics.precision_score(test["target"], predicted, pos_label="malignant"),
+                        "recall": sk_metrics.recall_score(test["target"], predicted, pos_label="malignant"),
+                        "f1": sk_metrics.f1_score(test["target"], predicted, pos_label="malignant"),
+                        "roc_auc": sk_metrics.roc_auc_score(test["target"] == "malignant",
+                                                            model.predict_proba(X_test)[:, positive])}
+    return scores
+
+
+def test_model_comparison_table_equals_a_plain_scikit_learn_script(first_runs):
+    table = comparison(first_runs)
+    for name, expected in plain_model_scores().items():
         got = table.loc[name, list(expected)].astype(float).to_dict()
         assert got == pytest.approx(expected, abs=1e-12), name
     best = metrics(first_runs, "model_comparison", "compare.best")

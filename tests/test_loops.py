@@ -251,3 +251,27 @@ def test_a_loop_is_kept_when_the_workflow_is_saved_and_opened(registry, tmp_path
     save_workflow(load_workflow(path), tmp_path / "again.json", registry)
     again = json.loads((tmp_path / "again.json").read_text())
     assert again["nodes"][0]["loop"] == READ_EACH["loop"]
+
+
+def test_each_kind_of_loop_exports_to_a_script_that_gives_the_same_tables(registry, tmp_path):
+    import subprocess
+    import sys
+
+    months(tmp_path)
+    path = workflow(tmp_path, [READ_EACH, {
+        "id": "per_region", "type": "transform.sort", "params": {"columns": ["qty"]},
+        "loop": {"over": "groups", "keys": ["region"]}}, {
+        "id": "top", "type": "transform.sample", "params": {},
+        "loop": {"over": "values", "values": {"rows": [1, 2], "mode": ["head", "tail"]}, "combine": "zip"}}],
+        [edge("each", "per_region"), edge("per_region", "top")])
+    result, _ = run(registry, path, tmp_path / "cache")
+    script = tmp_path / "loop.py"
+    done = subprocess.run([sys.executable, "-m", "dataflow.cli", "export", str(path), "-o", str(script)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    code = script.read_text().split('"""', 2)[2]
+    assert "from dataflow." not in code and "import dataflow\n" not in code  # no DataFlow kernel or SDK
+    ran = subprocess.run([sys.executable, str(script), "--output-dir", str(tmp_path / "out")], capture_output=True,
+                         text=True, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "top.parquet"), result.outputs["top"]["table"])
