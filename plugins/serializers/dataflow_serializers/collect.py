@@ -15,16 +15,32 @@ def collect_tables(items: list[tuple[dict[str, Any], Any]]) -> Any:
     """The iterations' tables one under the other, each led by the columns naming its item."""
     import pandas as pd
 
-    frames = []
-    for label, frame in items:
-        missing = {name: value for name, value in label.items() if name not in frame.columns}
-        if missing:
-            head = pd.DataFrame({name: [value] * len(frame) for name, value in missing.items()}, index=frame.index)
-            frame = pd.concat([head, frame], axis=1)
-        frames.append(frame)
+    frames = [frame for _, frame in items]
     if not frames:
         return pd.DataFrame()
-    return pd.concat(frames, ignore_index=True)
+    names = dict.fromkeys(name for label, _ in items for name in label)
+    partly = [n for n in names if any(n in f.columns for f in frames) and not all(n in f.columns for f in frames)]
+    if partly:  # a result keeps a naming column and another does not: name each one alone
+        return pd.concat([_named(label, frame) for label, frame in items], ignore_index=True)
+    table = pd.concat(frames, ignore_index=True)
+    added = [n for n in names if n not in table.columns]
+    if not added:
+        return table
+    lengths = [len(frame) for frame in frames]
+    head = pd.DataFrame({name: pd.Series([label.get(name) for label, _ in items]).repeat(lengths).to_numpy()
+                         for name in added})
+    head = head.infer_objects()
+    return pd.concat([head, table], axis=1)
+
+
+def _named(label: dict[str, Any], frame: Any) -> Any:
+    import pandas as pd
+
+    missing = {name: value for name, value in label.items() if name not in frame.columns}
+    if not missing:
+        return frame
+    head = pd.DataFrame({name: [value] * len(frame) for name, value in missing.items()}, index=frame.index)
+    return pd.concat([head, frame], axis=1)
 
 
 def collect_series(items: list[tuple[dict[str, Any], Any]]) -> Any:
