@@ -246,9 +246,17 @@ def loop_node_spec(node: NodeInstance, registry: Registry, workflow: Workflow, c
     params = tuple(p for p in body.params if p.name not in loop.looped_params)
     digest = hashlib.blake2b(f"{canonical_json(node.extra[LOOP])}\x1f{definition}".encode(), digest_size=16).hexdigest()
     files = _lister(loop, workflow) if loop.over == "files" else list
+
+    def fingerprint(_params: dict[str, Any]) -> str:
+        """Each matched file's name, size and time; a folder that cannot be listed fails the run, not this."""
+        try:
+            return _files_fingerprint(files())
+        except (NodeError, OSError) as exc:
+            return f"unlisted: {exc}"
+
     spec = replace(body, outputs=tuple(outputs), params=tuple(params), param_index={p.name: p for p in params},
                    multi_output=True, code_print=lambda: digest, migrations=(), schema=None,
-                   fingerprint=(lambda _params: _files_fingerprint(files())) if loop.over == "files" else None)
+                   fingerprint=fingerprint if loop.over == "files" else None)
     return spec, LoopPlan(loop, body, ends, workflow, extra, files)
 
 

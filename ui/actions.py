@@ -4,6 +4,7 @@ queues a notice instead of raising, so a node or plugin error never becomes an e
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from .analysis import Analysis, analyse, owner
 from .document import Document
 from .kernel_api import (
     COMPONENT_NAME,
+    LOOP,
     DataflowError,
     FilePath,
     NodeInstance,
@@ -34,12 +36,14 @@ from .kernel_api import (
     find_component,
     find_version,
     load_workflow,
+    loop_node_spec,
     read_component,
     read_version,
     save_keeping_history,
     workflow_from_dict,
 )
 from .outputs import is_table
+from .ports import LOOP_SPEC
 from .runner import RunJob, table_shapes
 from .status import NodeView, node_views
 from .words import plural
@@ -305,6 +309,10 @@ def use_template(path: Path) -> bool:
             if isinstance(param.widget, FilePath) and param.widget.mode == "read" and isinstance(value, str) \
                     and value and not Path(value).expanduser().is_absolute():
                 node.params[param.name] = str(path.parent.resolve() / value)
+        loop = node.extra.get(LOOP)
+        if isinstance(loop, dict) and loop.get("over") == "files" and isinstance(loop.get("folder"), str) \
+                and loop["folder"] and not Path(loop["folder"]).expanduser().is_absolute():
+            loop["folder"] = str(path.parent.resolve() / loop["folder"])  # a loop's folder, as a read path
     workflow.meta["name"] = str(workflow.meta.get("name") or path.stem)
     workflow.path = None
     copy = Document.opened(workflow)
@@ -482,7 +490,20 @@ def specs() -> dict[str, NodeSpec]:
     stamp = tuple((str(f), f.stat().st_mtime_ns if f.is_dir() else None) for f in folders)
     found = session.memo("component_specs", stamp, lambda: {
         type_id: component_spec(c) for type_id, c in components_in(folders).items()})
+    loops = [node for node in d.workflow.nodes.values() if LOOP in node.extra]
+    if loops:  # each loop node's own spec: its collected outputs (`ports.spec_of` finds it)
+        key = (stamp, tuple((n.id, n.type, json.dumps(n.extra[LOOP], sort_keys=True, default=str)) for n in loops))
+        found = {**found, **session.memo("loop_specs", key, lambda: _loop_specs(loops, d.workflow, folders))}
     return {**nodes, **found} if found else nodes
+
+
+def _loop_specs(loops: list[NodeInstance], workflow: Workflow, folders: tuple[Path, ...]) -> dict[str, NodeSpec]:
+    made = {}
+    for node in loops:
+        built = loop_node_spec(node, resources.registry(), workflow, folders, [])
+        if built is not None:
+            made[f"{LOOP_SPEC}{node.id}"] = built[0]
+    return made
 
 
 def report_maker() -> Callable[[], bytes]:

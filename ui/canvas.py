@@ -21,8 +21,8 @@ from typing import Any
 
 from . import escape, placement
 from .document import Document, edge_id
-from .kernel_api import NodeSpec, Workflow
-from .ports import port_feeds, resolve_edge_ports
+from .kernel_api import LOOP, NodeSpec, Workflow
+from .ports import port_feeds, resolve_edge_ports, spec_of
 from .status import COLORS, ICONS, NodeView
 
 NEW_EDGE_PREFIX = "st-flow-edge_"
@@ -87,7 +87,7 @@ def edge_label(workflow: Workflow, edge, specs: Mapping[str, NodeSpec], taken: s
     source_port, target_port = edge.source_port, edge.target_port
     if source_port is None or target_port is None:
         s, t = workflow.nodes.get(edge.source), workflow.nodes.get(edge.target)
-        s_spec, t_spec = specs.get(s.type) if s else None, specs.get(t.type) if t else None
+        s_spec, t_spec = spec_of(specs, s), spec_of(specs, t)
         if s_spec is not None and t_spec is not None:
             pair = resolve_edge_ports(source_port, target_port, s_spec, t_spec, taken or ())
             if pair:
@@ -114,12 +114,14 @@ def desired_graph(doc: Document, specs: Mapping[str, NodeSpec], views: Mapping[s
     wf = doc.workflow
     nodes = []
     for node_id, node in wf.nodes.items():
-        spec = specs.get(node.type)
+        spec = spec_of(specs, node)
         view = views.get(node_id) or NodeView("not run")
         has_in = spec is None or bool(spec.inputs)
         has_out = spec is None or bool(spec.outputs)
         kind = "default" if has_in and has_out else ("input" if has_out else "output")
         label = node.label or (spec.label if spec else node.type.rsplit(".", 1)[-1])
+        if LOOP in node.extra:
+            label = f"↻ {label}"  # runs once per file, group or value (its Loop section says which)
         pos = node.position or {"x": 0.0, "y": 0.0}
         doc.heights.setdefault(node_id, placement.node_height(spec, view.detail if view.status in DETAILED else ""))
         nodes.append({

@@ -17,6 +17,7 @@ from . import placement
 from .forms import declaration_for
 from .kernel_api import (
     BIND,
+    LOOP,
     Edge,
     NodeInstance,
     NodeSpec,
@@ -25,7 +26,7 @@ from .kernel_api import (
     is_binding,
     workflow_from_dict,
 )
-from .ports import first_free_pair, free_pairs, port_feeds, taken_inputs, would_cycle
+from .ports import first_free_pair, free_pairs, port_feeds, spec_of, taken_inputs, would_cycle
 
 UNDO_LIMIT = 100
 
@@ -179,7 +180,7 @@ class Document:
 
         outside_in, outside_out = [], []
         for target in chosen:
-            spec = specs.get(self.workflow.nodes[target].type)
+            spec = spec_of(specs, self.workflow.nodes[target])
             for port, (source, source_port) in feeds[target].items():
                 if source in inside:
                     continue
@@ -192,7 +193,7 @@ class Document:
                 continue
             for port, (source, source_port) in ports.items():
                 if source in inside:
-                    spec = specs.get(self.workflow.nodes[source].type)
+                    spec = spec_of(specs, self.workflow.nodes[source])
                     out = spec.output(source_port) if spec else None
                     entry = outputs.setdefault((source, source_port), {
                         "name": port_name(source_port), "type": out.type.name if out else "table",
@@ -305,6 +306,17 @@ class Document:
         else:
             node.params[name] = copy.deepcopy(value)
 
+    def set_loop(self, node_id: str, loop: dict[str, Any] | None) -> None:
+        """Make the node run once per item (`loop`, as `docs/loops.md` writes it), or once (None)."""
+        node = self.workflow.nodes[node_id]
+        if node.extra.get(LOOP) == loop:
+            return
+        self.checkpoint()
+        if loop is None:
+            node.extra.pop(LOOP, None)
+        else:
+            node.extra[LOOP] = copy.deepcopy(loop)
+
     def move_nodes(self, positions: dict[str, tuple[float, float]], tolerance: float = 0.5) -> bool:
         """Apply positions reported by the canvas; True (and one undo step) if any node moved."""
         current = self.positions()
@@ -398,11 +410,11 @@ class Document:
         nodes = self.workflow.nodes
         if source not in nodes or target not in nodes:
             return None, "that node no longer exists"
-        source_spec, target_spec = specs.get(nodes[source].type), specs.get(nodes[target].type)
+        source_spec, target_spec = spec_of(specs, nodes[source]), spec_of(specs, nodes[target])
         if source_spec is None or target_spec is None:
             missing = nodes[source].type if source_spec is None else nodes[target].type
             return None, f"cannot connect: the plugin for node type '{missing}' is not installed"
-        by_node = {n: specs[i.type] for n, i in nodes.items() if i.type in specs}
+        by_node = {n: spec for n, i in nodes.items() if (spec := spec_of(specs, i)) is not None}
         pair, why = first_free_pair(source_spec, target_spec, taken_inputs(self.workflow, target, by_node))
         if pair is None:
             return None, why
@@ -417,11 +429,11 @@ class Document:
         nodes = self.workflow.nodes
         if source not in nodes or target not in nodes:
             return [], "that node no longer exists"
-        source_spec, target_spec = specs.get(nodes[source].type), specs.get(nodes[target].type)
+        source_spec, target_spec = spec_of(specs, nodes[source]), spec_of(specs, nodes[target])
         if source_spec is None or target_spec is None:
             missing = nodes[source].type if source_spec is None else nodes[target].type
             return [], f"cannot connect: the plugin for node type '{missing}' is not installed"
-        by_node = {n: specs[i.type] for n, i in nodes.items() if i.type in specs}
+        by_node = {n: spec for n, i in nodes.items() if (spec := spec_of(specs, i)) is not None}
         pairs, why = free_pairs(source_spec, target_spec, taken_inputs(self.workflow, target, by_node))
         if pairs and would_cycle(self.workflow, source, target):
             return [], f"connecting {source} to {target} would create a cycle"

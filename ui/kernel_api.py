@@ -70,6 +70,7 @@ from dataflow.kernel import declared_param as _declared_param
 from dataflow.kernel.components import NAME as COMPONENT_NAME
 from dataflow.kernel.components import component_folders as component_folder_list
 from dataflow.kernel.components import component_spec, components_in, find_component, read_component
+from dataflow.kernel.loops import LOOP, loop_node_spec
 from dataflow.kernel.plugins import collect_contributions
 from dataflow.kernel.tempfiles import sweep, temp_sibling
 from dataflow.sdk.sources import format_choices
@@ -98,6 +99,8 @@ __all__ = [
     # components: workflows used as nodes (`component.<name>`)
     "COMPONENT_NAME", "component_folder_list", "component_spec", "components_in", "find_component", "read_component",
     "format_choices",
+    # loops: a node run once per file, group or value (`"loop"` in the node)
+    "LOOP", "loop_node_spec",
     # checking
     "Graph", "Problem", "SchemaReport", "WorkflowError", "compile_workflow", "missing_node_types",
     # running

@@ -11,7 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .kernel_api import NodeSpec, Workflow
+from .kernel_api import LOOP, NodeInstance, NodeSpec, Workflow
+
+#: `actions.specs` holds a loop node's own spec (its collected outputs) under this prefix and its id
+LOOP_SPEC = "loop:"
+
+
+def spec_of(specs: Mapping[str, NodeSpec], node: NodeInstance | None) -> NodeSpec | None:
+    """A placed node's spec: a loop node's own when `specs` has it (its outputs are collected
+    tables), else its type's."""
+    if node is None:
+        return None
+    if LOOP in node.extra:
+        return specs.get(f"{LOOP_SPEC}{node.id}") or specs.get(node.type)
+    return specs.get(node.type)
 
 
 def compatible_pairs(source: NodeSpec, target: NodeSpec) -> list[tuple[str, str]]:
@@ -61,14 +74,14 @@ def port_feeds(workflow: Workflow, node_id: str, specs: Mapping[str, NodeSpec]) 
     ports left out in the file resolved where unambiguous. `specs` are keyed by node type."""
     feeds: dict[str, tuple[str, str]] = {}
     target = workflow.nodes.get(node_id)
-    target_spec = specs.get(target.type) if target else None
+    target_spec = spec_of(specs, target)
     for edge in workflow.edges:
         if edge.target != node_id:
             continue
         source_port, target_port = edge.source_port, edge.target_port
         if source_port is None or target_port is None:
             source = workflow.nodes.get(edge.source)
-            source_spec = specs.get(source.type) if source else None
+            source_spec = spec_of(specs, source)
             if source_spec is not None and target_spec is not None:
                 pair = resolve_edge_ports(source_port, target_port, source_spec, target_spec, set(feeds))
                 if pair:

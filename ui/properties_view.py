@@ -8,12 +8,12 @@ import streamlit as st
 
 from dataflow.sdk import check_formula
 
-from . import actions, forms, parameters_view, resources, storage
+from . import actions, forms, loop_view, parameters_view, resources, storage
 from .canvas import edge_label
 from .document import edge_id
-from .kernel_api import NodeSpec, ParamSpec, TableSchema, format_choices
+from .kernel_api import LOOP, NodeSpec, ParamSpec, TableSchema, format_choices
 from .outputs import columns_of
-from .ports import compatible_pairs
+from .ports import compatible_pairs, spec_of
 
 
 def _set_param(node_id: str, name: str, key: str, default: Any, convert=None) -> None:
@@ -64,7 +64,7 @@ def render(node_id: str) -> None:
     """Draw the properties of node `node_id`."""
     d = actions.doc()
     node = d.workflow.nodes[node_id]
-    spec = actions.specs().get(node.type)
+    spec = spec_of(actions.specs(), node)
     with st.container(key="props"):
         st.markdown(f"**Properties** · `{node_id}`")
         label_key = f"lbl:{node_id}@{d.revision}"
@@ -90,11 +90,12 @@ def render(node_id: str) -> None:
                     continue
                 _field(node_id, spec, param, node.params, by_param.get(param.name))
             _connections(node_id, spec)
+            loop_view.render(node_id, actions.specs().get(node.type) or spec)
             if spec.help and (box := st.expander("Help", key=f"help:{node_id}", on_change="rerun")).open:
                 with box:                                           # drawn once opened
                     st.markdown(spec.help)
         if node.type.startswith("component."):
-            _component_buttons(node_id)
+            _component_buttons(node_id, looped=LOOP in node.extra)
         _make_component_menu()
         row = st.container(horizontal=True)
         row.button("Duplicate", icon=":material/content_copy:", key=f"dup:{node_id}", help="Ctrl+D",
@@ -134,12 +135,13 @@ def _swap_button(node_id: str, spec: NodeSpec) -> None:
               on_click=d.swap_inputs, args=(node_id, *ports))
 
 
-def _component_buttons(node_id: str) -> None:
+def _component_buttons(node_id: str, looped: bool = False) -> None:
     """Expand a component node into the nodes inside it, or open its file to edit it."""
     row = st.container(horizontal=True)
     row.button("Expand into its nodes", icon=":material/unfold_more:", key=f"expand:{node_id}",
-               on_click=actions.expand_component, args=(node_id,),
-               help="Replace this node by the nodes inside the component (Undo takes it back)")
+               on_click=actions.expand_component, args=(node_id,), disabled=looped,
+               help="A loop runs the component once per item: remove the loop to expand it" if looped else
+               "Replace this node by the nodes inside the component (Undo takes it back)")
     path = actions.find_component_file(node_id)
     if path is not None and row.button("Open the component", icon=":material/edit:", key=f"open_comp:{node_id}",
                                        help=f"Edit {path.name}: every workflow using it sees the change"):
@@ -371,8 +373,7 @@ def _connections(node_id: str, spec: NodeSpec) -> None:
             other = edge.source if edge.target == node_id else edge.target
             source = d.workflow.nodes.get(edge.source)
             target = d.workflow.nodes.get(edge.target)
-            s_spec = specs.get(source.type) if source else None
-            t_spec = specs.get(target.type) if target else None
+            s_spec, t_spec = spec_of(specs, source), spec_of(specs, target)
             cols = st.columns([3, 1])
             arrow = "from" if edge.target == node_id else "to"
             pairs = compatible_pairs(s_spec, t_spec) if s_spec and t_spec else []

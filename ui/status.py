@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .analysis import Analysis
-from .kernel_api import NodePlan, NodeResult, Workflow
+from .kernel_api import LOOP, NodePlan, NodeResult, Workflow
 
 NO_ENTRY = "no cache entry"
 COMPONENT = "component."  # the type of a node that is a component: its nodes run in its place
@@ -76,7 +76,7 @@ def node_views(workflow: Workflow, analysis: Analysis, plans: Mapping[str, NodeP
             views[node_id] = _problem_view(workflow, analysis, node_id)
         elif node_id in analysis.blocked:
             views[node_id] = NodeView("invalid", f"waits for {analysis.blocked[node_id]} to be fixed")
-        elif node.type.startswith(COMPONENT) and analysis.graph is not None:
+        elif node.type.startswith(COMPONENT) and LOOP not in node.extra and analysis.graph is not None:
             inner = [n for n in analysis.graph.order if n.startswith(f"{node_id}/")]
             views[node_id] = inside([_view(n, plans, results, shapes, live) for n in inner])
         else:
