@@ -56,7 +56,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     from dataflow.kernel.files import atomic_write
 
-    atomic_write(target, export_script(graph, registry).encode("utf-8"))
+    try:
+        script = export_script(graph, registry)
+    except ValueError as exc:  # a loop whose body cannot be written as a function (a list parameter looped)
+        echo_stderr(f"error: {args.workflow}: cannot be exported: {exc}")
+        return EXIT_INVALID
+    atomic_write(target, script.encode("utf-8"))
     echo(f"wrote {target}: {len(graph.nodes)} nodes; run it from {graph.workflow.folder or 'the workflow folder'}")
     return EXIT_OK
 
@@ -146,7 +151,10 @@ class _Script:
         self.loops = True
         self.imports.update(dict.fromkeys(["import itertools", "import pandas as pd"]))
         loop = node.loop.loop
-        body = body_graph(node, self.registry)
+        try:
+            body = body_graph(node, self.registry)
+        except ValueError as exc:
+            raise ValueError(f"loop node '{node.id}': {exc}") from None
         ports = [n[3:] for n in body.order if n.startswith("in.")]
         args = {port: self.names.value(f"{node.id}_{port}_in", "value", 1) for port in ports}
         looped = {name: self.names.value(f"{node.id}_{name}", "value", 1) for name in sorted(loop.looped_params)}

@@ -307,7 +307,8 @@ def list_items(plan: LoopPlan, inputs: dict[str, Any], registry: Registry) -> li
         names = [name for name, _ in loop.values]
         lists = [values for _, values in loop.values]
         rows = zip(*lists, strict=True) if loop.combine == "zip" else itertools.product(*lists)
-        return [Item(dict(zip(names, row, strict=True)), dict(zip(names, row, strict=True))) for row in rows]
+        return [Item({n: _named(v) for n, v in zip(names, row, strict=True)}, dict(zip(names, row, strict=True)))
+                for row in rows]
     port_type = plan.body.input_types[loop.port]
     serializer = registry.serializers.get(port_type)
     try:
@@ -321,6 +322,11 @@ def list_items(plan: LoopPlan, inputs: dict[str, Any], registry: Registry) -> li
     if len(groups) > MAX_ITEMS:
         raise NodeError(f"{len(groups):,} groups; a loop runs at most {MAX_ITEMS:,}")
     return [Item(label, {}, value) for label, value in groups]
+
+
+def _named(value: Any) -> Any:
+    """A looped value as its item's column shows it: a list or mapping as its JSON text."""
+    return canonical_json(value) if isinstance(value, (list, dict)) else value
 
 
 def item_text(item: Item) -> str:

@@ -275,3 +275,42 @@ def test_each_kind_of_loop_exports_to_a_script_that_gives_the_same_tables(regist
                          text=True, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "top.parquet"), result.outputs["top"]["table"])
+
+
+def test_stop_during_a_loop_ends_the_run_at_once_and_caches_nothing_of_the_loop(pack_site, tmp_path):
+    import threading
+
+    from dataflow.kernel import CancelToken
+
+    registry = load_registry()
+    path = workflow(tmp_path, [{"id": "wait", "type": "testpack.rendezvous",
+                                "params": {"folder": str(tmp_path / "meet"), "others": "never", "timeout": 8.0},
+                                "loop": {"over": "values", "values": {"name": ["a", "b"]}}}])
+    graph = compile_workflow(load_workflow(path), registry)
+    token = CancelToken()
+    with Engine.open(registry, executor="threads", directory=tmp_path / "cache", max_workers=2) as engine:
+        threading.Timer(1.0, token.cancel).start()
+        started = __import__("time").monotonic()
+        result = engine.run(graph, cancel=token)
+        waited = __import__("time").monotonic() - started
+    assert result.status == "cancelled" and result.nodes["wait"].status == "skipped"
+    assert waited < 5, waited  # not the iterations' 8 s: the run ends when Stop is pressed
+
+
+def test_a_loop_that_cannot_be_written_as_a_function_is_refused_by_export_naming_it(registry, tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "rows.csv").write_text("x,y\n1,2\n")
+    path = workflow(tmp_path, [{"id": "rows", "type": "io.read_csv", "params": {"path": "rows.csv"}},
+                               {"id": "pick", "type": "transform.select", "params": {},
+                                "loop": {"over": "values", "values": {"columns": [["x"], ["y"]]}}}],
+                    [edge("rows", "pick")])
+    result, _ = run(registry, path, tmp_path / "cache")
+    assert result.status == "ok", result.nodes["pick"].error
+    table = result.outputs["pick"]["table"]  # a looped list is named by its JSON text
+    assert table["columns"].tolist() == ['["x"]', '["y"]'] and table["x"].tolist()[0] == 1
+    done = subprocess.run([sys.executable, "-m", "dataflow.cli", "export", str(path), "-o", str(tmp_path / "s.py")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "loop node 'pick': the looped parameter 'columns' is a list[str]" in done.stderr
+    assert not (tmp_path / "s.py").exists()
