@@ -112,18 +112,22 @@ def read_component(name: str, path: Path) -> Component:
     return Component(name, workflow, ports["inputs"], ports["outputs"])
 
 
-def expand_components(workflow: Workflow, problems: list[Problem], extra: Iterable[Path] = ()) -> Workflow:
+def expand_components(workflow: Workflow, problems: list[Problem],
+                      extra: Iterable[Path] = ()) -> tuple[Workflow, list[int | None]]:
     """`workflow` with every component node replaced by the component's nodes (see the module
-    docstring); a problem for each component that cannot be found, read or used as written.
-    `extra`: folders to look in after the workflow's own `components` folder."""
-    return _expand(workflow, problems, (), tuple(extra))[0]
+    docstring), and for each of its edges the index of the file's edge it comes from (None: an
+    edge inside a component); a problem for each component that cannot be found, read or used as
+    written. `extra`: folders to look in after the workflow's own `components` folder."""
+    flat, _, origins = _expand(workflow, problems, (), tuple(extra))
+    return flat, origins
 
 
 def _expand(workflow: Workflow, problems: list[Problem], chain: tuple[str, ...],
-            extra: tuple[Path, ...]) -> tuple[Workflow, dict[str, Component]]:
-    """The flattened workflow, and each component node it replaced with its ports' inner ends."""
+            extra: tuple[Path, ...]) -> tuple[Workflow, dict[str, Component], list[int | None]]:
+    """The flattened workflow, each component node it replaced with its ports' inner ends, and
+    each flattened edge's origin (the index of `workflow`'s edge, None for an inner one)."""
     if not any(n.type.startswith(PREFIX) and LOOP not in n.extra for n in workflow.nodes.values()):
-        return workflow, {}
+        return workflow, {}, list(range(len(workflow.edges)))
     folders = component_folders(workflow.folder, extra)
     if chain:  # inside a component: the components beside it first
         folders = [workflow.folder, *folders] if workflow.folder else folders
@@ -150,7 +154,8 @@ def _expand(workflow: Workflow, problems: list[Problem], chain: tuple[str, ...],
             params = {k: _bound(v, values, node, component, problems) for k, v in inner_node.params.items()}
             nodes[path] = replace(inner_node, id=path, params=params, label=inner_node.label)
         edges += [Edge(f"{node.id}/{e.source}", f"{node.id}/{e.target}", e.source_port, e.target_port) for e in inner.edges]
-    outer = []
+    outer: list[Edge] = []
+    origins: list[int | None] = []
     for index, edge in enumerate(workflow.edges):
         if edge.source in expanded:
             found = _port(expanded[edge.source].outputs, edge.source_port, edge.source, "output", index, problems)
@@ -164,7 +169,8 @@ def _expand(workflow: Workflow, problems: list[Problem], chain: tuple[str, ...],
                 continue
             targets = [(f"{edge.target}/{inner}", port) for inner, port in found]
         outer += [Edge(edge.source, target, edge.source_port, port) for target, port in targets]
-    return replace(workflow, nodes=nodes, edges=outer + edges), expanded
+        origins += [index] * len(targets)
+    return replace(workflow, nodes=nodes, edges=outer + edges), expanded, origins + [None] * len(edges)
 
 
 def load_component(node: NodeInstance, workflow: Workflow, extra: Iterable[Path] = ()) -> tuple[Component, NodeSpec]:
@@ -190,7 +196,7 @@ def _component(node: NodeInstance, folders: list[Path], chain: tuple[str, ...], 
         raise ValueError(f"no component '{name}' was found; put {name}.json in {shown}")
     component = read_component(name, path)
     inner: list[Problem] = []
-    flat, nested = _expand(component.workflow, inner, (*chain, name), extra)
+    flat, nested, _ = _expand(component.workflow, inner, (*chain, name), extra)
     problems += [replace(p, message=f"in component '{name}' of node '{node.id}': {p.message}") for p in inner]
 
     def through(node_id: str, port: str, kind: str) -> list[tuple[str, str]]:

@@ -61,14 +61,14 @@ def compile_workflow(
     """
     problems: list[Problem] = []
     spell = Speller()  # one budget of spelling searches for the whole file: linear in its size
-    workflow = expand_components(workflow, problems, component_dirs)
+    workflow, origins = expand_components(workflow, problems, component_dirs)
     workflow, loops = _read_loops(workflow, registry, component_dirs, problems)
     specs = _resolve_types(workflow, registry, problems, spell, loops)
     values = workflow_param_values(workflow, params or {}, problems, spell)
     bindings: dict[str, dict[str, str]] = {}
     params = _resolve_params(workflow, specs, overrides or {}, parse_text, registry, problems, spell,
                              (values, bindings))
-    inputs = _resolve_edges(workflow, specs, problems, spell)
+    inputs = _resolve_edges(workflow, specs, problems, spell, origins)
     order = _order(workflow, inputs, problems)
     if problems:
         raise WorkflowError(problems, str(workflow.path) if workflow.path else None)
@@ -312,9 +312,12 @@ def _check_widgets(node_id: str, spec: NodeSpec, effective: dict[str, Any], regi
 
 
 def _resolve_edges(workflow: Workflow, specs: dict[str, NodeSpec], problems: list[Problem],
-                   spell: Speller) -> dict[str, dict[str, tuple[str, str]]]:
+                   spell: Speller, origins: list[int | None]) -> dict[str, dict[str, tuple[str, str]]]:
+    """Each node's inputs; a problem for each edge that does not fit, naming it by its place in the
+    file (`origins`: a flattened edge's index in the file, None inside a component)."""
     inputs: dict[str, dict[str, tuple[str, str]]] = {node_id: {} for node_id in workflow.nodes}
-    for index, edge in enumerate(workflow.edges):
+    for flat_index, edge in enumerate(workflow.edges):
+        index = origins[flat_index]
         where = _EdgeWhere(index, edge)
         missing = [n for n in (edge.source, edge.target) if n not in workflow.nodes]
         if missing:
@@ -353,15 +356,17 @@ class _EdgeWhere:
 
     __slots__ = ("index", "edge")
 
-    def __init__(self, index: int, edge: Edge):
+    def __init__(self, index: int | None, edge: Edge):
         self.index, self.edge = index, edge
 
     def __str__(self) -> str:
+        if self.index is None:
+            return f"an edge inside a component ({self.edge.describe()})"
         return f"edge #{self.index + 1} ({self.edge.describe()})"
 
 
 def _resolve_ports(edge: Edge, source: NodeSpec, target: NodeSpec, taken: dict[str, Any], where: _EdgeWhere,
-                   index: int, problems: list[Problem], spell: Speller) -> tuple[str, str] | None:
+                   index: int | None, problems: list[Problem], spell: Speller) -> tuple[str, str] | None:
     def bad(code: str, message: str) -> None:
         problems.append(Problem(code, f"{where}: {message}", edge=index, node=edge.target))
 

@@ -161,3 +161,15 @@ def test_a_component_file_saves_back_with_its_ports(tmp_path):
     definition = clean(tmp_path)
     saved = save_workflow(load_workflow(definition), tmp_path / "again.json")
     assert json.loads(saved.read_text())["component"] == json.loads(definition.read_text())["component"]
+
+
+def test_a_bad_edge_after_a_component_is_named_by_its_place_in_the_file(registry, tmp_path):
+    component(tmp_path, "twice", [{"id": "a", "type": "transform.dedupe", "params": {}},
+                                  {"id": "b", "type": "transform.dedupe", "params": {}}], [],
+              [{"name": "table", "type": "table", "to": ["a.table", "b.table"]}],   # one input, two inner ends
+              [{"name": "table", "type": "table", "from": "a.table"}])
+    path = user(tmp_path, [{"id": "c", "type": "component.twice", "params": {}},
+                           {"id": "d", "type": "transform.dedupe", "params": {}}],
+                [edge("rows", "c"), edge("c", "d"), {"source": "d", "target": "rows"}])  # #3 feeds a source
+    found = problems(registry, path)
+    assert any(m.startswith("edge #3 (d.? -> rows.?)") for m in found), found
