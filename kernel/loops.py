@@ -274,7 +274,10 @@ def _lister(loop: Loop, workflow: Workflow) -> Callable[[], list[Path]]:
         if not folder.is_absolute():
             folder = (workflow.folder or Path.cwd()) / folder
         if not folder.is_dir():
-            raise NodeError(f"the loop's folder '{loop.folder}' is not a folder ({folder})")
+            hint = "" if workflow.folder or Path(loop.folder).expanduser().is_absolute() else \
+                "; the workflow is not saved, so a relative folder is read from the working folder: save the " \
+                "workflow beside its data, or give the folder's full path"
+            raise NodeError(f"the loop's folder '{loop.folder}' is not a folder ({folder}){hint}")
         return sorted(p for p in folder.glob(loop.pattern) if p.is_file())
     return files
 
