@@ -254,10 +254,12 @@ def loop_node_spec(node: NodeInstance, registry: Registry, workflow: Workflow, c
         except (NodeError, OSError) as exc:
             return f"unlisted: {exc}"
 
+    plan = LoopPlan(loop, body, ends, workflow, extra, files)
     spec = replace(body, outputs=tuple(outputs), params=tuple(params), param_index={p.name: p for p in params},
-                   multi_output=True, code_print=lambda: digest, migrations=(), schema=None,
+                   multi_output=True, code_print=lambda: digest, migrations=(),
+                   schema=_schema_function(plan, node.type, registry),
                    fingerprint=fingerprint if loop.over == "files" else None)
-    return spec, LoopPlan(loop, body, ends, workflow, extra, files)
+    return spec, plan
 
 
 def _component_definition(inner: Workflow, registry: Registry) -> str:
@@ -415,17 +417,25 @@ def body_graph(node: GraphNode, registry: Registry) -> Graph:
     as node `body` (`body/inner` inside a component), each looped parameter bound to a workflow
     parameter of its name, each input fed by a given node `in.<port>`. `ValueError` when a looped
     parameter's kind cannot be a workflow parameter (a list)."""
+    plan: LoopPlan = node.loop
+    ports = node.inputs.keys() | ({plan.loop.port} if plan.loop.over == "groups" else set())
+    return _body_graph(plan, node.spec.type_id, node.params, sorted(ports), registry)
+
+
+def _body_graph(plan: LoopPlan, type_id: str, params: dict[str, Any], ports: Iterable[str], registry: Registry,
+                values: dict[str, Any] | None = None) -> Graph:
+    """The body as node `body`, fed by given nodes `in.<port>`, its looped parameters bound to workflow
+    parameters (set to `values` when given). `ValueError` says why it cannot be built."""
     from .validate import compile_workflow
 
-    plan: LoopPlan = node.loop
     nodes: dict[str, NodeInstance] = {}
     edges: list[Edge] = []
     types: dict[str, NodeSpec] = {}
-    for port in node.inputs.keys() | ({plan.loop.port} if plan.loop.over == "groups" else set()):
+    for port in ports:
         kind = plan.body.input_types[port]
-        type_id = f"{GIVEN}.{kind}"
-        types.setdefault(type_id, _given_spec(type_id, kind))
-        nodes[f"in.{port}"] = NodeInstance(f"in.{port}", type_id, {})
+        given_type = f"{GIVEN}.{kind}"
+        types.setdefault(given_type, _given_spec(given_type, kind))
+        nodes[f"in.{port}"] = NodeInstance(f"in.{port}", given_type, {})
         edges.append(Edge(f"in.{port}", "body", "value", port))
     declared = {}
     for name in sorted(plan.loop.looped_params):
@@ -433,14 +443,52 @@ def body_graph(node: GraphNode, registry: Registry) -> Graph:
         if param.kind not in _DECLARED:
             raise ValueError(f"the looped parameter '{name}' is a {param.type_name}")
         declared[name] = {"type": _DECLARED[param.kind], "default": param.default}
-    nodes["body"] = NodeInstance("body", node.spec.type_id, {**node.params, **{n: {BIND: n} for n in declared}})
-    workflow = Workflow(nodes=nodes, edges=edges, meta={"name": node.id}, path=plan.workflow.path, parameters=declared)
+    nodes["body"] = NodeInstance("body", type_id, {**params, **{n: {BIND: n} for n in declared}})
+    workflow = Workflow(nodes=nodes, edges=edges, meta={"name": "loop body"}, path=plan.workflow.path,
+                        parameters=declared)
     overlay = copy.copy(registry)
     overlay.nodes = {**registry.nodes, **types}
     try:
-        return compile_workflow(workflow, overlay, component_dirs=plan.component_dirs)
+        return compile_workflow(workflow, overlay, component_dirs=plan.component_dirs, params=values)
     except WorkflowError as exc:
         raise ValueError(exc.problems[0].message) from None
+
+
+def _schema_function(plan: LoopPlan, type_id: str, registry: Registry) -> Callable[..., dict[str, Any]]:
+    """The loop node's `schema`: its body's output schemas for the first item (the schema pass run
+    on the body alone), each collected as its serializer says (`Serializer.collect_schema`: the
+    columns naming the item first). Raises (the outputs are then unknown) when there is no item."""
+    def schema(*inputs: Any, **params: Any) -> dict[str, Any]:
+        from .schemapass import infer_schemas
+        from .widgets import CallPlace, resolve_params
+
+        loop = plan.loop
+        schemas = dict(zip(plan.body.input_names, inputs, strict=True))
+        values: dict[str, Any] = {}
+        label: dict[str, Any] = {}
+        if loop.over == "files":
+            found = plan.files()
+            if not found:
+                raise LookupError(f"no file in '{loop.folder}' matches '{loop.pattern}'")
+            values[loop.param] = str(found[0])
+            label[loop.item_column] = found[0].name
+        elif loop.over == "values":
+            label = values = {name: listed[0] for name, listed in loop.values}
+        else:
+            label = dict.fromkeys(loop.keys)
+        body = _body_graph(plan, type_id, params, plan.body.input_names, registry, values)
+        for port in plan.body.input_names:
+            given = body.nodes[f"in.{port}"]
+            given.spec = replace(given.spec, schema=lambda *_, known=schemas[port], **__: known)
+        place = CallPlace(plan.workflow.folder, plan.workflow.path)
+        report = infer_schemas(body, lambda n: resolve_params(n.spec, n.params, place))
+        made = {}
+        for port, (path, inner_port) in plan.ends.items():
+            inner = report.outputs.get(f"body{path}", {}).get(inner_port)
+            serializer = registry.serializers.get(plan.body.output_types[port])
+            made[port] = serializer.collect_schema(label, inner) if serializer is not None else None
+        return made
+    return schema
 
 
 def _given(**_: Any) -> None:

@@ -80,6 +80,11 @@ class Serializer(ABC):
         each iteration (`{"file": "2024-01.csv"}`) with its value, in item order."""
         raise NotImplementedError(f"{type(self).__name__} does not collect values")
 
+    def collect_schema(self, label: dict[str, Any], schema: Any) -> Any:
+        """The schema of what `collect` returns, from one item's `label` (its naming columns, a value
+        each, None when unknown) and the schema of its value (None when unknown); None: unknown."""
+        return None
+
     def split(self, value: Any, keys: list[str]) -> list[tuple[dict[str, Any], Any]]:
         """`value` split into groups by the `keys` columns, each with its key values, for a loop
         over groups; KeyError naming a key that is not there."""

@@ -314,3 +314,23 @@ def test_a_loop_that_cannot_be_written_as_a_function_is_refused_by_export_naming
                           capture_output=True, text=True)
     assert done.returncode == 2 and "loop node 'pick': the looped parameter 'columns' is a list[str]" in done.stderr
     assert not (tmp_path / "s.py").exists()
+
+
+def test_a_loops_columns_are_known_before_running_and_a_wrong_column_after_it_is_named(registry, tmp_path):
+    months(tmp_path)
+    nodes = [READ_EACH, {"id": "per_region", "type": "transform.groupby",
+                         "params": {"by": ["region"], "aggregations": ["qty:sum"]},
+                         "loop": {"over": "groups", "keys": ["file"]}},
+             {"id": "top", "type": "transform.sort", "params": {"columns": ["qty_sum"]}}]
+    path = workflow(tmp_path, nodes, [edge("each", "per_region"), edge("per_region", "top")])
+    graph = compile_workflow(load_workflow(path), registry)
+    with Engine.open(registry, executor="sequential", use_cache=False) as engine:
+        report = engine.schemas(graph)
+    assert report.outputs["each"]["table"].names == ["file", "region", "qty"]
+    assert report.outputs["per_region"]["table"].names == ["file", "region", "qty_sum"]
+    nodes[2]["params"]["columns"] = ["qty_total"]
+    path = workflow(tmp_path, nodes, [edge("each", "per_region"), edge("per_region", "top")])
+    graph = compile_workflow(load_workflow(path), registry)
+    with Engine.open(registry, executor="sequential", use_cache=False) as engine:
+        messages = [p.message for p in engine.schemas(graph).problems]
+    assert any("column 'qty_total' is not in the input table" in m and "qty_sum" in m for m in messages), messages

@@ -76,3 +76,32 @@ def split_groups(frame: Any, keys: list[str]) -> list[tuple[dict[str, Any], Any]
         label = {name: value.item() if hasattr(value, "item") else value for name, value in zip(keys, values, strict=True)}
         groups.append((label, part.reset_index(drop=True)))
     return groups
+
+
+def _kind(value: Any) -> str:
+    """The schema kind of a value naming an item (None: not known)."""
+    from dataflow.sdk import tableschema as ts
+
+    if isinstance(value, bool):
+        return ts.BOOLEAN
+    if isinstance(value, int):
+        return ts.INTEGER
+    if isinstance(value, float):
+        return ts.NUMBER
+    return ts.TEXT if isinstance(value, str) else ts.OTHER
+
+
+def collected_schema(label: dict[str, Any], schema: Any, *, complete: bool = True) -> Any:
+    """The schema of collected tables: the naming columns the results lack, then `schema`'s columns
+    (None when `schema` is unknown and `complete` is asked)."""
+    from dataflow.sdk.tableschema import ColumnSchema, TableSchema
+
+    if schema is None and complete:
+        return None
+    known = schema.columns if schema is not None else ()
+    names = {c.name for c in known}
+    head = tuple(ColumnSchema(name, _kind(value)) for name, value in label.items() if name not in names)
+    if schema is None:
+        return TableSchema(head, exact=True, complete=False)
+    return TableSchema(head + tuple(known), exact=schema.exact, complete=schema.complete,
+                       more_prefix=schema.more_prefix)

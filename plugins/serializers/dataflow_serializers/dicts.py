@@ -22,7 +22,7 @@ from typing import Any
 from dataflow.sdk import Serializer
 
 from ._common import deep_sizeof, type_name
-from .collect import collect_metrics
+from .collect import collect_metrics, collected_schema
 
 TAG = "__dataflow__"
 
@@ -150,6 +150,10 @@ class MetricsSerializer(DictSerializer):
     def collect(self, items: list[tuple[dict[str, Any], Any]]) -> Any:
         """One row per iteration of a loop: the columns naming it, then its scores."""
         return collect_metrics(items)
+
+    def collect_schema(self, label: dict[str, Any], schema: Any) -> Any:
+        """The columns naming the item; the scores' names are not known before running."""
+        return collected_schema(label, None, complete=False)
 
 
 class ParamsSerializer(DictSerializer):

@@ -12,7 +12,7 @@ from typing import Any
 from dataflow.sdk import Serializer
 
 from ._common import is_instance, object_array_nbytes, type_name
-from .collect import collect_series, collect_tables, split_groups
+from .collect import collect_series, collect_tables, collected_schema, split_groups
 from .dtypes import is_object
 from .frames import decode_frame, encode_frame
 from .handoff import share_frame, share_series
@@ -99,6 +99,10 @@ class TableSerializer(Serializer):
     def collect(self, items: list[tuple[dict[str, Any], Any]]) -> Any:
         """A loop's tables one under the other, led by the columns naming each item."""
         return collect_tables(items)
+
+    def collect_schema(self, label: dict[str, Any], schema: Any) -> Any:
+        """The columns naming the item, then the iterations' columns."""
+        return collected_schema(label, schema)
 
     def split(self, value: Any, keys: list[str]) -> list[tuple[dict[str, Any], Any]]:
         """The table's groups by the `keys` columns, for a loop over groups."""
