@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,11 @@ class Component:
     inputs: dict[str, list[tuple[str, str]]]
     #: output port -> the inner (node, port) it comes from
     outputs: dict[str, tuple[str, str]]
+    #: the component's own version (`"component": {"version": 2}`, default 1): raising it recomputes
+    #: every node inside, and the stale reason says "component version changed"
+    version: int = 1
+    #: the component nodes inside it, by inner id, as they were flattened
+    nested: dict[str, Component] = field(default_factory=dict)
 
 
 def component_folders(folder: Path | None, extra: Iterable[Path] = ()) -> list[Path]:
@@ -97,6 +102,9 @@ def read_component(name: str, path: Path) -> Component:
             raise ValueError(f"{where} names {short_repr(text)}; write NODE.PORT with a node of the component")
         return node, port
 
+    version = declared.get("version", 1)
+    if type(version) is not int or not 1 <= version <= 2**31:
+        raise ValueError(f"'component.version' must be a whole number from 1, not {short_repr(version)}")
     ports: dict[str, dict[str, Any]] = {"inputs": {}, "outputs": {}}
     for kind, key in (("inputs", "to"), ("outputs", "from")):
         listed = declared.get(kind, [])
@@ -109,17 +117,39 @@ def read_component(name: str, path: Path) -> Component:
                 ports[kind][port["name"]] = [ref(t, where) for t in (targets if isinstance(targets, list) else [targets])]
             else:
                 ports[kind][port["name"]] = ref(port.get(key), where)
-    return Component(name, workflow, ports["inputs"], ports["outputs"])
+    return Component(name, workflow, ports["inputs"], ports["outputs"], version)
 
 
-def expand_components(workflow: Workflow, problems: list[Problem],
-                      extra: Iterable[Path] = ()) -> tuple[Workflow, list[int | None]]:
+@dataclass(frozen=True, slots=True)
+class Flattened:
+    """A workflow with its component nodes replaced by their nodes (`expand_components`)."""
+
+    workflow: Workflow
+    #: for each edge of `workflow`, the index of the file's edge it comes from (None: inside a component)
+    origins: list[int | None]
+    #: inner node id -> the (component name, version) of each component it is inside, outermost first
+    inside: dict[str, tuple[tuple[str, int], ...]]
+
+
+def expand_components(workflow: Workflow, problems: list[Problem], extra: Iterable[Path] = ()) -> Flattened:
     """`workflow` with every component node replaced by the component's nodes (see the module
-    docstring), and for each of its edges the index of the file's edge it comes from (None: an
-    edge inside a component); a problem for each component that cannot be found, read or used as
-    written. `extra`: folders to look in after the workflow's own `components` folder."""
-    flat, _, origins = _expand(workflow, problems, (), tuple(extra))
-    return flat, origins
+    docstring); a problem for each component that cannot be found, read or used as written.
+    `extra`: folders to look in after the workflow's own `components` folder."""
+    flat, expanded, origins = _expand(workflow, problems, (), tuple(extra))
+    inside: dict[str, tuple[tuple[str, int], ...]] = {}
+    for node_id in flat.nodes:
+        path = node_id.split("/")[:-1]
+        chain = []
+        found = expanded
+        for part in path:
+            component = found.get(part)
+            if component is None:
+                break
+            chain.append((component.name, component.version))
+            found = component.nested
+        if chain:
+            inside[node_id] = tuple(chain)
+    return Flattened(flat, origins, inside)
 
 
 def _expand(workflow: Workflow, problems: list[Problem], chain: tuple[str, ...],
@@ -210,7 +240,7 @@ def _component(node: NodeInstance, folders: list[Path], chain: tuple[str, ...], 
 
     inputs = {port: [end for n, p in ends for end in through(n, p, "inputs")] for port, ends in component.inputs.items()}
     outputs = {port: through(*end, "outputs")[0] for port, end in component.outputs.items()}
-    return Component(name, flat, inputs, outputs)
+    return Component(name, flat, inputs, outputs, component.version, nested)
 
 
 def _parameter_values(node: NodeInstance, inner: Workflow, problems: list[Problem]) -> dict[str, Any]:
@@ -273,7 +303,8 @@ def component_spec(component: Component) -> NodeSpec:
             continue  # compiling the workflow names it
     text = declared.get("description")
     return NodeSpec(_runs_as_its_nodes, component.name, str(declared.get("category") or "Components"),
-                    str(declared.get("label") or component.name), 1, text if isinstance(text, str) else "", "",
+                    str(declared.get("label") or component.name), component.version,
+                    text if isinstance(text, str) else "", "",
                     ports("inputs"), ports("outputs"), tuple(params), True, type_id=f"{PREFIX}{component.name}",
                     param_index={p.name: p for p in params},
                     plugin="components")

@@ -27,7 +27,7 @@ from .migrations import upgrade_node
 from .params import canonical_json, check_value, coerce_value
 from .registry import Registry
 from .spec import NodeSpec, ParamSpec
-from .widgets import ParamContext
+from .widgets import ChosenVersion, ParamContext
 from .workflow import (
     BIND,
     LOOP,
@@ -61,7 +61,8 @@ def compile_workflow(
     """
     problems: list[Problem] = []
     spell = Speller()  # one budget of spelling searches for the whole file: linear in its size
-    workflow, origins = expand_components(workflow, problems, component_dirs)
+    flattened = expand_components(workflow, problems, component_dirs)
+    workflow, origins = flattened.workflow, flattened.origins
     workflow, loops = _read_loops(workflow, registry, component_dirs, problems)
     specs = _resolve_types(workflow, registry, problems, spell, loops)
     values = workflow_param_values(workflow, params or {}, problems, spell)
@@ -76,6 +77,10 @@ def compile_workflow(
                                   workflow.nodes[node_id].label, registry, workflow) for node_id in order}
     for node_id, (_, loop) in loops.items():
         nodes[node_id].loop = loop
+    for node_id, chain in flattened.inside.items():  # a component's version joins its nodes' keys
+        if node_id in nodes:
+            nodes[node_id].extra_fingerprint += chosen_versions_text(
+                ChosenVersion("component", name, str(version)) for name, version in chain)
     for node_id, bound in bindings.items():
         nodes[node_id].bindings = bound
     consumers: dict[str, list[tuple[str, str, str]]] = {}

@@ -173,3 +173,19 @@ def test_a_bad_edge_after_a_component_is_named_by_its_place_in_the_file(registry
                 [edge("rows", "c"), edge("c", "d"), {"source": "d", "target": "rows"}])  # #3 feeds a source
     found = problems(registry, path)
     assert any(m.startswith("edge #3 (d.? -> rows.?)") for m in found), found
+
+
+def test_a_component_whose_version_changed_recomputes_and_says_so(registry, tmp_path):
+    definition = clean(tmp_path)
+    path = user(tmp_path, [{"id": "a", "type": "component.clean", "params": {}}], [edge("rows", "a")])
+    run(registry, path, tmp_path / "cache")
+    data = json.loads(definition.read_text())
+    data["component"]["version"] = 2
+    definition.write_text(json.dumps(data))
+    graph, bumped = run(registry, path, tmp_path / "cache")
+    reasons = {n: r.reason for n, r in bumped.nodes.items() if r.status == "computed"}
+    assert set(reasons) == {f"a/{inner}" for inner in ("dedupe", "complete", "keep")}
+    assert all(reason.startswith("component version changed") for reason in reasons.values()), reasons
+    data["component"]["version"] = "two"
+    definition.write_text(json.dumps(data))
+    assert any("'component.version' must be a whole number from 1, not 'two'" in m for m in problems(registry, path))
