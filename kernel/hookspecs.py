@@ -43,6 +43,7 @@ delivered to an observer, with the plugin's name.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
@@ -139,6 +140,22 @@ def register_executors(register: Register[type[Executor]]) -> None:
         @hookimpl
         def register_executors(register):
             register(ThreadExecutor)   # id "threads"
+    """
+
+
+@hookspec
+def register_components(register: Register[Path]) -> None:
+    """Ship components (workflows used as one node, see docs/components.md) with a pack.
+
+    :param register: call it with the path of a folder holding component files (`<name>.json`,
+    each with a `"component"` object); they become node types `component.<name>`, found after the
+    workflow's own `components` folder and the folders the user named.
+
+    :returns: nothing (ignored).
+
+        @hookimpl
+        def register_components(register):
+            register(Path(__file__).parent / "components")   # -> component.clean_sensor_data, ...
     """
 
 

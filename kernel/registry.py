@@ -13,6 +13,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .cache import CacheTier
@@ -23,7 +24,7 @@ from .spec import NODE_ATTRIBUTE, NodeSpec
 
 log = logging.getLogger(__name__)
 
-KINDS = ("nodes", "sources", "caches", "serializers", "executors")
+KINDS = ("nodes", "sources", "caches", "serializers", "executors", "components")
 EVENT_HOOKS = ("on_run_start", "on_run_end", "on_node_start", "on_node_end", "on_node_error")
 
 
@@ -77,12 +78,21 @@ def _check_class(base: type, what: str) -> Callable[[str, Any], tuple[str, Any]]
     return check
 
 
+def _check_components(plugin: str, folder: Any) -> tuple[str, Path]:
+    """A folder of component files (`components.py`) that a pack ships."""
+    if not isinstance(folder, (str, Path)) or not Path(folder).is_dir():
+        raise TypeError(f"register_components expects the path of a folder of component files, got {folder!r}")
+    path = Path(folder).resolve()
+    return f"{plugin}:{path}", path
+
+
 CHECKS: dict[str, Callable[..., tuple[str, Any]]] = {
     "nodes": _check_node,
     "sources": _check_instance(SourceConnector, "sources"),
     "caches": _check_class(CacheTier, "caches"),
     "serializers": _check_instance(Serializer, "serializers"),
     "executors": _check_class(Executor, "executors"),
+    "components": _check_components,
 }
 Check = Callable[..., tuple[str, Any]]
 
@@ -97,6 +107,8 @@ class Registry:
         self.caches: dict[str, type[CacheTier]] = {}
         self.serializers: dict[str, Serializer] = {}
         self.executors: dict[str, type[Executor]] = {}
+        #: folders of component files that packs ship (`register_components`), by "<plugin>:<folder>"
+        self.components: dict[str, Path] = {}
         #: contributions of the kinds plugins add (`add_kind`) or the app collects
         #: (`plugins.collect_contributions`): kind -> id -> contribution
         self.extra: dict[str, dict[str, Any]] = {}

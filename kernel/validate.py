@@ -61,6 +61,7 @@ def compile_workflow(
     """
     problems: list[Problem] = []
     spell = Speller()  # one budget of spelling searches for the whole file: linear in its size
+    component_dirs = (*component_dirs, *registry.components.values())  # packs' components come last
     flattened = expand_components(workflow, problems, component_dirs)
     workflow, origins = flattened.workflow, flattened.origins
     workflow, loops = _read_loops(workflow, registry, component_dirs, problems)

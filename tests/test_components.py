@@ -189,3 +189,25 @@ def test_a_component_whose_version_changed_recomputes_and_says_so(registry, tmp_
     data["component"]["version"] = "two"
     definition.write_text(json.dumps(data))
     assert any("'component.version' must be a whole number from 1, not 'two'" in m for m in problems(registry, path))
+
+
+def test_a_pack_ships_components_that_workflows_use_like_their_own(tmp_path, monkeypatch):
+    from tests.helpers import install_module_pack
+
+    site = tmp_path / "site"
+    site.mkdir()
+    shipped = site / "shipped_components"
+    shipped.mkdir()
+    component(tmp_path, "clean", [{"id": "keep", "type": "transform.filter", "params": {"formula": "x > 2"}}], [],
+              [{"name": "table", "type": "table", "to": ["keep.table"]}], [{"name": "table", "type": "table",
+                                                                             "from": "keep.table"}])
+    (tmp_path / "components" / "clean.json").rename(shipped / "clean.json")
+    install_module_pack(site, "shippack", "from pathlib import Path\nfrom dataflow.sdk import hookimpl\n\n"
+                        "@hookimpl\ndef register_components(register):\n"
+                        "    register(Path(__file__).parent / 'shipped_components')\n")
+    monkeypatch.syspath_prepend(str(site))
+    registry = load_registry()
+    assert registry.plugins["shippack"].ok, registry.plugins["shippack"]
+    path = user(tmp_path, [{"id": "c", "type": "component.clean", "params": {}}], [edge("rows", "c")])
+    _, result = run(registry, path, tmp_path / "cache")
+    assert result.outputs["c/keep"]["table"]["x"].tolist() == [3, 4]

@@ -601,9 +601,10 @@ def expand_component(node_id: str) -> bool:
 
 def component_folders() -> tuple[Path, ...]:
     """Where the open workflow's components are found besides its own folder's `components`: the
-    template's (for an unsaved copy of one), then the workspace's."""
+    template's (for an unsaved copy of one), the workspace's, then those the installed packs ship."""
     template = st.session_state.get("template_folder")
-    return (*([Path(template) / "components"] if template else []), storage.workspace_dir() / "components")
+    return (*([Path(template) / "components"] if template else []), storage.workspace_dir() / "components",
+            *resources.registry().components.values())
 
 
 def granted_folders() -> list[str]:
