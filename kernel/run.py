@@ -54,7 +54,7 @@ from .context import Reporter
 from .errors import DataflowError, NodeError, OutputTypeError
 from .executor import NodeOutcome, NodeTask
 from .graph import Graph, GraphNode
-from .loops import run_loop
+from .iterations import run_loop
 from .planning import plan, select, work_set
 from .results import CACHED, COMPUTED, FAILED, SKIPPED, Listener, NodeResult, Reports, RunResult
 from .serializer import check_output
