@@ -45,7 +45,7 @@ class GraphNode:
     source_set: frozenset[str] = frozenset()
     #: parameter -> the workflow parameter it is bound to (its value is in `params`): for stale reasons
     bindings: dict[str, str] = field(default_factory=dict)
-    #: a loop node's `loops.LoopPlan` (None: an ordinary node): the run expands it (`loops.run_loop`)
+    #: a loop node's `loops.LoopPlan` (None: an ordinary node): the run expands it (`iterations.run_loop`)
     loop: Any = None
 
     def __post_init__(self) -> None:

@@ -221,7 +221,7 @@ class Run:
 
     def _start(self, tasks: list[NodeTask], done: Callable) -> None:
         """Hand `tasks` to the executor, which may run them in this thread, the lock released; a
-        loop node runs in a thread of its own, its iterations on the executor (`loops.run_loop`)."""
+        loop node runs in a thread of its own, its iterations on the executor (`iterations.run_loop`)."""
         for task in tasks:
             self.running[task.node_id] = None  # in flight from here: a cancel reports it abandoned
         if any(self.graph.nodes[t.node_id].loop is not None for t in tasks):
