@@ -14,7 +14,7 @@ node, `io.read_csv` looped over the folder's files (`"loop": {"over": "files", .
 - **After one file changes**, whole processes: one file rewritten before each sample, then the
   same two commands (the cache kept between samples). Target <= 0.05x. In-process engine runs
   of the same, beside it, as information (what the loop costs without start-up).
-- **Per iteration**: a loop over 1,000 values of a trivial node (`bench.start`), first run in
+- **Per iteration**: a loop over 1,000 values of a trivial component (one `bench.start` node), first run in
   this process (threads, disk tier, fresh cache folder), per iteration; beside a 1,000-node chain
   of the same node in the same configuration, per node (the engine's own per-node cost).
 """
@@ -46,17 +46,24 @@ def files_workflow(folder: Path) -> dict:
 
 
 def iterations(repeats: int, count: int = 1000) -> list:
-    """Per iteration of a loop over `count` values of a trivial node vs per node of a chain."""
+    """Per iteration of a loop over `count` values of a trivial component (one `bench.start` node) vs
+    per node of a chain of the same node."""
     import graphs
     from harness import Figure, interleave
 
-    from dataflow.kernel import NodeInstance, Workflow, compile_workflow
+    from dataflow.kernel import compile_workflow, load_workflow
 
-    loop = Workflow(nodes={"each": NodeInstance("each", "bench.start", {}, extra={
-        "loop": {"over": "values", "values": {"value": list(range(count))}}})}, meta={"name": "values loop"})
-    graph_loop = compile_workflow(loop, graphs.registry())
-    graph_chain = graphs.compile_(graphs.chain(count))
     with graphs.scratch("dataflow-bench-loops-") as folder:
+        (folder / "components").mkdir()
+        (folder / "components" / "trivial.json").write_text(json.dumps({
+            "version": "0.2.0", "parameters": {"value": {"type": "int", "default": 0}},
+            "component": {"inputs": [], "outputs": [{"name": "out", "type": "params", "from": "start.params"}]},
+            "nodes": [{"id": "start", "type": "bench.start", "params": {"value": {"$param": "value"}}}], "edges": []}))
+        (folder / "loop.json").write_text(json.dumps({"version": "0.2.0", "edges": [], "nodes": [
+            {"id": "each", "type": "component.trivial", "params": {},
+             "loop": {"over": "values", "values": {"value": list(range(count))}}}]}))
+        graph_loop = compile_workflow(load_workflow(folder / "loop.json"), graphs.registry())
+        graph_chain = graphs.compile_(graphs.chain(count))
         counter = iter(range(1_000_000))
 
         def first(graph) -> float:
@@ -67,11 +74,12 @@ def iterations(repeats: int, count: int = 1000) -> list:
                 return time.perf_counter() - started
 
         samples = interleave({"loop": lambda: first(graph_loop), "chain": lambda: first(graph_chain)}, repeats)
-    return [Figure(f"loop over {count:,} values of a trivial node, first run, per iteration",
+    return [Figure(f"loop over {count:,} values of a trivial component, first run, per iteration",
                    [s / count for s in samples["loop"]], [s / count for s in samples["chain"]],
                    "per node of a chain", unit="us",
-                   note=f"in this process: threads executor, memory + disk tiers, fresh cache folder; floor: a "
-                        f"{count:,}-node chain of the same node in the same configuration, per node")]
+                   note=f"in this process: threads executor, memory + disk tiers, fresh cache folder; the component is "
+                        f"one bench.start node; floor: a {count:,}-node chain of the same node in the same "
+                        "configuration, per node (the engine's per-node cost)")]
 
 
 def files(repeats: int) -> list:

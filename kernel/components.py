@@ -69,6 +69,8 @@ class Component:
     version: int = 1
     #: the component nodes inside it, by inner id, as they were flattened
     nested: dict[str, Component] = field(default_factory=dict)
+    #: each declared parameter's default, or the ValueError of a bad declaration (read once)
+    defaults: dict[str, Any] = field(default_factory=dict)
 
 
 def component_folders(folder: Path | None, extra: Iterable[Path] = ()) -> list[Path]:
@@ -86,8 +88,30 @@ def find_component(name: str, folders: list[Path]) -> Path | None:
     return next((f / f"{name}.json" for f in folders if (f / f"{name}.json").is_file()), None)
 
 
+#: components read, by (path, size, modification time): a loop compiles its body once per item
+_READ: dict[tuple[str, int, int], Component] = {}
+_READ_LIMIT = 256
+
+
 def read_component(name: str, path: Path) -> Component:
-    """The component in `path`; `ValueError` says what is wrong with it."""
+    """The component in `path` (read again only when its file changed); `ValueError` says what is
+    wrong with it. The same file read twice gives the same object: treat it as read-only."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise ValueError(f"its file {path} cannot be read: {exc.strerror}") from None
+    key = (str(path), info.st_size, info.st_mtime_ns)
+    found = _READ.get(key)
+    if found is not None and found.name == name:
+        return found
+    component = _read_component(name, path)
+    if len(_READ) >= _READ_LIMIT:
+        _READ.clear()
+    _READ[key] = component
+    return component
+
+
+def _read_component(name: str, path: Path) -> Component:
     try:
         workflow = load_workflow(path)
     except WorkflowError as exc:
@@ -117,7 +141,7 @@ def read_component(name: str, path: Path) -> Component:
                 ports[kind][port["name"]] = [ref(t, where) for t in (targets if isinstance(targets, list) else [targets])]
             else:
                 ports[kind][port["name"]] = ref(port.get(key), where)
-    return Component(name, workflow, ports["inputs"], ports["outputs"], version)
+    return Component(name, workflow, ports["inputs"], ports["outputs"], version, defaults=_defaults(workflow))
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +199,7 @@ def _expand(workflow: Workflow, problems: list[Problem], chain: tuple[str, ...],
             continue
         expanded[node.id] = component
         inner = component.workflow
-        values = _parameter_values(node, inner, problems)
+        values = _parameter_values(node, component, problems)
         for inner_node in inner.nodes.values():
             path = f"{node.id}/{inner_node.id}"
             if path in workflow.nodes:
@@ -240,18 +264,30 @@ def _component(node: NodeInstance, folders: list[Path], chain: tuple[str, ...], 
 
     inputs = {port: [end for n, p in ends for end in through(n, p, "inputs")] for port, ends in component.inputs.items()}
     outputs = {port: through(*end, "outputs")[0] for port, end in component.outputs.items()}
-    return Component(name, flat, inputs, outputs, component.version, nested)
+    return Component(name, flat, inputs, outputs, component.version, nested, component.defaults)
 
 
-def _parameter_values(node: NodeInstance, inner: Workflow, problems: list[Problem]) -> dict[str, Any]:
-    """What each of the component's parameters is for this node: the node's value, else the default."""
-    values = {}
+def _defaults(inner: Workflow) -> dict[str, Any]:
+    """Each declared parameter's default, or the `ValueError` saying what is wrong with its declaration."""
+    made: dict[str, Any] = {}
     for name, declaration in inner.parameters.items():
         try:
-            values[name] = declared_param(name, declaration).default
+            made[name] = declared_param(name, declaration).default
         except ValueError as exc:
+            made[name] = exc
+    return made
+
+
+def _parameter_values(node: NodeInstance, component: Component, problems: list[Problem]) -> dict[str, Any]:
+    """What each of the component's parameters is for this node: the node's value, else the default."""
+    values = {}
+    inner = component.workflow
+    for name, default in component.defaults.items():
+        if isinstance(default, ValueError):
             problems.append(Problem("bad_workflow_param", f"node '{node.id}' ({node.type}): its parameter "
-                                    f"{short_repr(name)}: {exc}", node=node.id))
+                                    f"{short_repr(name)}: {default}", node=node.id))
+        else:
+            values[name] = default
     for name, value in node.params.items():
         if name not in inner.parameters:
             declared = ", ".join(inner.parameters) or "none"
