@@ -73,28 +73,16 @@ def _check_exporter(plugin: str, type_id: object, exporter: object = None) -> tu
 
 def export_script(graph: Graph, registry: Registry) -> str:
     """The whole script for a compiled graph."""
-    names = _Names()
     found = exporters(registry)
-    constants = {name: names.constant(name) for name in graph.workflow.parameters}
+    calls: set[str] = set()
+    while True:  # a call fed a producer's plain stand-in makes that producer a call too; at most once per node
+        names = _Names()
+        constants = {name: names.constant(name) for name in graph.workflow.parameters}
+        blocks, imports, called, variables, conflict = _blocks(graph, found, names, constants, calls)
+        if conflict is None:
+            break
+        calls.add(conflict)
     standard = ["import argparse", "import json", "from pathlib import Path"]
-    imports: dict[str, None] = {}
-    called: dict[str, set[str]] = {}
-    blocks: list[str] = []
-    variables: dict[tuple[str, str], str] = {}
-    for node_id in graph.order:
-        node = graph.nodes[node_id]
-        outputs = {p.name: variables.setdefault((node_id, p.name), names.value(node_id, p.name, len(node.spec.outputs)))
-                   for p in node.spec.outputs}
-        code = _node_code(node, outputs, variables, constants, graph)
-        made = found.get(node.spec.type_id)
-        result = made(code) if made is not None else None
-        if result is None:
-            result = _call(node, code, names)
-            called.setdefault(node.spec.plugin or node.spec.fn.__module__.split(".")[0], set()).add(node.spec.type_id)
-        imports.update(dict.fromkeys(result.imports))
-        label = node.label if node.label != node.spec.label else ""
-        blocks.append("\n".join([f"    # {node_id!r} ({node.spec.type_id})" + (f": {label!r}" if label else ""),
-                                 *(f"    {line}" for line in result.lines)]))
     sinks = [n for n in graph.order if n not in graph.consumer_counts]
     return "\n".join([
         _header(graph, called), "", *standard, "", *sorted(set(imports) - set(standard)), "",
@@ -116,6 +104,36 @@ def export_script(graph: Graph, registry: Registry) -> str:
         '    parser.add_argument("--output-dir", type=Path, help="write the outputs nothing consumes here")',
         "    main(parser.parse_args().output_dir)",
         ""])
+
+
+def _blocks(graph: Graph, found: dict[str, Exporter], names: _Names, constants: dict[str, str], calls: set[str]
+            ) -> tuple[list[str], dict[str, None], dict[str, set[str]], dict[tuple[str, str], str], str | None]:
+    """Each node's block in order (the nodes in `calls` as calls), its imports, the call node types by
+    plugin, the output variables, and the first producer whose plain stand-in a call would read (or None)."""
+    imports: dict[str, None] = {}
+    called: dict[str, set[str]] = {}
+    blocks: list[str] = []
+    variables: dict[tuple[str, str], str] = {}
+    stand_ins: set[tuple[str, str]] = set()  # (node, port) whose variable holds a plain stand-in
+    for node_id in graph.order:
+        node = graph.nodes[node_id]
+        outputs = {p.name: variables.setdefault((node_id, p.name), names.value(node_id, p.name, len(node.spec.outputs)))
+                   for p in node.spec.outputs}
+        code = _node_code(node, outputs, variables, constants, graph, stand_ins)
+        made = found.get(node.spec.type_id) if node_id not in calls else None
+        result = made(code) if made is not None else None
+        if result is None:
+            fed = [source for port, (source, source_port) in node.inputs.items() if (source, source_port) in stand_ins]
+            if fed:
+                return blocks, imports, called, variables, fed[0]
+            result = _call(node, code, names)
+            called.setdefault(node.spec.plugin or node.spec.fn.__module__.split(".")[0], set()).add(node.spec.type_id)
+        stand_ins.update((node_id, port) for port in result.plain_outputs)
+        imports.update(dict.fromkeys(result.imports))
+        label = node.label if node.label != node.spec.label else ""
+        blocks.append("\n".join([f"    # {node_id!r} ({node.spec.type_id})" + (f": {label!r}" if label else ""),
+                                 *(f"    {line}" for line in result.lines)]))
+    return blocks, imports, called, variables, None
 
 
 def _header(graph: Graph, called: dict[str, set[str]]) -> str:
@@ -145,12 +163,15 @@ def _param_value(graph: Graph, name: str) -> Any:
 
 
 def _node_code(node: GraphNode, outputs: dict[str, str], variables: dict[tuple[str, str], str],
-               constants: dict[str, str], graph: Graph) -> NodeCode:
+               constants: dict[str, str], graph: Graph, stand_ins: set[tuple[str, str]]) -> NodeCode:
     bound = node.bindings or {}
     literals = {name: constants[bound[name]] if name in bound else _literal(value) for name, value in node.params.items()}
     inputs = {port: variables[(source, source_port)] for port, (source, source_port) in node.inputs.items()}
+    sources = {port: graph.nodes[source].spec.type_id for port, (source, _) in node.inputs.items()}
+    plain = frozenset(port for port, fed in node.inputs.items() if fed in stand_ins)
     return NodeCode(node.id, node.spec.type_id, dict(node.params), literals, inputs, outputs,
-                    {"folder": str(graph.workflow.folder) if graph.workflow.folder else None})
+                    {"folder": str(graph.workflow.folder) if graph.workflow.folder else None, "sources": sources},
+                    plain)
 
 
 def _call(node: GraphNode, code: NodeCode, names: _Names) -> Code:

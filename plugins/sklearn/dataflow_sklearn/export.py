@@ -1,15 +1,48 @@
 """Plain scikit-learn code for the sklearn nodes, for `dataflow export` (the `register_exporters` hook).
 
-Only `train_test_split` so far: the node's one call of scikit-learn's `train_test_split` with the
-same fraction, seed and stratify labels. The nodes that train, predict and evaluate pass the
-plugin's `TrainedModel` (the estimator with its features, target and classes) and predictions
-tables that carry those facts to the next node; a plain estimator in their place would break every
-sklearn node downstream that is still a call, so they stay calls until all of them have plain code.
+- `train_test_split`: the node's one call of scikit-learn's `train_test_split` with the same
+  fraction, seed and stratify labels.
+- `train_classifier` / `train_regressor` with a built-in model: the same estimator built with the
+  same hyperparameters (defaults filled in, the same `random_state`), fitted on the same float
+  matrix and target array. The script's model is a plain dict, not the plugin's `TrainedModel`:
+  `{"estimator", "task", "features", "target", "model", "classes"}`; it is a stand-in
+  (`Code.plain_outputs`), so only the plain `predict` below reads it, and a workflow that feeds the
+  model to a node still called into the plugin (cross-validate, tune, importance, save) calls the
+  training node too.
+- `predict` of such a dict: the same prediction and `probability_<class>` columns, and the same
+  facts in `table.attrs["dataflow"]["predictions"]` (plain pandas data) that `evaluate` and the model
+  charts read, whether they are plain code or calls.
+- `evaluate` of `predict`'s output with its columns and task left to those facts: the same metrics
+  with the same names, averages and rows (`metrics.py`).
+
+Everything else (scaling, encoding, transformers, cross-validation, tuning, clustering, PCA,
+importance, model files, metric comparison) is still a call into the plugin.
 """
 
 from __future__ import annotations
 
 from dataflow.sdk import Code, NodeCode
+
+from . import builtin_models
+from .registered import estimator_of
+
+#: built-in model id -> (scikit-learn class as the script names it, arguments the factory adds itself)
+_CLASSES = {
+    "logistic_regression": ("sklearn.linear_model.LogisticRegression", {}),
+    "random_forest_classifier": ("sklearn.ensemble.RandomForestClassifier", {}),
+    "gradient_boosting_classifier": ("sklearn.ensemble.GradientBoostingClassifier", {}),
+    "knn_classifier": ("sklearn.neighbors.KNeighborsClassifier", {}),
+    "svm_classifier": ("sklearn.svm.SVC", {"probability": True}),
+    "linear_regression": ("sklearn.linear_model.LinearRegression", {}),
+    "ridge": ("sklearn.linear_model.Ridge", {}),
+    "lasso": ("sklearn.linear_model.Lasso", {}),
+    "random_forest_regressor": ("sklearn.ensemble.RandomForestRegressor", {}),
+    "gradient_boosting_regressor": ("sklearn.ensemble.GradientBoostingRegressor", {}),
+}
+_FACTORIES = {f"sklearn.{fn.__name__}": fn for fn in (*builtin_models.CLASSIFIERS, *builtin_models.REGRESSORS)}
+_NUMERIC = ("(pd.api.types.is_numeric_dtype({0}.dtype) or pd.api.types.is_bool_dtype({0}.dtype)) "
+            "and not isinstance({0}.dtype, pd.CategoricalDtype)")
+_IMPORTS = ["import numpy as np", "import pandas as pd"]
 
 
 def train_test_split_code(node: NodeCode) -> Code | None:
@@ -22,4 +55,140 @@ def train_test_split_code(node: NodeCode) -> Code | None:
                  f"random_state={lit['seed']}, stratify={labels})"], ["import sklearn.model_selection"])
 
 
-EXPORTERS = {"sklearn.train_test_split": train_test_split_code}
+def _estimator(model_id: str, hyperparameters: dict) -> tuple[str, str] | None:
+    """The estimator's construction as source and its import, for a built-in model; None otherwise."""
+    factory = _FACTORIES.get(model_id)
+    if factory is None:
+        return None
+    try:
+        values = estimator_of(factory).check(hyperparameters)
+    except ValueError:
+        return None
+    path, extra = _CLASSES[factory.__name__]
+    arguments = ", ".join(f"{name}={value!r}" for name, value in {**values, **extra}.items())
+    return f"{path}({arguments})", f"import {path.rsplit('.', 1)[0]}"
+
+
+def _train_code(node: NodeCode, task: str) -> Code | None:
+    p = node.params
+    if any(node.bound(name) for name in ("target", "features", "model", "hyperparameters")) or not p["target"]:
+        return None
+    built = _estimator(p["model"], p["hyperparameters"])
+    if built is None:
+        return None
+    construction, module = built
+    table, model, target = node.inputs["table"], node.outputs["model"], p["target"]
+    features = repr(list(p["features"])) if p["features"] else f"[c for c in {table}.columns if c != {target!r}]"
+    if task == "regression":
+        y = "_y.to_numpy(dtype=np.float64)"
+    else:
+        y = f"_y.to_numpy() if {_NUMERIC.format('_y')} else _y.to_numpy(dtype=object)"
+    pad = " " * (len(model) + 4)
+    lines = [f"_features = {features}",
+             f"_y = {table}[{target!r}]",
+             f"{model} = {{'estimator': {construction},",
+             f"{pad}'task': {task!r}, 'features': _features, 'target': {target!r}, 'model': {p['model']!r}}}",
+             f"{model}['estimator'].fit({table}[_features].to_numpy(dtype=np.float64, na_value=np.nan),",
+             f"{' ' * (len(model) + 19)}{y})"]
+    if task == "classification":
+        lines.append(f"{model}['classes'] = [c.item() if callable(getattr(c, 'item', None)) else c "
+                     f"for c in {model}['estimator'].classes_]")
+    else:
+        lines.append(f"{model}['classes'] = []")
+    return Code(lines, [*_IMPORTS, module], plain_outputs=("model",))
+
+
+def train_classifier_code(node: NodeCode) -> Code | None:
+    return _train_code(node, "classification")
+
+
+def train_regressor_code(node: NodeCode) -> Code | None:
+    return _train_code(node, "regression")
+
+
+def predict_code(node: NodeCode) -> Code | None:
+    """Only for a model the plain training code made (`plain_inputs`): its task is then known."""
+    source = node.context.get("sources", {}).get("model")
+    if "model" not in node.plain_inputs or source not in ("sklearn.train_classifier", "sklearn.train_regressor"):
+        return None
+    model, table, out = node.inputs["model"], node.inputs["table"], node.outputs["table"]
+    lines = [f"_X = {table}[{model}['features']].to_numpy(dtype=np.float64, na_value=np.nan)",
+             f"{out} = {table}.copy(deep=False)",
+             f"_predicted = {model}['estimator'].predict(_X) if len({out}) else np.array([])"]
+    if source == "sklearn.train_classifier":
+        lines += [f"_text = bool({model}['classes']) and all(isinstance(c, str) for c in {model}['classes'])",
+                  f"{out}['prediction'] = pd.Series(_predicted, index={out}.index, dtype='str' if _text else None)",
+                  f"_scores = ({model}['estimator'].predict_proba(_X) if len({out}) "
+                  f"else np.zeros((0, len({model}['classes']))))",
+                  f"_probabilities = [f'probability_{{c}}' for c in {model}['classes']]",
+                  "for _index, _column in enumerate(_probabilities):",
+                  f"    {out}[_column] = _scores[:, _index]"]
+    else:
+        lines += [f"{out}['prediction'] = pd.Series(_predicted, index={out}.index)", "_probabilities = []"]
+    lines += ["# what sklearn.predict records for sklearn.evaluate and the model charts",
+              f"_recorded = {out}.attrs.get('dataflow')",
+              f"{out}.attrs = {{**{out}.attrs, 'dataflow': {{**(_recorded if isinstance(_recorded, dict) else {{}}), "
+              "'predictions': {",
+              f"    'task': {model}['task'], 'truth': {model}['target'] if {model}['target'] in {table}.columns "
+              "else None,",
+              f"    'prediction': 'prediction', 'classes': list({model}['classes']), 'probabilities': _probabilities,",
+              f"    'model': {model}['model'], 'features': list({model}['features'])}}}}}}"]
+    return Code(lines, _IMPORTS)
+
+
+def evaluate_code(node: NodeCode) -> Code | None:
+    """Only for the output of sklearn.predict with the columns and the task left to what it recorded."""
+    p = node.params
+    if node.context.get("sources", {}).get("predictions") != "sklearn.predict" or p["truth"] or p["prediction"] \
+            or p["task"] != "auto" or any(node.bound(name) for name in ("truth", "prediction", "task")):
+        return None
+    table, out = node.inputs["predictions"], node.outputs["metrics"]
+    numeric = _NUMERIC.format("_column")
+    lines = [
+        f"_facts = {table}.attrs['dataflow']['predictions']  # recorded by sklearn.predict",
+        "_truth, _prediction = _facts['truth'], _facts['prediction']",
+        "if not _truth:",
+        "    raise ValueError('the predictions table has no truth column: the target column was not in the table '",
+        "                     'given to predict')",
+        f"_rows = {table}[[_truth, _prediction]]",
+        "_rows = _rows[_rows.notna().all(axis=1)]",
+        "if _facts['task'] == 'regression':",
+        "    _t, _p = _rows[_truth].to_numpy(dtype=float), _rows[_prediction].to_numpy(dtype=float)",
+        f"    {out} = {{'r2': float(sklearn.metrics.r2_score(_t, _p)),",
+        "               'mae': float(sklearn.metrics.mean_absolute_error(_t, _p)),",
+        "               'rmse': float(np.sqrt(sklearn.metrics.mean_squared_error(_t, _p))), 'rows': len(_t)}",
+        "else:",
+        "    _t, _p = [_column.to_numpy() if " + numeric + " else _column.to_numpy(dtype=object)",
+        "              for _column in (_rows[_truth], _rows[_prediction])]",
+        "    _classes = _facts['classes'] or sorted(set(_t.tolist()) | set(_p.tolist()), key=lambda v: (str(type(v)), v))",
+        "    _columns = _facts['probabilities']",
+        f"    _scores = ({table}.loc[_rows.index, _columns].to_numpy(dtype=np.float64)",
+        f"               if _columns and all(c in {table}.columns for c in _columns) else None)",
+        "    _binary = len(_classes) == 2",
+        "    _options = {'average': 'binary', 'pos_label': _classes[1]} if _binary else {'average': 'macro', "
+        "'labels': _classes}",
+        "    with _warnings.catch_warnings():  # scikit-learn's notes on classes absent from the truth",
+        "        _warnings.simplefilter('ignore', UserWarning)",
+        f"        {out} = {{'accuracy': float(sklearn.metrics.accuracy_score(_t, _p)),",
+        "                   'balanced_accuracy': float(sklearn.metrics.balanced_accuracy_score(_t, _p)),",
+        "                   'precision': float(sklearn.metrics.precision_score(_t, _p, zero_division=0, **_options)),",
+        "                   'recall': float(sklearn.metrics.recall_score(_t, _p, zero_division=0, **_options)),",
+        "                   'f1': float(sklearn.metrics.f1_score(_t, _p, zero_division=0, **_options))}",
+        "        _present = set(np.unique(np.asarray(_t, dtype=object)).tolist())",
+        "        if _scores is not None and len(_present) >= 2 and _present <= set(_classes):",
+        "            try:  # ROC AUC: of the positive class for two classes, one-vs-rest macro average otherwise",
+        f"                {out}['roc_auc'] = float(sklearn.metrics.roc_auc_score(",
+        "                    np.asarray(_t, dtype=object) == _classes[1], _scores[:, 1]) if _binary else",
+        "                    sklearn.metrics.roc_auc_score(_t, _scores, multi_class='ovr', labels=_classes, average='macro'))",
+        "            except ValueError:",
+        "                pass",
+        f"    {out}['average'] = f'binary (positive class {{_classes[1]!r}})' if _binary else 'macro'",
+        f"    {out}['rows'] = len(_t)"]
+    return Code(lines, [*_IMPORTS, "import warnings as _warnings", "import sklearn.metrics"])
+
+
+EXPORTERS = {"sklearn.train_test_split": train_test_split_code,
+             "sklearn.train_classifier": train_classifier_code,
+             "sklearn.train_regressor": train_regressor_code,
+             "sklearn.predict": predict_code,
+             "sklearn.evaluate": evaluate_code}
