@@ -3,8 +3,11 @@
 The code draws the same figure as the node: the same rows (missing values dropped or kept as the
 node does, the same seeded sample above `max_points`, the same 100 largest bars), the same
 `px` call with plotly's own template, and the node's notes as the same annotations under the plot.
-`bar`, `line` and `time_series` (the long table of series, the gap rows); the other charts stay calls. A parameter bound to a workflow
-parameter (whose value decides which code is written) makes the node a call too.
+`bar`, `line` and `time_series` (the long table of series, the gap rows), and the model charts
+`confusion_matrix`, `roc_curve`, `residuals` and `feature_importance` (`graph_objects`, reading the
+facts sklearn's nodes record in `table.attrs["dataflow"]`, plain pandas data, as the nodes do); the
+other charts stay calls. A parameter bound to a workflow parameter (whose value decides which code
+is written) makes the node a call too.
 """
 
 from __future__ import annotations
@@ -177,4 +180,177 @@ def time_series_code(node: NodeCode) -> Code | None:
     return Code(lines, _IMPORTS)
 
 
-EXPORTERS = {"plotly.bar": bar_code, "plotly.line": line_code, "plotly.time_series": time_series_code}
+# --- model charts (model_charts.py) -----------------------------------------------------------
+
+_GO_IMPORTS = ["import numpy as np", "import pandas as pd", "import plotly.graph_objects as go"]
+#: `common.group_label`: a category as legend text
+_LABEL = "_label = lambda v: '(missing)' if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)"
+
+
+def _facts_lines(table: str, name: str) -> list[str]:
+    """`common.facts_of`: what an sklearn node recorded in `attrs["dataflow"][name]`, or {}."""
+    return [f"_recorded = {table}.attrs.get('dataflow')",
+            f"_facts = _recorded[{name!r}] if isinstance(_recorded, dict) and isinstance(_recorded.get({name!r}), dict) "
+            "else {}"]
+
+
+def _columns_lines(node: NodeCode) -> list[str]:
+    """`model_charts._prediction_columns`: the truth and prediction columns, chosen or as recorded."""
+    p = node.params
+    return [f"_truth = {p['truth']!r} or _facts.get('truth')" if p["truth"] else "_truth = _facts.get('truth')",
+            f"_prediction = {p['prediction']!r} or _facts.get('prediction')" if p["prediction"]
+            else "_prediction = _facts.get('prediction')"]
+
+
+def _titled_lines(fig: str, title: str) -> list[str]:
+    """`common.finish` with a title that is never empty (the chart's own when none is chosen)."""
+    return [f"{fig}.update_layout(template={TEMPLATE!r})",
+            f"{fig}.update_layout(title={{'text': {title}}})",
+            "for _index, _text in enumerate(_notes):",
+            f"    {fig}.add_annotation(text=_text, xref='paper', yref='paper', x=0, y=1.0, yshift=18 + 16 * _index, "
+            "xanchor='left', yanchor='bottom', showarrow=False, font={'size': 11, 'color': '#666'}, "
+            "name='dataflow-note')",
+            "if _notes:",
+            f"    {fig}.update_layout(margin={{'t': 90 + 16 * len(_notes)}})"]
+
+
+def confusion_matrix_code(node: NodeCode) -> Code | None:
+    if not _fixed(node):
+        return None
+    p, table, fig = node.params, node.inputs["predictions"], node.outputs["figure"]
+    normalize = p["normalize"]
+    divide = {"true": "_shown = _shown / _counts.sum(axis=1, keepdims=True)",
+              "pred": "_shown = _shown / _counts.sum(axis=0, keepdims=True)",
+              "all": "_shown = _shown / max(_counts.sum(), 1)"}.get(normalize)
+    text = "f'{v:.2f}'" if normalize != "none" else "f'{int(v)}'"
+    lines = [*_facts_lines(table, "predictions"), *_columns_lines(node), "_notes = []",
+             f"_drawn = {table}[[_truth, _prediction]]",
+             *_missing_lines("_drawn", "[_truth, _prediction]", drop=True),
+             _LABEL,
+             "_true = _drawn[_truth].map(_label).to_numpy()",
+             "_predicted = _drawn[_prediction].map(_label).to_numpy()",
+             "_classes = [_label(c) for c in _facts.get('classes') or []]  # the model's order, then any others",
+             "_extra = sorted((set(_true) | set(_predicted)) - set(_classes))",
+             "_classes = _classes + [c for c in _extra if c not in _classes]",
+             "_position = {c: i for i, c in enumerate(_classes)}",
+             "_counts = np.zeros((len(_classes), len(_classes)), dtype=np.int64)",
+             "np.add.at(_counts, (np.array([_position[v] for v in _true], dtype=np.int64),",
+             "                    np.array([_position[v] for v in _predicted], dtype=np.int64)), 1)",
+             "_shown = _counts.astype(float)",
+             *(["with np.errstate(invalid='ignore', divide='ignore'):", f"    {divide}"] if divide else []),
+             "_shown = np.nan_to_num(_shown)",
+             f"_text = [[{text} for v in row] for row in _shown]",
+             f"{fig} = go.Figure(go.Heatmap(z=_shown, x=_classes, y=_classes, text=_text, texttemplate='%{{text}}',",
+             f"                           colorscale='Blues', colorbar={{'title': {{'text': "
+             f"{'rows' if normalize == 'none' else 'share'!r}}}}},",
+             "                           hovertemplate='true %{y}<br>predicted %{x}<br>%{text}<extra></extra>'))",
+             f"{fig}.update_xaxes(title_text=f'Predicted ({{_prediction}})', type='category', side='bottom')",
+             f"{fig}.update_yaxes(title_text=f'True ({{_truth}})', type='category', autorange='reversed')",
+             "_accuracy = np.trace(_counts) / max(_counts.sum(), 1)",
+             *_titled_lines(fig, f"{p['title']!r}" if p["title"]
+                            else "f'Confusion matrix (accuracy {_accuracy:.3f}, {_counts.sum()} rows)'")]
+    return Code(lines, _GO_IMPORTS)
+
+
+def roc_curve_code(node: NodeCode) -> Code | None:
+    if not _fixed(node):
+        return None
+    p, table, fig = node.params, node.inputs["predictions"], node.outputs["figure"]
+    lines = [*_facts_lines(table, "predictions"),
+             "_truth, _classes, _columns = _facts['truth'], _facts['classes'], _facts['probabilities']",
+             "_notes = []",
+             f"_drawn = {table}[[_truth, *_columns]]",
+             *_missing_lines("_drawn", "[_truth, *_columns]", drop=True),
+             _LABEL,
+             "_true = _drawn[_truth].map(_label).to_numpy()",
+             f"{fig} = go.Figure()",
+             f"{fig}.add_scatter(x=[0, 1], y=[0, 1], mode='lines', name='chance', line={{'dash': 'dash', 'color': '#999'}})",
+             "# two classes: the positive (second) class; more: each class against the rest",
+             "_curves = [(_classes[1], _columns[1])] if len(_classes) == 2 else list(zip(_classes, _columns))",
+             "for _class, _column in _curves:",
+             "    _positive = _true == _label(_class)",
+             "    if _positive.all() or not _positive.any():",
+             "        continue  # no curve for a class the truth holds all or none of",
+             "    _score = _drawn[_column].to_numpy(dtype=np.float64)",
+             "    _order = np.argsort(-_score, kind='mergesort')",
+             "    _score, _positive = _score[_order], _positive[_order]",
+             "    _last = np.r_[np.nonzero(np.diff(_score))[0], len(_score) - 1]  # each distinct threshold",
+             "    _true_positives = np.cumsum(_positive)[_last]",
+             "    _false_positives = _last + 1 - _true_positives",
+             "    _tpr = np.r_[0.0, _true_positives / _true_positives[-1]]",
+             "    _fpr = np.r_[0.0, _false_positives / _false_positives[-1]]",
+             "    _auc = float(np.trapezoid(_tpr, _fpr))",
+             f"    {fig}.add_scatter(x=_fpr, y=_tpr, mode='lines', name=f'{{_class}} (AUC {{_auc:.3f}})',",
+             "                    hovertemplate='false positive rate %{x:.3f}<br>true positive rate %{y:.3f}')",
+             f"{fig}.update_xaxes(title_text='False positive rate', range=[0, 1])",
+             f"{fig}.update_yaxes(title_text='True positive rate', range=[0, 1.02])",
+             *_titled_lines(fig, repr(p["title"] or "ROC curve"))]
+    return Code(lines, _GO_IMPORTS)
+
+
+def residuals_code(node: NodeCode) -> Code | None:
+    if not _fixed(node):
+        return None
+    p, table, fig = node.params, node.inputs["predictions"], node.outputs["figure"]
+    max_points = int(p["max_points"])
+    lines = [*_facts_lines(table, "predictions"), *_columns_lines(node), "_notes = []",
+             f"_drawn = {table}[[_truth, _prediction]]",
+             *_missing_lines("_drawn", "[_truth, _prediction]", drop=True),
+             "_actual = _drawn[_truth].to_numpy(dtype=np.float64)",
+             "_predicted = _drawn[_prediction].to_numpy(dtype=np.float64)",
+             "_error = _actual - _predicted",
+             "_rmse = float(np.sqrt(np.mean(_error ** 2))) if len(_error) else float('nan')",
+             "_points = _drawn.assign(_residual=_error)",
+             f"if len(_points) > {max_points}:",
+             f"    _notes.append('Showing a random sample of {max_points:,} of ' + f'{{len(_points):,}}' + ' rows')",
+             f"    _picked = _points.sample(n={max_points}, random_state={SAMPLE_SEED})",
+             "    _points = _picked.sort_index(kind='stable') if _points.index.is_monotonic_increasing else _picked",
+             f"{fig} = go.Figure()"]
+    if p["kind"] == "residuals":
+        lines += [f"{fig}.add_scatter(x=_points[_prediction], y=_points['_residual'], mode='markers', name='rows',",
+                  "                marker={'size': 5, 'opacity': 0.7})",
+                  f"{fig}.add_hline(y=0, line={{'dash': 'dash', 'color': '#999'}})",
+                  f"{fig}.update_xaxes(title_text=f'Predicted ({{_prediction}})')",
+                  f"{fig}.update_yaxes(title_text=f'Residual ({{_truth}} - prediction)')"]
+    else:
+        lines += [f"{fig}.add_scatter(x=_points[_truth], y=_points[_prediction], mode='markers', name='rows',",
+                  "                marker={'size': 5, 'opacity': 0.7})",
+                  "_low = float(np.nanmin([_actual.min(), _predicted.min()]))",
+                  "_high = float(np.nanmax([_actual.max(), _predicted.max()]))",
+                  f"{fig}.add_scatter(x=[_low, _high], y=[_low, _high], mode='lines', name='perfect',",
+                  "                line={'dash': 'dash', 'color': '#999'})",
+                  f"{fig}.update_xaxes(title_text=f'Actual ({{_truth}})')",
+                  f"{fig}.update_yaxes(title_text=f'Predicted ({{_prediction}})')"]
+    lines += _titled_lines(fig, f"{p['title']!r}" if p["title"]
+                           else "f'Residuals (RMSE {_rmse:.4g}, {len(_drawn)} rows)'")
+    return Code(lines, _GO_IMPORTS)
+
+
+def feature_importance_code(node: NodeCode) -> Code | None:
+    if not _fixed(node):
+        return None
+    p, table, fig = node.params, node.inputs["table"], node.outputs["figure"]
+    top = int(p["top"])
+    lines = ["_notes = []", f"_table = {table}",
+             *_missing_lines("_table", "['importance']", drop=True),
+             "_ordered = _table.sort_values('importance', ascending=False, kind='stable')",
+             f"if len(_ordered) > {top}:",
+             f"    _notes.append(f'Showing the {top} most important of {{len(_ordered)}} features')",
+             f"    _ordered = _ordered.head({top})",
+             "_spread = _ordered['std'].to_numpy(dtype=np.float64) if 'std' in _ordered.columns else None",
+             "_errors = {'type': 'data', 'array': _spread} if _spread is not None and np.isfinite(_spread).any() "
+             "else None",
+             f"{fig} = go.Figure(go.Bar(x=_ordered['importance'].to_numpy(dtype=np.float64), "
+             "y=_ordered['feature'].astype(str).tolist(),",
+             "                          orientation='h', error_x=_errors))",
+             f"{fig}.update_yaxes(autorange='reversed', type='category')",
+             *_facts_lines("_table", "importance"),
+             f"{fig}.update_xaxes(title_text={{'permutation': 'Score drop when shuffled', 'builtin': 'Importance'}}"
+             ".get(_facts.get('method'), 'Importance'))",
+             *_titled_lines(fig, repr(p["title"] or "Feature importance"))]
+    return Code(lines, _GO_IMPORTS)
+
+
+EXPORTERS = {"plotly.bar": bar_code, "plotly.line": line_code, "plotly.time_series": time_series_code,
+             "plotly.confusion_matrix": confusion_matrix_code, "plotly.roc_curve": roc_curve_code,
+             "plotly.residuals": residuals_code, "plotly.feature_importance": feature_importance_code}
