@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from dataflow_sklearn import metrics, split, training
+from dataflow_sklearn import comparison, metrics, preprocessing, split, training
 from dataflow_sklearn.export import EXPORTERS
 
 from dataflow.sdk import run_node
@@ -140,3 +140,69 @@ def test_prediction_and_evaluation_stay_calls_where_the_plain_code_would_not_kno
                     sources={"predictions": "sklearn.predict"}, truth="yes", prediction="flag") is None
     assert exported(metrics.evaluate, EXPORTERS["sklearn.evaluate"], {"predictions": rows},
                     sources={"predictions": "io.read_csv"}) is None
+
+
+# --- scale, encode, apply_transformer, compare_metrics ---------------------------------------
+
+@pytest.fixture
+def mixed() -> pd.DataFrame:
+    rng = np.random.default_rng(4)
+    n = 30
+    return pd.DataFrame({"size": rng.normal(10, 3, n), "shop": rng.choice(["north", "south", "east"], n),
+                         "count": rng.integers(0, 50, n), "ok": rng.random(n) < 0.5,
+                         "grade": pd.Categorical(rng.choice(["a", "b", None], n)),
+                         "weight": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n))},
+                        index=range(10, 10 + n))
+
+
+def _fitted_both(fn, type_id, table, **params):
+    got = exported(fn, EXPORTERS[type_id], {"table": table}, **params)
+    expected = run_node(fn, {"table": table.copy()}, **params)
+    same(got["table"], expected["table"])
+    plain, fitted = got["model"], expected["model"]
+    assert (plain["kind"], plain["method"], plain["columns"], plain["output_columns"]) == (
+        fitted.kind, fitted.method, fitted.columns, fitted.output_columns)
+    assert plain["transformer"].get_params() == fitted.transformer.get_params()
+    return plain, fitted
+
+
+@pytest.mark.parametrize("params", [{}, {"method": "minmax"}, {"columns": ["weight", "count"]}])
+def test_scale_code_and_apply_transformer_code_give_the_nodes_tables(mixed, params):
+    plain, fitted = _fitted_both(preprocessing.scale, "sklearn.scale", mixed.iloc[:20], **params)
+    np.testing.assert_array_equal(plain["transformer"].scale_, fitted.transformer.scale_)
+    got = exported(preprocessing.apply_transformer, EXPORTERS["sklearn.apply_transformer"],
+                   {"model": plain, "table": mixed.iloc[20:]}, sources={"model": "sklearn.scale"},
+                   plain=frozenset({"model"}))
+    same(got["table"], run_node(preprocessing.apply_transformer, {"model": fitted, "table": mixed.iloc[20:]})["table"])
+
+
+@pytest.mark.parametrize("params", [{}, {"method": "ordinal"}, {"columns": ["grade"], "method": "onehot"},
+                                    {"columns": ["shop", "grade"], "method": "ordinal"}])
+def test_encode_code_and_apply_transformer_code_give_the_nodes_tables(mixed, params):
+    plain, fitted = _fitted_both(preprocessing.encode, "sklearn.encode", mixed.iloc[:12], **params)
+    later = mixed.iloc[12:].copy()
+    later.loc[later.index[:3], "shop"] = "west"  # a category never seen while fitting
+    got = exported(preprocessing.apply_transformer, EXPORTERS["sklearn.apply_transformer"],
+                   {"model": plain, "table": later}, sources={"model": "sklearn.encode"}, plain=frozenset({"model"}))
+    same(got["table"], run_node(preprocessing.apply_transformer, {"model": fitted, "table": later})["table"])
+
+
+def test_apply_transformer_of_a_transformer_the_plugin_fitted_stays_a_call(mixed):
+    fitted = run_node(preprocessing.scale, {"table": mixed})["model"]
+    assert exported(preprocessing.apply_transformer, EXPORTERS["sklearn.apply_transformer"],
+                    {"model": fitted, "table": mixed}, sources={"model": "sklearn.pca"}) is None
+
+
+@pytest.mark.parametrize("params", [{}, {"names": ["lr", "forest", "knn"]}, {"rank_by": "f1"}])
+def test_compare_metrics_code_gives_the_nodes_table_and_best(params):
+    scores = [{"accuracy": 0.9, "f1": 0.8, "roc_auc": 0.95, "average": "macro", "rows": 45},
+              {"accuracy": 0.93, "f1": 0.91, "average": "macro", "rows": 45, "model": "forest"},
+              {"accuracy": 0.93, "f1": 0.7, "roc_auc": 0.97, "average": "macro", "rows": 45, "folds": [0.1, 0.2]}]
+    same_as_node(comparison.compare_metrics, EXPORTERS["sklearn.compare_metrics"],
+                 dict(zip(("first", "second", "third"), scores, strict=True)), **params)
+
+
+def test_compare_metrics_code_picks_the_lowest_error(mixed):
+    scores = [{"r2": 0.5, "mae": 3.0, "rmse": 4.0, "rows": 10}, {"r2": 0.4, "mae": 2.0, "rmse": 5.0, "rows": 10}]
+    same_as_node(comparison.compare_metrics, EXPORTERS["sklearn.compare_metrics"],
+                 {"first": scores[0], "second": scores[1]}, rank_by="mae")

@@ -187,8 +187,135 @@ def evaluate_code(node: NodeCode) -> Code | None:
     return Code(lines, [*_IMPORTS, "import warnings as _warnings", "import sklearn.metrics"])
 
 
+# --- scale, encode, apply_transformer: a fitted transformer is a plain dict stand-in too ----------
+
+def _categories_lines(table: str, columns: str) -> list[str]:
+    """`preprocessing._categories`: the columns as an object matrix of text, missing values as NaN."""
+    return ["_parts = []",
+            f"for _column in {columns}:",
+            f"    _text = {table}[_column].astype(str).to_numpy(dtype=object)",
+            f"    _text[{table}[_column].isna().to_numpy()] = np.nan",
+            "    _parts.append(_text)",
+            f"_categories = np.column_stack(_parts) if _parts else np.empty((len({table}), 0), dtype=object)"]
+
+
+def _transform_lines(fitted: str, table: str, out: str, kind: str, method: str | None) -> list[str]:
+    """`preprocessing.transform` of a scale or encode stand-in (`method` None: decided when the script runs)."""
+    if kind == "scale":
+        lines = [f"_values = {fitted}['transformer'].transform({table}[{fitted}['columns']].to_numpy(dtype=np.float64, "
+                 "na_value=np.nan))",
+                 f"_new = pd.DataFrame(_values, index={table}.index, columns={fitted}['output_columns'])"]
+    else:
+        onehot = f"{fitted}['method'] == 'onehot'" if method is None else repr(method == "onehot")
+        lines = [*_categories_lines(table, f"{fitted}['columns']"),
+                 f"_values = {fitted}['transformer'].transform(_categories)"]
+        if method is None:
+            lines += [f"if {onehot}:", "    _values = _values.astype(np.int64)",
+                      f"_new = pd.DataFrame(_values, index={table}.index, columns={fitted}['output_columns'])",
+                      f"if not {onehot}:", "    _new = _new.astype('Int64')  # codes; missing values stay missing"]
+        elif method == "onehot":
+            lines += ["_values = _values.astype(np.int64)",
+                      f"_new = pd.DataFrame(_values, index={table}.index, columns={fitted}['output_columns'])"]
+        else:
+            lines += [f"_new = pd.DataFrame(_values, index={table}.index, columns={fitted}['output_columns'])"
+                      ".astype('Int64')  # codes; missing values stay missing"]
+    return [*lines,
+            "# the new columns where the first transformed column was",
+            f"_first = next(i for i, c in enumerate({table}.columns) if c in set({fitted}['columns']))",
+            f"_kept = [c for c in {table}.columns if c not in set({fitted}['columns']) and c not in _new.columns]",
+            f"_before = [c for c in {table}.columns[:_first] if c in _kept]",
+            f"{out} = pd.concat([{table}[_before], _new, {table}[[c for c in _kept if c not in _before]]], axis=1)",
+            f"{out}.attrs = dict({table}.attrs)"]
+
+
+def scale_code(node: NodeCode) -> Code | None:
+    if node.bound("columns") or node.bound("method"):
+        return None
+    p, table, model, out = node.params, node.inputs["table"], node.outputs["model"], node.outputs["table"]
+    scaler = "StandardScaler" if p["method"] == "standard" else "MinMaxScaler"
+    chosen = repr(list(p["columns"])) if p["columns"] else \
+        f"[c for c in {table}.columns if {_NUMERIC.format(f'{table}[c]')}]"
+    return Code([f"_chosen = {chosen}",
+                 f"_scaler = sklearn.preprocessing.{scaler}()",
+                 f"_scaler.fit({table}[_chosen].to_numpy(dtype=float, na_value=float('nan')))",
+                 f"{model} = {{'transformer': _scaler, 'kind': 'scale', 'method': {p['method']!r}, 'columns': _chosen, "
+                 "'output_columns': _chosen}",
+                 *_transform_lines(model, table, out, "scale", p["method"])],
+                [*_IMPORTS, "import sklearn.preprocessing"], plain_outputs=("model",))
+
+
+def encode_code(node: NodeCode) -> Code | None:
+    if node.bound("columns") or node.bound("method"):
+        return None
+    p, table, model, out = node.params, node.inputs["table"], node.outputs["model"], node.outputs["table"]
+    chosen = repr(list(p["columns"])) if p["columns"] else \
+        f"[c for c in {table}.columns if not ({_NUMERIC.format(f'{table}[c]')})]"
+    if p["method"] == "onehot":
+        encoder = "sklearn.preprocessing.OneHotEncoder(handle_unknown='ignore', sparse_output=False, dtype=float)"
+        outputs = ["_outputs = [str(c) + '_' + ('missing' if isinstance(v, float) and v != v else str(v))",
+                   "            for c, values in zip(_chosen, _encoder.categories_) for v in values]"]
+    else:
+        encoder = ("sklearn.preprocessing.OrdinalEncoder(handle_unknown='use_encoded_value', unknown_value=-1, "
+                   "dtype=float)")
+        outputs = ["_outputs = _chosen"]
+    return Code([f"_chosen = {chosen}", f"_encoder = {encoder}",
+                 *_categories_lines(table, "_chosen"),
+                 "_encoder.fit(_categories)",
+                 *outputs,
+                 f"{model} = {{'transformer': _encoder, 'kind': 'encode', 'method': {p['method']!r}, 'columns': _chosen, "
+                 "'output_columns': _outputs}",
+                 *_transform_lines(model, table, out, "encode", p["method"])],
+                [*_IMPORTS, "import sklearn.preprocessing"], plain_outputs=("model",))
+
+
+def apply_transformer_code(node: NodeCode) -> Code | None:
+    """Only for a scaler or encoder the plain code above fitted (`plain_inputs`)."""
+    source = node.context.get("sources", {}).get("model")
+    if "model" not in node.plain_inputs or source not in ("sklearn.scale", "sklearn.encode"):
+        return None
+    kind = "scale" if source == "sklearn.scale" else "encode"
+    return Code(_transform_lines(node.inputs["model"], node.inputs["table"], node.outputs["table"], kind, None),
+                _IMPORTS)
+
+
+# --- compare_metrics -----------------------------------------------------------------------------
+
+def compare_metrics_code(node: NodeCode) -> Code | None:
+    from .comparison import AUTO_RANKING, INPUTS, LABEL
+
+    if node.bound("names") or node.bound("rank_by"):
+        return None
+    p, table, best = node.params, node.outputs["table"], node.outputs["best"]
+    connected = ", ".join(f"({port!r}, {node.inputs[port]})" for port in INPUTS if port in node.inputs)
+    labels = repr(list(p["names"])) if p["names"] else \
+        f"[str(v[{LABEL!r}]) if isinstance(v.get({LABEL!r}), str) and v[{LABEL!r}] else port for port, v in _connected]"
+    rank = repr(p["rank_by"]) if p["rank_by"] else f"next((c for c in {AUTO_RANKING!r} if c in _scores), '')"
+    return Code([
+        f"_connected = [{connected}]",
+        f"_labels = {labels}",
+        "_single = lambda v: isinstance(v, (int, float, str, bool)) or (hasattr(v, 'item') and getattr(v, 'ndim', 1) == 0)",
+        f"{table} = pd.DataFrame([{{{LABEL!r}: label, **{{k: v for k, v in value.items() if k != {LABEL!r} and _single(v)}}}}",
+        f"     {' ' * len(table)}for (_, value), label in zip(_connected, _labels)])",
+        f"{table}[{LABEL!r}] = {table}[{LABEL!r}].astype('str')",
+        "# the best model by one score (lower is better for mae and rmse)",
+        f"_scores = [c for c in {table}.columns if c != {LABEL!r} and pd.api.types.is_numeric_dtype({table}[c].dtype)",
+        f"           and not pd.api.types.is_bool_dtype({table}[c].dtype)]",
+        f"_rank_by = {rank}",
+        f"_scoring = set({table}['scoring'].dropna()) if _rank_by == 'mean' and 'scoring' in {table}.columns "
+        "else {_rank_by}",
+        "_lower = bool(_scoring) and _scoring <= {'mae', 'rmse'}",
+        f"_values = {table}[_rank_by].astype(float)",
+        f"_row = {table}.loc[_values.idxmin() if _lower else _values.idxmax()]",
+        f"{best} = {{{LABEL!r}: str(_row[{LABEL!r}]), 'rank_by': _rank_by, 'score': float(_row[_rank_by]), "
+        f"'lower_is_better': _lower, 'models': len({table})}}"], ["import pandas as pd"])
+
+
 EXPORTERS = {"sklearn.train_test_split": train_test_split_code,
              "sklearn.train_classifier": train_classifier_code,
              "sklearn.train_regressor": train_regressor_code,
              "sklearn.predict": predict_code,
-             "sklearn.evaluate": evaluate_code}
+             "sklearn.evaluate": evaluate_code,
+             "sklearn.scale": scale_code,
+             "sklearn.encode": encode_code,
+             "sklearn.apply_transformer": apply_transformer_code,
+             "sklearn.compare_metrics": compare_metrics_code}
