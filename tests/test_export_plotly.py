@@ -134,3 +134,19 @@ def test_residuals_code_draws_the_nodes_figure(fitted, table, params):
 def test_feature_importance_code_draws_the_nodes_figure(fitted, table, params):
     same_as_node(model_charts.feature_importance, EXPORTERS["plotly.feature_importance"], {"table": fitted[table]},
                  **params)
+
+
+@pytest.fixture(scope="module")
+def clustered() -> pd.DataFrame:
+    from dataflow_sklearn import unsupervised
+
+    rng = np.random.default_rng(5)
+    rows = pd.DataFrame({"a": np.r_[rng.normal(0, 1, 150), rng.normal(6, 1, 150)], "b": rng.normal(size=300),
+                         "c": rng.normal(3, 2, 300)})
+    return run_node(unsupervised.cluster, {"table": rows}, model="sklearn.dbscan",
+                    hyperparameters={"eps": 0.6, "min_samples": 4})["table"]
+
+
+@pytest.mark.parametrize("params", [{}, {"x": "a", "y": "c", "title": "Groups"}, {"max_points": 100}])
+def test_clusters_code_draws_the_nodes_figure(clustered, params):
+    same_as_node(model_charts.clusters, EXPORTERS["plotly.clusters"], {"table": clustered}, **params)

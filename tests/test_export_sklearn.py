@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from dataflow_sklearn import comparison, metrics, preprocessing, split, training
+from dataflow_sklearn import comparison, metrics, preprocessing, split, training, unsupervised
 from dataflow_sklearn.export import EXPORTERS
 
 from dataflow.sdk import run_node
@@ -206,3 +206,14 @@ def test_compare_metrics_code_picks_the_lowest_error(mixed):
     scores = [{"r2": 0.5, "mae": 3.0, "rmse": 4.0, "rows": 10}, {"r2": 0.4, "mae": 2.0, "rmse": 5.0, "rows": 10}]
     same_as_node(comparison.compare_metrics, EXPORTERS["sklearn.compare_metrics"],
                  {"first": scores[0], "second": scores[1]}, rank_by="mae")
+
+
+@pytest.mark.parametrize("params", [{}, {"hyperparameters": {"n_clusters": 2, "random_state": 4}, "standardize": False},
+                                    {"columns": ["size", "weight"], "model": "sklearn.dbscan",
+                                     "hyperparameters": {"eps": 0.9, "min_samples": 3}}])
+def test_cluster_code_gives_the_nodes_clusters_and_facts(mixed, params):
+    table = mixed.fillna({"weight": 0.0})
+    got = exported(unsupervised.cluster, EXPORTERS["sklearn.cluster"], {"table": table}, **params)
+    expected = run_node(unsupervised.cluster, {"table": table}, **params)
+    same(got["table"], expected["table"])
+    assert got["table"].attrs == expected["table"].attrs  # what plotly.clusters reads

@@ -4,7 +4,7 @@ The code draws the same figure as the node: the same rows (missing values droppe
 node does, the same seeded sample above `max_points`, the same 100 largest bars), the same
 `px` call with plotly's own template, and the node's notes as the same annotations under the plot.
 `bar`, `line` and `time_series` (the long table of series, the gap rows), and the model charts
-`confusion_matrix`, `roc_curve`, `residuals` and `feature_importance` (`graph_objects`, reading the
+`confusion_matrix`, `roc_curve`, `residuals`, `feature_importance` and `clusters` (reading the
 facts sklearn's nodes record in `table.attrs["dataflow"]`, plain pandas data, as the nodes do); the
 other charts stay calls. A parameter bound to a workflow parameter (whose value decides which code
 is written) makes the node a call too.
@@ -351,6 +351,55 @@ def feature_importance_code(node: NodeCode) -> Code | None:
     return Code(lines, _GO_IMPORTS)
 
 
+def clusters_code(node: NodeCode) -> Code | None:
+    if not _fixed(node) or bool(node.params["x"]) != bool(node.params["y"]):
+        return None
+    p, table, fig = node.params, node.inputs["table"], node.outputs["figure"]
+    max_points = int(p["max_points"])
+    lines = [*_facts_lines(table, "clusters"),
+             f"_cluster = {p['cluster']!r} or _facts.get('column') or ''" if p["cluster"]
+             else "_cluster = _facts.get('column') or ''",
+             "_notes = []",
+             f"_drawn = {table}",
+             f"if len({table}) > {max_points}:",
+             f"    _notes.append('Showing a random sample of {max_points:,} of ' + f'{{len({table}):,}}' + ' rows')",
+             f"    _picked = {table}.sample(n={max_points}, random_state={SAMPLE_SEED})",
+             f"    _drawn = _picked.sort_index(kind='stable') if {table}.index.is_monotonic_increasing else _picked",
+             _LABEL,
+             "_labels = _drawn[_cluster].map(lambda v: 'noise' if v == -1 else _label(v))"]
+    if p["x"]:
+        x, y = p["x"], p["y"]
+        lines += [f"_frame = _drawn[[{x!r}, {y!r}]].assign(cluster=_labels.to_numpy())",
+                  f"_x, _y, _x_title, _y_title = {x!r}, {y!r}, {x!r}, {y!r}"]
+    else:  # the first two principal components of the clustering features (numpy SVD)
+        lines += [f"_features = [f for f in _facts.get('features') or [] if f in {table}.columns]",
+                  f"_values = {table}[_features].to_numpy(dtype=np.float64, na_value=np.nan)",
+                  "_complete = np.isfinite(_values).all(axis=1)",
+                  "_centred = _values[_complete] - _values[_complete].mean(axis=0)",
+                  "if bool(_facts.get('standardized', True)):",
+                  "    _spread = _centred.std(axis=0)",
+                  "    _centred = _centred / np.where(_spread == 0, 1.0, _spread)",
+                  "_, _singular, _vectors = np.linalg.svd(_centred, full_matrices=False)",
+                  "_projected = np.full((len(_values), 2), np.nan)",
+                  "_projected[_complete] = _centred @ _vectors[:2].T",
+                  "_variance = _singular ** 2",
+                  "_ratio = _variance[:2] / _variance.sum() if _variance.sum() > 0 else np.zeros(2)",
+                  f"_components = pd.DataFrame(_projected, index={table}.index, columns=['PC1', 'PC2'])",
+                  "_frame = _components.loc[_drawn.index].assign(cluster=_labels.to_numpy())",
+                  "_x, _y = 'PC1', 'PC2'",
+                  "_x_title, _y_title = f'PC1 ({_ratio[0]:.0%} of variance)', f'PC2 ({_ratio[1]:.0%} of variance)'"]
+    lines += ["_order = sorted(_frame['cluster'].unique(), key=lambda v: (v == 'noise', len(v), v))",
+              f"px.defaults.template = {TEMPLATE!r}",
+              f"{fig} = px.scatter(_frame, x=_x, y=_y, color='cluster', category_orders={{'cluster': _order}})",
+              f"{fig}.update_xaxes(title_text=_x_title)",
+              f"{fig}.update_yaxes(title_text=_y_title)",
+              "_found = len([c for c in _order if c != 'noise'])",
+              *_titled_lines(fig, f"{p['title']!r}" if p["title"]
+                             else "f\"{_found} cluster{'s' if _found != 1 else ''}\"")]
+    return Code(lines, [*_GO_IMPORTS, "import plotly.express as px"])
+
+
 EXPORTERS = {"plotly.bar": bar_code, "plotly.line": line_code, "plotly.time_series": time_series_code,
              "plotly.confusion_matrix": confusion_matrix_code, "plotly.roc_curve": roc_curve_code,
-             "plotly.residuals": residuals_code, "plotly.feature_importance": feature_importance_code}
+             "plotly.residuals": residuals_code, "plotly.feature_importance": feature_importance_code,
+             "plotly.clusters": clusters_code}

@@ -15,8 +15,13 @@
 - `evaluate` of `predict`'s output with its columns and task left to those facts: the same metrics
   with the same names, averages and rows (`metrics.py`).
 
-Everything else (scaling, encoding, transformers, cross-validation, tuning, clustering, PCA,
-importance, model files, metric comparison) is still a call into the plugin.
+- `scale` and `encode`: the same scaler or encoder fitted on the same matrix; their fitted
+  transformer is a dict stand-in too (`{"transformer", "kind", "method", "columns",
+  "output_columns"}`), read by the plain `apply_transformer`.
+- `compare_metrics`: the same table and best model; `cluster` with a built-in clusterer: the same
+  estimator on the same (standardized) matrix, and the facts `plotly.clusters` reads.
+
+Cross-validation, tuning, PCA, importance and model files are still calls into the plugin.
 """
 
 from __future__ import annotations
@@ -38,8 +43,10 @@ _CLASSES = {
     "lasso": ("sklearn.linear_model.Lasso", {}),
     "random_forest_regressor": ("sklearn.ensemble.RandomForestRegressor", {}),
     "gradient_boosting_regressor": ("sklearn.ensemble.GradientBoostingRegressor", {}),
+    "kmeans": ("sklearn.cluster.KMeans", {"n_init": 10}),
+    "dbscan": ("sklearn.cluster.DBSCAN", {}),
 }
-_FACTORIES = {f"sklearn.{fn.__name__}": fn for fn in (*builtin_models.CLASSIFIERS, *builtin_models.REGRESSORS)}
+_FACTORIES = {f"sklearn.{fn.__name__}": fn for fn in builtin_models.ALL}
 _NUMERIC = ("(pd.api.types.is_numeric_dtype({0}.dtype) or pd.api.types.is_bool_dtype({0}.dtype)) "
             "and not isinstance({0}.dtype, pd.CategoricalDtype)")
 _IMPORTS = ["import numpy as np", "import pandas as pd"]
@@ -310,6 +317,36 @@ def compare_metrics_code(node: NodeCode) -> Code | None:
         f"'lower_is_better': _lower, 'models': len({table})}}"], ["import pandas as pd"])
 
 
+# --- cluster ---------------------------------------------------------------------------------------
+
+def cluster_code(node: NodeCode) -> Code | None:
+    if any(node.bound(name) for name in node.params):
+        return None
+    p, table, out = node.params, node.inputs["table"], node.outputs["table"]
+    built = _estimator(p["model"], p["hyperparameters"])
+    if built is None:
+        return None
+    construction, module = built
+    chosen = repr(list(p["columns"])) if p["columns"] else \
+        f"[c for c in {table}.columns if {_NUMERIC.format(f'{table}[c]')} and c != 'cluster']"
+    lines = [f"_chosen = {chosen}",
+             f"_X = {table}[_chosen].to_numpy(dtype=np.float64, na_value=np.nan)"]
+    if p["standardize"]:
+        lines += ["_std = _X.std(axis=0)  # each column to mean 0 and standard deviation 1; constant ones stay 0",
+                  "_X = (_X - _X.mean(axis=0)) / np.where(_std == 0, 1.0, _std)"]
+    lines += [f"_estimator = {construction}.fit(_X)",
+              f"{out} = {table}.copy(deep=False)",
+              f"{out}['cluster'] = np.asarray(_estimator.labels_, dtype=np.int64)",
+              f"_found = sorted(set({out}['cluster'].tolist()) - {{-1}})",
+              "# what sklearn.cluster records for plotly.clusters",
+              f"_recorded = {out}.attrs.get('dataflow')",
+              f"{out}.attrs = {{**{out}.attrs, 'dataflow': {{**(_recorded if isinstance(_recorded, dict) else {{}}), "
+              "'clusters': {",
+              f"    'column': 'cluster', 'features': _chosen, 'model': {p['model']!r}, 'standardized': {p['standardize']!r},",
+              f"    'clusters': len(_found), 'noise': int(({out}['cluster'] == -1).sum())}}}}}}"]
+    return Code(lines, [*_IMPORTS, module])
+
+
 EXPORTERS = {"sklearn.train_test_split": train_test_split_code,
              "sklearn.train_classifier": train_classifier_code,
              "sklearn.train_regressor": train_regressor_code,
@@ -318,4 +355,5 @@ EXPORTERS = {"sklearn.train_test_split": train_test_split_code,
              "sklearn.scale": scale_code,
              "sklearn.encode": encode_code,
              "sklearn.apply_transformer": apply_transformer_code,
-             "sklearn.compare_metrics": compare_metrics_code}
+             "sklearn.compare_metrics": compare_metrics_code,
+             "sklearn.cluster": cluster_code}
