@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from dataflow_sklearn import comparison, metrics, preprocessing, split, training, unsupervised
+from dataflow_sklearn import comparison, metrics, preprocessing, split, training, unsupervised, validation
 from dataflow_sklearn.export import EXPORTERS
 
 from dataflow.sdk import run_node
@@ -217,3 +217,30 @@ def test_cluster_code_gives_the_nodes_clusters_and_facts(mixed, params):
     expected = run_node(unsupervised.cluster, {"table": table}, **params)
     same(got["table"], expected["table"])
     assert got["table"].attrs == expected["table"].attrs  # what plotly.clusters reads
+
+
+@pytest.mark.parametrize(("fn", "target", "model", "params"), [
+    (training.train_classifier, "species", "sklearn.logistic_regression", {}),
+    (training.train_classifier, "species", "sklearn.random_forest_classifier", {"folds": 3, "seed": 7,
+                                                                               "scoring": "f1"}),
+    (training.train_classifier, "yes", "sklearn.knn_classifier", {"scoring": "roc_auc", "folds": 4}),
+    (training.train_classifier, "yes", "sklearn.logistic_regression", {"scoring": "precision"}),
+    (training.train_classifier, "species", "sklearn.gradient_boosting_classifier", {"scoring": "balanced_accuracy",
+                                                                                   "folds": 2}),
+    (training.train_regressor, "amount", "sklearn.ridge", {}),
+    (training.train_regressor, "amount", "sklearn.random_forest_regressor", {"scoring": "rmse", "seed": 3}),
+    (training.train_regressor, "amount", "sklearn.lasso", {"scoring": "mae", "folds": 6})])
+def test_cross_validate_code_gives_the_nodes_fold_scores(rows, fn, target, model, params):
+    task = "regression" if fn is training.train_regressor else "classification"
+    plain, trained = _fit_both(fn, rows, target=target, features=["x", "z"], model=model)
+    got = exported(validation.cross_validate, EXPORTERS["sklearn.cross_validate"], {"model": plain, "table": rows},
+                   sources={"model": TRAINED_BY[task]}, plain=frozenset({"model"}), **params)
+    expected = run_node(validation.cross_validate, {"model": trained, "table": rows}, **params)["metrics"]
+    assert got["metrics"]["fold_scores"] == pytest.approx(expected["fold_scores"], rel=1e-9, abs=1e-12)
+    same({k: v for k, v in got["metrics"].items() if k != "fold_scores"},
+         {k: v for k, v in expected.items() if k != "fold_scores"})
+
+
+def test_cross_validate_of_a_model_the_plugin_trained_stays_a_call(rows):
+    assert exported(validation.cross_validate, EXPORTERS["sklearn.cross_validate"], {"model": None, "table": rows},
+                    sources={"model": "sklearn.train_classifier"}) is None

@@ -6,9 +6,9 @@
   same hyperparameters (defaults filled in, the same `random_state`), fitted on the same float
   matrix and target array. The script's model is a plain dict, not the plugin's `TrainedModel`:
   `{"estimator", "task", "features", "target", "model", "classes"}`; it is a stand-in
-  (`Code.plain_outputs`), so only the plain `predict` below reads it, and a workflow that feeds the
-  model to a node still called into the plugin (cross-validate, tune, importance, save) calls the
-  training node too.
+  (`Code.plain_outputs`), so only the plain `predict` and `cross_validate` below read it, and a
+  workflow that feeds the model to a node still called into the plugin (tune, importance, save)
+  calls the training node too.
 - `predict` of such a dict: the same prediction and `probability_<class>` columns, and the same
   facts in `table.attrs["dataflow"]["predictions"]` (plain pandas data) that `evaluate` and the model
   charts read, whether they are plain code or calls.
@@ -21,7 +21,11 @@
 - `compare_metrics`: the same table and best model; `cluster` with a built-in clusterer: the same
   estimator on the same (standardized) matrix, and the facts `plotly.clusters` reads.
 
-Cross-validation, tuning, PCA, importance and model files are still calls into the plugin.
+- `cross_validate` of a plain training code's model: clones of its estimator fitted on the same
+  (stratified) folds and scored the same way.
+
+Tuning, PCA, importance and model files are still calls into the plugin (so is a training whose
+model one of them reads).
 """
 
 from __future__ import annotations
@@ -347,6 +351,81 @@ def cluster_code(node: NodeCode) -> Code | None:
     return Code(lines, [*_IMPORTS, module])
 
 
+# --- cross_validate ----------------------------------------------------------------------------------
+
+def _score_lines(scoring: str) -> list[str]:
+    """`metrics.score` of `_fitted` on `_X[_test]`, `_y[_test]` into `_score` (`scoring` resolved)."""
+    if scoring == "roc_auc":
+        return ["_known = [c.item() if hasattr(c, 'item') else c for c in _fitted.classes_]",
+                "_truth = _y[_test]",
+                "_present = set(np.unique(np.asarray(_truth, dtype=object)).tolist())",
+                "_score = float('nan')  # undefined for a fold of one class, or of classes the model does not know",
+                "if len(_present) >= 2 and _present <= set(_known):",
+                "    _scores = _fitted.predict_proba(_X[_test])",
+                "    try:",
+                "        _score = float(sklearn.metrics.roc_auc_score(np.asarray(_truth, dtype=object) == _known[1], "
+                "_scores[:, 1]) if len(_known) == 2 else",
+                "                       sklearn.metrics.roc_auc_score(_truth, _scores, multi_class='ovr', labels=_known, "
+                "average='macro'))",
+                "    except ValueError:",
+                "        pass"]
+    lines = ["_predicted = _fitted.predict(_X[_test])"]
+    if scoring == "r2":
+        return [*lines, "_score = float(sklearn.metrics.r2_score(_y[_test], _predicted))"]
+    if scoring == "mae":
+        return [*lines, "_score = float(sklearn.metrics.mean_absolute_error(_y[_test], _predicted))"]
+    if scoring == "rmse":
+        return [*lines, "_score = float(np.sqrt(sklearn.metrics.mean_squared_error(_y[_test], _predicted)))"]
+    if scoring == "accuracy":
+        return [*lines, "_score = float(np.mean(_predicted == _y[_test]))"]
+    if scoring == "balanced_accuracy":
+        return [*lines, "_score = float(sklearn.metrics.balanced_accuracy_score(_y[_test], _predicted))"]
+    function = {"f1": "f1_score", "precision": "precision_score", "recall": "recall_score"}[scoring]
+    return [*lines,
+            "_options = {'average': 'binary', 'pos_label': _classes[1]} if len(_classes) == 2 else "
+            "{'average': 'macro', 'labels': _classes}",
+            f"_score = float(sklearn.metrics.{function}(_y[_test], _predicted, zero_division=0, **_options))"]
+
+
+def cross_validate_code(node: NodeCode) -> Code | None:
+    """Only for a model the plain training code made (`plain_inputs`): k clones fitted on the same folds."""
+    from .metrics import CLASSIFICATION_SCORES, REGRESSION_SCORES
+
+    source = node.context.get("sources", {}).get("model")
+    if "model" not in node.plain_inputs or source not in ("sklearn.train_classifier", "sklearn.train_regressor") \
+            or any(node.bound(name) for name in node.params):
+        return None
+    task = "classification" if source == "sklearn.train_classifier" else "regression"
+    scoring = node.params["scoring"]
+    if scoring == "auto":
+        scoring = "accuracy" if task == "classification" else "r2"
+    if scoring not in (CLASSIFICATION_SCORES if task == "classification" else REGRESSION_SCORES):
+        return None  # the node stops: the scoring does not fit the task
+    model, table, out = node.inputs["model"], node.inputs["table"], node.outputs["metrics"]
+    folds, seed = int(node.params["folds"]), int(node.params["seed"])
+    if task == "classification":
+        y = f"_y.to_numpy() if {_NUMERIC.format('_y')} else _y.to_numpy(dtype=object)"
+        splits = (f"sklearn.model_selection.StratifiedKFold(n_splits={folds}, shuffle=True, random_state={seed})"
+                  ".split(np.zeros(len(_y)), np.asarray(_y, dtype=object).astype(str))")
+    else:
+        y = "_y.to_numpy(dtype=np.float64)"
+        splits = f"sklearn.model_selection.KFold(n_splits={folds}, shuffle=True, random_state={seed}).split(np.zeros(len(_y)))"
+    return Code([f"_X = {table}[{model}['features']].to_numpy(dtype=np.float64, na_value=np.nan)",
+                 f"_y = {table}[{model}['target']]",
+                 f"_y = {y}",
+                 "_classes = sorted({c.item() if callable(getattr(c, 'item', None)) else c for c in _y.tolist()}, "
+                 "key=lambda v: (str(type(v)), v))",
+                 "_fold_scores = []",
+                 f"for _train, _test in {splits}:",
+                 f"    _fitted = sklearn.base.clone({model}['estimator']).fit(_X[_train], _y[_train])",
+                 *(f"    {line}" for line in _score_lines(scoring)),
+                 "    _fold_scores.append(_score)",
+                 f"{out} = {{'scoring': {scoring!r}, 'mean': float(np.mean(_fold_scores)), "
+                 f"'std': float(np.std(_fold_scores)), 'folds': {folds},",
+                 f"       {' ' * len(out)}'fold_scores': _fold_scores, 'model': {model}['model'], 'rows': len({table})}}"],
+                [*_IMPORTS, "import sklearn.base", "import sklearn.metrics", "import sklearn.model_selection"])
+
+
 EXPORTERS = {"sklearn.train_test_split": train_test_split_code,
              "sklearn.train_classifier": train_classifier_code,
              "sklearn.train_regressor": train_regressor_code,
@@ -356,4 +435,5 @@ EXPORTERS = {"sklearn.train_test_split": train_test_split_code,
              "sklearn.encode": encode_code,
              "sklearn.apply_transformer": apply_transformer_code,
              "sklearn.compare_metrics": compare_metrics_code,
-             "sklearn.cluster": cluster_code}
+             "sklearn.cluster": cluster_code,
+             "sklearn.cross_validate": cross_validate_code}
