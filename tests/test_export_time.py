@@ -68,3 +68,15 @@ def test_rolling_code_gives_the_nodes_table(sensors, params):
     from dataflow_time import series
 
     same_as_node(series.rolling, EXPORTERS["time.rolling"], {"table": sensors.set_index(sensors.index + 10)}, **params)
+
+
+@pytest.mark.parametrize("params", [
+    {"columns": ["temperature"]}, {"columns": ["temperature", "site"], "direction": "lead", "periods": 3},
+    {"columns": ["temperature"], "order_by": "timestamp", "by": ["sensor"]},
+    {"columns": ["ok", "temperature"], "direction": "lead", "order_by": "timestamp", "by": ["site", "sensor"],
+     "periods": 2}, {"columns": ["timestamp"], "order_by": "temperature"}])
+def test_lag_lead_code_gives_the_nodes_table(sensors, params):
+    from dataflow_time import series
+
+    same_as_node(series.lag_lead, EXPORTERS["time.lag_lead"], {"table": sensors.set_index(sensors.index * 2 + 5)},
+                 **params)

@@ -4,8 +4,8 @@
 errors = fail the code stops, as the node does, when a value does not match. `resample`: the same
 `groupby(...).resample(...)` with the node's aggregations, undated rows left out, category keys
 grouped by their values and given their type back. `rolling`: the node's windows over the rows
-sorted by date (per group), each result put back on its row. `lag_lead` and the other date nodes
-stay calls.
+sorted by date (per group), each result put back on its row. `lag_lead`: the same shift over the
+rows in `order_by`'s order, per group. The other date nodes stay calls.
 """
 
 from __future__ import annotations
@@ -113,4 +113,30 @@ def rolling_code(node: NodeCode) -> Code | None:
     return Code(lines, ["import numpy as np", "import pandas as pd"])
 
 
-EXPORTERS = {"time.parse_dates": parse_dates_code, "time.resample": resample_code, "time.rolling": rolling_code}
+def lag_lead_code(node: NodeCode) -> Code | None:
+    """Each column's values `periods` rows before or after, in `order_by`'s order, per group; the rows keep
+    the input's order."""
+    p = node.params
+    if any(node.bound(name) for name in p) or not p["columns"]:
+        return None
+    table, out = node.inputs["table"], node.outputs["table"]
+    columns, by = list(p["columns"]), list(p["by"])
+    steps = p["periods"] if p["direction"] == "lag" else -p["periods"]
+    lines = [f"_frame = {table}.reset_index(drop=True)"]
+    if p["order_by"]:
+        lines.append(f"_frame = _frame.sort_values({p['order_by']!r}, kind='stable', na_position='last')")
+    if by:
+        lines += ["_keys = [_frame[n].astype('object') if isinstance(_frame[n].dtype, pd.CategoricalDtype) else _frame[n] "
+                  f"for n in {by!r}]  # a missing key is a group of its own",
+                  f"_moved = _frame.groupby(_keys, dropna=False, sort=False, observed=True)[{columns!r}]"
+                  f".shift({steps}).sort_index()"]
+    else:
+        lines.append(f"_moved = _frame[{columns!r}].shift({steps}).sort_index()")
+    lines.append(f"{out} = {table}.copy(deep=False)")
+    names = [f"{c}_{p['direction']}{p['periods']}" for c in columns]
+    lines += [f"{out}[{name!r}] = _moved[{c!r}].to_numpy()" for c, name in zip(columns, names, strict=True)]
+    return Code(lines, ["import pandas as pd"])
+
+
+EXPORTERS = {"time.parse_dates": parse_dates_code, "time.resample": resample_code, "time.rolling": rolling_code,
+             "time.lag_lead": lag_lead_code}
