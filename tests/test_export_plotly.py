@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from dataflow_plotly import model_charts, relations, summaries
+from dataflow_plotly import matrices, model_charts, relations, summaries
 from dataflow_plotly.export import EXPORTERS
 from dataflow_sklearn import importance, training
 
@@ -150,3 +150,34 @@ def clustered() -> pd.DataFrame:
 @pytest.mark.parametrize("params", [{}, {"x": "a", "y": "c", "title": "Groups"}, {"max_points": 100}])
 def test_clusters_code_draws_the_nodes_figure(clustered, params):
     same_as_node(model_charts.clusters, EXPORTERS["plotly.clusters"], {"table": clustered}, **params)
+
+
+@pytest.mark.parametrize("params", [
+    {"x": "revenue", "y": "orders"}, {"x": "month", "y": "revenue", "color": "region", "size": "orders",
+                                      "title": "Revenue", "x_label": "day"},
+    {"x": "revenue", "y": "orders", "symbol": "size", "facet": "region", "max_points": 100, "y_label": "n"}])
+def test_scatter_code_draws_the_nodes_figure(sales, params):
+    same_as_node(relations.scatter, EXPORTERS["plotly.scatter"], {"table": sales}, **params)
+
+
+def test_a_scatter_with_a_trend_line_falls_back(sales):
+    assert exported(relations.scatter, EXPORTERS["plotly.scatter"], {"table": sales}, x="revenue", y="orders",
+                    trendline="ols") is None
+
+
+@pytest.mark.parametrize("params", [{"names": "region"}, {"names": "shop", "values": "revenue", "hole": 0.4},
+                                    {"names": "shop", "max_slices": 5, "title": "Shops"}])
+def test_pie_code_draws_the_nodes_figure(sales, params):
+    same_as_node(summaries.pie, EXPORTERS["plotly.pie"], {"table": sales}, **params)
+
+
+@pytest.mark.parametrize("params", [{}, {"columns": ["revenue", "orders"], "method": "spearman",
+                                         "show_values": False, "title": "Ranks"}])
+def test_correlation_chart_code_draws_the_nodes_figure(sales, params):
+    same_as_node(matrices.correlation, EXPORTERS["plotly.correlation"], {"table": sales.assign(flat=1.0)}, **params)
+
+
+@pytest.mark.parametrize("params", [{}, {"columns": ["revenue", "orders"], "color": "region", "max_points": 100,
+                                         "title": "Pairs"}])
+def test_scatter_matrix_code_draws_the_nodes_figure(sales, params):
+    same_as_node(matrices.scatter_matrix, EXPORTERS["plotly.scatter_matrix"], {"table": sales}, **params)

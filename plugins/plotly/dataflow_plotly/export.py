@@ -3,7 +3,8 @@
 The code draws the same figure as the node: the same rows (missing values dropped or kept as the
 node does, the same seeded sample above `max_points`, the same 100 largest bars), the same
 `px` call with plotly's own template, and the node's notes as the same annotations under the plot.
-`bar`, `line` and `time_series` (the long table of series, the gap rows), and the model charts
+`bar`, `line`, `time_series` (the long table of series, the gap rows), `scatter` (without trend
+lines), `pie`, `correlation` and `scatter_matrix`, and the model charts
 `confusion_matrix`, `roc_curve`, `residuals`, `feature_importance` and `clusters` (reading the
 facts sklearn's nodes record in `table.attrs["dataflow"]`, plain pandas data, as the nodes do); the
 other charts stay calls. A parameter bound to a workflow parameter (whose value decides which code
@@ -399,7 +400,113 @@ def clusters_code(node: NodeCode) -> Code | None:
     return Code(lines, [*_GO_IMPORTS, "import plotly.express as px"])
 
 
+# --- scatter, pie, correlation and scatter matrix ------------------------------------------------------
+
+def _finish(fig: str, title: str, x_label: str = "", y_label: str = "") -> list[str]:
+    """`common.finish` with values known when exporting (empty: not set)."""
+    lines = [f"{fig}.update_layout(template={TEMPLATE!r})"]
+    if title:
+        lines.append(f"{fig}.update_layout(title={{'text': {title!r}}})")
+    if x_label:
+        lines.append(f"{fig}.update_xaxes(title_text={x_label!r})")
+    if y_label:
+        lines.append(f"{fig}.update_yaxes(title_text={y_label!r})")
+    return [*lines,
+            "for _index, _text in enumerate(_notes):",
+            f"    {fig}.add_annotation(text=_text, xref='paper', yref='paper', x=0, y=1.0, yshift=18 + 16 * _index, "
+            "xanchor='left', yanchor='bottom', showarrow=False, font={'size': 11, 'color': '#666'}, "
+            "name='dataflow-note')",
+            "if _notes:",
+            f"    {fig}.update_layout(margin={{'t': {60 + (30 if title else 0)} + 16 * len(_notes)}})"]
+
+
+def _sample_lines(source: str, max_points: int) -> list[str]:
+    """`common.sample`: at most `max_points` rows of `source` into `_drawn` (seeded, in the original order)."""
+    return [f"_drawn = {source}",
+            f"if len({source}) > {max_points}:",
+            f"    _notes.append('Showing a random sample of {max_points:,} of ' + f'{{len({source}):,}}' + ' rows')",
+            f"    _picked = {source}.sample(n={max_points}, random_state={SAMPLE_SEED})",
+            f"    _drawn = _picked.sort_index(kind='stable') if {source}.index.is_monotonic_increasing else _picked"]
+
+
+#: `common.numeric_columns`: numbers, not true/false
+_NUMBERS = ("[c for c in {0}.columns if pd.api.types.is_numeric_dtype({0}[c].dtype) "
+            "and not pd.api.types.is_bool_dtype({0}[c].dtype)]")
+
+
+def scatter_code(node: NodeCode) -> Code | None:
+    p = node.params
+    if not _fixed(node) or not p["x"] or not p["y"] or p["trendline"] != "none":
+        return None  # trend lines are the plugin's own fits
+    table, fig = node.inputs["table"], node.outputs["figure"]
+    options = {name: p[name] for name in ("color", "size", "symbol", "facet") if p[name]}
+    return Code([f"_table = {table}", "_notes = []",
+                 *_missing_lines("_table", repr([p["x"], p["y"], *options.values()]), drop=True),
+                 *_sample_lines("_table", int(p["max_points"])),
+                 f"px.defaults.template = {TEMPLATE!r}",
+                 f"{fig} = px.scatter(_drawn, x={p['x']!r}, y={p['y']!r}, color={options.get('color')!r}, "
+                 f"size={options.get('size')!r}, symbol={options.get('symbol')!r}, facet_col={options.get('facet')!r}, "
+                 "facet_col_wrap=4)",
+                 *_finish(fig, p["title"], p["x_label"], p["y_label"])], _IMPORTS)
+
+
+def pie_code(node: NodeCode) -> Code | None:
+    p = node.params
+    if not _fixed(node) or not p["names"]:
+        return None
+    table, fig, value, keep = node.inputs["table"], node.outputs["figure"], p["values"] or None, int(p["max_slices"])
+    lines = [f"_table = {table}", "_notes = []"]
+    if value:
+        lines += _missing_lines("_table", repr([value]), drop=True)
+    lines += [_LABEL, f"_labels = _table[{p['names']!r}].map(_label)  # a missing category is a slice: (missing)",
+              "_totals = _labels.value_counts()" if value is None else
+              f"_totals = _table[{value!r}].groupby(_labels).sum().sort_values(ascending=False)",
+              f"if len(_totals) > {keep}:",
+              f"    _rest = _totals.iloc[{keep - 1}:]",
+              f"    _totals = _totals.iloc[:{keep - 1}].copy()",
+              "    _totals[f'Other ({len(_rest)} categories)'] = _rest.sum()",
+              "    _notes.append(f\"The smallest {len(_rest)} categories are combined into 'Other'\")",
+              f"{fig} = go.Figure(go.Pie(labels=[str(i) for i in _totals.index], values=_totals.to_numpy(), "
+              f"hole={p['hole']!r}, sort=False))",
+              *_finish(fig, p["title"])]
+    return Code(lines, _GO_IMPORTS)
+
+
+def correlation_code(node: NodeCode) -> Code | None:
+    if not _fixed(node):
+        return None
+    p, table, fig = node.params, node.inputs["table"], node.outputs["figure"]
+    chosen = repr(list(p["columns"])) if p["columns"] else _NUMBERS.format(table)
+    show = bool(p["show_values"])
+    method = p["method"]
+    return Code([f"_chosen = {chosen}",
+                 f"_values = {table}[_chosen].astype(float).corr(method={method!r}).to_numpy()",
+                 "_text = np.where(np.isnan(_values), '', np.vectorize(lambda v: f'{v:.2f}')(_values))" if show
+                 else "_text = None",
+                 f"{fig} = go.Figure(go.Heatmap(z=_values, x=[str(c) for c in _chosen], y=[str(c) for c in _chosen], "
+                 f"zmin=-1, zmax=1, colorscale='RdBu', text=_text, texttemplate={'%{text}' if show else None!r}, "
+                 f"colorbar={{'title': {{'text': {method!r}}}}}, hoverongaps=False))",
+                 f"{fig}.update_yaxes(autorange='reversed')",
+                 f"_constant = [c for c in _chosen if {table}[c].nunique(dropna=True) <= 1]",
+                 "_notes = [f\"No correlation for constant column(s): {', '.join(map(str, _constant))}\"] if _constant "
+                 "else []",
+                 *_finish(fig, p["title"] or f"{method.capitalize()} correlation")], _GO_IMPORTS)
+
+
+def scatter_matrix_code(node: NodeCode) -> Code | None:
+    if not _fixed(node):
+        return None
+    p, table, fig = node.params, node.inputs["table"], node.outputs["figure"]
+    chosen = repr(list(p["columns"])) if p["columns"] else f"{_NUMBERS.format(table)}[:6]"
+    return Code(["_notes = []", f"_chosen = {chosen}", *_sample_lines(table, int(p["max_points"])),
+                 f"px.defaults.template = {TEMPLATE!r}",
+                 f"{fig} = px.scatter_matrix(_drawn, dimensions=_chosen, color={p['color'] or None!r})",
+                 f"{fig}.update_traces(diagonal_visible=False, marker={{'size': 4}})",
+                 *_finish(fig, p["title"])], _IMPORTS)
+
+
 EXPORTERS = {"plotly.bar": bar_code, "plotly.line": line_code, "plotly.time_series": time_series_code,
              "plotly.confusion_matrix": confusion_matrix_code, "plotly.roc_curve": roc_curve_code,
              "plotly.residuals": residuals_code, "plotly.feature_importance": feature_importance_code,
-             "plotly.clusters": clusters_code}
+             "plotly.clusters": clusters_code, "plotly.scatter": scatter_code, "plotly.pie": pie_code,
+             "plotly.correlation": correlation_code, "plotly.scatter_matrix": scatter_matrix_code}
