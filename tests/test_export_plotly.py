@@ -181,3 +181,21 @@ def test_correlation_chart_code_draws_the_nodes_figure(sales, params):
                                          "title": "Pairs"}])
 def test_scatter_matrix_code_draws_the_nodes_figure(sales, params):
     same_as_node(matrices.scatter_matrix, EXPORTERS["plotly.scatter_matrix"], {"table": sales}, **params)
+
+
+@pytest.mark.parametrize("params", [
+    {"y": "revenue"}, {"y": "revenue", "x": "region", "color": "size", "kind": "violin", "title": "Spread"},
+    {"y": "orders", "x": "region", "max_points": 100}, {"y": "revenue", "x": "size", "color": "region",
+                                                        "max_points": 100, "y_label": "EUR"},
+    {"y": "revenue", "facet": "region", "max_points": 100}, {"y": "revenue", "kind": "violin", "max_points": 100}])
+def test_box_code_draws_the_nodes_figure(sales, params):
+    same_as_node(summaries.box, EXPORTERS["plotly.box"], {"table": sales}, **params)
+
+
+@pytest.mark.parametrize("params", [
+    {"x": "revenue"}, {"x": "revenue", "bins": 7, "color": "region", "histnorm": "percent", "title": "Revenue"},
+    {"x": "month", "bins": 10, "facet": "size", "histnorm": "density", "barmode": "stack"},
+    {"x": "region", "color": "size", "x_label": "where"}, {"x": "orders", "histnorm": "density"},
+    {"x": "size", "histnorm": "percent", "facet": "region"}])
+def test_histogram_code_draws_the_nodes_figure(sales, params):
+    same_as_node(summaries.histogram, EXPORTERS["plotly.histogram"], {"table": sales}, **params)

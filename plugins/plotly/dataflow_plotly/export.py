@@ -4,7 +4,7 @@ The code draws the same figure as the node: the same rows (missing values droppe
 node does, the same seeded sample above `max_points`, the same 100 largest bars), the same
 `px` call with plotly's own template, and the node's notes as the same annotations under the plot.
 `bar`, `line`, `time_series` (the long table of series, the gap rows), `scatter` (without trend
-lines), `pie`, `correlation` and `scatter_matrix`, and the model charts
+lines), `pie`, `correlation`, `scatter_matrix`, `box` and `histogram`, and the model charts
 `confusion_matrix`, `roc_curve`, `residuals`, `feature_importance` and `clusters` (reading the
 facts sklearn's nodes record in `table.attrs["dataflow"]`, plain pandas data, as the nodes do); the
 other charts stay calls. A parameter bound to a workflow parameter (whose value decides which code
@@ -505,8 +505,117 @@ def scatter_matrix_code(node: NodeCode) -> Code | None:
                  *_finish(fig, p["title"])], _IMPORTS)
 
 
+def box_code(node: NodeCode) -> Code | None:
+    p = node.params
+    if not _fixed(node) or not p["y"]:
+        return None
+    table, fig, y, kind = node.inputs["table"], node.outputs["figure"], p["y"], p["kind"]
+    x, color, facet = p["x"] or None, p["color"] or None, p["facet"] or None
+    max_points = int(p["max_points"])
+    small = [*_missing_lines("_table", repr([y, x, color, facet]), drop=True),
+             *_sample_lines("_table", max_points),
+             f"px.defaults.template = {TEMPLATE!r}",
+             f"{fig} = px.{kind}(_drawn, x={x!r}, y={y!r}, color={color!r}, facet_col={facet!r}, facet_col_wrap=4)"]
+    lines = [f"_table = {table}", "_notes = []"]
+    if kind == "box" and facet is None:  # above max_points: boxes from quartiles over every row
+        big = [*_missing_lines("_table", repr([y]), drop=True),
+               _LABEL,
+               f"_data = _table[{[c for c in dict.fromkeys((color, x, y)) if c]!r}].dropna(subset=[{y!r}])",
+               f"{fig} = go.Figure()",
+               (f"_colour_groups = _data.groupby(_data[{color!r}].map(_label), sort=True)" if color
+                else f"_colour_groups = [({y!r}, _data)]"),
+               "for _colour, _part in _colour_groups:",
+               (f"    _boxes = _part.groupby(_part[{x!r}].map(_label), sort=True)" if x
+                else f"    _boxes = [({y!r}, _part)]"),
+               "    _stats = []",
+               "    for _name, _group in _boxes:  # quartiles, mean and Tukey fences",
+               f"        _v = _group[{y!r}].to_numpy(dtype=np.float64)",
+               "        _q1, _median, _q3 = np.percentile(_v, [25, 50, 75])",
+               "        _reach = 1.5 * (_q3 - _q1)",
+               "        _inside = _v[(_v >= _q1 - _reach) & (_v <= _q3 + _reach)]",
+               "        _stats.append((str(_name), {'q1': float(_q1), 'median': float(_median), 'q3': float(_q3),",
+               "                                    'lowerfence': float(_inside.min()), "
+               "'upperfence': float(_inside.max()), 'mean': float(_v.mean())}))",
+               f"    {fig}.add_trace(go.Box(x=[n for n, _ in _stats], name=str(_colour), boxpoints=False,",
+               "                         **{k: [s[k] for _, s in _stats] for k in ('q1', 'median', 'q3', 'lowerfence', "
+               "'upperfence', 'mean')}))",
+               *([f"{fig}.update_layout(boxmode='group')"] if color else []),
+               f"_notes.append(f'Boxes computed over all {{len(_table):,}} rows; outlier points are not drawn above "
+               f"{max_points:,} rows')"]
+        lines += [f"if len(_table) > {max_points}:", *(f"    {line}" for line in big),
+                  "else:", *(f"    {line}" for line in small)]
+    else:
+        lines += small
+    return Code([*lines, *_finish(fig, p["title"], p["x_label"], p["y_label"])], _GO_IMPORTS + ["import plotly.express as px"])
+
+
+def histogram_code(node: NodeCode) -> Code | None:
+    p = node.params
+    if not _fixed(node) or not p["x"] or (p["color"] and p["color"] == p["facet"]):
+        return None
+    table, fig, x = node.inputs["table"], node.outputs["figure"], p["x"]
+    color, facet = p["color"] or None, p["facet"] or None
+    groups = [c for c in (color, facet) if c]
+    overlay = p["barmode"] == "overlay"
+    lines = [f"_series = {table}[{x!r}]", "_notes = []", _LABEL,
+             (f"_labels = {table}[{groups!r}].map(_label)" if groups else f"_labels = pd.DataFrame(index={table}.index)"),
+             "_is_number = (pd.api.types.is_numeric_dtype(_series.dtype) and not pd.api.types.is_bool_dtype(_series.dtype)) "
+             "or pd.api.types.is_datetime64_any_dtype(_series.dtype)",
+             ("_keys = [tuple(k) if isinstance(k, tuple) else (k,) for k in _labels.drop_duplicates()"
+              ".itertuples(index=False)]" if groups else "_keys = [()]"),
+             "_width = None",
+             "_frames = []",
+             "def _mask(key):  # the rows of one colour / facet group",
+             "    mask = np.ones(len(_labels), dtype=bool)",
+             f"    for name, value in zip({groups!r}, key):",
+             "        mask &= (_labels[name] == value).to_numpy()",
+             "    return mask",
+             "def _with_keys(frame, key):",
+             f"    for name, value in zip({groups!r}, key):",
+             "        frame[name] = value",
+             "    return frame",
+             "if _is_number:  # bins over every row",
+             *(f"    {line}" for line in _missing_lines(table, repr([x]), drop=False)),
+             "    _dates = pd.api.types.is_datetime64_any_dtype(_series.dtype)",
+             "    if _dates:  # as nanoseconds",
+             "        _stamps = _series.dt.tz_localize(None) if getattr(_series.dt, 'tz', None) is not None else _series",
+             "        _values = _stamps.to_numpy(dtype='datetime64[ns]').astype(np.int64).astype(np.float64)",
+             "        _values[_series.isna().to_numpy()] = np.nan",
+             "    else:",
+             "        _values = _series.to_numpy(dtype=np.float64, na_value=np.nan)",
+             "    _finite = _values[np.isfinite(_values)]",
+             f"    _edges = np.histogram_bin_edges(_finite, bins={int(p['bins'])})",
+             "    _centers = (_edges[:-1] + _edges[1:]) / 2",
+             "    _width = float(_edges[1] - _edges[0]) if len(_edges) > 1 else 1.0",
+             "    for _key in _keys:",
+             "        _counts, _ = np.histogram(_values[_mask(_key) & np.isfinite(_values)], bins=_edges)",
+             f"        _frames.append(_with_keys(pd.DataFrame({{{x!r}: pd.to_datetime(_centers) if _dates else _centers, "
+             "'count': _counts}), _key))",
+             "else:  # a bar per category",
+             "    for _key in _keys:",
+             "        _counts = _series[_mask(_key)].map(_label).value_counts(sort=False).sort_index()",
+             f"        _frames.append(_with_keys(pd.DataFrame({{{x!r}: _counts.index, 'count': _counts.to_numpy()}}), _key))",
+             "_data = pd.concat(_frames, ignore_index=True)"]
+    measure = "count"
+    if p["histnorm"] != "count":
+        measure = p["histnorm"]
+        totals = f"_data.groupby({groups!r})['count'].transform('sum')" if groups else "_data['count'].sum()"
+        lines += [f"_share = _data['count'] / {totals}",
+                  f"_data[{measure!r}] = " + ("_share * 100" if measure == "percent" else "_share / (_width or 1.0)")]
+    lines += [f"px.defaults.template = {TEMPLATE!r}",
+              f"{fig} = px.bar(_data, x={x!r}, y={measure!r}, color={color!r}, facet_col={facet!r}, facet_col_wrap=4, "
+              f"barmode={'overlay' if overlay else 'stack'!r}, opacity={0.65 if overlay and color else None!r})",
+              "if _width is not None:  # dates: milliseconds on the axis",
+              f"    {fig}.update_traces(width=_width / 1e6 if pd.api.types.is_datetime64_any_dtype(_series.dtype) "
+              "else _width)",
+              f"{fig}.update_layout(bargap=0.02 if _width is not None else 0.2)",
+              *_finish(fig, p["title"], p["x_label"], p["y_label"])]
+    return Code(lines, _IMPORTS + ["import numpy as np"])
+
+
 EXPORTERS = {"plotly.bar": bar_code, "plotly.line": line_code, "plotly.time_series": time_series_code,
              "plotly.confusion_matrix": confusion_matrix_code, "plotly.roc_curve": roc_curve_code,
              "plotly.residuals": residuals_code, "plotly.feature_importance": feature_importance_code,
              "plotly.clusters": clusters_code, "plotly.scatter": scatter_code, "plotly.pie": pie_code,
-             "plotly.correlation": correlation_code, "plotly.scatter_matrix": scatter_matrix_code}
+             "plotly.correlation": correlation_code, "plotly.scatter_matrix": scatter_matrix_code,
+             "plotly.box": box_code, "plotly.histogram": histogram_code}
