@@ -199,3 +199,13 @@ def test_box_code_draws_the_nodes_figure(sales, params):
     {"x": "size", "histnorm": "percent", "facet": "region"}])
 def test_histogram_code_draws_the_nodes_figure(sales, params):
     same_as_node(summaries.histogram, EXPORTERS["plotly.histogram"], {"table": sales}, **params)
+
+
+@pytest.mark.parametrize("params", [
+    {"x": "region", "y": "size"}, {"x": "region", "y": "size", "z": "revenue", "aggregation": "median",
+                                   "colorscale": "Reds", "title": "Median"},
+    {"x": "shop", "y": "region", "z": "orders", "aggregation": "count"},
+    {"mode": "matrix"}, {"mode": "matrix", "columns": ["revenue", "orders"], "y": "region", "max_rows": 50,
+                         "x_label": "measure"}])
+def test_heatmap_code_draws_the_nodes_figure(sales, params):
+    same_as_node(matrices.heatmap, EXPORTERS["plotly.heatmap"], {"table": sales}, **params)

@@ -4,7 +4,7 @@ The code draws the same figure as the node: the same rows (missing values droppe
 node does, the same seeded sample above `max_points`, the same 100 largest bars), the same
 `px` call with plotly's own template, and the node's notes as the same annotations under the plot.
 `bar`, `line`, `time_series` (the long table of series, the gap rows), `scatter` (without trend
-lines), `pie`, `correlation`, `scatter_matrix`, `box` and `histogram`, and the model charts
+lines), `pie`, `correlation`, `scatter_matrix`, `box`, `histogram` and `heatmap`, and the model charts
 `confusion_matrix`, `roc_curve`, `residuals`, `feature_importance` and `clusters` (reading the
 facts sklearn's nodes record in `table.attrs["dataflow"]`, plain pandas data, as the nodes do); the
 other charts stay calls. A parameter bound to a workflow parameter (whose value decides which code
@@ -613,9 +613,45 @@ def histogram_code(node: NodeCode) -> Code | None:
     return Code(lines, _IMPORTS + ["import numpy as np"])
 
 
+def heatmap_code(node: NodeCode) -> Code | None:
+    p = node.params
+    if not _fixed(node) or (p["mode"] == "columns" and not (p["x"] and p["y"])):
+        return None
+    table, fig = node.inputs["table"], node.outputs["figure"]
+    lines = ["_notes = []", _LABEL]
+    if p["mode"] == "columns":
+        x, y, z = p["x"], p["y"], p["z"] or None
+        lines.append(f"_keys = [{table}[{x!r}].map(_label).rename({x!r}), {table}[{y!r}].map(_label).rename({y!r})]")
+        if z is None or p["aggregation"] == "count":
+            lines.append(f"_grid = {table}.groupby(_keys, sort=True).size().unstack(0)")
+            label = "count"
+        else:
+            lines.append(f"_grid = {table}[{z!r}].groupby(_keys, sort=True).agg({p['aggregation']!r}).unstack(0)")
+            label = f"{p['aggregation']} of {z}"
+        lines.append("_x, _y, _cells = list(_grid.columns), list(_grid.index), _grid.to_numpy(dtype=float)")
+    else:
+        chosen = repr(list(p["columns"])) if p["columns"] else _NUMBERS.format(table)
+        rows = int(p["max_rows"])
+        lines += [f"_chosen = {chosen}",
+                  f"_shown = {table}",
+                  f"if len({table}) > {rows}:",
+                  f"    _shown = {table}.head({rows})",
+                  f"    _notes.append('Showing the first {rows:,} of ' + f'{{len({table}):,}}' + ' rows')",
+                  "_x = [str(c) for c in _chosen]",
+                  f"_y = [_label(v) for v in _shown[{p['y']!r}]]" if p["y"] else "_y = [str(i) for i in _shown.index]",
+                  "_cells = _shown[_chosen].to_numpy(dtype=float, na_value=float('nan'))"]
+        label = "value"
+    lines += [f"{fig} = go.Figure(go.Heatmap(z=_cells, x=_x, y=_y, colorscale={p['colorscale']!r}, "
+              f"colorbar={{'title': {{'text': {label!r}}}}}, hoverongaps=False))",
+              f"{fig}.update_yaxes(autorange='reversed', type='category')",
+              f"{fig}.update_xaxes(type='category')",
+              *_finish(fig, p["title"], p["x_label"], p["y_label"])]
+    return Code(lines, _GO_IMPORTS)
+
+
 EXPORTERS = {"plotly.bar": bar_code, "plotly.line": line_code, "plotly.time_series": time_series_code,
              "plotly.confusion_matrix": confusion_matrix_code, "plotly.roc_curve": roc_curve_code,
              "plotly.residuals": residuals_code, "plotly.feature_importance": feature_importance_code,
              "plotly.clusters": clusters_code, "plotly.scatter": scatter_code, "plotly.pie": pie_code,
              "plotly.correlation": correlation_code, "plotly.scatter_matrix": scatter_matrix_code,
-             "plotly.box": box_code, "plotly.histogram": histogram_code}
+             "plotly.box": box_code, "plotly.histogram": histogram_code, "plotly.heatmap": heatmap_code}
