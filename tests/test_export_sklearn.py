@@ -6,7 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from dataflow_sklearn import comparison, metrics, preprocessing, split, training, unsupervised, validation
+from dataflow_sklearn import (
+    comparison,
+    importance,
+    metrics,
+    preprocessing,
+    split,
+    training,
+    unsupervised,
+    validation,
+)
 from dataflow_sklearn.export import EXPORTERS
 
 from dataflow.sdk import run_node
@@ -244,3 +253,22 @@ def test_cross_validate_code_gives_the_nodes_fold_scores(rows, fn, target, model
 def test_cross_validate_of_a_model_the_plugin_trained_stays_a_call(rows):
     assert exported(validation.cross_validate, EXPORTERS["sklearn.cross_validate"], {"model": None, "table": rows},
                     sources={"model": "sklearn.train_classifier"}) is None
+
+
+@pytest.mark.parametrize(("fn", "target", "model", "params", "with_table"), [
+    (training.train_classifier, "species", "sklearn.random_forest_classifier", {}, True),
+    (training.train_classifier, "species", "sklearn.logistic_regression", {"method": "builtin"}, False),
+    (training.train_classifier, "yes", "sklearn.knn_classifier", {"repeats": 3, "seed": 9}, True),
+    (training.train_classifier, "species", "sklearn.logistic_regression", {"method": "permutation"}, True),
+    (training.train_regressor, "amount", "sklearn.linear_regression", {}, False),
+    (training.train_regressor, "amount", "sklearn.gradient_boosting_regressor", {"method": "permutation",
+                                                                                 "repeats": 2}, True)])
+def test_feature_importance_code_gives_the_nodes_table(rows, fn, target, model, params, with_table):
+    task = "regression" if fn is training.train_regressor else "classification"
+    plain, trained = _fit_both(fn, rows.iloc[:80], target=target, features=["x", "z", "flag"], model=model)
+    tables = {"table": rows.iloc[80:]} if with_table else {}
+    got = exported(importance.feature_importance, EXPORTERS["sklearn.feature_importance"], {"model": plain, **tables},
+                   sources={"model": TRAINED_BY[task]}, plain=frozenset({"model"}), **params)
+    expected = run_node(importance.feature_importance, {"model": trained, **tables}, **params)["table"]
+    same(got["table"], expected)
+    assert got["table"].attrs == expected.attrs  # the method plotly.feature_importance names on its axis

@@ -6,8 +6,8 @@
   same hyperparameters (defaults filled in, the same `random_state`), fitted on the same float
   matrix and target array. The script's model is a plain dict, not the plugin's `TrainedModel`:
   `{"estimator", "task", "features", "target", "model", "classes"}`; it is a stand-in
-  (`Code.plain_outputs`), so only the plain `predict` and `cross_validate` below read it, and a
-  workflow that feeds the model to a node still called into the plugin (tune, importance, save)
+  (`Code.plain_outputs`), so only the plain `predict`, `cross_validate` and `feature_importance` below
+  read it, and a workflow that feeds the model to a node still called into the plugin (tune, save)
   calls the training node too.
 - `predict` of such a dict: the same prediction and `probability_<class>` columns, and the same
   facts in `table.attrs["dataflow"]["predictions"]` (plain pandas data) that `evaluate` and the model
@@ -22,10 +22,11 @@
   estimator on the same (standardized) matrix, and the facts `plotly.clusters` reads.
 
 - `cross_validate` of a plain training code's model: clones of its estimator fitted on the same
-  (stratified) folds and scored the same way.
+  (stratified) folds and scored the same way; `feature_importance` of it: the estimator's own
+  importances or coefficients, or the same seeded permutations.
 
-Tuning, PCA, importance and model files are still calls into the plugin (so is a training whose
-model one of them reads).
+Tuning, PCA and model files are still calls into the plugin (so is a training whose model one of
+them reads).
 """
 
 from __future__ import annotations
@@ -426,6 +427,63 @@ def cross_validate_code(node: NodeCode) -> Code | None:
                 [*_IMPORTS, "import sklearn.base", "import sklearn.metrics", "import sklearn.model_selection"])
 
 
+# --- feature_importance ------------------------------------------------------------------------------
+
+def feature_importance_code(node: NodeCode) -> Code | None:
+    """Only for a model the plain training code made (`plain_inputs`): built-in importances or coefficients,
+    or the same seeded permutations scored by accuracy or R2."""
+    p = node.params
+    source = node.context.get("sources", {}).get("model")
+    if "model" not in node.plain_inputs or source not in ("sklearn.train_classifier", "sklearn.train_regressor") \
+            or any(node.bound(name) for name in p) or ("table" not in node.inputs and p["method"] == "permutation"):
+        return None
+    classification = source == "sklearn.train_classifier"
+    model, out = node.inputs["model"], node.outputs["table"]
+    lines = [f"_estimator = {model}['estimator']",
+             "_values, _coef = getattr(_estimator, 'feature_importances_', None), getattr(_estimator, 'coef_', None)",
+             "if _values is not None:  # trees' own importances, else mean absolute coefficients",
+             "    _builtin = np.asarray(_values, dtype=np.float64)",
+             "elif _coef is not None:",
+             "    _coef = np.abs(np.asarray(_coef, dtype=np.float64))",
+             "    _builtin = _coef.mean(axis=0) if _coef.ndim == 2 else _coef",
+             "else:",
+             "    _builtin = None",
+             f"_method = {p['method']!r}" if p["method"] != "auto"
+             else "_method = 'builtin' if _builtin is not None else 'permutation'",
+             "if _method == 'builtin':",
+             "    _importance, _spread = _builtin, np.full(len(_builtin), np.nan)"]
+    if "table" in node.inputs:
+        table = node.inputs["table"]
+        y = (f"_y.to_numpy() if {_NUMERIC.format('_y')} else _y.to_numpy(dtype=object)" if classification
+             else "_y.to_numpy(dtype=np.float64)")
+        measure = ("float(np.mean(_estimator.predict(X) == _y))" if classification
+                   else "float(sklearn.metrics.r2_score(_y, _estimator.predict(X)))")
+        lines += ["else:  # how much the score drops when a column is shuffled",
+                  f"    _X = {table}[{model}['features']].to_numpy(dtype=np.float64, na_value=np.nan)",
+                  f"    _y = {table}[{model}['target']]",
+                  f"    _y = {y}",
+                  f"    _score = lambda X: {measure}",
+                  f"    _rng = np.random.default_rng({int(p['seed'])})",
+                  "    _baseline = _score(_X)",
+                  f"    _drops = np.empty((len({model}['features']), {int(p['repeats'])}))",
+                  f"    for _column in range(len({model}['features'])):",
+                  "        _shuffled = _X.copy()",
+                  f"        for _repeat in range({int(p['repeats'])}):",
+                  "            _shuffled[:, _column] = _rng.permutation(_X[:, _column])",
+                  "            _drops[_column, _repeat] = _baseline - _score(_shuffled)",
+                  "    _importance, _spread = _drops.mean(axis=1), _drops.std(axis=1)"]
+    else:
+        lines += ["else:",
+                  "    raise ValueError('permutation importance needs a table: connect the test rows')"]
+    lines += [f"{out} = pd.DataFrame({{'feature': pd.Series({model}['features'], dtype='str'),",
+              f"     {' ' * len(out)}'importance': np.asarray(_importance, dtype=np.float64), "
+              "'std': np.asarray(_spread, dtype=np.float64)})",
+              f"{out} = {out}.sort_values('importance', ascending=False, kind='stable').reset_index(drop=True)",
+              f"{out}.attrs = {{'dataflow': {{'importance': {{'method': _method, 'model': {model}['model'], "
+              f"'target': {model}['target']}}}}}}  # what plotly.feature_importance reads"]
+    return Code(lines, [*_IMPORTS, "import sklearn.metrics"])
+
+
 EXPORTERS = {"sklearn.train_test_split": train_test_split_code,
              "sklearn.train_classifier": train_classifier_code,
              "sklearn.train_regressor": train_regressor_code,
@@ -436,4 +494,5 @@ EXPORTERS = {"sklearn.train_test_split": train_test_split_code,
              "sklearn.apply_transformer": apply_transformer_code,
              "sklearn.compare_metrics": compare_metrics_code,
              "sklearn.cluster": cluster_code,
-             "sklearn.cross_validate": cross_validate_code}
+             "sklearn.cross_validate": cross_validate_code,
+             "sklearn.feature_importance": feature_importance_code}
