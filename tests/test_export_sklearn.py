@@ -199,7 +199,7 @@ def test_encode_code_and_apply_transformer_code_give_the_nodes_tables(mixed, par
 def test_apply_transformer_of_a_transformer_the_plugin_fitted_stays_a_call(mixed):
     fitted = run_node(preprocessing.scale, {"table": mixed})["model"]
     assert exported(preprocessing.apply_transformer, EXPORTERS["sklearn.apply_transformer"],
-                    {"model": fitted, "table": mixed}, sources={"model": "sklearn.pca"}) is None
+                    {"model": fitted, "table": mixed}, sources={"model": "sklearn.scale"}) is None
 
 
 @pytest.mark.parametrize("params", [{}, {"names": ["lr", "forest", "knn"]}, {"rank_by": "f1"}])
@@ -272,3 +272,19 @@ def test_feature_importance_code_gives_the_nodes_table(rows, fn, target, model, 
     expected = run_node(importance.feature_importance, {"model": trained, **tables}, **params)["table"]
     same(got["table"], expected)
     assert got["table"].attrs == expected.attrs  # the method plotly.feature_importance names on its axis
+
+
+@pytest.mark.parametrize("params", [{}, {"components": 3, "standardize": False},
+                                    {"columns": ["size", "count"], "components": 1, "keep_other_columns": False}])
+def test_pca_code_and_apply_transformer_code_give_the_nodes_tables(mixed, params):
+    table = mixed.fillna({"weight": 0.0})
+    got = exported(unsupervised.pca, EXPORTERS["sklearn.pca"], {"table": table.iloc[:20]}, **params)
+    expected = run_node(unsupervised.pca, {"table": table.iloc[:20]}, **params)
+    same(got["table"], expected["table"])
+    same(got["variance"], expected["variance"])
+    later = table.iloc[20:]
+    applied = exported(preprocessing.apply_transformer, EXPORTERS["sklearn.apply_transformer"],
+                       {"model": got["model"], "table": later}, sources={"model": "sklearn.pca"},
+                       plain=frozenset({"model"}))
+    same(applied["table"],
+         run_node(preprocessing.apply_transformer, {"model": expected["model"], "table": later})["table"])

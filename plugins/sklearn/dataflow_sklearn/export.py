@@ -25,7 +25,9 @@
   (stratified) folds and scored the same way; `feature_importance` of it: the estimator's own
   importances or coefficients, or the same seeded permutations.
 
-Tuning, PCA and model files are still calls into the plugin (so is a training whose model one of
+- `pca`: the same pipeline (standardized or not), a dict stand-in that `apply_transformer` reads.
+
+Tuning and model files are still calls into the plugin (so is a training whose model one of
 them reads).
 """
 
@@ -212,8 +214,8 @@ def _categories_lines(table: str, columns: str) -> list[str]:
 
 
 def _transform_lines(fitted: str, table: str, out: str, kind: str, method: str | None) -> list[str]:
-    """`preprocessing.transform` of a scale or encode stand-in (`method` None: decided when the script runs)."""
-    if kind == "scale":
+    """`preprocessing.transform` of a scale, encode or PCA stand-in (`method` None: decided when the script runs)."""
+    if kind in ("scale", "pca"):
         lines = [f"_values = {fitted}['transformer'].transform({table}[{fitted}['columns']].to_numpy(dtype=np.float64, "
                  "na_value=np.nan))",
                  f"_new = pd.DataFrame(_values, index={table}.index, columns={fitted}['output_columns'])"]
@@ -231,13 +233,16 @@ def _transform_lines(fitted: str, table: str, out: str, kind: str, method: str |
         else:
             lines += [f"_new = pd.DataFrame(_values, index={table}.index, columns={fitted}['output_columns'])"
                       ".astype('Int64')  # codes; missing values stay missing"]
-    return [*lines,
-            "# the new columns where the first transformed column was",
-            f"_first = next(i for i, c in enumerate({table}.columns) if c in set({fitted}['columns']))",
-            f"_kept = [c for c in {table}.columns if c not in set({fitted}['columns']) and c not in _new.columns]",
-            f"_before = [c for c in {table}.columns[:_first] if c in _kept]",
-            f"{out} = pd.concat([{table}[_before], _new, {table}[[c for c in _kept if c not in _before]]], axis=1)",
-            f"{out}.attrs = dict({table}.attrs)"]
+    replace = ["# the new columns where the first transformed column was",
+               f"_first = next(i for i, c in enumerate({table}.columns) if c in set({fitted}['columns']))",
+               f"_kept = [c for c in {table}.columns if c not in set({fitted}['columns']) and c not in _new.columns]",
+               f"_before = [c for c in {table}.columns[:_first] if c in _kept]",
+               f"{out} = pd.concat([{table}[_before], _new, {table}[[c for c in _kept if c not in _before]]], axis=1)",
+               f"{out}.attrs = dict({table}.attrs)"]
+    if kind == "pca":
+        return [*lines, f"if {fitted}['keep_other_columns']:", *(f"    {line}" for line in replace),
+                "else:", f"    {out} = _new"]
+    return [*lines, *replace]
 
 
 def scale_code(node: NodeCode) -> Code | None:
@@ -281,13 +286,39 @@ def encode_code(node: NodeCode) -> Code | None:
 
 
 def apply_transformer_code(node: NodeCode) -> Code | None:
-    """Only for a scaler or encoder the plain code above fitted (`plain_inputs`)."""
+    """Only for a scaler, encoder or PCA the plain code here fitted (`plain_inputs`)."""
     source = node.context.get("sources", {}).get("model")
-    if "model" not in node.plain_inputs or source not in ("sklearn.scale", "sklearn.encode"):
+    if "model" not in node.plain_inputs or source not in ("sklearn.scale", "sklearn.encode", "sklearn.pca"):
         return None
-    kind = "scale" if source == "sklearn.scale" else "encode"
+    kind = source.removeprefix("sklearn.")
     return Code(_transform_lines(node.inputs["model"], node.inputs["table"], node.outputs["table"], kind, None),
                 _IMPORTS)
+
+
+def pca_code(node: NodeCode) -> Code | None:
+    p = node.params
+    if any(node.bound(name) for name in p):
+        return None
+    table, out, model, variance = (node.inputs["table"], node.outputs["table"], node.outputs["model"],
+                                   node.outputs["variance"])
+    chosen = repr(list(p["columns"])) if p["columns"] else \
+        f"[c for c in {table}.columns if {_NUMERIC.format(f'{table}[c]')} and c != 'cluster']"
+    components = int(p["components"])
+    steps = "sklearn.preprocessing.StandardScaler(), " if p["standardize"] else ""
+    names = [f"PC{i + 1}" for i in range(components)]
+    return Code([f"_chosen = {chosen}",
+                 f"_pipeline = sklearn.pipeline.make_pipeline({steps}sklearn.decomposition.PCA(n_components={components}, "
+                 "svd_solver='full'))",
+                 f"_pipeline.fit({table}[_chosen].to_numpy(dtype=np.float64, na_value=np.nan))",
+                 f"{model} = {{'transformer': _pipeline, 'kind': 'pca', "
+                 f"'method': {'standardized' if p['standardize'] else 'raw'!r}, 'columns': _chosen, "
+                 f"'output_columns': {names!r}, 'keep_other_columns': {bool(p['keep_other_columns'])!r}}}",
+                 "_ratio = _pipeline[-1].explained_variance_ratio_",
+                 f"{variance} = pd.DataFrame({{'component': {names!r}, 'explained_variance_ratio': _ratio, "
+                 "'cumulative': np.cumsum(_ratio)})",
+                 *_transform_lines(model, table, out, "pca", None)],
+                [*_IMPORTS, "import sklearn.decomposition", "import sklearn.pipeline", "import sklearn.preprocessing"],
+                plain_outputs=("model",))
 
 
 # --- compare_metrics -----------------------------------------------------------------------------
@@ -495,4 +526,5 @@ EXPORTERS = {"sklearn.train_test_split": train_test_split_code,
              "sklearn.compare_metrics": compare_metrics_code,
              "sklearn.cluster": cluster_code,
              "sklearn.cross_validate": cross_validate_code,
-             "sklearn.feature_importance": feature_importance_code}
+             "sklearn.feature_importance": feature_importance_code,
+             "sklearn.pca": pca_code}
