@@ -4,6 +4,9 @@ One block per node in the graph's order, the node's label as a comment, the work
 as constants at the top. A node type whose plugin registers an exporter (`register_exporters`,
 `scripthooks.py`) becomes that plain code; any other is a call into its plugin's own function,
 and the script's header lists those plugins. Components are exported as the nodes inside them.
+An output an exporter gives as a plain stand-in (`Code.plain_outputs`, the sklearn plugin's model
+as a dict) is only read by exporters that take it (`NodeCode.plain_inputs`): when a call would read
+it, the script is built again with its producer as a call too (once per such producer).
 
 Nothing from the workflow file reaches the script but as a Python literal (`repr` of JSON data)
 or inside a comment written with `repr` (a label holding a newline and code stays a comment): the
