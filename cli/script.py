@@ -171,9 +171,11 @@ def _node_code(node: GraphNode, outputs: dict[str, str], variables: dict[tuple[s
     literals = {name: constants[bound[name]] if name in bound else _literal(value) for name, value in node.params.items()}
     inputs = {port: variables[(source, source_port)] for port, (source, source_port) in node.inputs.items()}
     sources = {port: graph.nodes[source].spec.type_id for port, (source, _) in node.inputs.items()}
+    source_params = {port: dict(graph.nodes[source].params) for port, (source, _) in node.inputs.items()}
     plain = frozenset(port for port, fed in node.inputs.items() if fed in stand_ins)
     return NodeCode(node.id, node.spec.type_id, dict(node.params), literals, inputs, outputs,
-                    {"folder": str(graph.workflow.folder) if graph.workflow.folder else None, "sources": sources},
+                    {"folder": str(graph.workflow.folder) if graph.workflow.folder else None, "sources": sources,
+                     "source_params": source_params},
                     plain)
 
 

@@ -32,7 +32,8 @@ class NodeCode:
     `inputs` maps each connected input port to the variable holding its value; `outputs` maps each
     output port to the variable the code must assign. `plain_inputs` names the input ports whose
     variable holds a producer's plain stand-in (`Code.plain_outputs`) instead of what its node gives;
-    `context["sources"]` maps each input port to the type id of the node that feeds it."""
+    `context["sources"]` maps each input port to the type id of the node that feeds it, and
+    `context["source_params"]` to that node's parameter values."""
 
     node_id: str
     type_id: str

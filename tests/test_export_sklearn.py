@@ -288,3 +288,28 @@ def test_pca_code_and_apply_transformer_code_give_the_nodes_tables(mixed, params
                        plain=frozenset({"model"}))
     same(applied["table"],
          run_node(preprocessing.apply_transformer, {"model": expected["model"], "table": later})["table"])
+
+
+@pytest.mark.parametrize(("fn", "target", "model", "hyperparameters", "params"), [
+    (training.train_classifier, "species", "sklearn.logistic_regression", {"max_iter": 500},
+     {"grid": {"C": [0.1, 1, 10]}, "folds": 3}),
+    (training.train_classifier, "yes", "sklearn.random_forest_classifier", {"n_estimators": 10},
+     {"grid": {"max_depth": [2, None, 4], "min_samples_leaf": [1, 5]}, "search": "random", "candidates": 4,
+      "seed": 3, "scoring": "f1"}),
+    (training.train_regressor, "amount", "sklearn.ridge", {}, {"grid": {"alpha": [0.1, 3.0]}, "scoring": "rmse"}),
+    (training.train_regressor, "amount", "sklearn.lasso", {}, {"grid": {"alpha": 0.05}, "folds": 4})])
+def test_tune_code_gives_the_nodes_results_best_and_model(rows, fn, target, model, hyperparameters, params):
+    task = "regression" if fn is training.train_regressor else "classification"
+    train_params = {"target": target, "features": ["x", "z"], "model": model, "hyperparameters": hyperparameters}
+    plain, trained = _fit_both(fn, rows.iloc[:90], **train_params)
+    got = exported(validation.tune, EXPORTERS["sklearn.tune"], {"model": plain, "table": rows.iloc[:90]},
+                   sources={"model": TRAINED_BY[task]}, plain=frozenset({"model"}),
+                   source_params={"model": train_params}, **params)
+    expected = run_node(validation.tune, {"model": trained, "table": rows.iloc[:90]}, **params)
+    same(got["results"], expected["results"])
+    same(got["best"], expected["best"])
+    # the retrained best model predicts as the node's does, through the plain predict
+    _predict_both(got["model"], expected["model"], rows.iloc[90:], task)
+    tuned = exported(training.predict, EXPORTERS["sklearn.predict"], {"model": got["model"], "table": rows.iloc[90:]},
+                     sources={"model": "sklearn.tune"}, plain=frozenset({"model"}))
+    same(tuned["table"], run_node(training.predict, {"model": expected["model"], "table": rows.iloc[90:]})["table"])

@@ -5,30 +5,28 @@
 - `train_classifier` / `train_regressor` with a built-in model: the same estimator built with the
   same hyperparameters (defaults filled in, the same `random_state`), fitted on the same float
   matrix and target array. The script's model is a plain dict, not the plugin's `TrainedModel`:
-  `{"estimator", "task", "features", "target", "model", "classes"}`; it is a stand-in
-  (`Code.plain_outputs`), so only the plain `predict`, `cross_validate` and `feature_importance` below
-  read it, and a workflow that feeds the model to a node still called into the plugin (tune, save)
-  calls the training node too.
+  `{"estimator", "task", "features", "target", "model", "classes"}`. It is a stand-in
+  (`Code.plain_outputs`): only the plain `predict`, `cross_validate`, `feature_importance` and
+  `tune` below read it, and a workflow that feeds it to a node still called into the plugin
+  (`save_model`) calls the training node too.
 - `predict` of such a dict: the same prediction and `probability_<class>` columns, and the same
-  facts in `table.attrs["dataflow"]["predictions"]` (plain pandas data) that `evaluate` and the model
-  charts read, whether they are plain code or calls.
+  facts in `table.attrs["dataflow"]["predictions"]` (plain pandas data) that `evaluate` and the
+  model charts read, whether they are plain code or calls.
 - `evaluate` of `predict`'s output with its columns and task left to those facts: the same metrics
   with the same names, averages and rows (`metrics.py`).
-
-- `scale` and `encode`: the same scaler or encoder fitted on the same matrix; their fitted
-  transformer is a dict stand-in too (`{"transformer", "kind", "method", "columns",
-  "output_columns"}`), read by the plain `apply_transformer`.
+- `cross_validate`: clones of the estimator fitted on the same (stratified) folds and scored the
+  same way; `feature_importance`: the estimator's own importances or coefficients, or the same
+  seeded permutations; `tune`: the candidates drawn when exporting, as the node draws them (grid,
+  or random with the seed), each scored on the same folds, the best retrained on the whole table
+  (a dict stand-in too).
+- `scale`, `encode` and `pca`: the same scaler, encoder or pipeline fitted on the same matrix; the
+  fitted transformer is a dict stand-in (`{"transformer", "kind", "method", "columns",
+  "output_columns"}`) read by the plain `apply_transformer`.
 - `compare_metrics`: the same table and best model; `cluster` with a built-in clusterer: the same
   estimator on the same (standardized) matrix, and the facts `plotly.clusters` reads.
 
-- `cross_validate` of a plain training code's model: clones of its estimator fitted on the same
-  (stratified) folds and scored the same way; `feature_importance` of it: the estimator's own
-  importances or coefficients, or the same seeded permutations.
-
-- `pca`: the same pipeline (standardized or not), a dict stand-in that `apply_transformer` reads.
-
-Tuning and model files are still calls into the plugin (so is a training whose model one of
-them reads).
+Model files (`save_model`, `load_model`: skops with the plugin's trust list) stay calls into the
+plugin, as does a model of another pack.
 """
 
 from __future__ import annotations
@@ -121,24 +119,30 @@ def train_regressor_code(node: NodeCode) -> Code | None:
 
 
 def predict_code(node: NodeCode) -> Code | None:
-    """Only for a model the plain training code made (`plain_inputs`): its task is then known."""
+    """Only for a model the plain training (or tuning) code made (`plain_inputs`)."""
     source = node.context.get("sources", {}).get("model")
-    if "model" not in node.plain_inputs or source not in ("sklearn.train_classifier", "sklearn.train_regressor"):
+    if "model" not in node.plain_inputs or source not in ("sklearn.train_classifier", "sklearn.train_regressor",
+                                                           "sklearn.tune"):
         return None
     model, table, out = node.inputs["model"], node.inputs["table"], node.outputs["table"]
     lines = [f"_X = {table}[{model}['features']].to_numpy(dtype=np.float64, na_value=np.nan)",
              f"{out} = {table}.copy(deep=False)",
              f"_predicted = {model}['estimator'].predict(_X) if len({out}) else np.array([])"]
+    classes = [f"_text = bool({model}['classes']) and all(isinstance(c, str) for c in {model}['classes'])",
+               f"{out}['prediction'] = pd.Series(_predicted, index={out}.index, dtype='str' if _text else None)",
+               f"_scores = ({model}['estimator'].predict_proba(_X) if len({out}) "
+               f"else np.zeros((0, len({model}['classes']))))",
+               f"_probabilities = [f'probability_{{c}}' for c in {model}['classes']]",
+               "for _index, _column in enumerate(_probabilities):",
+               f"    {out}[_column] = _scores[:, _index]"]
+    numbers = [f"{out}['prediction'] = pd.Series(_predicted, index={out}.index)", "_probabilities = []"]
     if source == "sklearn.train_classifier":
-        lines += [f"_text = bool({model}['classes']) and all(isinstance(c, str) for c in {model}['classes'])",
-                  f"{out}['prediction'] = pd.Series(_predicted, index={out}.index, dtype='str' if _text else None)",
-                  f"_scores = ({model}['estimator'].predict_proba(_X) if len({out}) "
-                  f"else np.zeros((0, len({model}['classes']))))",
-                  f"_probabilities = [f'probability_{{c}}' for c in {model}['classes']]",
-                  "for _index, _column in enumerate(_probabilities):",
-                  f"    {out}[_column] = _scores[:, _index]"]
-    else:
-        lines += [f"{out}['prediction'] = pd.Series(_predicted, index={out}.index)", "_probabilities = []"]
+        lines += classes
+    elif source == "sklearn.train_regressor":
+        lines += numbers
+    else:  # a tuned model: classifier or regressor as its training was
+        lines += [f"if {model}['task'] == 'classification':", *(f"    {line}" for line in classes),
+                  "else:", *(f"    {line}" for line in numbers)]
     lines += ["# what sklearn.predict records for sklearn.evaluate and the model charts",
               f"_recorded = {out}.attrs.get('dataflow')",
               f"{out}.attrs = {{**{out}.attrs, 'dataflow': {{**(_recorded if isinstance(_recorded, dict) else {{}}), "
@@ -419,22 +423,18 @@ def _score_lines(scoring: str) -> list[str]:
             f"_score = float(sklearn.metrics.{function}(_y[_test], _predicted, zero_division=0, **_options))"]
 
 
-def cross_validate_code(node: NodeCode) -> Code | None:
-    """Only for a model the plain training code made (`plain_inputs`): k clones fitted on the same folds."""
+def _scoring_for(node: NodeCode, task: str) -> str | None:
+    """`metrics.resolve_scoring`: the scoring of `task`, or None when it does not fit (the node stops)."""
     from .metrics import CLASSIFICATION_SCORES, REGRESSION_SCORES
 
-    source = node.context.get("sources", {}).get("model")
-    if "model" not in node.plain_inputs or source not in ("sklearn.train_classifier", "sklearn.train_regressor") \
-            or any(node.bound(name) for name in node.params):
-        return None
-    task = "classification" if source == "sklearn.train_classifier" else "regression"
     scoring = node.params["scoring"]
     if scoring == "auto":
-        scoring = "accuracy" if task == "classification" else "r2"
-    if scoring not in (CLASSIFICATION_SCORES if task == "classification" else REGRESSION_SCORES):
-        return None  # the node stops: the scoring does not fit the task
-    model, table, out = node.inputs["model"], node.inputs["table"], node.outputs["metrics"]
-    folds, seed = int(node.params["folds"]), int(node.params["seed"])
+        return "accuracy" if task == "classification" else "r2"
+    return scoring if scoring in (CLASSIFICATION_SCORES if task == "classification" else REGRESSION_SCORES) else None
+
+
+def _data_lines(model: str, table: str, task: str, folds: int, seed: int) -> list[str]:
+    """`fitting.model_data` and `validation.fold_indices`: `_X`, `_y`, the sorted `_classes` and `_splits`."""
     if task == "classification":
         y = f"_y.to_numpy() if {_NUMERIC.format('_y')} else _y.to_numpy(dtype=object)"
         splits = (f"sklearn.model_selection.StratifiedKFold(n_splits={folds}, shuffle=True, random_state={seed})"
@@ -442,20 +442,104 @@ def cross_validate_code(node: NodeCode) -> Code | None:
     else:
         y = "_y.to_numpy(dtype=np.float64)"
         splits = f"sklearn.model_selection.KFold(n_splits={folds}, shuffle=True, random_state={seed}).split(np.zeros(len(_y)))"
-    return Code([f"_X = {table}[{model}['features']].to_numpy(dtype=np.float64, na_value=np.nan)",
-                 f"_y = {table}[{model}['target']]",
-                 f"_y = {y}",
-                 "_classes = sorted({c.item() if callable(getattr(c, 'item', None)) else c for c in _y.tolist()}, "
-                 "key=lambda v: (str(type(v)), v))",
-                 "_fold_scores = []",
-                 f"for _train, _test in {splits}:",
-                 f"    _fitted = sklearn.base.clone({model}['estimator']).fit(_X[_train], _y[_train])",
-                 *(f"    {line}" for line in _score_lines(scoring)),
-                 "    _fold_scores.append(_score)",
+    return [f"_X = {table}[{model}['features']].to_numpy(dtype=np.float64, na_value=np.nan)",
+            f"_y = {table}[{model}['target']]",
+            f"_y = {y}",
+            "_classes = sorted({c.item() if callable(getattr(c, 'item', None)) else c for c in _y.tolist()}, "
+            "key=lambda v: (str(type(v)), v))",
+            f"_splits = list({splits})"]
+
+
+def _fold_lines(estimator: str, scoring: str) -> list[str]:
+    """`validation.fold_scores`: `estimator` (an unfitted one, built anew per fold) scored on each fold."""
+    return ["_fold_scores = []",
+            "for _train, _test in _splits:",
+            f"    _fitted = {estimator}.fit(_X[_train], _y[_train])",
+            *(f"    {line}" for line in _score_lines(scoring)),
+            "    _fold_scores.append(_score)"]
+
+
+_FOLD_IMPORTS = [*_IMPORTS, "import sklearn.base", "import sklearn.metrics", "import sklearn.model_selection"]
+
+
+def cross_validate_code(node: NodeCode) -> Code | None:
+    """Only for a model the plain training code made (`plain_inputs`): k clones fitted on the same folds."""
+    source = node.context.get("sources", {}).get("model")
+    if "model" not in node.plain_inputs or source not in ("sklearn.train_classifier", "sklearn.train_regressor") \
+            or any(node.bound(name) for name in node.params):
+        return None
+    task = "classification" if source == "sklearn.train_classifier" else "regression"
+    scoring = _scoring_for(node, task)
+    if scoring is None:
+        return None
+    model, table, out = node.inputs["model"], node.inputs["table"], node.outputs["metrics"]
+    folds, seed = int(node.params["folds"]), int(node.params["seed"])
+    return Code([*_data_lines(model, table, task, folds, seed),
+                 *_fold_lines(f"sklearn.base.clone({model}['estimator'])", scoring),
                  f"{out} = {{'scoring': {scoring!r}, 'mean': float(np.mean(_fold_scores)), "
                  f"'std': float(np.std(_fold_scores)), 'folds': {folds},",
                  f"       {' ' * len(out)}'fold_scores': _fold_scores, 'model': {model}['model'], 'rows': len({table})}}"],
-                [*_IMPORTS, "import sklearn.base", "import sklearn.metrics", "import sklearn.model_selection"])
+                _FOLD_IMPORTS)
+
+
+def tune_code(node: NodeCode) -> Code | None:
+    """Only for a model the plain training code made from a built-in model: the candidates are drawn here,
+    when exporting, as the node draws them (they depend on the settings only), each scored on the same
+    folds; the best one retrained on the whole table is a dict stand-in as the training's."""
+    from .metrics import LOWER_IS_BETTER
+    from .validation import _candidates, _grid_axes
+
+    p = node.params
+    source = node.context.get("sources", {}).get("model")
+    trained = node.context.get("source_params", {}).get("model") or {}
+    if "model" not in node.plain_inputs or source not in ("sklearn.train_classifier", "sklearn.train_regressor") \
+            or any(node.bound(name) for name in p) or trained.get("model") not in _FACTORIES:
+        return None
+    task = "classification" if source == "sklearn.train_classifier" else "regression"
+    scoring = _scoring_for(node, task)
+    factory = _FACTORIES[trained["model"]]
+    spec = estimator_of(factory)
+    try:
+        base = spec.check(trained.get("hyperparameters") or {})
+        axes = _grid_axes(p["grid"], spec)
+        combos = _candidates(axes, p["search"], int(p["candidates"]), int(p["seed"]))
+        full = [spec.check({**base, **combo}) for combo in combos]
+    except Exception:  # noqa: BLE001 - the node names the mistake
+        return None
+    if scoring is None:
+        return None
+    path, extra = _CLASSES[factory.__name__]
+    model, table = node.inputs["model"], node.inputs["table"]
+    out_model, results, best = node.outputs["model"], node.outputs["results"], node.outputs["best"]
+    folds, seed = int(p["folds"]), int(p["seed"])
+    lower = scoring in LOWER_IS_BETTER
+    build = f"{path}(**_values" + "".join(f", {k}={v!r}" for k, v in extra.items()) + ")"
+    lines = [*_data_lines(model, table, task, folds, seed),
+             f"_candidates = {combos!r}  # {'every combination' if p['search'] == 'grid' else 'drawn with the seed'}",
+             f"_hyperparameters = {full!r}",
+             "_rows = []",
+             "for _combo, _values in zip(_candidates, _hyperparameters):",
+             *(f"    {line}" for line in _fold_lines(build, scoring)),
+             "    _rows.append({**_combo, 'mean_score': float(np.mean(_fold_scores)), "
+             "'std_score': float(np.std(_fold_scores))})",
+             "_table = pd.DataFrame(_rows)",
+             f"for _name in {list(axes)!r}:  # a column mixing text and numbers is shown as text",
+             "    if _table[_name].dtype == object:",
+             "        _table[_name] = _table[_name].map(lambda v: None if v is None else str(v)).astype('str')",
+             f"_ranking = _table['mean_score'].fillna({'np.inf' if lower else '-np.inf'})",
+             f"_table['rank'] = _ranking.rank(ascending={lower!r}, method='min').astype(np.int64)",
+             f"_best = int(np.{'argmin' if lower else 'argmax'}(_ranking.to_numpy()))",
+             f"{results} = _table.sort_values('rank', kind='stable').reset_index(drop=True)",
+             f"{best} = {{'hyperparameters': _hyperparameters[_best], 'changed': _candidates[_best], 'scoring': {scoring!r},",
+             "    'mean_score': _rows[_best]['mean_score'], 'std_score': _rows[_best]['std_score'],",
+             f"    'candidates': {len(combos)}, 'folds': {folds}}}",
+             "# the best candidate retrained on the whole table",
+             "_values = _hyperparameters[_best]",
+             f"{out_model} = {{'estimator': {build}.fit(_X, _y), 'task': {task!r}, 'features': list({model}['features']),",
+             f"    'target': {model}['target'], 'model': {model}['model']}}",
+             f"{out_model}['classes'] = " + (f"[c.item() if callable(getattr(c, 'item', None)) else c for c in "
+                                             f"{out_model}['estimator'].classes_]" if task == "classification" else "[]")]
+    return Code(lines, [*_FOLD_IMPORTS, f"import {path.rsplit('.', 1)[0]}"], plain_outputs=("model",))
 
 
 # --- feature_importance ------------------------------------------------------------------------------
@@ -527,4 +611,5 @@ EXPORTERS = {"sklearn.train_test_split": train_test_split_code,
              "sklearn.cluster": cluster_code,
              "sklearn.cross_validate": cross_validate_code,
              "sklearn.feature_importance": feature_importance_code,
-             "sklearn.pca": pca_code}
+             "sklearn.pca": pca_code,
+             "sklearn.tune": tune_code}
