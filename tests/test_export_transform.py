@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from dataflow_transform import cast, columns, combine, dates, encode, explore, missing, reshape, rows, strings
+from dataflow_transform import cast, columns, combine, dates, encode, explore, missing, profile, reshape, rows, strings
 from dataflow_transform.export import EXPORTERS
 
 from dataflow.sdk import formula_code
@@ -302,3 +302,26 @@ def test_describe_code(people, sales, part):
 @pytest.mark.parametrize("params", [{}, {"method": "spearman"}, {"method": "kendall", "columns": ["age", "ok"]}])
 def test_correlation_code(people, params):
     same_as_node(explore.correlation, EXPORTERS["transform.correlation"], {"table": people}, **params)
+
+
+@pytest.fixture
+def wide() -> pd.DataFrame:
+    rng = np.random.default_rng(8)
+    n = 1500
+    return pd.DataFrame({
+        "amount": np.where(rng.random(n) < 0.1, np.nan, rng.normal(100, 30, n)),
+        "count": rng.integers(0, 5, n), "id": np.arange(n),
+        "city": pd.array(rng.choice(["Paris", "Lyon", None, "A very long city name that goes on and on"], n),
+                         dtype="str"),
+        "grade": pd.Categorical(rng.choice(["a", "b"], n)), "ok": rng.random(n) < 0.3,
+        "day": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+        "empty": np.full(n, np.nan), "inf": np.where(rng.random(n) < 0.5, np.inf, 1.0),
+        "tags": [[1, 2] if i % 3 else None for i in range(n)]})
+
+
+@pytest.mark.parametrize("params", [{}, {"max_rows": 1000, "top": 1, "bins": 4, "seed": 3}, {"top": 20, "bins": 50}])
+def test_profile_code_gives_the_nodes_profile(wide, params):
+    same_as_node(profile.profile, EXPORTERS["transform.profile"], {"table": wide}, **params)
+    # an empty table (its category column left out: the node itself divides by zero on one)
+    same_as_node(profile.profile, EXPORTERS["transform.profile"], {"table": wide.head(0).drop(columns="grade")},
+                 **params)

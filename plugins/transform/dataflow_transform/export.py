@@ -515,6 +515,74 @@ def correlation_code(node: NodeCode) -> Code | None:
                  f"{out} = _matrix.rename_axis('column').reset_index()"], ["import pandas as pd"])
 
 
+def profile_code(node: NodeCode) -> Code | None:
+    """`profile.profile_table`: the same seeded sample above max_rows, the same counts, shares and bars."""
+    from .profile import _BARS, _LONGEST, COLUMNS
+
+    if not _fixed(node, *node.params):
+        return None
+    p, table, out = node.params, node.inputs["table"], node.outputs["table"]
+    max_rows, top, bins, seed = int(p["max_rows"]), int(p["top"]), int(p["bins"]), int(p["seed"])
+    types = {"column": "str", "kind": "str", "missing_pct": "float64", "distinct": "int64", "top_values": "str",
+             "distribution": "str", "min": "str", "max": "str", "rows_profiled": "int64", "rows_total": "int64"}
+    return Code([
+        *_KIND_LINES,
+        "def _text(value):",
+        "    return f'{value:.6g}' if isinstance(value, float) else str(value)",
+        "def _counts(values):  # how often each value occurs, most frequent first",
+        "    try:",
+        "        return values.value_counts(dropna=True, sort=True)",
+        "    except TypeError:  # unhashable objects: count their text",
+        "        return values.dropna().astype(str).value_counts(sort=True)",
+        "def _top(counts):  # the most frequent values and their share of the present ones",
+        "    if counts.empty:",
+        "        return ''",
+        "    if int(counts.iloc[0]) == 1:",
+        "        return '(every value distinct)' if len(counts) > 1 else f'{_text(counts.index[0])} (100%)'",
+        "    present = int(counts.sum())",
+        "    shown = []",
+        f"    for value, count in counts.head({top}).items():",
+        "        text = _text(value)",
+        f"        text = text if len(text) <= {_LONGEST} else text[:{_LONGEST - 1}] + '\u2026'",
+        "        share = 100 * count / present",
+        "        shown.append(f\"{text} ({'<1' if share < 0.5 else f'{share:.0f}'}%)\")",
+        "    return ', '.join(shown)",
+        "def _distribution(values, flavour, counts):  # a histogram of numbers and dates, else the top values",
+        "    if flavour in ('number', 'date'):",
+        "        present = values.dropna()",
+        "        if present.empty:",
+        "            return ''",
+        "        numbers = present.astype('int64').to_numpy() if flavour == 'date' else present.to_numpy(dtype='float64')",
+        "        finite = numbers[np.isfinite(numbers)] if flavour == 'number' else numbers",
+        "        if finite.size == 0:",
+        "            return ''",
+        f"        heights, _ = np.histogram(finite, bins={bins})",
+        "    else:",
+        f"        heights = counts.head({bins}).to_numpy()",
+        "    tallest = max(int(heights.max()), 1) if len(heights) else 1",
+        f"    return ''.join(' ' if h == 0 else {_BARS!r}[max(0, _math.ceil(h * {len(_BARS)} / tallest) - 1)] "
+        "for h in heights)",
+        f"_total = len({table})",
+        f"_part = {table}",
+        f"if _total > {max_rows}:  # a seeded sample for counts, top values and distributions",
+        f"    _part = {table}.take(np.sort(np.random.default_rng({seed}).choice(_total, size={max_rows}, "
+        "replace=False)))",
+        "_records = []",
+        f"for _position, _name in enumerate({table}.columns):",
+        f"    _whole, _sample = {table}.iloc[:, _position], _part.iloc[:, _position]",
+        "    _flavour = _kind(_whole)",
+        "    _has = _flavour in ('number', 'date') and _whole.notna().any()",
+        "    _found = _counts(_sample)",
+        "    _records.append({'column': str(_name), 'kind': _flavour,",
+        "                     'missing_pct': float(_whole.isna().mean() * 100) if _total else 0.0,",
+        "                     'distinct': int(len(_found)), 'top_values': _top(_found),",
+        "                     'distribution': _distribution(_sample, _flavour, _found),",
+        "                     'min': _text(_whole.min()) if _has else '', 'max': _text(_whole.max()) if _has else '',",
+        "                     'rows_profiled': len(_part), 'rows_total': _total})",
+        f"{out} = pd.DataFrame.from_records(_records, columns={[c for c, _ in COLUMNS]!r}).astype({types!r})"],
+        ["import math as _math", "import numpy as np", "import pandas as pd"])
+
+
 EXPORTERS: dict[str, Callable[[NodeCode], Code | None]] = {
     "transform.filter": filter_code, "transform.derive": derive_code, "transform.select": select_code,
     "transform.rename": rename_code, "transform.sort": sort_code, "transform.sample": sample_code,
@@ -524,5 +592,5 @@ EXPORTERS: dict[str, Callable[[NodeCode], Code | None]] = {
     "transform.melt": melt_code, "transform.cast": cast_code, "transform.value_counts": value_counts_code,
     "transform.pivot": pivot_code, "transform.split_column": split_column_code, "transform.text": text_code,
     "transform.bin": bin_code, "transform.one_hot": one_hot_code, "transform.describe": describe_code,
-    "transform.correlation": correlation_code,
+    "transform.correlation": correlation_code, "transform.profile": profile_code,
 }
