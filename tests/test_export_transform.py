@@ -6,7 +6,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from dataflow_transform import cast, columns, combine, dates, encode, explore, missing, profile, reshape, rows, strings
+from dataflow_transform import (
+    cast,
+    columns,
+    combine,
+    dates,
+    encode,
+    explore,
+    missing,
+    profile,
+    reshape,
+    rows,
+    strings,
+)
 from dataflow_transform.export import EXPORTERS
 
 from dataflow.sdk import formula_code
