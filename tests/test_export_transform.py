@@ -21,7 +21,7 @@ from dataflow_transform import (
 )
 from dataflow_transform.export import EXPORTERS
 
-from dataflow.sdk import formula_code
+from dataflow.sdk import NodeError, formula_code, run_node
 from tests.exporting import exported, same_as_node
 
 
@@ -224,8 +224,20 @@ def test_cast_code_stops_where_the_node_stops(raw, types):
         exported(cast.cast, EXPORTERS["transform.cast"], {"table": raw}, types=types)
 
 
-def test_cast_to_bool_falls_back(raw):
-    assert exported(cast.cast, EXPORTERS["transform.cast"], {"table": raw}, types={"n": "bool"}) is None
+@pytest.mark.parametrize("types, errors", [
+    ({"flag": "bool", "qty": "boolean"}, "null"), ({"words": "bool", "n": "bool"}, "null"),
+    ({"words": "bool"}, "null"), ({"ones": "bool", "flag": "bool", "coded": "bool"}, "raise")])
+def test_cast_to_bool_converts_as_the_node_converts(raw, types, errors):
+    table = raw.assign(words=[" Yes", "off", None, "T"], ones=[1, 0, 1, 0],
+                       coded=pd.Categorical(["y", "n", "n", None]))
+    same_as_node(cast.cast, EXPORTERS["transform.cast"], {"table": table}, types=types, errors=errors)
+
+
+def test_cast_to_bool_stops_where_the_node_stops(raw):
+    with pytest.raises(ValueError):
+        exported(cast.cast, EXPORTERS["transform.cast"], {"table": raw}, types={"n": "bool"}, errors="raise")
+    with pytest.raises(NodeError):
+        run_node(cast.cast, {"table": raw}, types={"n": "bool"}, errors="raise")
 
 
 # --- reshape, text, encode, explore ---------------------------------------------------------

@@ -5,8 +5,8 @@ from `node.literals` (values reach the script as Python literals only). Formulas
 from their parsed tree by `formula_code`. Where a node decides by a column's kind (cast, fill_missing,
 concat, melt, date_parts), the script decides the same way, with `_kind` written as the plugin's
 `kind`; where the node stops (a value that cannot be converted), the script raises. A node type
-without an exporter here, a cast to bool, or a parameter that shapes the code bound to a workflow
-parameter: the exporter returns None and the script calls the node.
+without an exporter here, a regular expression in `text` (the node runs it with RE2), or a
+parameter that shapes the code bound to a workflow parameter: the exporter returns None and the script calls the node.
 """
 
 from __future__ import annotations
@@ -315,6 +315,23 @@ def _cast_lines(target: str) -> list[str] | None:
         return ["_converted, _failed = _source.astype('str'), None"]
     if target == "category":
         return ["_converted, _failed = _source.astype('category'), None"]
+    if target == "bool":
+        from .cast import _FALSE, _TRUE
+
+        return ["if _kind(_source) == 'true/false':",
+                "    _converted, _failed = _source, None",
+                "else:",
+                "    if _kind(_source) == 'number':",
+                "        _truth, _falsity = _source == 1, _source == 0",
+                "    elif _kind(_source) in ('text', 'category'):",
+                "        _words = _source.astype('str').str.strip().str.lower()",
+                f"        _truth, _falsity = _words.isin({_TRUE!r}), _words.isin({_FALSE!r})",
+                "    else:",
+                "        raise ValueError('column ' + repr(_column) + ' holds ' + _kind(_source) + ' values, which "
+                "cannot become true/false')",
+                "    _failed = _source.notna() & ~_truth & ~_falsity",
+                "    _unknown = ~_truth & ~_falsity",
+                "    _converted = _truth.astype('boolean').mask(_unknown) if _unknown.any() else _truth.astype(bool)"]
     if target == "date":
         return ["if _kind(_source) == 'date':",
                 "    _converted, _failed = _source, None",
