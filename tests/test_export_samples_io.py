@@ -87,3 +87,14 @@ def test_read_parquet_code(folder, columns):
 def test_other_formats_fall_back(folder):
     assert exported(nodes.write_file, IO["io.write_file"], {"table": pd.DataFrame()}, path="out.csv.gz") is None
     assert exported(nodes.read_file, IO["io.read_file"], path="sales.json") is None
+
+
+@pytest.mark.parametrize(("name", "text", "params"), [
+    ("rows.json", '[{"a": 1, "b": "2024-01-02", "c": "x"}, {"a": null, "b": "2024-03-04 10:00", "c": "007"}]',
+     {"date_columns": ["b"]}),
+    ("rows.jsonl", '{"a": 1.5, "b": "not a date"}\n{"a": 2, "b": "2024-01-02"}\n', {"orient": "lines",
+                                                                                  "date_columns": ["b"]}),
+    ("plain.json", '[{"id": "01", "n": 3}, {"id": "02", "n": 4}]', {})])
+def test_read_json_code_reads_the_nodes_table(tmp_path, name, text, params):
+    (tmp_path / name).write_text(text)
+    same_as_node(nodes.read_json, IO["io.read_json"], path=str(tmp_path / name), **params)

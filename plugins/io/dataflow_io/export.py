@@ -3,7 +3,7 @@
 File paths stay as written in the workflow (relative to the workflow's folder, where the script
 runs). `read_csv` (and `read_file` of a CSV/TSV file) becomes the node's one `pd.read_csv` call with
 the same options (pandas' defaults left out); `read_parquet` (and `read_file` of a Parquet file) its
-`pd.read_parquet` call; `low_memory=False` gives what the node gets by re-reading a big file's columns of
+`pd.read_parquet` call; `read_json` its `pd.read_json` call; `low_memory=False` gives what the node gets by re-reading a big file's columns of
 mixed numbers and words as text. `write_file` writes as its connector does: a named index moved into
 columns, an unnamed one dropped, names made text, no row index. The checks the nodes make before
 reading (binary files, encodings, column names) only explain failures: a file the node reads, the
@@ -118,5 +118,19 @@ def write_file_code(node: NodeCode) -> Code | None:
         f"{out} = {table}"], ["import pandas as pd"])
 
 
+def read_json_code(node: NodeCode) -> Code | None:
+    """`jsonfiles.read_json_table`: records or JSON lines, no type guessing; each date column parsed, or left
+    as text when it does not parse (the node warns)."""
+    if any(node.bound(name) for name in ("orient", "date_columns")):
+        return None
+    out, lines = node.outputs["table"], node.params["orient"] == "lines"
+    code = [f"{out} = pd.read_json({node.literals['path']}, orient='records', lines={lines!r}, dtype=False, "
+            "encoding='utf-8')"]
+    for name in node.params["date_columns"]:
+        code += ["try:", f"    {out}[{name!r}] = pd.to_datetime({out}[{name!r}])",
+                 "except (TypeError, ValueError, OverflowError):", "    pass  # left as written"]
+    return Code(code, ["import pandas as pd"])
+
+
 EXPORTERS = {"io.read_csv": read_csv_code, "io.read_file": read_file_code, "io.write_file": write_file_code,
-             "io.read_parquet": read_parquet_code}
+             "io.read_parquet": read_parquet_code, "io.read_json": read_json_code}
