@@ -98,3 +98,30 @@ def test_other_formats_fall_back(folder):
 def test_read_json_code_reads_the_nodes_table(tmp_path, name, text, params):
     (tmp_path / name).write_text(text)
     same_as_node(nodes.read_json, IO["io.read_json"], path=str(tmp_path / name), **params)
+
+
+@pytest.fixture
+def monthly(tmp_path):
+    folder = tmp_path / "monthly"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.csv").write_text("id,amount,code\n1,2.5,7\n2,,8\n")
+    (folder / "b.csv").write_text("amount,id,code\n3.0,3,x9\n")  # other order; code is text here
+    (folder / ".hidden.csv").write_text("id,amount,code\n99,99,99\n")
+    (folder / "sub" / "c.csv").write_text("id,amount,code,extra\n4,1.0,5,yes\n")
+    (folder / "notes.txt").write_text("not read\n")
+    (folder / "t.tsv").write_text("id\tamount\n5\t6\n")
+    return folder
+
+
+@pytest.mark.parametrize("params", [{"pattern": "*.csv"}, {"pattern": "**/*.csv", "mismatched": "skip"},
+                                    {"pattern": "**/*.csv", "mismatched": "combine", "source_column": ""},
+                                    {"pattern": "*.tsv", "source_column": "from"},
+                                    {"pattern": "*.txt", "format": "csv"}])
+def test_read_folder_code_reads_the_files_the_node_reads(monthly, params):
+    same_as_node(nodes.read_folder, IO["io.read_folder"], folder=str(monthly), **params)
+
+
+def test_read_folder_code_stops_where_the_node_stops(monthly):
+    with pytest.raises(ValueError, match="do not have the columns"):
+        exported(nodes.read_folder, IO["io.read_folder"], folder=str(monthly), pattern="**/*.csv")
+    assert exported(nodes.read_folder, IO["io.read_folder"], folder=str(monthly), pattern="*.parquet") is None
