@@ -15,7 +15,8 @@ import time
 
 import harness
 
-SUITES = ("engine", "cache", "parallel", "startup", "data", "schemas", "validate", "command", "dask", "profile")
+SUITES = ("engine", "cache", "parallel", "startup", "data", "schemas", "validate", "command", "dask", "profile",
+          "export")
 
 
 def main() -> None:
@@ -37,6 +38,7 @@ def main() -> None:
     import bench_dask
     import bench_data
     import bench_engine
+    import bench_export
     import bench_parallel
     import bench_profile
     import bench_schemas
@@ -46,7 +48,7 @@ def main() -> None:
     modules = {"engine": bench_engine, "cache": bench_cache, "parallel": bench_parallel, "startup": bench_startup,
                "data": bench_data, "schemas": bench_schemas,
                 "validate": bench_validate, "command": bench_command, "dask": bench_dask,
-               "profile": bench_profile}
+               "profile": bench_profile, "export": bench_export}
     print(harness.header(), flush=True)
     started = time.perf_counter()
     figures = []

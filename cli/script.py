@@ -3,7 +3,11 @@
 One block per node in the graph's order, the node's label as a comment, the workflow's parameters
 as constants at the top. A node type whose plugin registers an exporter (`register_exporters`,
 `scripthooks.py`) becomes that plain code; any other is a call into its plugin's own function,
-and the script's header lists those plugins. Components are exported as the nodes inside them.
+and the script's header lists those plugins. Components are exported as the nodes inside them; a
+loop node as a function of its body called once per item, its results collected as the engine does.
+An output an exporter gives as a plain stand-in (`Code.plain_outputs`, the sklearn plugin's model
+as a dict) is only read by exporters that take it (`NodeCode.plain_inputs`): when a call would read
+it, the script is built again with its producer as a call too (once per such producer).
 
 Nothing from the workflow file reaches the script but as a Python literal (`repr` of JSON data)
 or inside a comment written with `repr` (a label holding a newline and code stays a comment): the
@@ -79,12 +83,18 @@ def _check_exporter(plugin: str, type_id: object, exporter: object = None) -> tu
 
 def export_script(graph: Graph, registry: Registry) -> str:
     """The whole script for a compiled graph."""
-    names = _Names()
-    constants = {name: names.constant(name) for name in graph.workflow.parameters}
+    found = exporters(registry)
+    calls: set[str] = set()
+    while True:  # a call fed a producer's plain stand-in makes that producer a call too; at most once per node
+        names = _Names()
+        constants = {name: names.constant(name) for name in graph.workflow.parameters}
+        script = _Script(registry, found, names, calls)
+        variables: dict[tuple[str, str], str] = {}
+        blocks = script.blocks(graph, variables, constants, "    ")
+        if script.conflict is None:
+            break
+        calls.add(script.conflict)
     standard = ["import argparse", "import json", "from pathlib import Path"]
-    script = _Script(graph, registry, exporters(registry), names)
-    variables: dict[tuple[str, str], str] = {}
-    blocks = script.blocks(graph, variables, constants, "    ")
     sinks = [n for n in graph.order if n not in graph.consumer_counts]
     return "\n".join([
         _header(graph, script.called), "", *standard, "", *sorted(set(script.imports) - set(standard)), "",
@@ -109,17 +119,22 @@ def export_script(graph: Graph, registry: Registry) -> str:
 
 
 class _Script:
-    """What the blocks of a script gather while they are written: imports, the plugins called, loops."""
+    """What the blocks of a script gather while they are written: imports, the plugins called,
+    whether a loop needs the loop helpers, and the first producer whose plain stand-in a call would
+    read (`conflict`: the script is then built again with that producer as a call)."""
 
-    def __init__(self, graph: Graph, registry: Registry, found: dict[str, Exporter], names: _Names):
-        self.graph, self.registry, self.found, self.names = graph, registry, found, names
+    def __init__(self, registry: Registry, found: dict[str, Exporter], names: _Names, calls: set[str]):
+        self.registry, self.found, self.names, self.calls = registry, found, names, calls
         self.imports: dict[str, None] = {}
         self.called: dict[str, set[str]] = {}
         self.loops = False
+        self.conflict: str | None = None
+        self.stand_ins: set[tuple[str, str]] = set()  # (node, port) whose variable holds a plain stand-in
 
     def blocks(self, graph: Graph, variables: dict[tuple[str, str], str], constants: dict[str, str],
                indent: str, given: frozenset[str] = frozenset()) -> list[str]:
-        """One block per node of `graph` in order (the `given` nodes' variables are set by the caller)."""
+        """One block per node of `graph` in order (the `given` nodes' variables are set by the caller);
+        stops at the first conflict."""
         blocks = []
         for node_id in graph.order:
             if node_id in given:
@@ -128,18 +143,25 @@ class _Script:
             outputs = {p.name: variables.setdefault((node_id, p.name),
                                                     self.names.value(node_id, p.name, len(node.spec.outputs)))
                        for p in node.spec.outputs}
-            code = _node_code(node, outputs, variables, constants, self.graph)
+            code = _node_code(node, outputs, variables, constants, graph, self.stand_ins)
             if node.loop is not None:
                 lines = self.loop(node, code)
             else:
-                made = self.found.get(node.spec.type_id)
+                made = self.found.get(node.spec.type_id) if node_id not in self.calls else None
                 result = made(code) if made is not None else None
                 if result is None:
+                    fed = [source for source, source_port in node.inputs.values() if (source, source_port) in self.stand_ins]
+                    if fed:
+                        self.conflict = fed[0]
+                        return blocks
                     result = _call(node, code, self.names)
                     self.called.setdefault(node.spec.plugin or node.spec.fn.__module__.split(".")[0],
                                            set()).add(node.spec.type_id)
+                self.stand_ins.update((node_id, port) for port in result.plain_outputs)
                 self.imports.update(dict.fromkeys(result.imports))
                 lines = result.lines
+            if self.conflict is not None:
+                return blocks
             label = node.label if node.label != node.spec.label else ""
             blocks.append("\n".join([f"{indent}# {node_id!r} ({node.spec.type_id})" + (f": {label!r}" if label else ""),
                                      *(f"{indent}{line}" for line in lines)]))
@@ -159,9 +181,15 @@ class _Script:
         args = {port: self.names.value(f"{node.id}_{port}_in", "value", 1) for port in ports}
         looped = {name: self.names.value(f"{node.id}_{name}", "value", 1) for name in sorted(loop.looped_params)}
         variables = {(f"in.{port}", "value"): arg for port, arg in args.items()}
+        fed = {f"in.{port}": node.inputs[port] for port in ports if port in node.inputs}
+        self.stand_ins.update((given, "value") for given, source in fed.items() if source in self.stand_ins)
         function = self.names.value(f"{node.id}_iteration", "", 1)
         inner = [line for block in self.blocks(body, variables, looped, "    ", frozenset(f"in.{p}" for p in ports))
                  for line in block.split("\n")]
+        if self.conflict in fed:  # a call inside reads a stand-in handed in: its producer outside becomes a call
+            self.conflict = fed[self.conflict][0]
+        if self.conflict is not None:
+            return []
         ends = {port: variables[(f"body{path}", inner_port)] for port, (path, inner_port) in node.loop.ends.items()}
         lines = [f"def {function}({', '.join([*args.values(), *looped.values()])}):", *inner,
                  "    return {" + ", ".join(f"{port!r}: {var}" for port, var in ends.items()) + "}", ""]
@@ -189,6 +217,8 @@ class _Script:
             kind = node.loop.body.output_types[port]
             lines.append(f"{var} = collect_{kind}([(label, result[{port!r}]) for label, result in {results}])")
         return lines
+
+
 def _header(graph: Graph, called: dict[str, set[str]]) -> str:
     name = str(graph.workflow.meta.get("name") or (graph.workflow.path.stem if graph.workflow.path else "workflow"))
     lines = [f'"""{_doc_text(name)}: exported by `dataflow export` from {_doc_text(graph.workflow.path or "a workflow")}.',
@@ -216,12 +246,17 @@ def _param_value(graph: Graph, name: str) -> Any:
 
 
 def _node_code(node: GraphNode, outputs: dict[str, str], variables: dict[tuple[str, str], str],
-               constants: dict[str, str], graph: Graph) -> NodeCode:
+               constants: dict[str, str], graph: Graph, stand_ins: set[tuple[str, str]]) -> NodeCode:
     bound = node.bindings or {}
     literals = {name: constants[bound[name]] if name in bound else _literal(value) for name, value in node.params.items()}
     inputs = {port: variables[(source, source_port)] for port, (source, source_port) in node.inputs.items()}
+    sources = {port: graph.nodes[source].spec.type_id for port, (source, _) in node.inputs.items()}
+    source_params = {port: dict(graph.nodes[source].params) for port, (source, _) in node.inputs.items()}
+    plain = frozenset(port for port, fed in node.inputs.items() if fed in stand_ins)
     return NodeCode(node.id, node.spec.type_id, dict(node.params), literals, inputs, outputs,
-                    {"folder": str(graph.workflow.folder) if graph.workflow.folder else None})
+                    {"folder": str(graph.workflow.folder) if graph.workflow.folder else None, "sources": sources,
+                     "source_params": source_params},
+                    plain)
 
 
 def _call(node: GraphNode, code: NodeCode, names: _Names) -> Code:

@@ -33,7 +33,10 @@ def register_exporters(register: Callable[[str, Exporter], None]) -> None:
     receives a `NodeCode` and returns a `Code` (statements assigning `node.outputs`' variables, and
     the imports they need), or None for the plugin's function to be called instead. Use
     `node.literals`, never text built from `node.params`, so that a value from the workflow file
-    only ever reaches the script as a Python literal.
+    only ever reaches the script as a Python literal. An output the code gives as a plain stand-in
+    for what the node gives (the sklearn plugin's trained model as a dict) is named in
+    `Code.plain_outputs`; a consumer's exporter sees it in `node.plain_inputs` and returns None
+    unless it reads it, and a consumer that is a call makes the producer a call too.
 
     :returns: nothing (ignored). Not `firstresult`: every plugin's implementation is called.
 

@@ -19,18 +19,26 @@ from dataflow.sdk import NodeCode, run_node, spec_of
 from dataflow.sdk.testing import _param_values
 
 
-def node_code(fn: Any, inputs: dict[str, Any], params: dict[str, Any]) -> NodeCode:
+def node_code(fn: Any, inputs: dict[str, Any], params: dict[str, Any], sources: dict[str, str] | None = None,
+              plain: frozenset[str] = frozenset(), source_params: dict[str, dict] | None = None) -> NodeCode:
+    """What the script builder gives the exporter; `sources` (port -> the feeding node's type),
+    `source_params` (port -> its parameters, defaults filled in) and `plain` (ports fed a plain
+    stand-in, as a plain training block's model) as the graph would."""
     spec = spec_of(fn)
     values = _param_values(spec, params)
     return NodeCode(node_id="n", type_id=spec.type_id, params=values,
                     literals={name: repr(value) for name, value in values.items()},
                     inputs={port: f"in_{port}" for port in inputs},
-                    outputs={p.name: f"out_{p.name}" for p in spec.outputs}, context={"folder": None})
+                    outputs={p.name: f"out_{p.name}" for p in spec.outputs},
+                    context={"folder": None, "sources": dict(sources or {}),
+                             "source_params": dict(source_params or {})}, plain_inputs=plain)
 
 
-def exported(fn: Any, exporter: Any, inputs: dict[str, Any] | None = None, **params: Any) -> dict[str, Any] | None:
+def exported(fn: Any, exporter: Any, inputs: dict[str, Any] | None = None, *, sources: dict[str, str] | None = None,
+             plain: frozenset[str] = frozenset(), source_params: dict[str, dict] | None = None,
+             **params: Any) -> dict[str, Any] | None:
     inputs = dict(inputs or {})
-    code = node_code(fn, inputs, params)
+    code = node_code(fn, inputs, params, sources, plain, source_params)
     made = exporter(code)
     if made is None:
         return None

@@ -87,3 +87,41 @@ def test_read_parquet_code(folder, columns):
 def test_other_formats_fall_back(folder):
     assert exported(nodes.write_file, IO["io.write_file"], {"table": pd.DataFrame()}, path="out.csv.gz") is None
     assert exported(nodes.read_file, IO["io.read_file"], path="sales.json") is None
+
+
+@pytest.mark.parametrize(("name", "text", "params"), [
+    ("rows.json", '[{"a": 1, "b": "2024-01-02", "c": "x"}, {"a": null, "b": "2024-03-04 10:00", "c": "007"}]',
+     {"date_columns": ["b"]}),
+    ("rows.jsonl", '{"a": 1.5, "b": "not a date"}\n{"a": 2, "b": "2024-01-02"}\n', {"orient": "lines",
+                                                                                  "date_columns": ["b"]}),
+    ("plain.json", '[{"id": "01", "n": 3}, {"id": "02", "n": 4}]', {})])
+def test_read_json_code_reads_the_nodes_table(tmp_path, name, text, params):
+    (tmp_path / name).write_text(text)
+    same_as_node(nodes.read_json, IO["io.read_json"], path=str(tmp_path / name), **params)
+
+
+@pytest.fixture
+def monthly(tmp_path):
+    folder = tmp_path / "monthly"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.csv").write_text("id,amount,code\n1,2.5,7\n2,,8\n")
+    (folder / "b.csv").write_text("amount,id,code\n3.0,3,x9\n")  # other order; code is text here
+    (folder / ".hidden.csv").write_text("id,amount,code\n99,99,99\n")
+    (folder / "sub" / "c.csv").write_text("id,amount,code,extra\n4,1.0,5,yes\n")
+    (folder / "notes.txt").write_text("not read\n")
+    (folder / "t.tsv").write_text("id\tamount\n5\t6\n")
+    return folder
+
+
+@pytest.mark.parametrize("params", [{"pattern": "*.csv"}, {"pattern": "**/*.csv", "mismatched": "skip"},
+                                    {"pattern": "**/*.csv", "mismatched": "combine", "source_column": ""},
+                                    {"pattern": "*.tsv", "source_column": "from"},
+                                    {"pattern": "*.txt", "format": "csv"}])
+def test_read_folder_code_reads_the_files_the_node_reads(monthly, params):
+    same_as_node(nodes.read_folder, IO["io.read_folder"], folder=str(monthly), **params)
+
+
+def test_read_folder_code_stops_where_the_node_stops(monthly):
+    with pytest.raises(ValueError, match="do not have the columns"):
+        exported(nodes.read_folder, IO["io.read_folder"], folder=str(monthly), pattern="**/*.csv")
+    assert exported(nodes.read_folder, IO["io.read_folder"], folder=str(monthly), pattern="*.parquet") is None

@@ -88,18 +88,18 @@ def test_the_script_reads_as_one_block_per_node_with_its_label(both, name, folde
 
 
 #: the node types of the examples still exported as calls into their plugin, each for a reason
-#: docs/export.md gives (its plugin has no plain code for it yet: sklearn's model nodes and the charts
-#: of their outputs, read_folder, query_files, db; or a filter formula bound to a workflow parameter);
+#: docs/export.md gives (its plugin has no plain code for it yet: query_files, db; a model chosen by a
+#: workflow parameter, and the predict and cross-validation reading it; or a filter formula bound to a
+#: workflow parameter);
 #: every other node type of the examples is plain code, and nothing but these imports a DataFlow module
 STILL_CALLS = {
-    "db.read_sqlite", "io.read_folder", "sql.query_files",
+    "db.read_sqlite", "sql.query_files",
     "transform.filter",
-    "plotly.clusters", "plotly.confusion_matrix", "plotly.residuals",
-    "sklearn.apply_transformer", "sklearn.compare_metrics", "sklearn.evaluate", "sklearn.predict", "sklearn.scale",
-    "sklearn.train_classifier", "sklearn.train_regressor", "sklearn.cluster", "sklearn.cross_validate",
+    "sklearn.predict", "sklearn.train_classifier", "sklearn.cross_validate",
 }
 #: examples whose every node is plain pandas / Plotly / DuckDB code: their scripts import no DataFlow module
-FULLY_PLAIN = {"sales_report", "sensor_time_series", "sql_two_tables"}
+FULLY_PLAIN = {"sales_report", "sensor_time_series", "sql_two_tables", "iris_classification", "diabetes_regression",
+               "model_comparison", "customer_segmentation"}
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -152,3 +152,43 @@ def test_export_names_a_bad_workflow_and_a_bad_target(tmp_path):
     assert done.returncode == 2 and "nosuch.node" in done.stderr and not (tmp_path / "bad.py").exists()
     done = dataflow("export", "bad.json", "-o", "bad.txt", cwd=tmp_path, cache=tmp_path / "cache")
     assert done.returncode == 2 and "must end in .py" in done.stderr
+
+
+def _header_calls(text: str) -> set[str]:
+    header = ast.get_docstring(ast.parse(text))
+    return {t.strip() for line in header.splitlines() if line.startswith("    ") and ": " in line
+            for t in line.split(": ", 1)[1].split(",")}
+
+
+def test_a_model_read_by_a_node_still_called_is_trained_by_the_plugin_and_the_scores_stay_equal(tmp_path):
+    """The plain training code's model is a plain dict: when save_model (still a call into the plugin)
+    reads the model too, training and predicting are calls as well, and the script still gives
+    dataflow run's scores; the same workflow without it trains in plain scikit-learn."""
+    iris = json.loads((ROOT / "workflows" / "iris_classification.json").read_text())
+    iris["nodes"].append({"id": "save", "type": "sklearn.save_model", "params": {"path": "iris.skops"},
+                          "position": {"x": 900, "y": 400}})
+    iris["edges"] += [{"source": "train", "source_port": "model", "target": "save", "target_port": "model"}]
+    (tmp_path / "cv.json").write_text(json.dumps(iris))
+    for name in ("cv", "iris"):
+        if name == "iris":
+            shutil.copy(ROOT / "workflows" / "iris_classification.json", tmp_path / "iris.json")
+        done = dataflow("export", f"{name}.json", "-o", f"{name}.py", cwd=tmp_path, cache=tmp_path / "cache")
+        assert done.returncode == 0, done.stderr
+        ran = subprocess.run([sys.executable, f"{name}.py", "--output-dir", f"{name}-script"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=300)
+        assert ran.returncode == 0, ran.stderr[-3000:]
+        if name == "cv":  # written by the plugin's save_model, which the script calls
+            assert (tmp_path / "iris.skops").is_file()
+        done = dataflow("run", f"{name}.json", "--quiet", "--output-dir", f"{name}-run", cwd=tmp_path,
+                        cache=tmp_path / "cache")
+        assert done.returncode == 0, done.stderr
+        got = json.loads((tmp_path / f"{name}-script" / "evaluate.json").read_text())
+        expected = json.loads((tmp_path / f"{name}-run" / "evaluate.json").read_text())
+        assert got.keys() == expected.keys()
+        for key, value in expected.items():
+            assert got[key] == (pytest.approx(value, rel=1e-9) if isinstance(value, float) else value), key
+    calls_with_cv = _header_calls((tmp_path / "cv.py").read_text())
+    assert {"sklearn.train_classifier", "sklearn.predict", "sklearn.save_model"} <= calls_with_cv
+    assert "sklearn.evaluate" not in calls_with_cv  # it reads the table predict gives, not the model
+    assert not {"sklearn.train_classifier", "sklearn.predict", "sklearn.evaluate"} & _header_calls(
+        (tmp_path / "iris.py").read_text())

@@ -68,3 +68,57 @@ def test_rolling_code_gives_the_nodes_table(sensors, params):
     from dataflow_time import series
 
     same_as_node(series.rolling, EXPORTERS["time.rolling"], {"table": sensors.set_index(sensors.index + 10)}, **params)
+
+
+@pytest.mark.parametrize("params", [
+    {"columns": ["temperature"]}, {"columns": ["temperature", "site"], "direction": "lead", "periods": 3},
+    {"columns": ["temperature"], "order_by": "timestamp", "by": ["sensor"]},
+    {"columns": ["ok", "temperature"], "direction": "lead", "order_by": "timestamp", "by": ["site", "sensor"],
+     "periods": 2}, {"columns": ["timestamp"], "order_by": "temperature"}])
+def test_lag_lead_code_gives_the_nodes_table(sensors, params):
+    from dataflow_time import series
+
+    same_as_node(series.lag_lead, EXPORTERS["time.lag_lead"], {"table": sensors.set_index(sensors.index * 2 + 5)},
+                 **params)
+
+
+@pytest.fixture
+def trips() -> pd.DataFrame:
+    start = pd.to_datetime(["2024-01-31 10:00", "2024-01-15 00:00", None, "2023-03-26 02:30", "2024-12-31 23:59",
+                            "2020-02-29 12:00"])
+    end = pd.to_datetime(["2024-02-29 09:00", "2024-03-15 00:00", "2024-01-01 00:00", "2023-03-27 03:00", "2023-01-01 00:00",
+                          "2024-02-28 12:00"])
+    return pd.DataFrame({"start": start, "end": end, "place": list("abcdef")}, index=[4, 8, 15, 16, 23, 42])
+
+
+@pytest.mark.parametrize("unit", ["days", "weeks", "hours", "minutes", "seconds", "months", "years"])
+def test_date_difference_code_gives_the_nodes_column(trips, unit):
+    from dataflow_time import dates as nodes
+
+    same_as_node(nodes.date_difference, EXPORTERS["time.date_difference"], {"table": trips}, start="start", end="end",
+                 unit=unit)
+    same_as_node(nodes.date_difference, EXPORTERS["time.date_difference"], {"table": trips}, start="end",
+                 end="start", unit=unit, output="back")
+
+
+@pytest.mark.parametrize(("amount", "unit"), [(36, "hours"), (-2, "days"), (3, "business_days"), (1, "months"),
+                                              (2, "quarters"), (-1, "years"), (5, "weeks"), (90, "seconds")])
+def test_shift_dates_code_gives_the_nodes_column(trips, amount, unit):
+    from dataflow_time import dates as nodes
+
+    same_as_node(nodes.shift_dates, EXPORTERS["time.shift_dates"], {"table": trips}, column="start", amount=amount,
+                 unit=unit)
+
+
+@pytest.mark.parametrize("params", [
+    {"operation": "localize", "timezone": "Europe/Paris", "nonexistent": "shift_forward"},
+    {"operation": "localize", "timezone": "UTC", "output": "start_utc"},
+    {"operation": "localize", "timezone": "Europe/Paris", "nonexistent": "missing", "ambiguous": "missing"}])
+def test_time_zone_code_gives_the_nodes_column(trips, params):
+    from dataflow_time import dates as nodes
+
+    same_as_node(nodes.time_zone, EXPORTERS["time.time_zone"], {"table": trips}, column="start", **params)
+    local = trips.assign(start=trips["start"].dt.tz_localize("UTC"))
+    for operation in ("convert", "remove"):
+        same_as_node(nodes.time_zone, EXPORTERS["time.time_zone"], {"table": local}, column="start",
+                     operation=operation, timezone="America/New_York")

@@ -6,10 +6,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from dataflow_transform import cast, columns, combine, dates, missing, reshape, rows
+from dataflow_transform import (
+    cast,
+    columns,
+    combine,
+    dates,
+    encode,
+    explore,
+    missing,
+    profile,
+    reshape,
+    rows,
+    strings,
+)
 from dataflow_transform.export import EXPORTERS
 
-from dataflow.sdk import formula_code
+from dataflow.sdk import NodeError, formula_code, run_node
 from tests.exporting import exported, same_as_node
 
 
@@ -212,5 +224,128 @@ def test_cast_code_stops_where_the_node_stops(raw, types):
         exported(cast.cast, EXPORTERS["transform.cast"], {"table": raw}, types=types)
 
 
-def test_cast_to_bool_falls_back(raw):
-    assert exported(cast.cast, EXPORTERS["transform.cast"], {"table": raw}, types={"n": "bool"}) is None
+@pytest.mark.parametrize("types, errors", [
+    ({"flag": "bool", "qty": "boolean"}, "null"), ({"words": "bool", "n": "bool"}, "null"),
+    ({"words": "bool"}, "null"), ({"ones": "bool", "flag": "bool", "coded": "bool"}, "raise")])
+def test_cast_to_bool_converts_as_the_node_converts(raw, types, errors):
+    table = raw.assign(words=[" Yes", "off", None, "T"], ones=[1, 0, 1, 0],
+                       coded=pd.Categorical(["y", "n", "n", None]))
+    same_as_node(cast.cast, EXPORTERS["transform.cast"], {"table": table}, types=types, errors=errors)
+
+
+def test_cast_to_bool_stops_where_the_node_stops(raw):
+    with pytest.raises(ValueError):
+        exported(cast.cast, EXPORTERS["transform.cast"], {"table": raw}, types={"n": "bool"}, errors="raise")
+    with pytest.raises(NodeError):
+        run_node(cast.cast, {"table": raw}, types={"n": "bool"}, errors="raise")
+
+
+# --- reshape, text, encode, explore ---------------------------------------------------------
+
+@pytest.fixture
+def people() -> pd.DataFrame:
+    return pd.DataFrame({
+        "name": pd.array(["Ada Lovelace", "Alan  Turing", None, "Grace B. Hopper", " Ada Byron ", "Edsger"],
+                         dtype="str"),
+        "team": pd.Categorical(["math", "cs", "cs", None, "math", "cs"]),
+        "tags": ["a,b", "b", None, "a,b,c", "c", "a,,b"],
+        "age": [36, 41, np.nan, 85, 17, 72],
+        "score": [1.5, -2.0, 3.25, np.nan, 0.0, 2.0],
+        "month": ["jan", "feb", "jan", "feb", "mar", "jan"],
+        "ok": [True, False, True, True, False, True],
+    }, index=[3, 5, 7, 9, 11, 13])
+
+
+@pytest.mark.parametrize("params", [
+    {"index": ["team"], "columns": "month", "values": "score"},
+    {"index": ["team", "ok"], "columns": "month", "values": "age", "aggregation": "mean", "fill": 0.0},
+    {"index": ["month"], "columns": "team", "values": "name", "aggregation": "count", "fill": 0.0},
+    {"index": ["month"], "columns": "ok", "values": "score", "aggregation": "max", "fill": -1.5},
+    {"index": ["team"], "columns": "month", "values": "name", "aggregation": "first"}])
+def test_pivot_code(people, params):
+    same_as_node(reshape.pivot, EXPORTERS["transform.pivot"], {"table": people}, **params)
+
+
+@pytest.mark.parametrize("params", [
+    {"column": "name", "separator": " "}, {"column": "name", "separator": " ", "max_splits": 1,
+                                           "names": ["first", "rest"], "keep_original": False},
+    {"column": "tags", "separator": ","}, {"column": "team", "separator": "a", "names": ["x", "y", "z"]},
+    {"column": "month", "separator": "-"}])
+def test_split_column_code(people, params):
+    same_as_node(strings.split_column, EXPORTERS["transform.split_column"], {"table": people}, **params)
+
+
+def test_split_column_code_stops_where_the_node_stops(people):
+    with pytest.raises(ValueError, match="more parts"):
+        exported(strings.split_column, EXPORTERS["transform.split_column"], {"table": people}, column="tags",
+                 separator=",", names=["one", "two"])
+
+
+@pytest.mark.parametrize("params", [
+    {"column": "name"}, {"column": "team", "operation": "upper", "output": "TEAM"},
+    {"column": "name", "operation": "strip"}, {"column": "name", "operation": "strip", "pattern": " Ad"},
+    {"column": "name", "operation": "replace", "pattern": "a", "replacement": "4"},
+    {"column": "name", "operation": "replace", "pattern": "ADA", "replacement": "x\\1\\", "case_sensitive": False},
+    {"column": "name", "operation": "replace", "pattern": ".", "replacement": "", "case_sensitive": False},
+    {"column": "tags", "operation": "contains", "pattern": "b"},
+    {"column": "name", "operation": "contains", "pattern": "ada", "case_sensitive": False, "output": "is_ada"}])
+def test_text_code(people, params):
+    same_as_node(strings.text, EXPORTERS["transform.text"], {"table": people}, **params)
+
+
+def test_text_with_a_regular_expression_falls_back(people):
+    # the node checks and runs patterns with RE2 (linear time): the script calls it
+    assert exported(strings.text, EXPORTERS["transform.text"], {"table": people}, column="name",
+                    operation="contains", pattern=r"\d+", regex=True) is None
+
+
+@pytest.mark.parametrize("params", [
+    {"column": "age"}, {"column": "age", "bins": 3, "labels": ["young", "mid", "old"], "output": "group"},
+    {"column": "score", "method": "quantile", "bins": 2}, {"column": "age", "edges": [0, 18, 65, 80]},
+    {"column": "age", "edges": [0.0, 40.0, 120.0], "labels": ["under 40", "40+"]}])
+def test_bin_code(people, params):
+    same_as_node(encode.bin, EXPORTERS["transform.bin"], {"table": people}, **params)
+
+
+@pytest.mark.parametrize("params", [{}, {"columns": ["team"], "drop_first": True}, {"columns": ["month", "ok"]}])
+def test_one_hot_code(people, params):
+    same_as_node(encode.one_hot, EXPORTERS["transform.one_hot"], {"table": people}, **params)
+
+
+def test_one_hot_code_of_a_table_without_text_returns_it_unchanged(people):
+    same_as_node(encode.one_hot, EXPORTERS["transform.one_hot"], {"table": people[["age", "score"]]})
+
+
+@pytest.mark.parametrize("part", [None, ["age", "score"], ["name", "team"], []])
+def test_describe_code(people, sales, part):
+    table = people if part is None else people[part]
+    same_as_node(explore.describe, EXPORTERS["transform.describe"], {"table": table})
+    same_as_node(explore.describe, EXPORTERS["transform.describe"], {"table": sales})
+
+
+@pytest.mark.parametrize("params", [{}, {"method": "spearman"}, {"method": "kendall", "columns": ["age", "ok"]}])
+def test_correlation_code(people, params):
+    same_as_node(explore.correlation, EXPORTERS["transform.correlation"], {"table": people}, **params)
+
+
+@pytest.fixture
+def wide() -> pd.DataFrame:
+    rng = np.random.default_rng(8)
+    n = 1500
+    return pd.DataFrame({
+        "amount": np.where(rng.random(n) < 0.1, np.nan, rng.normal(100, 30, n)),
+        "count": rng.integers(0, 5, n), "id": np.arange(n),
+        "city": pd.array(rng.choice(["Paris", "Lyon", None, "A very long city name that goes on and on"], n),
+                         dtype="str"),
+        "grade": pd.Categorical(rng.choice(["a", "b"], n)), "ok": rng.random(n) < 0.3,
+        "day": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+        "empty": np.full(n, np.nan), "inf": np.where(rng.random(n) < 0.5, np.inf, 1.0),
+        "tags": [[1, 2] if i % 3 else None for i in range(n)]})
+
+
+@pytest.mark.parametrize("params", [{}, {"max_rows": 1000, "top": 1, "bins": 4, "seed": 3}, {"top": 20, "bins": 50}])
+def test_profile_code_gives_the_nodes_profile(wide, params):
+    same_as_node(profile.profile, EXPORTERS["transform.profile"], {"table": wide}, **params)
+    # an empty table (its category column left out: the node itself divides by zero on one)
+    same_as_node(profile.profile, EXPORTERS["transform.profile"], {"table": wide.head(0).drop(columns="grade")},
+                 **params)

@@ -3,7 +3,7 @@
 File paths stay as written in the workflow (relative to the workflow's folder, where the script
 runs). `read_csv` (and `read_file` of a CSV/TSV file) becomes the node's one `pd.read_csv` call with
 the same options (pandas' defaults left out); `read_parquet` (and `read_file` of a Parquet file) its
-`pd.read_parquet` call; `low_memory=False` gives what the node gets by re-reading a big file's columns of
+`pd.read_parquet` call; `read_json` its `pd.read_json` call; `low_memory=False` gives what the node gets by re-reading a big file's columns of
 mixed numbers and words as text. `write_file` writes as its connector does: a named index moved into
 columns, an unnamed one dropped, names made text, no row index. The checks the nodes make before
 reading (binary files, encodings, column names) only explain failures: a file the node reads, the
@@ -118,5 +118,76 @@ def write_file_code(node: NodeCode) -> Code | None:
         f"{out} = {table}"], ["import pandas as pd"])
 
 
+def read_json_code(node: NodeCode) -> Code | None:
+    """`jsonfiles.read_json_table`: records or JSON lines, no type guessing; each date column parsed, or left
+    as text when it does not parse (the node warns)."""
+    if any(node.bound(name) for name in ("orient", "date_columns")):
+        return None
+    out, lines = node.outputs["table"], node.params["orient"] == "lines"
+    code = [f"{out} = pd.read_json({node.literals['path']}, orient='records', lines={lines!r}, dtype=False, "
+            "encoding='utf-8')"]
+    for name in node.params["date_columns"]:
+        code += ["try:", f"    {out}[{name!r}] = pd.to_datetime({out}[{name!r}])",
+                 "except (TypeError, ValueError, OverflowError):", "    pass  # left as written"]
+    return Code(code, ["import pandas as pd"])
+
+
+def read_folder_code(node: NodeCode) -> Code | None:
+    """`folders.read_folder_table` for CSV and TSV files (the format chosen, or the pattern's extension): the
+    same files in the same order, each read as `read_file` reads it, the same rule for differing columns,
+    text where files disagree on a column's type, and the same source column."""
+    p = node.params
+    if any(node.bound(name) for name in p) or not str(p["folder"]).strip():
+        return None
+    pattern = str(p["pattern"]).strip()
+    fmt = p["format"] if p["format"] != "auto" else _EXTENSIONS.get(Path(pattern).suffix.lower())
+    if fmt not in ("csv", "tsv") or not pattern or "\\" in pattern or pattern.startswith(("/", "~")) \
+            or ".." in Path(pattern).parts:
+        return None
+    out, source, mismatched = node.outputs["table"], p["source_column"], p["mismatched"]
+    read = "pd.read_csv(_path, low_memory=False)" if fmt == "csv" else "pd.read_csv(_path, sep='\\t', low_memory=False)"
+    lines = [f"_root = _pathlib.Path({node.literals['folder']}).resolve()",
+             "_files = []",
+             f"for _match in sorted(_root.glob({pattern!r})):  # in the order of their paths",
+             "    _real = _match.resolve()",
+             "    if not _real.is_relative_to(_root):",
+             "        raise ValueError(f'{_match} is a link to {_real}, outside the folder {_root}')",
+             "    if _real.is_file() and not _match.name.startswith('.'):",
+             "        _files.append(_real)",
+             "if not _files:",
+             f"    raise ValueError(f'no file in {{_root}} matches ' + {pattern!r})",
+             "_frames, _names, _odd, _first = [], [], [], None",
+             "for _path in _files:",
+             f"    _frame = {read}",
+             "    _columns = [str(c) for c in _frame.columns]",
+             "    if _first is None:",
+             "        _first = _columns",
+             "    elif set(_columns) != set(_first):  # columns differ from the first file's",
+             "        _odd.append(_path.relative_to(_root).as_posix())",
+             *(["        continue"] if mismatched != "combine" else []),
+             "    elif _columns != _first:",
+             "        _frame = _frame[_first]",
+             "    _frames.append(_frame)",
+             "    _names.append(_path.relative_to(_root).as_posix())"]
+    if mismatched == "error":
+        lines += ["if _odd:",
+                  "    raise ValueError(f'{len(_odd)} of {len(_files)} files do not have the columns of the first file: '",
+                  "                     + ', '.join(_odd))"]
+    lines += [f"{out} = pd.concat(_frames, ignore_index=True, sort=False) if len(_frames) > 1 else _frames[0]",
+              "if len(_frames) > 1:  # a column of numbers in one file and text in another is text",
+              f"    for _name in {out}.columns:",
+              f"        _column = {out}[_name]",
+              "        if _column.dtype == 'object' and pd.api.types.infer_dtype(_column, skipna=True) in "
+              "('mixed', 'mixed-integer'):",
+              f"            {out}[_name] = _column.map(lambda v: v if isinstance(v, str) or pd.isna(v) else str(v))"
+              ".astype('str')"]
+    if source:
+        lines += [f"if {source!r} in {out}.columns:",
+                  f"    raise ValueError('a file already has a column ' + repr({source!r}))",
+                  f"{out}.insert(0, {source!r}, pd.Categorical.from_codes(np.repeat(np.arange(len(_frames)), "
+                  "[len(f) for f in _frames]), categories=_names))"]
+    return Code(lines, ["import numpy as np", "import pandas as pd", "import pathlib as _pathlib"])
+
+
 EXPORTERS = {"io.read_csv": read_csv_code, "io.read_file": read_file_code, "io.write_file": write_file_code,
-             "io.read_parquet": read_parquet_code}
+             "io.read_parquet": read_parquet_code, "io.read_json": read_json_code, "io.read_folder": read_folder_code}

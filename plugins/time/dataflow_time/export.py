@@ -4,8 +4,9 @@
 errors = fail the code stops, as the node does, when a value does not match. `resample`: the same
 `groupby(...).resample(...)` with the node's aggregations, undated rows left out, category keys
 grouped by their values and given their type back. `rolling`: the node's windows over the rows
-sorted by date (per group), each result put back on its row. `lag_lead` and the other date nodes
-stay calls.
+sorted by date (per group), each result put back on its row. `lag_lead`: the same shift over the
+rows in `order_by`'s order, per group. `date_difference`, `shift_dates` and `time_zone`: the node's
+subtraction, offset or `tz_localize` / `tz_convert` call.
 """
 
 from __future__ import annotations
@@ -113,4 +114,90 @@ def rolling_code(node: NodeCode) -> Code | None:
     return Code(lines, ["import numpy as np", "import pandas as pd"])
 
 
-EXPORTERS = {"time.parse_dates": parse_dates_code, "time.resample": resample_code, "time.rolling": rolling_code}
+def lag_lead_code(node: NodeCode) -> Code | None:
+    """Each column's values `periods` rows before or after, in `order_by`'s order, per group; the rows keep
+    the input's order."""
+    p = node.params
+    if any(node.bound(name) for name in p) or not p["columns"]:
+        return None
+    table, out = node.inputs["table"], node.outputs["table"]
+    columns, by = list(p["columns"]), list(p["by"])
+    steps = p["periods"] if p["direction"] == "lag" else -p["periods"]
+    lines = [f"_frame = {table}.reset_index(drop=True)"]
+    if p["order_by"]:
+        lines.append(f"_frame = _frame.sort_values({p['order_by']!r}, kind='stable', na_position='last')")
+    if by:
+        lines += ["_keys = [_frame[n].astype('object') if isinstance(_frame[n].dtype, pd.CategoricalDtype) else _frame[n] "
+                  f"for n in {by!r}]  # a missing key is a group of its own",
+                  f"_moved = _frame.groupby(_keys, dropna=False, sort=False, observed=True)[{columns!r}]"
+                  f".shift({steps}).sort_index()"]
+    else:
+        lines.append(f"_moved = _frame[{columns!r}].shift({steps}).sort_index()")
+    lines.append(f"{out} = {table}.copy(deep=False)")
+    names = [f"{c}_{p['direction']}{p['periods']}" for c in columns]
+    lines += [f"{out}[{name!r}] = _moved[{c!r}].to_numpy()" for c, name in zip(columns, names, strict=True)]
+    return Code(lines, ["import pandas as pd"])
+
+
+def date_difference_code(node: NodeCode) -> Code | None:
+    """end - start in a fixed unit, or complete calendar months / years as an age is counted."""
+    from .dates import _UNITS
+
+    p = node.params
+    if any(node.bound(name) for name in p) or not p["start"] or not p["end"]:
+        return None
+    table, out, start, end, unit = node.inputs["table"], node.outputs["table"], p["start"], p["end"], p["unit"]
+    name = p["output"] or f"{start}_to_{end}_{unit}"
+    if unit in _UNITS:
+        lines = [f"_values = ({table}[{end!r}] - {table}[{start!r}]) / pd.Timedelta(1, unit={_UNITS[unit]!r})"]
+    else:
+        per_year = 12 if unit == "months" else 1
+        rest = ("_dates.dt.day * 86_400" if per_year == 12 else "(_dates.dt.month * 32 + _dates.dt.day) * 86_400")
+        lines = ["def _place(_dates):  # the month (year) count, and the place within it",
+                 "    _months = _dates.dt.year * 12 + _dates.dt.month - 1",
+                 f"    return _months // {12 // per_year}, {rest} + (_dates - _dates.dt.normalize()).dt.total_seconds()",
+                 f"(_start, _start_rest), (_end, _end_rest) = _place({table}[{start!r}]), _place({table}[{end!r}])",
+                 "_whole = (_end - _start).astype('float64')",
+                 "_short = np.where(_whole > 0, (_end_rest < _start_rest).astype('float64'), 0.0)",
+                 "_over = np.where(_whole < 0, (_end_rest > _start_rest).astype('float64'), 0.0)",
+                 "_values = _whole - _short + _over"]
+    return Code([*lines, f"{out} = {table}.copy(deep=False)", f"{out}[{name!r}] = _values.astype('float64')"],
+                ["import numpy as np", "import pandas as pd"])
+
+
+def shift_dates_code(node: NodeCode) -> Code | None:
+    p = node.params
+    if any(node.bound(name) for name in p) or not p["column"]:
+        return None
+    table, out, amount, unit = node.inputs["table"], node.outputs["table"], int(p["amount"]), p["unit"]
+    if unit in ("seconds", "minutes", "hours"):
+        step = f"pd.Timedelta({amount}, unit={unit!r})"
+    elif unit == "business_days":
+        step = f"pd.offsets.BDay({amount})"
+    elif unit == "quarters":
+        step = f"pd.DateOffset(months={3 * amount})"
+    else:
+        step = f"pd.DateOffset({unit}={amount})"
+    return Code([f"{out} = {table}.copy(deep=False)",
+                 f"{out}[{p['output'] or p['column']!r}] = {table}[{p['column']!r}] + {step}"], ["import pandas as pd"])
+
+
+def time_zone_code(node: NodeCode) -> Code | None:
+    p = node.params
+    if any(node.bound(name) for name in p) or not p["column"] or not str(p["timezone"]).strip():
+        return None
+    table, out, column, zone = node.inputs["table"], node.outputs["table"], p["column"], p["timezone"].strip()
+    options = {"fail": "raise", "missing": "NaT"}
+    if p["operation"] == "localize":
+        result = (f"{table}[{column!r}].dt.tz_localize({zone!r}, ambiguous={options.get(p['ambiguous'], p['ambiguous'])!r}, "
+                  f"nonexistent={options.get(p['nonexistent'], p['nonexistent'])!r})")
+    else:
+        result = f"{table}[{column!r}].dt.tz_convert({zone!r})" + (".dt.tz_localize(None)"
+                                                                  if p["operation"] == "remove" else "")
+    return Code([f"{out} = {table}.copy(deep=False)", f"{out}[{p['output'] or column!r}] = {result}"],
+                ["import pandas as pd"])
+
+
+EXPORTERS = {"time.parse_dates": parse_dates_code, "time.resample": resample_code, "time.rolling": rolling_code,
+             "time.lag_lead": lag_lead_code, "time.date_difference": date_difference_code,
+             "time.shift_dates": shift_dates_code, "time.time_zone": time_zone_code}

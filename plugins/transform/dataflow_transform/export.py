@@ -5,12 +5,13 @@ from `node.literals` (values reach the script as Python literals only). Formulas
 from their parsed tree by `formula_code`. Where a node decides by a column's kind (cast, fill_missing,
 concat, melt, date_parts), the script decides the same way, with `_kind` written as the plugin's
 `kind`; where the node stops (a value that cannot be converted), the script raises. A node type
-without an exporter here, a cast to bool, or a parameter that shapes the code bound to a workflow
-parameter: the exporter returns None and the script calls the node.
+without an exporter here, a regular expression in `text` (the node runs it with RE2), or a
+parameter that shapes the code bound to a workflow parameter: the exporter returns None and the script calls the node.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from dataflow.sdk import Code, NodeCode, formula_code
@@ -314,6 +315,23 @@ def _cast_lines(target: str) -> list[str] | None:
         return ["_converted, _failed = _source.astype('str'), None"]
     if target == "category":
         return ["_converted, _failed = _source.astype('category'), None"]
+    if target == "bool":
+        from .cast import _FALSE, _TRUE
+
+        return ["if _kind(_source) == 'true/false':",
+                "    _converted, _failed = _source, None",
+                "else:",
+                "    if _kind(_source) == 'number':",
+                "        _truth, _falsity = _source == 1, _source == 0",
+                "    elif _kind(_source) in ('text', 'category'):",
+                "        _words = _source.astype('str').str.strip().str.lower()",
+                f"        _truth, _falsity = _words.isin({_TRUE!r}), _words.isin({_FALSE!r})",
+                "    else:",
+                "        raise ValueError('column ' + repr(_column) + ' holds ' + _kind(_source) + ' values, which "
+                "cannot become true/false')",
+                "    _failed = _source.notna() & ~_truth & ~_falsity",
+                "    _unknown = ~_truth & ~_falsity",
+                "    _converted = _truth.astype('boolean').mask(_unknown) if _unknown.any() else _truth.astype(bool)"]
     if target == "date":
         return ["if _kind(_source) == 'date':",
                 "    _converted, _failed = _source, None",
@@ -381,6 +399,207 @@ def date_parts_code(node: NodeCode) -> Code | None:
     return Code(lines, ["import pandas as pd"])
 
 
+def pivot_code(node: NodeCode) -> Code | None:
+    if not _fixed(node, *node.params):
+        return None
+    p, lit, out = node.params, node.literals, node.outputs["table"]
+    lines = [f"{out} = pd.pivot_table({node.inputs['table']}, index={lit['index']}, columns={lit['columns']}, "
+             f"values={lit['values']}, aggfunc={lit['aggregation']}, observed=True, sort=True)"]
+    if p["fill"] is not None:
+        lines.append(f"{out} = {out}.fillna({lit['fill']})")
+        if p["aggregation"] in ("count", "nunique") and float(p["fill"]).is_integer():
+            lines.append(f"{out} = {out}.astype('int64')")
+    lines += [f"{out}.columns = [str(c) for c in {out}.columns]", f"{out} = {out}.reset_index()"]
+    return Code(lines, ["import pandas as pd"])
+
+
+def _text_lines(table: str, column: str) -> list[str]:
+    """`strings._text_column`: the column, or a category column's values as text."""
+    return [*_KIND_LINES, f"_series = {table}[{column}] if _kind({table}[{column}]) == 'text' "
+                          f"else {table}[{column}].astype('str')"]
+
+
+def split_column_code(node: NodeCode) -> Code | None:
+    if not _fixed(node, *node.params) or node.params["separator"] == "":
+        return None
+    p, lit, table, out = node.params, node.literals, node.inputs["table"], node.outputs["table"]
+    names = lit["names"] if p["names"] else f"[{lit['column']} + '_' + str(i + 1) for i in range(_parts.shape[1])]"
+    keep = bool(p["keep_original"])
+    return Code([*_text_lines(table, lit["column"]),
+                 f"_parts = _series.str.split({lit['separator']}, n={int(p['max_splits']) or -1}, expand=True, "
+                 "regex=False)",
+                 "if isinstance(_parts, pd.Series):  # every value missing: one column",
+                 "    _parts = _parts.to_frame()",
+                 f"_names = {names}",
+                 *(["if len(_names) < _parts.shape[1]:",
+                    f"    raise ValueError(repr({lit['column']}) + ' splits into more parts than names are given')"]
+                   if p["names"] else []),
+                 "_parts = _parts.reindex(columns=range(len(_names)))",
+                 "_parts.columns = _names",
+                 f"_kept = {table}" + ("" if keep else f".drop(columns=[{lit['column']}])"),
+                 f"_position = list({table}.columns).index({lit['column']}){' + 1' if keep else ''}",
+                 f"_parts.index = {table}.index",
+                 f"{out} = pd.concat([_kept.iloc[:, :_position], _parts, _kept.iloc[:, _position:]], axis=1)"],
+                ["import pandas as pd"])
+
+
+def text_code(node: NodeCode) -> Code | None:
+    """Case, strip, and plain-text replace / contains; a regular expression (RE2 in the node) stays a call."""
+    p, lit = node.params, node.literals
+    operation = p["operation"]
+    if not _fixed(node, *node.params) or (operation in ("replace", "contains") and (p["regex"] or not p["pattern"])):
+        return None
+    imports = ["import pandas as pd"]
+    if operation in ("lower", "upper"):
+        result = f"_series.str.{operation}()"
+    elif operation == "strip":
+        result = f"_series.str.strip({lit['pattern']} or None)"
+    elif operation == "contains":
+        result = f"_series.str.contains({lit['pattern']}, case={lit['case_sensitive']}, regex=False, na=False)"
+    elif p["case_sensitive"]:
+        result = f"_series.str.replace({lit['pattern']}, {lit['replacement']}, regex=False)"
+    else:  # an escaped pattern (a literal) and a literal replacement, without case
+        result = (f"_series.str.replace({re.escape(p['pattern'])!r}, {p['replacement'].replace(chr(92), chr(92) * 2)!r}, "
+                  "regex=True, flags=_re.IGNORECASE)")
+        imports.append("import re as _re")
+    target = p["output"] or (f"{p['column']}_contains" if operation == "contains" else p["column"])
+    table, out = node.inputs["table"], node.outputs["table"]
+    return Code([*_text_lines(table, lit["column"]), f"{out} = {table}.copy(deep=False)",
+                 f"{out}[{target!r}] = {result}"], imports)
+
+
+def bin_code(node: NodeCode) -> Code | None:
+    if not _fixed(node, *node.params):
+        return None
+    p, lit, table, out = node.params, node.literals, node.inputs["table"], node.outputs["table"]
+    labels = lit["labels"] if p["labels"] else "None"
+    if p["edges"]:
+        cut = f"pd.cut(_series, {lit['edges']}, labels={labels}, include_lowest=True)"
+    elif p["method"] == "equal-width":
+        cut = f"pd.cut(_series, {lit['bins']}, labels={labels}, include_lowest=True)"
+    else:
+        cut = f"pd.qcut(_series, {lit['bins']}, labels={labels}, duplicates='raise')"
+    lines = [f"_series = {table}[{lit['column']}]", f"_binned = {cut}"]
+    if not p["labels"]:
+        lines.append("_binned = _binned.cat.rename_categories([str(c) for c in _binned.cat.categories])  # '(18.0, 65.0]'")
+    lines += [f"{out} = {table}.copy(deep=False)", f"{out}[{p['output'] or p['column'] + '_bin'!r}] = _binned"]
+    return Code(lines, ["import pandas as pd"])
+
+
+def one_hot_code(node: NodeCode) -> Code | None:
+    if not _fixed(node, "columns", "drop_first"):
+        return None
+    table, out, lit = node.inputs["table"], node.outputs["table"], node.literals
+    return Code([*_KIND_LINES,
+                 f"_targets = {lit['columns']} or [c for c in {table}.columns if _kind({table}[c]) in ('text', 'category')]",
+                 f"{out} = pd.get_dummies({table}, columns=_targets, drop_first={lit['drop_first']}) if _targets "
+                 f"else {table}"], ["import pandas as pd"])
+
+
+def describe_code(node: NodeCode) -> Code:
+    from .explore import _NUMERIC_STATS
+
+    table, out = node.inputs["table"], node.outputs["table"]
+    stats = list(_NUMERIC_STATS)
+    columns = ["column", "type", "count", "missing", *stats, "unique", "top"]
+    types = {"column": "str", "type": "str", "count": "int64", "missing": "int64", "unique": "int64", "top": "str",
+             **dict.fromkeys(stats, "float64")}
+    return Code([*_KIND_LINES,
+                 f"_numeric = [c for c in {table}.columns if _kind({table}[c]) == 'number']",
+                 f"_stats = {table}[_numeric].describe() if _numeric else pd.DataFrame(index={stats!r})",
+                 "_rows = []",
+                 f"for _column in {table}.columns:",
+                 f"    _series = {table}[_column]",
+                 "    _row = {'column': str(_column), 'type': _kind(_series), 'count': int(_series.count()),",
+                 "            'missing': int(_series.isna().sum())}",
+                 f"    for _stat in {stats!r}:",
+                 "        _row[_stat] = float(_stats.at[_stat, _column]) if _column in _numeric else float('nan')",
+                 "    _row['unique'] = int(_series.nunique())",
+                 "    _counts = _series.value_counts() if _column not in _numeric else None",
+                 "    _row['top'] = str(_counts.index[0]) if _counts is not None and len(_counts) else None  # most frequent",
+                 "    _rows.append(_row)",
+                 f"{out} = pd.DataFrame(_rows, columns={columns!r}).astype({types!r})"], ["import pandas as pd"])
+
+
+def correlation_code(node: NodeCode) -> Code | None:
+    if not _fixed(node, "method", "columns"):
+        return None
+    table, out, lit = node.inputs["table"], node.outputs["table"], node.literals
+    return Code([*_KIND_LINES,
+                 f"_chosen = {lit['columns']} or [c for c in {table}.columns if _kind({table}[c]) == 'number']",
+                 f"_matrix = {table}[_chosen].astype('float64').corr(method={lit['method']})",
+                 "_matrix.columns.name = None",
+                 f"{out} = _matrix.rename_axis('column').reset_index()"], ["import pandas as pd"])
+
+
+def profile_code(node: NodeCode) -> Code | None:
+    """`profile.profile_table`: the same seeded sample above max_rows, the same counts, shares and bars."""
+    from .profile import _BARS, _LONGEST, COLUMNS
+
+    if not _fixed(node, *node.params):
+        return None
+    p, table, out = node.params, node.inputs["table"], node.outputs["table"]
+    max_rows, top, bins, seed = int(p["max_rows"]), int(p["top"]), int(p["bins"]), int(p["seed"])
+    types = {"column": "str", "kind": "str", "missing_pct": "float64", "distinct": "int64", "top_values": "str",
+             "distribution": "str", "min": "str", "max": "str", "rows_profiled": "int64", "rows_total": "int64"}
+    return Code([
+        *_KIND_LINES,
+        "def _text(value):",
+        "    return f'{value:.6g}' if isinstance(value, float) else str(value)",
+        "def _counts(values):  # how often each value occurs, most frequent first",
+        "    try:",
+        "        return values.value_counts(dropna=True, sort=True)",
+        "    except TypeError:  # unhashable objects: count their text",
+        "        return values.dropna().astype(str).value_counts(sort=True)",
+        "def _top(counts):  # the most frequent values and their share of the present ones",
+        "    if counts.empty:",
+        "        return ''",
+        "    if int(counts.iloc[0]) == 1:",
+        "        return '(every value distinct)' if len(counts) > 1 else f'{_text(counts.index[0])} (100%)'",
+        "    present = int(counts.sum())",
+        "    shown = []",
+        f"    for value, count in counts.head({top}).items():",
+        "        text = _text(value)",
+        f"        text = text if len(text) <= {_LONGEST} else text[:{_LONGEST - 1}] + '\u2026'",
+        "        share = 100 * count / present",
+        "        shown.append(f\"{text} ({'<1' if share < 0.5 else f'{share:.0f}'}%)\")",
+        "    return ', '.join(shown)",
+        "def _distribution(values, flavour, counts):  # a histogram of numbers and dates, else the top values",
+        "    if flavour in ('number', 'date'):",
+        "        present = values.dropna()",
+        "        if present.empty:",
+        "            return ''",
+        "        numbers = present.astype('int64').to_numpy() if flavour == 'date' else present.to_numpy(dtype='float64')",
+        "        finite = numbers[np.isfinite(numbers)] if flavour == 'number' else numbers",
+        "        if finite.size == 0:",
+        "            return ''",
+        f"        heights, _ = np.histogram(finite, bins={bins})",
+        "    else:",
+        f"        heights = counts.head({bins}).to_numpy()",
+        "    tallest = max(int(heights.max()), 1) if len(heights) else 1",
+        f"    return ''.join(' ' if h == 0 else {_BARS!r}[max(0, _math.ceil(h * {len(_BARS)} / tallest) - 1)] "
+        "for h in heights)",
+        f"_total = len({table})",
+        f"_part = {table}",
+        f"if _total > {max_rows}:  # a seeded sample for counts, top values and distributions",
+        f"    _part = {table}.take(np.sort(np.random.default_rng({seed}).choice(_total, size={max_rows}, "
+        "replace=False)))",
+        "_records = []",
+        f"for _position, _name in enumerate({table}.columns):",
+        f"    _whole, _sample = {table}.iloc[:, _position], _part.iloc[:, _position]",
+        "    _flavour = _kind(_whole)",
+        "    _has = _flavour in ('number', 'date') and _whole.notna().any()",
+        "    _found = _counts(_sample)",
+        "    _records.append({'column': str(_name), 'kind': _flavour,",
+        "                     'missing_pct': float(_whole.isna().mean() * 100) if _total else 0.0,",
+        "                     'distinct': int(len(_found)), 'top_values': _top(_found),",
+        "                     'distribution': _distribution(_sample, _flavour, _found),",
+        "                     'min': _text(_whole.min()) if _has else '', 'max': _text(_whole.max()) if _has else '',",
+        "                     'rows_profiled': len(_part), 'rows_total': _total})",
+        f"{out} = pd.DataFrame.from_records(_records, columns={[c for c, _ in COLUMNS]!r}).astype({types!r})"],
+        ["import math as _math", "import numpy as np", "import pandas as pd"])
+
+
 EXPORTERS: dict[str, Callable[[NodeCode], Code | None]] = {
     "transform.filter": filter_code, "transform.derive": derive_code, "transform.select": select_code,
     "transform.rename": rename_code, "transform.sort": sort_code, "transform.sample": sample_code,
@@ -388,4 +607,7 @@ EXPORTERS: dict[str, Callable[[NodeCode], Code | None]] = {
     "transform.fill_missing": fill_missing_code, "transform.join": join_code, "transform.groupby": groupby_code,
     "transform.date_parts": date_parts_code, "transform.concat": concat_code,
     "transform.melt": melt_code, "transform.cast": cast_code, "transform.value_counts": value_counts_code,
+    "transform.pivot": pivot_code, "transform.split_column": split_column_code, "transform.text": text_code,
+    "transform.bin": bin_code, "transform.one_hot": one_hot_code, "transform.describe": describe_code,
+    "transform.correlation": correlation_code, "transform.profile": profile_code,
 }
