@@ -17,8 +17,17 @@ imports it; a `NodeSpec` is never pickled), every input value as the bytes of it
 serializer (a table as Arrow IPC: Dask's pickle only wraps those bytes, it never pickles a
 DataFrame or anything read from a file), parameters as plain data. On the worker,
 `run_on_worker` decodes, calls the node, encodes the outputs the same way and returns a `Done`,
-or a `Failed` carrying the node's exception and traceback text. A future's end is reported from
-Dask's callback thread: the reply is fetched, decoded and told to the engine's `done`.
+or a `Failed` carrying the node's exception and traceback text.
+
+**Outputs stay on the workers.** The reply stays where it was made. Beside each node's task a
+tiny second task, `summarize`, runs on the same worker and returns the reply without its bytes
+(seconds, warnings, each output's size) or the `Failed`; its end is reported from Dask's callback
+thread, and the engine gets a `NodeOutcome` whose outputs are `DaskHandle`s (the node's future
+and a port). A consumer's task gets its producers' futures as arguments, so Dask moves the bytes
+worker to worker (a consumer on the producer's worker reads them in place, through the port's
+`share`, since other consumers may read the same reply). `fetch` gathers replies in one call and
+decodes them here (`bytes_pulled` counts them); `release` releases the futures, so the cluster
+frees the reply once no task needs it.
 
 **Faults.** A node that raises fails that node with its original exception, the worker's
 traceback chained as its cause (`RemoteTraceback`). A worker that dies mid-task is Dask's to
@@ -28,10 +37,9 @@ with `WorkerLostError`, naming the node, the last worker and the count. `cancel`
 cancels the run's futures on the cluster: queued tasks never start; a running one finishes on
 its worker thread (Dask cannot interrupt a thread) and its result is dropped.
 
-**What is not done yet.** Every output comes back to this process, because the engine checks,
-caches and hands on values it holds. Keeping tables on the workers needs an engine that accepts
-a handle as an output; see docs/dask.md. A node's progress reports are not forwarded from the
-workers (it shows running, then its end).
+**What is not done yet.** A node's progress reports are not forwarded from the workers (it
+shows running, then its end). A consumer is submitted when its producers ended, not before (the
+engine's loop starts ready nodes only): each hop costs a round trip through this process.
 """
 
 from __future__ import annotations
@@ -43,15 +51,16 @@ import threading
 import uuid
 import weakref
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from dataflow_executors.processes import job_for as process_job_for
-from dataflow_executors.processes import outcome_from
-from dataflow_executors.wire import CODEC, Encoded, Job
+from dataflow_executors.processes import rebuild_exception
+from dataflow_executors.wire import CODEC, PICKLE, Encoded, Failed, Job, decode
 from dataflow_executors.wire import Done as Reply
 
-from dataflow.sdk import Cancelled, Done, Executor, NodeTask
+from dataflow.sdk import Cancelled, Done, Executor, Handle, NodeOutcome, NodeTask
 
 from .metadata import import_distributed, restore_stdlib_finder
 from .versions import check_workers
@@ -62,6 +71,18 @@ log = logging.getLogger(__name__)
 SCHEDULER_ENV = "DATAFLOW_DASK_SCHEDULER"
 #: how long to wait for a scheduler to answer, or a local cluster to start
 CONNECT_SECONDS = 30
+
+
+class DaskHandle(Handle):
+    """An output kept on the cluster: the future of its node's reply, the port, the port's codec."""
+
+    __slots__ = ("codec", "future", "port")
+
+    def __init__(self, future: Any, port: str, codec: Any):
+        self.future, self.port, self.codec = future, port, codec
+
+    def __repr__(self) -> str:
+        return f"DaskHandle({self.future.key!r}, {self.port!r})"
 
 
 class WorkerLostError(RuntimeError):
@@ -118,16 +139,35 @@ class DaskExecutor(Executor):
         handles: list[Any] = []
         for task in tasks:
             try:
-                job = job_for(task)
-                future = client.submit(run_on_worker, job, key=task_key(task), pure=False)
+                job, upstream = job_for(task)
+                key = task_key(task)
+                future = client.submit(run_on_worker, job, upstream, key=key, pure=False)
+                summary = client.submit(summarize, future, key=f"{key}-summary", pure=False)
             except Exception as exc:
                 done(task, None, exc)
                 handles.append(None)
                 continue
             self.submitted += 1
-            future.add_done_callback(partial(_report, task, done, self._count_pulled))
-            handles.append(future)
+            summary.add_done_callback(partial(_report, task, done, future))
+            handles.append(future)  # cancelling it cancels its summary too
         return handles
+
+    def fetch(self, handles: list[Any]) -> list[Any]:
+        """The values behind `handles`: their replies gathered in one call, decoded here."""
+        futures = list({id(h.future): h.future for h in handles}.values())
+        replies = dict(zip((id(f) for f in futures), self.client().gather(futures), strict=True))
+        values = []
+        for handle in handles:
+            how, payload = unwrap({handle.port: replies[id(handle.future)].outputs[handle.port]})[handle.port]
+            if how == CODEC:
+                self.bytes_pulled += memoryview(payload).nbytes
+            values.append(decode((how, payload), handle.codec))
+        return values
+
+    def release(self, handles: list[Any]) -> None:
+        """Let the cluster free these replies once no task needs them (releasing twice is harmless)."""
+        for handle in handles:
+            handle.future.release()
 
     def cancel(self, futures: Iterable[Any]) -> None:
         """Cancel these tasks on the cluster (a running one ends on its worker, its result dropped)."""
@@ -193,9 +233,6 @@ class DaskExecutor(Executor):
                        f"{dashboard or 'off (install bokeh to get one)'}")
         return client, cluster
 
-    def _count_pulled(self, size: int) -> None:
-        self.bytes_pulled += size  # Dask runs every done-callback in one thread: no race
-
     def _announce(self, text: str) -> None:
         if self.announce is not None:
             self.announce(text)
@@ -246,28 +283,57 @@ def task_key(task: NodeTask) -> str:
     return f"dataflow-{task.node_id}-{uuid.uuid4().hex}"
 
 
-def job_for(task: NodeTask) -> Job:
+def job_for(task: NodeTask) -> tuple[Job, dict[str, tuple[Any, str]]]:
     """The process executor's job for a worker (`dataflow_executors.processes.job_for`), with
-    each serializer's bytes in a `Blob` and no progress reports (not forwarded from Dask yet)."""
-    job = process_job_for(task)
+    each serializer's bytes in a `Blob` and no progress reports (not forwarded from Dask yet);
+    and the inputs held on the cluster, by port: (the producer's future, its port). Dask hands
+    `run_on_worker` each future's reply in its place."""
+    upstream = {port: (value.future, value.port) for port, value in task.inputs.items()
+                if isinstance(value, DaskHandle)}
+    here = task if not upstream else replace(task, inputs={p: v for p, v in task.inputs.items() if p not in upstream})
+    job = process_job_for(here)
     job.inputs = wrap(job.inputs)
     job.report_progress = False
-    return job
+    return job, upstream
 
 
-def run_on_worker(job: Job) -> Any:
+def run_on_worker(job: Job, upstream: dict[str, tuple[Any, str]] | None = None) -> Any:
     """On a worker: call the node; a `Done` with encoded outputs, or a `Failed`. Never raises, so
-    even `sys.exit()` in a node fails that node, not the worker's thread."""
+    even `sys.exit()` in a node fails that node, not the worker's thread. `upstream`: inputs from
+    other tasks' replies, by port: (the reply, its port)."""
     from dataflow_executors.worker import failure, run_job
 
     restore_stdlib_finder()  # before a node loads the installed plugins (see metadata.py)
-    job.inputs = unwrap(job.inputs)
     try:
+        job.inputs = unwrap(job.inputs)
+        for port, (reply, source_port) in (upstream or {}).items():
+            codec = job.input_codecs.get(port)
+            value = decode(unwrap({port: reply.outputs[source_port]})[port], codec)
+            # the reply may feed other tasks on this worker: this node gets its own share of it
+            job.inputs[port] = (PICKLE, codec.share(value) if codec is not None else value)
         reply = run_job(job)
     except BaseException as exc:
         return failure(exc)
     reply.outputs = wrap(reply.outputs)
     return reply
+
+
+@dataclass(slots=True)
+class Summary:
+    """A reply without its bytes: what the engine learns when a node ends."""
+
+    seconds: float
+    warnings: list[str]
+    nbytes: dict[str, int]
+
+
+def summarize(reply: Any) -> Any:
+    """On the reply's worker: the `Failed` as it is, else a `Summary` of the `Done`."""
+    if not isinstance(reply, Reply):
+        return reply
+    sizes = {port: memoryview(payload.data).nbytes if isinstance(payload, Blob) else 0
+             for port, (_, payload) in reply.outputs.items()}
+    return Summary(reply.seconds, reply.warnings, sizes)
 
 
 class Blob:
@@ -298,28 +364,28 @@ def unwrap(values: dict[str, Encoded]) -> dict[str, Encoded]:
             for port, (how, payload) in values.items()}
 
 
-def _report(task: NodeTask, done: Done, pulled: Callable[[int], None], future: Any) -> None:
-    """A task's end (in Dask's callback thread): fetch the reply, decode it, tell the engine."""
+def _report(task: NodeTask, done: Done, reply: Any, summary: Any) -> None:
+    """A task's end (in Dask's callback thread): its summary fetched, told to the engine with a
+    handle per output (the reply stays on the worker); a failure releases the reply at once."""
     try:
-        if future.cancelled():
+        if summary.cancelled() or reply.cancelled():
             done(task, None, Cancelled("the run was stopped"))
+            reply.release()
             return
         try:
-            reply = future.result()
+            told = summary.result()
         except Exception as exc:
+            reply.release()
             done(task, None, explain(task, exc))
             return
-        if isinstance(reply, Reply):
-            reply.outputs = unwrap(reply.outputs)
-            pulled(sum(memoryview(payload).nbytes for how, payload in reply.outputs.values() if how == CODEC))
-        try:
-            outcome = outcome_from(task, reply)
-        except Exception as exc:
-            done(task, None, exc)
-        else:
-            done(task, outcome, None)
+        if isinstance(told, Failed):
+            reply.release()
+            done(task, None, rebuild_exception(told))
+            return
+        outputs = {port: DaskHandle(reply, port, task.output_codecs.get(port)) for port in told.nbytes}
+        done(task, NodeOutcome(outputs, told.seconds, told.warnings, handles=True), None)
     finally:
-        future.release()  # the cluster frees the reply now, not when the future is collected
+        summary.release()
 
 
 def explain(task: NodeTask, exc: BaseException) -> BaseException:
