@@ -16,8 +16,9 @@ ready. Each goes to the cluster the way a node goes to the process executor's wo
 imports it; a `NodeSpec` is never pickled), every input value as the bytes of its port's
 serializer (a table as Arrow IPC: Dask's pickle only wraps those bytes, it never pickles a
 DataFrame or anything read from a file), parameters as plain data. On the worker,
-`run_on_worker` decodes, calls the node, encodes the outputs the same way and returns a `Done`,
-or a `Failed` carrying the node's exception and traceback text.
+`run_on_worker` decodes, calls the node, checks each output against its port type there
+(`check_output`: an `OutputTypeError` is the node's error, as in-process), encodes the outputs the
+same way and returns a `Done`, or a `Failed` carrying the node's exception and traceback text.
 
 **Outputs stay on the workers.** The reply stays where it was made. Beside each node's task a
 tiny second task, `summarize`, runs on the same worker and returns the reply without its bytes
@@ -60,7 +61,7 @@ from dataflow_executors.processes import rebuild_exception
 from dataflow_executors.wire import CODEC, PICKLE, Encoded, Failed, Job, decode
 from dataflow_executors.wire import Done as Reply
 
-from dataflow.sdk import Cancelled, Done, Executor, Handle, NodeOutcome, NodeTask
+from dataflow.sdk import Cancelled, Done, Executor, Handle, NodeOutcome, NodeTask, check_output
 
 from .metadata import import_distributed, restore_stdlib_finder
 from .versions import check_workers
@@ -312,6 +313,10 @@ def run_on_worker(job: Job, upstream: dict[str, tuple[Any, str]] | None = None) 
             # the reply may feed other tasks on this worker: this node gets its own share of it
             job.inputs[port] = (PICKLE, codec.share(value) if codec is not None else value)
         reply = run_job(job)
+        for port, (how, value) in reply.outputs.items():  # a value its codec rejected comes back as is
+            codec = job.output_codecs.get(port)
+            if how == PICKLE and codec is not None:
+                check_output(codec, port, value)  # OutputTypeError: the node's error, as in-process
     except BaseException as exc:
         return failure(exc)
     reply.outputs = wrap(reply.outputs)
@@ -383,7 +388,7 @@ def _report(task: NodeTask, done: Done, reply: Any, summary: Any) -> None:
             done(task, None, rebuild_exception(told))
             return
         outputs = {port: DaskHandle(reply, port, task.output_codecs.get(port)) for port in told.nbytes}
-        done(task, NodeOutcome(outputs, told.seconds, told.warnings, handles=True), None)
+        done(task, NodeOutcome(outputs, told.seconds, told.warnings, handles=True, checked=True), None)
     finally:
         summary.release()
 
