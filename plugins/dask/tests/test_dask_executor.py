@@ -240,3 +240,57 @@ def test_an_output_of_the_wrong_type_is_checked_on_the_worker_and_fails_the_node
     assert on_dask.nodes["wrong"].error == inline.nodes["wrong"].error
     assert "output 'table' is not a table" in on_dask.nodes["wrong"].error
     assert on_dask.nodes["after"].status == "skipped"
+
+
+def scheduler_keys(client) -> set[str]:
+    """The keys whose results the cluster holds in memory (a released reply is freed; its task may
+    stay known to the scheduler, released, while a dependent's result is held)."""
+    return set(client.run_on_scheduler(
+        lambda dask_scheduler: [str(k) for k, ts in dask_scheduler.tasks.items() if ts.state == "memory"]))
+
+
+def test_a_table_is_freed_on_the_cluster_once_its_last_consumer_ran(dask_executor, engine_on, build):
+    client = dask_executor.client()
+    graph = build([n("numbers", "numbers", count=1000), n("table", "frame"), n("copy", "same_table"),
+                   n("summary", "table_dtypes"), n("nap", "slow", seconds=2.0)],
+                  [edge("numbers", "table"), edge("table", "copy"), edge("copy", "summary"), edge("summary", "nap")])
+    seen: dict[str, set[str]] = {}
+
+    def watch():
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:  # the release reaches the scheduler moments later
+            keys = scheduler_keys(client)
+            seen["while nap ran"] = {k.split("-")[1] for k in keys if k.startswith("dataflow-")}
+            if not seen["while nap ran"] & {"table", "copy", "numbers"}:
+                return
+            time.sleep(0.1)
+
+    def listener(event):
+        if event.kind == "running" and event.node_id == "nap":
+            watcher = threading.Thread(target=watch)
+            watcher.start()
+            seen["thread"] = watcher
+
+    result = engine_on(dask_executor).run(graph, listener=listener, keep_outputs=["nap"])
+    seen.pop("thread").join()
+    assert result.status == "ok"
+    assert not seen["while nap ran"] & {"numbers", "table", "copy"}, seen  # dropped by the engine: released
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(k.startswith("dataflow-") for k in scheduler_keys(client)):
+        time.sleep(0.1)
+    assert not [k for k in scheduler_keys(client) if k.startswith("dataflow-")]  # nothing left after the run
+
+
+def test_a_loop_over_groups_of_a_table_held_on_the_cluster_equals_a_sequential_run(dask_executor, engine_on, build,
+                                                                                    module_registry):
+    from dataflow.kernel import Engine
+
+    graph = build([n("numbers", "numbers", count=12), n("table", "frame"),
+                   {"id": "per_kind", "type": "transform.sort", "params": {"columns": ["value"], "order": "descending"},
+                    "loop": {"over": "groups", "port": "table", "keys": ["cat"]}}],
+                  [edge("numbers", "table"), edge("table", "per_kind")])
+    with Engine.open(module_registry, executor="sequential", use_cache=False) as inline_engine:
+        inline = inline_engine.run(graph, keep_outputs=["per_kind"])
+    on_dask = engine_on(dask_executor).run(graph, keep_outputs=["per_kind"])
+    assert inline.status == on_dask.status == "ok", {k: r.error for k, r in on_dask.nodes.items() if r.error}
+    assert on_dask.outputs["per_kind"]["table"].equals(inline.outputs["per_kind"]["table"])
