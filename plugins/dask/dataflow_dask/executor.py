@@ -30,6 +30,14 @@ worker to worker (a consumer on the producer's worker reads them in place, throu
 decodes them here (`bytes_pulled` counts them); `release` releases the futures, so the cluster
 frees the reply once no task needs it.
 
+**The cache.** A task of a node the engine would cache (it hands the task a `StepCache`: the
+run's cache and the node's key) carries the key and the engine's persistent tiers (their classes
+and folders) when every worker can reach those folders: always for a local cluster this executor
+started (same machine), else when the folder is inside `shared_cache` (`DATAFLOW_SHARED_CACHE_DIR`:
+a folder mounted at the same path on every machine). The worker then writes the entry itself,
+with the same key and tiers as the engine would, and the outcome says so (`NodeOutcome.cached`).
+Otherwise the engine caches only what it fetched and lists the rest in `RunResult.not_cached`.
+
 **Faults.** A node that raises fails that node with its original exception, the worker's
 traceback chained as its cause (`RemoteTraceback`). A worker that dies mid-task is Dask's to
 handle: its nanny restarts it and the scheduler runs the task again, up to
@@ -54,6 +62,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from dataflow_executors.processes import job_for as process_job_for
@@ -61,7 +70,17 @@ from dataflow_executors.processes import rebuild_exception
 from dataflow_executors.wire import CODEC, PICKLE, Encoded, Failed, Job, decode
 from dataflow_executors.wire import Done as Reply
 
-from dataflow.sdk import Cancelled, Done, Executor, Handle, NodeOutcome, NodeTask, check_output
+from dataflow.sdk import (
+    CacheEntry,
+    CacheSettings,
+    Cancelled,
+    Done,
+    Executor,
+    Handle,
+    NodeOutcome,
+    NodeTask,
+    check_output,
+)
 
 from .metadata import import_distributed, restore_stdlib_finder
 from .versions import check_workers
@@ -70,6 +89,8 @@ log = logging.getLogger(__name__)
 
 #: the environment variable naming an existing scheduler (`tcp://HOST:PORT`)
 SCHEDULER_ENV = "DATAFLOW_DASK_SCHEDULER"
+#: the environment variable naming a cache folder every worker reaches at the same path
+SHARED_CACHE_ENV = "DATAFLOW_SHARED_CACHE_DIR"
 #: how long to wait for a scheduler to answer, or a local cluster to start
 CONNECT_SECONDS = 30
 
@@ -98,13 +119,18 @@ class DaskExecutor(Executor):
                    f"named by --scheduler / {SCHEDULER_ENV}")
 
     def __init__(self, max_workers: int | None = None, *, scheduler: str | None = None,
-                 announce: Callable[[str], None] | None = None, cluster_options: dict[str, Any] | None = None):
+                 announce: Callable[[str], None] | None = None, cluster_options: dict[str, Any] | None = None,
+                 shared_cache: str | os.PathLike | None = None):
         """`scheduler`: an existing cluster's address (default: `DATAFLOW_DASK_SCHEDULER`, else a
         local cluster of `max_workers` processes). `announce(text)` is told where the cluster is
         and its dashboard when it starts (default: logged at INFO). `cluster_options` go to
-        `LocalCluster` on top of ours."""
+        `LocalCluster` on top of ours. `shared_cache`: a folder every worker reaches at the same
+        path (default: `DATAFLOW_SHARED_CACHE_DIR`); workers write the cache entries of an engine
+        whose cache is inside it."""
         super().__init__(max_workers)
         self.scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+        shared = shared_cache or os.environ.get(SHARED_CACHE_ENV) or None
+        self.shared_cache = os.path.realpath(shared) if shared else None
         self.announce = announce
         self.cluster_options = dict(cluster_options or {})
         #: tasks sent to the cluster since this executor was made (diagnostics and tests)
@@ -142,7 +168,7 @@ class DaskExecutor(Executor):
             try:
                 job, upstream = job_for(task)
                 key = task_key(task)
-                future = client.submit(run_on_worker, job, upstream, key=key, pure=False)
+                future = client.submit(run_on_worker, job, upstream, self._store_for(task), key=key, pure=False)
                 summary = client.submit(summarize, future, key=f"{key}-summary", pure=False)
             except Exception as exc:
                 done(task, None, exc)
@@ -152,6 +178,26 @@ class DaskExecutor(Executor):
             summary.add_done_callback(partial(_report, task, done, future))
             handles.append(future)  # cancelling it cancels its summary too
         return handles
+
+    def _store_for(self, task: NodeTask) -> tuple | None:
+        """What a worker needs to write the node's cache entry itself (see the module docstring),
+        or None when the engine does not cache it or a worker may not reach the folder."""
+        steps = task.steps
+        if steps is None:
+            return None
+        tiers = [t for t in steps.cache.tiers if t.persistent] if task.spec.cache == "all" else []
+        if not tiers or not all(self._reaches(t.settings.directory) for t in tiers):
+            return None
+        settings = [(type(t), str(t.settings.directory), t.settings.disk_bytes) for t in tiers]
+        return (steps.parts.key, settings, dict(task.spec.output_types), bool(task.spec.reads_sources))
+
+    def _reaches(self, folder: Any) -> bool:
+        """True when every worker reaches `folder` at this path."""
+        if self._cluster is not None:
+            return True  # a local cluster: the workers are processes of this machine
+        if self.shared_cache is None:
+            return False
+        return os.path.commonpath([self.shared_cache, os.path.realpath(folder)]) == self.shared_cache
 
     def fetch(self, handles: list[Any]) -> list[Any]:
         """The values behind `handles`: their replies gathered in one call, decoded here."""
@@ -298,10 +344,11 @@ def job_for(task: NodeTask) -> tuple[Job, dict[str, tuple[Any, str]]]:
     return job, upstream
 
 
-def run_on_worker(job: Job, upstream: dict[str, tuple[Any, str]] | None = None) -> Any:
-    """On a worker: call the node; a `Done` with encoded outputs, or a `Failed`. Never raises, so
+def run_on_worker(job: Job, upstream: dict[str, tuple[Any, str]] | None = None, store: tuple | None = None) -> Any:
+    """On a worker: call the node; a `Made` with encoded outputs, or a `Failed`. Never raises, so
     even `sys.exit()` in a node fails that node, not the worker's thread. `upstream`: inputs from
-    other tasks' replies, by port: (the reply, its port)."""
+    other tasks' replies, by port: (the reply, its port). `store`: write the node's cache entry
+    (`DaskExecutor._store_for`)."""
     from dataflow_executors.worker import failure, run_job
 
     restore_stdlib_finder()  # before a node loads the installed plugins (see metadata.py)
@@ -319,8 +366,46 @@ def run_on_worker(job: Job, upstream: dict[str, tuple[Any, str]] | None = None) 
                 check_output(codec, port, value)  # OutputTypeError: the node's error, as in-process
     except BaseException as exc:
         return failure(exc)
-    reply.outputs = wrap(reply.outputs)
-    return reply
+    cached = store is not None and write_entry(store, reply, job.output_codecs)
+    return Made(wrap(reply.outputs), reply.seconds, reply.warnings, cached)
+
+
+#: the cache tiers a worker opened, by (class, folder): opening one costs milliseconds
+_TIERS: dict[tuple[type, str], Any] = {}
+
+
+def write_entry(store: tuple, reply: Reply, codecs: dict[str, Any]) -> bool:
+    """On a worker: store the node's outputs under its key in the engine's persistent tiers, as
+    the engine would; False (logged) when that failed."""
+    key, tiers, port_types, source = store
+    try:
+        outputs = {port: decode(item, codecs.get(port)) for port, item in reply.outputs.items()}
+        entry = CacheEntry(outputs, port_types, list(reply.warnings), reply.seconds, source)
+        for tier_class, folder, disk_bytes in tiers:
+            tier = _TIERS.get((tier_class, folder))
+            if tier is None:
+                serializers = {port_types[p]: c for p, c in codecs.items() if c is not None and p in port_types}
+                settings = CacheSettings(Path(folder), serializers, disk_bytes=disk_bytes)
+                tier = _TIERS[(tier_class, folder)] = tier_class(settings)
+            else:
+                tier.settings.serializers.update(
+                    {port_types[p]: c for p, c in codecs.items() if c is not None and p in port_types})
+            tier.put(key, entry)
+    except Exception as exc:
+        log.warning("a worker could not write the cache entry %s: %s", key, exc)
+        return False
+    return True
+
+
+@dataclass(slots=True)
+class Made:
+    """A node call that returned, as it stays on its worker: outputs encoded by port (serializer
+    bytes in `Blob`s), seconds, warnings, and whether the worker wrote its cache entry."""
+
+    outputs: dict[str, Encoded]
+    seconds: float
+    warnings: list[str]
+    cached: bool = False
 
 
 @dataclass(slots=True)
@@ -330,15 +415,16 @@ class Summary:
     seconds: float
     warnings: list[str]
     nbytes: dict[str, int]
+    cached: bool = False
 
 
 def summarize(reply: Any) -> Any:
-    """On the reply's worker: the `Failed` as it is, else a `Summary` of the `Done`."""
-    if not isinstance(reply, Reply):
+    """On the reply's worker: the `Failed` as it is, else a `Summary` of the `Made`."""
+    if not isinstance(reply, Made):
         return reply
     sizes = {port: memoryview(payload.data).nbytes if isinstance(payload, Blob) else 0
              for port, (_, payload) in reply.outputs.items()}
-    return Summary(reply.seconds, reply.warnings, sizes)
+    return Summary(reply.seconds, reply.warnings, sizes, reply.cached)
 
 
 class Blob:
@@ -388,7 +474,8 @@ def _report(task: NodeTask, done: Done, reply: Any, summary: Any) -> None:
             done(task, None, rebuild_exception(told))
             return
         outputs = {port: DaskHandle(reply, port, task.output_codecs.get(port)) for port in told.nbytes}
-        done(task, NodeOutcome(outputs, told.seconds, told.warnings, handles=True, checked=True), None)
+        done(task, NodeOutcome(outputs, told.seconds, told.warnings, handles=True, checked=True, cached=told.cached),
+             None)
     finally:
         summary.release()
 

@@ -294,3 +294,55 @@ def test_a_loop_over_groups_of_a_table_held_on_the_cluster_equals_a_sequential_r
     on_dask = engine_on(dask_executor).run(graph, keep_outputs=["per_kind"])
     assert inline.status == on_dask.status == "ok", {k: r.error for k, r in on_dask.nodes.items() if r.error}
     assert on_dask.outputs["per_kind"]["table"].equals(inline.outputs["per_kind"]["table"])
+
+
+@pytest.fixture
+def joined(dask_executor):
+    """`joined(shared_cache=None)` -> a Dask executor connected to the module's cluster by its
+    address, as to a remote one (its workers reach this machine's folders only when shared)."""
+    from dataflow_dask import DaskExecutor
+
+    made = []
+
+    def make(shared_cache=None):
+        executor = DaskExecutor(scheduler=dask_executor.client().scheduler_info()["address"],
+                                shared_cache=shared_cache, announce=lambda _text: None)
+        made.append(executor)
+        return executor
+
+    yield make
+    for executor in made:
+        executor.shutdown()
+
+
+def test_with_a_shared_cache_folder_workers_write_every_entry_and_a_rerun_submits_nothing(joined, engine_on, build,
+                                                                                          tmp_path):
+    executor = joined(shared_cache=tmp_path)  # the engine's cache folder is tmp_path / "cache"
+    engine = engine_on(executor, cache=True)
+    graph = chain_with_branches(build)
+    first = engine.run(graph, keep_outputs=["sum"])
+    assert first.status == "ok" and first.not_cached == []
+    assert all(engine.cache.contains(r.key) for r in first.nodes.values())  # written by the workers
+    before = executor.submitted
+    again = engine.run(graph, keep_outputs=True)
+    assert {r.status for r in again.nodes.values()} == {"cached"}
+    assert executor.submitted == before
+    assert again.outputs["sum"] == first.outputs["sum"]
+
+
+def test_without_a_shared_cache_folder_the_driver_caches_what_it_fetched_and_names_the_rest(
+        joined, engine_on, build, module_registry, tmp_path, caplog):
+    from dataflow.kernel import Engine
+
+    engine = engine_on(joined(), cache=True)
+    graph = chain_with_branches(build)
+    with caplog.at_level("WARNING", logger="dataflow.kernel.run"):
+        result = engine.run(graph, keep_outputs=["sum"])
+    assert result.status == "ok"
+    assert sorted(result.not_cached) == ["back", "halves", "numbers", "parts", "table"]
+    assert "5 computed node(s) were not cached" in caplog.text
+    engine.cache.flush()
+    assert {k for k, r in result.nodes.items() if engine.cache.contains(r.key)} == {"sum"}
+    with Engine.open(module_registry, executor="sequential", directory=tmp_path / "inline") as inline:
+        keys = {k: r.key for k, r in inline.run(graph).nodes.items()}
+    assert keys == {k: r.key for k, r in result.nodes.items()}  # the same keys as any other executor
