@@ -20,11 +20,12 @@ DataFrame or anything read from a file), parameters as plain data. On the worker
 (`check_output`: an `OutputTypeError` is the node's error, as in-process), encodes the outputs the
 same way and returns a `Done`, or a `Failed` carrying the node's exception and traceback text.
 
-**Outputs stay on the workers.** The reply stays where it was made. Beside each node's task a
-tiny second task, `summarize`, runs on the same worker and returns the reply without its bytes
-(seconds, warnings, each output's size) or the `Failed`; its end is reported from Dask's callback
-thread, and the engine gets a `NodeOutcome` whose outputs are `DaskHandle`s (the node's future
-and a port). A consumer's task gets its producers' futures as arguments, so Dask moves the bytes
+**Outputs stay on the workers.** The reply stays where it was made. The task also logs a small
+event (topic `dataflow-ends`: its key, seconds, warnings, output ports, or its failure) that the
+scheduler forwards to this client; once both the event and the future's end are here, the
+engine gets a `NodeOutcome` whose outputs are `DaskHandle`s (the node's future and a port). No
+value is fetched to learn that a node ended. (Should the event not come, a tiny `summarize` task
+on the reply's worker says the same.) A consumer's task gets its producers' futures as arguments, so Dask moves the bytes
 worker to worker (a consumer on the producer's worker reads them in place, through the port's
 `share`, since other consumers may read the same reply). `fetch` gathers replies in one call and
 decodes them here (`bytes_pulled` counts them); `release` releases the futures, so the cluster
@@ -93,6 +94,10 @@ SCHEDULER_ENV = "DATAFLOW_DASK_SCHEDULER"
 SHARED_CACHE_ENV = "DATAFLOW_SHARED_CACHE_DIR"
 #: how long to wait for a scheduler to answer, or a local cluster to start
 CONNECT_SECONDS = 30
+#: the topic of the events by which tasks say how they ended
+ENDS = "dataflow-ends"
+#: how long after a task's end its event may lag before `summarize` is asked instead
+EVENT_GRACE_SECONDS = 2.0
 
 
 class DaskHandle(Handle):
@@ -138,6 +143,9 @@ class DaskExecutor(Executor):
         #: serializer bytes of the outputs pulled back to this process (diagnostics and benchmarks)
         self.bytes_pulled = 0
         self._client: Any = None
+        #: tasks sent and not reported yet, by Dask key: [task, done, future, event message or None]
+        self._pending: dict[str, list] = {}
+        self._pending_lock = threading.Lock()
         self._cluster: Any = None
         self._finalizer: weakref.finalize | None = None
         self._lock = threading.Lock()
@@ -168,16 +176,86 @@ class DaskExecutor(Executor):
             try:
                 job, upstream = job_for(task)
                 key = task_key(task)
-                future = client.submit(run_on_worker, job, upstream, self._store_for(task), key=key, pure=False)
-                summary = client.submit(summarize, future, key=f"{key}-summary", pure=False)
+                with self._pending_lock:
+                    self._pending[key] = [task, done, None, None]
+                future = client.submit(run_on_worker, job, upstream, self._store_for(task), key, key=key, pure=False)
             except Exception as exc:
+                self._pending.pop(key, None)
                 done(task, None, exc)
                 handles.append(None)
                 continue
             self.submitted += 1
-            summary.add_done_callback(partial(_report, task, done, future))
-            handles.append(future)  # cancelling it cancels its summary too
+            self._pending[key][2] = future
+            future.add_done_callback(self._ended)
+            handles.append(future)
         return handles
+
+    # --- a task's end: its event and its future ---------------------------------------
+
+    def _on_event(self, event: tuple) -> None:
+        """An `ENDS` event from a worker (in the client's event loop): report it once its future ended."""
+        message = event[1]
+        with self._pending_lock:
+            entry = self._pending.get(message.get("key"))
+            if entry is None:
+                return  # another client's task, or reported already
+            entry[3] = message
+            ready = entry[2] is not None and entry[2].done()
+        if ready:
+            self._settle(message["key"])
+
+    def _ended(self, future: Any) -> None:
+        """A task's future ended (in Dask's callback thread): report it now when it failed or its
+        event is here; else wait for the event, and ask `summarize` should it be late."""
+        key = future.key
+        with self._pending_lock:
+            entry = self._pending.get(key)
+            if entry is None:
+                return
+            if entry[2] is None:
+                entry[2] = future
+            waiting = future.status == "finished" and entry[3] is None
+        if not waiting:
+            self._settle(key)
+        else:
+            timer = threading.Timer(EVENT_GRACE_SECONDS, self._ask_summary, (key,))
+            timer.daemon = True
+            timer.start()
+
+    def _ask_summary(self, key: str) -> None:
+        with self._pending_lock:
+            entry = self._pending.get(key)
+            if entry is None or entry[3] is not None:
+                return
+        try:
+            summary = self.client().submit(summarize, entry[2], key, key=f"{key}-summary", pure=False)
+        except Exception as exc:
+            log.warning("asking for the end of task %s: %s", key, exc)
+            return
+        summary.add_done_callback(partial(self._summarized, key))
+
+    def _summarized(self, key: str, summary: Any) -> None:
+        try:
+            message = summary.result() if summary.status == "finished" else None
+        except Exception:
+            message = None
+        finally:
+            summary.release()
+        with self._pending_lock:
+            entry = self._pending.get(key)
+            if entry is None or entry[3] is not None:
+                return
+            entry[3] = message or {"key": key, "failed": None}
+        self._settle(key)
+
+    def _settle(self, key: str) -> None:
+        """Tell the engine how the task `key` ended (once)."""
+        with self._pending_lock:
+            entry = self._pending.pop(key, None)
+        if entry is None:
+            return
+        task, done, future, message = entry
+        _report(task, done, future, message)
 
     def _store_for(self, task: NodeTask) -> tuple | None:
         """What a worker needs to write the node's cache entry itself (see the module docstring),
@@ -239,6 +317,7 @@ class DaskExecutor(Executor):
         with self._lock:
             if self._client is None:
                 self._client, self._cluster = self._connect()
+                self._client.subscribe_topic(ENDS, self._on_event)
                 self._finalizer = weakref.finalize(self, _close, self._client, self._cluster)
             return self._client
 
@@ -344,11 +423,22 @@ def job_for(task: NodeTask) -> tuple[Job, dict[str, tuple[Any, str]]]:
     return job, upstream
 
 
-def run_on_worker(job: Job, upstream: dict[str, tuple[Any, str]] | None = None, store: tuple | None = None) -> Any:
+def run_on_worker(job: Job, upstream: dict[str, tuple[Any, str]] | None = None, store: tuple | None = None,
+                  key: str | None = None) -> Any:
     """On a worker: call the node; a `Made` with encoded outputs, or a `Failed`. Never raises, so
     even `sys.exit()` in a node fails that node, not the worker's thread. `upstream`: inputs from
     other tasks' replies, by port: (the reply, its port). `store`: write the node's cache entry
-    (`DaskExecutor._store_for`)."""
+    (`DaskExecutor._store_for`). `key`: this task's key, named in the `ENDS` event it logs."""
+    reply = _run(job, upstream, store)
+    if key is not None:
+        try:
+            import_distributed().get_worker().log_event(ENDS, summarize(reply, key))
+        except Exception as exc:  # the engine asks `summarize` instead
+            log.warning("task %s could not log its end: %s", key, exc)
+    return reply
+
+
+def _run(job: Job, upstream: dict[str, tuple[Any, str]] | None, store: tuple | None) -> Any:
     from dataflow_executors.worker import failure, run_job
 
     restore_stdlib_finder()  # before a node loads the installed plugins (see metadata.py)
@@ -408,23 +498,15 @@ class Made:
     cached: bool = False
 
 
-@dataclass(slots=True)
-class Summary:
-    """A reply without its bytes: what the engine learns when a node ends."""
-
-    seconds: float
-    warnings: list[str]
-    nbytes: dict[str, int]
-    cached: bool = False
-
-
-def summarize(reply: Any) -> Any:
-    """On the reply's worker: the `Failed` as it is, else a `Summary` of the `Made`."""
+def summarize(reply: Any, key: str) -> dict[str, Any]:
+    """How a task ended, without its bytes, as plain data (msgpack: an event's message): seconds,
+    warnings, output ports, whether the worker cached it; or the `Failed`'s fields."""
+    if isinstance(reply, Failed):
+        return {"key": key, "failed": [reply.type_name, reply.message, reply.traceback, reply.exception]}
     if not isinstance(reply, Made):
-        return reply
-    sizes = {port: memoryview(payload.data).nbytes if isinstance(payload, Blob) else 0
-             for port, (_, payload) in reply.outputs.items()}
-    return Summary(reply.seconds, reply.warnings, sizes, reply.cached)
+        return {"key": key, "failed": ["RuntimeError", f"unexpected reply {type(reply).__name__}", "", None]}
+    return {"key": key, "seconds": reply.seconds, "warnings": list(reply.warnings), "ports": list(reply.outputs),
+            "cached": reply.cached}
 
 
 class Blob:
@@ -455,29 +537,29 @@ def unwrap(values: dict[str, Encoded]) -> dict[str, Encoded]:
             for port, (how, payload) in values.items()}
 
 
-def _report(task: NodeTask, done: Done, reply: Any, summary: Any) -> None:
-    """A task's end (in Dask's callback thread): its summary fetched, told to the engine with a
-    handle per output (the reply stays on the worker); a failure releases the reply at once."""
-    try:
-        if summary.cancelled() or reply.cancelled():
-            done(task, None, Cancelled("the run was stopped"))
-            reply.release()
-            return
+def _report(task: NodeTask, done: Done, reply: Any, told: dict[str, Any] | None) -> None:
+    """Tell the engine how a task ended: a handle per output (the reply stays on the worker), or
+    the failure (the reply released at once). `told`: the task's `summarize` message."""
+    if reply.cancelled():
+        done(task, None, Cancelled("the run was stopped"))
+        return
+    if reply.status != "finished":
         try:
-            told = summary.result()
-        except Exception as exc:
-            reply.release()
-            done(task, None, explain(task, exc))
-            return
-        if isinstance(told, Failed):
-            reply.release()
-            done(task, None, rebuild_exception(told))
-            return
-        outputs = {port: DaskHandle(reply, port, task.output_codecs.get(port)) for port in told.nbytes}
-        done(task, NodeOutcome(outputs, told.seconds, told.warnings, handles=True, checked=True, cached=told.cached),
-             None)
-    finally:
-        summary.release()
+            exc = reply.exception()
+        except Exception as error:  # noqa: BLE001  (whatever stands for the failure)
+            exc = error
+        reply.release()
+        done(task, None, explain(task, exc))
+        return
+    if told is None or "failed" in told:
+        failed = (told or {}).get("failed")
+        reply.release()
+        done(task, None, rebuild_exception(Failed(*failed)) if failed else
+             RuntimeError(f"node '{task.node_id}' ended on the cluster without saying how"))
+        return
+    outputs = {port: DaskHandle(reply, port, task.output_codecs.get(port)) for port in told["ports"]}
+    done(task, NodeOutcome(outputs, told["seconds"], list(told["warnings"]), handles=True, checked=True,
+                           cached=told["cached"]), None)
 
 
 def explain(task: NodeTask, exc: BaseException) -> BaseException:

@@ -346,3 +346,23 @@ def test_without_a_shared_cache_folder_the_driver_caches_what_it_fetched_and_nam
     with Engine.open(module_registry, executor="sequential", directory=tmp_path / "inline") as inline:
         keys = {k: r.key for k, r in inline.run(graph).nodes.items()}
     assert keys == {k: r.key for k, r in result.nodes.items()}  # the same keys as any other executor
+
+
+def test_a_task_whose_end_event_never_arrives_is_reported_by_its_summary_task(dask_executor, engine_on, build):
+    from dataflow_dask import DaskExecutor
+
+    class Deaf(DaskExecutor):
+        def _on_event(self, event):
+            pass  # as if the scheduler had dropped every event
+
+    executor = Deaf(scheduler=dask_executor.client().scheduler_info()["address"], announce=lambda _text: None)
+    try:
+        graph = build([n("numbers", "numbers"), n("sum", "total"), n("bad", "crash")],
+                      [edge("numbers", "sum"), edge("numbers", "bad")])
+        result = engine_on(executor).run(graph, keep_outputs=["sum"])
+    finally:
+        executor.shutdown()
+    assert result.outputs["sum"]["params"]["total"] == 10
+    assert {k: r.status for k, r in result.nodes.items()} == {"numbers": "computed", "sum": "computed",
+                                                              "bad": "failed"}
+    assert result.nodes["bad"].error.startswith("IndexError: list index out of range")
