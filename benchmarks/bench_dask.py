@@ -10,7 +10,7 @@ Figures, each against a floor measured in the same run:
   previous one's future (the value never leaves the workers; one result fetched at the end):
   <= 1.2x (issue 22). Outputs stay on the workers (handles), but the engine submits a node
   only when its inputs have ended: each hop still waits for its producer's end to reach this
-  process (a summary task beside each node) before the next task is sent.
+  process (a worker event) before the next task is sent.
 - **Bytes that reach the driver** on a 3-node chain over a 1M-row table whose last node returns
   a small summary (`make_table -> drop_missing -> describe`): the executor's count of serializer
   bytes fetched, next to the summary's own bytes (issue 22: about the summary's size).
