@@ -8,13 +8,12 @@ Figures, each against a floor measured in the same run:
 - **Per-node overhead on a 100-node chain** of trivial nodes: `engine.run` on Dask, divided by
   100, next to Dask's own floor, a chain of 100 `client.submit` calls, each task given the
   previous one's future (the value never leaves the workers; one result fetched at the end):
-  <= 1.2x (issue 22). The engine's Dask executor brings every output back to this process (the
-  engine keeps, checks and caches values it holds) and sends it out again with the next task,
-  so each hop costs two client round trips more than the floor's.
+  <= 1.2x (issue 22). Outputs stay on the workers (handles), but the engine submits a node
+  only when its inputs have ended: each hop still waits for its producer's end to reach this
+  process (a worker event) before the next task is sent.
 - **Bytes that reach the driver** on a 3-node chain over a 1M-row table whose last node returns
   a small summary (`make_table -> drop_missing -> describe`): the executor's count of serializer
-  bytes pulled back, next to the summary's own bytes (info: the issue's "about the summary's
-  size" needs the engine change described in docs/dask.md).
+  bytes fetched, next to the summary's own bytes (issue 22: about the summary's size).
 - **Cluster start**: `DaskExecutor(2).client()` (a LocalCluster on 127.0.0.1 with its dashboard,
   plus the connection), next to a bare `LocalCluster(n_workers=2, dashboard_address=None)`, and
   the close of both (info).
@@ -178,11 +177,11 @@ def run(repeats: int = harness.DEFAULT_REPEATS) -> list[Figure]:
                note="no engine: what the cluster allows on this machine now"),
         Figure("dask per node, 100-node chain", per_node, floor_per_node, "client.submit chain (futures)",
                unit="ms", target_on="ratio", target=1.2,
-               note="every output comes back to the engine and goes out again with the next task: two client "
-                    "round trips per hop more than the floor (keeping values on the workers needs the engine "
-                    "change in docs/dask.md)"),
+               note="values stay on the workers; the engine submits each node once its producer's end "
+                    "reached it (a round trip per hop that the floor, submitted at once, does not pay)"),
         Figure("bytes to the driver, 3-node chain over a 1M-row table", [pulled / 1e6], [summary / 1e6],
-               "the summary's bytes", unit="MB", note="serializer bytes pulled back by the executor; info"),
+               "the summary's bytes", unit="MB", target_on="ratio", target=1.5,
+               note="serializer bytes the executor fetched (issue 22: about the summary's size)"),
         Figure("cluster start: DaskExecutor(2).client()", start_samples["ours"], start_samples["bare"],
                "bare LocalCluster(2) + Client, no dashboard", unit="s"),
         Figure("cluster close: DaskExecutor.shutdown()", closes["ours"][-len(start_samples['ours']):],

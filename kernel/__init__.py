@@ -21,7 +21,7 @@ from .errors import (
     Problem,
     WorkflowError,
 )
-from .executor import Done, Executor, NodeOutcome, NodeTask, call_node, run_task
+from .executor import Done, Executor, Handle, NodeOutcome, NodeTask, call_node, run_task
 from .graph import Graph, GraphNode
 from .paths import cache_dir, private_dir
 from .plugins import load_registry
@@ -52,7 +52,7 @@ __all__ = [
     "BIND", "PARAM_NAME", "PARAM_TYPES", "binding_misfit", "declared_param", "is_binding",
     "SchemaReport", "infer_schemas", "CallPlace", "resolve_params",
     "CacheEntry", "CacheError", "CacheSettings", "CacheTier", "CancelToken", "DataflowError", "Done", "Edge",
-    "Engine", "Executor", "Graph", "GraphNode", "NodeDefinitionError", "NodeError",
+    "Engine", "Executor", "Graph", "GraphNode", "Handle", "NodeDefinitionError", "NodeError",
     "NodeInstance", "NodeOutcome", "NodePlan", "NodeResult", "NodeSpec", "NodeTask", "ParamSpec", "ParamWidget",
     "run_task",
     "PluginRecord", "PortSpec", "PortType", "Problem", "Registry", "RunEvent", "RunResult", "Serializer",

@@ -3,6 +3,12 @@
 The engine decides *what* runs and in which order; an executor decides *where*: inline, in a
 thread pool, in worker processes, on a cluster. It receives `NodeTask`s for nodes whose inputs
 are ready and returns `concurrent.futures.Future`s of their outputs.
+
+An executor that runs nodes elsewhere (a cluster) may keep an output where it was made and
+return a `Handle` in its place (`NodeOutcome.handles`): the engine then holds the handle like a
+value, passes it unchanged to the next task it gives the same executor (which moves the data
+itself, worker to worker), asks for the value (`Executor.fetch`) only when it must, and says when
+it no longer needs it (`Executor.release`). The in-process and process executors return values.
 """
 
 from __future__ import annotations
@@ -49,13 +55,29 @@ class NodeTask:
         return call_node(self.spec, self.inputs, self.params, self.steps, self.progress, self.registry)
 
 
+class Handle:
+    """An output an executor kept where it was made (a table on a cluster worker). Opaque to the
+    engine: it passes a handle to the executor that made it (in a `NodeTask`'s inputs, in `fetch`
+    and `release`) and to nobody else."""
+
+    __slots__ = ()
+
+
 @dataclass(slots=True)
 class NodeOutcome:
-    """What a node call produced: outputs by port, seconds spent, warnings the node raised."""
+    """What a node call produced: outputs by port, seconds spent, warnings the node raised.
+
+    The flags are for executors that run nodes elsewhere; the defaults describe a call made here.
+    `handles`: some outputs are `Handle`s. `checked`: every output passed its serializer's check
+    (`check_output`) where it was made, so the engine need not fetch it to check it. `cached`: the
+    executor wrote the node's cache entry itself (under the task's `cache_key`)."""
 
     outputs: dict[str, Any]
     seconds: float
     warnings: list[str]
+    handles: bool = False
+    checked: bool = False
+    cached: bool = False
 
 
 def call_node(spec: NodeSpec, inputs: dict[str, Any], params: dict[str, Any],
@@ -172,6 +194,16 @@ class Executor(ABC):
             future.add_done_callback(partial(_report, task, done))
             handles.append(future)
         return handles
+
+    def fetch(self, handles: list[Handle]) -> list[Any]:
+        """The values behind `handles` (outputs this executor kept where they were made), in order:
+        fresh copies, which the caller may keep or change. Only executors that return handles
+        are asked."""
+        raise NotImplementedError(f"executor '{self.id}' returned handles but cannot fetch them")
+
+    def release(self, handles: list[Handle]) -> None:
+        """The engine no longer needs these outputs (their last consumer ran, or the run ended):
+        free what holds them. Never raises; the default has nothing to free."""
 
     def cancel(self, futures: Iterable[Future]) -> None:
         """Stop the work behind `futures`, which a stopped run abandoned: the engine has already

@@ -56,6 +56,9 @@ class RunResult:
     seconds: float
     nodes: dict[str, NodeResult]
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: computed nodes whose cache entry was not written: their outputs stayed on an executor's
+    #: workers, which share no cache folder with the engine (see run.py, "Handles")
+    not_cached: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[NodeResult]:

@@ -10,11 +10,21 @@ elsewhere); each task's end arrives on one queue and is accepted (outputs checke
 consumers, cached); a settled node's consumers wait for one input fewer. Values pass in memory
 and are dropped after their last consumer ran. A failed node skips its downstream only.
 
+**Handles.** An executor that runs nodes elsewhere may return, per output, a `Handle` instead of
+the value (`NodeOutcome.handles`; see executor.py). The run keeps it in `values` like a value,
+hands it unchanged (no `share`: each task decodes its own copy) to consumers' tasks on the same
+executor, and fetches the value (`executor.fetch`) only when it must: to check it (unless
+checked where it was made, `outcome.checked`), for a kept output, for a loop node's inputs.
+What it fetched it also caches; a handle it never fetched is cached only when the executor wrote
+the entry itself (`outcome.cached`), else the node is listed in `RunResult.not_cached`. When a
+value is dropped, its handles go back to the executor (`executor.release`).
+
 **State**, guarded by `lock`:
 
     keys            node id -> KeyParts          {"load": KeyParts(key="3f2a...", ...)}
     results         node id -> NodeResult        in run order; "pending" until settled
     values          node id -> outputs by port   {"load": {"table": <DataFrame>}} while needed
+    remote          node ids                     their `values` hold handles        {"load"}
     consumers_left  node id -> int               consumers in the work set yet to run
     waiting         node id -> int               inputs not settled yet          {"filter": 1}
     ready           deque of node ids            inputs all settled, not started
@@ -22,6 +32,7 @@ and are dropped after their last consumer ran. A failed node skips its downstrea
     finished        queue of (node id, NodeOutcome | None, error | None)
     held            node ids                     cached ancestors of loaded nodes, reported last
     recorded        node ids                     computed or loaded: saved to the run history
+    not_cached      node ids                     computed, their entry not written (handles)
 
 **Cancelling.** A thread cannot be killed and a node may sit in C code for minutes, so a run
 given a `CancelToken` runs its phases in a *driver* thread while the caller waits for the driver
@@ -52,7 +63,7 @@ from .cache import CacheEntry
 from .cancel import WAIT_SECONDS, Abandoned, CancelToken, drive_beside
 from .context import Reporter
 from .errors import DataflowError, NodeError, OutputTypeError
-from .executor import NodeOutcome, NodeTask
+from .executor import Handle, NodeOutcome, NodeTask
 from .graph import Graph, GraphNode
 from .iterations import run_loop
 from .planning import plan, select, work_set
@@ -93,6 +104,7 @@ class Run:
         self.keys: dict = {}
         self.results: dict[str, NodeResult] = {}
         self.values: dict[str, dict[str, Any]] = {}
+        self.remote: set[str] = set()
         self.consumers_left: dict[str, int] = {}
         self.running: dict[str, Future | None] = {}
         self.finished: SimpleQueue = SimpleQueue()
@@ -100,6 +112,7 @@ class Run:
         self.ready: deque[str] = deque()
         self.held: set[str] = set()
         self.recorded: list[str] = []
+        self.not_cached: list[str] = []
         self.loads_left = 0  # cached nodes of the work set not loaded yet
         self.reports = Reports(self.registry.emit, listener, self.run_id, len(self.order))
 
@@ -134,7 +147,11 @@ class Run:
                 self._settle_rest()
             if self.cache is not None:  # a run that stores nothing leaves the record of the last one that did
                 self.history.record(self.recorded, self.keys)
+            held = [h for n in self.remote for h in self.values.get(n, {}).values() if isinstance(h, Handle)]
+            self.remote.clear()
             self.lock.release()
+            if held:
+                self.engine.executor.release(held)
             if abandoned:
                 try:
                     self.engine.executor.cancel(abandoned)
@@ -144,8 +161,13 @@ class Run:
             "failed" if any(r.status == FAILED for r in self.results.values()) else "ok")
         seconds = time.perf_counter() - started
         outputs = {n: self.values[n] for n in self.keep if n in self.values}
+        if self.not_cached:
+            log.warning("%d computed node(s) were not cached (%s): their outputs stayed on the '%s' executor's "
+                        "workers, which share no cache folder with this process", len(self.not_cached),
+                        ", ".join(self.not_cached[:10]) + (", ..." if len(self.not_cached) > 10 else ""),
+                        self.engine.executor.id)
         self.reports.run_end(status, seconds)
-        return RunResult(self.run_id, status, seconds, self.results, outputs)
+        return RunResult(self.run_id, status, seconds, self.results, outputs, self.not_cached)
 
     def _abandon(self) -> None:
         self.abandoned = True
@@ -235,9 +257,12 @@ class Run:
                 self.running[task.node_id] = handle
 
     def _run_loop(self, task: NodeTask, done: Callable) -> None:
-        """A loop node's iterations, run by this engine (in a thread of its own; the lock not held)."""
+        """A loop node's iterations, run by this engine (in a thread of its own; the lock not held).
+        Its inputs are values here (a loop lists its items from them: groups split a table)."""
         node = self.graph.nodes[task.node_id]
         try:
+            if any(isinstance(v, Handle) for v in task.inputs.values()):
+                task.inputs = self._fetched(task.inputs, locked=False)
             outcome = run_loop(self.engine, self.graph, node, task.inputs, self.keys[task.node_id].inputs,
                                task.progress, self.cancel)
         except BaseException as exc:  # noqa: BLE001  (reported as the node's error, as an executor does)
@@ -298,13 +323,28 @@ class Run:
                         self.registry)
 
     def _shared_inputs(self, node: GraphNode) -> dict[str, Any]:
-        """The node's input values by port, each as its serializer's `share` (a copy the node may change)."""
+        """The node's input values by port, each as its serializer's `share` (a copy the node may
+        change); a handle as it is (the executor's task decodes its own copy)."""
         inputs = {}
+        remote = self.remote
         for port, (source, source_port) in node.inputs.items():
             serializer = node.input_codecs[port]
             value = self.values[source][source_port]
-            inputs[port] = serializer.share(value) if serializer is not None else value
+            inputs[port] = serializer.share(value) if serializer is not None and not (remote and source in remote) \
+                else value
         return inputs
+
+    def _fetched(self, outputs: dict[str, Any], locked: bool = True) -> dict[str, Any]:
+        """`outputs` with every handle replaced by its value, fetched from the executor. `locked`:
+        called by the driver, which releases the lock meanwhile and then releases the handles
+        (the values replace them); otherwise the handles stay the run's."""
+        ports = [p for p, v in outputs.items() if isinstance(v, Handle)]
+        handles = [outputs[p] for p in ports]
+        executor = self.engine.executor
+        fetched = self._unlocked(executor.fetch, handles) if locked else executor.fetch(handles)
+        if locked:
+            executor.release(handles)
+        return {**outputs, **dict(zip(ports, fetched, strict=True))}
 
     def _collect(self, node_id: str, outcome: NodeOutcome | None, error: BaseException | None) -> None:
         """A task that ended: accept its outputs, or fail it; drop it if the run was stopped."""
@@ -325,13 +365,21 @@ class Run:
         self._finish(node_id, FAILED)
 
     def _accept(self, node_id: str, outcome: NodeOutcome) -> None:
-        """Check a node's outputs, keep them for consumers, cache them, report it computed."""
+        """Check a node's outputs, keep them for consumers, cache them, report it computed (handles:
+        fetched only to be checked or kept; see the module docstring)."""
         node = self.graph.nodes[node_id]
-        spec, outputs = node.spec, outcome.outputs
+        spec, outputs, held = node.spec, outcome.outputs, outcome.handles
+        if held and (not outcome.checked or node_id in self.keep):
+            try:
+                outputs, held = self._fetched(outputs), False
+            except Exception as exc:
+                self._fail(node_id, exc)
+                return
         try:
-            for port, serializer in node.output_codecs.items():
-                if serializer is not None:
-                    check_output(serializer, port, outputs[port])
+            if not outcome.checked:
+                for port, serializer in node.output_codecs.items():
+                    if serializer is not None:
+                        check_output(serializer, port, outputs[port])
         except OutputTypeError as exc:
             self._fail(node_id, exc)
             return
@@ -339,9 +387,17 @@ class Run:
         result.seconds, result.warnings = outcome.seconds, outcome.warnings
         if node_id in self.graph.consumer_counts or node_id in self.keep:
             self.values[node_id] = outputs  # a node nothing reads and nobody keeps holds no memory
-        if self.cache is not None and spec.cache != "none":
-            entry = CacheEntry(outputs, spec.output_types, outcome.warnings, outcome.seconds, node.spec.reads_sources)
-            self.cache.put(self.keys[node_id].key, entry, spec.cache)
+            if held:
+                self.remote.add(node_id)
+        elif held:
+            self.engine.executor.release([v for v in outputs.values() if isinstance(v, Handle)])
+        if self.cache is not None and spec.cache != "none" and not outcome.cached:
+            if held:
+                self.not_cached.append(node_id)
+            else:
+                entry = CacheEntry(outputs, spec.output_types, outcome.warnings, outcome.seconds,
+                                   node.spec.reads_sources)
+                self.cache.put(self.keys[node_id].key, entry, spec.cache)
         self.recorded.append(node_id)
         self._finish(node_id, COMPUTED)
 
@@ -353,7 +409,10 @@ class Run:
                 continue
             self.consumers_left[source] = left - 1
             if left <= 1 and source not in self.keep:
-                self.values.pop(source, None)
+                dropped = self.values.pop(source, None)
+                if source in self.remote:
+                    self.remote.discard(source)
+                    self.engine.executor.release([v for v in dropped.values() if isinstance(v, Handle)])
 
     # --- cached nodes -----------------------------------------------------------------
 

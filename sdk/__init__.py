@@ -23,10 +23,17 @@ from typing import TYPE_CHECKING, Any
 
 from dataflow.kernel.cache import CacheEntry, CacheSettings, CacheTier
 from dataflow.kernel.context import progress, warn
-from dataflow.kernel.errors import CacheError, Cancelled, NodeDefinitionError, NodeError, did_you_mean
-from dataflow.kernel.executor import Done, Executor, NodeOutcome, NodeTask, run_task
+from dataflow.kernel.errors import (
+    CacheError,
+    Cancelled,
+    NodeDefinitionError,
+    NodeError,
+    OutputTypeError,
+    did_you_mean,
+)
+from dataflow.kernel.executor import Done, Executor, Handle, NodeOutcome, NodeTask, run_task
 from dataflow.kernel.hookspecs import hookimpl, hookspec
-from dataflow.kernel.serializer import Serializer
+from dataflow.kernel.serializer import Serializer, check_output
 from dataflow.kernel.sources import SourceConnector
 from dataflow.kernel.spec import (
     ARRAY,
@@ -106,6 +113,7 @@ __all__ = [
     "FormatChoice",
     "Formula",
     "FormulaError",
+    "Handle",
     "Help",
     "Label",
     "Metrics",
@@ -114,6 +122,8 @@ __all__ = [
     "NodeCode",
     "NodeError",
     "NodeOutcome",
+    "OutputTypeError",
+    "check_output",
     "NodeSpec",
     "NodeTask",
     "ParamContext",

@@ -16,9 +16,28 @@ ready. Each goes to the cluster the way a node goes to the process executor's wo
 imports it; a `NodeSpec` is never pickled), every input value as the bytes of its port's
 serializer (a table as Arrow IPC: Dask's pickle only wraps those bytes, it never pickles a
 DataFrame or anything read from a file), parameters as plain data. On the worker,
-`run_on_worker` decodes, calls the node, encodes the outputs the same way and returns a `Done`,
-or a `Failed` carrying the node's exception and traceback text. A future's end is reported from
-Dask's callback thread: the reply is fetched, decoded and told to the engine's `done`.
+`run_on_worker` decodes, calls the node, checks each output against its port type there
+(`check_output`: an `OutputTypeError` is the node's error, as in-process), encodes the outputs the
+same way and returns a `Done`, or a `Failed` carrying the node's exception and traceback text.
+
+**Outputs stay on the workers.** The reply stays where it was made. The task also logs a small
+event (topic `dataflow-ends`: its key, seconds, warnings, output ports, or its failure) that the
+scheduler forwards to this client; once both the event and the future's end are here, the
+engine gets a `NodeOutcome` whose outputs are `DaskHandle`s (the node's future and a port). No
+value is fetched to learn that a node ended. (Should the event not come, a tiny `summarize` task
+on the reply's worker says the same.) A consumer's task gets its producers' futures as arguments, so Dask moves the bytes
+worker to worker (a consumer on the producer's worker reads them in place, through the port's
+`share`, since other consumers may read the same reply). `fetch` gathers replies in one call and
+decodes them here (`bytes_pulled` counts them); `release` releases the futures, so the cluster
+frees the reply once no task needs it.
+
+**The cache.** A task of a node the engine would cache (it hands the task a `StepCache`: the
+run's cache and the node's key) carries the key and the engine's persistent tiers (their classes
+and folders) when every worker can reach those folders: always for a local cluster this executor
+started (same machine), else when the folder is inside `shared_cache` (`DATAFLOW_SHARED_CACHE_DIR`:
+a folder mounted at the same path on every machine). The worker then writes the entry itself,
+with the same key and tiers as the engine would, and the outcome says so (`NodeOutcome.cached`).
+Otherwise the engine caches only what it fetched and lists the rest in `RunResult.not_cached`.
 
 **Faults.** A node that raises fails that node with its original exception, the worker's
 traceback chained as its cause (`RemoteTraceback`). A worker that dies mid-task is Dask's to
@@ -28,10 +47,9 @@ with `WorkerLostError`, naming the node, the last worker and the count. `cancel`
 cancels the run's futures on the cluster: queued tasks never start; a running one finishes on
 its worker thread (Dask cannot interrupt a thread) and its result is dropped.
 
-**What is not done yet.** Every output comes back to this process, because the engine checks,
-caches and hands on values it holds. Keeping tables on the workers needs an engine that accepts
-a handle as an output; see docs/dask.md. A node's progress reports are not forwarded from the
-workers (it shows running, then its end).
+**What is not done yet.** A node's progress reports are not forwarded from the workers (it
+shows running, then its end). A consumer is submitted when its producers ended, not before (the
+engine's loop starts ready nodes only): each hop costs a round trip through this process.
 """
 
 from __future__ import annotations
@@ -43,15 +61,27 @@ import threading
 import uuid
 import weakref
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from dataflow_executors.processes import job_for as process_job_for
-from dataflow_executors.processes import outcome_from
-from dataflow_executors.wire import CODEC, Encoded, Job
+from dataflow_executors.processes import rebuild_exception
+from dataflow_executors.wire import CODEC, PICKLE, Encoded, Failed, Job, decode
 from dataflow_executors.wire import Done as Reply
 
-from dataflow.sdk import Cancelled, Done, Executor, NodeTask
+from dataflow.sdk import (
+    CacheEntry,
+    CacheSettings,
+    Cancelled,
+    Done,
+    Executor,
+    Handle,
+    NodeOutcome,
+    NodeTask,
+    check_output,
+)
 
 from .metadata import import_distributed, restore_stdlib_finder
 from .versions import check_workers
@@ -60,8 +90,26 @@ log = logging.getLogger(__name__)
 
 #: the environment variable naming an existing scheduler (`tcp://HOST:PORT`)
 SCHEDULER_ENV = "DATAFLOW_DASK_SCHEDULER"
+#: the environment variable naming a cache folder every worker reaches at the same path
+SHARED_CACHE_ENV = "DATAFLOW_SHARED_CACHE_DIR"
 #: how long to wait for a scheduler to answer, or a local cluster to start
 CONNECT_SECONDS = 30
+#: the topic of the events by which tasks say how they ended
+ENDS = "dataflow-ends"
+#: how long after a task's end its event may lag before `summarize` is asked instead
+EVENT_GRACE_SECONDS = 2.0
+
+
+class DaskHandle(Handle):
+    """An output kept on the cluster: the future of its node's reply, the port, the port's codec."""
+
+    __slots__ = ("codec", "future", "port")
+
+    def __init__(self, future: Any, port: str, codec: Any):
+        self.future, self.port, self.codec = future, port, codec
+
+    def __repr__(self) -> str:
+        return f"DaskHandle({self.future.key!r}, {self.port!r})"
 
 
 class WorkerLostError(RuntimeError):
@@ -76,13 +124,18 @@ class DaskExecutor(Executor):
                    f"named by --scheduler / {SCHEDULER_ENV}")
 
     def __init__(self, max_workers: int | None = None, *, scheduler: str | None = None,
-                 announce: Callable[[str], None] | None = None, cluster_options: dict[str, Any] | None = None):
+                 announce: Callable[[str], None] | None = None, cluster_options: dict[str, Any] | None = None,
+                 shared_cache: str | os.PathLike | None = None):
         """`scheduler`: an existing cluster's address (default: `DATAFLOW_DASK_SCHEDULER`, else a
         local cluster of `max_workers` processes). `announce(text)` is told where the cluster is
         and its dashboard when it starts (default: logged at INFO). `cluster_options` go to
-        `LocalCluster` on top of ours."""
+        `LocalCluster` on top of ours. `shared_cache`: a folder every worker reaches at the same
+        path (default: `DATAFLOW_SHARED_CACHE_DIR`); workers write the cache entries of an engine
+        whose cache is inside it."""
         super().__init__(max_workers)
         self.scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+        shared = shared_cache or os.environ.get(SHARED_CACHE_ENV) or None
+        self.shared_cache = os.path.realpath(shared) if shared else None
         self.announce = announce
         self.cluster_options = dict(cluster_options or {})
         #: tasks sent to the cluster since this executor was made (diagnostics and tests)
@@ -90,6 +143,9 @@ class DaskExecutor(Executor):
         #: serializer bytes of the outputs pulled back to this process (diagnostics and benchmarks)
         self.bytes_pulled = 0
         self._client: Any = None
+        #: tasks sent and not reported yet, by Dask key: [task, done, future, event message or None]
+        self._pending: dict[str, list] = {}
+        self._pending_lock = threading.Lock()
         self._cluster: Any = None
         self._finalizer: weakref.finalize | None = None
         self._lock = threading.Lock()
@@ -118,16 +174,125 @@ class DaskExecutor(Executor):
         handles: list[Any] = []
         for task in tasks:
             try:
-                job = job_for(task)
-                future = client.submit(run_on_worker, job, key=task_key(task), pure=False)
+                job, upstream = job_for(task)
+                key = task_key(task)
+                with self._pending_lock:
+                    self._pending[key] = [task, done, None, None]
+                future = client.submit(run_on_worker, job, upstream, self._store_for(task), key, key=key, pure=False)
             except Exception as exc:
+                self._pending.pop(key, None)
                 done(task, None, exc)
                 handles.append(None)
                 continue
             self.submitted += 1
-            future.add_done_callback(partial(_report, task, done, self._count_pulled))
+            self._pending[key][2] = future
+            future.add_done_callback(self._ended)
             handles.append(future)
         return handles
+
+    # --- a task's end: its event and its future ---------------------------------------
+
+    def _on_event(self, event: tuple) -> None:
+        """An `ENDS` event from a worker (in the client's event loop): report it once its future ended."""
+        message = event[1]
+        with self._pending_lock:
+            entry = self._pending.get(message.get("key"))
+            if entry is None:
+                return  # another client's task, or reported already
+            entry[3] = message
+            ready = entry[2] is not None and entry[2].done()
+        if ready:
+            self._settle(message["key"])
+
+    def _ended(self, future: Any) -> None:
+        """A task's future ended (in Dask's callback thread): report it now when it failed or its
+        event is here; else wait for the event, and ask `summarize` should it be late."""
+        key = future.key
+        with self._pending_lock:
+            entry = self._pending.get(key)
+            if entry is None:
+                return
+            if entry[2] is None:
+                entry[2] = future
+            waiting = future.status == "finished" and entry[3] is None
+        if not waiting:
+            self._settle(key)
+        else:
+            timer = threading.Timer(EVENT_GRACE_SECONDS, self._ask_summary, (key,))
+            timer.daemon = True
+            timer.start()
+
+    def _ask_summary(self, key: str) -> None:
+        with self._pending_lock:
+            entry = self._pending.get(key)
+            if entry is None or entry[3] is not None:
+                return
+        try:
+            summary = self.client().submit(summarize, entry[2], key, key=f"{key}-summary", pure=False)
+        except Exception as exc:
+            log.warning("asking for the end of task %s: %s", key, exc)
+            return
+        summary.add_done_callback(partial(self._summarized, key))
+
+    def _summarized(self, key: str, summary: Any) -> None:
+        try:
+            message = summary.result() if summary.status == "finished" else None
+        except Exception:
+            message = None
+        finally:
+            summary.release()
+        with self._pending_lock:
+            entry = self._pending.get(key)
+            if entry is None or entry[3] is not None:
+                return
+            entry[3] = message or {"key": key, "failed": None}
+        self._settle(key)
+
+    def _settle(self, key: str) -> None:
+        """Tell the engine how the task `key` ended (once)."""
+        with self._pending_lock:
+            entry = self._pending.pop(key, None)
+        if entry is None:
+            return
+        task, done, future, message = entry
+        _report(task, done, future, message)
+
+    def _store_for(self, task: NodeTask) -> tuple | None:
+        """What a worker needs to write the node's cache entry itself (see the module docstring),
+        or None when the engine does not cache it or a worker may not reach the folder."""
+        steps = task.steps
+        if steps is None:
+            return None
+        tiers = [t for t in steps.cache.tiers if t.persistent] if task.spec.cache == "all" else []
+        if not tiers or not all(self._reaches(t.settings.directory) for t in tiers):
+            return None
+        settings = [(type(t), str(t.settings.directory), t.settings.disk_bytes) for t in tiers]
+        return (steps.parts.key, settings, dict(task.spec.output_types), bool(task.spec.reads_sources))
+
+    def _reaches(self, folder: Any) -> bool:
+        """True when every worker reaches `folder` at this path."""
+        if self._cluster is not None:
+            return True  # a local cluster: the workers are processes of this machine
+        if self.shared_cache is None:
+            return False
+        return os.path.commonpath([self.shared_cache, os.path.realpath(folder)]) == self.shared_cache
+
+    def fetch(self, handles: list[Any]) -> list[Any]:
+        """The values behind `handles`: their replies gathered in one call, decoded here."""
+        futures = list({id(h.future): h.future for h in handles}.values())
+        replies = dict(zip((id(f) for f in futures), self.client().gather(futures), strict=True))
+        values = []
+        for handle in handles:
+            how, payload = unwrap({handle.port: replies[id(handle.future)].outputs[handle.port]})[handle.port]
+            if how == CODEC:
+                self.bytes_pulled += memoryview(payload).nbytes
+            values.append(decode((how, payload), handle.codec))
+        return values
+
+    def release(self, handles: list[Any]) -> None:
+        """Let the cluster free these replies once no task needs them (releasing twice is harmless)."""
+        for handle in handles:
+            handle.future.release()
 
     def cancel(self, futures: Iterable[Any]) -> None:
         """Cancel these tasks on the cluster (a running one ends on its worker, its result dropped)."""
@@ -152,6 +317,7 @@ class DaskExecutor(Executor):
         with self._lock:
             if self._client is None:
                 self._client, self._cluster = self._connect()
+                self._client.subscribe_topic(ENDS, self._on_event)
                 self._finalizer = weakref.finalize(self, _close, self._client, self._cluster)
             return self._client
 
@@ -192,9 +358,6 @@ class DaskExecutor(Executor):
                        f"(scheduler {cluster.scheduler_address}); dashboard: "
                        f"{dashboard or 'off (install bokeh to get one)'}")
         return client, cluster
-
-    def _count_pulled(self, size: int) -> None:
-        self.bytes_pulled += size  # Dask runs every done-callback in one thread: no race
 
     def _announce(self, text: str) -> None:
         if self.announce is not None:
@@ -246,28 +409,104 @@ def task_key(task: NodeTask) -> str:
     return f"dataflow-{task.node_id}-{uuid.uuid4().hex}"
 
 
-def job_for(task: NodeTask) -> Job:
+def job_for(task: NodeTask) -> tuple[Job, dict[str, tuple[Any, str]]]:
     """The process executor's job for a worker (`dataflow_executors.processes.job_for`), with
-    each serializer's bytes in a `Blob` and no progress reports (not forwarded from Dask yet)."""
-    job = process_job_for(task)
+    each serializer's bytes in a `Blob` and no progress reports (not forwarded from Dask yet);
+    and the inputs held on the cluster, by port: (the producer's future, its port). Dask hands
+    `run_on_worker` each future's reply in its place."""
+    upstream = {port: (value.future, value.port) for port, value in task.inputs.items()
+                if isinstance(value, DaskHandle)}
+    here = task if not upstream else replace(task, inputs={p: v for p, v in task.inputs.items() if p not in upstream})
+    job = process_job_for(here)
     job.inputs = wrap(job.inputs)
     job.report_progress = False
-    return job
+    return job, upstream
 
 
-def run_on_worker(job: Job) -> Any:
-    """On a worker: call the node; a `Done` with encoded outputs, or a `Failed`. Never raises, so
-    even `sys.exit()` in a node fails that node, not the worker's thread."""
+def run_on_worker(job: Job, upstream: dict[str, tuple[Any, str]] | None = None, store: tuple | None = None,
+                  key: str | None = None) -> Any:
+    """On a worker: call the node; a `Made` with encoded outputs, or a `Failed`. Never raises, so
+    even `sys.exit()` in a node fails that node, not the worker's thread. `upstream`: inputs from
+    other tasks' replies, by port: (the reply, its port). `store`: write the node's cache entry
+    (`DaskExecutor._store_for`). `key`: this task's key, named in the `ENDS` event it logs."""
+    reply = _run(job, upstream, store)
+    if key is not None:
+        try:
+            import_distributed().get_worker().log_event(ENDS, summarize(reply, key))
+        except Exception as exc:  # the engine asks `summarize` instead
+            log.warning("task %s could not log its end: %s", key, exc)
+    return reply
+
+
+def _run(job: Job, upstream: dict[str, tuple[Any, str]] | None, store: tuple | None) -> Any:
     from dataflow_executors.worker import failure, run_job
 
     restore_stdlib_finder()  # before a node loads the installed plugins (see metadata.py)
-    job.inputs = unwrap(job.inputs)
     try:
+        job.inputs = unwrap(job.inputs)
+        for port, (reply, source_port) in (upstream or {}).items():
+            codec = job.input_codecs.get(port)
+            value = decode(unwrap({port: reply.outputs[source_port]})[port], codec)
+            # the reply may feed other tasks on this worker: this node gets its own share of it
+            job.inputs[port] = (PICKLE, codec.share(value) if codec is not None else value)
         reply = run_job(job)
+        for port, (how, value) in reply.outputs.items():  # a value its codec rejected comes back as is
+            codec = job.output_codecs.get(port)
+            if how == PICKLE and codec is not None:
+                check_output(codec, port, value)  # OutputTypeError: the node's error, as in-process
     except BaseException as exc:
         return failure(exc)
-    reply.outputs = wrap(reply.outputs)
-    return reply
+    cached = store is not None and write_entry(store, reply, job.output_codecs)
+    return Made(wrap(reply.outputs), reply.seconds, reply.warnings, cached)
+
+
+#: the cache tiers a worker opened, by (class, folder): opening one costs milliseconds
+_TIERS: dict[tuple[type, str], Any] = {}
+
+
+def write_entry(store: tuple, reply: Reply, codecs: dict[str, Any]) -> bool:
+    """On a worker: store the node's outputs under its key in the engine's persistent tiers, as
+    the engine would; False (logged) when that failed."""
+    key, tiers, port_types, source = store
+    try:
+        outputs = {port: decode(item, codecs.get(port)) for port, item in reply.outputs.items()}
+        entry = CacheEntry(outputs, port_types, list(reply.warnings), reply.seconds, source)
+        for tier_class, folder, disk_bytes in tiers:
+            tier = _TIERS.get((tier_class, folder))
+            if tier is None:
+                serializers = {port_types[p]: c for p, c in codecs.items() if c is not None and p in port_types}
+                settings = CacheSettings(Path(folder), serializers, disk_bytes=disk_bytes)
+                tier = _TIERS[(tier_class, folder)] = tier_class(settings)
+            else:
+                tier.settings.serializers.update(
+                    {port_types[p]: c for p, c in codecs.items() if c is not None and p in port_types})
+            tier.put(key, entry)
+    except Exception as exc:
+        log.warning("a worker could not write the cache entry %s: %s", key, exc)
+        return False
+    return True
+
+
+@dataclass(slots=True)
+class Made:
+    """A node call that returned, as it stays on its worker: outputs encoded by port (serializer
+    bytes in `Blob`s), seconds, warnings, and whether the worker wrote its cache entry."""
+
+    outputs: dict[str, Encoded]
+    seconds: float
+    warnings: list[str]
+    cached: bool = False
+
+
+def summarize(reply: Any, key: str) -> dict[str, Any]:
+    """How a task ended, without its bytes, as plain data (msgpack: an event's message): seconds,
+    warnings, output ports, whether the worker cached it; or the `Failed`'s fields."""
+    if isinstance(reply, Failed):
+        return {"key": key, "failed": [reply.type_name, reply.message, reply.traceback, reply.exception]}
+    if not isinstance(reply, Made):
+        return {"key": key, "failed": ["RuntimeError", f"unexpected reply {type(reply).__name__}", "", None]}
+    return {"key": key, "seconds": reply.seconds, "warnings": list(reply.warnings), "ports": list(reply.outputs),
+            "cached": reply.cached}
 
 
 class Blob:
@@ -298,28 +537,29 @@ def unwrap(values: dict[str, Encoded]) -> dict[str, Encoded]:
             for port, (how, payload) in values.items()}
 
 
-def _report(task: NodeTask, done: Done, pulled: Callable[[int], None], future: Any) -> None:
-    """A task's end (in Dask's callback thread): fetch the reply, decode it, tell the engine."""
-    try:
-        if future.cancelled():
-            done(task, None, Cancelled("the run was stopped"))
-            return
+def _report(task: NodeTask, done: Done, reply: Any, told: dict[str, Any] | None) -> None:
+    """Tell the engine how a task ended: a handle per output (the reply stays on the worker), or
+    the failure (the reply released at once). `told`: the task's `summarize` message."""
+    if reply.cancelled():
+        done(task, None, Cancelled("the run was stopped"))
+        return
+    if reply.status != "finished":
         try:
-            reply = future.result()
-        except Exception as exc:
-            done(task, None, explain(task, exc))
-            return
-        if isinstance(reply, Reply):
-            reply.outputs = unwrap(reply.outputs)
-            pulled(sum(memoryview(payload).nbytes for how, payload in reply.outputs.values() if how == CODEC))
-        try:
-            outcome = outcome_from(task, reply)
-        except Exception as exc:
-            done(task, None, exc)
-        else:
-            done(task, outcome, None)
-    finally:
-        future.release()  # the cluster frees the reply now, not when the future is collected
+            exc = reply.exception()
+        except Exception as error:  # noqa: BLE001  (whatever stands for the failure)
+            exc = error
+        reply.release()
+        done(task, None, explain(task, exc))
+        return
+    if told is None or "failed" in told:
+        failed = (told or {}).get("failed")
+        reply.release()
+        done(task, None, rebuild_exception(Failed(*failed)) if failed else
+             RuntimeError(f"node '{task.node_id}' ended on the cluster without saying how"))
+        return
+    outputs = {port: DaskHandle(reply, port, task.output_codecs.get(port)) for port in told["ports"]}
+    done(task, NodeOutcome(outputs, told["seconds"], list(told["warnings"]), handles=True, checked=True,
+                           cached=told["cached"]), None)
 
 
 def explain(task: NodeTask, exc: BaseException) -> BaseException:
