@@ -104,9 +104,10 @@ def params_entry(**values: Any) -> CacheEntry:
 
 
 def blob_entry(data: bytes, warnings: list[str] | None = None, *, seconds: float | None = None,
-               source: bool = False) -> CacheEntry:
-    """An entry with one "blob" port named "data" (computed in `seconds`, from a `source` node)."""
-    return CacheEntry({"data": data}, {"data": "blob"}, list(warnings or []), seconds, source)
+               source: bool = False, keep: bool = False) -> CacheEntry:
+    """An entry with one "blob" port named "data" (computed in `seconds`, from a `source` node,
+    of a node declared `cache="keep"`)."""
+    return CacheEntry({"data": data}, {"data": "blob"}, list(warnings or []), seconds, source, keep)
 
 
 def concurrent_worker(directory: str, worker: int, rounds: int, start: Any, results: Any) -> None:

@@ -201,6 +201,22 @@ def test_dumps_writes_one_uncompressed_record_batch_even_from_chunked_columns(ta
     assert reader.get_batch(0).num_rows == 6
 
 
+def test_dump_file_writes_a_large_chunked_table_group_by_group_and_it_reads_back_exactly(table, tmp_path,
+                                                                                       monkeypatch):
+    from dataflow_serializers import ipc
+
+    part = pd.DataFrame({"n": np.arange(1000, dtype="int64"), "s": pd.array([f"v{i}" for i in range(1000)], dtype="str")})
+    chunked = pd.concat([part] * 8, ignore_index=True)  # the str column comes in 8 chunks, as read_csv gives
+    group = pa.Table.from_pandas(part).nbytes * 3
+    monkeypatch.setattr(ipc, "GROUP_BYTES", group)  # no group holds more than 3 of the 8 chunks combined
+    path = tmp_path / "value.bin"
+    table.dump_file(chunked, path)
+    reader = pa.ipc.open_file(pa.py_buffer(path.read_bytes()))
+    assert 1 < reader.num_record_batches < 8
+    assert all(reader.get_batch(i).nbytes <= group for i in range(reader.num_record_batches))
+    assert_same_frame(chunked, table.loads(memoryview(path.read_bytes())))
+
+
 def test_loads_reads_the_given_memory_map_in_place(table, tmp_path):
     df = pd.DataFrame({"s": pd.array([f"value {i}" for i in range(1000)], dtype="str")})
     path = tmp_path / "entry.arrow"
