@@ -433,7 +433,8 @@ class DiskTier(CacheTier):
                 self._discard(parts)
                 return None
             try:
-                written = self._stream(key, serializer, value) if sizes.get(port, 0) >= STREAM_MIN_BYTES else None
+                written = self._stream(key, serializer, value, compact=entry.source) \
+                    if sizes.get(port, 0) >= STREAM_MIN_BYTES else None
                 if written is not None:
                     data, size, digest = written[0], written[0].size, written[1]
                 else:
@@ -449,13 +450,16 @@ class DiskTier(CacheTier):
             parts[port] = (PortRecord(port_type, serializer.id, size, digest), data)
         return parts
 
-    def _stream(self, key: str, serializer: Any, value: Any) -> tuple[WrittenFile, str] | None:
-        """Let `serializer` write `value` straight into a new value file; (file, checksum), or None
-        when it writes only through `dumps`. The file is known verified to this process."""
+    def _stream(self, key: str, serializer: Any, value: Any, *, compact: bool) -> tuple[WrittenFile, str] | None:
+        """Let `serializer` write `value` straight into a new value file (`dump_compact` for a
+        source's output: its stored copy competes with reading the source again, so disk space
+        counts more than reading speed); (file, checksum), or None when it writes only through
+        `dumps`. The file is known verified to this process."""
         disk = self._cache.disk
         filename, full_path = disk.new_file(key)
+        dump = serializer.dump_compact if compact else serializer.dump_file
         try:
-            if not serializer.dump_file(value, Path(full_path)):
+            if not dump(value, Path(full_path)):
                 disk.remove(filename)
                 return None
             with open(full_path, "rb") as handle:

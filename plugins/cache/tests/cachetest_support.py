@@ -67,12 +67,17 @@ class StreamingBlobSerializer(BlobSerializer):
     id = "test-streamblob"
     port_type = "streamblob"
     streamed = 0  # how many values went through dump_file
+    compacted = 0  # how many of them through dump_compact
 
     def dump_file(self, value: Any, path: Path) -> bool:
         with open(path, "xb") as handle:
             handle.write(value)
         StreamingBlobSerializer.streamed += 1
         return True
+
+    def dump_compact(self, value: Any, path: Path) -> bool:
+        StreamingBlobSerializer.compacted += 1
+        return self.dump_file(value, path)
 
 
 class HalfStreamSerializer(BlobSerializer):

@@ -162,6 +162,15 @@ def test_a_streamed_entry_found_too_large_to_keep_leaves_no_file(disk):
     assert value_files(disk) == []
 
 
+def test_a_large_output_of_a_source_is_written_compact_and_any_other_as_it_is(disk):
+    before = StreamingBlobSerializer.compacted
+    disk.put("computed", CacheEntry({"data": HUGE}, {"data": "streamblob"}, keep=True))
+    assert StreamingBlobSerializer.compacted == before
+    disk.put("read", CacheEntry({"data": HUGE}, {"data": "streamblob"}, source=True))
+    assert StreamingBlobSerializer.compacted == before + 1
+    assert bytes(disk.get("read").outputs["data"]) == HUGE
+
+
 def test_a_streamed_file_altered_later_fails_its_checksum(disk):
     disk.put("k1", CacheEntry({"data": HUGE}, {"data": "streamblob"}))
     (path,) = value_files(disk)

@@ -16,7 +16,10 @@ under `dataflow.pandas`:
 - `labels`: the column labels, when they are not unique strings (ints, a RangeIndex, a
   MultiIndex, duplicates), with the fields then named by position (see `labels.py`);
 - `index`: the row index (pyarrow keeps its values; object levels, level names and a
-  DatetimeIndex `freq` are restored here).
+  DatetimeIndex `freq` are restored here);
+- `dictionary`: `str` columns stored as Arrow dictionaries (`encode_frame(compact=True)`, for
+  large tables read from outside data: a column of a few distinct texts shrinks to its codes);
+  they are decoded back to plain strings before `to_pandas`.
 
 A frame that cannot round-trip raises TypeError or ValueError naming the column; the caller
 never falls back to pickle.
@@ -35,8 +38,13 @@ META_KEY = b"dataflow.pandas"
 FORMAT = 1
 
 
-def encode_frame(df: Any) -> Any:
-    """The Arrow table (with restore metadata) that `decode_frame` turns back into `df`."""
+#: `compact` stores a `str` column as a dictionary when it has at most one distinct value per this many rows
+DICTIONARY_ROWS_PER_VALUE = 16
+
+
+def encode_frame(df: Any, compact: bool = False) -> Any:
+    """The Arrow table (with restore metadata) that `decode_frame` turns back into `df`; with
+    `compact`, `str` columns with few distinct values as Arrow dictionaries."""
     import pandas as pd
     import pyarrow as pa
 
@@ -76,6 +84,8 @@ def encode_frame(df: Any) -> Any:
     for codes in extra:
         table = table.append_column(f"__dataflow_missing_{len(table.schema)}__", pa.array(codes))
     record["extra"] = len(extra)
+    if compact:
+        table = _dictionaries(table, dtypes, record)
     metadata = dict(table.schema.metadata or {})
     metadata[META_KEY] = json.dumps(record, separators=(",", ":")).encode()
     return table.replace_schema_metadata(metadata)
@@ -89,6 +99,10 @@ def decode_frame(table: Any) -> Any:
     record = json.loads(raw)
     if record.get("format") != FORMAT:
         raise ValueError(f"unknown table format {record.get('format')!r}")
+    for i in record.get("dictionary", ()):
+        column = table.column(i)
+        table = table.set_column(i, table.schema.field(i).with_type(column.type.value_type),
+                                 column.cast(column.type.value_type))
     codes_start = table.num_columns - record["extra"]
     base = table.select(range(codes_start)) if record["extra"] else table
     df = base.to_pandas(types_mapper=_arrow_mapper(table, record["arrow"]))
@@ -183,6 +197,30 @@ def _index_spec(index: Any, extra: list[Any]) -> dict[str, Any]:
         else:
             spec["levels"][level] = {"dtype": dtype_token(dtype)}
     return spec
+
+
+def _dictionaries(table: Any, dtypes: list[Any], record: dict[str, Any]) -> Any:
+    """`table` with its `str` columns of few distinct values (see DICTIONARY_ROWS_PER_VALUE) as
+    dictionaries, their positions listed in `record["dictionary"]`."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    record["dictionary"] = []
+    limit = table.num_rows // DICTIONARY_ROWS_PER_VALUE
+    for i, dtype in enumerate(dtypes):
+        if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+            continue
+        column = table.column(i)
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        encoded = pc.dictionary_encode(column)
+        if max((len(chunk.dictionary) for chunk in encoded.chunks), default=0) > limit:
+            continue
+        table = table.set_column(i, table.schema.field(i).with_type(encoded.type), encoded)
+        record["dictionary"].append(i)
+    # one dictionary per column for every chunk: the IPC file format cannot replace one midway
+    return table.unify_dictionaries() if record["dictionary"] else table
 
 
 # --- decoding helpers ---------------------------------------------------------------------

