@@ -17,6 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+#: under this many bytes of columns, `write_table` writes once into a growing buffer
+SMALL_BYTES = 1 << 20
+
 
 def write_table(table: Any) -> memoryview:
     """The Arrow IPC file bytes of `table`, written as a single record batch."""
@@ -24,6 +27,11 @@ def write_table(table: Any) -> memoryview:
 
     table = table.combine_chunks()
     chunk = max(table.num_rows, 1)
+    if table.nbytes < SMALL_BYTES:  # a growing buffer's copies cost less than a second pass
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table, max_chunksize=chunk)
+        return memoryview(sink.getvalue())
     mock = pa.MockOutputStream()
     with pa.ipc.new_file(mock, table.schema) as writer:
         writer.write_table(table, max_chunksize=chunk)

@@ -238,6 +238,26 @@ def test_dump_compact_stores_repetitive_text_as_dictionaries_and_reads_back_the_
     assert back["region"].isna().sum() == chunked["region"].isna().sum()
 
 
+@pytest.mark.parametrize("index", [None, [7, 3, 5, 1]], ids=["range", "numbers"])
+def test_a_frame_of_a_signature_seen_before_converts_exactly_as_pyarrow_would(table, through_file, index):
+    from dataflow_serializers.frames import encode_frame
+
+    def frame(shift: float):
+        return pd.DataFrame({
+            "f": [1.5 + shift, np.nan, 3.0, 4.0], "i": np.arange(4, dtype="int32"), "b": [True, False, True, False],
+            "t": pd.to_datetime(["2024-01-01", None, "2024-03-01", "2024-04-01"]),
+            "s": pd.array(["a", None, "c", "d"], dtype="str"),
+        }, index=index)
+
+    first, second = frame(0.0), frame(1.0)
+    encode_frame(first)  # the first of its signature: converted by pyarrow, and compared
+    expected = pa.Table.from_pandas(second, preserve_index=None)
+    got = encode_frame(second)
+    assert got.select(range(expected.num_columns)).equals(expected)
+    assert got.schema.field("f").type == pa.float64() and got.column("f").null_count == 1
+    assert_same_frame(second, through_file(table, second))
+
+
 def test_loads_reads_the_given_memory_map_in_place(table, tmp_path):
     df = pd.DataFrame({"s": pd.array([f"value {i}" for i in range(1000)], dtype="str")})
     path = tmp_path / "entry.arrow"
