@@ -191,8 +191,10 @@ class DiskTier(CacheTier):
 
     def _connect(self) -> diskcache.Cache:
         _private_dir(self.directory)
+        # cull_limit=0: no eviction check inside every `set` (three statements each, two sets per
+        # entry); `_commit` culls once per committed batch instead
         return diskcache.Cache(str(self.directory), disk=SafeDisk, size_limit=self.limit,
-                               eviction_policy="least-recently-stored", tag_index=True)
+                               eviction_policy="least-recently-stored", tag_index=True, cull_limit=0)
 
     def _move_aside(self) -> Path | None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -395,7 +397,12 @@ class DiskTier(CacheTier):
                         self._cache.set(f"{key}/{port}", data, tag=key, retry=True)
                     self._cache.set(key, manifest, tag=key, retry=True)
             stored = True
+            if self._cache.volume() > self.limit:  # least recently stored first, down to the limit
+                self._cache.cull(retry=True)
         except _STORAGE_ERRORS as exc:
+            if stored:  # the entries are in; only the eviction failed, to be tried after the next batch
+                log.warning("disk cache at %s: eviction failed: %s", self.directory, exc)
+                return
             keys = ", ".join(key for key, _, _ in pending[:3]) + (" ..." if len(pending) > 3 else "")
             raise CacheError(f"cache entry {keys}: could not be written ({type(exc).__name__}: {exc})") from exc
         finally:
