@@ -202,6 +202,10 @@ def _index_spec(index: Any, extra: list[Any]) -> dict[str, Any]:
 _SCHEMAS: dict[tuple, Any] = {}
 _SCHEMAS_MAX = 512
 
+#: larger frames always go through `from_pandas`: its fixed cost no longer counts, and the first
+#: frame of a signature would be compared in full
+DIRECT_MAX_ROWS = 100_000
+
 
 def _to_arrow(flat: Any) -> Any:
     """`pa.Table.from_pandas(flat, preserve_index=None)`, on one thread (the columns pass through
@@ -216,7 +220,7 @@ def _to_arrow(flat: Any) -> Any:
     signature whose two results differ keeps `from_pandas`."""
     import pyarrow as pa
 
-    columns = _plain_columns(flat)
+    columns = _plain_columns(flat) if flat.shape[0] <= DIRECT_MAX_ROWS else None
     signature = None
     if columns is not None:
         index = flat.index
