@@ -110,7 +110,7 @@ def disk(repeats: int) -> list[Figure]:
             }, harness.more(repeats))
 
             # writes: a new key / a new file every time, removed outside the timed region
-            entry = CacheEntry({"table": frame}, {"table": "table"}, [])
+            entry = CacheEntry({"table": frame}, {"table": "table"}, [], keep=True)
 
             def tier_put() -> float:
                 new_key = uuid.uuid4().hex

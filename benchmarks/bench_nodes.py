@@ -32,7 +32,7 @@ def inc(x: Params, *, step: int = 1) -> Params:
 REGIONS = ["north", "south", "east", "west", "central", "ne", "nw", "se"]
 
 
-@node(category="Bench")
+@node(category="Bench", cache="keep")  # kept on disk at any size: the disk-hit figures read it back
 def make_table(*, rows: int = 1_000_000, seed: int = 0) -> Table:
     """A `rows` x 10 table: 6 float, 2 int, 1 datetime and 1 string column (about 10 MB per 100k rows)."""
     import numpy as np

@@ -57,11 +57,18 @@ class Serializer(ABC):
         """Decode bytes made by `dumps`; `data` may be a memory map, valid while the value lives."""
 
     def dump_file(self, value: Any, path: Path) -> bool:
-        """Write exactly the bytes `dumps(value)` returns into the new file `path`, without building
-        them in memory first, and return True; or return False (the default) to let the caller
-        use `dumps`. The disk tier calls it for large values: streaming a 100 MB table into its
-        file costs one copy instead of two."""
+        """Write bytes that `loads` reads back as it reads `dumps(value)` (the same bytes, or a
+        layout suited to a large value) into the new file `path`, without building them in memory
+        first, and return True; or return False (the default) to let the caller use `dumps`. The
+        disk tier calls it for large values: streaming a 100 MB table into its file costs one copy
+        instead of two."""
         return False
+
+    def dump_compact(self, value: Any, path: Path) -> bool:
+        """As `dump_file`, smaller on disk at some cost in reading speed: the disk tier calls it for
+        a large output of a node that reads outside data (a CSV's table), whose stored copy is
+        compared with reading its source again, not with a memory copy. Default: `dump_file`."""
+        return self.dump_file(value, path)
 
     def sizeof(self, value: Any) -> int:
         """Approximate bytes held in memory by `value` (bounds the memory tier)."""

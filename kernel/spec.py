@@ -152,7 +152,7 @@ class ParamSpec:
         }
 
 
-CachePolicy = Literal["all", "memory", "none"]
+CachePolicy = Literal["all", "keep", "memory", "none"]
 
 
 @dataclass(frozen=True, slots=True)

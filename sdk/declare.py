@@ -73,7 +73,10 @@ def node(
       of the function itself (and of the helpers and constants of its module it uses) are seen
       without a bump: the cache key includes a fingerprint of its code.
     - `type_id`: the full type id, when `<entry point>.<function name>` is not wanted.
-    - `cache`: "all" (memory and disk), "memory" (cheaper to redo than to read back from disk) or "none".
+    - `cache`: "all" (memory and disk; on disk, an output of 32 MB or more is kept only when the node
+      reads outside data, anything else that large is recomputed from its cached inputs), "keep"
+      (as "all", large outputs kept too: recomputing them costs more than reading them back),
+      "memory" (cheaper to redo than to read back from disk) or "none".
     - `fingerprint`: for sources that read something other than a file parameter, a function
       of the parameters returning a string that changes when the data changes.
     - `deprecated`: a message shown when the node is used.
@@ -136,8 +139,8 @@ def _declare(
         raise fail("@node decorates plain functions only")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise fail(f"version must be a positive integer, got {version!r}")
-    if cache not in ("all", "memory", "none"):
-        raise fail(f"cache must be 'all', 'memory' or 'none', got {cache!r}")
+    if cache not in ("all", "keep", "memory", "none"):
+        raise fail(f"cache must be 'all', 'keep', 'memory' or 'none', got {cache!r}")
     if schema is not None and not callable(schema):
         raise fail(f"schema must be a function of the input schemas and parameters, got {schema!r}")
     if type_id is not None and (not isinstance(type_id, str) or "." not in type_id or " " in type_id):

@@ -57,7 +57,9 @@ def test_a_killed_cache_write_leaves_no_value_file_and_cache_clear_leaves_only_t
                                                                                                  cache_dir):
     work = tmp_path / "work"
     work.mkdir()
-    flow = big_write_workflow(work, 400_000)
+    # 150,000 rows x 20 columns: about 25 MB per output, streamed into value files (8 MiB or more)
+    # and stored (under 32 MB: a larger output of a node that reads no outside data is recomputed)
+    flow = big_write_workflow(work, 150_000)
     for _attempt in range(5):  # the kill must land between a value file's first byte and its row
         killed = kill_when(cli, ["run", flow], lambda: bool(value_files(cache_dir)), poll=0.001)
         if killed and (cache_dir / "disk" / "cache.db").exists() and value_files(cache_dir) - named_value_files(cache_dir):

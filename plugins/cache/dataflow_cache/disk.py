@@ -10,8 +10,9 @@ value store through `SafeDisk`, which never pickles:
 Every row of an entry is tagged with the entry's key, so `delete` removes ports and manifest
 together, including leftovers of an interrupted write.
 
-Writing: an entry that its serializers' `sizeof` already shows is cheaper to recompute is
-dropped before anything is serialized. Otherwise every port is serialized and checksummed first (outside any lock); then, in one
+Writing: an entry that its serializers' `sizeof` already shows is recomputed instead of stored
+(`recomputed_instead`) is dropped before anything is serialized, and is not even queued
+(`write_size`). Otherwise every port is serialized and checksummed first (outside any lock); then, in one
 `transact()`, the entry is written unless another thread or process stored it meanwhile, ports
 first and the manifest last. A reader therefore sees a whole entry or none.
 
@@ -30,8 +31,9 @@ Size and xxh3_128 are verified before `loads`; a value file already verified by 
 and unchanged since (same inode, size and modification time) is not hashed again. Any problem raises `CacheError` naming the key and port, which the composer
 turns into a miss.
 
-Large outputs that are cheaper to recompute than to write are not stored (`cheaper_to_recompute`);
-the engine then leaves such a node unrun while everything downstream of it is cached.
+Large outputs of nodes that neither read outside data nor declared `cache="keep"` are not stored
+(`recomputed_instead`); the engine then leaves such a node unrun while everything downstream of it
+is cached.
 
 Eviction is diskcache's default, least recently *stored*: a read is a plain SELECT and never
 takes the database's write lock, so a hit never waits behind a background write.
@@ -46,7 +48,6 @@ cache is started: a broken cache costs recomputation, never a crash.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import mmap
 import os
@@ -57,6 +58,7 @@ from pathlib import Path
 from typing import Any
 
 import diskcache
+import xxhash
 
 from dataflow.sdk import CacheEntry, CacheError, CacheSettings, CacheTier
 
@@ -100,19 +102,19 @@ def _remember_verified(identity: tuple) -> None:
     _verified[identity] = None
 
 
-#: Large outputs that their node recomputes (from cached inputs) faster than they could be written
-#: are not stored: on this class of machine buffered writes sustain a few hundred MB/s, so a filter
-#: or a join over a 100 MB table costs less to redo than to write and read back. Outputs of nodes
-#: that read outside data (sources) are always stored, and so is anything under RECOMPUTE_MIN_BYTES.
+#: Large outputs are stored only when recomputing them would cost more than reading them back,
+#: judged by fixed facts, never by how long the node happened to take (that depends on how loaded
+#: the machine was): an entry under RECOMPUTE_MIN_BYTES is always stored; a larger one only when its
+#: node reads outside data (a source: parsing a CSV again costs far more than reading Arrow back)
+#: or declared `cache="keep"`. Any other large output (a filter, a join, a sort of a large table) is
+#: recomputed from its cached inputs, which on this class of machine costs about what writing it
+#: (a few hundred MB/s) and reading it back would.
 RECOMPUTE_MIN_BYTES = 32 << 20
-WRITE_BYTES_PER_SECOND = 400e6
 
 
-def cheaper_to_recompute(entry: CacheEntry, nbytes: int) -> bool:
-    """True for a large entry of a non-source node whose compute time is below its write time."""
-    if entry.source or entry.seconds is None or nbytes < RECOMPUTE_MIN_BYTES:
-        return False
-    return entry.seconds < nbytes / WRITE_BYTES_PER_SECOND
+def recomputed_instead(entry: CacheEntry, nbytes: int) -> bool:
+    """True for an entry of `nbytes` that the tier does not store (see RECOMPUTE_MIN_BYTES)."""
+    return nbytes >= RECOMPUTE_MIN_BYTES and not (entry.source or entry.keep)
 
 
 #: errors of the storage layer that make an entry unreadable (not our own CacheErrors)
@@ -189,8 +191,10 @@ class DiskTier(CacheTier):
 
     def _connect(self) -> diskcache.Cache:
         _private_dir(self.directory)
+        # cull_limit=0: no eviction check inside every `set` (three statements each, two sets per
+        # entry); `_commit` culls once per committed batch instead
         return diskcache.Cache(str(self.directory), disk=SafeDisk, size_limit=self.limit,
-                               eviction_policy="least-recently-stored", tag_index=True)
+                               eviction_policy="least-recently-stored", tag_index=True, cull_limit=0)
 
     def _move_aside(self) -> Path | None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -297,6 +301,14 @@ class DiskTier(CacheTier):
 
     # --- writing ------------------------------------------------------------------------
 
+    def write_size(self, entry: CacheEntry) -> int | None:
+        """The entry's estimated size (its serializers' `sizeof`), None when it would not be stored."""
+        sizes = self._estimated_sizes(entry)
+        if sizes is None:
+            return 0
+        estimate = sum(sizes.values())
+        return None if recomputed_instead(entry, estimate) else estimate
+
     def put(self, key: str, entry: CacheEntry) -> None:
         """Store `entry` unless already stored; skip it with a warning if a port cannot be serialized."""
         prepared = self._prepare(key, entry)
@@ -345,11 +357,10 @@ class DiskTier(CacheTier):
         (cheaper to recompute, too large, or a port cannot be serialized)."""
         sizes = self._estimated_sizes(entry)
         estimate = None if sizes is None else sum(sizes.values())
-        if estimate is not None and cheaper_to_recompute(entry, estimate):
+        if estimate is not None and recomputed_instead(entry, estimate):
             # decided before serializing: turning a 100 MB table into bytes only to drop them
             # costs the writer as much as a fifth of the run
-            log.debug("disk cache: entry %s (about %d bytes, computed in %.3f s) is cheaper to recompute than "
-                      "to store", key, estimate, entry.seconds)
+            log.debug("disk cache: entry %s (about %d bytes) is recomputed rather than stored", key, estimate)
             return None
         parts = self._serialize(key, entry, sizes or {})
         if parts is None:
@@ -359,9 +370,8 @@ class DiskTier(CacheTier):
             records = {port: record for port, (record, _) in parts.items()}
             manifest = dump_manifest(key, records, entry.warnings)
             total = sum(record.size for record in records.values()) + len(manifest)
-            if cheaper_to_recompute(entry, total):
-                log.debug("disk cache: entry %s (%d bytes, computed in %.3f s) is cheaper to recompute than to "
-                          "store", key, total, entry.seconds)
+            if recomputed_instead(entry, total):
+                log.debug("disk cache: entry %s (%d bytes) is recomputed rather than stored", key, total)
                 return None
             if total > self.limit:
                 log.warning("disk cache: entry %s (%d bytes) exceeds the %d-byte limit and is not stored",
@@ -387,7 +397,12 @@ class DiskTier(CacheTier):
                         self._cache.set(f"{key}/{port}", data, tag=key, retry=True)
                     self._cache.set(key, manifest, tag=key, retry=True)
             stored = True
+            if self._cache.volume() > self.limit:  # least recently stored first, down to the limit
+                self._cache.cull(retry=True)
         except _STORAGE_ERRORS as exc:
+            if stored:  # the entries are in; only the eviction failed, to be tried after the next batch
+                log.warning("disk cache at %s: eviction failed: %s", self.directory, exc)
+                return
             keys = ", ".join(key for key, _, _ in pending[:3]) + (" ..." if len(pending) > 3 else "")
             raise CacheError(f"cache entry {keys}: could not be written ({type(exc).__name__}: {exc})") from exc
         finally:
@@ -425,7 +440,8 @@ class DiskTier(CacheTier):
                 self._discard(parts)
                 return None
             try:
-                written = self._stream(key, serializer, value) if sizes.get(port, 0) >= STREAM_MIN_BYTES else None
+                written = self._stream(key, serializer, value, compact=entry.source) \
+                    if sizes.get(port, 0) >= STREAM_MIN_BYTES else None
                 if written is not None:
                     data, size, digest = written[0], written[0].size, written[1]
                 else:
@@ -441,20 +457,20 @@ class DiskTier(CacheTier):
             parts[port] = (PortRecord(port_type, serializer.id, size, digest), data)
         return parts
 
-    def _stream(self, key: str, serializer: Any, value: Any) -> tuple[WrittenFile, str] | None:
-        """Let `serializer` write `value` straight into a new value file; (file, checksum), or None
-        when it writes only through `dumps`. The file is known verified to this process."""
+    def _stream(self, key: str, serializer: Any, value: Any, *, compact: bool) -> tuple[WrittenFile, str] | None:
+        """Let `serializer` write `value` straight into a new value file (`dump_compact` for a
+        source's output: its stored copy competes with reading the source again, so disk space
+        counts more than reading speed); (file, checksum), or None when it writes only through
+        `dumps`. The file is known verified to this process."""
         disk = self._cache.disk
         filename, full_path = disk.new_file(key)
+        dump = serializer.dump_compact if compact else serializer.dump_file
         try:
-            if not serializer.dump_file(value, Path(full_path)):
+            if not dump(value, Path(full_path)):
                 disk.remove(filename)
                 return None
             with open(full_path, "rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else contextlib.nullcontext(
-                        b"") as data:
-                    digest = checksum(data)
+                size, digest = _file_checksum(handle)
                 identity = _file_identity(handle, digest)
         except BaseException:
             disk.remove(filename)
@@ -525,6 +541,28 @@ def _private_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     if os.name == "posix" and path.stat().st_mode & 0o077:
         path.chmod(0o700)
+
+
+#: the buffer a streamed value file is read back through to checksum it
+CHECKSUM_CHUNK = 8 << 20
+
+
+def _file_checksum(handle: Any) -> tuple[int, str]:
+    """(size, xxh3_128) of the open file, read in CHECKSUM_CHUNK pieces through one buffer: a
+    memory map of a just-written 800 MB file would add its pages to the process's resident memory
+    while the next nodes run (its peak is what a user sees of a run's memory)."""
+    hasher = xxhash.xxh3_128()
+    buffer = bytearray(CHECKSUM_CHUNK)
+    view = memoryview(buffer)
+    size = 0
+    while True:
+        count = handle.readinto(buffer)
+        if not count:
+            break
+        hasher.update(view[:count])
+        size += count
+    view.release()
+    return size, hasher.hexdigest()
 
 
 def _contiguous(view: memoryview) -> memoryview:

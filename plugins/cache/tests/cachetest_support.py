@@ -67,12 +67,17 @@ class StreamingBlobSerializer(BlobSerializer):
     id = "test-streamblob"
     port_type = "streamblob"
     streamed = 0  # how many values went through dump_file
+    compacted = 0  # how many of them through dump_compact
 
     def dump_file(self, value: Any, path: Path) -> bool:
         with open(path, "xb") as handle:
             handle.write(value)
         StreamingBlobSerializer.streamed += 1
         return True
+
+    def dump_compact(self, value: Any, path: Path) -> bool:
+        StreamingBlobSerializer.compacted += 1
+        return self.dump_file(value, path)
 
 
 class HalfStreamSerializer(BlobSerializer):
@@ -104,9 +109,10 @@ def params_entry(**values: Any) -> CacheEntry:
 
 
 def blob_entry(data: bytes, warnings: list[str] | None = None, *, seconds: float | None = None,
-               source: bool = False) -> CacheEntry:
-    """An entry with one "blob" port named "data" (computed in `seconds`, from a `source` node)."""
-    return CacheEntry({"data": data}, {"data": "blob"}, list(warnings or []), seconds, source)
+               source: bool = False, keep: bool = False) -> CacheEntry:
+    """An entry with one "blob" port named "data" (computed in `seconds`, from a `source` node,
+    of a node declared `cache="keep"`)."""
+    return CacheEntry({"data": data}, {"data": "blob"}, list(warnings or []), seconds, source, keep)
 
 
 def concurrent_worker(directory: str, worker: int, rounds: int, start: Any, results: Any) -> None:

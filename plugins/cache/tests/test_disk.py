@@ -145,7 +145,7 @@ def test_a_streamed_entry_over_the_size_limit_is_dropped_with_its_file(cache_set
     tier.close()
 
 
-def test_a_streamed_entry_found_cheaper_to_recompute_leaves_no_file(disk):
+def test_a_streamed_entry_found_too_large_to_keep_leaves_no_file(disk):
     class Underestimated(StreamingBlobSerializer):
         def sizeof(self, value):
             return STREAM_MIN_BYTES  # big enough to stream, too small to drop before writing
@@ -153,13 +153,22 @@ def test_a_streamed_entry_found_cheaper_to_recompute_leaves_no_file(disk):
     disk.settings.serializers["streamblob"] = Underestimated()
     before = StreamingBlobSerializer.streamed
     try:
-        big = HUGE * 5  # written, it is over the cheaper-to-recompute threshold for a 0 s node
-        disk.put("k1", CacheEntry({"data": big}, {"data": "streamblob"}, seconds=0.0))
+        big = HUGE * 5  # written, it is over RECOMPUTE_MIN_BYTES for a node that is not a source
+        disk.put("k1", CacheEntry({"data": big}, {"data": "streamblob"}))
     finally:
         disk.settings.serializers["streamblob"] = StreamingBlobSerializer()
     assert StreamingBlobSerializer.streamed == before + 1
     assert not disk.contains("k1")
     assert value_files(disk) == []
+
+
+def test_a_large_output_of_a_source_is_written_compact_and_any_other_as_it_is(disk):
+    before = StreamingBlobSerializer.compacted
+    disk.put("computed", CacheEntry({"data": HUGE}, {"data": "streamblob"}, keep=True))
+    assert StreamingBlobSerializer.compacted == before
+    disk.put("read", CacheEntry({"data": HUGE}, {"data": "streamblob"}, source=True))
+    assert StreamingBlobSerializer.compacted == before + 1
+    assert bytes(disk.get("read").outputs["data"]) == HUGE
 
 
 def test_a_streamed_file_altered_later_fails_its_checksum(disk):
@@ -322,17 +331,19 @@ def test_an_entry_with_many_warnings_keeps_them_all(disk):
     assert disk.get("k1").warnings == warnings
 
 
-def test_a_large_output_cheaper_to_recompute_than_to_write_is_not_stored_unless_it_comes_from_a_source(disk):
+def test_a_large_output_is_stored_only_for_a_source_or_a_node_declared_keep_however_long_it_took(disk):
     from dataflow_cache.disk import RECOMPUTE_MIN_BYTES
 
     large = bytes(RECOMPUTE_MIN_BYTES + 1)
-    disk.put("cheap", blob_entry(large, seconds=0.001))
-    disk.put("costly", blob_entry(large, seconds=5.0))
+    disk.put("quick", blob_entry(large, seconds=0.001))
+    disk.put("slow", blob_entry(large, seconds=50.0))  # a slow run (a loaded machine) changes nothing
     disk.put("source", blob_entry(large, seconds=0.001, source=True))
-    disk.put("unknown", blob_entry(large))
+    disk.put("keep", blob_entry(large, seconds=0.001, keep=True))
     disk.put("small", blob_entry(BIG, seconds=0.0))
-    assert [disk.contains(k) for k in ("cheap", "costly", "source", "unknown", "small")] == [
-        False, True, True, True, True]
+    assert [disk.contains(k) for k in ("quick", "slow", "source", "keep", "small")] == [
+        False, False, True, True, True]
+    assert disk.write_size(blob_entry(large, seconds=50.0)) is None
+    assert disk.write_size(blob_entry(BIG)) == len(BIG)
 
 
 def test_a_batch_is_recorded_in_one_transaction_and_every_entry_reads_back(disk):

@@ -110,3 +110,51 @@ def test_the_background_writer_hands_the_disk_what_queued_up_as_batches(cache_se
         assert all(disk.get(f"k{i}").outputs["out"] == {"i": i} for i in range(300))
     finally:
         cache.close()
+
+
+class HeldDisk(DiskTier):
+    """The disk tier, its writes held until `release` is set (a slow disk, made deterministic)."""
+
+    def __init__(self, settings):
+        import threading
+
+        super().__init__(settings)
+        self.release = threading.Event()
+        self.writing = threading.Event()
+
+    def put_many(self, items):
+        self.writing.set()
+        self.release.wait(timeout=30)
+        super().put_many(items)
+
+
+def test_put_waits_while_the_writer_holds_more_than_the_queue_bound_and_a_dropped_entry_is_never_queued(
+        cache_settings, monkeypatch):
+    import threading
+
+    from dataflow_cache.disk import RECOMPUTE_MIN_BYTES
+
+    from dataflow.kernel import cache as kernel_cache
+
+    monkeypatch.setattr(kernel_cache, "WRITE_QUEUE_BYTES", len(BIG) // 2)
+    disk = HeldDisk(cache_settings)
+    cache = TieredCache([disk])
+    try:
+        cache.put("first", blob_entry(BIG))  # the queue was empty: queued at once
+        assert disk.writing.wait(timeout=30)
+        done = threading.Event()
+        # a large output of a node that reads no outside data: not stored, so not queued; the
+        # engine's next put still waits, so no new node starts while the writer holds `first`
+        later = threading.Thread(target=lambda: (cache.put("dropped", blob_entry(bytes(RECOMPUTE_MIN_BYTES))),
+                                                 done.set()))
+        later.start()
+        assert not done.wait(timeout=0.5)
+        disk.release.set()
+        assert done.wait(timeout=30)
+        later.join()
+        cache.flush()
+        assert disk.contains("first") and not disk.contains("dropped")
+        assert cache._queued_bytes == 0
+    finally:
+        disk.release.set()
+        cache.close()

@@ -13,13 +13,28 @@ from typing import Any
 Token = str | list
 
 
+#: `str` of numpy dtypes seen so far: numpy builds the name in Python code each time (about 5 us),
+#: and a small table's encoding asks for a few per column
+_NUMPY_NAMES: dict[Any, str] = {}
+
+
+def dtype_name(dtype: Any) -> str:
+    """`str(dtype)`, remembered for numpy dtypes (few, hashable, and slow to name)."""
+    name = _NUMPY_NAMES.get(dtype) if type(dtype).__module__ == "numpy.dtypes" else None
+    if name is None:
+        name = str(dtype)
+        if type(dtype).__module__ == "numpy.dtypes" and len(_NUMPY_NAMES) < 256:
+            _NUMPY_NAMES[dtype] = name
+    return name
+
+
 def dtype_token(dtype: Any) -> Token:
     """A JSON-able name of `dtype` that `dtype_from_token` turns back into an equal dtype."""
     import pandas as pd
 
     if isinstance(dtype, pd.StringDtype):
         return ["string", dtype.storage, "na" if dtype.na_value is pd.NA else "nan"]
-    return str(dtype)
+    return dtype_name(dtype)
 
 
 def dtype_from_token(token: Token) -> Any:
@@ -44,4 +59,4 @@ def same_dtype(dtype: Any, token: Token) -> bool:
 
 def is_object(dtype: Any) -> bool:
     """True for numpy's object dtype (not for categorical or string dtypes, whose `kind` is also "O")."""
-    return str(dtype) == "object"
+    return dtype_name(dtype) == "object"

@@ -201,6 +201,63 @@ def test_dumps_writes_one_uncompressed_record_batch_even_from_chunked_columns(ta
     assert reader.get_batch(0).num_rows == 6
 
 
+def test_dump_file_writes_a_large_chunked_table_group_by_group_and_it_reads_back_exactly(table, tmp_path,
+                                                                                       monkeypatch):
+    from dataflow_serializers import ipc
+
+    part = pd.DataFrame({"n": np.arange(1000, dtype="int64"), "s": pd.array([f"v{i}" for i in range(1000)], dtype="str")})
+    chunked = pd.concat([part] * 8, ignore_index=True)  # the str column comes in 8 chunks, as read_csv gives
+    group = pa.Table.from_pandas(part).nbytes * 3
+    monkeypatch.setattr(ipc, "GROUP_BYTES", group)  # no group holds more than 3 of the 8 chunks combined
+    path = tmp_path / "value.bin"
+    table.dump_file(chunked, path)
+    reader = pa.ipc.open_file(pa.py_buffer(path.read_bytes()))
+    assert 1 < reader.num_record_batches < 8
+    assert all(reader.get_batch(i).nbytes <= group for i in range(reader.num_record_batches))
+    assert_same_frame(chunked, table.loads(memoryview(path.read_bytes())))
+
+
+def test_dump_compact_stores_repetitive_text_as_dictionaries_and_reads_back_the_same_str_columns(table, tmp_path):
+    rows = 4000
+    part = pd.DataFrame({
+        "region": pd.array([["north", "south", None, "east"][i % 4] for i in range(rows)], dtype="str"),
+        "id": pd.array([f"order-{i}" for i in range(rows)], dtype="str"),  # all distinct: stays plain
+        "n": np.arange(rows, dtype="int64"),
+        "o": pd.Series([f"x{i % 3}" for i in range(rows)], dtype=object),
+    })
+    chunked = pd.concat([part] * 3, ignore_index=True)
+    plain, compact = tmp_path / "plain.bin", tmp_path / "compact.bin"
+    table.dump_file(chunked, plain)
+    assert table.dump_compact(chunked, compact) is True
+    schema = pa.ipc.open_file(pa.py_buffer(compact.read_bytes())).schema
+    assert pa.types.is_dictionary(schema.field("region").type)
+    assert not pa.types.is_dictionary(schema.field("id").type)
+    assert compact.stat().st_size < plain.stat().st_size
+    back = table.loads(memoryview(compact.read_bytes()))
+    assert_same_frame(chunked, back)
+    assert back["region"].isna().sum() == chunked["region"].isna().sum()
+
+
+@pytest.mark.parametrize("index", [None, [7, 3, 5, 1]], ids=["range", "numbers"])
+def test_a_frame_of_a_signature_seen_before_converts_exactly_as_pyarrow_would(table, through_file, index):
+    from dataflow_serializers.frames import encode_frame
+
+    def frame(shift: float):
+        return pd.DataFrame({
+            "f": [1.5 + shift, np.nan, 3.0, 4.0], "i": np.arange(4, dtype="int32"), "b": [True, False, True, False],
+            "t": pd.to_datetime(["2024-01-01", None, "2024-03-01", "2024-04-01"]),
+            "s": pd.array(["a", None, "c", "d"], dtype="str"),
+        }, index=index)
+
+    first, second = frame(0.0), frame(1.0)
+    encode_frame(first)  # the first of its signature: converted by pyarrow, and compared
+    expected = pa.Table.from_pandas(second, preserve_index=None)
+    got = encode_frame(second)
+    assert got.select(range(expected.num_columns)).equals(expected)
+    assert got.schema.field("f").type == pa.float64() and got.column("f").null_count == 1
+    assert_same_frame(second, through_file(table, second))
+
+
 def test_loads_reads_the_given_memory_map_in_place(table, tmp_path):
     df = pd.DataFrame({"s": pd.array([f"value {i}" for i in range(1000)], dtype="str")})
     path = tmp_path / "entry.arrow"
