@@ -1,11 +1,16 @@
 """The workbench page: sidebar (menu, palette, settings) and the main area: the toolbar, then the
 canvas with the selected node's properties and output beside it (a scrolling column as tall as
-the canvas, which also holds the port chooser and the offer to restore unsaved work). Nothing that
-comes and goes is drawn above the canvas or the palette, so the page never scrolls at 1440x900.
+the canvas, which also holds the notices, the port chooser and the offer to restore unsaved
+work). Nothing that comes and goes is drawn above the canvas or the palette, so neither moves and
+the page never scrolls at 1440x900.
 
-The main area is a fragment, so canvas clicks and form edits rerun only it. Its identity never
-changes (no `run_every` on it): a new fragment would remount the canvas, which costs seconds on
-a large workflow. While a run is in progress a separate small fragment at the end of the page
+The canvas and the side panel are a fragment, so canvas clicks and form edits rerun only them:
+a click on a node redraws the canvas's caption and the side panel, nothing else. The toolbar does
+not depend on which node is selected (Run to selected reads the selection when pressed), so full
+page runs draw it; the fragment reruns the page when what the toolbar shows changed (undo
+available, statuses), as it does for the sidebar. The fragment's identity never changes (no
+`run_every` on it): a new fragment would remount the canvas, which costs seconds on a large
+workflow. While a run is in progress a separate small fragment at the end of the page
 polls the run every `POLL_SECONDS` and reruns the page when something changed."""
 
 from __future__ import annotations
@@ -52,25 +57,23 @@ def guarded(draw: Callable[[], None]) -> Callable[[], None]:
 
 
 def main_area() -> None:
-    """Toolbar, canvas and the selected node's panels (run as a fragment)."""
+    """The canvas and the selected node's panels (run as a fragment: a click on the canvas reruns
+    only this). What does not depend on the selection, the toolbar, is drawn by full page runs."""
     if st.session_state.pop("need_full_rerun", False):
         st.rerun()           # a run started: the whole page reruns, which starts polling it
-    notices_box = st.container()
-    toolbar_box = st.container()
     actions.finish_run()
     canvas_view.receive()
     palette.receive()
     views = actions.views()
-    with toolbar_box:
-        canvas_view.toolbar(views)
+    st.session_state.main_views = views     # the toolbar, drawn after this on a full run, shows them
     left, right = st.columns(PANES, gap="small")
     with left:
         canvas_view.canvas(views)
-        keyboard.buttons()
     d = actions.doc()
     with right, st.container(height=canvas_view.CANVAS_HEIGHT, border=False, key="side_panel"):
-        # the port chooser and the restore offer sit beside the canvas, never above it (nor above the
-        # palette), so nothing pushes either down; the offer comes after the selected node's panels
+        # notices, the port chooser and the restore offer sit beside the canvas, never above it (nor
+        # above the palette), so nothing pushes either down; the offer comes after the node's panels
+        notices_box = st.container()
         canvas_view.port_chooser()
         if d.selected and d.selected in d.workflow.nodes:
             properties_view.render(d.selected)
@@ -83,9 +86,17 @@ def main_area() -> None:
         canvas_view.notices()
     actions.autosave()
     if not st.session_state.get("full_run") and (
-            st.session_state.get("shown_dirty") not in (None, actions.doc().dirty)
-            or st.session_state.get("shown_params") not in (None, parameters_view.signature())):
-        st.rerun()           # a canvas or property edit changed the unsaved marker or the parameters the sidebar shows
+            st.session_state.get("shown_dirty") not in (None, d.dirty)
+            or st.session_state.get("shown_params") not in (None, parameters_view.signature())
+            or st.session_state.get("shown_toolbar") not in (None, canvas_view.toolbar_signature(views))):
+        st.rerun()           # a canvas or property edit changed what the sidebar or the toolbar shows
+
+
+def top_bar() -> None:
+    """The toolbar and the keyboard's hidden buttons, drawn on full page runs (after the main area,
+    whose views they show): a selection changes nothing here, so a canvas click does not redraw them."""
+    canvas_view.toolbar(st.session_state.get("main_views") or actions.views())
+    keyboard.buttons()
 
 
 def _autosave_offer() -> None:
@@ -144,7 +155,10 @@ def render() -> None:
     st.html(PAGE_CSS)
     st.session_state.full_run = True     # the main area reruns the page only when run alone
     try:
+        top = st.container()                 # above the canvas; filled once the main area has run
         st.fragment(guarded(main_area))()
+        with top:
+            guarded(top_bar)()
         guarded(sidebar_view.render)()   # after the main area, so the canvas reaches the browser first
         with st.sidebar:
             keyboard.listener()
