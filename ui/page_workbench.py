@@ -67,21 +67,18 @@ def main_area() -> None:
     views = actions.views()
     st.session_state.main_views = views     # the toolbar, drawn after this on a full run, shows them
     left, right = st.columns(PANES, gap="small")
-    with left:
-        canvas_view.canvas(views)
     d = actions.doc()
+    # the side panel is drawn first: it is what a click on a node waits for (the canvas shows the
+    # selection by itself, and its state is sent again unchanged)
     with right, st.container(height=canvas_view.CANVAS_HEIGHT, border=False, key="side_panel"):
         # notices, the port chooser and the restore offer sit beside the canvas, never above it (nor
         # above the palette), so nothing pushes either down; the offer comes after the node's panels
         notices_box = st.container()
         canvas_view.port_chooser()
-        if d.selected and d.selected in d.workflow.nodes:
-            properties_view.render(d.selected)
-            output_view.render(d.selected, views.get(d.selected, None))
-        else:
-            st.caption("Select a node on the canvas to see its properties and output here. Add nodes from "
-                       "the palette: with a node selected, the new one is connected to it.")
+        guarded(_node_panels)()      # an error there leaves the canvas drawn (it comes after)
         _autosave_offer()
+    with left:
+        canvas_view.canvas(views)
     with notices_box:
         canvas_view.notices()
     actions.autosave()
@@ -90,6 +87,17 @@ def main_area() -> None:
             or st.session_state.get("shown_params") not in (None, parameters_view.signature())
             or st.session_state.get("shown_toolbar") not in (None, canvas_view.toolbar_signature(views))):
         st.rerun()           # a canvas or property edit changed what the sidebar or the toolbar shows
+
+
+def _node_panels() -> None:
+    """The selected node's properties and output, or a hint when no node is selected."""
+    d = actions.doc()
+    if d.selected and d.selected in d.workflow.nodes:
+        properties_view.render(d.selected)
+        output_view.render(d.selected, st.session_state.main_views.get(d.selected, None))
+    else:
+        st.caption("Select a node on the canvas to see its properties and output here. Add nodes from "
+                   "the palette: with a node selected, the new one is connected to it.")
 
 
 def top_bar() -> None:
