@@ -79,6 +79,7 @@ def main_area() -> None:
         _autosave_offer()
     with left:
         canvas_view.canvas(views)
+        keyboard.buttons()
     with notices_box:
         canvas_view.notices()
     actions.autosave()
@@ -101,10 +102,9 @@ def _node_panels() -> None:
 
 
 def top_bar() -> None:
-    """The toolbar and the keyboard's hidden buttons, drawn on full page runs (after the main area,
-    whose views they show): a selection changes nothing here, so a canvas click does not redraw them."""
+    """The toolbar, drawn on full page runs (after the main area, whose views it shows): a
+    selection changes nothing here, so a canvas click does not redraw it."""
     canvas_view.toolbar(st.session_state.get("main_views") or actions.views())
-    keyboard.buttons()
 
 
 def _autosave_offer() -> None:
