@@ -71,7 +71,7 @@ def render(node_id: str) -> None:
         st.markdown(f"**Properties** · `{node_id}`")
         # one Label field for every node (its value set when another node or revision is shown): a
         # new selection updates it instead of mounting a new field in the page
-        if st.session_state.get("_label_of") != (node_id, d.revision):
+        if st.session_state.get("_label_of") != (node_id, d.revision) or LABEL_KEY not in st.session_state:
             st.session_state[LABEL_KEY] = node.label or ""
             st.session_state._label_of = (node_id, d.revision)
         st.text_input("Label", key=LABEL_KEY, placeholder=spec.label if spec else node.type,
