@@ -45,6 +45,8 @@ def _run_selected() -> None:
     d = actions.doc()
     if d.selected in d.workflow.nodes:
         _run([d.selected])
+    else:
+        session.notify("info", "Select a node on the canvas first: Run to selected runs it and what it needs.")
 
 
 def _layout() -> None:
@@ -57,10 +59,11 @@ def _layout() -> None:
 
 
 def toolbar_signature(views: dict[str, NodeView]) -> tuple:
-    """What the toolbar shows: when this changes, the page reruns to redraw it."""
+    """What the toolbar shows: when this changes, the page reruns to redraw it. The selection is not
+    part of it (Run to selected reads it when pressed), so a click on a node never reruns the page."""
     d = actions.doc()
     job = st.session_state.job
-    return (job is not None and not job.finished, bool(d.selected), bool(d.undo_stack), bool(d.redo_stack),
+    return (job is not None and not job.finished, bool(d.undo_stack), bool(d.redo_stack),
             bool(d.workflow.nodes), tuple(summary(views).items()), st.session_state.runs.last_summary)
 
 
@@ -73,7 +76,7 @@ def toolbar(views: dict[str, NodeView]) -> None:
     bar = st.container(horizontal=True, key="toolbar")
     bar.button("Run all", key="tb_run", type="primary", disabled=running, icon=":material/play_arrow:",
                on_click=_run, args=(None,))
-    bar.button("Run to selected", key="tb_run_sel", disabled=running or not d.selected,
+    bar.button("Run to selected", key="tb_run_sel", disabled=running or not d.workflow.nodes,
                icon=":material/step_into:", help="Run the selected node and what it needs",
                on_click=_run_selected)
     bar.button("Stop", key="tb_stop", disabled=not running, icon=":material/stop:", on_click=actions.stop_run)
