@@ -39,16 +39,6 @@ def _run(targets: list[str] | None) -> None:
         st.rerun()      # from a callback: a full-app rerun, which starts the polling fragment
 
 
-def _run_selected() -> None:
-    """Button callback: run the node selected now and what it needs (the toolbar is not redrawn
-    when the selection changes, so the selection is read here, not when the button was drawn)."""
-    d = actions.doc()
-    if d.selected in d.workflow.nodes:
-        _run([d.selected])
-    else:
-        session.notify("info", "Select a node on the canvas first: Run to selected runs it and what it needs.")
-
-
 def _layout() -> None:
     """Button callback: auto-layout by the nodes' sizes as drawn (measured in the page as the
     button was pressed), shown on a fresh canvas so that the view fits the result."""
@@ -58,27 +48,17 @@ def _layout() -> None:
     session.new_canvas()
 
 
-def toolbar_signature(views: dict[str, NodeView]) -> tuple:
-    """What the toolbar shows: when this changes, the page reruns to redraw it. The selection is not
-    part of it (Run to selected reads it when pressed), so a click on a node never reruns the page."""
-    d = actions.doc()
-    job = st.session_state.job
-    return (job is not None and not job.finished, bool(d.undo_stack), bool(d.redo_stack),
-            bool(d.workflow.nodes), tuple(summary(views).items()), st.session_state.runs.last_summary)
-
-
 def toolbar(views: dict[str, NodeView]) -> None:
     """Buttons and the status summary."""
     d = actions.doc()
     job = st.session_state.job
     running = job is not None and not job.finished
-    st.session_state.shown_toolbar = toolbar_signature(views)
     bar = st.container(horizontal=True, key="toolbar")
     bar.button("Run all", key="tb_run", type="primary", disabled=running, icon=":material/play_arrow:",
                on_click=_run, args=(None,))
-    bar.button("Run to selected", key="tb_run_sel", disabled=running or not d.workflow.nodes,
+    bar.button("Run to selected", key="tb_run_sel", disabled=running or not d.selected,
                icon=":material/step_into:", help="Run the selected node and what it needs",
-               on_click=_run_selected)
+               on_click=_run, args=([d.selected],))
     bar.button("Stop", key="tb_stop", disabled=not running, icon=":material/stop:", on_click=actions.stop_run)
     bar.button("Undo", key="tb_undo", on_click=d.undo, disabled=not d.undo_stack or running, icon=":material/undo:")
     bar.button("Redo", key="tb_redo", on_click=d.redo, disabled=not d.redo_stack or running, icon=":material/redo:")

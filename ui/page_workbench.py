@@ -4,13 +4,9 @@ the canvas, which also holds the notices, the port chooser and the offer to rest
 work). Nothing that comes and goes is drawn above the canvas or the palette, so neither moves and
 the page never scrolls at 1440x900.
 
-The canvas and the side panel are a fragment, so canvas clicks and form edits rerun only them:
-a click on a node redraws the canvas's caption and the side panel, nothing else. The toolbar does
-not depend on which node is selected (Run to selected reads the selection when pressed), so full
-page runs draw it; the fragment reruns the page when what the toolbar shows changed (undo
-available, statuses), as it does for the sidebar. The fragment's identity never changes (no
-`run_every` on it): a new fragment would remount the canvas, which costs seconds on a large
-workflow. While a run is in progress a separate small fragment at the end of the page
+The main area is a fragment, so canvas clicks and form edits rerun only it. Its identity never
+changes (no `run_every` on it): a new fragment would remount the canvas, which costs seconds on
+a large workflow. While a run is in progress a separate small fragment at the end of the page
 polls the run every `POLL_SECONDS` and reruns the page when something changed."""
 
 from __future__ import annotations
@@ -42,12 +38,12 @@ PAGE_CSS = ("<style>.block-container{padding-top:3.6rem;padding-bottom:0.5rem;pa
 log = logging.getLogger(__name__)
 
 
-def guarded(draw: Callable[[], None]) -> Callable[[], None]:
+def guarded(draw: Callable[..., None]) -> Callable[..., None]:
     """Run `draw`, showing an unexpected error as a message instead of Streamlit's exception page
     (Streamlit's own rerun/stop signals are BaseExceptions and pass through)."""
-    def wrapper() -> None:
+    def wrapper(*args) -> None:
         try:
-            draw()
+            draw(*args)
         except Exception as exc:
             log.exception("the workbench hit an unexpected error")
             st.error(f"Something went wrong: {type(exc).__name__}: {exc}. Your workflow is autosaved; "
@@ -57,54 +53,47 @@ def guarded(draw: Callable[[], None]) -> Callable[[], None]:
 
 
 def main_area() -> None:
-    """The canvas and the selected node's panels (run as a fragment: a click on the canvas reruns
-    only this). What does not depend on the selection, the toolbar, is drawn by full page runs."""
+    """Toolbar, canvas and the selected node's panels (run as a fragment)."""
     if st.session_state.pop("need_full_rerun", False):
         st.rerun()           # a run started: the whole page reruns, which starts polling it
+    toolbar_box = st.container()
     actions.finish_run()
     canvas_view.receive()
     palette.receive()
     views = actions.views()
-    st.session_state.main_views = views     # the toolbar, drawn after this on a full run, shows them
     left, right = st.columns(PANES, gap="small")
-    d = actions.doc()
-    # the side panel is drawn first: it is what a click on a node waits for (the canvas shows the
-    # selection by itself, and its state is sent again unchanged)
+    # the side panel is drawn first, the canvas and the toolbar (above it) after: the panel is what
+    # a click on a node waits for, the canvas shows the selection by itself
     with right, st.container(height=canvas_view.CANVAS_HEIGHT, border=False, key="side_panel"):
         # notices, the port chooser and the restore offer sit beside the canvas, never above it (nor
         # above the palette), so nothing pushes either down; the offer comes after the node's panels
         notices_box = st.container()
         canvas_view.port_chooser()
-        guarded(_node_panels)()      # an error there leaves the canvas drawn (it comes after)
+        guarded(_node_panels)(views)    # an error there leaves the canvas and the toolbar drawn
         _autosave_offer()
     with left:
         canvas_view.canvas(views)
         keyboard.buttons()
+    with toolbar_box:
+        canvas_view.toolbar(views)
     with notices_box:
         canvas_view.notices()
     actions.autosave()
     if not st.session_state.get("full_run") and (
-            st.session_state.get("shown_dirty") not in (None, d.dirty)
-            or st.session_state.get("shown_params") not in (None, parameters_view.signature())
-            or st.session_state.get("shown_toolbar") not in (None, canvas_view.toolbar_signature(views))):
-        st.rerun()           # a canvas or property edit changed what the sidebar or the toolbar shows
+            st.session_state.get("shown_dirty") not in (None, actions.doc().dirty)
+            or st.session_state.get("shown_params") not in (None, parameters_view.signature())):
+        st.rerun()           # a canvas or property edit changed the unsaved marker or the parameters the sidebar shows
 
 
-def _node_panels() -> None:
+def _node_panels(views: dict) -> None:
     """The selected node's properties and output, or a hint when no node is selected."""
     d = actions.doc()
     if d.selected and d.selected in d.workflow.nodes:
         properties_view.render(d.selected)
-        output_view.render(d.selected, st.session_state.main_views.get(d.selected, None))
+        output_view.render(d.selected, views.get(d.selected))
     else:
         st.caption("Select a node on the canvas to see its properties and output here. Add nodes from "
                    "the palette: with a node selected, the new one is connected to it.")
-
-
-def top_bar() -> None:
-    """The toolbar, drawn on full page runs (after the main area, whose views it shows): a
-    selection changes nothing here, so a canvas click does not redraw it."""
-    canvas_view.toolbar(st.session_state.get("main_views") or actions.views())
 
 
 def _autosave_offer() -> None:
@@ -163,10 +152,7 @@ def render() -> None:
     st.html(PAGE_CSS)
     st.session_state.full_run = True     # the main area reruns the page only when run alone
     try:
-        top = st.container()                 # above the canvas; filled once the main area has run
         st.fragment(guarded(main_area))()
-        with top:
-            guarded(top_bar)()
         guarded(sidebar_view.render)()   # after the main area, so the canvas reaches the browser first
         with st.sidebar:
             keyboard.listener()

@@ -59,7 +59,6 @@ def init() -> None:
     ss.confirm_replace = None  # (kind, arg) of a New/Open/template waiting for the unsaved-changes prompt
     ss.shown_dirty = None      # the unsaved marker the sidebar last drew (page_workbench reruns if stale)
     ss.shown_params = None     # the workflow parameters the sidebar last drew (parameters_view.signature)
-    ss.shown_toolbar = None    # what the toolbar last drew (canvas_view.toolbar_signature)
     ss.full_run = False        # True while the whole page runs (not the main area's fragment alone)
     _open_from_query()
 

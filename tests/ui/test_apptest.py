@@ -144,8 +144,9 @@ def test_a_notice_appears_beside_the_canvas_not_above_it(at):
     draw_figure_into_table(at)
     blocks = _blocks(at.main)
     assert any("Connection refused" in w.value for w in blocks["side_panel"].warning)
-    first = next(iter(at.main.children.values()))
-    assert "toolbar" in _blocks(first) and not first.warning
+    main_area = next(iter(at.main.children.values()))       # the fragment
+    top = next(iter(main_area.children.values()))             # its first block: the toolbar's
+    assert "toolbar" in _blocks(top) and not top.warning
 
 
 def test_run_updates_statuses_and_shows_outputs(at):
