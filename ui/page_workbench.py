@@ -56,26 +56,24 @@ def main_area() -> None:
     """Toolbar, canvas and the selected node's panels (run as a fragment)."""
     if st.session_state.pop("need_full_rerun", False):
         st.rerun()           # a run started: the whole page reruns, which starts polling it
-    toolbar_box = st.container()
     actions.finish_run()
     canvas_view.receive()
     palette.receive()
     views = actions.views()
+    canvas_view.toolbar(views)
     left, right = st.columns(PANES, gap="small")
-    # the side panel is drawn first, the canvas and the toolbar (above it) after: the panel is what
-    # a click on a node waits for, the canvas shows the selection by itself
+    # the side panel is drawn before the canvas beside it: the panel is what a click on a node
+    # waits for, the canvas shows the selection by itself
     with right, st.container(height=canvas_view.CANVAS_HEIGHT, border=False, key="side_panel"):
         # notices, the port chooser and the restore offer sit beside the canvas, never above it (nor
         # above the palette), so nothing pushes either down; the offer comes after the node's panels
         notices_box = st.container()
         canvas_view.port_chooser()
-        guarded(_node_panels)(views)    # an error there leaves the canvas and the toolbar drawn
+        guarded(_node_panels)(views)    # an error there leaves the canvas drawn
         _autosave_offer()
     with left:
         canvas_view.canvas(views)
         keyboard.buttons()
-    with toolbar_box:
-        canvas_view.toolbar(views)
     with notices_box:
         canvas_view.notices()
     actions.autosave()
