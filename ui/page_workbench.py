@@ -62,18 +62,16 @@ def main_area() -> None:
     views = actions.views()
     canvas_view.toolbar(views)
     left, right = st.columns(PANES, gap="small")
-    # the side panel is drawn before the canvas beside it: the panel is what a click on a node
-    # waits for, the canvas shows the selection by itself
+    with left:
+        canvas_view.canvas(views)
+        keyboard.buttons()
     with right, st.container(height=canvas_view.CANVAS_HEIGHT, border=False, key="side_panel"):
         # notices, the port chooser and the restore offer sit beside the canvas, never above it (nor
         # above the palette), so nothing pushes either down; the offer comes after the node's panels
         notices_box = st.container()
         canvas_view.port_chooser()
-        guarded(_node_panels)(views)    # an error there leaves the canvas drawn
+        guarded(_node_panels)(views)
         _autosave_offer()
-    with left:
-        canvas_view.canvas(views)
-        keyboard.buttons()
     with notices_box:
         canvas_view.notices()
     actions.autosave()
