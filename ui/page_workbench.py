@@ -60,7 +60,8 @@ def main_area() -> None:
     canvas_view.receive()
     palette.receive()
     views = actions.views()
-    canvas_view.toolbar(views)
+    with st.container():     # one block whatever the run panel shows: the canvas's place never moves
+        canvas_view.toolbar(views)
     left, right = st.columns(PANES, gap="small")
     with left:
         canvas_view.canvas(views)
