@@ -1,5 +1,5 @@
-"""The main area's top: notices, toolbar (run all, run to selected, stop, undo, redo, auto-layout,
-status summary), run progress, and the canvas."""
+"""The main area: the toolbar (run all, run to selected, stop, undo, redo, auto-layout, status
+summary) with the run's progress, the canvas, and the notices and port chooser beside it."""
 
 from __future__ import annotations
 
@@ -59,8 +59,7 @@ def toolbar(views: dict[str, NodeView]) -> None:
     bar.button("Run to selected", key="tb_run_sel", disabled=running or not d.selected,
                icon=":material/step_into:", help="Run the selected node and what it needs",
                on_click=_run, args=([d.selected],))
-    if bar.button("Stop", key="tb_stop", disabled=not running, icon=":material/stop:"):
-        actions.stop_run()
+    bar.button("Stop", key="tb_stop", disabled=not running, icon=":material/stop:", on_click=actions.stop_run)
     bar.button("Undo", key="tb_undo", on_click=d.undo, disabled=not d.undo_stack or running, icon=":material/undo:")
     bar.button("Redo", key="tb_redo", on_click=d.redo, disabled=not d.redo_stack or running, icon=":material/redo:")
     bar.button("Layout", key="tb_layout", on_click=_layout, disabled=not d.workflow.nodes,

@@ -139,7 +139,8 @@ def duplicate_selected() -> None:
 
 
 def buttons() -> None:
-    """The hidden buttons the shortcuts click (inside the main area, so a click reruns only it)."""
+    """The hidden buttons the shortcuts click (inside the main area, so a click reruns only it;
+    their keys never change, so a rerun does not mount them again)."""
     with st.container(key="kb_bridge"):
         st.html("<style>.st-key-kb_bridge{display:none}</style>")
         st.button("Delete selected", key="kb_delete", on_click=delete_selected)

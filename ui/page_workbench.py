@@ -1,7 +1,8 @@
 """The workbench page: sidebar (menu, palette, settings) and the main area: the toolbar, then the
 canvas with the selected node's properties and output beside it (a scrolling column as tall as
-the canvas, which also holds the port chooser and the offer to restore unsaved work). Nothing that
-comes and goes is drawn above the canvas or the palette, so the page never scrolls at 1440x900.
+the canvas, which also holds the notices, the port chooser and the offer to restore unsaved
+work). Nothing that comes and goes is drawn above the canvas or the palette, so neither moves and
+the page never scrolls at 1440x900.
 
 The main area is a fragment, so canvas clicks and form edits rerun only it. Its identity never
 changes (no `run_every` on it): a new fragment would remount the canvas, which costs seconds on
@@ -37,12 +38,12 @@ PAGE_CSS = ("<style>.block-container{padding-top:3.6rem;padding-bottom:0.5rem;pa
 log = logging.getLogger(__name__)
 
 
-def guarded(draw: Callable[[], None]) -> Callable[[], None]:
+def guarded(draw: Callable[..., None]) -> Callable[..., None]:
     """Run `draw`, showing an unexpected error as a message instead of Streamlit's exception page
     (Streamlit's own rerun/stop signals are BaseExceptions and pass through)."""
-    def wrapper() -> None:
+    def wrapper(*args) -> None:
         try:
-            draw()
+            draw(*args)
         except Exception as exc:
             log.exception("the workbench hit an unexpected error")
             st.error(f"Something went wrong: {type(exc).__name__}: {exc}. Your workflow is autosaved; "
@@ -55,29 +56,22 @@ def main_area() -> None:
     """Toolbar, canvas and the selected node's panels (run as a fragment)."""
     if st.session_state.pop("need_full_rerun", False):
         st.rerun()           # a run started: the whole page reruns, which starts polling it
-    notices_box = st.container()
-    toolbar_box = st.container()
     actions.finish_run()
     canvas_view.receive()
     palette.receive()
     views = actions.views()
-    with toolbar_box:
+    with st.container():     # one block whatever the run panel shows: the canvas's place never moves
         canvas_view.toolbar(views)
     left, right = st.columns(PANES, gap="small")
     with left:
         canvas_view.canvas(views)
         keyboard.buttons()
-    d = actions.doc()
     with right, st.container(height=canvas_view.CANVAS_HEIGHT, border=False, key="side_panel"):
-        # the port chooser and the restore offer sit beside the canvas, never above it (nor above the
-        # palette), so nothing pushes either down; the offer comes after the selected node's panels
+        # notices, the port chooser and the restore offer sit beside the canvas, never above it (nor
+        # above the palette), so nothing pushes either down; the offer comes after the node's panels
+        notices_box = st.container()
         canvas_view.port_chooser()
-        if d.selected and d.selected in d.workflow.nodes:
-            properties_view.render(d.selected)
-            output_view.render(d.selected, views.get(d.selected, None))
-        else:
-            st.caption("Select a node on the canvas to see its properties and output here. Add nodes from "
-                       "the palette: with a node selected, the new one is connected to it.")
+        guarded(_node_panels)(views)
         _autosave_offer()
     with notices_box:
         canvas_view.notices()
@@ -86,6 +80,17 @@ def main_area() -> None:
             st.session_state.get("shown_dirty") not in (None, actions.doc().dirty)
             or st.session_state.get("shown_params") not in (None, parameters_view.signature())):
         st.rerun()           # a canvas or property edit changed the unsaved marker or the parameters the sidebar shows
+
+
+def _node_panels(views: dict) -> None:
+    """The selected node's properties and output, or a hint when no node is selected."""
+    d = actions.doc()
+    if d.selected and d.selected in d.workflow.nodes:
+        properties_view.render(d.selected)
+        output_view.render(d.selected, views.get(d.selected))
+    else:
+        st.caption("Select a node on the canvas to see its properties and output here. Add nodes from "
+                   "the palette: with a node selected, the new one is connected to it.")
 
 
 def _autosave_offer() -> None:

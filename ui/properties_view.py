@@ -15,6 +15,8 @@ from .kernel_api import LOOP, NodeSpec, ParamSpec, TableSchema, format_choices
 from .outputs import columns_of
 from .ports import compatible_pairs, spec_of
 
+LABEL_KEY = "node_label"
+
 
 def _set_param(node_id: str, name: str, key: str, default: Any, convert=None) -> None:
     value = st.session_state[key]
@@ -67,9 +69,13 @@ def render(node_id: str) -> None:
     spec = spec_of(actions.specs(), node)
     with st.container(key="props"):
         st.markdown(f"**Properties** · `{node_id}`")
-        label_key = f"lbl:{node_id}@{d.revision}"
-        st.text_input("Label", value=node.label or "", key=label_key, placeholder=spec.label if spec else node.type,
-                      on_change=lambda: d.set_label(node_id, st.session_state[label_key]))
+        # one Label field for every node (its value set when another node or revision is shown): a
+        # new selection updates it instead of mounting a new field in the page
+        if st.session_state.get("_label_of") != (node_id, d.revision) or LABEL_KEY not in st.session_state:
+            st.session_state[LABEL_KEY] = node.label or ""
+            st.session_state._label_of = (node_id, d.revision)
+        st.text_input("Label", key=LABEL_KEY, placeholder=spec.label if spec else node.type,
+                      on_change=lambda: d.set_label(node_id, st.session_state[LABEL_KEY]))
         if spec is None:
             _placeholder(node_id, node.type, node.params)
         else:
@@ -97,10 +103,12 @@ def render(node_id: str) -> None:
         if node.type.startswith("component."):
             _component_buttons(node_id, looped=LOOP in node.extra)
         _make_component_menu()
+        # the same two buttons for every node (they act on the node shown): a new selection keeps
+        # them mounted in the page instead of drawing new ones with their tooltips
         row = st.container(horizontal=True)
-        row.button("Duplicate", icon=":material/content_copy:", key=f"dup:{node_id}", help="Ctrl+D",
+        row.button("Duplicate", icon=":material/content_copy:", key="dup:node", help="Ctrl+D",
                    on_click=d.duplicate_node, args=(node_id,))
-        if row.button("Delete node", icon=":material/delete:", key=f"del:{node_id}", help="Delete or Backspace"):
+        if row.button("Delete node", icon=":material/delete:", key="del:node", help="Delete or Backspace"):
             d.remove_node(node_id)
             st.rerun()
 

@@ -127,6 +127,28 @@ def test_a_notice_is_dropped_by_the_first_rerun_after_it_has_been_read(at):
     assert not any("Connection refused" in w.value for w in at.warning)
 
 
+def _blocks(node, found=None):
+    """Every block of the element tree under `node`, by key."""
+    found = {} if found is None else found
+    for child in getattr(node, "children", {}).values():
+        if getattr(child, "type", "") in ("block", "container", "column") or hasattr(child, "children"):
+            if getattr(child, "key", None):
+                found[child.key] = child
+            _blocks(child, found)
+    return found
+
+
+def test_a_notice_appears_beside_the_canvas_not_above_it(at):
+    """A notice at the top of the page pushed the canvas down while it showed; it sits at the
+    top of the side panel, and the first thing in the main area is still the toolbar."""
+    draw_figure_into_table(at)
+    blocks = _blocks(at.main)
+    assert any("Connection refused" in w.value for w in blocks["side_panel"].warning)
+    main_area = next(iter(at.main.children.values()))       # the fragment
+    top = next(iter(main_area.children.values()))             # its first block: the toolbar
+    assert "toolbar" in {getattr(top, "key", None), *_blocks(top)} and not top.warning
+
+
 def test_run_updates_statuses_and_shows_outputs(at):
     three_connected(at)
     run_and_wait(at)
