@@ -16,7 +16,7 @@ import time
 import harness
 
 SUITES = ("engine", "cache", "parallel", "startup", "data", "schemas", "validate", "command", "dask", "profile",
-          "export")
+          "export", "loops")
 
 
 def main() -> None:
@@ -39,6 +39,7 @@ def main() -> None:
     import bench_data
     import bench_engine
     import bench_export
+    import bench_loops
     import bench_parallel
     import bench_profile
     import bench_schemas
@@ -48,7 +49,7 @@ def main() -> None:
     modules = {"engine": bench_engine, "cache": bench_cache, "parallel": bench_parallel, "startup": bench_startup,
                "data": bench_data, "schemas": bench_schemas,
                 "validate": bench_validate, "command": bench_command, "dask": bench_dask,
-               "profile": bench_profile, "export": bench_export}
+               "profile": bench_profile, "export": bench_export, "loops": bench_loops}
     print(harness.header(), flush=True)
     started = time.perf_counter()
     figures = []
