@@ -22,15 +22,22 @@ from tests.ui.test_apptest import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_a_template_using_a_component_runs_and_its_node_shows_the_nodes_inside(app_env, ui_registry):
+def open_template_and_run(app_env: Path, name: str, timeout: float = 60) -> AppTest:
+    """The app with the example `name` (and the components and data beside it) in its templates,
+    that template opened from the sidebar and run."""
     target = app_env / "workflows"
-    shutil.copy(ROOT / "workflows" / "cleaning_component.json", target)
+    shutil.copy(ROOT / "workflows" / f"{name}.json", target)
     for folder in ("components", "data"):
         shutil.copytree(ROOT / "workflows" / folder, target / folder, dirs_exist_ok=True)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=timeout).run()
     open_section(at, "sb_templates")
-    at.sidebar.button(key="tpl:cleaning_component.json").click().run()
+    at.sidebar.button(key=f"tpl:{name}.json").click().run()
     run_and_wait(at)
+    return at
+
+
+def test_a_template_using_a_component_runs_and_its_node_shows_the_nodes_inside(app_env, ui_registry):
+    at = open_template_and_run(app_env, "cleaning_component")
     results = at.session_state["runs"].results
     assert results["clean_january/revenue"].status == "computed"
     assert results["chart"].status == "computed", {n: r.error for n, r in results.items()}

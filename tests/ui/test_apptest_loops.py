@@ -3,12 +3,12 @@ collects its rows; the loop example shows its loop on the canvas and in the prop
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from tests.ui.test_apptest import APP, canvas_args, canvas_reply, open_section, run_and_wait, three_connected
+from tests.ui.test_apptest_components import open_template_and_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,14 +43,7 @@ def test_a_node_made_a_loop_over_values_runs_once_per_value_and_undo_takes_it_ba
 
 
 def test_the_loop_example_shows_its_loop_and_runs_every_file(app_env, ui_registry):
-    target = app_env / "workflows"
-    shutil.copy(ROOT / "workflows" / "monthly_loop.json", target)
-    for folder in ("components", "data"):
-        shutil.copytree(ROOT / "workflows" / folder, target / folder, dirs_exist_ok=True)
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    open_section(at, "sb_templates")
-    at.sidebar.button(key="tpl:monthly_loop.json").click().run()
-    run_and_wait(at)
+    at = open_template_and_run(app_env, "monthly_loop", timeout=120)
     results = at.session_state["runs"].results
     assert results["months"].status == "computed", results["months"].error
     assert results["chart"].status == "computed", results["chart"].error
