@@ -10,6 +10,7 @@ command line (`dataflow.cli`) and the app (`dataflow.ui`) use this public API:
         result = engine.run(graph, listener=print)
 """
 
+from .bindings import BIND, PARAM_NAME, PARAM_TYPES, binding_misfit, declared_param, is_binding
 from .cache import CacheEntry, CacheSettings, CacheTier, TieredCache
 from .cancel import CancelToken
 from .engine import Engine
@@ -33,20 +34,7 @@ from .sources import SourceConnector
 from .spec import NodeSpec, ParamSpec, ParamWidget, PortSpec, PortType
 from .validate import compile_workflow, missing_node_types
 from .widgets import CallPlace, resolve_params
-from .workflow import (
-    BIND,
-    PARAM_NAME,
-    PARAM_TYPES,
-    Edge,
-    NodeInstance,
-    Workflow,
-    binding_misfit,
-    declared_param,
-    is_binding,
-    load_workflow,
-    save_workflow,
-    workflow_from_dict,
-)
+from .workflow import Edge, NodeInstance, Workflow, load_workflow, save_workflow, workflow_from_dict
 
 __all__ = [
     "BIND", "PARAM_NAME", "PARAM_TYPES", "binding_misfit", "declared_param", "is_binding",

@@ -34,19 +34,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .bindings import BIND, declared_param, is_binding
 from .errors import DataflowError, Problem, WorkflowError
 from .spec import NodeSpec, PortSpec, PortType
-from .workflow import (
-    BIND,
-    LOOP,
-    Edge,
-    NodeInstance,
-    Workflow,
-    declared_param,
-    is_binding,
-    load_workflow,
-    short_repr,
-)
+from .workflow import LOOP, Edge, NodeInstance, Workflow, load_workflow, short_repr
 
 PREFIX = "component."
 #: a component's name: its file's name without `.json` (never a path)

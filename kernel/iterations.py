@@ -17,6 +17,7 @@ import copy
 import itertools
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Cancelled, NodeError, WorkflowError
-from .executor import NodeOutcome
+from .executor import Handle, NodeOutcome, NodeTask
 from .loops import GIVEN, MAX_ITEMS, LoopPlan, given_spec
 from .params import canonical_json
 from .results import RunEvent
@@ -86,6 +87,24 @@ def _named(value: Any) -> Any:
 def item_text(item: Item) -> str:
     """How an item is named in messages: `file=2024-01.csv`, `max_depth=4, criterion=gini`."""
     return ", ".join(f"{k}={v}" for k, v in item.label.items())[:300]
+
+
+def start_loop(engine: Engine, graph: Graph, task: NodeTask, upstream: dict[str, str], cancel: Any,
+               fetched: Callable[[dict[str, Any]], dict[str, Any]], done: Callable[..., None]) -> None:
+    """Run a loop node's task in a thread of its own (its iterations go to the engine's executor),
+    then `done(task, outcome, error)` as an executor would. `fetched` turns handles among its
+    inputs into values: a loop lists its items from them (groups split a table)."""
+    def run() -> None:
+        try:
+            if any(isinstance(v, Handle) for v in task.inputs.values()):
+                task.inputs = fetched(task.inputs)
+            outcome = run_loop(engine, graph, graph.nodes[task.node_id], task.inputs, upstream, task.progress, cancel)
+        except BaseException as exc:  # noqa: BLE001  (reported as the node's error, as an executor does)
+            done(task, None, exc)
+            return
+        done(task, outcome, None)
+
+    threading.Thread(target=run, name=f"dataflow-loop-{task.node_id}", daemon=True).start()
 
 
 def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, Any], upstream: dict[str, str],

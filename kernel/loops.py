@@ -42,11 +42,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from .bindings import BIND
 from .components import PREFIX, load_component
 from .errors import DataflowError, NodeError, Problem, WorkflowError
 from .params import canonical_json, check_value, coerce_value
 from .spec import NodeSpec, ParamSpec, PortSpec, PortType
-from .workflow import BIND, LOOP, Edge, NodeInstance, Workflow, short_repr
+from .workflow import LOOP, Edge, NodeInstance, Workflow, short_repr
 
 if TYPE_CHECKING:
     from .graph import Graph, GraphNode

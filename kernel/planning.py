@@ -45,6 +45,14 @@ def select(graph: Graph, targets: Iterable[str] | None) -> frozenset[str] | set[
     return graph.ancestors(targets)
 
 
+def kept(graph: Graph, order: list[str], selected: Iterable[str], keep_outputs: Iterable[str] | bool) -> set[str]:
+    """The nodes whose outputs a run hands back: `keep_outputs`, or with True every selected node
+    that no selected node consumes."""
+    if keep_outputs is True:
+        return {n for n in order if not any(t in selected for t, _, _ in graph.consumers.get(n, ()))}
+    return set(keep_outputs or ()) & set(selected)
+
+
 def node_key(node: GraphNode, keys: dict[str, KeyParts], params_for: ParamsFor) -> KeyParts:
     """A node's key parts, given its upstream nodes' (`keys`)."""
     input_text = {port: f"{keys[source].key}:{source_port}" for port, source, source_port in node.key_inputs}

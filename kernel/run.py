@@ -8,31 +8,20 @@ whose inputs are all settled wait in `ready`; a cached one is loaded, a computin
 `NodeTask` that the executor `start`s (the sequential executor runs it here and now, a pool
 elsewhere); each task's end arrives on one queue and is accepted (outputs checked, kept for
 consumers, cached); a settled node's consumers wait for one input fewer. Values pass in memory
-and are dropped after their last consumer ran. A failed node skips its downstream only.
-
-**Handles.** An executor that runs nodes elsewhere may return, per output, a `Handle` instead of
-the value (`NodeOutcome.handles`; see executor.py). The run keeps it in `values` like a value,
-hands it unchanged (no `share`: each task decodes its own copy) to consumers' tasks on the same
-executor, and fetches the value (`executor.fetch`) only when it must: to check it (unless
-checked where it was made, `outcome.checked`), for a kept output, for a loop node's inputs.
-What it fetched it also caches; a handle it never fetched is cached only when the executor wrote
-the entry itself (`outcome.cached`), else the node is listed in `RunResult.not_cached`. When a
-value is dropped, its handles go back to the executor (`executor.release`).
+(`values.py`, handles included) and are dropped after their last consumer ran. A failed node skips
+its downstream only.
 
 **State**, guarded by `lock`:
 
     keys            node id -> KeyParts          {"load": KeyParts(key="3f2a...", ...)}
     results         node id -> NodeResult        in run order; "pending" until settled
-    values          node id -> outputs by port   {"load": {"table": <DataFrame>}} while needed
-    remote          node ids                     their `values` hold handles        {"load"}
-    consumers_left  node id -> int               consumers in the work set yet to run
+    values          RunValues                    outputs kept for consumers (values.py)
     waiting         node id -> int               inputs not settled yet          {"filter": 1}
     ready           deque of node ids            inputs all settled, not started
     running         node id -> handle            tasks an executor has (its Future, or None)
     finished        queue of (node id, NodeOutcome | None, error | None)
     held            node ids                     cached ancestors of loaded nodes, reported last
     recorded        node ids                     computed or loaded: saved to the run history
-    not_cached      node ids                     computed, their entry not written (handles)
 
 **Cancelling.** A thread cannot be killed and a node may sit in C code for minutes, so a run
 given a `CancelToken` runs its phases in a *driver* thread while the caller waits for the driver
@@ -63,13 +52,14 @@ from .cache import CacheEntry
 from .cancel import WAIT_SECONDS, Abandoned, CancelToken, drive_beside
 from .context import Reporter
 from .errors import DataflowError, NodeError, OutputTypeError
-from .executor import Handle, NodeOutcome, NodeTask
-from .graph import Graph, GraphNode
-from .iterations import run_loop
-from .planning import plan, select, work_set
+from .executor import NodeOutcome, NodeTask
+from .graph import Graph
+from .iterations import start_loop
+from .planning import kept, plan, select, work_set
 from .results import CACHED, COMPUTED, FAILED, SKIPPED, Listener, NodeResult, Reports, RunResult
-from .serializer import check_output
+from .serializer import check_outputs
 from .steps import StepCache
+from .values import RunValues
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -95,24 +85,17 @@ class Run:
         self.run_id = results.new_run_id()
         self.selected = select(graph, targets)
         self.order = graph.order if targets is None else [n for n in graph.order if n in self.selected]
-        if keep_outputs is True:
-            self.keep = {n for n in self.order
-                         if not any(t in self.selected for t, _, _ in graph.consumers.get(n, ()))}
-        else:
-            self.keep = set(keep_outputs or ()) & self.selected
+        self.keep = kept(graph, self.order, self.selected, keep_outputs)
         self.history = engine.history_for(graph)
         self.keys: dict = {}
         self.results: dict[str, NodeResult] = {}
-        self.values: dict[str, dict[str, Any]] = {}
-        self.remote: set[str] = set()
-        self.consumers_left: dict[str, int] = {}
+        self.values = RunValues(graph, engine.executor, self.keep)
         self.running: dict[str, Future | None] = {}
         self.finished: SimpleQueue = SimpleQueue()
         self.waiting: dict[str, int] = {}
         self.ready: deque[str] = deque()
         self.held: set[str] = set()
         self.recorded: list[str] = []
-        self.not_cached: list[str] = []
         self.loads_left = 0  # cached nodes of the work set not loaded yet
         self.reports = Reports(self.registry.emit, listener, self.run_id, len(self.order))
 
@@ -147,11 +130,8 @@ class Run:
                 self._settle_rest()
             if self.cache is not None:  # a run that stores nothing leaves the record of the last one that did
                 self.history.record(self.recorded, self.keys)
-            held = [h for n in self.remote for h in self.values.get(n, {}).values() if isinstance(h, Handle)]
-            self.remote.clear()
             self.lock.release()
-            if held:
-                self.engine.executor.release(held)
+            self.values.release_remote()
             if abandoned:
                 try:
                     self.engine.executor.cancel(abandoned)
@@ -160,14 +140,10 @@ class Run:
         status = "cancelled" if self.cancel.cancelled else (
             "failed" if any(r.status == FAILED for r in self.results.values()) else "ok")
         seconds = time.perf_counter() - started
-        outputs = {n: self.values[n] for n in self.keep if n in self.values}
-        if self.not_cached:
-            log.warning("%d computed node(s) were not cached (%s): their outputs stayed on the '%s' executor's "
-                        "workers, which share no cache folder with this process", len(self.not_cached),
-                        ", ".join(self.not_cached[:10]) + (", ..." if len(self.not_cached) > 10 else ""),
-                        self.engine.executor.id)
+        outputs = self.values.kept()
+        self.values.warn_not_cached()
         self.reports.run_end(status, seconds)
-        return RunResult(self.run_id, status, seconds, self.results, outputs, self.not_cached)
+        return RunResult(self.run_id, status, seconds, self.results, outputs, self.values.not_cached)
 
     def _abandon(self) -> None:
         self.abandoned = True
@@ -187,7 +163,7 @@ class Run:
         for node_id in self.given:
             compute[node_id] = False
             self.results[node_id].reason = ""
-        work, self.consumers_left, self.held = work_set(graph, self.order, compute, self.keep)
+        work, self.values.consumers_left, self.held = work_set(graph, self.order, compute, self.keep)
         in_work = set(work)
         self.loads_left = sum(1 for n in work if not compute[n])
         for node_id in self.order:
@@ -211,7 +187,7 @@ class Run:
                     continue
                 task = self._task(node_id)
                 if task is None:  # settled here: skipped or failed
-                    self._release(node_id)
+                    self.values.consumed_by(node_id)
                     self._done(node_id)
                 else:
                     tasks.append(task)
@@ -246,44 +222,26 @@ class Run:
         loop node runs in a thread of its own, its iterations on the executor (`iterations.run_loop`)."""
         for task in tasks:
             self.running[task.node_id] = None  # in flight from here: a cancel reports it abandoned
-        if any(self.graph.nodes[t.node_id].loop is not None for t in tasks):
-            for task in [t for t in tasks if self.graph.nodes[t.node_id].loop is not None]:
-                threading.Thread(target=self._run_loop, args=(task, done), name=f"dataflow-loop-{task.node_id}",
-                                 daemon=True).start()
-            tasks = [t for t in tasks if self.graph.nodes[t.node_id].loop is None]
+        loops = [t for t in tasks if self.graph.nodes[t.node_id].loop is not None]
+        for task in loops:
+            start_loop(self.engine, self.graph, task, self.keys[task.node_id].inputs, self.cancel, self.values.fetched,
+                       done)
+        tasks = [t for t in tasks if t not in loops] if loops else tasks
         handles = self._unlocked(self.engine.executor.start, tasks, done)
         for task, handle in zip(tasks, handles, strict=False):
             if task.node_id in self.running:
                 self.running[task.node_id] = handle
 
-    def _run_loop(self, task: NodeTask, done: Callable) -> None:
-        """A loop node's iterations, run by this engine (in a thread of its own; the lock not held).
-        Its inputs are values here (a loop lists its items from them: groups split a table)."""
-        node = self.graph.nodes[task.node_id]
-        try:
-            if any(isinstance(v, Handle) for v in task.inputs.values()):
-                task.inputs = self._fetched(task.inputs, locked=False)
-            outcome = run_loop(self.engine, self.graph, node, task.inputs, self.keys[task.node_id].inputs,
-                               task.progress, self.cancel)
-        except BaseException as exc:  # noqa: BLE001  (reported as the node's error, as an executor does)
-            done(task, None, exc)
-            return
-        done(task, outcome, None)
-
     def _ended(self, task: NodeTask, outcome: NodeOutcome | None, error: BaseException | None) -> None:
         self.finished.put((task.node_id, outcome, error))
-
-    def _wait(self) -> None:
-        """Block until a task ends (or WAIT_SECONDS pass), then put its end back for the caller."""
-        with contextlib.suppress(Empty):
-            self.finished.put(self.finished.get(timeout=WAIT_SECONDS))
 
     def _wait_for_ends(self) -> list[str]:
         """Accept every task that ended; when tasks run and none has ended, wait (lock released)."""
         ended: list[str] = []
         while self.running and not ended and not self.cancel.cancelled:
-            if self.finished.empty():
-                self._unlocked(self._wait)
+            if self.finished.empty():  # block until a task ends (or WAIT_SECONDS pass), then put its end back
+                with contextlib.suppress(Empty):
+                    self.finished.put(self._unlocked(self.finished.get, True, WAIT_SECONDS))
             while not self.finished.empty():
                 item = self.finished.get()
                 self._collect(*item)
@@ -297,7 +255,7 @@ class Run:
         failed upstream, or failed (an input or a file parameter could not be prepared)."""
         result = self.results[node_id]
         node = self.graph.nodes[node_id]
-        complete = self.values.keys() >= node.source_set
+        complete = self.values.has_inputs_of(node)
         blocker = None if complete else next(
             (s for s in node.sources if s in self.results and self.results[s].status in (FAILED, SKIPPED)), None)
         if blocker is not None:
@@ -308,7 +266,7 @@ class Run:
         try:
             if not complete:
                 self._ensure_inputs(node_id)
-            inputs = self._shared_inputs(node)
+            inputs = self.values.inputs_of(node)
             params = node.params if node.loop is not None else self.engine.call_params(self.graph, node)
         except Exception as exc:
             self._fail(node_id, exc)
@@ -322,30 +280,6 @@ class Run:
         return NodeTask(node_id, node.spec, inputs, params, node.input_codecs, node.output_codecs, steps, reporter,
                         self.registry)
 
-    def _shared_inputs(self, node: GraphNode) -> dict[str, Any]:
-        """The node's input values by port, each as its serializer's `share` (a copy the node may
-        change); a handle as it is (the executor's task decodes its own copy)."""
-        inputs = {}
-        remote = self.remote
-        for port, (source, source_port) in node.inputs.items():
-            serializer = node.input_codecs[port]
-            value = self.values[source][source_port]
-            inputs[port] = serializer.share(value) if serializer is not None and not (remote and source in remote) \
-                else value
-        return inputs
-
-    def _fetched(self, outputs: dict[str, Any], locked: bool = True) -> dict[str, Any]:
-        """`outputs` with every handle replaced by its value, fetched from the executor. `locked`:
-        called by the driver, which releases the lock meanwhile and then releases the handles
-        (the values replace them); otherwise the handles stay the run's."""
-        ports = [p for p, v in outputs.items() if isinstance(v, Handle)]
-        handles = [outputs[p] for p in ports]
-        executor = self.engine.executor
-        fetched = self._unlocked(executor.fetch, handles) if locked else executor.fetch(handles)
-        if locked:
-            executor.release(handles)
-        return {**outputs, **dict(zip(ports, fetched, strict=True))}
-
     def _collect(self, node_id: str, outcome: NodeOutcome | None, error: BaseException | None) -> None:
         """A task that ended: accept its outputs, or fail it; drop it if the run was stopped."""
         self.running.pop(node_id, None)
@@ -356,7 +290,7 @@ class Run:
             self._fail(node_id, error)
         else:
             self._accept(node_id, outcome)
-        self._release(node_id)
+        self.values.consumed_by(node_id)
 
     def _fail(self, node_id: str, exc: BaseException) -> None:
         result = self.results[node_id]
@@ -371,29 +305,22 @@ class Run:
         spec, outputs, held = node.spec, outcome.outputs, outcome.handles
         if held and (not outcome.checked or node_id in self.keep):
             try:
-                outputs, held = self._fetched(outputs), False
+                outputs, held = self.values.fetched(outputs, self._unlocked), False
             except Exception as exc:
                 self._fail(node_id, exc)
                 return
         try:
             if not outcome.checked:
-                for port, serializer in node.output_codecs.items():
-                    if serializer is not None:
-                        check_output(serializer, port, outputs[port])
+                check_outputs(node.output_codecs, outputs)
         except OutputTypeError as exc:
             self._fail(node_id, exc)
             return
         result = self.results[node_id]
         result.seconds, result.warnings = outcome.seconds, outcome.warnings
-        if node_id in self.graph.consumer_counts or node_id in self.keep:
-            self.values[node_id] = outputs  # a node nothing reads and nobody keeps holds no memory
-            if held:
-                self.remote.add(node_id)
-        elif held:
-            self.engine.executor.release([v for v in outputs.values() if isinstance(v, Handle)])
+        self.values.put(node_id, outputs, remote=held)
         if self.cache is not None and spec.cache != "none" and not outcome.cached:
             if held:
-                self.not_cached.append(node_id)
+                self.values.not_cached.append(node_id)
             else:
                 entry = CacheEntry(outputs, spec.output_types, outcome.warnings, outcome.seconds,
                                    node.spec.reads_sources)
@@ -401,32 +328,19 @@ class Run:
         self.recorded.append(node_id)
         self._finish(node_id, COMPUTED)
 
-    def _release(self, node_id: str) -> None:
-        """Drop input values whose last consumer has now run (the cache keeps its own copy)."""
-        for source in self.graph.nodes[node_id].sources:
-            left = self.consumers_left.get(source)
-            if left is None:
-                continue
-            self.consumers_left[source] = left - 1
-            if left <= 1 and source not in self.keep:
-                dropped = self.values.pop(source, None)
-                if source in self.remote:
-                    self.remote.discard(source)
-                    self.engine.executor.release([v for v in dropped.values() if isinstance(v, Handle)])
-
     # --- cached nodes -----------------------------------------------------------------
 
     def _load(self, node_id: str) -> bool:
         """Load a cached node's outputs; False when the entry turned out unreadable."""
         if node_id in self.given:
-            self.values[node_id] = self.given[node_id]
+            self.values.put(node_id, self.given[node_id])
             return True
         if self.cache is None:
             return False
         entry = self._unlocked(self.cache.get, self.keys[node_id].key, self.graph.nodes[node_id].spec.cache)
         if entry is None:
             return False
-        self.values[node_id] = entry.outputs
+        self.values.put(node_id, entry.outputs)
         self.results[node_id].warnings = list(entry.warnings)
         return True
 
@@ -475,9 +389,9 @@ class Run:
 
     def _settle_rest(self) -> None:
         """Skip every node without a final status, saying whether it was in flight."""
-        nodes = self.graph.nodes
         if len(self.results) < len(self.order):  # stopped before planning ended
-            self.results = {n: self.results.get(n) or NodeResult(n, nodes[n].spec.type_id) for n in self.order}
+            self.results = {n: self.results.get(n) or NodeResult(n, self.graph.nodes[n].spec.type_id)
+                            for n in self.order}
         for node_id in self.order:
             result = self.results[node_id]
             if result.status == "pending":

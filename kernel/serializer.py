@@ -9,6 +9,7 @@ pool, and to export it for `dataflow run --output-dir`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -110,3 +111,10 @@ def check_output(serializer: Serializer, port: str, value: Any) -> None:
         serializer.check(value)
     except TypeError as exc:
         raise OutputTypeError(f"output '{port}' is not a {serializer.port_type}: {exc}") from exc
+
+
+def check_outputs(codecs: Mapping[str, Serializer | None], outputs: Mapping[str, Any]) -> None:
+    """`check_output` for each output that has a serializer (`codecs`: port -> serializer)."""
+    for port, serializer in codecs.items():
+        if serializer is not None:
+            check_output(serializer, port, outputs[port])

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .bindings import bind_param, is_binding, workflow_param_values
 from .components import PREFIX, expand_components
 from .errors import Problem, Speller, WorkflowError
 from .graph import Graph, GraphNode
@@ -28,17 +29,7 @@ from .params import canonical_json, check_value, coerce_value
 from .registry import Registry
 from .spec import NodeSpec, ParamSpec
 from .widgets import ChosenVersion, ParamContext
-from .workflow import (
-    BIND,
-    LOOP,
-    Edge,
-    NodeInstance,
-    Workflow,
-    binding_misfit,
-    declared_param,
-    is_binding,
-    short_repr,
-)
+from .workflow import LOOP, Edge, NodeInstance, Workflow
 
 
 def compile_workflow(
@@ -184,61 +175,6 @@ def _resolve_types(workflow: Workflow, registry: Registry, problems: list[Proble
     return specs
 
 
-def workflow_param_values(workflow: Workflow, given: Mapping[str, Any], problems: list[Problem],
-                          spell: Speller) -> dict[str, tuple[ParamSpec, Any]]:
-    """Each validly declared workflow parameter's spec and value (the one `given`, else its
-    default); a problem for each bad declaration, unknown name and invalid value."""
-    values = {}
-    for name, declaration in workflow.parameters.items():
-        try:
-            spec = declared_param(name, declaration)
-        except ValueError as exc:
-            problems.append(Problem("bad_workflow_param", f"workflow parameter {short_repr(name)}: {exc}",
-                                    workflow_param=name))
-            continue
-        values[name] = (spec, spec.default)
-    for name, value in given.items():
-        if name not in workflow.parameters:
-            declared = ", ".join(workflow.parameters) or "none"
-            problems.append(Problem("unknown_workflow_param", f"the workflow has no parameter {short_repr(name)}"
-                                    f"{spell(name[:200], workflow.parameters, 'workflow parameters')}; declared: {declared[:500]}",
-                                    workflow_param=name))
-        elif name in values:
-            spec = values[name][0]
-            problem = check_value(spec, value)
-            if problem:
-                problems.append(Problem("bad_param", f"workflow parameter '{name}' ({spec.type_name}): "
-                                        f"{problem[:300]}", workflow_param=name))
-            else:
-                values[name] = (spec, coerce_value(spec, value))
-    return values
-
-
-def _bind(node_id: str, param: ParamSpec, value: dict, workflow: Workflow,
-          values: dict[str, tuple[ParamSpec, Any]], problems: list[Problem], spell: Speller) -> str | None:
-    """The workflow parameter a bound node parameter (`{"$param": NAME}`) takes its value from, once
-    it is known to fit; None after a problem."""
-    where, name = f"node '{node_id}', parameter '{param.name}' ({param.type_name})", value[BIND]
-    if len(value) != 1 or not isinstance(name, str):
-        problems.append(Problem("bad_binding", f'{where}: a binding is written {{"{BIND}": "NAME"}}, NAME a '
-                                "workflow parameter's name", node=node_id, param=param.name))
-        return None
-    if name not in workflow.parameters:
-        problems.append(Problem("unknown_workflow_param", f"{where} is bound to workflow parameter {short_repr(name)}, "
-                                f"which is not declared{spell(name[:200], workflow.parameters, 'workflow parameters')}",
-                                node=node_id, param=param.name, workflow_param=name))
-        return None
-    if name not in values:
-        return None  # its declaration's problem is reported
-    misfit = binding_misfit(workflow.parameters[name], values[name][0], param)
-    if misfit:
-        problems.append(Problem("binding_type", f"{where} is bound to workflow parameter '{name}' "
-                                f"({workflow.parameters[name]['type']}): {misfit}", node=node_id, param=param.name,
-                                workflow_param=name))
-        return None
-    return name
-
-
 def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: Mapping[tuple[str, str], Any],
                     parse_text: Callable[[ParamSpec, str], Any] | None, registry: Registry, problems: list[Problem], spell: Speller,
                     workflow_params: tuple[dict[str, tuple[ParamSpec, Any]], dict[str, dict[str, str]]]
@@ -265,7 +201,7 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
                                         f"'{name}'{spell(name, spec.param_index, ('params', spec.type_id))}", node=node_id,
                                         param=name))
             elif is_binding(value):
-                source = _bind(node_id, spec.param_index[name], value, workflow, values, problems, spell)
+                source = bind_param(node_id, spec.param_index[name], value, workflow, values, problems, spell)
                 if source is not None:
                     bound[name], given[name] = source, values[source][1]
         for name, value in by_node.get(node_id, {}).items():

@@ -19,11 +19,8 @@ values, so the compiled graph and its cache keys hold plain values.
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,18 +28,11 @@ from typing import Any
 from .errors import Problem, WorkflowError
 from .files import MAX_DEPTH, atomic_write, depth_ok, parse_json_strict, read_regular_file
 from .migrations import CURRENT_VERSION, migrate
-from .params import INT_MAX, INT_MIN, check_value, coerce_value
-from .spec import Bounds, ParamSpec
+from .params import INT_MAX
 
 FREE_FORM_DEPTH = MAX_DEPTH - 4  # parameters sit 4 levels down: document, nodes, node, params
-#: a workflow parameter's type -> the kind of node parameter it feeds ("choice": its choices' kind)
-PARAM_TYPES = {"int": "int", "float": "float", "bool": "bool", "text": "str", "choice": "", "column": "str",
-               "path": "str"}
-PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-BIND = "$param"  # {"$param": "NAME"}: a node parameter bound to workflow parameter NAME
 LOOP = "loop"  # a node's loop object (`loops.py`), kept in `NodeInstance.extra`
-_DECLARATION_KEYS = ("type", "default", "min", "max", "step", "choices", "help", "label")
-MAX_PARAMETERS, MAX_CHOICES, MAX_TEXT = 1000, 1000, 2000
+MAX_PARAMETERS = 1000
 
 
 @dataclass
@@ -116,75 +106,15 @@ class Workflow:
                 "edges": [e.to_dict() for e in self.edges], "meta": self.meta}
 
 
-def is_binding(value: Any) -> bool:
-    """True for a node parameter value bound to a workflow parameter (`{"$param": NAME}`)."""
-    return type(value) is dict and BIND in value
-
-
 def short_repr(value: Any) -> str:
     """`repr(value)`, cut to fit in a message."""
     text = repr(value)
     return text if len(text) <= 60 else f"{text[:57]}..."
 
 
-def declared_param(name: str, declaration: Any) -> ParamSpec:
-    """The `ParamSpec` of workflow parameter `name` as declared; ValueError saying what is wrong."""
-    if not isinstance(name, str) or not PARAM_NAME.fullmatch(name):
-        raise ValueError("a name is a letter or _ then letters, digits or _ (at most 64; no dot: "
-                         "`--set NAME=VALUE` sets it)")
-    if not isinstance(declaration, dict):
-        raise ValueError('a declaration is an object such as {"type": "float", "default": 0.5}')
-    unknown = sorted(set(declaration) - set(_DECLARATION_KEYS))
-    if unknown:
-        raise ValueError(f"unknown key {short_repr(unknown[0])}; a declaration holds {', '.join(_DECLARATION_KEYS)}")
-    kind = declaration.get("type")
-    if not isinstance(kind, str) or kind not in PARAM_TYPES:
-        raise ValueError(f"'type' must be one of {', '.join(PARAM_TYPES)}, not {short_repr(kind)}")
-    if "default" not in declaration:
-        raise ValueError("it needs a 'default' value")
-    texts = {key: declaration.get(key, "") for key in ("help", "label")}
-    if any(not isinstance(t, str) or len(t) > MAX_TEXT for t in texts.values()):
-        raise ValueError(f"'help' and 'label' are text of at most {MAX_TEXT} characters")
-    numbers = {key: declaration[key] for key in ("min", "max", "step") if key in declaration}
-    if numbers and kind not in ("int", "float"):
-        raise ValueError(f"'{next(iter(numbers))}' applies to int and float parameters only")
-    if any(not _is_number(v) or (type(v) is int and not INT_MIN <= v <= INT_MAX) for v in numbers.values()):
-        raise ValueError("'min', 'max' and 'step' are numbers")
-    if numbers.get("min", -math.inf) > numbers.get("max", math.inf) or numbers.get("step", 1) <= 0:
-        raise ValueError("'min' must not exceed 'max', and 'step' must be above 0")
-    choices = declaration.get("choices")
-    if (choices is not None) != (kind == "choice"):
-        raise ValueError("a choice parameter lists its 'choices', and only a choice parameter has them")
-    if choices is not None:
-        if not isinstance(choices, list) or not 0 < len(choices) <= MAX_CHOICES or len(set(map(repr, choices))) < len(choices):
-            raise ValueError(f"'choices' is a list of 1 to {MAX_CHOICES} different values")
-        if all(isinstance(c, str) and len(c) <= MAX_TEXT for c in choices):
-            value_kind = "str"
-        elif all(_is_number(c) and INT_MIN <= c <= INT_MAX for c in choices):
-            value_kind = "float" if any(isinstance(c, float) for c in choices) else "int"
-        else:
-            raise ValueError("'choices' are all text or all numbers")
-    bounds = Bounds(numbers.get("min"), numbers.get("max")) if {"min", "max"} & numbers.keys() else None
-    spec = ParamSpec(name, PARAM_TYPES[kind] or value_kind, declaration["default"], choices=tuple(choices or ()) or None,
-                     bounds=bounds, step=numbers.get("step"), help=texts["help"], label=texts["label"])
-    problem = check_value(spec, spec.default)
-    if problem:
-        raise ValueError(f"the default: {problem[:300]}")
-    return dataclasses.replace(spec, default=coerce_value(spec, spec.default))
-
-
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
+    """True for an int or float that is not a bool."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def binding_misfit(declaration: dict[str, Any], source: ParamSpec, param: ParamSpec) -> str:
-    """Why node parameter `param` cannot take its value from the workflow parameter declared as
-    `declaration` (`source` its spec), or "" when it can (an int may feed a float)."""
-    if param.kind not in (source.kind, "float" if source.kind == "int" else ""):
-        return f"a {declaration['type']} value does not fit"
-    outside = [c for c in source.choices or () if param.choices is not None and c not in param.choices]
-    return f"its choice {outside[0]!r} is not one of the node's: {', '.join(map(repr, param.choices))}" \
-        if outside else ""
 
 
 def workflow_from_dict(data: Any, source: str = "workflow", path: Path | None = None) -> Workflow:
@@ -268,8 +198,8 @@ def _node_from(raw: Any, index: int, problems: list[Problem]) -> NodeInstance | 
         problems.append(Problem("schema", f"{where}: 'params' must be an object", node=node_id))
         ok = False
     position = raw.get("position")
-    if position is not None and not (isinstance(position, dict) and _is_number(position.get("x"))
-                                     and _is_number(position.get("y"))):
+    if position is not None and not (isinstance(position, dict) and is_number(position.get("x"))
+                                     and is_number(position.get("y"))):
         problems.append(Problem("schema", f"{where}: 'position' must be {{\"x\": number, \"y\": number}}",
                                 node=node_id))
         ok = False
