@@ -4,6 +4,7 @@
   app, the command line or any plugin: they are its clients.
 - A plugin imports DataFlow only through the public SDK (`dataflow.sdk`).
 - The SDK never imports the app or the command line.
+- No kernel module is over 400 lines (issue 17: a kernel read in an afternoon).
 
 Each rule is checked over every module's `import` and `from ... import` statements, those inside
 functions and `if TYPE_CHECKING:` blocks included, so a lazy import cannot slip past.
@@ -63,6 +64,16 @@ def test_a_plugin_imports_dataflow_only_through_the_sdk(plugin):
 
 def test_the_sdk_imports_neither_the_app_nor_the_command_line():
     assert breaks(python_files("sdk"), ("dataflow.ui", "dataflow.cli")) == []
+
+
+MAX_KERNEL_MODULE_LINES = 400
+
+
+def test_no_kernel_module_is_over_400_lines():
+    sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+             for p in python_files("kernel")}
+    assert sizes, "no kernel module found"
+    assert {path: n for path, n in sizes.items() if n > MAX_KERNEL_MODULE_LINES} == {}
 
 
 def test_the_checks_see_a_broken_rule(tmp_path):
