@@ -8,9 +8,9 @@ Figures, each against a floor measured in the same run:
 - **Per-node overhead on a 100-node chain** of trivial nodes: `engine.run` on Dask, divided by
   100, next to Dask's own floor, a chain of 100 `client.submit` calls, each task given the
   previous one's future (the value never leaves the workers; one result fetched at the end):
-  <= 1.2x (issue 22). Outputs stay on the workers (handles), but the engine submits a node
-  only when its inputs have ended: each hop still waits for its producer's end to reach this
-  process (a worker event) before the next task is sent.
+  <= 1.2x (issue 22). Outputs stay on the workers (handles), and the engine sends a consumer
+  as soon as its producer was sent (kernel/chains.py), so the whole chain is on the cluster at
+  once, as the floor's is; quick nodes log no end event (their reply's type says it).
 - **Bytes that reach the driver** on a 3-node chain over a 1M-row table whose last node returns
   a small summary (`make_table -> drop_missing -> describe`): the executor's count of serializer
   bytes fetched, next to the summary's own bytes (issue 22: about the summary's size).
@@ -177,8 +177,8 @@ def run(repeats: int = harness.DEFAULT_REPEATS) -> list[Figure]:
                note="no engine: what the cluster allows on this machine now"),
         Figure("dask per node, 100-node chain", per_node, floor_per_node, "client.submit chain (futures)",
                unit="ms", target_on="ratio", target=1.2,
-               note="values stay on the workers; the engine submits each node once its producer's end "
-                    "reached it (a round trip per hop that the floor, submitted at once, does not pay)"),
+               note="values stay on the workers; each consumer is sent as soon as its producer was sent "
+                    "(chains), so the chain is on the cluster at once, as the floor's is"),
         Figure("bytes to the driver, 3-node chain over a 1M-row table", [pulled / 1e6], [summary / 1e6],
                "the summary's bytes", unit="MB", target_on="ratio", target=1.5,
                note="serializer bytes the executor fetched (issue 22: about the summary's size)"),

@@ -195,6 +195,13 @@ class Executor(ABC):
             handles.append(future)
         return handles
 
+    def pending_outputs(self, task: NodeTask, started: Any) -> dict[str, Handle] | None:
+        """The outputs of `task`, just started (`started`: what `start` returned for it), as
+        handles that tasks given to this executor later may take as inputs before it ends; None
+        (the default): its consumers wait for its end. A back end that chains tasks itself (Dask's
+        scheduler) answers, so a chain of nodes is sent at once, not one round trip per node."""
+        return None
+
     def fetch(self, handles: list[Handle]) -> list[Any]:
         """The values behind `handles` (outputs this executor kept where they were made), in order:
         fresh copies, which the caller may keep or change. Only executors that return handles

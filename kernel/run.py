@@ -4,12 +4,13 @@
 the nodes that compute, plus the cached nodes whose values a computing node (or the caller)
 needs; every other cached node is reported at once and never touched, so a fully cached re-run
 costs lookups only. (3) *Schedule*: one loop for every executor, as in `dask/local.py`. Nodes
-whose inputs are all settled wait in `ready`; a cached one is loaded, a computing one becomes a
-`NodeTask` that the executor `start`s (the sequential executor runs it here and now, a pool
-elsewhere); each task's end arrives on one queue and is accepted (outputs checked, kept for
-consumers, cached); a settled node's consumers wait for one input fewer. Values pass in memory
-(`values.py`, handles included) and are dropped after their last consumer ran. A failed node skips
-its downstream only.
+whose inputs are all settled wait in `ready`; a cached one is loaded (`loading.py`), a computing
+one becomes a `NodeTask` that the executor `start`s (the sequential executor runs it here and
+now, a pool elsewhere); each task's end arrives on one queue and is accepted (outputs checked,
+kept for consumers, cached); a settled node's consumers wait for one input fewer. On an executor
+that chains tasks itself, consumers start before their producers end (`chains.py`). Values pass
+in memory (`values.py`, handles included) and are dropped after their last consumer ran. A
+failed node skips its downstream only.
 
 **State**, guarded by `lock`:
 
@@ -17,6 +18,7 @@ its downstream only.
     results         node id -> NodeResult        in run order; "pending" until settled
     values          RunValues                    outputs kept for consumers (values.py)
     waiting         node id -> int               inputs not settled yet          {"filter": 1}
+    chains          Chains                       consumers started early (chains.py)
     ready           deque of node ids            inputs all settled, not started
     running         node id -> handle            tasks an executor has (its Future, or None)
     finished        queue of (node id, NodeOutcome | None, error | None)
@@ -50,11 +52,13 @@ from typing import TYPE_CHECKING, Any
 from . import results
 from .cache import CacheEntry
 from .cancel import WAIT_SECONDS, Abandoned, CancelToken, drive_beside
+from .chains import Chains
 from .context import Reporter
 from .errors import DataflowError, NodeError, OutputTypeError
 from .executor import NodeOutcome, NodeTask
 from .graph import Graph
 from .iterations import start_loop
+from .loading import CachedNodes
 from .planning import kept, plan, select, work_set
 from .results import CACHED, COMPUTED, FAILED, SKIPPED, Listener, NodeResult, Reports, RunResult
 from .serializer import check_outputs
@@ -67,7 +71,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Run:
+class Run(CachedNodes):
     """The state of one run (see the module docstring); `execute()` drives it."""
 
     def __init__(self, engine: Engine, graph: Graph, targets: Iterable[str] | None, use_cache: bool,
@@ -93,6 +97,7 @@ class Run:
         self.running: dict[str, Future | None] = {}
         self.finished: SimpleQueue = SimpleQueue()
         self.waiting: dict[str, int] = {}
+        self.chains = Chains(graph, self.waiting, lambda _: False)  # made again by _schedule
         self.ready: deque[str] = deque()
         self.held: set[str] = set()
         self.recorded: list[str] = []
@@ -178,6 +183,7 @@ class Run:
         nodes = self.graph.nodes
         self.waiting = {n: sum(s in in_work for s in nodes[n].sources) for n in work}
         self.ready = deque(n for n in work if not self.waiting[n])
+        self.chains = Chains(self.graph, self.waiting, lambda n: compute[n] and nodes[n].loop is None)
         while (self.ready or self.running) and not self.cancel.cancelled:
             tasks = []
             while self.ready and not self.cancel.cancelled:
@@ -191,20 +197,33 @@ class Run:
                     self._done(node_id)
                 else:
                     tasks.append(task)
-            if tasks:
-                self._start(tasks, self._ended)
-            for node_id in self._wait_for_ends():
-                self._done(node_id)
+            for task, started in self._start(tasks, self._ended) if tasks else ():
+                pending = self.engine.executor.pending_outputs(task, started) \
+                    if task.node_id in self.graph.consumers else None
+                if pending:  # its consumers may start now (chains.py)
+                    self.values.put(task.node_id, pending, remote=True)
+                    self.ready.extend(self.chains.started(task.node_id))
+            if not self.ready:
+                for node_id in self._wait_for_ends():
+                    self._done(node_id)
         # cancelled: what still runs is abandoned (the caller settles it and cancels the handles)
 
     def _done(self, node_id: str) -> None:
-        """`node_id` is settled: its consumers in the work set wait for one input fewer."""
-        for consumer, _, _ in self.graph.consumers.get(node_id, ()):
-            left = self.waiting.get(consumer)
-            if left is not None:
-                self.waiting[consumer] = left - 1
-                if left == 1:
-                    self.ready.append(consumer)
+        """`node_id` is settled: its consumers in the work set wait for one input fewer (and the
+        held ends of those started early are accepted once their inputs are all settled)."""
+        settled = [node_id]
+        while settled:
+            node_id = settled.pop()
+            for consumer, _, _ in self.graph.consumers.get(node_id, ()):
+                left = self.waiting.get(consumer)
+                if left is not None:
+                    self.waiting[consumer] = left - 1
+                    if left == 1 and consumer not in self.chains.early:
+                        self.ready.append(consumer)
+            self.ready.extend(self.chains.settled(node_id))
+            for consumer, outcome, error in self.chains.released(node_id):
+                self._collect(consumer, outcome, error)
+                settled.append(consumer)
 
     def _unlocked(self, call: Callable[..., Any], *args: Any) -> Any:
         """`call(*args)` with the lock released (a node runs, a wait, a large read), then the lock
@@ -217,9 +236,10 @@ class Run:
             if self.abandoned:
                 raise Abandoned
 
-    def _start(self, tasks: list[NodeTask], done: Callable) -> None:
+    def _start(self, tasks: list[NodeTask], done: Callable) -> list[tuple[NodeTask, Any]]:
         """Hand `tasks` to the executor, which may run them in this thread, the lock released; a
-        loop node runs in a thread of its own, its iterations on the executor (`iterations.run_loop`)."""
+        loop node runs in a thread of its own, its iterations on the executor (`iterations.run_loop`).
+        Returns each other task with what the executor returned for it."""
         for task in tasks:
             self.running[task.node_id] = None  # in flight from here: a cancel reports it abandoned
         loops = [t for t in tasks if self.graph.nodes[t.node_id].loop is not None]
@@ -231,6 +251,7 @@ class Run:
         for task, handle in zip(tasks, handles, strict=False):
             if task.node_id in self.running:
                 self.running[task.node_id] = handle
+        return list(zip(tasks, handles, strict=False))
 
     def _ended(self, task: NodeTask, outcome: NodeOutcome | None, error: BaseException | None) -> None:
         self.finished.put((task.node_id, outcome, error))
@@ -244,8 +265,9 @@ class Run:
                     self.finished.put(self._unlocked(self.finished.get, True, WAIT_SECONDS))
             while not self.finished.empty():
                 item = self.finished.get()
-                self._collect(*item)
-                ended.append(item[0])
+                if not self.chains.hold(*item):
+                    self._collect(*item)
+                    ended.append(item[0])
         return ended
 
     # --- per node ---------------------------------------------------------------------
@@ -259,9 +281,7 @@ class Run:
         blocker = None if complete else next(
             (s for s in node.sources if s in self.results and self.results[s].status in (FAILED, SKIPPED)), None)
         if blocker is not None:
-            result.error = f"upstream '{blocker}' {self.results[blocker].status}"
-            result.reason = result.reason or "upstream failed"
-            self._finish(node_id, SKIPPED)
+            self._skip(node_id, blocker)
             return None
         try:
             if not complete:
@@ -287,15 +307,27 @@ class Run:
             self.results[node_id].error = results.ABANDONED
             self._finish(node_id, SKIPPED)
         elif error is not None:
-            self._fail(node_id, error)
+            blocker = next((s for s in self.graph.nodes[node_id].sources if self.results[s].status in (FAILED, SKIPPED)),
+                           None) if node_id in self.chains.early else None  # it failed for want of its input
+            if blocker is not None:
+                self._skip(node_id, blocker)
+            else:
+                self._fail(node_id, error)
         else:
             self._accept(node_id, outcome)
         self.values.consumed_by(node_id)
+
+    def _skip(self, node_id: str, blocker: str) -> None:
+        result = self.results[node_id]
+        result.error = f"upstream '{blocker}' {self.results[blocker].status}"
+        result.reason = result.reason or "upstream failed"
+        self._finish(node_id, SKIPPED)
 
     def _fail(self, node_id: str, exc: BaseException) -> None:
         result = self.results[node_id]
         result.error = str(exc) if isinstance(exc, DataflowError) else f"{type(exc).__name__}: {exc}"
         result.traceback = None if isinstance(exc, NodeError) else "".join(traceback.format_exception(exc))
+        self.values.drop(node_id)  # its pending outputs (chains.py)
         self._finish(node_id, FAILED)
 
     def _accept(self, node_id: str, outcome: NodeOutcome) -> None:
@@ -327,65 +359,6 @@ class Run:
                 self.cache.put(self.keys[node_id].key, entry, spec.cache)
         self.recorded.append(node_id)
         self._finish(node_id, COMPUTED)
-
-    # --- cached nodes -----------------------------------------------------------------
-
-    def _load(self, node_id: str) -> bool:
-        """Load a cached node's outputs; False when the entry turned out unreadable."""
-        if node_id in self.given:
-            self.values.put(node_id, self.given[node_id])
-            return True
-        if self.cache is None:
-            return False
-        entry = self._unlocked(self.cache.get, self.keys[node_id].key, self.graph.nodes[node_id].spec.cache)
-        if entry is None:
-            return False
-        self.values.put(node_id, entry.outputs)
-        self.results[node_id].warnings = list(entry.warnings)
-        return True
-
-    def _settle_cached(self, node_id: str, compute: dict[str, bool]) -> bool:
-        """For a cached node in the work set: load it. True when settled, False when it must compute."""
-        self.loads_left -= 1
-        if self._load(node_id):
-            self.recorded.append(node_id)
-            if not self.loads_left:  # every load succeeded: nothing upstream will be recomputed
-                self._release_held()
-            self._finish(node_id, CACHED)
-            return True
-        self.results[node_id].reason = results.UNREADABLE
-        compute[node_id] = True
-        return False
-
-    def _ensure_inputs(self, node_id: str) -> None:
-        """Make every input value of `node_id` available, loading or recomputing upstream nodes
-        that were left out as cached but turn out unreadable (rare: a corrupt or evicted entry)."""
-        missing = [s for s in self.graph.nodes[node_id].sources if s not in self.values]
-        upstream_nodes = self.graph.ancestors(missing)
-        for upstream in [n for n in self.order if n in upstream_nodes and n not in self.values]:
-            if not self._load(upstream):  # held back from the progress lines until now
-                self.results[upstream].reason = results.UNREADABLE
-                self._recompute(upstream)
-            elif upstream in self.held:  # its value is here now: it will not be recomputed
-                self.held.discard(upstream)
-                self._finish(upstream, CACHED)
-
-    def _recompute(self, node_id: str) -> None:
-        """Run one node now, through the executor like any other, and wait for it."""
-        task = self._task(node_id)
-        ended: SimpleQueue = SimpleQueue()
-        if task is not None:
-            self._start([task], lambda t, outcome, error: ended.put((t.node_id, outcome, error)))
-            self._collect(*self._unlocked(ended.get))
-        if self.results[node_id].status != COMPUTED:
-            raise DataflowError(f"upstream '{node_id}' {self.results[node_id].status} while being recomputed")
-
-    def _release_held(self) -> None:
-        """Report the held-back nodes that were not recomputed as cached, in order."""
-        held, self.held = self.held, set()
-        for node_id in self.order if held else ():
-            if node_id in held and self.results[node_id].status == "pending":
-                self._finish(node_id, CACHED)
 
     def _settle_rest(self) -> None:
         """Skip every node without a final status, saying whether it was in flight."""

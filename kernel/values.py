@@ -54,6 +54,8 @@ class RunValues:
             self.outputs[node_id] = outputs
             if remote:
                 self.remote.add(node_id)
+            else:
+                self.remote.discard(node_id)
         elif remote:
             self.executor.release(_handles(outputs.values()))
 
@@ -92,6 +94,13 @@ class RunValues:
                 if source in self.remote:
                     self.remote.discard(source)
                     self.executor.release(_handles(dropped.values()))
+
+    def drop(self, node_id: str) -> None:
+        """Forget a node's outputs (its handles released): it failed after they were pending."""
+        dropped = self.outputs.pop(node_id, None)
+        if node_id in self.remote:
+            self.remote.discard(node_id)
+            self.executor.release(_handles(dropped.values()))
 
     def kept(self) -> dict[str, dict[str, Any]]:
         """The outputs the caller asked to keep, of the nodes that settled."""
