@@ -7,6 +7,10 @@
 
 Nodes are matched by id. For a node in both: its type, its parameters (a parameter left at
 its default is shown as `(default)`), its label; a moved node only counts ("3 nodes moved").
+A node that left the workflow for a component node added beside it (the component's file holds
+a node of its id and type), or came out of a component node that left (expanded: its id is the
+component node's id, `_`, its id inside), *moved between components*: it is neither added nor
+removed. Component files are looked for as `compile_workflow` looks for them, beside the workflow.
 Edges are compared whole (source and port, target and port); an edge of a removed node is
 a removed edge. Workflow parameters are compared by name, their declarations whole; of `meta`,
 the name and the description (which plugin provides a type is derived, not an edit).
@@ -18,9 +22,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dataflow.kernel import Workflow
+from dataflow.kernel import Workflow, component_folders, find_component, read_component
 
 DEFAULT = "(default)"
+PREFIX = "component."  # a component node's type: component.<name>
 MOVE_TOLERANCE = 0.5
 
 
@@ -50,6 +55,8 @@ class WorkflowDiff:
     workflow_params_changed: list[dict[str, Any]] = field(default_factory=list)  # {"name", "old", "new"}
     meta_changed: list[dict[str, Any]] = field(default_factory=list)     # {"key", "old", "new"}
     nodes_moved: int = 0
+    #: {"node", "component" (the component node's id), "type" (component.<name>), "direction": "into"|"out of"}
+    moved_between_components: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -65,7 +72,8 @@ class WorkflowDiff:
                   (len(self.params_changed), "parameter", "changed"), (len(self.labels_changed), "label", "changed"),
                   (len(self.edges_added), "edge", "added"), (len(self.edges_removed), "edge", "removed"),
                   (len(self.workflow_params_changed), "workflow parameter", "changed"),
-                  (len(self.meta_changed), "name/description", "changed"), (self.nodes_moved, "node", "moved")]
+                  (len(self.meta_changed), "name/description", "changed"), (self.nodes_moved, "node", "moved"),
+                  (len(self.moved_between_components), "node", "moved between components")]
         return ", ".join(f"{plural(n, what)} {verb}" for n, what, verb in counts if n) or "no changes"
 
     def lines(self) -> list[str]:
@@ -81,6 +89,8 @@ class WorkflowDiff:
                 f"{_value(c['old']) if c['old'] is not None else '(none)'} -> "
                 f"{_value(c['new']) if c['new'] is not None else '(none)'}" for c in self.workflow_params_changed]
         out += [f"~ {c['key']}: {c['old']!r} -> {c['new']!r}" for c in self.meta_changed]
+        out += [f"> node {m['node']} moved {m['direction']} component {m['component']} ({m['type']})"
+                for m in self.moved_between_components]
         if self.nodes_moved:
             out.append(f"{plural(self.nodes_moved, 'node')} moved")
         return out
@@ -127,4 +137,34 @@ def diff_workflows(old: Workflow, new: Workflow) -> WorkflowDiff:
     for key in ("name", "description"):
         if old.meta.get(key) != new.meta.get(key):
             diff.meta_changed.append({"key": key, "old": old.meta.get(key), "new": new.meta.get(key)})
+    _moves_between_components(diff, old, new)
     return diff
+
+
+def _moves_between_components(diff: WorkflowDiff, old: Workflow, new: Workflow) -> None:
+    """Take the nodes that moved into or out of a component out of the added and removed ones."""
+    removed = {n["id"]: n for n in diff.nodes_removed}
+    added = {n["id"]: n for n in diff.nodes_added}
+    moves = []
+    for holder in [n for n in diff.nodes_added if n["type"].startswith(PREFIX)]:
+        inside = _inner_types(holder["type"], new)
+        moves += [(node_id, holder, "into") for node_id, node in removed.items() if inside.get(node_id) == node["type"]]
+    for holder in [n for n in diff.nodes_removed if n["type"].startswith(PREFIX)]:
+        inside, prefix = _inner_types(holder["type"], old), f"{holder['id']}_"
+        moves += [(node_id, holder, "out of") for node_id, node in added.items()
+                  if node_id.startswith(prefix) and inside.get(node_id[len(prefix):]) == node["type"]]
+    moved = {node_id for node_id, _, _ in moves}
+    diff.nodes_added = [n for n in diff.nodes_added if n["id"] not in moved]
+    diff.nodes_removed = [n for n in diff.nodes_removed if n["id"] not in moved]
+    diff.moved_between_components = [{"node": node_id, "component": holder["id"], "type": holder["type"],
+                                      "direction": direction} for node_id, holder, direction in moves]
+
+
+def _inner_types(type_id: str, workflow: Workflow) -> dict[str, str]:
+    """Node id -> type inside the component `type_id` as found beside `workflow` ({}: not found)."""
+    name = type_id[len(PREFIX):]
+    path = find_component(name, component_folders(workflow.folder))
+    try:
+        return {n.id: n.type for n in read_component(name, path).workflow.nodes.values()} if path else {}
+    except ValueError:
+        return {}

@@ -13,6 +13,7 @@ command line (`dataflow.cli`) and the app (`dataflow.ui`) use this public API:
 from .bindings import BIND, PARAM_NAME, PARAM_TYPES, binding_misfit, declared_param, is_binding
 from .cache import CacheEntry, CacheSettings, CacheTier, TieredCache
 from .cancel import CancelToken
+from .components import component_folders, find_component, read_component
 from .engine import Engine
 from .errors import (
     CacheError,
@@ -47,4 +48,6 @@ __all__ = [
     "SourceConnector", "TieredCache", "Workflow", "WorkflowError", "cache_dir", "call_node", "compile_workflow",
     "load_registry", "load_workflow", "missing_node_types", "private_dir",
     "save_workflow", "workflow_from_dict",
+    # components: workflows used as nodes (`component.<name>`), for clients that look inside them
+    "component_folders", "find_component", "read_component",
 ]

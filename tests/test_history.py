@@ -114,6 +114,42 @@ def test_diff_names_every_change_and_counts_moves(cli, flow):
     assert "~ node total: type testpack.total -> testpack.split" in text
 
 
+def test_diff_says_which_nodes_moved_into_a_component_and_back_out(cli, flow):
+    """`add` grouped into a component node (as the app's Make component does: the inner node keeps
+    its id) and later expanded again (the app names it `<component node>_add`)."""
+    (flow.parent / "components").mkdir()
+    write_workflow(flow.parent / "components" / "adder.json",
+                   [{"id": "add", "type": "testpack.add", "params": {"amount": 1}}], [], name="adder")
+    document = json.loads((flow.parent / "components" / "adder.json").read_text())
+    document["component"] = {"inputs": [{"name": "data", "type": "params", "to": ["add.data"]}],
+                             "outputs": [{"name": "data", "type": "params", "from": "add.data"}]}
+    (flow.parent / "components" / "adder.json").write_text(json.dumps(document))
+    save(flow, lambda w: None)
+
+    def group(workflow):
+        del workflow.nodes["add"]
+        workflow.nodes["adder1"] = NodeInstance("adder1", "component.adder", {}, {"x": 200, "y": 0})
+        workflow.edges = [Edge("numbers", "adder1", "data", "data"), Edge("adder1", "total", "data", "data")]
+    save(flow, group)
+    code, data = cli.json("diff", flow, list_versions(flow)[0].id[:8], "current")
+    assert code == 0, data
+    assert data["moved_between_components"] == [
+        {"node": "add", "component": "adder1", "type": "component.adder", "direction": "into"}]
+    assert data["nodes_removed"] == [] and [n["id"] for n in data["nodes_added"]] == ["adder1"]
+    assert "1 node moved between components" in data["summary"]
+    assert "> node add moved into component adder1 (component.adder)" in cli("diff", flow).stdout
+
+    def expand(workflow):
+        del workflow.nodes["adder1"]
+        workflow.nodes["adder1_add"] = NodeInstance("adder1_add", "testpack.add", {"amount": 1}, {"x": 200, "y": 0})
+        workflow.edges = [Edge("numbers", "adder1_add", "data", "data"), Edge("adder1_add", "total", "data", "data")]
+    save(flow, expand)
+    code, data = cli.json("diff", flow, list_versions(flow)[0].id[:8], "current")
+    assert data["moved_between_components"] == [
+        {"node": "adder1_add", "component": "adder1", "type": "component.adder", "direction": "out of"}]
+    assert data["nodes_added"] == [] and [n["id"] for n in data["nodes_removed"]] == ["adder1"]
+
+
 def test_restore_brings_a_version_back_and_keeps_the_current_file_as_a_version(cli, flow):
     original = flow.read_bytes()
     save(flow, set_amount(2))
