@@ -57,8 +57,8 @@ with `WorkerLostError`, naming the node, the last worker and the count. `cancel`
 cancels the run's futures on the cluster: queued tasks never start; a running one finishes on
 its worker thread (Dask cannot interrupt a thread) and its result is dropped.
 
-**What is not done yet.** A node's progress reports are not forwarded from the workers (it
-shows running, then its end).
+**Progress.** When the run listens, a node's `dataflow.sdk.progress` reports (throttled on the
+worker, as in-process) travel as `dataflow-progress` events to the task's listener here.
 """
 
 from __future__ import annotations
@@ -106,6 +106,8 @@ SHARED_CACHE_ENV = "DATAFLOW_SHARED_CACHE_DIR"
 CONNECT_SECONDS = 30
 #: the topic of the events by which tasks say how they ended
 ENDS = "dataflow-ends"
+#: the topic of the events by which running nodes report progress (`dataflow.sdk.progress`)
+PROGRESS = "dataflow-progress"
 #: how long after a task's end its event may lag before `summarize` is asked instead
 EVENT_GRACE_SECONDS = 2.0
 #: a node that returns within this time, with no warning and its cache entry written if asked, logs
@@ -225,6 +227,16 @@ class DaskExecutor(Executor):
             ready = entry[2] is not None and entry[2].done()
         if ready:
             self._settle(message["key"])
+
+    def _on_progress(self, event: tuple) -> None:
+        """A `PROGRESS` event: pass it to the task's listener while the task runs."""
+        message = event[1]
+        with self._pending_lock:
+            entry = self._pending.get(message.get("key"))
+        progress = entry[0].progress if entry is not None else None
+        if progress is not None:
+            fraction = message.get("fraction")
+            progress(float(fraction) if isinstance(fraction, (int, float)) else None, str(message.get("message", "")))
 
     def _ended(self, future: Any) -> None:
         """A task's future ended (in Dask's callback thread): report it now when it failed or its
@@ -351,6 +363,7 @@ class DaskExecutor(Executor):
             if self._client is None:
                 self._client, self._cluster = self._connect()
                 self._client.subscribe_topic(ENDS, self._on_event)
+                self._client.subscribe_topic(PROGRESS, self._on_progress)
                 self._finalizer = weakref.finalize(self, _close, self._client, self._cluster)
             return self._client
 
@@ -444,15 +457,15 @@ def task_key(task: NodeTask) -> str:
 
 def job_for(task: NodeTask) -> tuple[Job, dict[str, tuple[Any, str]]]:
     """The process executor's job for a worker (`dataflow_executors.processes.job_for`), with
-    each serializer's bytes in a `Blob` and no progress reports (not forwarded from Dask yet);
-    and the inputs held on the cluster, by port: (the producer's future, its port). Dask hands
+    each serializer's bytes in a `Blob`, asking for progress reports when someone listens; and
+    the inputs held on the cluster, by port: (the producer's future, its port). Dask hands
     `run_on_worker` each future's reply in its place."""
     upstream = {port: (value.future, value.port) for port, value in task.inputs.items()
                 if isinstance(value, DaskHandle)}
     here = task if not upstream else replace(task, inputs={p: v for p, v in task.inputs.items() if p not in upstream})
     job = process_job_for(here)
     job.inputs = wrap(job.inputs)
-    job.report_progress = False
+    job.report_progress = task.progress is not None
     return job, upstream
 
 
@@ -462,7 +475,7 @@ def run_on_worker(job: Job, upstream: dict[str, tuple[Any, str]] | None = None, 
     even `sys.exit()` in a node fails that node, not the worker's thread. `upstream`: inputs from
     other tasks' replies, by port: (the reply, its port). `store`: write the node's cache entry
     (`DaskExecutor._store_for`). `key`: this task's key, named in the `ENDS` event it logs."""
-    reply = _run(job, upstream, store)
+    reply = _run(job, upstream, store, key)
     if isinstance(reply, Made) and reply.seconds < QUIET_SECONDS and not reply.warnings and \
             (store is None or reply.cached):
         return Quiet(reply.outputs, reply.seconds, reply.warnings, reply.cached)
@@ -474,7 +487,7 @@ def run_on_worker(job: Job, upstream: dict[str, tuple[Any, str]] | None = None, 
     return reply
 
 
-def _run(job: Job, upstream: dict[str, tuple[Any, str]] | None, store: tuple | None) -> Any:
+def _run(job: Job, upstream: dict[str, tuple[Any, str]] | None, store: tuple | None, key: str | None = None) -> Any:
     from dataflow_executors.worker import failure, run_job
 
     restore_stdlib_finder()  # before a node loads the installed plugins (see metadata.py)
@@ -487,7 +500,7 @@ def _run(job: Job, upstream: dict[str, tuple[Any, str]] | None, store: tuple | N
             value = decode(unwrap({port: reply.outputs[source_port]})[port], codec)
             # the reply may feed other tasks on this worker: this node gets its own share of it
             job.inputs[port] = (PICKLE, codec.share(value) if codec is not None else value)
-        reply = run_job(job)
+        reply = run_job(job, report=partial(_report_progress, key) if key is not None else None)
         for port, (how, value) in reply.outputs.items():  # a value its codec rejected comes back as is
             codec = job.output_codecs.get(port)
             if how == PICKLE and codec is not None:
@@ -496,6 +509,15 @@ def _run(job: Job, upstream: dict[str, tuple[Any, str]] | None, store: tuple | N
         return failure(exc)
     cached = store is not None and write_entry(store, reply, job.output_codecs)
     return Made(wrap(reply.outputs), reply.seconds, reply.warnings, cached)
+
+
+def _report_progress(key: str, fraction: float | None, message: str) -> None:
+    """On a worker: a node's progress report (already throttled) as a `PROGRESS` event."""
+    try:
+        import_distributed().get_worker().log_event(PROGRESS, {"key": key, "fraction": fraction,
+                                                                "message": str(message)[:500]})
+    except Exception as exc:  # a lost report is not worth failing the node for
+        log.debug("task %s could not report progress: %s", key, exc)
 
 
 #: the cache tiers a worker opened, by (class, folder): opening one costs milliseconds

@@ -366,3 +366,38 @@ def test_a_task_whose_end_event_never_arrives_is_reported_by_its_summary_task(da
     assert {k: r.status for k, r in result.nodes.items()} == {"numbers": "computed", "sum": "computed",
                                                               "bad": "failed"}
     assert result.nodes["bad"].error.startswith("IndexError: list index out of range")
+
+
+def test_a_chain_is_on_the_cluster_before_its_first_node_ends_and_gives_the_same_results(
+        dask_executor, engine_on, build, module_registry):
+    from dataflow.kernel import Engine
+
+    nodes = [n("numbers", "numbers", count=5)] + [n(f"add{i}", "add", amount=i) for i in range(5)] + [
+        n("sum", "total")]
+    names = [node["id"] for node in nodes]
+    graph = build(nodes, [edge(a, b) for a, b in zip(names, names[1:], strict=False)])
+    sent_at_first_end = []
+
+    def listener(event):
+        if event.kind == "computed" and not sent_at_first_end:
+            sent_at_first_end.append(dask_executor.submitted - before)
+
+    before = dask_executor.submitted
+    result = engine_on(dask_executor).run(graph, keep_outputs=["sum"], listener=listener)
+    with Engine.open(module_registry, executor="sequential", use_cache=False) as inline_engine:
+        inline = inline_engine.run(graph, keep_outputs=["sum"])
+    assert sent_at_first_end == [7]  # every node was sent before the first end was accepted
+    assert result.outputs["sum"] == inline.outputs["sum"]
+    assert all(r.status == "computed" for r in result.nodes.values())
+    assert all(0 <= r.seconds <= 0.05 for r in result.nodes.values())  # quick nodes: no end event, timed here
+
+
+def test_a_nodes_progress_on_a_worker_reaches_the_run(dask_executor, engine_on, build):
+    graph = build([n("numbers", "numbers"), n("steps", "stepper", steps=4, seconds=0.3)], [edge("numbers", "steps")])
+    events = []
+    result = engine_on(dask_executor).run(graph, listener=lambda e: events.append((e.kind, e.node_id, e.message)))
+    assert result.status == "ok"
+    progress = [message for kind, node_id, message in events if kind == "progress" and node_id == "steps"]
+    assert "step 1 of 4" in progress and "4 steps done" not in progress[:1]
+    assert events.index(("computed", "steps", "")) > events.index(("progress", "steps", progress[-1]))
+    assert result.nodes["steps"].seconds >= 1.2  # a slow node's seconds come from its worker

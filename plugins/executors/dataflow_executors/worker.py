@@ -13,6 +13,7 @@ import os
 import pickle
 import signal
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -37,14 +38,16 @@ def resolve(module: str, qualname: str) -> NodeSpec:
     return _specs[key]
 
 
-def run_job(job: Job, conn: Connection | None = None) -> Done:
-    """Decode the inputs, call the node, encode its outputs. With `conn` and a job that asks for
-    it, the node's progress reports go to the engine as `Progress` messages (throttled by the
-    kernel's `Reporter`); a stopped run kills the worker instead of asking it to stop."""
+def run_job(job: Job, conn: Connection | None = None,
+            report: Callable[[float | None, str], None] | None = None) -> Done:
+    """Decode the inputs, call the node, encode its outputs. With a job that asks for it, the
+    node's progress reports (throttled by the kernel's `Reporter`) go to `report`, else with `conn`
+    to the engine as `Progress` messages; a stopped run kills the worker instead of asking it to stop."""
     spec = resolve(job.module, job.qualname)
     inputs = {port: decode(item, job.input_codecs.get(port)) for port, item in job.inputs.items()}
-    report = None
-    if conn is not None and job.report_progress:
+    if not job.report_progress:
+        report = None
+    elif report is None and conn is not None:
         def report(fraction: float | None, message: str) -> None:
             send_frames(conn, pack(Progress(fraction, message)))
     outcome = NodeTask(job.node_id, spec, inputs, job.params, {}, {}, None, report).run()
