@@ -81,11 +81,13 @@ def profile_table(table: Any, *, max_rows: int = MAX_ROWS, top: int = 3, bins: i
 
 
 def _counts(values: Any) -> Any:
-    """How often each value occurs (missing values left out), most frequent first."""
+    """How often each value occurs (missing values left out), most frequent first; a category
+    that no row holds is not a value (pandas counts it 0)."""
     try:
-        return values.value_counts(dropna=True, sort=True)
+        counts = values.value_counts(dropna=True, sort=True)
     except TypeError:  # unhashable objects (lists, dicts): count their text
         return values.dropna().astype(str).value_counts(sort=True)
+    return counts[counts > 0] if str(values.dtype) == "category" else counts
 
 
 def _top(counts: Any, top: int) -> str:

@@ -54,6 +54,14 @@ def test_above_max_rows_a_seeded_sample_is_profiled_and_said_while_missing_min_a
     pd.testing.assert_frame_equal(again, outputs["table"])
 
 
+def test_a_category_column_counts_only_the_values_its_rows_hold_and_an_empty_one_profiles():
+    table = pd.DataFrame({"size": pd.Categorical(["s", "s", "m"], categories=["s", "m", "l", "xl"])})
+    rows = _by_column(profile_table(table))
+    assert rows["size"]["distinct"] == 2 and rows["size"]["top_values"] == "s (67%), m (33%)"
+    empty = _by_column(profile_table(table.iloc[0:0]))
+    assert (empty["size"]["distinct"], empty["size"]["top_values"], empty["size"]["rows_total"]) == (0, "", 0)
+
+
 def test_empty_and_all_missing_columns_and_zoned_dates_profile_without_error():
     table = pd.DataFrame({"nothing": [np.nan, np.nan], "when": pd.to_datetime(["2024-03-31 01:00", "2024-03-31 04:00"])
                           .tz_localize("Europe/Paris")})
