@@ -209,3 +209,20 @@ def test_histogram_code_draws_the_nodes_figure(sales, params):
                          "x_label": "measure"}])
 def test_heatmap_code_draws_the_nodes_figure(sales, params):
     same_as_node(matrices.heatmap, EXPORTERS["plotly.heatmap"], {"table": sales}, **params)
+
+
+def test_a_chart_drawn_where_another_template_is_the_default_still_gets_plotlys_own(fitted, sales, monkeypatch):
+    """The script sets the template only where plotly's is not the default (Streamlit's process makes its
+    own the default): there too the code draws what the node draws, with plotly's template."""
+    import plotly.io as pio
+
+    monkeypatch.setattr(pio.templates, "default", "plotly_dark")
+    for fn, exporter, inputs in [(summaries.bar, "plotly.bar", {"table": sales}),
+                                 (summaries.pie, "plotly.pie", {"table": sales}),
+                                 (model_charts.confusion_matrix, "plotly.confusion_matrix",
+                                  {"predictions": fitted["three"]})]:
+        params = {"x": "region", "y": "revenue"} if fn is summaries.bar else {}
+        if fn is summaries.pie:
+            params = {"names": "region", "values": "revenue"}
+        figure = same_as_node(fn, EXPORTERS[exporter], inputs, **params)["figure"]
+        assert figure.layout.template.layout.paper_bgcolor == pio.templates["plotly"].layout.paper_bgcolor
