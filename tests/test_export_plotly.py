@@ -160,9 +160,25 @@ def test_scatter_code_draws_the_nodes_figure(sales, params):
     same_as_node(relations.scatter, EXPORTERS["plotly.scatter"], {"table": sales}, **params)
 
 
-def test_a_scatter_with_a_trend_line_falls_back(sales):
-    assert exported(relations.scatter, EXPORTERS["plotly.scatter"], {"table": sales}, x="revenue", y="orders",
-                    trendline="ols") is None
+@pytest.mark.parametrize("trendline", ["ols", "lowess"])
+@pytest.mark.parametrize("params", [
+    {"x": "revenue", "y": "orders"}, {"x": "month", "y": "revenue", "color": "region", "title": "Dates on x"},
+    {"x": "revenue", "y": "orders", "facet": "size", "color": "region", "max_points": 100},
+    {"x": "region", "y": "revenue"},  # text on x: no trend line
+    {"x": "orders", "y": "revenue", "color": "size"}])  # few distinct x values: LOWESS on each of them
+def test_scatter_code_fits_the_nodes_trend_lines(sales, params, trendline):
+    figure = same_as_node(relations.scatter, EXPORTERS["plotly.scatter"], {"table": sales}, trendline=trendline,
+                          **params)["figure"]
+    fitted = [t for t in figure.data if t.mode == "lines"]
+    assert bool(fitted) == (params["x"] != "region")
+
+
+def test_a_trend_line_on_a_single_point_or_one_x_value_is_left_out_as_the_node_leaves_it():
+    table = pd.DataFrame({"x": [1.0, 1.0, 2.0], "y": [1.0, 2.0, 3.0], "g": ["a", "a", "b"]})
+    for trendline in ("ols", "lowess"):
+        figure = same_as_node(relations.scatter, EXPORTERS["plotly.scatter"], {"table": table}, x="x", y="y",
+                              color="g", trendline=trendline)["figure"]
+        assert [t.mode for t in figure.data] == ["markers", "markers"]
 
 
 @pytest.mark.parametrize("params", [{"names": "region"}, {"names": "shop", "values": "revenue", "hole": 0.4},
