@@ -95,7 +95,8 @@ def _chosen_estimator(node: NodeCode, task: str) -> tuple[list[str], list[str]] 
     choices = node.context.get("choices", {}).get("model")
     if not choices:
         return None
-    built = {value: _estimator(value, node.params["hyperparameters"], TASK_KIND[task]) for value in choices}
+    built = {value: _estimator(value, node.params["hyperparameters"], TASK_KIND[task]) for value in choices
+             if isinstance(value, str)}
     usable = {value: made for value, made in built.items() if made is not None}
     if not usable:
         return None
