@@ -89,6 +89,8 @@ def export_script(graph: Graph, registry: Registry) -> str:
         names = _Names()
         constants = {name: names.constant(name) for name in graph.workflow.parameters}
         script = _Script(registry, found, names, calls)
+        script.choices = {name: list(declared["choices"]) for name, declared in graph.workflow.parameters.items()
+                          if declared.get("type") == "choice" and isinstance(declared.get("choices"), list)}
         variables: dict[tuple[str, str], str] = {}
         blocks = script.blocks(graph, variables, constants, "    ")
         if script.conflict is None:
@@ -130,6 +132,9 @@ class _Script:
         self.loops = False
         self.conflict: str | None = None
         self.stand_ins: set[tuple[str, str]] = set()  # (node, port) whose variable holds a plain stand-in
+        #: the values a workflow parameter can take, by its name: a choice parameter's choices, or the values a
+        #: loop gives its body (an exporter may write code for each, keyed by the constant's value)
+        self.choices: dict[str, list[Any]] = {}
 
     def blocks(self, graph: Graph, variables: dict[tuple[str, str], str], constants: dict[str, str],
                indent: str, given: frozenset[str] = frozenset()) -> list[str]:
@@ -143,7 +148,7 @@ class _Script:
             outputs = {p.name: variables.setdefault((node_id, p.name),
                                                     self.names.value(node_id, p.name, len(node.spec.outputs)))
                        for p in node.spec.outputs}
-            code = _node_code(node, outputs, variables, constants, graph, self.stand_ins)
+            code = _node_code(node, outputs, variables, constants, graph, self.stand_ins, self.choices)
             if node.loop is not None:
                 lines = self.loop(node, code)
             else:
@@ -184,8 +189,12 @@ class _Script:
         fed = {f"in.{port}": node.inputs[port] for port in ports if port in node.inputs}
         self.stand_ins.update((given, "value") for given, source in fed.items() if source in self.stand_ins)
         function = self.names.value(f"{node.id}_iteration", "", 1)
-        inner = [line for block in self.blocks(body, variables, looped, "    ", frozenset(f"in.{p}" for p in ports))
-                 for line in block.split("\n")]
+        outer, self.choices = self.choices, {name: list(values) for name, values in loop.values}
+        try:
+            inner = [line for block in self.blocks(body, variables, looped, "    ", frozenset(f"in.{p}" for p in ports))
+                     for line in block.split("\n")]
+        finally:
+            self.choices = outer
         if self.conflict in fed:  # a call inside reads a stand-in handed in: its producer outside becomes a call
             self.conflict = fed[self.conflict][0]
         if self.conflict is not None:
@@ -246,16 +255,19 @@ def _param_value(graph: Graph, name: str) -> Any:
 
 
 def _node_code(node: GraphNode, outputs: dict[str, str], variables: dict[tuple[str, str], str],
-               constants: dict[str, str], graph: Graph, stand_ins: set[tuple[str, str]]) -> NodeCode:
+               constants: dict[str, str], graph: Graph, stand_ins: set[tuple[str, str]],
+               choices: dict[str, list[Any]]) -> NodeCode:
     bound = node.bindings or {}
     literals = {name: constants[bound[name]] if name in bound else _literal(value) for name, value in node.params.items()}
     inputs = {port: variables[(source, source_port)] for port, (source, source_port) in node.inputs.items()}
     sources = {port: graph.nodes[source].spec.type_id for port, (source, _) in node.inputs.items()}
     source_params = {port: dict(graph.nodes[source].params) for port, (source, _) in node.inputs.items()}
+    source_bound = {port: sorted(graph.nodes[source].bindings or {}) for port, (source, _) in node.inputs.items()}
     plain = frozenset(port for port, fed in node.inputs.items() if fed in stand_ins)
     return NodeCode(node.id, node.spec.type_id, dict(node.params), literals, inputs, outputs,
                     {"folder": str(graph.workflow.folder) if graph.workflow.folder else None, "sources": sources,
-                     "source_params": source_params},
+                     "source_params": source_params, "source_bound": source_bound,
+                     "choices": {name: choices[bound[name]] for name in bound if bound[name] in choices}},
                     plain)
 
 

@@ -4,19 +4,33 @@
 validated and defaults filled in as for a run, their literals as `repr`), executes the returned
 imports and lines in a namespace holding copies of the inputs, and returns the outputs by port, or
 None when the exporter falls back. `same_as_node` asserts the two agree: tables exactly, metrics to
-1e-9, figures as their JSON.
+1e-9, figures as their JSON. `plain_script(name)` opens a plain script of `benchmarks/plain/` (the
+floors of bench_export.py) as a module.
 """
 
 from __future__ import annotations
 
 import copy
+import importlib.util
 import math
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pandas as pd
 
 from dataflow.sdk import NodeCode, run_node, spec_of
 from dataflow.sdk.testing import _param_values
+
+PLAIN = Path(__file__).resolve().parents[1] / "benchmarks" / "plain"
+
+
+def plain_script(name: str) -> ModuleType:
+    """`benchmarks/plain/<name>.py` as a module: its functions, its work only when `main()` is called."""
+    spec = importlib.util.spec_from_file_location(f"plain_{name}", PLAIN / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def node_code(fn: Any, inputs: dict[str, Any], params: dict[str, Any], sources: dict[str, str] | None = None,

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.exporting import plain_script
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / "workflows"
 EXAMPLES = sorted(p.stem for p in WORKFLOWS.glob("*.json"))
@@ -168,14 +170,7 @@ def test_example_runs_headless_and_exports_its_outputs(first_runs, name):
 
 def _iris_split():
     """The iris table and split as samples.dataset + sklearn.train_test_split build them."""
-    from sklearn import datasets
-    from sklearn.model_selection import train_test_split
-
-    bunch = datasets.load_iris(as_frame=True)
-    frame = bunch.frame
-    frame["target"] = np.asarray(bunch.target_names).astype(str)[bunch.target.to_numpy()]
-    labels = frame["target"].to_numpy(dtype=object)
-    return train_test_split(frame, test_size=0.3, random_state=42, stratify=labels)
+    return plain_script("iris_plain").iris_split()
 
 
 def test_iris_accuracy_equals_a_plain_scikit_learn_script(first_runs):
@@ -214,19 +209,7 @@ def test_diabetes_r2_equals_a_plain_scikit_learn_script(first_runs):
 
 def plain_sales_by_region(data: Path) -> pd.DataFrame:
     """sales_report.json's region summary, written as a plain pandas script."""
-    orders = pd.read_csv(data / "sales.csv")
-    customers = pd.read_csv(data / "customers.csv")
-    orders = orders.drop_duplicates()
-    orders = orders.dropna(subset=["customer_id", "quantity", "unit_price"])
-    orders["category"] = orders["category"].fillna("Unknown")
-    orders["date"] = pd.to_datetime(orders["date"])
-    orders["customer_id"] = orders["customer_id"].astype("int64")
-    orders["quantity"] = orders["quantity"].astype("int64")
-    orders["revenue"] = orders["quantity"] * orders["unit_price"]
-    joined = orders.merge(customers, on="customer_id", how="inner")
-    return (joined.groupby("region")
-            .agg(revenue_sum=("revenue", "sum"), order_id_count=("order_id", "count"))
-            .reset_index())
+    return plain_script("sales_plain").sales_by_region(data)
 
 
 def test_sales_report_parquet_equals_a_plain_pandas_script(first_runs, folder):

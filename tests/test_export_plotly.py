@@ -160,9 +160,25 @@ def test_scatter_code_draws_the_nodes_figure(sales, params):
     same_as_node(relations.scatter, EXPORTERS["plotly.scatter"], {"table": sales}, **params)
 
 
-def test_a_scatter_with_a_trend_line_falls_back(sales):
-    assert exported(relations.scatter, EXPORTERS["plotly.scatter"], {"table": sales}, x="revenue", y="orders",
-                    trendline="ols") is None
+@pytest.mark.parametrize("trendline", ["ols", "lowess"])
+@pytest.mark.parametrize("params", [
+    {"x": "revenue", "y": "orders"}, {"x": "month", "y": "revenue", "color": "region", "title": "Dates on x"},
+    {"x": "revenue", "y": "orders", "facet": "size", "color": "region", "max_points": 100},
+    {"x": "region", "y": "revenue"},  # text on x: no trend line
+    {"x": "orders", "y": "revenue", "color": "size"}])  # few distinct x values: LOWESS on each of them
+def test_scatter_code_fits_the_nodes_trend_lines(sales, params, trendline):
+    figure = same_as_node(relations.scatter, EXPORTERS["plotly.scatter"], {"table": sales}, trendline=trendline,
+                          **params)["figure"]
+    fitted = [t for t in figure.data if t.mode == "lines"]
+    assert bool(fitted) == (params["x"] != "region")
+
+
+def test_a_trend_line_on_a_single_point_or_one_x_value_is_left_out_as_the_node_leaves_it():
+    table = pd.DataFrame({"x": [1.0, 1.0, 2.0], "y": [1.0, 2.0, 3.0], "g": ["a", "a", "b"]})
+    for trendline in ("ols", "lowess"):
+        figure = same_as_node(relations.scatter, EXPORTERS["plotly.scatter"], {"table": table}, x="x", y="y",
+                              color="g", trendline=trendline)["figure"]
+        assert [t.mode for t in figure.data] == ["markers", "markers"]
 
 
 @pytest.mark.parametrize("params", [{"names": "region"}, {"names": "shop", "values": "revenue", "hole": 0.4},
@@ -209,3 +225,20 @@ def test_histogram_code_draws_the_nodes_figure(sales, params):
                          "x_label": "measure"}])
 def test_heatmap_code_draws_the_nodes_figure(sales, params):
     same_as_node(matrices.heatmap, EXPORTERS["plotly.heatmap"], {"table": sales}, **params)
+
+
+def test_a_chart_drawn_where_another_template_is_the_default_still_gets_plotlys_own(fitted, sales, monkeypatch):
+    """The script sets the template only where plotly's is not the default (Streamlit's process makes its
+    own the default): there too the code draws what the node draws, with plotly's template."""
+    import plotly.io as pio
+
+    monkeypatch.setattr(pio.templates, "default", "plotly_dark")
+    for fn, exporter, inputs in [(summaries.bar, "plotly.bar", {"table": sales}),
+                                 (summaries.pie, "plotly.pie", {"table": sales}),
+                                 (model_charts.confusion_matrix, "plotly.confusion_matrix",
+                                  {"predictions": fitted["three"]})]:
+        params = {"x": "region", "y": "revenue"} if fn is summaries.bar else {}
+        if fn is summaries.pie:
+            params = {"names": "region", "values": "revenue"}
+        figure = same_as_node(fn, EXPORTERS[exporter], inputs, **params)["figure"]
+        assert figure.layout.template.layout.paper_bgcolor == pio.templates["plotly"].layout.paper_bgcolor

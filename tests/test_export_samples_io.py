@@ -125,3 +125,68 @@ def test_read_folder_code_stops_where_the_node_stops(monthly):
     with pytest.raises(ValueError, match="do not have the columns"):
         exported(nodes.read_folder, IO["io.read_folder"], folder=str(monthly), pattern="**/*.csv")
     assert exported(nodes.read_folder, IO["io.read_folder"], folder=str(monthly), pattern="*.parquet") is None
+
+
+# --- Excel: read with the engine the node picks, written with openpyxl ------------------------
+
+def _workbook_sheets(path) -> dict[str, pd.DataFrame]:
+    return pd.read_excel(path, sheet_name=None, engine="openpyxl")
+
+
+@pytest.fixture
+def book(tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        pd.DataFrame({"region": ["a", None, "c"], "total": [1.5, None, 3.0], "n": [1, 2, 3],
+                      "day": pd.to_datetime(["2024-01-01", None, "2024-03-01"])}).to_excel(writer, sheet_name="first",
+                                                                                          index=False)
+        pd.DataFrame({"x": ["it's", "two"]}).to_excel(writer, sheet_name="second's", index=False)
+    return path
+
+
+@pytest.mark.parametrize("sheet", ["", "second's", "first"])
+def test_read_excel_code_reads_the_sheet_the_node_reads(book, sheet):
+    same_as_node(nodes.read_excel, IO["io.read_excel"], path=str(book), sheet=sheet)
+    if not sheet:
+        same_as_node(nodes.read_file, IO["io.read_file"], path=str(book))
+
+
+def test_read_excel_code_chooses_the_engine_as_the_node_does(book):
+    code = IO["io.read_excel"](node_code(nodes.read_excel, {}, {"path": str(book)}))
+    assert "find_spec('python_calamine')" in "\n".join(code.lines)
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+@pytest.mark.parametrize("sheets", [[], ["Regions"], ["Regions", "it's"]])
+def test_write_excel_code_writes_the_workbook_the_node_writes(tmp_path, indexed, sheets):
+    table = pd.DataFrame({"region": ["a", "b", None], "total": [1.5, None, 3.0],
+                          "day": pd.to_datetime(["2024-01-01", None, "2024-03-01"])}, index=[4, 5, 6])
+    if indexed:
+        table = table.set_index("region")
+    other = pd.DataFrame({1: [1, 2]})  # a column name that is no text
+    inputs = {"table": table, "table_2": other}
+    node_file, code_file = tmp_path / "node.xlsx", tmp_path / "code.xlsx"
+    expected = nodes.write_excel(table, other, path=str(node_file), sheets=sheets)
+    got = exported(nodes.write_excel, IO["io.write_excel"], inputs, path=str(code_file), sheets=sheets)
+    pd.testing.assert_frame_equal(got["table"], expected)
+    written, wanted = _workbook_sheets(code_file), _workbook_sheets(node_file)
+    assert list(written) == list(wanted) == [*sheets, *["Sheet1", "Sheet2"][len(sheets):]]
+    for name, frame in wanted.items():
+        pd.testing.assert_frame_equal(written[name], frame, check_exact=True)
+    nodes.write_file(table, path=str(tmp_path / "node_file.xlsx"))
+    exported(nodes.write_file, IO["io.write_file"], {"table": table}, path=str(tmp_path / "code_file.xlsx"))
+    written, wanted = _workbook_sheets(tmp_path / "code_file.xlsx"), _workbook_sheets(tmp_path / "node_file.xlsx")
+    assert list(written) == list(wanted) == ["Sheet1"]
+    pd.testing.assert_frame_equal(written["Sheet1"], wanted["Sheet1"], check_exact=True)
+
+
+def test_excel_writes_the_node_refuses_stay_calls_or_fail_as_the_node_does(tmp_path):
+    table = pd.DataFrame({"a": [1]})
+    for params in ({"path": str(tmp_path / "x.xlsm")}, {"path": str(tmp_path / "x.xlsx"), "sheets": ["a/b"]},
+                   {"path": str(tmp_path / "x.xlsx"), "sheets": ["a", "b"]}):
+        assert exported(nodes.write_excel, IO["io.write_excel"], {"table": table}, **params) is None, params
+    assert exported(nodes.write_file, IO["io.write_file"], {"table": table}, path=str(tmp_path / "x.xlsm")) is None
+    zoned = pd.DataFrame({"t": pd.to_datetime(["2024-01-01"]).tz_localize("UTC")})
+    with pytest.raises(ValueError, match="time zone"):
+        exported(nodes.write_excel, IO["io.write_excel"], {"table": zoned}, path=str(tmp_path / "z.xlsx"))
+    assert not (tmp_path / "z.xlsx").exists()

@@ -88,18 +88,14 @@ def test_the_script_reads_as_one_block_per_node_with_its_label(both, name, folde
 
 
 #: the node types of the examples still exported as calls into their plugin, each for a reason
-#: docs/export.md gives (its plugin has no plain code for it yet: query_files, db; a model chosen by a
-#: workflow parameter, and the predict and cross-validation reading it; or a filter formula bound to a
-#: workflow parameter);
+#: docs/export.md gives (its plugin has no plain code for it yet: query_files, db; or a filter formula
+#: bound to a workflow parameter);
 #: every other node type of the examples is plain code, and nothing but these imports a DataFlow module
-STILL_CALLS = {
-    "db.read_sqlite", "sql.query_files",
-    "transform.filter",
-    "sklearn.predict", "sklearn.train_classifier", "sklearn.cross_validate",
-}
+STILL_CALLS = {"db.read_sqlite", "sql.query_files", "transform.filter"}
 #: examples whose every node is plain pandas / Plotly / DuckDB code: their scripts import no DataFlow module
+#: (classification_parameters and model_grid: a model chosen by a workflow parameter or a loop's values)
 FULLY_PLAIN = {"sales_report", "sensor_time_series", "sql_two_tables", "iris_classification", "diabetes_regression",
-               "model_comparison", "customer_segmentation"}
+               "model_comparison", "customer_segmentation", "classification_parameters", "model_grid"}
 
 
 @pytest.mark.parametrize("name", EXAMPLES)

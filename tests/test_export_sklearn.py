@@ -313,3 +313,52 @@ def test_tune_code_gives_the_nodes_results_best_and_model(rows, fn, target, mode
     tuned = exported(training.predict, EXPORTERS["sklearn.predict"], {"model": got["model"], "table": rows.iloc[90:]},
                      sources={"model": "sklearn.tune"}, plain=frozenset({"model"}))
     same(tuned["table"], run_node(training.predict, {"model": expected["model"], "table": rows.iloc[90:]})["table"])
+
+
+# --- a model chosen by a workflow parameter -------------------------------------------------------
+
+def _bound_model_code(fn, table, choices, **params):
+    """The training code when `model` is bound to a workflow parameter (constant MODEL) with these values."""
+    import dataclasses
+
+    from tests.exporting import node_code
+
+    code = node_code(fn, {"table": table}, params)
+    return EXPORTERS[TRAINED_BY["regression" if fn is training.train_regressor else "classification"]](
+        dataclasses.replace(code, literals={**code.literals, "model": "MODEL"},
+                            context={**code.context, "choices": {"model": list(choices)}}))
+
+
+def _run_with(made, table, model):
+    namespace = {"in_table": table.copy(), "MODEL": model}
+    exec(compile("\n".join([*made.imports, *made.lines]), "<exported>", "exec"), namespace)  # noqa: S102 - the test
+    return namespace["out_model"]
+
+
+@pytest.mark.parametrize(("fn", "target", "choices"), [
+    (training.train_classifier, "species", ["sklearn.logistic_regression", "sklearn.random_forest_classifier",
+                                            "sklearn.svm_classifier"]),
+    (training.train_regressor, "amount", ["sklearn.ridge", "sklearn.gradient_boosting_regressor"])])
+def test_a_model_chosen_by_a_workflow_parameter_is_the_estimator_the_constant_names(rows, fn, target, choices):
+    task = "regression" if fn is training.train_regressor else "classification"
+    train, test = rows.iloc[:80], rows.iloc[80:]
+    made = _bound_model_code(fn, train, choices, target=target, features=["x", "z"], model=choices[0])
+    assert made is not None and "_estimators[MODEL]" in "\n".join(made.lines)
+    for model in choices:  # each value the constant may take: the node's model with that value
+        plain = _run_with(made, train, model)
+        trained = run_node(fn, {"table": train.copy()}, target=target, features=["x", "z"], model=model)["model"]
+        assert plain["model"] == model and type(plain["estimator"]) is type(trained.estimator)
+        assert plain["estimator"].get_params() == trained.estimator.get_params()
+        _predict_both(plain, trained, test, task)
+    with pytest.raises(ValueError, match="is not one of"):  # a value the node would refuse stops the script
+        _run_with(made, train, "sklearn.lasso" if task == "classification" else "sklearn.logistic_regression")
+
+
+def test_a_model_chosen_by_a_parameter_without_known_values_or_of_no_fitting_kind_stays_a_call(rows):
+    assert _bound_model_code(training.train_classifier, rows, [], target="species",
+                             model="sklearn.logistic_regression") is None
+    assert _bound_model_code(training.train_classifier, rows, ["sklearn.ridge"], target="species",
+                             model="sklearn.logistic_regression") is None
+    only_fitting = _bound_model_code(training.train_classifier, rows, ["sklearn.ridge", "sklearn.knn_classifier"],
+                                     target="species", model="sklearn.knn_classifier")
+    assert "sklearn.ridge" not in "\n".join(only_fitting.lines)

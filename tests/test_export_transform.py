@@ -293,10 +293,38 @@ def test_text_code(people, params):
     same_as_node(strings.text, EXPORTERS["transform.text"], {"table": people}, **params)
 
 
-def test_text_with_a_regular_expression_falls_back(people):
-    # the node checks and runs patterns with RE2 (linear time): the script calls it
+@pytest.mark.parametrize("params", [
+    {"operation": "contains", "pattern": r"\d+"}, {"operation": "contains", "pattern": r"^\w+ [a-z]", "case_sensitive": False},
+    {"operation": "replace", "pattern": r"(\w+) (\w+)", "replacement": r"\2, \g<1>\n"},
+    {"operation": "replace", "pattern": r"[aeiou]", "replacement": "*", "case_sensitive": False, "output": "masked"},
+    {"operation": "replace", "pattern": r"\s+", "replacement": r"\\"}])
+@pytest.mark.parametrize("column", ["name", "team", "mixed"])
+def test_text_with_a_regular_expression_runs_re2_as_the_node_does(people, params, column):
+    table = people.assign(mixed=pd.Series(["Ada 1", 7, None, "é x", 2.5, "b"][:len(people)], dtype=object,
+                                          index=people.index))
+    same_as_node(strings.text, EXPORTERS["transform.text"], {"table": table}, column=column, regex=True, **params)
+
+
+@pytest.mark.parametrize(("pattern", "replacement"), [(r"(a)\1", ""), (r"a(?=b)", ""), ("(", ""), ("a", r"\g<name>")])
+def test_a_pattern_or_replacement_re2_refuses_stays_a_call(people, pattern, replacement):
+    # the node names the problem (a backreference, lookaround, a bad pattern or group): the script calls it
     assert exported(strings.text, EXPORTERS["transform.text"], {"table": people}, column="name",
-                    operation="contains", pattern=r"\d+", regex=True) is None
+                    operation="replace", pattern=pattern, replacement=replacement, regex=True) is None
+
+
+def test_a_hostile_pattern_reaches_the_script_only_as_a_literal(people):
+    import ast
+
+    from tests.exporting import node_code
+
+    pattern = "x'\"\"\"\nimport os; os.system\\('touch MARKER'\\) #"  # quotes, a newline, code: a valid RE2 pattern
+    code = EXPORTERS["transform.text"](node_code(strings.text, {"table": people}, {
+        "column": "name", "operation": "contains", "pattern": pattern, "regex": True}))
+    tree = ast.parse("\n".join(code.lines))
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+    assert pattern in {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}  # one literal, unchanged
+    same_as_node(strings.text, EXPORTERS["transform.text"], {"table": people}, column="name", operation="contains",
+                 pattern=pattern, regex=True)
 
 
 @pytest.mark.parametrize("params", [

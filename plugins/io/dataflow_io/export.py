@@ -5,7 +5,10 @@ runs). `read_csv` (and `read_file` of a CSV/TSV file) becomes the node's one `pd
 the same options (pandas' defaults left out); `read_parquet` (and `read_file` of a Parquet file) its
 `pd.read_parquet` call; `read_json` its `pd.read_json` call; `low_memory=False` gives what the node gets by re-reading a big file's columns of
 mixed numbers and words as text. `write_file` writes as its connector does: a named index moved into
-columns, an unnamed one dropped, names made text, no row index. The checks the nodes make before
+columns, an unnamed one dropped, names made text, no row index. Excel: `read_excel` (and `read_file` of
+an .xlsx/.xlsm file) is `pd.read_excel` of the first or the chosen sheet with the engine the node picks
+(python-calamine when installed, else openpyxl); `write_excel` (and `write_file` to .xlsx) writes each
+table on its sheet with openpyxl, after the node's check that no column holds times with a time zone. The checks the nodes make before
 reading (binary files, encodings, column names) only explain failures: a file the node reads, the
 code reads the same way. Other formats and options fall back to calling the node.
 """
@@ -90,7 +93,79 @@ def read_parquet_code(node: NodeCode) -> Code:
                 ["import pandas as pd"])
 
 
+#: `excel.excel_engine`'s choice, made when the script runs: python-calamine when installed, else openpyxl
+_EXCEL_ENGINE = ("_excel_engine = 'calamine' if _importlib_util.find_spec('python_calamine') is not None "
+                 "else 'openpyxl'")
+_EXCEL_IMPORTS = ["import importlib.util as _importlib_util", "import pandas as pd"]
+
+
+def _read_excel(out: str, path: str, sheet: str) -> Code:
+    """`excel.read_excel_table`: one sheet (the first when `sheet` is the empty text) as a DataFrame."""
+    return Code([_EXCEL_ENGINE,
+                 f"{out} = pd.read_excel({path}, sheet_name={sheet} or 0, engine=_excel_engine)"], _EXCEL_IMPORTS)
+
+
+def read_excel_code(node: NodeCode) -> Code | None:
+    if node.bound("path") or not str(node.params["path"]).strip():
+        return None
+    return _read_excel(node.outputs["table"], node.literals["path"], node.literals["sheet"])
+
+
+def _write_excel(path: str, sheets: dict[str, str]) -> list[str]:
+    """`excel.write_excel_sheets`: each table (a variable) on its sheet, through openpyxl, after the node's checks
+    of what Excel cannot hold (times with a time zone)."""
+    lines = ["_sheets = {}"]
+    for name, table in sheets.items():
+        lines += [f"_frame = {table}", *_PLAIN_COLUMNS, f"_sheets[{name!r}] = _frame"]
+    return [*lines,
+            "for _name, _frame in _sheets.items():",
+            "    _zoned = [str(c) for c in _frame.columns if getattr(_frame[c].dtype, 'tz', None) is not None]",
+            "    if _zoned:",
+            "        raise ValueError('sheet ' + repr(_name) + ': Excel cannot hold times with a time zone ('",
+            "                         + ', '.join(_zoned) + '); convert them first')",
+            f"with pd.ExcelWriter({path}, engine='openpyxl') as _book:",
+            "    for _name, _frame in _sheets.items():",
+            "        _frame.to_excel(_book, sheet_name=_name, index=False)"]
+
+
+def _excel_sheets_fit(path: object, names: list[str]) -> bool:
+    """Whether the node would write these sheets to this path (else it stops, and the call says why)."""
+    from .excel import check_sheet_names
+
+    if not isinstance(path, str) or not path.strip() or Path(path).suffix.lower() != ".xlsx":
+        return False
+    try:
+        check_sheet_names(names)
+    except Exception:
+        return False
+    return True
+
+
+def write_excel_code(node: NodeCode) -> Code | None:
+    if any(node.bound(name) for name in node.params):
+        return None
+    tables = [node.inputs[port] for port in ("table", "table_2", "table_3") if port in node.inputs]
+    sheets = list(node.params["sheets"])
+    if len(sheets) > len(tables):
+        return None
+    names = sheets + [f"Sheet{i + 1}" for i in range(len(sheets), len(tables))]
+    if not _excel_sheets_fit(node.params["path"], names):
+        return None
+    return Code([*_write_excel(node.literals["path"], dict(zip(names, tables, strict=True))),
+                 f"{node.outputs['table']} = {node.inputs['table']}"], ["import pandas as pd"])
+
+
+def _excel_file(node: NodeCode, suffixes: tuple[str, ...]) -> bool:
+    """Whether `read_file`/`write_file` takes this path as an Excel workbook (format `excel`, or `auto` and its
+    extension)."""
+    if node.bound("format") or node.bound("path") or not isinstance(node.params["path"], str):
+        return False
+    return node.params["format"] in ("auto", "excel") and Path(node.params["path"]).suffix.lower() in suffixes
+
+
 def read_file_code(node: NodeCode) -> Code | None:
+    if _excel_file(node, (".xlsx", ".xlsm")):
+        return _read_excel(node.outputs["table"], node.literals["path"], "''")
     found = _format(node)
     if found == "parquet":
         return Code([f"{node.outputs['table']} = pd.read_parquet({node.literals['path']}, columns=None)"],
@@ -100,22 +175,29 @@ def read_file_code(node: NodeCode) -> Code | None:
     return _read_csv(node, {"sep": "," if found == "csv" else "\t"})
 
 
+#: `connectors.plain_columns` of `_frame`: a named index moved into columns, an unnamed one dropped, text names
+_PLAIN_COLUMNS = [
+    "if any(name is not None for name in _frame.index.names):  # a named index is written as columns",
+    "    _frame = _frame.reset_index()",
+    "elif _frame.index.nlevels > 1 or not (isinstance(_frame.index, pd.RangeIndex) and _frame.index.start == 0 "
+    "and _frame.index.step == 1):",
+    "    _frame = _frame.reset_index(drop=True)",
+    "if not all(isinstance(c, str) for c in _frame.columns):",
+    "    _frame = _frame.rename(columns=str)"]
+
+
 def write_file_code(node: NodeCode) -> Code | None:
+    table, out = node.inputs["table"], node.outputs["table"]
+    if _excel_file(node, (".xlsx", ".xlsm")):  # the connector writes one sheet, Sheet1, and only to .xlsx
+        if not _excel_sheets_fit(node.params["path"], ["Sheet1"]):
+            return None
+        return Code([*_write_excel(node.literals["path"], {"Sheet1": table}), f"{out} = {table}"],
+                    ["import pandas as pd"])
     found = _format(node)
     if found is None or not str(node.params["path"]).strip():
         return None
-    table, out = node.inputs["table"], node.outputs["table"]
-    return Code([
-        f"_frame = {table}",
-        "if any(name is not None for name in _frame.index.names):  # a named index is written as columns",
-        "    _frame = _frame.reset_index()",
-        "elif _frame.index.nlevels > 1 or not (isinstance(_frame.index, pd.RangeIndex) and _frame.index.start == 0 "
-        "and _frame.index.step == 1):",
-        "    _frame = _frame.reset_index(drop=True)",
-        "if not all(isinstance(c, str) for c in _frame.columns):",
-        "    _frame = _frame.rename(columns=str)",
-        _WRITERS[found].format(frame="_frame", path=node.literals["path"]),
-        f"{out} = {table}"], ["import pandas as pd"])
+    return Code([f"_frame = {table}", *_PLAIN_COLUMNS, _WRITERS[found].format(frame="_frame", path=node.literals["path"]),
+                 f"{out} = {table}"], ["import pandas as pd"])
 
 
 def read_json_code(node: NodeCode) -> Code | None:
@@ -190,4 +272,5 @@ def read_folder_code(node: NodeCode) -> Code | None:
 
 
 EXPORTERS = {"io.read_csv": read_csv_code, "io.read_file": read_file_code, "io.write_file": write_file_code,
-             "io.read_parquet": read_parquet_code, "io.read_json": read_json_code, "io.read_folder": read_folder_code}
+             "io.read_parquet": read_parquet_code, "io.read_json": read_json_code, "io.read_folder": read_folder_code,
+             "io.read_excel": read_excel_code, "io.write_excel": write_excel_code}

@@ -3,8 +3,8 @@
 The code draws the same figure as the node: the same rows (missing values dropped or kept as the
 node does, the same seeded sample above `max_points`, the same 100 largest bars), the same
 `px` call with plotly's own template, and the node's notes as the same annotations under the plot.
-`bar`, `line`, `time_series` (the long table of series, the gap rows), `scatter` (without trend
-lines), `pie`, `correlation`, `scatter_matrix`, `box`, `histogram` and `heatmap`, and the model charts
+`bar`, `line`, `time_series` (the long table of series, the gap rows), `scatter` (its trend lines
+fitted in numpy as the plugin fits them), `pie`, `correlation`, `scatter_matrix`, `box`, `histogram` and `heatmap`, and the model charts
 `confusion_matrix`, `roc_curve`, `residuals`, `feature_importance` and `clusters` (reading the
 facts sklearn's nodes record in `table.attrs["dataflow"]`, plain pandas data, as the nodes do); the
 other charts stay calls. A parameter bound to a workflow parameter (whose value decides which code
@@ -18,7 +18,15 @@ from dataflow.sdk import Code, NodeCode
 from .common import SAMPLE_SEED, TEMPLATE
 from .summaries import MAX_BARS
 
-_IMPORTS = ["import pandas as pd", "import plotly.express as px"]
+_IMPORTS = ["import pandas as pd", "import plotly.express as px", "import plotly.io as pio"]
+
+
+def _template_lines(fig: str) -> list[str]:
+    """`common.finish` sets plotly's own template. A figure drawn where that is the default template (a
+    plain script) already has it: setting it again changes nothing in the figure and costs tens of
+    milliseconds (the template is validated again), so the script sets it only where it is not."""
+    return [f"if pio.templates.default != {TEMPLATE!r}:",
+            f"    {fig}.update_layout(template={TEMPLATE!r})"]
 
 
 def _missing_lines(table: str, columns: str, drop: bool) -> list[str]:
@@ -36,7 +44,7 @@ def _missing_lines(table: str, columns: str, drop: bool) -> list[str]:
 def _finish_lines(node: NodeCode, fig: str, y_label: str) -> list[str]:
     """`common.finish`: template, title, axis labels, and each note as an annotation under the plot."""
     lit = node.literals
-    lines = [f"{fig}.update_layout(template={TEMPLATE!r})"]
+    lines = _template_lines(fig)
     if node.params["title"]:
         lines.append(f"{fig}.update_layout(title={{'text': {lit['title']}}})")
     if node.params["x_label"]:
@@ -183,7 +191,7 @@ def time_series_code(node: NodeCode) -> Code | None:
 
 # --- model charts (model_charts.py) -----------------------------------------------------------
 
-_GO_IMPORTS = ["import numpy as np", "import pandas as pd", "import plotly.graph_objects as go"]
+_GO_IMPORTS = ["import numpy as np", "import pandas as pd", "import plotly.graph_objects as go", "import plotly.io as pio"]
 #: `common.group_label`: a category as legend text
 _LABEL = "_label = lambda v: '(missing)' if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)"
 
@@ -205,7 +213,7 @@ def _columns_lines(node: NodeCode) -> list[str]:
 
 def _titled_lines(fig: str, title: str) -> list[str]:
     """`common.finish` with a title that is never empty (the chart's own when none is chosen)."""
-    return [f"{fig}.update_layout(template={TEMPLATE!r})",
+    return [*_template_lines(fig),
             f"{fig}.update_layout(title={{'text': {title}}})",
             "for _index, _text in enumerate(_notes):",
             f"    {fig}.add_annotation(text=_text, xref='paper', yref='paper', x=0, y=1.0, yshift=18 + 16 * _index, "
@@ -404,7 +412,7 @@ def clusters_code(node: NodeCode) -> Code | None:
 
 def _finish(fig: str, title: str, x_label: str = "", y_label: str = "") -> list[str]:
     """`common.finish` with values known when exporting (empty: not set)."""
-    lines = [f"{fig}.update_layout(template={TEMPLATE!r})"]
+    lines = _template_lines(fig)
     if title:
         lines.append(f"{fig}.update_layout(title={{'text': {title!r}}})")
     if x_label:
@@ -434,10 +442,64 @@ _NUMBERS = ("[c for c in {0}.columns if pd.api.types.is_numeric_dtype({0}[c].dty
             "and not pd.api.types.is_bool_dtype({0}[c].dtype)]")
 
 
+def _trend_lines(fig: str, kind: str) -> list[str]:
+    """`relations._add_trendlines` with `fits.ols` / `fits.lowess` written out in numpy: one line per marker trace
+    (colour group x facet), fitted to its finite points (dates as nanoseconds), on its axes and in its colour."""
+    from .fits import GRID
+
+    lines = [f"for _trace in list({fig}.data):",
+             "    if _trace.type not in ('scatter', 'scattergl') or _trace.x is None or _trace.y is None:",
+             "        continue",
+             "    _values = np.asarray(_trace.x)",
+             "    _dates = np.issubdtype(_values.dtype, np.datetime64)",
+             "    try:",
+             "        _xs = (_values.astype('datetime64[ns]').astype(np.int64) if _dates else _values).astype(np.float64)",
+             "        _ys = np.asarray(_trace.y, dtype=np.float64)",
+             "    except (TypeError, ValueError):",
+             "        continue  # text on an axis: no trend line",
+             "    _keep = np.isfinite(_xs) & np.isfinite(_ys)",
+             "    if _keep.sum() < 2 or np.ptp(_xs[_keep]) == 0:",
+             "        continue",
+             "    _xs, _ys = _xs[_keep], _ys[_keep]"]
+    if kind == "ols":  # the least-squares straight line and its R2
+        lines += ["    _slope, _intercept = np.polyfit(_xs, _ys, 1)",
+                  "    _total = float(((_ys - _ys.mean()) ** 2).sum())",
+                  "    _r2 = 1.0 - float(((_ys - (_slope * _xs + _intercept)) ** 2).sum()) / _total if _total > 0 "
+                  "else float('nan')",
+                  "    _fit_x = np.array([_xs.min(), _xs.max()])",
+                  "    _fit_y = _slope * _fit_x + _intercept",
+                  "    _name = f'OLS (R\u00b2 = {_r2:.3f})'",
+                  "    _hover = (f'y = {float(_slope):.4g}\u00b7x + {float(_intercept):.4g}<br>R\u00b2 = {_r2:.4f}'",
+                  "              '<extra></extra>')"]
+    else:  # LOWESS: tricube weights over the nearest 2/3 of the points, on at most GRID x values
+        lines += ["    _k = min(len(_xs), max(3, int(np.ceil(2 / 3 * len(_xs)))))",
+                  f"    _fit_x = np.unique(_xs) if len(np.unique(_xs)) <= {GRID} else np.linspace(_xs.min(), _xs.max(), "
+                  f"{GRID})",
+                  "    _fit_y = np.empty(len(_fit_x))",
+                  "    for _i, _g in enumerate(_fit_x):",
+                  "        _distance = np.abs(_xs - _g)",
+                  "        _reach = np.partition(_distance, _k - 1)[_k - 1]",
+                  "        _weight = (np.clip(1 - (_distance / _reach) ** 3, 0, None) ** 3 if _reach > 0",
+                  "                   else (_distance == 0).astype(float))",
+                  "        _sum = _weight.sum()",
+                  "        _mean_x, _mean_y = (_weight * _xs).sum() / _sum, (_weight * _ys).sum() / _sum",
+                  "        _spread = (_weight * (_xs - _mean_x) ** 2).sum()",
+                  "        _slope = (_weight * (_xs - _mean_x) * (_ys - _mean_y)).sum() / _spread if _spread > 0 else 0.0",
+                  "        _fit_y[_i] = _mean_y + _slope * (_g - _mean_x)",
+                  "    _name, _hover = 'LOWESS', None"]
+    return [*lines,
+            "    if _dates:",
+            "        _fit_x = _fit_x.astype(np.int64).astype('datetime64[ns]')",
+            "    _colour = _trace.marker.color if isinstance(_trace.marker.color, str) else None",
+            f"    {fig}.add_scatter(x=_fit_x, y=_fit_y, mode='lines', name=(f'{{_trace.name}} ' if _trace.name else '') + _name,",
+            "                      line={'color': _colour}, xaxis=_trace.xaxis, yaxis=_trace.yaxis,",
+            "                      legendgroup=_trace.legendgroup, hovertemplate=_hover, showlegend=True)"]
+
+
 def scatter_code(node: NodeCode) -> Code | None:
     p = node.params
-    if not _fixed(node) or not p["x"] or not p["y"] or p["trendline"] != "none":
-        return None  # trend lines are the plugin's own fits
+    if not _fixed(node) or not p["x"] or not p["y"]:
+        return None
     table, fig = node.inputs["table"], node.outputs["figure"]
     options = {name: p[name] for name in ("color", "size", "symbol", "facet") if p[name]}
     return Code([f"_table = {table}", "_notes = []",
@@ -447,7 +509,9 @@ def scatter_code(node: NodeCode) -> Code | None:
                  f"{fig} = px.scatter(_drawn, x={p['x']!r}, y={p['y']!r}, color={options.get('color')!r}, "
                  f"size={options.get('size')!r}, symbol={options.get('symbol')!r}, facet_col={options.get('facet')!r}, "
                  "facet_col_wrap=4)",
-                 *_finish(fig, p["title"], p["x_label"], p["y_label"])], _IMPORTS)
+                 *(_trend_lines(fig, p["trendline"]) if p["trendline"] != "none" else []),
+                 *_finish(fig, p["title"], p["x_label"], p["y_label"])],
+                [*_IMPORTS, "import numpy as np"] if p["trendline"] != "none" else _IMPORTS)
 
 
 def pie_code(node: NodeCode) -> Code | None:

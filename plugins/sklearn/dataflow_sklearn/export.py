@@ -25,6 +25,10 @@
 - `compare_metrics`: the same table and best model; `cluster` with a built-in clusterer: the same
   estimator on the same (standardized) matrix, and the facts `plotly.clusters` reads.
 
+A model chosen by a workflow parameter whose values are known (a choice parameter, or the values a
+loop gives its body) is a dict of the candidate estimators keyed by those values, the constant picking
+one; `tune` of such a model stays a call (its candidates depend on the model).
+
 Model files (`save_model`, `load_model`: skops with the plugin's trust list) stay calls into the
 plugin, as does a model of another pack.
 """
@@ -67,10 +71,11 @@ def train_test_split_code(node: NodeCode) -> Code | None:
                  f"random_state={lit['seed']}, stratify={labels})"], ["import sklearn.model_selection"])
 
 
-def _estimator(model_id: str, hyperparameters: dict) -> tuple[str, str] | None:
-    """The estimator's construction as source and its import, for a built-in model; None otherwise."""
-    factory = _FACTORIES.get(model_id)
-    if factory is None:
+def _estimator(model_id: str, hyperparameters: dict, kind: str | None = None) -> tuple[str, str] | None:
+    """The estimator's construction as source and its import, for a built-in model (of `kind` when given:
+    classifier, regressor); None otherwise."""
+    factory = _FACTORIES.get(model_id) if isinstance(model_id, str) else None
+    if factory is None or (kind is not None and estimator_of(factory).kind != kind):
         return None
     try:
         values = estimator_of(factory).check(hyperparameters)
@@ -81,14 +86,44 @@ def _estimator(model_id: str, hyperparameters: dict) -> tuple[str, str] | None:
     return f"{path}({arguments})", f"import {path.rsplit('.', 1)[0]}"
 
 
+def _chosen_estimator(node: NodeCode, task: str) -> tuple[list[str], list[str]] | None:
+    """A model bound to a workflow parameter whose values are known (a choice parameter's choices, or a loop's
+    values): a dict of the candidate estimators keyed by those values, and the lines picking the one the
+    constant names (a value that is no built-in model of this task stops the script, as the node stops)."""
+    from .fitting import TASK_KIND
+
+    choices = node.context.get("choices", {}).get("model")
+    if not choices:
+        return None
+    built = {value: _estimator(value, node.params["hyperparameters"], TASK_KIND[task]) for value in choices
+             if isinstance(value, str)}
+    usable = {value: made for value, made in built.items() if made is not None}
+    if not usable:
+        return None
+    constant = node.literals["model"]
+    lines = ["_estimators = {  # the values the workflow parameter can take",
+             *(f"    {value!r}: {construction}," for value, (construction, _) in usable.items()), "}",
+             f"if {constant} not in _estimators:",
+             f"    raise ValueError('model ' + repr({constant}) + ' is not one of ' + ', '.join(_estimators))"]
+    return lines, sorted({module for _, module in usable.values()})
+
+
 def _train_code(node: NodeCode, task: str) -> Code | None:
     p = node.params
-    if any(node.bound(name) for name in ("target", "features", "model", "hyperparameters")) or not p["target"]:
+    if any(node.bound(name) for name in ("target", "features", "hyperparameters")) or not p["target"]:
         return None
-    built = _estimator(p["model"], p["hyperparameters"])
-    if built is None:
-        return None
-    construction, module = built
+    if node.bound("model"):
+        chosen = _chosen_estimator(node, task)
+        if chosen is None:
+            return None
+        picking, modules = chosen
+        construction, model_id = f"_estimators[{node.literals['model']}]", node.literals["model"]
+    else:
+        built = _estimator(p["model"], p["hyperparameters"])
+        if built is None:
+            return None
+        picking, modules = [], [built[1]]
+        construction, model_id = built[0], repr(p["model"])
     table, model, target = node.inputs["table"], node.outputs["model"], p["target"]
     features = repr(list(p["features"])) if p["features"] else f"[c for c in {table}.columns if c != {target!r}]"
     if task == "regression":
@@ -96,10 +131,11 @@ def _train_code(node: NodeCode, task: str) -> Code | None:
     else:
         y = f"_y.to_numpy() if {_NUMERIC.format('_y')} else _y.to_numpy(dtype=object)"
     pad = " " * (len(model) + 4)
-    lines = [f"_features = {features}",
+    lines = [*picking,
+             f"_features = {features}",
              f"_y = {table}[{target!r}]",
              f"{model} = {{'estimator': {construction},",
-             f"{pad}'task': {task!r}, 'features': _features, 'target': {target!r}, 'model': {p['model']!r}}}",
+             f"{pad}'task': {task!r}, 'features': _features, 'target': {target!r}, 'model': {model_id}}}",
              f"{model}['estimator'].fit({table}[_features].to_numpy(dtype=np.float64, na_value=np.nan),",
              f"{' ' * (len(model) + 19)}{y})"]
     if task == "classification":
@@ -107,7 +143,7 @@ def _train_code(node: NodeCode, task: str) -> Code | None:
                      f"for c in {model}['estimator'].classes_]")
     else:
         lines.append(f"{model}['classes'] = []")
-    return Code(lines, [*_IMPORTS, module], plain_outputs=("model",))
+    return Code(lines, [*_IMPORTS, *modules], plain_outputs=("model",))
 
 
 def train_classifier_code(node: NodeCode) -> Code | None:
@@ -433,7 +469,7 @@ def _scoring_for(node: NodeCode, task: str) -> str | None:
     return scoring if scoring in (CLASSIFICATION_SCORES if task == "classification" else REGRESSION_SCORES) else None
 
 
-def _data_lines(model: str, table: str, task: str, folds: int, seed: int) -> list[str]:
+def _data_lines(model: str, table: str, task: str, folds: int | str, seed: int | str) -> list[str]:
     """`fitting.model_data` and `validation.fold_indices`: `_X`, `_y`, the sorted `_classes` and `_splits`."""
     if task == "classification":
         y = f"_y.to_numpy() if {_NUMERIC.format('_y')} else _y.to_numpy(dtype=object)"
@@ -466,14 +502,14 @@ def cross_validate_code(node: NodeCode) -> Code | None:
     """Only for a model the plain training code made (`plain_inputs`): k clones fitted on the same folds."""
     source = node.context.get("sources", {}).get("model")
     if "model" not in node.plain_inputs or source not in ("sklearn.train_classifier", "sklearn.train_regressor") \
-            or any(node.bound(name) for name in node.params):
+            or any(node.bound(name) for name in node.params if name not in ("folds", "seed")):
         return None
     task = "classification" if source == "sklearn.train_classifier" else "regression"
     scoring = _scoring_for(node, task)
     if scoring is None:
         return None
     model, table, out = node.inputs["model"], node.inputs["table"], node.outputs["metrics"]
-    folds, seed = int(node.params["folds"]), int(node.params["seed"])
+    folds, seed = node.literals["folds"], node.literals["seed"]  # numbers, or the constants they are bound to
     return Code([*_data_lines(model, table, task, folds, seed),
                  *_fold_lines(f"sklearn.base.clone({model}['estimator'])", scoring),
                  f"{out} = {{'scoring': {scoring!r}, 'mean': float(np.mean(_fold_scores)), "
@@ -492,8 +528,9 @@ def tune_code(node: NodeCode) -> Code | None:
     p = node.params
     source = node.context.get("sources", {}).get("model")
     trained = node.context.get("source_params", {}).get("model") or {}
+    chosen = "model" in node.context.get("source_bound", {}).get("model", [])  # the constant may name another
     if "model" not in node.plain_inputs or source not in ("sklearn.train_classifier", "sklearn.train_regressor") \
-            or any(node.bound(name) for name in p) or trained.get("model") not in _FACTORIES:
+            or any(node.bound(name) for name in p) or trained.get("model") not in _FACTORIES or chosen:
         return None
     task = "classification" if source == "sklearn.train_classifier" else "regression"
     scoring = _scoring_for(node, task)

@@ -443,12 +443,53 @@ def split_column_code(node: NodeCode) -> Code | None:
                 ["import pandas as pd"])
 
 
+def _regex_lines(operation: str, pattern: str, replacement: str, case_sensitive: bool) -> list[str] | None:
+    """`regex.contains` / `regex.replace`: RE2 through pyarrow's string functions, as the node runs it (linear
+    time), with the pattern and the replacement translated when exporting (`regex.unicode_classes`,
+    `regex.rewrite`) and written as literals; None when the node refuses them (it then says why)."""
+    from .regex import check_pattern, rewrite, unicode_classes
+
+    try:
+        check_pattern(pattern)
+        rewritten = rewrite(replacement) if operation == "replace" else ""
+    except Exception:  # noqa: BLE001 - the node names the mistake
+        return None
+    lines = ["if pd.api.types.is_string_dtype(_series.dtype) and str(_series.dtype) != 'object':",
+             "    _values, _text = _pa.array(_series, type=_pa.large_string(), from_pandas=True), None",
+             "else:  # an object column: its text values, the others as missing",
+             "    _text = _series.map(lambda v: isinstance(v, str)).astype(bool)",
+             "    _values = _pa.array(_series.where(_text, None), type=_pa.large_string(), from_pandas=True)"]
+    if operation == "contains":
+        return [*lines, "# RE2 (linear time), as the node runs it",
+                f"_found = _pc.fill_null(_pc.match_substring_regex(_values, {unicode_classes(pattern)!r}, "
+                f"ignore_case={not case_sensitive!r}), False)",
+                "_result = pd.Series(_found.to_numpy(zero_copy_only=False), index=_series.index, name=_series.name)"]
+    spelt = unicode_classes(pattern) if case_sensitive else "(?i)" + unicode_classes(pattern)
+    return [*lines, "# RE2 (linear time), as the node runs it",
+            f"_replaced = _pc.replace_substring_regex(_values, {spelt!r}, {rewritten!r}).to_pandas()",
+            "if _text is None:  # a text column: the same dtype back",
+            "    _result = pd.Series(_replaced, index=_series.index, name=_series.name).astype(_series.dtype)",
+            "else:  # other values missing, missing values as they were",
+            "    _result = pd.Series(_replaced, index=_series.index, name=_series.name, dtype=object)",
+            "    _result[~_text & _series.notna()] = float('nan')",
+            "    _result[~_text & _series.isna()] = _series[~_text & _series.isna()]"]
+
+
 def text_code(node: NodeCode) -> Code | None:
-    """Case, strip, and plain-text replace / contains; a regular expression (RE2 in the node) stays a call."""
+    """Case, strip, replace and contains; a regular expression with RE2 through pyarrow, as the node runs it."""
     p, lit = node.params, node.literals
     operation = p["operation"]
-    if not _fixed(node, *node.params) or (operation in ("replace", "contains") and (p["regex"] or not p["pattern"])):
+    if not _fixed(node, *node.params) or (operation in ("replace", "contains") and not p["pattern"]):
         return None
+    if operation in ("replace", "contains") and p["regex"]:
+        lines = _regex_lines(operation, p["pattern"], p["replacement"], bool(p["case_sensitive"]))
+        if lines is None:
+            return None
+        target = p["output"] or (f"{p['column']}_contains" if operation == "contains" else p["column"])
+        table, out = node.inputs["table"], node.outputs["table"]
+        return Code([*_text_lines(table, lit["column"]), *lines, f"{out} = {table}.copy(deep=False)",
+                     f"{out}[{target!r}] = _result"],
+                    ["import pandas as pd", "import pyarrow as _pa", "import pyarrow.compute as _pc"])
     imports = ["import pandas as pd"]
     if operation in ("lower", "upper"):
         result = f"_series.str.{operation}()"
