@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import itertools
 import json
 import os
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cache import CacheEntry
 from .errors import Cancelled, NodeError, WorkflowError
 from .executor import NodeOutcome
 from .loops import GIVEN, MAX_ITEMS, LoopPlan, given_spec
@@ -34,6 +36,7 @@ from .workflow import Edge, NodeInstance, Workflow
 if TYPE_CHECKING:
     from .engine import Engine
     from .graph import Graph, GraphNode
+    from .keys import KeyParts
     from .registry import Registry
 
 
@@ -88,14 +91,21 @@ def item_text(item: Item) -> str:
     return ", ".join(f"{k}={v}" for k, v in item.label.items())[:300]
 
 
-def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, Any], upstream: dict[str, str],
+def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, Any], key: KeyParts,
              progress: Callable[[float | None, str], None] | None, cancel: Any) -> NodeOutcome:
     """Run a loop node's iterations as one workflow on `engine` and collect their outputs.
-    `upstream`: each input port's upstream key text (what the given nodes are keyed by)."""
+    `key`: the loop node's key parts (its inputs' key texts are what the given nodes are keyed by).
+
+    Collecting again: the loop's last collected outputs are found through its last key in the run
+    history, with an index stored beside them (`_index_key`): each item's label and iteration keys,
+    and the serializers' notes. Once the iterations' keys are planned, only the items not found
+    there keep their outputs (are read or computed); the others' rows come from the last outputs
+    (`Serializer.collect_again`). When a serializer cannot guarantee the same result, every item
+    is read and collected."""
     started = time.perf_counter()
     plan: LoopPlan = node.loop
     items = list_items(plan, inputs, engine.registry)
-    workflow, given, registry = _iterations(plan, node, items, inputs, upstream, engine.registry, graph)
+    workflow, given, registry = _iterations(plan, node, items, inputs, key.inputs, engine.registry, graph)
     try:
         from .validate import compile_workflow
 
@@ -103,9 +113,23 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
     except WorkflowError as exc:
         raise NodeError(f"the loop's iterations do not compile: {exc.problems[0].message}") from None
     ends = {port: [f"#{k}{path}" for k in range(len(items))] for port, (path, _) in plan.ends.items()}
-    keep = sorted({n for ids in ends.values() for n in ids})
+    every = sorted({n for ids in ends.values() for n in ids})
+    labels = [json.dumps(item.label, sort_keys=True, default=str) for item in items]
+    previous = _previous(engine, graph, node, key.key)
+    found: dict[str, int] = {} if previous is None else \
+        {"\x1f".join(row): k for k, row in enumerate(previous[1]["items"]) if isinstance(row, list)}
+    reused: dict[int, int] = {}
+    item_keys: list[list[str]] = []
+
+    def keep(keys: dict[str, str]) -> list[str]:
+        """The ends of the items not found in the previous result (called once keys are planned)."""
+        item_keys[:] = [[*(keys[ends[port][k]] for port in ends), labels[k]] for k in range(len(items))]
+        reused.update((k, found[text]) for k, row in enumerate(item_keys) if (text := "\x1f".join(row)) in found)
+        return [end for ids in ends.values() for k, end in enumerate(ids) if k not in reused]
+
     listener = _Progress(nested.order, len(items), progress) if progress is not None else None
-    result = engine.run(nested, listener=listener, cancel=cancel, keep_outputs=keep, given=given)
+    result = engine.run(nested, listener=listener, cancel=cancel, keep_outputs=keep,
+                        given=given)
     if result.status == "cancelled":
         raise Cancelled("the run was stopped")
     failed = next((r for r in result.nodes.values() if r.status == "failed"), None)
@@ -114,14 +138,71 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
         inner = failed.id.split("/", 1)[1] if "/" in failed.id else plan.body.type_id
         raise NodeError(f"iteration {index + 1} of {len(items)} ({item_text(items[index])}) failed: "
                         f"{inner}: {failed.error}")
-    outputs = {}
-    for port, (_, inner_port) in plan.ends.items():
-        collect = engine.registry.serializers[plan.body.output_types[port]].collect
-        outputs[port] = collect([(item.label, result.outputs[end][inner_port])
-                                 for item, end in zip(items, ends[port], strict=True)])
-    warnings = [f"{item_text(items[int(_iteration(r.id)[1:])])}: {w}" for r in result.nodes.values()
-                if r.id.startswith("#") for w in r.warnings]
+    warned: dict[str, list[str]] = {}
+    for r in result.nodes.values():
+        if r.id.startswith("#") and r.warnings:
+            warned.setdefault(_iteration(r.id)[1:], []).extend(r.warnings)
+    if previous is not None:
+        old = previous[1].get("warnings", {})
+        warned.update((str(k), old[str(j)]) for k, j in reused.items() if isinstance(old.get(str(j)), list))
+    outputs, notes = _collected(engine, plan, items, ends, result.outputs, previous, reused)
+    if outputs is None:  # a serializer could not reuse rows: read every item's outputs
+        again = engine.run(nested, cancel=cancel, keep_outputs=every, given=given)
+        if again.status != "ok":
+            raise NodeError(f"the loop's iterations could not be read back ({again.status})")
+        outputs, notes = _collected(engine, plan, items, ends, again.outputs, None, {})
+    if notes and engine.cache is not None and node.spec.cache != "none":
+        index = {"items": item_keys, "notes": notes, "warnings": warned}
+        engine.cache.put(_index_key(key.key), CacheEntry({"index": index}, {"index": "params"}), node.spec.cache)
+    warnings = [f"{item_text(items[int(k)])}: {w}" for k in sorted(warned, key=int) for w in warned[k]]
     return NodeOutcome(outputs, time.perf_counter() - started, warnings[:100])
+
+
+def _index_key(loop_key: str) -> str:
+    """Where the index of a loop's collected outputs is kept, beside the entry of its key."""
+    return hashlib.blake2b(f"loop-index\x1f{loop_key}".encode(), digest_size=16).hexdigest()
+
+
+def _previous(engine: Engine, graph: Graph, node: GraphNode, key: str) -> tuple[dict[str, Any], dict] | None:
+    """The loop node's last collected outputs and their index (its last key is in the run history),
+    or None: never run, not cached any more, unreadable."""
+    record = engine.history_for(graph).get(node.id) if engine.cache is not None else None
+    last = record.get("key") if isinstance(record, dict) else None
+    if not isinstance(last, str) or last == key:
+        return None
+    index = engine.cache.get(_index_key(last), node.spec.cache)
+    if index is None or not isinstance(index.outputs.get("index"), dict):
+        return None
+    entry = engine.cache.get(last, node.spec.cache)
+    if entry is None or not isinstance(index.outputs["index"].get("items"), list):
+        return None
+    return entry.outputs, index.outputs["index"]
+
+
+def _collected(engine: Engine, plan: LoopPlan, items: list[Item], ends: dict[str, list[str]],
+               kept: dict[str, dict[str, Any]], previous: tuple[dict[str, Any], dict] | None,
+               reused: dict[int, int]) -> tuple[dict[str, Any] | None, dict[str, list] | None]:
+    """Each collected output, and each port's notes (None when a serializer keeps none); (None,
+    None) when rows were to be reused and a serializer could not."""
+    outputs: dict[str, Any] = {}
+    notes: dict[str, list] | None = {}
+    for port, (_, inner_port) in plan.ends.items():
+        serializer = engine.registry.serializers[plan.body.output_types[port]]
+        values = [(item.label, None if k in reused else kept[end][inner_port])
+                  for k, (item, end) in enumerate(zip(items, ends[port], strict=True))]
+        last = None
+        if previous is not None and port in previous[0] and isinstance(previous[1].get("notes", {}).get(port), list):
+            last = (previous[0][port], previous[1]["notes"][port])
+        made = serializer.collect_again(values, last, reused)
+        if made is None and reused:
+            return None, None
+        if made is None:
+            outputs[port], notes = serializer.collect(values), None
+        else:
+            outputs[port] = made[0]
+            if notes is not None:
+                notes[port] = made[1]
+    return outputs, notes
 
 
 def _iterations(plan: LoopPlan, node: GraphNode, items: list[Item], inputs: dict[str, Any], upstream: dict[str, str],

@@ -81,7 +81,7 @@ class Run:
     """The state of one run (see the module docstring); `execute()` drives it."""
 
     def __init__(self, engine: Engine, graph: Graph, targets: Iterable[str] | None, use_cache: bool,
-                 listener: Listener | None, cancel: CancelToken | None, keep_outputs: Iterable[str] | bool,
+                 listener: Listener | None, cancel: CancelToken | None, keep_outputs: Iterable[str] | bool | Callable,
                  given: dict[str, dict[str, Any]] | None = None):
         self.engine, self.graph, self.listener = engine, graph, listener
         #: node id -> outputs handed in, never computed (a loop's inputs to its iterations)
@@ -95,11 +95,13 @@ class Run:
         self.run_id = results.new_run_id()
         self.selected = select(graph, targets)
         self.order = graph.order if targets is None else [n for n in graph.order if n in self.selected]
+        #: keep_outputs as a function of the planned keys, called once they are known
+        self.keep_for = keep_outputs if callable(keep_outputs) else None
         if keep_outputs is True:
             self.keep = {n for n in self.order
                          if not any(t in self.selected for t, _, _ in graph.consumers.get(n, ()))}
         else:
-            self.keep = set(keep_outputs or ()) & self.selected
+            self.keep = set(() if self.keep_for else keep_outputs or ()) & self.selected
         self.history = engine.history_for(graph)
         self.keys: dict = {}
         self.results: dict[str, NodeResult] = {}
@@ -180,6 +182,8 @@ class Run:
         planned = plan(graph, self.order, self.selected, self.keep, self.cache, self.history,
                        partial(self.engine.call_params, graph))
         self.keys = planned.keys
+        if self.keep_for is not None:
+            self.keep = set(self.keep_for({n: k.key for n, k in planned.keys.items()})) & self.selected
         for node_id in self.order:
             self.results[node_id] = NodeResult(node_id, graph.nodes[node_id].spec.type_id,
                                                reason=planned.reasons.get(node_id, ""), key=planned.keys[node_id].key)
@@ -263,7 +267,7 @@ class Run:
         try:
             if any(isinstance(v, Handle) for v in task.inputs.values()):
                 task.inputs = self._fetched(task.inputs, locked=False)
-            outcome = run_loop(self.engine, self.graph, node, task.inputs, self.keys[task.node_id].inputs,
+            outcome = run_loop(self.engine, self.graph, node, task.inputs, self.keys[task.node_id],
                                task.progress, self.cancel)
         except BaseException as exc:  # noqa: BLE001  (reported as the node's error, as an executor does)
             done(task, None, exc)
