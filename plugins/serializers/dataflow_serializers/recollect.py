@@ -16,6 +16,7 @@ categorical column, a value of another type) the answer is None and the loop col
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from .collect import collect_tables
@@ -25,13 +26,23 @@ def table_note(label: dict[str, Any], frame: Any) -> dict[str, Any]:
     """An item's rows and signature (None when its table is not safe to reuse: a categorical
     column, whose concatenation depends on every item's categories)."""
     parts = []
-    for name, column in frame.items():
-        dtype = column.dtype
-        if getattr(dtype, "name", "") == "category":
+    for name, dtype in zip(frame.columns, frame.dtypes, strict=True):  # dtypes once: a Series per column costs more
+        try:
+            text = _dtype_text(dtype)
+        except TypeError:  # an unhashable dtype: not remembered
+            text = _dtype_text.__wrapped__(dtype)
+        if text is None:
             return {"rows": len(frame), "sig": None}
-        parts.append(f"{name!r}:{dtype!r}")
+        parts.append(f"{name!r}:{text}")
     naming = ",".join(f"{name!r}:{type(value).__name__}" for name, value in label.items())
     return {"rows": len(frame), "sig": f"{naming}|{';'.join(parts)}"}
+
+
+@lru_cache(maxsize=256)
+def _dtype_text(dtype: Any) -> str | None:
+    """A dtype as the signature writes it (None for a categorical); remembered, as the same few
+    dtypes come back for every item."""
+    return None if getattr(dtype, "name", "") == "category" else repr(dtype)
 
 
 def collect_tables_again(items: list[tuple[dict[str, Any], Any]], previous: tuple[Any, list[Any]] | None,
