@@ -16,6 +16,7 @@ categorical column, a value of another type) the answer is None and the loop col
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from typing import Any
 
@@ -35,7 +36,8 @@ def table_note(label: dict[str, Any], frame: Any) -> dict[str, Any]:
             return {"rows": len(frame), "sig": None}
         parts.append(f"{name!r}:{text}")
     naming = ",".join(f"{name!r}:{type(value).__name__}" for name, value in label.items())
-    return {"rows": len(frame), "sig": f"{naming}|{';'.join(parts)}"}
+    text = f"{naming}|{';'.join(parts)}"
+    return {"rows": len(frame), "sig": hashlib.blake2b(text.encode(), digest_size=8).hexdigest()}  # kept per item
 
 
 @lru_cache(maxsize=256)
