@@ -186,3 +186,17 @@ def test_a_missing_or_wrong_previous_result_falls_back_to_collecting_every_item(
     result, messages = run(registry, path, tmp_path / "cache")
     assert messages[-1] == "6/6 iterations (1 computed, 5 cached)"
     same(result.outputs["each"]["table"], full_collect(registry, path, tmp_path / "fresh"))
+
+
+def test_an_unchanged_items_warnings_stay_with_the_loop_when_its_rows_are_reused(registry, tmp_path, monkeypatch):
+    data = monthly(tmp_path)
+    (data / "sales-02.csv").write_text("region,qty,price\nnorth,1,0.5\nsouth,2\n")  # a short row: a warning
+    path = loop_workflow(tmp_path, FILES)
+    first, _ = run(registry, path, tmp_path / "cache")
+    assert any("sales-02.csv" in w and "fewer fields" in w for w in first.nodes["each"].warnings)
+    pd.DataFrame({"region": ["west"], "qty": [70], "price": [0.5]}).to_csv(data / "sales-05.csv", index=False)
+    reads = Reads(monkeypatch)
+    result, _ = run(registry, path, tmp_path / "cache")
+    assert reads.count == 1  # sales-02's rows were reused, not read back
+    fresh = run(registry, path, tmp_path / "fresh")[0]
+    assert result.nodes["each"].warnings == fresh.nodes["each"].warnings == first.nodes["each"].warnings
