@@ -116,15 +116,14 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
     every = sorted({n for ids in ends.values() for n in ids})
     labels = [json.dumps(item.label, sort_keys=True, default=str) for item in items]
     previous = _previous(engine, graph, node, key.key)
-    found: dict[str, int] = {} if previous is None else \
-        {"\x1f".join(row): k for k, row in enumerate(previous[1]["items"]) if isinstance(row, list)}
+    found = {} if previous is None else {row: k for k, row in enumerate(previous[1]["items"])}
     reused: dict[int, int] = {}
-    item_keys: list[list[str]] = []
+    item_keys: list[str] = []  # per item: its iteration's end keys and its label, joined
 
     def keep(keys: dict[str, str]) -> list[str]:
         """The ends of the items not found in the previous result (called once keys are planned)."""
-        item_keys[:] = [[*(keys[ends[port][k]] for port in ends), labels[k]] for k in range(len(items))]
-        reused.update((k, found[text]) for k, row in enumerate(item_keys) if (text := "\x1f".join(row)) in found)
+        item_keys[:] = ["\x1f".join([*(keys[ends[port][k]] for port in ends), labels[k]]) for k in range(len(items))]
+        reused.update((k, found[row]) for k, row in enumerate(item_keys) if row in found)
         return [end for ids in ends.values() for k, end in enumerate(ids) if k not in reused]
 
     listener = _Progress(nested.order, len(items), progress) if progress is not None else None
@@ -143,7 +142,7 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
         if r.id.startswith("#") and r.warnings:
             warned.setdefault(_iteration(r.id)[1:], []).extend(r.warnings)
     if previous is not None:
-        old = previous[1].get("warnings", {})
+        old = previous[1]["warnings"]
         warned.update((str(k), old[str(j)]) for k, j in reused.items() if isinstance(old.get(str(j)), list))
     outputs, notes = _collected(engine, plan, items, ends, result.outputs, previous, reused)
     if outputs is None:  # a serializer could not reuse rows: read every item's outputs
@@ -152,7 +151,8 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
             raise NodeError(f"the loop's iterations could not be read back ({again.status})")
         outputs, notes = _collected(engine, plan, items, ends, again.outputs, None, {})
     if notes and engine.cache is not None and node.spec.cache != "none":
-        index = {"items": item_keys, "notes": notes, "warnings": warned}
+        # a few long strings, not thousands of small objects: the memory tier sizes it, the disk tier encodes it
+        index = {"items": "\n".join(item_keys), "notes": json.dumps(notes), "warnings": json.dumps(warned)}
         engine.cache.put(_index_key(key.key), CacheEntry({"index": index}, {"index": "params"}), node.spec.cache)
     warnings = [f"{item_text(items[int(k)])}: {w}" for k in sorted(warned, key=int) for w in warned[k]]
     return NodeOutcome(outputs, time.perf_counter() - started, warnings[:100])
@@ -171,12 +171,16 @@ def _previous(engine: Engine, graph: Graph, node: GraphNode, key: str) -> tuple[
     if not isinstance(last, str) or last == key:
         return None
     index = engine.cache.get(_index_key(last), node.spec.cache)
-    if index is None or not isinstance(index.outputs.get("index"), dict):
+    try:
+        stored = index.outputs["index"]  # type: ignore[union-attr]
+        parsed = {"items": stored["items"].split("\n"), "notes": json.loads(stored["notes"]),
+                  "warnings": json.loads(stored["warnings"])}
+    except (AttributeError, KeyError, TypeError, ValueError):  # none, or not an index
+        return None
+    if not isinstance(parsed["notes"], dict) or not isinstance(parsed["warnings"], dict):
         return None
     entry = engine.cache.get(last, node.spec.cache)
-    if entry is None or not isinstance(index.outputs["index"].get("items"), list):
-        return None
-    return entry.outputs, index.outputs["index"]
+    return None if entry is None else (entry.outputs, parsed)
 
 
 def _collected(engine: Engine, plan: LoopPlan, items: list[Item], ends: dict[str, list[str]],

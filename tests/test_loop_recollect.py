@@ -165,15 +165,17 @@ def forget(engine, key):
 
 
 def bad_rows(engine, key):
-    index = engine.cache.get(_index_key(key)).outputs["index"]
-    index["notes"]["table"][0]["rows"] += 1
+    index = dict(engine.cache.get(_index_key(key)).outputs["index"])
+    notes = json.loads(index["notes"])
+    notes["table"][0]["rows"] += 1
+    index["notes"] = json.dumps(notes)
     forget(engine, _index_key(key))
     engine.cache.put(_index_key(key), CacheEntry({"index": index}, {"index": "params"}))
 
 
 def not_an_index(engine, key):
     forget(engine, _index_key(key))
-    engine.cache.put(_index_key(key), CacheEntry({"index": {"items": 3, "notes": []}}, {"index": "params"}))
+    engine.cache.put(_index_key(key), CacheEntry({"index": {"items": 3, "notes": "[]"}}, {"index": "params"}))
 
 
 @pytest.mark.parametrize("change", [lambda e, k: forget(e, k), lambda e, k: forget(e, _index_key(k)), bad_rows,
