@@ -7,7 +7,9 @@ them); one workflow holds an instance of the body per item (`#k`, `#k/inner` ins
 its inputs handed in by *given* nodes keyed by the upstream key (and the group's name), never by
 data; it is compiled and run by the same engine, on the same cache and executor, so iterations
 run side by side and each keeps its own Merkle keys. A failing iteration fails the loop node,
-naming the item; the others' results are cached by then.
+naming the item; the others' results are cached by then. When the loop ran before, only the items
+its previous result does not hold are read or computed; the others' rows come from that result
+(`run_loop`'s docstring).
 """
 
 from __future__ import annotations
