@@ -48,9 +48,10 @@ def mixed_type_warnings(frame: Any, *, decimal: str = ".", skip: Collection[str]
             continue
         anchored = f"^(?:{pattern})$"
         positions, sample = _sample(values)
-        is_number = pc.fill_null(pc.match_substring_regex(sample, anchored), False).to_numpy(zero_copy_only=False)
-        if not is_number.any():
+        matches = pc.match_substring_regex(sample, anchored)
+        if not pc.any(matches).as_py():  # None when every sampled value is missing
             continue  # a text column (or one whose rare numbers do not matter)
+        is_number = pc.fill_null(matches, False).to_numpy(zero_copy_only=False)
         numeric = sample[int(np.argmax(is_number))].as_py()
         is_text = ~is_number & sample.is_valid().to_numpy(zero_copy_only=False)
         if is_text.any():
