@@ -116,15 +116,15 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
         raise NodeError(f"the loop's iterations do not compile: {exc.problems[0].message}") from None
     ends = {port: [f"#{k}{path}" for k in range(len(items))] for port, (path, _) in plan.ends.items()}
     every = sorted({n for ids in ends.values() for n in ids})
-    labels = [json.dumps(item.label, sort_keys=True, default=str) for item in items]
-    previous = _previous(engine, graph, node, key.key)
+    labels = [json.dumps(item.label, sort_keys=True, default=str) for item in items] if ends else []
+    previous = _previous(engine, graph, node, key.key) if ends else None  # nothing collected: nothing to reuse
     found = {} if previous is None else {row: k for k, row in enumerate(previous[1]["items"])}
     reused: dict[int, int] = {}
     item_keys: list[str] = []  # per item: its iteration's end keys and its label, joined
 
     def keep(keys: dict[str, str]) -> list[str]:
         """The ends of the items not found in the previous result (called once keys are planned)."""
-        item_keys[:] = ["\x1f".join([*(keys[ends[port][k]] for port in ends), labels[k]]) for k in range(len(items))]
+        item_keys[:] = ["\x1f".join([*(keys[ends[port][k]] for port in ends), labels[k]]) for k in range(len(labels))]
         reused.update((k, found[row]) for k, row in enumerate(item_keys) if row in found)
         return [end for ids in ends.values() for k, end in enumerate(ids) if k not in reused]
 
