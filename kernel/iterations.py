@@ -206,8 +206,10 @@ def _collected(engine: Engine, plan: LoopPlan, items: list[Item], ends: dict[str
             outputs[port], notes = serializer.collect(values), None
         else:
             outputs[port] = made[0]
-            if notes is not None:
+            if notes is not None and made[1] is not None:
                 notes[port] = made[1]
+            else:  # this result's rows cannot be reused: no index
+                notes = None
     return outputs, notes
 
 

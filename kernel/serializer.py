@@ -95,7 +95,7 @@ class Serializer(ABC):
         `reused`: item index -> the index of a previous item whose rows it takes unchanged; those
         items' values in `items` are None (never read back). Return None (the default) when the
         result cannot be guaranteed equal, table and types, to `collect` of every item's value: the
-        loop then collects every item."""
+        loop then collects every item. Notes None: no later collect could reuse this result's rows."""
         return None
 
     def collect_schema(self, label: dict[str, Any], schema: Any) -> Any:

@@ -202,3 +202,17 @@ def test_an_unchanged_items_warnings_stay_with_the_loop_when_its_rows_are_reused
     assert reads.count == 1  # sales-02's rows were reused, not read back
     fresh = run(registry, path, tmp_path / "fresh")[0]
     assert result.nodes["each"].warnings == fresh.nodes["each"].warnings == first.nodes["each"].warnings
+
+
+def test_a_result_whose_items_differ_in_types_keeps_no_index_and_is_collected_once_next_time(
+        registry, tmp_path, monkeypatch):
+    data = monthly(tmp_path)
+    text_in_a_number_column(data)  # sales-04's qty is text: no later collect could reuse these rows
+    path = loop_workflow(tmp_path, FILES)
+    run(registry, path, tmp_path / "cache")
+    pd.DataFrame({"region": ["west"], "qty": [70], "price": [0.5]}).to_csv(data / "sales-02.csv", index=False)
+    reads = Reads(monkeypatch)
+    result, messages = run(registry, path, tmp_path / "cache")
+    assert reads.count == 5  # each unchanged item's table once; no previous table, no second pass
+    assert messages[-1] == "6/6 iterations (1 computed, 5 cached)"
+    same(result.outputs["each"]["table"], full_collect(registry, path, tmp_path / "fresh"))

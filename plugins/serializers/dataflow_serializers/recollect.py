@@ -59,7 +59,7 @@ def collect_tables_again(items: list[tuple[dict[str, Any], Any]], previous: tupl
         if index not in reused:
             notes[index] = table_note(label, frame)
     if not reused:
-        return collect_tables(items), notes
+        return collect_tables(items), _reusable(notes)
     if previous is None:
         return None
     table, old_notes = previous
@@ -91,7 +91,14 @@ def collect_tables_again(items: list[tuple[dict[str, Any], Any]], previous: tupl
                 return None
             pieces.append(part)
         index = end
-    return pd.concat(pieces, ignore_index=True), notes
+    return pd.concat(pieces, ignore_index=True), _reusable(notes)
+
+
+def _reusable(notes: list[Any]) -> list[Any] | None:
+    """The notes, or None when no later collect could reuse rows of this result (its items' signatures
+    differ, or one has none): the loop then keeps no index, and collects every item next time at once."""
+    signatures = {note["sig"] for note in notes}
+    return notes if len(signatures) == 1 and None not in signatures else None
 
 
 def collect_series_again(items: list[tuple[dict[str, Any], Any]], previous: tuple[Any, list[Any]] | None,
