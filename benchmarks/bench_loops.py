@@ -11,9 +11,11 @@ node, `io.read_csv` looped over the folder's files (`"loop": {"over": "files", .
   folder, its writes finished at exit) against `python plain.py`, the loop a data scientist
   writes (`pd.concat([pd.read_csv(p).assign(file=p.name) ...])`), in the same environment.
   Target <= 1.2x.
-- **After one file changes**, whole processes: one file rewritten before each sample, then the
-  same two commands (the cache kept between samples). Target <= 0.05x. In-process engine runs
-  of the same, beside it, as information (what the loop costs without start-up).
+- **After one file changes**: one file rewritten before each sample, then the same two commands
+  (the cache kept between samples), and a run of the same workflow on a long-lived engine in this
+  process, as the app keeps one (threads, memory + disk tiers). Target <= 0.05x, reported for both:
+  the whole process (which pays Python's start-up and imports, 0.6-1 s, before any work) and the
+  app's engine (what the loop itself costs).
 - **Per iteration**: a loop over 1,000 values of a trivial component (one `bench.start` node), first run in
   this process (threads, disk tier, fresh cache folder), per iteration; beside a 1,000-node chain
   of the same node in the same configuration, per node (the engine's own per-node cost).
@@ -153,9 +155,11 @@ def files(repeats: int) -> list:
         Figure("loop over 1,000 CSV files, `dataflow run` after one file changed", changed["dataflow"],
                changed["plain"], "pandas loop + concat", unit="s", target_on="ratio", target=0.05,
                note=note + "; one file rewritten before each sample, the cache kept"),
-        Figure("loop over 1,000 CSV files, engine run in-process after one file changed (information)",
+        Figure("loop over 1,000 CSV files, the app's engine (in-process) after one file changed",
                changed["engine"], changed["plain"], "pandas loop + concat (whole process)", unit="s",
-               note="the same run without the process's start-up: what the loop itself costs"),
+               target_on="ratio", target=0.05,
+               note="the same run on a long-lived engine in this process (threads, memory + disk tiers), as the "
+                    "app runs it: no start-up; the loop reads only the changed file's table and its previous result"),
     ]
 
 

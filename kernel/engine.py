@@ -9,7 +9,7 @@ never share state; `plan` answers from the same planning code without running an
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -138,10 +138,12 @@ class Engine:
 
     def run(self, graph: Graph, *, targets: Iterable[str] | None = None, use_cache: bool = True,
             listener: Listener | None = None, cancel: CancelToken | None = None,
-            keep_outputs: Iterable[str] | bool = False, given: dict[str, dict[str, Any]] | None = None) -> RunResult:
+            keep_outputs: Iterable[str] | bool | Callable[[dict[str, str]], Iterable[str]] = False,
+            given: dict[str, dict[str, Any]] | None = None) -> RunResult:
         """Run the graph (or `targets` and what they need) and return every node's result.
 
-        `keep_outputs`: True keeps the outputs of the nodes nothing consumes, or pass node ids.
+        `keep_outputs`: True keeps the outputs of the nodes nothing consumes, or pass node ids, or a
+        function of every node's key (node id -> key) that returns them once the keys are planned.
         `listener` receives a `RunEvent` for every state change, one at a time, in order: in the
         calling thread, or, when the run can be cancelled, in the run's driver thread until the
         run ends or is cancelled. `progress` events come from the thread of the node reporting.

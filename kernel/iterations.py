@@ -7,13 +7,16 @@ them); one workflow holds an instance of the body per item (`#k`, `#k/inner` ins
 its inputs handed in by *given* nodes keyed by the upstream key (and the group's name), never by
 data; it is compiled and run by the same engine, on the same cache and executor, so iterations
 run side by side and each keeps its own Merkle keys. A failing iteration fails the loop node,
-naming the item; the others' results are cached by then.
+naming the item; the others' results are cached by then. When the loop ran before, only the items
+its previous result does not hold are read or computed; the others' rows come from that result
+(`run_loop`'s docstring).
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import itertools
 import json
 import os
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cache import CacheEntry
 from .errors import Cancelled, NodeError, WorkflowError
 from .executor import Handle, NodeOutcome, NodeTask
 from .loops import GIVEN, MAX_ITEMS, LoopPlan, given_spec
@@ -35,6 +39,7 @@ from .workflow import Edge, NodeInstance, Workflow
 if TYPE_CHECKING:
     from .engine import Engine
     from .graph import Graph, GraphNode
+    from .keys import KeyParts
     from .registry import Registry
 
 
@@ -89,7 +94,7 @@ def item_text(item: Item) -> str:
     return ", ".join(f"{k}={v}" for k, v in item.label.items())[:300]
 
 
-def start_loop(engine: Engine, graph: Graph, task: NodeTask, upstream: dict[str, str], cancel: Any,
+def start_loop(engine: Engine, graph: Graph, task: NodeTask, key: KeyParts, cancel: Any,
                fetched: Callable[[dict[str, Any]], dict[str, Any]], done: Callable[..., None]) -> None:
     """Run a loop node's task in a thread of its own (its iterations go to the engine's executor),
     then `done(task, outcome, error)` as an executor would. `fetched` turns handles among its
@@ -98,7 +103,7 @@ def start_loop(engine: Engine, graph: Graph, task: NodeTask, upstream: dict[str,
         try:
             if any(isinstance(v, Handle) for v in task.inputs.values()):
                 task.inputs = fetched(task.inputs)
-            outcome = run_loop(engine, graph, graph.nodes[task.node_id], task.inputs, upstream, task.progress, cancel)
+            outcome = run_loop(engine, graph, graph.nodes[task.node_id], task.inputs, key, task.progress, cancel)
         except BaseException as exc:  # noqa: BLE001  (reported as the node's error, as an executor does)
             done(task, None, exc)
             return
@@ -107,14 +112,21 @@ def start_loop(engine: Engine, graph: Graph, task: NodeTask, upstream: dict[str,
     threading.Thread(target=run, name=f"dataflow-loop-{task.node_id}", daemon=True).start()
 
 
-def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, Any], upstream: dict[str, str],
+def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, Any], key: KeyParts,
              progress: Callable[[float | None, str], None] | None, cancel: Any) -> NodeOutcome:
     """Run a loop node's iterations as one workflow on `engine` and collect their outputs.
-    `upstream`: each input port's upstream key text (what the given nodes are keyed by)."""
+    `key`: the loop node's key parts (its inputs' key texts are what the given nodes are keyed by).
+
+    Collecting again: the loop's last collected outputs are found through its last key in the run
+    history, with an index stored beside them (`_index_key`): each item's label and iteration keys,
+    and the serializers' notes. Once the iterations' keys are planned, only the items not found
+    there keep their outputs (are read or computed); the others' rows come from the last outputs
+    (`Serializer.collect_again`). When a serializer cannot guarantee the same result, every item
+    is read and collected."""
     started = time.perf_counter()
     plan: LoopPlan = node.loop
     items = list_items(plan, inputs, engine.registry)
-    workflow, given, registry = _iterations(plan, node, items, inputs, upstream, engine.registry, graph)
+    workflow, given, registry = _iterations(plan, node, items, inputs, key.inputs, engine.registry, graph)
     try:
         from .validate import compile_workflow
 
@@ -122,9 +134,22 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
     except WorkflowError as exc:
         raise NodeError(f"the loop's iterations do not compile: {exc.problems[0].message}") from None
     ends = {port: [f"#{k}{path}" for k in range(len(items))] for port, (path, _) in plan.ends.items()}
-    keep = sorted({n for ids in ends.values() for n in ids})
+    every = sorted({n for ids in ends.values() for n in ids})
+    labels = [json.dumps(item.label, sort_keys=True, default=str) for item in items] if ends else []
+    previous = _previous(engine, graph, node, key.key) if ends else None  # nothing collected: nothing to reuse
+    found = {} if previous is None else {row: k for k, row in enumerate(previous[1]["items"])}
+    reused: dict[int, int] = {}
+    item_keys: list[str] = []  # per item: its iteration's end keys and its label, joined
+
+    def keep(keys: dict[str, str]) -> list[str]:
+        """The ends of the items not found in the previous result (called once keys are planned)."""
+        item_keys[:] = ["\x1f".join([*(keys[ends[port][k]] for port in ends), labels[k]]) for k in range(len(labels))]
+        reused.update((k, found[row]) for k, row in enumerate(item_keys) if row in found)
+        return [end for ids in ends.values() for k, end in enumerate(ids) if k not in reused]
+
     listener = _Progress(nested.order, len(items), progress) if progress is not None else None
-    result = engine.run(nested, listener=listener, cancel=cancel, keep_outputs=keep, given=given)
+    result = engine.run(nested, listener=listener, cancel=cancel, keep_outputs=keep,
+                        given=given)
     if result.status == "cancelled":
         raise Cancelled("the run was stopped")
     failed = next((r for r in result.nodes.values() if r.status == "failed"), None)
@@ -133,14 +158,78 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
         inner = failed.id.split("/", 1)[1] if "/" in failed.id else plan.body.type_id
         raise NodeError(f"iteration {index + 1} of {len(items)} ({item_text(items[index])}) failed: "
                         f"{inner}: {failed.error}")
-    outputs = {}
-    for port, (_, inner_port) in plan.ends.items():
-        collect = engine.registry.serializers[plan.body.output_types[port]].collect
-        outputs[port] = collect([(item.label, result.outputs[end][inner_port])
-                                 for item, end in zip(items, ends[port], strict=True)])
-    warnings = [f"{item_text(items[int(_iteration(r.id)[1:])])}: {w}" for r in result.nodes.values()
-                if r.id.startswith("#") for w in r.warnings]
+    warned: dict[str, list[str]] = {}
+    for r in result.nodes.values():
+        if r.id.startswith("#") and r.warnings:
+            warned.setdefault(_iteration(r.id)[1:], []).extend(r.warnings)
+    if previous is not None:
+        old = previous[1]["warnings"]
+        warned.update((str(k), old[str(j)]) for k, j in reused.items() if isinstance(old.get(str(j)), list))
+    outputs, notes = _collected(engine, plan, items, ends, result.outputs, previous, reused)
+    if outputs is None:  # a serializer could not reuse rows: read every item's outputs
+        again = engine.run(nested, cancel=cancel, keep_outputs=every, given=given)
+        if again.status != "ok":
+            raise NodeError(f"the loop's iterations could not be read back ({again.status})")
+        outputs, notes = _collected(engine, plan, items, ends, again.outputs, None, {})
+    if notes and engine.cache is not None and node.spec.cache != "none":
+        # a few long strings, not thousands of small objects: the memory tier sizes it, the disk tier encodes it
+        index = {"items": "\n".join(item_keys), "notes": json.dumps(notes), "warnings": json.dumps(warned)}
+        engine.cache.put(_index_key(key.key), CacheEntry({"index": index}, {"index": "params"}), node.spec.cache)
+    warnings = [f"{item_text(items[int(k)])}: {w}" for k in sorted(warned, key=int) for w in warned[k]]
     return NodeOutcome(outputs, time.perf_counter() - started, warnings[:100])
+
+
+def _index_key(loop_key: str) -> str:
+    """Where the index of a loop's collected outputs is kept, beside the entry of its key."""
+    return hashlib.blake2b(f"loop-index\x1f{loop_key}".encode(), digest_size=16).hexdigest()
+
+
+def _previous(engine: Engine, graph: Graph, node: GraphNode, key: str) -> tuple[dict[str, Any], dict] | None:
+    """The loop node's last collected outputs and their index (its last key is in the run history),
+    or None: never run, not cached any more, unreadable."""
+    record = engine.history_for(graph).get(node.id) if engine.cache is not None else None
+    last = record.get("key") if isinstance(record, dict) else None
+    if not isinstance(last, str) or last == key:
+        return None
+    index = engine.cache.get(_index_key(last), node.spec.cache)
+    try:
+        stored = index.outputs["index"]  # type: ignore[union-attr]
+        parsed = {"items": stored["items"].split("\n"), "notes": json.loads(stored["notes"]),
+                  "warnings": json.loads(stored["warnings"])}
+    except (AttributeError, KeyError, TypeError, ValueError):  # none, or not an index
+        return None
+    if not isinstance(parsed["notes"], dict) or not isinstance(parsed["warnings"], dict):
+        return None
+    entry = engine.cache.get(last, node.spec.cache)
+    return None if entry is None else (entry.outputs, parsed)
+
+
+def _collected(engine: Engine, plan: LoopPlan, items: list[Item], ends: dict[str, list[str]],
+               kept: dict[str, dict[str, Any]], previous: tuple[dict[str, Any], dict] | None,
+               reused: dict[int, int]) -> tuple[dict[str, Any] | None, dict[str, list] | None]:
+    """Each collected output, and each port's notes (None when a serializer keeps none); (None,
+    None) when rows were to be reused and a serializer could not."""
+    outputs: dict[str, Any] = {}
+    notes: dict[str, list] | None = {}
+    for port, (_, inner_port) in plan.ends.items():
+        serializer = engine.registry.serializers[plan.body.output_types[port]]
+        values = [(item.label, None if k in reused else kept[end][inner_port])
+                  for k, (item, end) in enumerate(zip(items, ends[port], strict=True))]
+        last = None
+        if previous is not None and port in previous[0] and isinstance(previous[1].get("notes", {}).get(port), list):
+            last = (previous[0][port], previous[1]["notes"][port])
+        made = serializer.collect_again(values, last, reused)
+        if made is None and reused:
+            return None, None
+        if made is None:
+            outputs[port], notes = serializer.collect(values), None
+        else:
+            outputs[port] = made[0]
+            if notes is not None and made[1] is not None:
+                notes[port] = made[1]
+            else:  # this result's rows cannot be reused: no index
+                notes = None
+    return outputs, notes
 
 
 def _iterations(plan: LoopPlan, node: GraphNode, items: list[Item], inputs: dict[str, Any], upstream: dict[str, str],

@@ -75,7 +75,7 @@ class Run(CachedNodes):
     """The state of one run (see the module docstring); `execute()` drives it."""
 
     def __init__(self, engine: Engine, graph: Graph, targets: Iterable[str] | None, use_cache: bool,
-                 listener: Listener | None, cancel: CancelToken | None, keep_outputs: Iterable[str] | bool,
+                 listener: Listener | None, cancel: CancelToken | None, keep_outputs: Iterable[str] | bool | Callable,
                  given: dict[str, dict[str, Any]] | None = None):
         self.engine, self.graph, self.listener = engine, graph, listener
         #: node id -> outputs handed in, never computed (a loop's inputs to its iterations)
@@ -89,7 +89,9 @@ class Run(CachedNodes):
         self.run_id = results.new_run_id()
         self.selected = select(graph, targets)
         self.order = graph.order if targets is None else [n for n in graph.order if n in self.selected]
-        self.keep = kept(graph, self.order, self.selected, keep_outputs)
+        #: keep_outputs as a function of the planned keys, called once they are known
+        self.keep_for = keep_outputs if callable(keep_outputs) else None
+        self.keep = kept(graph, self.order, self.selected, () if self.keep_for else keep_outputs)
         self.history = engine.history_for(graph)
         self.keys: dict = {}
         self.results: dict[str, NodeResult] = {}
@@ -161,6 +163,8 @@ class Run(CachedNodes):
         planned = plan(graph, self.order, self.selected, self.keep, self.cache, self.history,
                        partial(self.engine.call_params, graph))
         self.keys = planned.keys
+        if self.keep_for is not None:
+            self.keep = self.values.keep = set(self.keep_for({n: k.key for n, k in planned.keys.items()})) & self.selected
         for node_id in self.order:
             self.results[node_id] = NodeResult(node_id, graph.nodes[node_id].spec.type_id,
                                                reason=planned.reasons.get(node_id, ""), key=planned.keys[node_id].key)
@@ -244,7 +248,7 @@ class Run(CachedNodes):
             self.running[task.node_id] = None  # in flight from here: a cancel reports it abandoned
         loops = [t for t in tasks if self.graph.nodes[t.node_id].loop is not None]
         for task in loops:
-            start_loop(self.engine, self.graph, task, self.keys[task.node_id].inputs, self.cancel, self.values.fetched,
+            start_loop(self.engine, self.graph, task, self.keys[task.node_id], self.cancel, self.values.fetched,
                        done)
         tasks = [t for t in tasks if t not in loops] if loops else tasks
         handles = self._unlocked(self.engine.executor.start, tasks, done)

@@ -88,6 +88,17 @@ class Serializer(ABC):
         each iteration (`{"file": "2024-01.csv"}`) with its value, in item order."""
         raise NotImplementedError(f"{type(self).__name__} does not collect values")
 
+    def collect_again(self, items: list[tuple[dict[str, Any], Any]], previous: tuple[Any, list[Any]] | None,
+                      reused: dict[int, int]) -> tuple[Any, list[Any]] | None:
+        """`collect`, plus a small JSON note per item (its rows, its columns' types), so that a loop
+        that runs again after some items changed can reuse the other items' rows of its previous
+        result. `previous`: (the value, its notes) this method returned last time, or None.
+        `reused`: item index -> the index of a previous item whose rows it takes unchanged; those
+        items' values in `items` are None (never read back). Return None (the default) when the
+        result cannot be guaranteed equal, table and types, to `collect` of every item's value: the
+        loop then collects every item. Notes None: no later collect could reuse this result's rows."""
+        return None
+
     def collect_schema(self, label: dict[str, Any], schema: Any) -> Any:
         """The schema of what `collect` returns, from one item's `label` (its naming columns, a value
         each, None when unknown) and the schema of its value (None when unknown); None: unknown."""

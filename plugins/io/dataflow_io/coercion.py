@@ -21,6 +21,8 @@ def _number_pattern(decimal: str) -> str:
 
 
 def _is_text(dtype: Any) -> bool:
+    if getattr(dtype, "kind", "O") in "iufcbmM":
+        return False  # numbers, dates, booleans (numpy's or pandas'): answered without importing or checking more
     import pandas as pd
 
     return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
@@ -34,10 +36,10 @@ def mixed_type_warnings(frame: Any, *, decimal: str = ".", skip: Collection[str]
 
     pattern = _number_pattern(decimal)
     messages = []
-    for name in frame.columns:
-        column = frame[name]
-        if name in skip or not _is_text(column.dtype) or len(column) == 0:
+    for name, dtype in zip(frame.columns, frame.dtypes, strict=True):  # one dtypes, not a Series per column
+        if name in skip or not _is_text(dtype) or len(frame) == 0:
             continue
+        column = frame[name]
         try:  # zero-copy for pandas' Arrow-backed strings
             values = pa.array(column, from_pandas=True)
         except (pa.ArrowException, TypeError, ValueError):
@@ -46,9 +48,10 @@ def mixed_type_warnings(frame: Any, *, decimal: str = ".", skip: Collection[str]
             continue
         anchored = f"^(?:{pattern})$"
         positions, sample = _sample(values)
-        is_number = pc.fill_null(pc.match_substring_regex(sample, anchored), False).to_numpy(zero_copy_only=False)
-        if not is_number.any():
+        matches = pc.match_substring_regex(sample, anchored)
+        if not pc.any(matches).as_py():  # None when every sampled value is missing
             continue  # a text column (or one whose rare numbers do not matter)
+        is_number = pc.fill_null(matches, False).to_numpy(zero_copy_only=False)
         numeric = sample[int(np.argmax(is_number))].as_py()
         is_text = ~is_number & sample.is_valid().to_numpy(zero_copy_only=False)
         if is_text.any():
@@ -75,6 +78,8 @@ def _sample(values: Any) -> tuple[Any, Any]:
     import pyarrow as pa
 
     count = len(values)
+    if count <= _BLOCK_ROWS:  # one block: the whole column (what the slicing below gives, for less)
+        return np.arange(count), values
     starts = np.unique(np.linspace(0, max(count - _BLOCK_ROWS, 0), _BLOCKS).astype(np.int64)).tolist()
     slices = [values.slice(start, _BLOCK_ROWS) for start in starts]
     positions = np.concatenate([np.arange(start, start + len(part)) for start, part in zip(starts, slices, strict=True)])

@@ -116,7 +116,7 @@ def _consistent_text(path: Path, frame: Any, options: dict[str, Any]) -> Any:
     from pandas.api.types import infer_dtype
 
     asked = set(options.get("dtype") or {})
-    mixed = [c for c in frame.columns if frame[c].dtype == "object" and c not in asked
+    mixed = [c for c, dtype in zip(frame.columns, frame.dtypes, strict=True) if dtype == "object" and c not in asked
              and infer_dtype(frame[c], skipna=True) in ("mixed", "mixed-integer")]
     if not mixed:
         return frame

@@ -17,6 +17,7 @@ from .dtypes import is_object
 from .frames import decode_frame, encode_frame
 from .handoff import share_frame, share_series
 from .ipc import read_table, write_table, write_table_file
+from .recollect import collect_series_again, collect_tables_again
 
 
 def frame_nbytes(df: Any) -> int:
@@ -112,6 +113,11 @@ class TableSerializer(Serializer):
         """A loop's tables one under the other, led by the columns naming each item."""
         return collect_tables(items)
 
+    def collect_again(self, items: list[tuple[dict[str, Any], Any]], previous: tuple[Any, list[Any]] | None,
+                      reused: dict[int, int]) -> tuple[Any, list[Any]] | None:
+        """`collect`, reusing the rows of unchanged items from the previous result (`recollect.py`)."""
+        return collect_tables_again(items, previous, reused)
+
     def collect_schema(self, label: dict[str, Any], schema: Any) -> Any:
         """The columns naming the item, then the iterations' columns."""
         return collected_schema(label, schema)
@@ -172,3 +178,8 @@ class SeriesSerializer(Serializer):
     def collect(self, items: list[tuple[dict[str, Any], Any]]) -> Any:
         """A loop's columns as one table, led by the columns naming each item."""
         return collect_series(items)
+
+    def collect_again(self, items: list[tuple[dict[str, Any], Any]], previous: tuple[Any, list[Any]] | None,
+                      reused: dict[int, int]) -> tuple[Any, list[Any]] | None:
+        """`collect`, reusing the rows of unchanged items from the previous result (`recollect.py`)."""
+        return collect_series_again(items, previous, reused)
