@@ -33,11 +33,15 @@ class CacheReader:
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
 
-    def _connection(self) -> sqlite3.Connection:
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (autocommit: a writer opens its own transactions)."""
         connection = getattr(self._local, "connection", None)
         if connection is None:
             connection = sqlite3.connect(str(self.database), timeout=60, isolation_level=None,
                                          check_same_thread=False)
+            # as diskcache's own connections (the database is in WAL mode): a commit does not wait
+            # for fsync; a crash leaves the database consistent, a power loss may lose the last commits
+            connection.execute("PRAGMA synchronous = NORMAL")
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
@@ -45,16 +49,16 @@ class CacheReader:
 
     def check(self) -> None:
         """Raise `sqlite3.Error` unless the database opens and has the table the tier reads."""
-        self._connection().execute("SELECT rowid FROM Cache LIMIT 0").fetchall()
+        self.connection().execute("SELECT rowid FROM Cache LIMIT 0").fetchall()
 
     def contains(self, key: str) -> bool:
         """True when a row for `key` is present (nothing is read)."""
-        return bool(self._connection().execute(_HAS, (key, time.time())).fetchall())
+        return bool(self.connection().execute(_HAS, (key, time.time())).fetchall())
 
     def get(self, key: str, *, read: bool) -> Any:
         """The stored value (an open file when `read` and it lives in a file), or None.
         A row in pickle mode raises `UnsafeRowError` (see SafeDisk)."""
-        rows = self._connection().execute(_ROW, (key, time.time())).fetchall()
+        rows = self.connection().execute(_ROW, (key, time.time())).fetchall()
         if not rows:
             return None
         ((mode, filename, value),) = rows

@@ -273,7 +273,7 @@ def test_delete_removes_manifest_and_ports(disk):
     disk.delete("k1")
     disk.delete("never-stored")
     assert not disk.contains("k1")
-    assert len(disk._cache) == 2  # only k2's manifest and port remain
+    assert len(disk._cache) == 1  # only k2's row remains (a small entry is one row)
     assert disk.get("k2").outputs["out"] == {"v": 2}
 
 
@@ -346,15 +346,62 @@ def test_a_large_output_is_stored_only_for_a_source_or_a_node_declared_keep_howe
     assert disk.write_size(blob_entry(BIG)) == len(BIG)
 
 
+def _count_commits(disk, batch) -> tuple[int, list[str]]:
+    """(commits, statements) on every connection the tier writes with while it stores `batch`."""
+    statements: list[str] = []
+    connections = (disk._cache._con, disk._reader.connection())
+    for connection in connections:
+        connection.set_trace_callback(statements.append)
+    try:
+        disk.put_many(batch)
+    finally:
+        for connection in connections:
+            connection.set_trace_callback(None)
+    return sum(sql.strip().upper() == "COMMIT" for sql in statements), statements
+
+
 def test_a_batch_is_recorded_in_one_transaction_and_every_entry_reads_back(disk):
     disk.put("first", params_entry(v=0))  # opens the database
-    commits = []
-    disk._cache._con.set_trace_callback(lambda sql: commits.append(sql) if sql.strip().upper() == "COMMIT" else None)
-    disk.put_many([(f"k{i}", params_entry(v=i)) for i in range(50)] + [("big", blob_entry(BIG))])
-    disk._cache._con.set_trace_callback(None)
-    assert len(commits) == 1
+    commits, statements = _count_commits(disk, [(f"k{i}", params_entry(v=i)) for i in range(50)])
+    assert commits == 1
+    # one executemany, a row per entry (traced again for each trigger it fires); no lookup before
+    # it (the insert keeps what is stored)
+    assert len({sql for sql in statements if sql.startswith("INSERT OR IGNORE INTO Cache")}) == 50
+    assert not [sql for sql in statements if sql.upper().startswith("SELECT") and "FROM CACHE" in sql.upper()]
+    commits, _ = _count_commits(disk, [(f"m{i}", params_entry(v=i)) for i in range(50)] + [("big", blob_entry(BIG))])
+    assert commits == 2  # the small entries' rows, then the entry with a value file
     assert [disk.get(f"k{i}").outputs["out"] for i in range(50)] == [{"v": i} for i in range(50)]
+    assert [disk.get(f"m{i}").outputs["out"] for i in range(50)] == [{"v": i} for i in range(50)]
     assert bytes(disk.get("big").outputs["data"]) == BIG
+
+
+def test_a_small_entry_is_one_row_and_a_large_one_keeps_its_value_file(disk):
+    disk.put("small", CacheEntry({"a": {"x": 1}, "b": b"tiny"}, {"a": "params", "b": "blob"}))
+    disk.put("large", blob_entry(BIG))
+    with sqlite3.connect(disk.directory / "cache.db") as connection:
+        rows = dict(connection.execute("SELECT key, filename FROM Cache"))
+    assert set(rows) == {"small", "large", "large/data"}
+    assert rows["small"] is None and rows["large/data"].endswith(".val")
+    entry = disk.get("small")
+    assert entry.outputs["a"] == {"x": 1} and bytes(entry.outputs["b"]) == b"tiny"
+
+
+def test_a_cache_folder_written_with_rows_per_port_still_reads(disk, cache_settings):
+    """The layout before small entries were packed: a row per port and a manifest row."""
+    from dataflow_cache.manifest import PortRecord, dump_manifest
+
+    disk.put("new", params_entry(v=1))  # makes the database
+    value = b'{"v": 7}'
+    manifest = dump_manifest("old", {"out": PortRecord("params", "test-json", len(value), checksum(value))}, ["w"])
+    disk._cache.set("old/out", value, tag="old")
+    disk._cache.set("old", manifest, tag="old")
+    reopened = DiskTier(cache_settings)
+    entry = reopened.get("old")
+    assert entry.outputs["out"] == {"v": 7} and entry.warnings == ["w"]
+    assert reopened.get("new").outputs["out"] == {"v": 1}
+    assert reopened.stats()["entries"] == 2
+    reopened.delete("old")
+    assert not reopened.contains("old") and len(reopened._cache) == 1
 
 
 def test_an_entry_that_cannot_be_stored_costs_only_itself_in_a_batch(disk, caplog):
