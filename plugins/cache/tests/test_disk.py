@@ -304,6 +304,23 @@ def test_old_entries_are_evicted_when_the_disk_limit_is_reached(tmp_path):
     tier.close()
 
 
+def test_packed_entries_count_toward_the_disk_limit_and_old_ones_are_evicted(tmp_path):
+    limit = 2 << 20
+    tier = DiskTier(settings(tmp_path, disk_bytes=limit))
+    payload = bytes(range(256)) * 160  # 40 kB: packed in its row, no file
+    for batch in range(10):  # 5 MB in all, in batches as the background writer hands them
+        tier.put_many([(f"k{batch}-{i}", blob_entry(payload + bytes([batch, i]))) for i in range(12)])
+    assert not list(tmp_path.rglob("*.val"))
+    assert tier.stats()["bytes"] <= limit
+    assert not tier.contains("k0-0")
+    assert bytes(tier.get("k9-11").outputs["data"]) == payload + bytes([9, 11])
+    kept = tier.stats()["entries"]
+    assert 0 < kept < 120
+    assert tier.clear() == kept
+    assert tier.stats()["entries"] == 0 and tier.stats()["bytes"] < 1 << 20  # the pages went back
+    tier.close()
+
+
 @pytest.mark.parametrize("value", [object(), {"a": 1}, [1, 2], 2**70, True, None])
 def test_the_disk_never_stores_a_value_it_would_have_to_pickle(tmp_path, value):
     raw = diskcache.Cache(str(tmp_path / "raw"), disk=SafeDisk)
