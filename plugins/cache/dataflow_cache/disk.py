@@ -406,8 +406,10 @@ class DiskTier(CacheTier):
                 self._discard(parts)
 
     def _commit(self, pending: list[tuple[str, dict, str]]) -> None:
-        """Record the prepared entries in one transaction, each unless another thread or process
-        stored it meanwhile: ports first, the manifest last (a reader sees a whole entry or none)."""
+        """Record the prepared entries, each unless another thread or process stored it meanwhile:
+        the packed ones with one `executemany` in one transaction (`inline.insert`), then the
+        others in one transaction, ports first and the manifest last (a reader sees a whole entry
+        or none); then evict down to the limit when the cache is over it."""
         stored = False
         packed = [(key, manifest) for key, _, manifest in pending if isinstance(manifest, bytes)]
         files = [prepared for prepared in pending if not isinstance(prepared[2], bytes)]

@@ -5,7 +5,8 @@ statement each: about 4 ms, more than a whole fully cached run of a workflow cos
 none of it. Under the tier's eviction policy (least recently *stored*) a read never updates a
 row, so a lookup is one SELECT, the same one diskcache's own fast path runs, and the value is
 fetched by `SafeDisk`, which refuses pickles. The tier opens the full `diskcache.Cache` only
-when it first writes, deletes or counts.
+when it first writes, deletes or counts. The writer thread's connection also inserts the packed
+small entries (`inline.insert`), in transactions it opens itself.
 """
 
 from __future__ import annotations
