@@ -65,18 +65,19 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import diskcache
 import xxhash
 
 from dataflow.sdk import CacheEntry, CacheError, CacheSettings, CacheTier
 
 from .inline import INLINE_MAX_BYTES, insert, is_packed, pack, unpack, volume
 from .leftovers import remove_unnamed, sweep_orphans
-from .manifest import PortRecord, checksum, dump_manifest, parse_manifest
+from .manifest import PortRecord, WrittenFile, checksum, dump_manifest, parse_manifest
 from .reads import CacheReader
-from .safedisk import SafeDisk, WrittenFile
+
+if TYPE_CHECKING:
+    import diskcache
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,10 @@ def recomputed_instead(entry: CacheEntry, nbytes: int) -> bool:
     return nbytes >= RECOMPUTE_MIN_BYTES and not (entry.source or entry.keep)
 
 
-#: errors of the storage layer that make an entry unreadable (not our own CacheErrors)
-_STORAGE_ERRORS = (sqlite3.Error, diskcache.Timeout, OSError, ValueError)
+#: errors of the storage layer that make an entry unreadable (not our own CacheErrors). diskcache's
+#: `Timeout` is not among them: every diskcache call here passes `retry=True`, which waits instead
+#: (and leaves diskcache unimported until the first write: a fully cached run never needs it)
+_STORAGE_ERRORS = (sqlite3.Error, OSError, ValueError)
 
 
 class DiskTier(CacheTier):
@@ -147,7 +150,7 @@ class DiskTier(CacheTier):
         self._full: diskcache.Cache | None = None
         self._open_lock = threading.Lock()
         self._database = self.directory / "cache.db"
-        self._reader = CacheReader(self._database, SafeDisk(str(self.directory)))
+        self._reader = CacheReader(self._database)
         # A fresh folder gets its database from the first write, in the background writer: setting
         # one up costs about 7 ms, which a first run would otherwise wait for before its first node.
         _private_dir(self.directory)  # private from the start, even before anything is stored
@@ -201,6 +204,10 @@ class DiskTier(CacheTier):
             raise CacheError(f"disk cache at {self.directory} cannot be opened: {exc}") from exc
 
     def _connect(self) -> diskcache.Cache:
+        import diskcache  # the writing side's library: loaded by the first write, delete or count
+
+        from .safedisk import SafeDisk
+
         _private_dir(self.directory)
         # cull_limit=0: no eviction check inside every `set` (three statements each, two sets per
         # entry); `_commit` culls once per committed batch instead

@@ -25,11 +25,10 @@ import sqlite3
 import time
 from typing import Any
 
-from diskcache.core import MODE_RAW
-
 from dataflow.sdk import CacheError
 
 from .manifest import PortRecord, checksum, parse_manifest
+from .reads import MODE_RAW
 
 #: entries smaller than this (manifest and values together) are stored as one row
 INLINE_MAX_BYTES = 64 << 10

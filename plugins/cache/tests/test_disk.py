@@ -434,3 +434,38 @@ def test_a_batch_skips_entries_already_stored(disk):
     disk.put("a", params_entry(v=1))
     disk.put_many([("a", params_entry(v=99)), ("b", params_entry(v=2))])
     assert disk.get("a").outputs["out"] == {"v": 1} and disk.get("b").outputs["out"] == {"v": 2}
+
+
+def test_reading_uses_diskcaches_own_storage_modes():
+    """`reads.py` repeats diskcache's mode numbers so that reading never imports diskcache."""
+    from dataflow_cache import reads
+    from diskcache import core
+
+    assert (reads.MODE_RAW, reads.MODE_BINARY, reads.MODE_TEXT, reads.MODE_PICKLE) == (
+        core.MODE_RAW, core.MODE_BINARY, core.MODE_TEXT, core.MODE_PICKLE)
+
+
+def test_a_fully_cached_read_never_imports_diskcache_and_the_first_write_does(cache_settings):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tier = DiskTier(cache_settings)
+    tier.put("small", params_entry(v=1))
+    tier.put("large", blob_entry(BIG))
+    tier.close()
+    script = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from cachetest_support import params_entry, settings
+from dataflow_cache import DiskTier
+tier = DiskTier(settings({str(cache_settings.directory)!r}))
+assert tier.contains("small") and tier.get("small").outputs["out"] == {{"v": 1}}
+assert len(bytes(tier.get("large").outputs["data"])) == {len(BIG)}
+assert "diskcache" not in sys.modules, "reading imported diskcache"
+tier.put("new", params_entry(v=2))
+assert "diskcache" in sys.modules and tier.get("new").outputs["out"] == {{"v": 2}}
+tier.close()
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
