@@ -48,6 +48,8 @@ def fetch(directory: str, mode: int, filename: str | None, value: Any, read: boo
     if mode == MODE_PICKLE:
         raise UnsafeRowError("a row in cache.db is in pickle mode; it was not unpickled "
                              "(the cache folder was tampered with)")
+    if mode in (MODE_BINARY, MODE_TEXT):
+        raise CacheError("a row in cache.db stored in a value file names no file")
     raise UnsafeRowError(f"a row in cache.db has unknown storage mode {mode!r}")
 
 _ROW = ("SELECT mode, filename, value FROM Cache WHERE key = ? AND raw = 1"

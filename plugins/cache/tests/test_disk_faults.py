@@ -271,3 +271,10 @@ def test_sqlite_errors_while_running_are_cache_errors_and_lookups_say_no(disk):
         disk.get("k1")
     with pytest.raises(CacheError, match="k2"):
         disk.put("k2", params_entry(v=2))
+
+
+def test_a_row_in_file_mode_without_a_file_is_an_error(disk):
+    disk.put("k1", blob_entry(BIG))
+    db(disk).execute("UPDATE Cache SET filename = NULL WHERE key = 'k1/data'")
+    with pytest.raises(CacheError, match=r"k1.*names no file"):
+        disk.get("k1")
