@@ -130,6 +130,18 @@ def run_process(command: list[str], env: dict[str, str] | None = None) -> tuple[
         return wall, int(report.read().split()[-1]) * 1024
 
 
+def run_with_cpu(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run `command` to its end; (wall seconds, CPU seconds: user + system of it and its threads).
+    The CPU time is the children's rusage of this process before and after (to the microsecond,
+    where GNU time prints hundredths); samples run one at a time, so nothing else is counted."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = run_process(command, env)[0]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def dataflow_command() -> list[str]:
     script = Path(sys.executable).with_name("dataflow")  # the console script pip installed
     return [str(script)] if script.exists() else [sys.executable, "-m", "dataflow.cli"]
@@ -172,12 +184,16 @@ def trivial(repeats: int, nodes: int) -> list:
         files = {name: _save(wf, folder / f"{name}.json") for name, wf in
                  (("chain", graphs.chain(nodes)), ("fan", graphs.fan(nodes - 1)), ("base", graphs.chain(2)))}
         counter = iter(range(1_000_000))
+        cpu: dict[str, list[float]] = {}
+        sizes: dict[str, list[int]] = {}
 
         def cli(name: str):
             def sample() -> float:
                 cache = folder / f"cache-{next(counter)}"
                 env = {"DATAFLOW_CACHE_DIR": str(cache)}
-                wall = run_process(me("cli", "run", str(files[name]), "-q"), env)[0]
+                wall, used = run_with_cpu(me("cli", "run", str(files[name]), "-q"), env)
+                cpu.setdefault(name, []).append(used)
+                sizes.setdefault(name, []).append(folder_bytes(cache))
                 return wall
 
             return sample
@@ -186,18 +202,26 @@ def trivial(repeats: int, nodes: int) -> list:
                                       "calls_chain": lambda: plain_calls("chain", nodes),
                                       "calls_fan": lambda: plain_calls("fan", nodes)}, repeats)
 
-    def per_node(name: str) -> list[float]:
-        return [(a - b) / nodes for a, b in zip(samples[name], samples["base"], strict=True)]
+    def per_node(name: str, values: dict[str, list[float]]) -> list[float]:
+        timed = {key: v[-repeats:] for key, v in values.items()}  # the lists also hold the warm-up round
+        return [(a - b) / nodes for a, b in zip(timed[name], timed["base"], strict=True)]
+
+    import statistics
 
     for shape in ("chain", "fan"):
         label = f"{nodes:,}-chain" if shape == "chain" else f"{nodes - 1:,}-wide fan"
+        folder_mb = statistics.median(sizes[shape][-repeats:]) / 1e6
         figures.append(Figure(
-            f"trivial node as `dataflow run` runs it, {label} (us/node)", per_node(shape),
+            f"trivial node as `dataflow run` runs it, {label} (us/node)", per_node(shape, samples),
             [t / nodes for t in samples[f"calls_{shape}"]], "plain calls", unit="us", target_on="measured", target=30,
             note="whole process of `dataflow run -q` (threads, disk tier, fresh cache folder, writes finished "
                  "at exit) minus that of a 2-node workflow in the same round, per node (a negative sample is noise "
                  "larger than the nodes' cost); floor: the same node functions called in a plain loop "
-                 "(Hamilton-like floor: plain function calls in a process)"))
+                 f"(Hamilton-like floor: plain function calls in a process); cache folder {folder_mb:.2f} MB"))
+        figures.append(Figure(
+            "  the same, CPU time (us/node, information)", per_node(shape, cpu), None, unit="us",
+            note="user + system time of the same processes (every thread: the run, the nodes, the cache "
+                 "writer), minus the 2-node workflow's, per node: what the load on the machine does not change"))
     harness.report(figures)
     return figures
 
@@ -336,7 +360,12 @@ def iris(repeats: int) -> list:
     return figures
 
 
-def run(repeats: int = 7, *, nodes: int = 2000, chain: int = 2000, big: bool = False) -> list:
+#: the parts of this benchmark, for `--only`
+PARTS = ("trivial", "chain", "pipeline", "iris")
+
+
+def run(repeats: int = 7, *, nodes: int = 2000, chain: int = 2000, big: bool = False,
+        only: list[str] | None = None) -> list:
     import graphs
 
     print("\n== `dataflow run` as users run it: whole processes ==", flush=True)
@@ -346,12 +375,16 @@ def run(repeats: int = 7, *, nodes: int = 2000, chain: int = 2000, big: bool = F
     if missing:
         print(f"command benchmark skipped: {missing} not installed")
         return []
-    figures = trivial(repeats, nodes)
-    figures += small_tables(repeats, chain)
-    figures += pipeline(repeats, 1_000_000, big=False)
-    if big:
-        figures += pipeline(repeats, 10_000_000, big=True)
-    figures += iris(repeats)
+    parts = set(only or PARTS)
+    figures = trivial(repeats, nodes) if "trivial" in parts else []
+    if "chain" in parts:
+        figures += small_tables(repeats, chain)
+    if "pipeline" in parts:
+        figures += pipeline(repeats, 1_000_000, big=False)
+        if big:
+            figures += pipeline(repeats, 10_000_000, big=True)
+    if "iris" in parts:
+        figures += iris(repeats)
     return figures
 
 
@@ -363,8 +396,14 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=2000, help="trivial chain and fan size (default 2000)")
     parser.add_argument("--chain", type=int, default=2000, help="chain of small tables (default 2000)")
     parser.add_argument("--big", action="store_true", help="also the 10M-row pipeline (~500 MB CSV in /tmp)")
+    parser.add_argument("--only", default=",".join(PARTS),
+                        help=f"comma-separated parts to run, of {', '.join(PARTS)} (default: all)")
     args = parser.parse_args()
-    harness.main(lambda repeats: run(repeats, nodes=args.nodes, chain=args.chain, big=args.big),
+    only = [part.strip() for part in args.only.split(",") if part.strip()]
+    unknown = sorted(set(only) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown part(s) {', '.join(unknown)}: choose from {', '.join(PARTS)}")
+    harness.main(lambda repeats: run(repeats, nodes=args.nodes, chain=args.chain, big=args.big, only=only),
                  ["--repeats", str(args.repeats)])
 
 

@@ -1,10 +1,16 @@
 """The disk tier: node outputs as plain bytes in a diskcache folder, checked on every read.
 
 Layout, in `settings.directory / "disk"` (mode 0700), one `diskcache.Cache` used as index and
-value store through `SafeDisk`, which never pickles:
+value store through `SafeDisk`, which never pickles. A small entry (manifest and values under
+INLINE_MAX_BYTES, 64 KiB: nearly every node output but a large table) is one row:
 
-    "<key>/<port>"  the bytes of `serializer.dumps(value)` for each output port
-                    (a file of its own above 32 kB, else inline in cache.db)
+    "<key>"         the packed entry (see `inline.py`): its manifest, naming its key, then the
+                    bytes of `serializer.dumps(value)` for each output port
+
+A larger entry keeps a row per port, as every entry had before small ones were packed (such
+folders still read):
+
+    "<key>/<port>"  the bytes of each output port (a file of its own above 32 kB, else in cache.db)
     "<key>"         the manifest, JSON text (see `manifest.py`) that names its key, written last
 
 Every row of an entry is tagged with the entry's key, so `delete` removes ports and manifest
@@ -12,16 +18,20 @@ together, including leftovers of an interrupted write.
 
 Writing: an entry that its serializers' `sizeof` already shows is recomputed instead of stored
 (`recomputed_instead`) is dropped before anything is serialized, and is not even queued
-(`write_size`). Otherwise every port is serialized and checksummed first (outside any lock); then, in one
-`transact()`, the entry is written unless another thread or process stored it meanwhile, ports
-first and the manifest last. A reader therefore sees a whole entry or none.
+(`write_size`). Otherwise every port is serialized and checksummed first (outside any lock). The
+background writer's batch of small entries then goes in as one `executemany` in one transaction
+(`inline.insert`: a few microseconds an entry); the larger entries in one `transact()`, each
+unless another thread or process stored it meanwhile, ports first and the manifest last. A reader
+therefore sees a whole entry or none, and a kill -9 mid-batch leaves each transaction all in or
+all out.
 
 Opening: a tier on an existing cache only checks that cache.db answers; reads are plain SELECTs
 on their own connections (`reads.py`), and the `diskcache.Cache`, whose opening costs ~4 ms,
 is opened on the first write, delete or count. A fully cached run therefore starts in about a
 millisecond.
 
-Reading: `contains` asks only for the manifest row. `get` parses the manifest, then for each
+Reading: `contains` asks only for the entry's row. A packed entry is checked and split in
+memory (`inline.unpack`: key, sizes and checksums). Otherwise `get` parses the manifest, then for each
 port fetches the value with `read=True`: a value in its own file comes back as a file handle;
 a large one (>= 8 MiB) is memory-mapped read-only and handed to `serializer.loads` as a
 memoryview, so a 100 MB table is never copied by the cache; the map stays alive as long as the
@@ -55,17 +65,19 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import diskcache
 import xxhash
 
 from dataflow.sdk import CacheEntry, CacheError, CacheSettings, CacheTier
 
+from .inline import INLINE_MAX_BYTES, insert, is_packed, pack, unpack, volume
 from .leftovers import remove_unnamed, sweep_orphans
-from .manifest import PortRecord, checksum, dump_manifest, parse_manifest
+from .manifest import PortRecord, WrittenFile, checksum, dump_manifest, parse_manifest
 from .reads import CacheReader
-from .safedisk import SafeDisk, WrittenFile
+
+if TYPE_CHECKING:
+    import diskcache
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +129,10 @@ def recomputed_instead(entry: CacheEntry, nbytes: int) -> bool:
     return nbytes >= RECOMPUTE_MIN_BYTES and not (entry.source or entry.keep)
 
 
-#: errors of the storage layer that make an entry unreadable (not our own CacheErrors)
-_STORAGE_ERRORS = (sqlite3.Error, diskcache.Timeout, OSError, ValueError)
+#: errors of the storage layer that make an entry unreadable (not our own CacheErrors). diskcache's
+#: `Timeout` is not among them: every diskcache call here passes `retry=True`, which waits instead
+#: (and leaves diskcache unimported until the first write: a fully cached run never needs it)
+_STORAGE_ERRORS = (sqlite3.Error, OSError, ValueError)
 
 
 class DiskTier(CacheTier):
@@ -136,7 +150,7 @@ class DiskTier(CacheTier):
         self._full: diskcache.Cache | None = None
         self._open_lock = threading.Lock()
         self._database = self.directory / "cache.db"
-        self._reader = CacheReader(self._database, SafeDisk(str(self.directory)))
+        self._reader = CacheReader(self._database)
         # A fresh folder gets its database from the first write, in the background writer: setting
         # one up costs about 7 ms, which a first run would otherwise wait for before its first node.
         _private_dir(self.directory)  # private from the start, even before anything is stored
@@ -190,6 +204,10 @@ class DiskTier(CacheTier):
             raise CacheError(f"disk cache at {self.directory} cannot be opened: {exc}") from exc
 
     def _connect(self) -> diskcache.Cache:
+        import diskcache  # the writing side's library: loaded by the first write, delete or count
+
+        from .safedisk import SafeDisk
+
         _private_dir(self.directory)
         # cull_limit=0: no eviction check inside every `set` (three statements each, two sets per
         # entry); `_commit` culls once per committed batch instead
@@ -243,7 +261,14 @@ class DiskTier(CacheTier):
         text = self._fetch(key, key, read=False)
         if text is None:
             return None
-        ports, warnings = parse_manifest(text, key)
+        if is_packed(text):  # a small entry: manifest and values in its one row
+            packed = unpack(text, key)
+            ports = {port: record for port, (record, _) in packed[0].items()}
+            values: dict[str, memoryview] = {port: data for port, (_, data) in packed[0].items()}
+            warnings = packed[1]
+        else:  # manifest text, values in rows and files of their own
+            ports, warnings = parse_manifest(text, key)
+            values = {}
         outputs: dict[str, Any] = {}
         port_types: dict[str, str] = {}
         for port, record in ports.items():
@@ -254,7 +279,7 @@ class DiskTier(CacheTier):
             if serializer.id != record.serializer:
                 raise CacheError(f"cache entry {key}, port '{port}': stored by serializer "
                                  f"'{record.serializer}', but '{serializer.id}' handles '{record.port_type}' now")
-            data = self._read_value(key, port, record)
+            data = values[port] if port in values else self._read_value(key, port, record)
             try:
                 outputs[port] = serializer.loads(data)
             except Exception as exc:
@@ -331,7 +356,8 @@ class DiskTier(CacheTier):
             if prepared is None:
                 continue
             pending.append(prepared)
-            held += sum(record.size for record, data in prepared[1].values() if not isinstance(data, WrittenFile))
+            held += len(prepared[2]) + sum(record.size for record, data in prepared[1].values()
+                                           if not isinstance(data, WrittenFile))
             if held >= BATCH_BYTES:
                 self._commit_each_on_error(pending)
                 pending, held = [], 0
@@ -352,9 +378,10 @@ class DiskTier(CacheTier):
                 except CacheError as single:
                     log.warning("%s", single)
 
-    def _prepare(self, key: str, entry: CacheEntry) -> tuple[str, dict, str] | None:
+    def _prepare(self, key: str, entry: CacheEntry) -> tuple[str, dict, str | bytes] | None:
         """(key, parts, manifest) ready to be recorded, or None when the entry is not stored
-        (cheaper to recompute, too large, or a port cannot be serialized)."""
+        (cheaper to recompute, too large, or a port cannot be serialized). A small entry comes
+        packed, as (key, {}, the bytes of its one row) (see `inline.py`)."""
         sizes = self._estimated_sizes(entry)
         estimate = None if sizes is None else sum(sizes.values())
         if estimate is not None and recomputed_instead(entry, estimate):
@@ -378,27 +405,37 @@ class DiskTier(CacheTier):
                             key, total, self.limit)
                 return None
             keep = True
+            if total < INLINE_MAX_BYTES and not any(isinstance(data, WrittenFile) for _, data in parts.values()):
+                return key, {}, pack(manifest, [data for _, data in parts.values()])
             return key, parts, manifest
         finally:
             if not keep:  # files streamed for an entry that will not be recorded would be orphans
                 self._discard(parts)
 
     def _commit(self, pending: list[tuple[str, dict, str]]) -> None:
-        """Record the prepared entries in one transaction, each unless another thread or process
-        stored it meanwhile: ports first, the manifest last (a reader sees a whole entry or none)."""
+        """Record the prepared entries, each unless another thread or process stored it meanwhile:
+        the packed ones with one `executemany` in one transaction (`inline.insert`), then the
+        others in one transaction, ports first and the manifest last (a reader sees a whole entry
+        or none); then evict down to the limit when the cache is over it."""
         stored = False
+        packed = [(key, manifest) for key, _, manifest in pending if isinstance(manifest, bytes)]
+        files = [prepared for prepared in pending if not isinstance(prepared[2], bytes)]
         try:
-            with self._cache.transact(retry=True):
-                for key, parts, manifest in pending:
-                    if key in self._cache:  # stored meanwhile by another thread or process
-                        self._discard(parts)
-                        continue
-                    for port, (_, data) in parts.items():
-                        self._cache.set(f"{key}/{port}", data, tag=key, retry=True)
-                    self._cache.set(key, manifest, tag=key, retry=True)
+            cache = self._cache  # opened once per process: sweeps killed writes' files, makes the schema
+            if packed:  # one statement, one transaction for every small entry of the batch
+                insert(self._reader.connection(), packed)
+            if files:
+                with cache.transact(retry=True):
+                    for key, parts, manifest in files:
+                        if key in cache:  # stored meanwhile by another thread or process
+                            self._discard(parts)
+                            continue
+                        for port, (_, data) in parts.items():
+                            cache.set(f"{key}/{port}", data, tag=key, retry=True)
+                        cache.set(key, manifest, tag=key, retry=True)
             stored = True
-            if self._cache.volume() > self.limit:  # least recently stored first, down to the limit
-                self._cache.cull(retry=True)
+            if volume(self._reader.connection()) > self.limit:  # least recently stored first, down to the limit
+                cache.cull(retry=True)
         except _STORAGE_ERRORS as exc:
             if stored:  # the entries are in; only the eviction failed, to be tried after the next batch
                 log.warning("disk cache at %s: eviction failed: %s", self.directory, exc)

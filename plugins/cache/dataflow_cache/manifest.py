@@ -36,6 +36,15 @@ class PortRecord:
     xxh3: str
 
 
+@dataclass(frozen=True)
+class WrittenFile:
+    """A port's value its serializer has already written to a value file of its own (see
+    `SafeDisk.new_file`): stored by reference instead of being written again."""
+
+    filename: str  # relative to the cache folder, as diskcache records it
+    size: int
+
+
 def checksum(data: bytes | memoryview) -> str:
     """xxh3_128 of `data` as 32 hex digits (about 2 ms for 80 MB)."""
     return xxhash.xxh3_128_hexdigest(data)

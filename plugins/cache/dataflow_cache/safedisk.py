@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from dataclasses import dataclass
 from typing import Any
 
 from diskcache import Disk
@@ -30,24 +29,16 @@ from diskcache.core import MODE_BINARY, MODE_PICKLE, MODE_RAW, MODE_TEXT, UNKNOW
 
 from dataflow.sdk import CacheError
 
+from .manifest import WrittenFile
+from .reads import UnsafeRowError
+
+__all__ = ["SafeDisk", "UnsafeRowError", "UnsafeValueError", "WrittenFile"]
+
 _INT64 = (-(2**63), 2**63 - 1)
-
-
-@dataclass(frozen=True)
-class WrittenFile:
-    """A value the caller has already written to its file (see `SafeDisk.new_file`): `store`
-    records the file by reference instead of writing the value."""
-
-    filename: str  # relative to the cache folder, as diskcache records it
-    size: int
 
 
 class UnsafeValueError(CacheError):
     """A value of a type the disk tier would have to pickle was offered for storage."""
-
-
-class UnsafeRowError(CacheError):
-    """A row in the cache database asks to be unpickled: the cache was tampered with."""
 
 
 def _plain(value: Any) -> bool:

@@ -115,7 +115,14 @@ def blob_entry(data: bytes, warnings: list[str] | None = None, *, seconds: float
     return CacheEntry({"data": data}, {"data": "blob"}, list(warnings or []), seconds, source, keep)
 
 
-def concurrent_worker(directory: str, worker: int, rounds: int, start: Any, results: Any) -> None:
+def payload_of(i: int, large: bool) -> bytes:
+    """The bytes the concurrent workers store as entry `i`: packed in its row (about 40 kB), or
+    with a value file of its own (over 64 KiB, `large`)."""
+    return bytes([i % 256]) * ((70_000 if large else 40_000) + 1_000 * (i % 7))
+
+
+def concurrent_worker(directory: str, worker: int, rounds: int, start: Any, results: Any,
+                      large: bool = False) -> None:
     """Write and read entries shared with another process, from `start` on; put every error
     seen (and the time span of the work) on `results`."""
     import time
@@ -131,7 +138,7 @@ def concurrent_worker(directory: str, worker: int, rounds: int, start: Any, resu
         for i in range(rounds):
             shared = f"shared{i:04d}"
             own = f"w{worker}n{i:04d}"
-            payload = bytes([i % 256]) * (40_000 + 1_000 * (i % 7))  # in files, above 32 kB
+            payload = payload_of(i, large)
             for key in (shared, own):
                 tier.put(key, blob_entry(payload, [key]))
             for key in (shared, own, f"w{1 - worker}n{i:04d}"):
@@ -147,3 +154,24 @@ def concurrent_worker(directory: str, worker: int, rounds: int, start: Any, resu
     except Exception:
         errors.append(traceback.format_exc())
     results.put((worker, errors, began, ended))
+
+
+#: entries in each batch of `batch_writer`
+BATCH = 200
+
+
+def batch_entry(batch: int, i: int) -> CacheEntry:
+    """Entry `i` of batch `batch` of `batch_writer`: small, so it is packed in one row."""
+    return CacheEntry({"out": {"batch": batch, "i": i, "pad": "x" * (i % 50)}}, {"out": "params"})
+
+
+def batch_writer(directory: str) -> None:
+    """Store batches of BATCH small entries (keys `b<batch>-<i>`) through `put_many`, one batch
+    after another, until killed."""
+    from dataflow_cache import DiskTier
+
+    tier = DiskTier(settings(Path(directory)))
+    batch = 0
+    while True:
+        tier.put_many([(f"b{batch}-{i}", batch_entry(batch, i)) for i in range(BATCH)])
+        batch += 1

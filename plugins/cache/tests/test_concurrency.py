@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import multiprocessing
+from contextlib import closing
 
-from cachetest_support import blob_entry, concurrent_worker, settings
+import pytest
+from cachetest_support import (
+    BATCH,
+    batch_entry,
+    batch_writer,
+    blob_entry,
+    concurrent_worker,
+    payload_of,
+    settings,
+)
 from dataflow_cache import DiskTier
 
 
-def test_two_processes_writing_and_reading_the_same_folder_see_no_errors(tmp_path):
+@pytest.mark.parametrize("large", [False, True], ids=["packed", "files"])
+def test_two_processes_writing_and_reading_the_same_folder_see_no_errors(tmp_path, large):
     folder = tmp_path / "cache"
     rounds = 200
     context = multiprocessing.get_context("spawn")
     start, results = context.Event(), context.Queue()
-    workers = [context.Process(target=concurrent_worker, args=(str(folder), n, rounds, start, results))
+    workers = [context.Process(target=concurrent_worker, args=(str(folder), n, rounds, start, results, large))
                for n in (0, 1)]
     for process in workers:
         process.start()
@@ -30,7 +41,55 @@ def test_two_processes_writing_and_reading_the_same_folder_see_no_errors(tmp_pat
     assert tier.stats()["entries"] == 3 * rounds  # shared keys were stored once, not twice
     for i in range(rounds):
         entry = tier.get(f"shared{i:04d}")
-        assert bytes(entry.outputs["data"]) == bytes([i % 256]) * (40_000 + 1_000 * (i % 7))
+        assert bytes(entry.outputs["data"]) == payload_of(i, large)
+    files = [p for p in folder.rglob("*.val")]
+    assert len(files) == (3 * rounds if large else 0)  # a packed entry has no file
+    tier.close()
+
+
+def test_a_writer_killed_mid_batch_leaves_whole_batches_and_a_cache_that_works(tmp_path):
+    """kill -9 of a process storing batches of small entries: each batch is in whole or not at
+    all (one transaction), every entry present reads back right, and the folder takes new ones."""
+    import os
+    import signal
+    import sqlite3
+    import time
+
+    folder = tmp_path / "cache"
+    database = folder / "disk" / "cache.db"
+    context = multiprocessing.get_context("spawn")
+    writer = context.Process(target=batch_writer, args=(str(folder),))
+    writer.start()
+    deadline = time.monotonic() + 60
+    stored = 0
+    while stored < 3 * BATCH and time.monotonic() < deadline:  # a few batches in, then any moment
+        time.sleep(0.01)
+        if database.exists():
+            try:
+                with closing(sqlite3.connect(database, timeout=5)) as db:
+                    stored = db.execute("SELECT count(*) FROM Cache").fetchone()[0]
+            except sqlite3.Error:
+                pass
+    time.sleep(0.003 * (os.getpid() % 10))  # a little later each time, somewhere inside a batch
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.join(timeout=30)
+    assert writer.exitcode == -signal.SIGKILL and stored >= 3 * BATCH
+
+    tier = DiskTier(settings(folder))
+    with closing(sqlite3.connect(database)) as db:
+        keys = [key for (key,) in db.execute("SELECT key FROM Cache")]
+    batches: dict[int, int] = {}
+    for key in keys:
+        batch = int(key[1:].split("-")[0])
+        batches[batch] = batches.get(batch, 0) + 1
+    assert set(batches.values()) == {BATCH}, "a batch was stored in part"
+    assert sorted(batches) == list(range(len(batches)))
+    for key in keys:
+        batch, i = (int(part) for part in key[1:].split("-"))
+        assert tier.get(key).outputs == batch_entry(batch, i).outputs
+    assert tier.stats()["entries"] == len(keys)
+    tier.put_many([("after", batch_entry(-1, 0))])
+    assert tier.get("after").outputs == batch_entry(-1, 0).outputs
     tier.close()
 
 

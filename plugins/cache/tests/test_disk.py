@@ -273,7 +273,7 @@ def test_delete_removes_manifest_and_ports(disk):
     disk.delete("k1")
     disk.delete("never-stored")
     assert not disk.contains("k1")
-    assert len(disk._cache) == 2  # only k2's manifest and port remain
+    assert len(disk._cache) == 1  # only k2's row remains (a small entry is one row)
     assert disk.get("k2").outputs["out"] == {"v": 2}
 
 
@@ -301,6 +301,23 @@ def test_old_entries_are_evicted_when_the_disk_limit_is_reached(tmp_path):
         tier.put(f"k{i}", blob_entry(BIG))
     assert tier.contains("k5") and not tier.contains("k0")
     assert tier.stats()["bytes"] <= 3 * len(BIG) + 200_000
+    tier.close()
+
+
+def test_packed_entries_count_toward_the_disk_limit_and_old_ones_are_evicted(tmp_path):
+    limit = 2 << 20
+    tier = DiskTier(settings(tmp_path, disk_bytes=limit))
+    payload = bytes(range(256)) * 160  # 40 kB: packed in its row, no file
+    for batch in range(10):  # 5 MB in all, in batches as the background writer hands them
+        tier.put_many([(f"k{batch}-{i}", blob_entry(payload + bytes([batch, i]))) for i in range(12)])
+    assert not list(tmp_path.rglob("*.val"))
+    assert tier.stats()["bytes"] <= limit
+    assert not tier.contains("k0-0")
+    assert bytes(tier.get("k9-11").outputs["data"]) == payload + bytes([9, 11])
+    kept = tier.stats()["entries"]
+    assert 0 < kept < 120
+    assert tier.clear() == kept
+    assert tier.stats()["entries"] == 0 and tier.stats()["bytes"] < 1 << 20  # the pages went back
     tier.close()
 
 
@@ -346,15 +363,62 @@ def test_a_large_output_is_stored_only_for_a_source_or_a_node_declared_keep_howe
     assert disk.write_size(blob_entry(BIG)) == len(BIG)
 
 
+def _count_commits(disk, batch) -> tuple[int, list[str]]:
+    """(commits, statements) on every connection the tier writes with while it stores `batch`."""
+    statements: list[str] = []
+    connections = (disk._cache._con, disk._reader.connection())
+    for connection in connections:
+        connection.set_trace_callback(statements.append)
+    try:
+        disk.put_many(batch)
+    finally:
+        for connection in connections:
+            connection.set_trace_callback(None)
+    return sum(sql.strip().upper() == "COMMIT" for sql in statements), statements
+
+
 def test_a_batch_is_recorded_in_one_transaction_and_every_entry_reads_back(disk):
     disk.put("first", params_entry(v=0))  # opens the database
-    commits = []
-    disk._cache._con.set_trace_callback(lambda sql: commits.append(sql) if sql.strip().upper() == "COMMIT" else None)
-    disk.put_many([(f"k{i}", params_entry(v=i)) for i in range(50)] + [("big", blob_entry(BIG))])
-    disk._cache._con.set_trace_callback(None)
-    assert len(commits) == 1
+    commits, statements = _count_commits(disk, [(f"k{i}", params_entry(v=i)) for i in range(50)])
+    assert commits == 1
+    # one executemany, a row per entry (traced again for each trigger it fires); no lookup before
+    # it (the insert keeps what is stored)
+    assert len({sql for sql in statements if sql.startswith("INSERT OR IGNORE INTO Cache")}) == 50
+    assert not [sql for sql in statements if sql.upper().startswith("SELECT") and "FROM CACHE" in sql.upper()]
+    commits, _ = _count_commits(disk, [(f"m{i}", params_entry(v=i)) for i in range(50)] + [("big", blob_entry(BIG))])
+    assert commits == 2  # the small entries' rows, then the entry with a value file
     assert [disk.get(f"k{i}").outputs["out"] for i in range(50)] == [{"v": i} for i in range(50)]
+    assert [disk.get(f"m{i}").outputs["out"] for i in range(50)] == [{"v": i} for i in range(50)]
     assert bytes(disk.get("big").outputs["data"]) == BIG
+
+
+def test_a_small_entry_is_one_row_and_a_large_one_keeps_its_value_file(disk):
+    disk.put("small", CacheEntry({"a": {"x": 1}, "b": b"tiny"}, {"a": "params", "b": "blob"}))
+    disk.put("large", blob_entry(BIG))
+    with sqlite3.connect(disk.directory / "cache.db") as connection:
+        rows = dict(connection.execute("SELECT key, filename FROM Cache"))
+    assert set(rows) == {"small", "large", "large/data"}
+    assert rows["small"] is None and rows["large/data"].endswith(".val")
+    entry = disk.get("small")
+    assert entry.outputs["a"] == {"x": 1} and bytes(entry.outputs["b"]) == b"tiny"
+
+
+def test_a_cache_folder_written_with_rows_per_port_still_reads(disk, cache_settings):
+    """The layout before small entries were packed: a row per port and a manifest row."""
+    from dataflow_cache.manifest import PortRecord, dump_manifest
+
+    disk.put("new", params_entry(v=1))  # makes the database
+    value = b'{"v": 7}'
+    manifest = dump_manifest("old", {"out": PortRecord("params", "test-json", len(value), checksum(value))}, ["w"])
+    disk._cache.set("old/out", value, tag="old")
+    disk._cache.set("old", manifest, tag="old")
+    reopened = DiskTier(cache_settings)
+    entry = reopened.get("old")
+    assert entry.outputs["out"] == {"v": 7} and entry.warnings == ["w"]
+    assert reopened.get("new").outputs["out"] == {"v": 1}
+    assert reopened.stats()["entries"] == 2
+    reopened.delete("old")
+    assert not reopened.contains("old") and len(reopened._cache) == 1
 
 
 def test_an_entry_that_cannot_be_stored_costs_only_itself_in_a_batch(disk, caplog):
@@ -370,3 +434,38 @@ def test_a_batch_skips_entries_already_stored(disk):
     disk.put("a", params_entry(v=1))
     disk.put_many([("a", params_entry(v=99)), ("b", params_entry(v=2))])
     assert disk.get("a").outputs["out"] == {"v": 1} and disk.get("b").outputs["out"] == {"v": 2}
+
+
+def test_reading_uses_diskcaches_own_storage_modes():
+    """`reads.py` repeats diskcache's mode numbers so that reading never imports diskcache."""
+    from dataflow_cache import reads
+    from diskcache import core
+
+    assert (reads.MODE_RAW, reads.MODE_BINARY, reads.MODE_TEXT, reads.MODE_PICKLE) == (
+        core.MODE_RAW, core.MODE_BINARY, core.MODE_TEXT, core.MODE_PICKLE)
+
+
+def test_a_fully_cached_read_never_imports_diskcache_and_the_first_write_does(cache_settings):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tier = DiskTier(cache_settings)
+    tier.put("small", params_entry(v=1))
+    tier.put("large", blob_entry(BIG))
+    tier.close()
+    script = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from cachetest_support import params_entry, settings
+from dataflow_cache import DiskTier
+tier = DiskTier(settings({str(cache_settings.directory)!r}))
+assert tier.contains("small") and tier.get("small").outputs["out"] == {{"v": 1}}
+assert len(bytes(tier.get("large").outputs["data"])) == {len(BIG)}
+assert "diskcache" not in sys.modules, "reading imported diskcache"
+tier.put("new", params_entry(v=2))
+assert "diskcache" in sys.modules and tier.get("new").outputs["out"] == {{"v": 2}}
+tier.close()
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -80,11 +80,65 @@ def test_a_deleted_value_file_is_an_error_although_contains_still_says_yes(disk)
         disk.get("k1")
 
 
+def packed_row(tier: DiskTier, key: str) -> bytes:
+    (value,) = db(tier).execute("SELECT value FROM Cache WHERE key = ?", (key,)).fetchone()
+    assert isinstance(value, bytes) and value.startswith(b"DFE1"), f"{key} is not a packed entry"
+    return value
+
+
+def replace_row(tier: DiskTier, key: str, value: bytes) -> None:
+    db(tier).execute("UPDATE Cache SET value = ? WHERE key = ?", (value, key))
+
+
 def test_an_altered_inline_value_is_an_error(disk):
     disk.put("k1", params_entry(v=1))
-    db(disk).execute("UPDATE Cache SET value = ? WHERE key = 'k1/out'", (b'{"v": 2}',))
-    with pytest.raises(CacheError, match="checksum"):
+    replace_row(disk, "k1", packed_row(disk, "k1").replace(b'{"v": 1}', b'{"v": 2}'))
+    with pytest.raises(CacheError, match=r"k1, port 'out': checksum mismatch"):
         disk.get("k1")
+
+
+@pytest.mark.parametrize("cut", [6, 20, 1], ids=["header", "manifest", "value"])
+def test_a_truncated_packed_entry_is_an_error(disk, cut):
+    disk.put("k1", params_entry(v=1))
+    value = packed_row(disk, "k1")
+    replace_row(disk, "k1", value[:cut] if cut != 1 else value[:-1])
+    with pytest.raises(CacheError, match="k1.*truncated"):
+        disk.get("k1")
+
+
+def test_bytes_appended_to_a_packed_entry_are_an_error(disk):
+    disk.put("k1", params_entry(v=1))
+    replace_row(disk, "k1", packed_row(disk, "k1") + b"\x00")
+    with pytest.raises(CacheError, match="k1: 1 bytes past its last port"):
+        disk.get("k1")
+
+
+def test_a_packed_manifest_without_its_key_is_an_error(disk):
+    disk.put("k1", params_entry(v=1))
+    value = packed_row(disk, "k1")
+    length = int.from_bytes(value[4:8], "big")
+    manifest = value[8:8 + length].replace(b'"key":"k1",', b"")
+    replace_row(disk, "k1", b"DFE1" + len(manifest).to_bytes(4, "big") + manifest + value[8 + length:])
+    with pytest.raises(CacheError, match="an entry without its key"):
+        disk.get("k1")
+
+
+def test_a_corrupted_packed_entry_is_recomputed_with_a_warning_not_a_crash(cache_settings, caplog):
+    """Through the tiered cache, as a run meets it: a warning, the entry dropped, a miss."""
+    from dataflow.kernel.cache import TieredCache
+
+    tier = DiskTier(cache_settings)
+    tier.put("k1", params_entry(v=1))
+    replace_row(tier, "k1", packed_row(tier, "k1").replace(b'{"v": 1}', b'{"v": 9}'))
+    cache = TieredCache([tier])
+    with caplog.at_level("WARNING"):
+        assert cache.get("k1") is None
+    assert "k1" in caplog.text and "checksum mismatch" in caplog.text
+    assert not tier.contains("k1")  # dropped: the next run computes and stores it again
+    cache.put("k1", params_entry(v=1))
+    cache.flush()
+    assert tier.get("k1").outputs["out"] == {"v": 1}
+    cache.close()
 
 
 @pytest.mark.parametrize("part", ["k1/data", "k1"], ids=["value", "manifest"])
@@ -108,7 +162,7 @@ def test_a_row_tampered_to_pickle_mode_is_an_error_and_runs_no_code(disk, tmp_pa
 def test_a_key_tampered_to_pickle_mode_is_never_unpickled_and_clear_still_works(disk, tmp_path):
     disk.put("k1", params_entry(v=1))
     marker = tmp_path / "pwned"
-    db(disk).execute("UPDATE Cache SET key = ?, raw = 0 WHERE key = 'k1/out'", (pickle.dumps(Plant(marker)),))
+    db(disk).execute("UPDATE Cache SET key = ?, raw = 0 WHERE key = 'k1'", (pickle.dumps(Plant(marker)),))
     disk.put("k2", params_entry(v=2))
     assert disk.stats()["entries"] in (1, 2)  # counting stops at the tampered key
     disk.clear()
@@ -121,9 +175,10 @@ def test_entries_swapped_between_two_keys_are_errors_not_each_others_values(disk
     disk.put("k1", blob_entry(payload + b"-one"))
     disk.put("k2", blob_entry(payload + b"-two"))
     connection = db(disk)
+    pairs = [("k1", "k2"), ("k1/data", "k2/data")] if payload is BIG else [("k1", "k2")]  # small: one row each
     rows = {key: connection.execute("SELECT rowid FROM Cache WHERE key = ?", (key,)).fetchone()[0]
-            for key in ("k1", "k1/data", "k2", "k2/data")}
-    for first, second in (("k1", "k2"), ("k1/data", "k2/data")):  # every row of one entry moves to the other
+            for pair in pairs for key in pair}
+    for first, second in pairs:  # every row of one entry moves to the other
         connection.execute("UPDATE Cache SET key = '__swap__' WHERE rowid = ?", (rows[first],))
         connection.execute("UPDATE Cache SET key = ? WHERE rowid = ?", (first, rows[second]))
         connection.execute("UPDATE Cache SET key = ? WHERE rowid = ?", (second, rows[first]))
@@ -133,7 +188,7 @@ def test_entries_swapped_between_two_keys_are_errors_not_each_others_values(disk
 
 
 def test_a_manifest_without_its_key_is_an_error(disk):
-    disk.put("k1", blob_entry(b"data"))
+    disk.put("k1", blob_entry(BIG))
     (text,) = db(disk).execute("SELECT value FROM Cache WHERE key = 'k1'").fetchone()
     db(disk).execute("UPDATE Cache SET value = ? WHERE key = 'k1'", (text.replace('"key":"k1",', ""),))
     with pytest.raises(CacheError, match="an entry without its key"):
@@ -216,3 +271,10 @@ def test_sqlite_errors_while_running_are_cache_errors_and_lookups_say_no(disk):
         disk.get("k1")
     with pytest.raises(CacheError, match="k2"):
         disk.put("k2", params_entry(v=2))
+
+
+def test_a_row_in_file_mode_without_a_file_is_an_error(disk):
+    disk.put("k1", blob_entry(BIG))
+    db(disk).execute("UPDATE Cache SET filename = NULL WHERE key = 'k1/data'")
+    with pytest.raises(CacheError, match=r"k1.*names no file"):
+        disk.get("k1")
