@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from .bindings import BIND
 from .components import PREFIX, load_component
 from .errors import DataflowError, NodeError, Problem, WorkflowError
+from .loopkeys import body_sources_fingerprint, component_sources_fingerprint, files_fingerprint, item_values
 from .params import canonical_json, check_value, coerce_value
 from .spec import NodeSpec, ParamSpec, PortSpec, PortType
 from .workflow import LOOP, Edge, NodeInstance, Workflow, short_repr
@@ -230,19 +231,28 @@ def loop_node_spec(node: NodeInstance, registry: Registry, workflow: Workflow, c
     params = tuple(p for p in body.params if p.name not in loop.looped_params)
     digest = hashlib.blake2b(f"{canonical_json(node.extra[LOOP])}\x1f{definition}".encode(), digest_size=16).hexdigest()
     files = _lister(loop, workflow) if loop.over == "files" else list
+    inside = node.type.startswith(PREFIX) and _reads_sources(component.workflow, registry)
 
-    def fingerprint(_params: dict[str, Any]) -> str:
-        """Each matched file's name, size and time; a folder that cannot be listed fails the run, not this."""
+    def fingerprint(params: dict[str, Any]) -> str:
+        """What the iterations read (`loopkeys.py`); a folder that cannot be listed fails the run, not this."""
         try:
-            return _files_fingerprint(files())
+            items = item_values(loop, files)
+            listed = files_fingerprint(files()) if loop.over == "files" else ""
         except (NodeError, OSError) as exc:
             return f"unlisted: {exc}"
+        if not inside:
+            return listed + body_sources_fingerprint(body, params, items, workflow.folder)
+        try:
+            first = _body_graph(plan, node.type, params, body.input_names, registry, items[0] if items else None)
+        except ValueError as exc:
+            return f"{listed}uncompiled: {exc}"
+        return listed + component_sources_fingerprint(first, items, workflow.folder)
 
     plan = LoopPlan(loop, body, ends, workflow, extra, files)
     spec = replace(body, outputs=tuple(outputs), params=tuple(params), param_index={p.name: p for p in params},
                    multi_output=True, code_print=lambda: digest, migrations=(),
                    schema=_schema_function(plan, node.type, registry),
-                   fingerprint=fingerprint if loop.over == "files" else None)
+                   fingerprint=fingerprint if loop.over == "files" or inside or body.reads_sources else None)
     return spec, plan
 
 
@@ -252,6 +262,12 @@ def _component_definition(inner: Workflow, registry: Registry) -> str:
     types = sorted({n.type for n in inner.nodes.values()})
     made = [f"{t}@{s.version}:{s.code_fingerprint}" for t in types if (s := registry.nodes.get(t)) is not None]
     return canonical_json([inner.to_dict()["nodes"], [e.to_dict() for e in inner.edges], made])
+
+
+def _reads_sources(inner: Workflow, registry: Registry) -> bool:
+    """Whether a component's nodes (or a component inside it) may read sources."""
+    return any(n.type.startswith(PREFIX) or getattr(registry.nodes.get(n.type), "reads_sources", False)
+               for n in inner.nodes.values())
 
 
 def _lister(loop: Loop, workflow: Workflow) -> Callable[[], list[Path]]:
@@ -266,17 +282,6 @@ def _lister(loop: Loop, workflow: Workflow) -> Callable[[], list[Path]]:
             raise NodeError(f"the loop's folder '{loop.folder}' is not a folder ({folder}){hint}")
         return sorted(p for p in folder.glob(loop.pattern) if p.is_file())
     return files
-
-
-def _files_fingerprint(files: list[Path]) -> str:
-    parts = []
-    for path in files:
-        try:
-            info = path.stat()
-            parts.append(f"{path.name}|{info.st_size}|{info.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{path.name}|missing")
-    return "\x1e".join(parts)
 
 
 # --- the body alone: for export and for the schema pass -------------------------------

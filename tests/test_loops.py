@@ -8,6 +8,7 @@ a validation problem naming the node."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -243,6 +244,53 @@ def test_a_component_body_runs_once_per_file(registry, tmp_path):
     table = result.outputs["each"]["table"]
     assert (table["qty"] >= 3).all() and table["file"].nunique() == 3
     assert messages[-1] == "3/3 iterations (3 computed, 0 cached)"
+
+
+def rewrite(path: Path, frame: pd.DataFrame) -> None:
+    """Write `frame` over the CSV `path`, with a modification time that surely differs."""
+    before = path.stat().st_mtime_ns
+    frame.to_csv(path, index=False)
+    os.utime(path, ns=(before + 10**9, before + 10**9))
+
+
+def test_a_values_loop_over_file_paths_reads_a_changed_file_again(registry, tmp_path):
+    data = months(tmp_path, 2)
+    path = workflow(tmp_path, [{"id": "each", "type": "io.read_csv", "params": {},
+                                "loop": {"over": "values", "values": {"path": ["monthly/sales-01.csv",
+                                                                                "monthly/sales-02.csv"]}}}])
+    first, _ = run(registry, path, tmp_path / "cache")
+    assert first.status == "ok", first.nodes["each"].error
+    rewrite(data / "sales-01.csv", pd.DataFrame({"region": ["east"], "qty": [99]}))
+    second, messages = run(registry, path, tmp_path / "cache")
+    assert second.nodes["each"].status == "computed"
+    assert 99 in second.outputs["each"]["table"]["qty"].tolist()
+    assert messages[-1] == "2/2 iterations (1 computed, 1 cached)"
+
+
+def test_a_loop_over_a_component_sees_a_change_in_a_file_read_inside_it(registry, tmp_path):
+    months(tmp_path, 2)
+    pd.DataFrame({"region": ["north", "south"], "manager": ["Ann", "Bo"]}).to_csv(tmp_path / "managers.csv",
+                                                                                  index=False)
+    folder = tmp_path / "components"
+    folder.mkdir()
+    (folder / "month.json").write_text(json.dumps({
+        "version": "0.2.0", "parameters": {"path": {"type": "path", "default": ""}},
+        "component": {"inputs": [], "outputs": [{"name": "table", "type": "table", "from": "named.table"}]},
+        "nodes": [{"id": "read", "type": "io.read_csv", "params": {"path": {"$param": "path"}}},
+                  {"id": "managers", "type": "io.read_csv", "params": {"path": str(tmp_path / "managers.csv")}},
+                  {"id": "named", "type": "transform.join", "params": {"on": ["region"]}}],
+        "edges": [edge("read", "named", target_port="left"), edge("managers", "named", target_port="right")]}))
+    path = workflow(tmp_path, [{"id": "each", "type": "component.month", "params": {},
+                                "loop": {"over": "files", "folder": "monthly", "param": "path"}}])
+    first, _ = run(registry, path, tmp_path / "cache")
+    assert first.status == "ok", first.nodes["each"].error
+    assert set(first.outputs["each"]["table"]["manager"]) == {"Ann", "Bo"}
+    rewrite(tmp_path / "managers.csv", pd.DataFrame({"region": ["north", "south"], "manager": ["Cy", "Di"]}))
+    second, _ = run(registry, path, tmp_path / "cache")
+    assert second.nodes["each"].status == "computed"
+    assert set(second.outputs["each"]["table"]["manager"]) == {"Cy", "Di"}
+    third, _ = run(registry, path, tmp_path / "cache")
+    assert third.nodes["each"].status == "cached"  # nothing changed: lookups only
 
 
 def test_a_loop_is_kept_when_the_workflow_is_saved_and_opened(registry, tmp_path):
