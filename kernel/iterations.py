@@ -128,9 +128,7 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
     items = list_items(plan, inputs, engine.registry)
     workflow, given, registry = _iterations(plan, node, items, inputs, key.inputs, engine.registry, graph)
     try:
-        from .validate import compile_workflow
-
-        nested = compile_workflow(workflow, registry, component_dirs=plan.component_dirs)
+        nested = plan.compile(workflow, registry, component_dirs=plan.component_dirs)
     except WorkflowError as exc:
         raise NodeError(f"the loop's iterations do not compile: {exc.problems[0].message}") from None
     ends = {port: [f"#{k}{path}" for k in range(len(items))] for port, (path, _) in plan.ends.items()}

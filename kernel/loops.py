@@ -91,6 +91,8 @@ class LoopPlan:
     #: output port -> (path inside the body, or "" for a node body; the inner port)
     ends: dict[str, tuple[str, str]]
     workflow: Workflow
+    #: `compile_workflow`, for the iterations' workflow and the body alone (handed in by it)
+    compile: Callable[..., Graph] = field(compare=False)
     component_dirs: tuple[Path, ...] = ()
     files: Callable[[], list[Path]] = field(default=list, compare=False)
 
@@ -198,7 +200,7 @@ def _product(sizes: Iterable[int]) -> int:
 # --- compile time ----------------------------------------------------------------------
 
 def loop_node_spec(node: NodeInstance, registry: Registry, workflow: Workflow, component_dirs: Iterable[Path],
-                   problems: list[Problem]) -> tuple[NodeSpec, LoopPlan] | None:
+                   problems: list[Problem], compile: Callable[..., Graph]) -> tuple[NodeSpec, LoopPlan] | None:
     """The loop node's own spec (its body's inputs and parameters, the collected outputs as tables)
     and its plan; None after a problem."""
     extra = tuple(component_dirs)
@@ -248,7 +250,7 @@ def loop_node_spec(node: NodeInstance, registry: Registry, workflow: Workflow, c
             return f"{listed}uncompiled: {exc}"
         return listed + component_sources_fingerprint(first, items, workflow.folder)
 
-    plan = LoopPlan(loop, body, ends, workflow, extra, files)
+    plan = LoopPlan(loop, body, ends, workflow, compile, extra, files)
     spec = replace(body, outputs=tuple(outputs), params=tuple(params), param_index={p.name: p for p in params},
                    multi_output=True, code_print=lambda: digest, migrations=(),
                    schema=_schema_function(plan, node.type, registry),
@@ -304,8 +306,6 @@ def _body_graph(plan: LoopPlan, type_id: str, params: dict[str, Any], ports: Ite
                 values: dict[str, Any] | None = None) -> Graph:
     """The body as node `body`, fed by given nodes `in.<port>`, its looped parameters bound to workflow
     parameters (set to `values` when given). `ValueError` says why it cannot be built."""
-    from .validate import compile_workflow
-
     nodes: dict[str, NodeInstance] = {}
     edges: list[Edge] = []
     types: dict[str, NodeSpec] = {}
@@ -327,7 +327,7 @@ def _body_graph(plan: LoopPlan, type_id: str, params: dict[str, Any], ports: Ite
     overlay = copy.copy(registry)
     overlay.nodes = {**registry.nodes, **types}
     try:
-        return compile_workflow(workflow, overlay, component_dirs=plan.component_dirs, params=values)
+        return plan.compile(workflow, overlay, component_dirs=plan.component_dirs, params=values)
     except WorkflowError as exc:
         raise ValueError(exc.problems[0].message) from None
 

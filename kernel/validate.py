@@ -143,7 +143,7 @@ def _read_loops(workflow: Workflow, registry: Registry, component_dirs: Iterable
     loops = {}
     for node in workflow.nodes.values():
         if LOOP in node.extra:
-            made = loop_node_spec(node, registry, workflow, component_dirs, problems)
+            made = loop_node_spec(node, registry, workflow, component_dirs, problems, compile_workflow)
             if made is not None:
                 loops[node.id] = made
     if not loops:

@@ -29,6 +29,7 @@ from .kernel_api import (
     WorkflowError,
     build_report,
     chosen,
+    compile_workflow,
     component_folder_list,
     component_spec,
     components_in,
@@ -500,7 +501,7 @@ def specs() -> dict[str, NodeSpec]:
 def _loop_specs(loops: list[NodeInstance], workflow: Workflow, folders: tuple[Path, ...]) -> dict[str, NodeSpec]:
     made = {}
     for node in loops:
-        built = loop_node_spec(node, resources.registry(), workflow, folders, [])
+        built = loop_node_spec(node, resources.registry(), workflow, folders, [], compile_workflow)
         if built is not None:
             made[f"{LOOP_SPEC}{node.id}"] = built[0]
     return made
