@@ -240,7 +240,14 @@ class DaskExecutor(Executor):
 
     def _ended(self, future: Any) -> None:
         """A task's future ended (in Dask's callback thread): report it now when it failed or its
-        event is here; else wait for the event, and ask `summarize` should it be late."""
+        event is here; else wait for the event, and ask `summarize` should it be late. Whatever
+        goes wrong here fails the node: the run must never wait for an end that will not come."""
+        try:
+            self._end(future)
+        except Exception as exc:
+            self._fail(future.key, exc)
+
+    def _end(self, future: Any) -> None:
         key = future.key
         with self._pending_lock:
             entry = self._pending.get(key)
@@ -300,7 +307,19 @@ class DaskExecutor(Executor):
         if entry is None:
             return
         task, done, future, message, _ = entry
-        _report(task, done, future, message)
+        try:
+            _report(task, done, future, message)
+        except Exception as exc:
+            done(task, None, RuntimeError(f"node '{task.node_id}': its end could not be read from the cluster: "
+                                          f"{type(exc).__name__}: {exc}"))
+
+    def _fail(self, key: str, exc: Exception) -> None:
+        """Report the task `key` failed for `exc` (once), when learning how it ended went wrong."""
+        with self._pending_lock:
+            entry = self._pending.pop(key, None)
+        if entry is not None:
+            entry[1](entry[0], None, RuntimeError(f"node '{entry[0].node_id}': its end could not be read from the "
+                                                  f"cluster: {type(exc).__name__}: {exc}"))
 
     def _store_for(self, task: NodeTask) -> tuple | None:
         """What a worker needs to write the node's cache entry itself (see the module docstring),

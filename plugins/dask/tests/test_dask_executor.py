@@ -401,3 +401,23 @@ def test_a_nodes_progress_on_a_worker_reaches_the_run(dask_executor, engine_on, 
     assert "step 1 of 4" in progress and "4 steps done" not in progress[:1]
     assert events.index(("computed", "steps", "")) > events.index(("progress", "steps", progress[-1]))
     assert result.nodes["steps"].seconds >= 1.2  # a slow node's seconds come from its worker
+
+
+def test_a_fault_while_learning_how_a_task_ended_fails_its_node_instead_of_hanging_the_run(dask_executor, engine_on,
+                                                                                           build):
+    from dataflow_dask import DaskExecutor
+
+    class Broken(DaskExecutor):
+        def _quiet_end(self, key, task, sent):
+            raise ValueError("a bug in the executor")
+
+    executor = Broken(scheduler=dask_executor.client().scheduler_info()["address"], announce=lambda _text: None)
+    try:
+        result = engine_on(executor).run(build([n("numbers", "numbers"), n("sum", "total")],
+                                               [edge("numbers", "sum")]))
+    finally:
+        executor.shutdown()
+    assert result.status == "failed"
+    assert "its end could not be read from the cluster: ValueError: a bug in the executor" in \
+        result.nodes["numbers"].error
+    assert result.nodes["sum"].status == "skipped"
