@@ -243,7 +243,9 @@ def loop_node_spec(node: NodeInstance, registry: Registry, workflow: Workflow, c
         except (NodeError, OSError) as exc:
             return f"unlisted: {exc}"
         if not inside:
-            return listed + body_sources_fingerprint(body, params, items, workflow.folder)
+            # a files loop's own file is in `listed`: the body's other sources are read for every item alike
+            return listed + body_sources_fingerprint(body, params, [] if loop.over == "files" else items,
+                                                     workflow.folder)
         try:
             first = _body_graph(plan, node.type, params, body.input_names, registry, items[0] if items else None)
         except ValueError as exc:
