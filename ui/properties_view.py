@@ -18,7 +18,15 @@ from .ports import compatible_pairs, spec_of
 LABEL_KEY = "node_label"
 
 
+def _gone(node_id: str) -> bool:
+    """Whether the node a field's callback is about was removed by an earlier callback of the same
+    interaction (a Delete key press that also committed the field the focus left)."""
+    return node_id not in actions.doc().workflow.nodes
+
+
 def _set_param(node_id: str, name: str, key: str, default: Any, convert=None) -> None:
+    if _gone(node_id):
+        return
     value = st.session_state[key]
     if convert is not None:
         value, problem = convert(value)
@@ -76,7 +84,7 @@ def render(node_id: str) -> None:
             st.session_state[LABEL_KEY] = node.label or ""
             st.session_state._label_of = (node_id, d.revision)
         st.text_input("Label", value=node.label or "", key=LABEL_KEY, placeholder=spec.label if spec else node.type,
-                      on_change=lambda: d.set_label(node_id, st.session_state[LABEL_KEY]))
+                      on_change=lambda: _gone(node_id) or d.set_label(node_id, st.session_state[LABEL_KEY]))
         if spec is None:
             _placeholder(node_id, node.type, node.params)
         else:
@@ -364,6 +372,8 @@ def _model(node_id: str, param: ParamSpec, f: forms.Field, params: dict, value: 
 
 def on_change_model(node_id: str, name: str, key: str, default: Any, hyper_name: str | None) -> None:
     """A new model choice starts from that model's default hyperparameters."""
+    if _gone(node_id):
+        return
     d = actions.doc()
     d.set_param(node_id, name, st.session_state[key], default)
     if hyper_name and d.workflow.nodes[node_id].params.get(hyper_name):
@@ -374,6 +384,8 @@ def _set_hyper(node_id: str, hyper_name: str, name: str, key: str, default: Any,
                ) -> None:
     import json
 
+    if _gone(node_id):
+        return
     value = st.session_state[key]
     if text_spec is not None:
         try:

@@ -69,3 +69,15 @@ def test_a_problem_and_an_open_menu_stay_with_their_node(at):
     assert "not a column of the table" not in [e.value for e in at.error]
     assert not [b for b in at.button if (b.key or "").startswith("promote:")]   # its menu is closed
     assert at.session_state[menu_key(at, "bind_menu:", second, "threshold")] is False
+
+
+def test_an_edit_committed_by_the_delete_that_removes_its_node_is_dropped(at):
+    """A Delete key press that also commits the field the focus left: the node goes, and the
+    field's callback, run in the same interaction, finds no node and does nothing."""
+    first, _ = two_filters(at)
+    canvas_reply(at, selected=first)
+    threshold(at, first).set_value(4.0)
+    at.text_input(key="node_label").set_value("renamed")
+    at.button(key="kb_delete").click().run()
+    assert not at.exception
+    assert first not in at.session_state["doc"].workflow.nodes
