@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from . import actions
+from . import actions, slots
 from .kernel_api import LOOP, NodeSpec
 
 KINDS = {"": "Once (no loop)", "files": "Once per file of a folder", "groups": "Once per group of rows",
@@ -43,7 +43,8 @@ def render(node_id: str, body: NodeSpec) -> None:
     loop = d.workflow.nodes[node_id].extra.get(LOOP)
     loop = loop if isinstance(loop, dict) else {}
     title = f"Loop: {summary(loop)}" if loop else "Loop"
-    box = st.expander(title, key=f"loop:{node_id}", on_change="rerun", icon=":material/repeat:")
+    # one section for every node, closed again when another node is shown (`slots`)
+    box = st.expander(title, key=slots.closed("loop", node_id), on_change="rerun", icon=":material/repeat:")
     if not box.open:
         return
     with box:

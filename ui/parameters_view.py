@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from . import actions, escape, forms, session
+from . import actions, escape, forms, session, slots
 from .kernel_api import (
     BIND,
     PARAM_NAME,
@@ -183,9 +183,9 @@ def _add() -> None:
 
 # --- in the properties panel ------------------------------------------------------------------
 
-def bound_field(node_id: str, param: ParamSpec, label: str, name: str) -> None:
+def bound_field(node_id: str, param: ParamSpec, label: str, name: str, place: int) -> None:
     """A node parameter bound to workflow parameter `name`: its value, where it comes from, and a
-    button that cuts it loose (keeping the value)."""
+    button that cuts it loose (keeping the value). The button at `place` serves every node."""
     d = actions.doc()
     result = actions.analysis()
     value = result.graph.nodes[node_id].params.get(param.name) if result.runnable(node_id) else \
@@ -194,18 +194,19 @@ def bound_field(node_id: str, param: ParamSpec, label: str, name: str) -> None:
     cols[0].markdown(f"{escape.text(label)}: **{escape.text(json.dumps(value))}**  \n"
                      f":material/link: from workflow parameter **{escape.text(name)}**",
                      help="Change it in the Workflow parameters panel (sidebar), or unbind it here")
-    cols[1].button("", icon=":material/link_off:", key=f"unbind:{node_id}:{param.name}",
+    cols[1].button("", icon=":material/link_off:", key=slots.labelled(f"unbind:{place}", node_id, param.name),
                    help="Unbind: the parameter keeps the value as its own", on_click=d.unbind,
                    args=(node_id, param.name))
 
 
-def bind_menu(node_id: str, param: ParamSpec, value: Any) -> None:
+def bind_menu(node_id: str, param: ParamSpec, value: Any, place: int) -> None:
     """The link button of a node parameter: make it a new workflow parameter, or bind it to a
-    fitting one (one click each)."""
+    fitting one (one click each). The menu at `place` serves every node (closed when another node's
+    parameter is shown there)."""
     d = actions.doc()
     if forms.declaration_for(param, value) is None:
         return
-    menu = st.popover("", icon=":material/link:", help="Bind to a workflow parameter", key=f"bind_menu:{node_id}:{param.name}",
+    menu = st.popover("", icon=":material/link:", help="Bind to a workflow parameter", key=slots.closed(f"bind_menu:{place}", node_id, param.name),
                       on_change="rerun")
     if not menu.open:
         return           # drawn once opened: a closed menu costs nothing when another node is selected

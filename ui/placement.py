@@ -16,6 +16,10 @@ Auto-layout (`layered_layout`), the classic layered (Sugiyama) steps for a left-
 4. heights: each node is pulled towards the mean height of its neighbours (nodes, placeholders)
    and then pushed apart to keep `GAP_Y` between boxes, a few rounds each way; a long edge thus
    runs straight through its placeholders' room instead of behind a node.
+5. repair: a node an edge still runs through is moved off its path;
+6. folding: a workflow deeper than `MAX_COLS` layers is laid out in bands of `MAX_COLS` layers,
+   one below the other, so that fit view keeps its text readable (`_folded`); the bands are as
+   close as they can be with no edge behind a node (one long row when no gap tried clears them).
 `edge_hits` tells whether an edge, drawn as the canvas draws it (React Flow's bezier from the
 right handle to the left handle), crosses a node box it does not join; tests check layouts with it.
 """
@@ -28,9 +32,9 @@ from .kernel_api import NodeSpec
 
 NODE_W, NODE_H = 200, 110     # a node's style width, and a typical height (ports listed)
 GAP_X, GAP_Y = 80, 40         # room between columns (edge labels sit there) and between rows
-LAYER_GAP_X = 120             # between auto-layout layers
 MAX_COLS = 3                  # new nodes wrap after this many columns
 DUMMY_H = 40                  # the room kept for a long edge crossing a layer
+BAND_GAPS = (GAP_Y, 2 * GAP_Y, 3 * GAP_Y, 4 * GAP_Y, 6 * GAP_Y)   # between a folded layout's bands, tried in turn
 
 LINE_PX, PAD_PX = 17.6, 22    # a node's text line at 13 px, and its padding and border
 
@@ -112,7 +116,8 @@ def layered_layout(node_ids: list[str], edges: Iterable[tuple[str, str]],
                    heights: Mapping[str, float] | None = None) -> dict[str, tuple[float, float]]:
     """Top-left positions for every node, layered left to right (see the module docstring).
     `current` positions break ties in the first ordering (the user's vertical order is kept where
-    nothing else decides); `heights` are the nodes' heights on the canvas (default `NODE_H`)."""
+    nothing else decides); `heights` are the nodes' heights on the canvas (default `NODE_H`).
+    A workflow deeper than `MAX_COLS` layers is folded (`_folded`)."""
     current = current or {}
     heights = heights or {}
     edge_list = [(s, t) for s, t in edges if s in set(node_ids) and t in set(node_ids) and s != t]
@@ -120,6 +125,47 @@ def layered_layout(node_ids: list[str], edges: Iterable[tuple[str, str]],
     for source, target in edge_list:
         inputs[target].append(source)
     rank = _ranks(node_ids, inputs)
+    if max(rank.values(), default=0) < MAX_COLS:
+        return _arranged(node_ids, edge_list, rank, current, heights)
+    for gap in BAND_GAPS:        # the narrowest gap between bands after which no edge runs behind a node
+        layout = _folded(node_ids, edge_list, rank, current, heights, gap)
+        if not edge_hits({n: (x, y, NODE_W, heights.get(n, NODE_H)) for n, (x, y) in layout.items()}, edge_list):
+            return layout
+    return _arranged(node_ids, edge_list, rank, current, heights)     # one long row, but clear
+
+
+def _folded(node_ids: list[str], edge_list: list[tuple[str, str]], rank: dict[str, int],
+            current: Mapping[str, tuple[float, float]], heights: Mapping[str, float],
+            band_gap: float) -> dict[str, tuple[float, float]]:
+    """6. folding: layers 0 to `MAX_COLS` - 1 form the first band, the next `MAX_COLS` the band
+    below it, and so on, each band laid out as above with `GAP_X` between its layers, so a deep
+    workflow keeps the proportions of the canvas (15 nodes readable at fit view, as new nodes are
+    placed) instead of one long row. A connection into a later band runs back left through the
+    `band_gap` kept between bands; the repair step then moves nodes off every connection's path,
+    each column of the fold taken as one layer."""
+    pos: dict[str, tuple[float, float]] = {}
+    top = 0.0
+    for band in range(max(rank.values()) // MAX_COLS + 1):
+        members = [n for n in node_ids if rank[n] // MAX_COLS == band]
+        inside = set(members)
+        placed = _arranged(members, [(s, t) for s, t in edge_list if s in inside and t in inside],
+                           {n: rank[n] - band * MAX_COLS for n in members}, current, heights)
+        pos.update({n: (x, y + top) for n, (x, y) in placed.items()})
+        top = max(pos[n][1] + heights.get(n, NODE_H) for n in members) + band_gap
+    x = {n: p[0] for n, p in pos.items()}
+    y = {n: p[1] for n, p in pos.items()}
+    columns = [sorted((n for n in node_ids if rank[n] % MAX_COLS == c), key=y.__getitem__) for c in range(MAX_COLS)]
+    height = {n: float(heights.get(n, NODE_H)) for n in node_ids}
+    _clear_edges(node_ids, [e for e in edge_list if rank[e[1]] > rank[e[0]]], columns, x, y, height)
+    shift = min(y.values(), default=0.0)
+    return {n: (x[n], round(y[n] - shift, 1)) for n in node_ids}
+
+
+def _arranged(node_ids: list[str], edge_list: list[tuple[str, str]], rank: dict[str, int],
+              current: Mapping[str, tuple[float, float]], heights: Mapping[str, float]
+              ) -> dict[str, tuple[float, float]]:
+    """Steps 2 to 5 for nodes already ranked, their layers `GAP_X` apart (as new nodes are placed)."""
+    rank = dict(rank)
     # 2. placeholders for edges spanning several layers; `links` joins neighbouring layers only
     height = {n: float(heights.get(n, NODE_H)) for n in node_ids}
     links: list[tuple[str, str]] = []
@@ -171,7 +217,7 @@ def layered_layout(node_ids: list[str], edges: Iterable[tuple[str, str]],
                 if ns:
                     y[n] = sum(centre(m) for m in ns) / len(ns) - height[n] / 2
             _spread(layer, y, height)
-    x = {n: float(r * (NODE_W + LAYER_GAP_X)) for n, r in rank.items()}
+    x = {n: float(r * (NODE_W + GAP_X)) for n, r in rank.items()}
     _clear_edges(node_ids, [e for e in edge_list if rank[e[1]] > rank[e[0]]], layers, x, y, height)
     shift = min(y.values(), default=0.0)
     return {n: (x[n], round(y[n] - shift, 1)) for n in node_ids}

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dataflow.sdk import check_formula
 
-from . import actions, forms, loop_view, parameters_view, resources, storage
+from . import actions, forms, loop_view, parameters_view, resources, slots, storage
 from .canvas import edge_label
 from .document import edge_id
 from .kernel_api import LOOP, NodeSpec, ParamSpec, TableSchema, format_choices
@@ -18,7 +18,15 @@ from .ports import compatible_pairs, spec_of
 LABEL_KEY = "node_label"
 
 
+def _gone(node_id: str) -> bool:
+    """Whether the node a field's callback is about was removed by an earlier callback of the same
+    interaction (a Delete key press that also committed the field the focus left)."""
+    return node_id not in actions.doc().workflow.nodes
+
+
 def _set_param(node_id: str, name: str, key: str, default: Any, convert=None) -> None:
+    if _gone(node_id):
+        return
     value = st.session_state[key]
     if convert is not None:
         value, problem = convert(value)
@@ -70,12 +78,13 @@ def render(node_id: str) -> None:
     with st.container(key="props"):
         st.markdown(f"**Properties** · `{node_id}`")
         # one Label field for every node (its value set when another node or revision is shown): a
-        # new selection updates it instead of mounting a new field in the page
+        # new selection updates it instead of mounting a new field in the page; its default is the
+        # same value, so a field the page mounts afresh does not report an edit (`slots`)
         if st.session_state.get("_label_of") != (node_id, d.revision) or LABEL_KEY not in st.session_state:
             st.session_state[LABEL_KEY] = node.label or ""
             st.session_state._label_of = (node_id, d.revision)
-        st.text_input("Label", key=LABEL_KEY, placeholder=spec.label if spec else node.type,
-                      on_change=lambda: d.set_label(node_id, st.session_state[LABEL_KEY]))
+        st.text_input("Label", value=node.label or "", key=LABEL_KEY, placeholder=spec.label if spec else node.type,
+                      on_change=lambda: _gone(node_id) or d.set_label(node_id, st.session_state[LABEL_KEY]))
         if spec is None:
             _placeholder(node_id, node.type, node.params)
         else:
@@ -89,15 +98,15 @@ def render(node_id: str) -> None:
             by_param = {p.param: p.message.removeprefix(f"node '{node_id}', parameter '{p.param}': ")
                         for p in problems if p.param}
             edited_by_model = model_settings(spec)      # drawn as the model's settings, not as JSON
-            for param in spec.params:
+            for place, param in enumerate(spec.params):
                 if param.name in edited_by_model:
                     if by_param.get(param.name):
                         st.error(by_param[param.name])
                     continue
-                _field(node_id, spec, param, node.params, by_param.get(param.name))
+                _field(node_id, spec, param, node.params, by_param.get(param.name), place)
             _connections(node_id, spec)
             loop_view.render(node_id, actions.specs().get(node.type) or spec)
-            if spec.help and (box := st.expander("Help", key=f"help:{node_id}", on_change="rerun")).open:
+            if spec.help and (box := st.expander("Help", key=slots.closed("help", node_id), on_change="rerun")).open:
                 with box:                                           # drawn once opened
                     st.markdown(spec.help)
         if node.type.startswith("component."):
@@ -177,63 +186,79 @@ def _placeholder(node_id: str, type_id: str, params: dict) -> None:
     st.json(params, expanded=False)
 
 
-def _field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem: str | None) -> None:
+def _field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem: str | None, place: int) -> None:
     """The parameter's field with its link button, or, bound to a workflow parameter, where its
-    value comes from."""
+    value comes from. `place` is its position in the form: every node's field there shares one
+    container and one widget per kind (`slots`)."""
     value = params.get(param.name, param.default)
     source = parameters_view.binding_of(value)
     if source is not None:
-        with st.container(key=f"field:{node_id}:{param.name}"):
-            parameters_view.bound_field(node_id, param, forms.field_for(param).label, source)
+        with st.container(key=f"field:{place}"):
+            parameters_view.bound_field(node_id, param, forms.field_for(param).label, source, place)
             if problem:
                 st.error(problem)
         return
     # the field and its link button side by side: two blocks, not the four of `st.columns`
-    with st.container(key=f"field:{node_id}:{param.name}", horizontal=True, gap="small"):
+    with st.container(key=f"field:{place}", horizontal=True, gap="small"):
         with st.container():
-            _plain_field(node_id, spec, param, params, problem)
-        parameters_view.bind_menu(node_id, param, value)
+            _plain_field(node_id, spec, param, params, problem, place)
+        parameters_view.bind_menu(node_id, param, value, place)
 
 
-def _plain_field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem: str | None) -> None:
+def _plain_field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, problem: str | None,
+                 place: int) -> None:
     f = forms.field_for(param)
-    key = f"p:{node_id}:{param.name}@{actions.doc().revision}"
+    revision = actions.doc().revision
     value = params.get(param.name, param.default)
     default = param.default
-    on_change, args = _set_param, (node_id, param.name, key, default)
+
+    def slot(kind: str, shown: Any) -> str:     # the widget of this kind at this place, showing `shown`
+        return slots.field(str(place), kind, node_id, param.name, revision, shown)
     w = f.widget
     inputs = [(p.name, p.type.name) for p in spec.inputs]
+    key = ""
     if w == "bool":
-        st.checkbox(f.label, value=bool(value), key=key, help=f.help or None, on_change=on_change, args=args)
+        key = slot("checkbox", bool(value))
+        st.checkbox(f.label, value=bool(value), key=key, help=f.help or None, on_change=_set_param, args=(node_id, param.name, key, default))
     elif w == "select":
         options = list(f.options) + ([value] if value not in f.options else [])
-        st.selectbox(f.label, options, index=options.index(value), key=key, help=f.help or None, on_change=on_change, args=args)
+        key = slot("selectbox", value)
+        st.selectbox(f.label, options, index=options.index(value), key=key, help=f.help or None, on_change=_set_param,
+                     args=(node_id, param.name, key, default))
     elif w in ("int", "float") and value is not None:
-        kind = w
-        st.number_input(f.label, value=int(value) if kind == "int" else float(value), key=key, help=f.help or None, on_change=on_change, args=args,
-                        **forms.number_bounds(f, kind))
+        number = int(value) if w == "int" else float(value)
+        key = slot(w, number)
+        st.number_input(f.label, value=number, key=key, help=f.help or None, on_change=_set_param, args=(node_id, param.name, key, default),
+                        **forms.number_bounds(f, w))
     elif w == "column":
         columns = upstream_columns(node_id, forms.upstream_port(inputs, f))
         if columns:
             options = ([""] if param.nullable or value in ("", None) else []) + columns
             options += [value] if value not in options and value is not None else []
+            key = slot("selectbox", value if value is not None else "")
             st.selectbox(f.label, options, index=options.index(value if value is not None else ""), key=key,
-                         format_func=lambda c: c if c != "" else "(none)", help=f.help or None, on_change=on_change,
+                         format_func=lambda c: c if c != "" else "(none)", help=f.help or None, on_change=_set_param,
                          args=(node_id, param.name, key, default, _none_if_empty(param)))
         else:
-            _text(f, key, value, args, param, hint="connect a table whose columns are known, or run the upstream node, to pick from its columns")
+            key = slot("text", "" if value is None else str(value))
+            _text(f, key, value, (node_id, param.name, key, default), param,
+                  hint="connect a table whose columns are known, or run the upstream node, to pick from its columns")
     elif w == "columns":
         columns = upstream_columns(node_id, forms.upstream_port(inputs, f))
         current = list(value or [])
         if columns:
+            key = slot("multiselect", current)
             st.multiselect(f.label, list(dict.fromkeys(columns + current)), default=current, key=key, help=f.help or None,
-                           on_change=on_change, args=args)
+                           on_change=_set_param, args=(node_id, param.name, key, default))
         else:
-            st.text_input(f.label, value=", ".join(current), key=key, help=(f.help + " · " if f.help else "") + "comma-separated; run the "
-                          "upstream node to pick from its columns", on_change=on_change,
-                          args=(*args, lambda t: (forms.parse_json_value(param, t))))
+            key = slot("text", ", ".join(current))
+            st.text_input(f.label, value=", ".join(current), key=key,
+                          help=(f.help + " · " if f.help else "") + "comma-separated; run the "
+                          "upstream node to pick from its columns", on_change=_set_param,
+                          args=(node_id, param.name, key, default, lambda t: (forms.parse_json_value(param, t))))
     elif w == "formula":
-        _text(f, key, value, args, param)
+        key = slot("text", "" if value is None else str(value))
+        _text(f, key, value, (node_id, param.name, key, default), param)
         columns = upstream_columns(node_id, forms.upstream_port(inputs, f))
         if value:
             st.caption("Columns: " + ", ".join(f"`{c}`" for c in columns) if columns else
@@ -244,17 +269,19 @@ def _plain_field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, p
                 error = exc
             if error is not None:
                 problem = None  # the schema pass would say the same at this field
-                with st.container(key=f"formula_error:{node_id}"):
+                with st.container(key="formula_error"):
                     st.error(f"Formula: {error}")
     elif w == "model":
-        _model(node_id, param, f, params, key, value, args)
+        key = _model(node_id, param, f, params, value, slot)
     elif w == "format":
         choices = format_choices(resources.registry().sources, f.formats)
         options = list(choices) + ([value] if value not in choices else [])
-        st.selectbox(f.label, options, index=options.index(value), key=key, help=f.help or None, on_change=on_change,
-                     args=args, format_func=lambda c: choices.get(c, f"{c} (not installed)"))
+        key = slot("selectbox", value)
+        st.selectbox(f.label, options, index=options.index(value), key=key, help=f.help or None, on_change=_set_param,
+                     args=(node_id, param.name, key, default), format_func=lambda c: choices.get(c, f"{c} (not installed)"))
     elif w == "filepath":
-        _text(f, key, value, args, param)
+        key = slot("text", "" if value is None else str(value))
+        _text(f, key, value, (node_id, param.name, key, default), param)
         uploads = sorted(p.name for p in storage.uploads_dir().iterdir() if p.is_file())
         if uploads:
             pick_key = f"pick:{key}"
@@ -264,13 +291,17 @@ def _plain_field(node_id: str, spec: NodeSpec, param: ParamSpec, params: dict, p
                 actions.doc().set_param(node_id, param.name, str(storage.uploads_dir() / choice), default)
                 st.rerun()
     elif w == "secret":
-        st.text_input(f.label, value=value or "", key=key, type="password", help=f.help or None, on_change=on_change, args=args)
+        key = slot("password", value or "")
+        st.text_input(f.label, value=value or "", key=key, type="password", help=f.help or None, on_change=_set_param,
+                      args=(node_id, param.name, key, default))
     elif w == "json" or value is None:
         text = "" if value is None else forms.show_json(value)
-        st.text_input(f.label, value=text, key=key, help=(f.help + " · " if f.help else "") + "JSON", on_change=on_change,
-                      args=(*args, lambda t: _json_or_none(param, t)))
+        key = slot("text", text)
+        st.text_input(f.label, value=text, key=key, help=(f.help + " · " if f.help else "") + "JSON", on_change=_set_param,
+                      args=(node_id, param.name, key, default, lambda t: _json_or_none(param, t)))
     else:
-        _text(f, key, value, args, param)
+        key = slot("text", "" if value is None else str(value))
+        _text(f, key, value, (node_id, param.name, key, default), param)
     error = st.session_state.get(f"err:{key}") or problem
     if error:
         st.error(error)
@@ -294,14 +325,16 @@ def _json_or_none(param: ParamSpec, text: str):
 
 def _text(f: forms.Field, key: str, value: Any, args: tuple, param: ParamSpec, hint: str = "") -> None:
     help_text = " · ".join(t for t in (f.help, hint) if t) or None
-    st.text_input(f.label, value="" if value is None else str(value), key=key, help=help_text, on_change=_set_param,
-                  args=(*args, _none_if_empty(param)))
+    st.text_input(f.label, value="" if value is None else str(value), key=key, help=help_text, on_change=_set_param, args=(*args, _none_if_empty(param)))
 
 
-def _model(node_id: str, param: ParamSpec, f: forms.Field, params: dict, key: str, value: Any, args: tuple) -> None:
+def _model(node_id: str, param: ParamSpec, f: forms.Field, params: dict, value: Any, slot) -> str:
+    """The model picker (its key returned) and the chosen model's settings, each hyperparameter in
+    its own place (`hp<n>`) shared by every node."""
     reg = resources.registry()
     available = {eid: e for eid, e in reg.contributions("estimators").items() if e.kind == f.model_kind}
     options = list(available) + ([value] if value not in available else [])
+    key = slot("selectbox", value)
     st.selectbox(f.label, options, index=options.index(value), key=key, help=f.help or None, on_change=on_change_model,
                  args=(node_id, param.name, key, param.default, f.hyperparameters),
                  format_func=lambda e: f"{available[e].label} ({e})" if e in available else f"{e} (not installed)")
@@ -309,31 +342,38 @@ def _model(node_id: str, param: ParamSpec, f: forms.Field, params: dict, key: st
     hyper_name = f.hyperparameters or "hyperparameters"
     current = dict(params.get(hyper_name) or {})
     if estimator is None:
-        return
+        return key
+    revision = actions.doc().revision
     with st.expander(f"{estimator.label} settings", expanded=False):
         st.caption(estimator.description)
-        for hp in estimator.params:
-            hp_key = f"hp:{node_id}:{value}:{hp.name}@{actions.doc().revision}"
+        for n, hp in enumerate(estimator.params):
             hf = forms.field_for(hp)
             hp_value = current.get(hp.name, hp.default)
+            kind = hf.widget if hf.widget in ("bool", "select") or (hf.widget in ("int", "float") and hp_value is not None) \
+                else "json"
+            shown = (bool(hp_value) if kind == "bool" else hp_value if kind == "select" else
+                     (int(hp_value) if kind == "int" else float(hp_value)) if kind in ("int", "float") else
+                     "" if hp_value is None else forms.show_json(hp_value))
+            hp_key = slots.field(f"hp{n}", kind, node_id, f"{value}:{hp.name}", revision, shown)
             cb_args = (node_id, hyper_name, hp.name, hp_key, hp.default)
-            if hf.widget == "bool":
-                st.checkbox(hf.label, value=bool(hp_value), key=hp_key, help=hf.help or None, on_change=_set_hyper, args=cb_args)
-            elif hf.widget == "select":
+            if kind == "bool":
+                st.checkbox(hf.label, value=shown, key=hp_key, help=hf.help or None, on_change=_set_hyper, args=cb_args)
+            elif kind == "select":
                 hp_options = list(hf.options) + ([hp_value] if hp_value not in hf.options else [])
-                st.selectbox(hf.label, hp_options, index=hp_options.index(hp_value), key=hp_key, help=hf.help or None, on_change=_set_hyper,
-                             args=cb_args)
-            elif hf.widget in ("int", "float") and hp_value is not None:
-                st.number_input(hf.label, value=int(hp_value) if hf.widget == "int" else float(hp_value), key=hp_key, help=hf.help or None, on_change=_set_hyper, args=cb_args,
-                                **forms.number_bounds(hf, hf.widget))
+                st.selectbox(hf.label, hp_options, index=hp_options.index(shown), key=hp_key, help=hf.help or None, on_change=_set_hyper, args=cb_args)
+            elif kind in ("int", "float"):
+                st.number_input(hf.label, value=shown, key=hp_key, help=hf.help or None, on_change=_set_hyper, args=cb_args,
+                                **forms.number_bounds(hf, kind))
             else:
-                st.text_input(hf.label + " (JSON)", value="" if hp_value is None else forms.show_json(hp_value),
-                              key=hp_key, help=hf.help or None, on_change=_set_hyper,
+                st.text_input(hf.label + " (JSON)", value=shown, key=hp_key, help=hf.help or None, on_change=_set_hyper,
                               args=(*cb_args, hp))
+    return key
 
 
 def on_change_model(node_id: str, name: str, key: str, default: Any, hyper_name: str | None) -> None:
     """A new model choice starts from that model's default hyperparameters."""
+    if _gone(node_id):
+        return
     d = actions.doc()
     d.set_param(node_id, name, st.session_state[key], default)
     if hyper_name and d.workflow.nodes[node_id].params.get(hyper_name):
@@ -344,6 +384,8 @@ def _set_hyper(node_id: str, hyper_name: str, name: str, key: str, default: Any,
                ) -> None:
     import json
 
+    if _gone(node_id):
+        return
     value = st.session_state[key]
     if text_spec is not None:
         try:
@@ -366,7 +408,7 @@ def _connections(node_id: str, spec: NodeSpec) -> None:
     outgoing = [e for e in d.workflow.edges if e.source == node_id]
     if not (incoming or outgoing or spec.inputs):
         return
-    box = st.expander(f"Connections ({len(incoming)} in, {len(outgoing)} out)", key=f"connections:{node_id}",
+    box = st.expander(f"Connections ({len(incoming)} in, {len(outgoing)} out)", key=slots.closed("connections", node_id),
                       on_change="rerun")
     if not box.open:
         return           # drawn once opened: a closed panel costs nothing when another node is selected

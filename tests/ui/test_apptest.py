@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.fields import param_key, param_widget
+
 APP = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
 
 
@@ -176,7 +178,7 @@ def test_changing_a_parameter_recomputes_only_downstream(at):
     three_connected(at)
     run_and_wait(at)
     canvas_reply(at, selected="keep_above")
-    at.number_input(key=next(k.key for k in at.number_input if k.key.startswith("p:keep_above:threshold"))) \
+    at.number_input(key=param_key(at.number_input, at, "keep_above", "threshold")) \
         .set_value(10.0).run()
     contents = {n["id"]: n["data"]["content"] for n in canvas_args(at)["nodes"]}
     assert "stale" in contents["keep_above"] and "threshold" in contents["keep_above"]
@@ -253,7 +255,7 @@ def test_stop_cancels_a_running_run(at):
     edges = [{"id": "st-flow-edge_numbers-slow", "source": "numbers", "target": "slow"},
              {"id": "st-flow-edge_slow-slow_2", "source": "slow", "target": "slow_2"}]
     canvas_reply(at, edges=edges, selected="slow")
-    at.number_input(key=next(k.key for k in at.number_input if k.key.startswith("p:slow:seconds"))).set_value(1.5).run()
+    at.number_input(key=param_key(at.number_input, at, "slow", "seconds")).set_value(1.5).run()
     at.button(key="tb_run").click().run()
     job = at.session_state["job"]
     assert job is not None and not job.finished
@@ -310,13 +312,13 @@ def test_a_formula_error_is_shown_inline_with_the_upstream_columns(at, ui_regist
     canvas_reply(at, edges=[{"id": "st-flow-edge_points-filter", "source": "points", "target": "filter"}],
                  selected="filter")
     run_and_wait(at, "tb_run_sel")                            # runs points (filter has no formula yet)
-    key = next(t.key for t in at.text_input if t.key.startswith("p:filter:formula"))
+    key = param_key(at.text_input, at, "filter", "formula")
     at.text_input(key=key).input("x >").run()
     assert any("Formula:" in e.value for e in at.error)
-    key = next(t.key for t in at.text_input if t.key.startswith("p:filter:formula"))
+    key = param_key(at.text_input, at, "filter", "formula")
     at.text_input(key=key).input("z > 1").run()
     assert any("Formula:" in e.value and "z" in e.value for e in at.error)
-    key = next(t.key for t in at.text_input if t.key.startswith("p:filter:formula"))
+    key = param_key(at.text_input, at, "filter", "formula")
     at.text_input(key=key).input("x > 1").run()
     assert not any("Formula:" in e.value for e in at.error)
 
@@ -328,21 +330,21 @@ def test_model_choice_shows_the_chosen_models_own_settings(at, ui_registry):
     add(at, "testpack.fit_model")
     canvas_reply(at, edges=[{"id": "st-flow-edge_numbers-fit_model", "source": "numbers", "target": "fit_model"}],
                  selected="fit_model")
-    model_box = next(s for s in at.selectbox if s.key.startswith("p:fit_model:model"))
+    model_box = param_widget(at.selectbox, at, "fit_model", "model")
     assert "testpack.constant" in model_box.options[0] or model_box.value == "testpack.constant"
     model_box.set_value("sklearn.ridge").run()
-    alpha = next(n for n in at.number_input if n.key.startswith("hp:fit_model:sklearn.ridge:alpha"))
+    alpha = param_widget(at.number_input, at, "fit_model", "sklearn.ridge:alpha")
     alpha.set_value(2.5).run()
     params = at.session_state["doc"].workflow.nodes["fit_model"].params
     assert params == {"model": "sklearn.ridge", "hyperparameters": {"alpha": 2.5}}
-    next(s for s in at.selectbox if s.key.startswith("p:fit_model:model")).set_value("sklearn.lasso").run()
+    param_widget(at.selectbox, at, "fit_model", "model").set_value("sklearn.lasso").run()
     assert at.session_state["doc"].workflow.nodes["fit_model"].params == {"model": "sklearn.lasso"}
 
 
 def test_secret_parameters_are_never_written_to_files(at, app_env):
     add(at, "uipack.vault")
     canvas_reply(at, selected="vault")
-    key = next(t.key for t in at.text_input if t.key.startswith("p:vault:token"))
+    key = param_key(at.text_input, at, "vault", "token")
     at.text_input(key=key).input("s3cr3t-value").run()
     assert at.session_state["doc"].workflow.nodes["vault"].params["token"] == "s3cr3t-value"
     autosaved = next((app_env / "cache" / "app" / "autosave").glob("*.json")).read_text()
@@ -417,7 +419,7 @@ def test_a_pack_installed_from_the_plugins_page_runs_after_a_reload_without_a_re
     assert {n: r.status for n, r in results.items()} == dict.fromkeys(
         ["routes", "graph", "degrees", "load", "train"], "computed"), {n: r.error for n, r in results.items()}
     canvas_reply(at, selected="routes")
-    formats = next(s for s in at.selectbox if s.key.startswith("p:routes:format"))
+    formats = param_widget(at.selectbox, at, "routes", "format")
     assert formats.value == "auto" and "edgelist: Edge list (source target weight) · .edgelist" in formats.options
     formats.set_value("edgelist").run()
     assert at.session_state["doc"].workflow.nodes["routes"].params["format"] == "edgelist"

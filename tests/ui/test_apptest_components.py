@@ -9,6 +9,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.fields import has_field
 from tests.ui.test_apptest import (
     APP,
     add,
@@ -60,7 +61,7 @@ def test_a_component_in_the_workspace_is_in_the_palette_and_runs_when_added(app_
     node = next(n for n in canvas_args(at)["nodes"] if "component.clean" in n["data"]["content"])
     assert "Clean orders" in node["data"]["content"] and "not connected" in node["data"]["content"]
     canvas_reply(at, selected=node["id"])
-    assert any(t.key.startswith(f"p:{node['id']}:keep") for t in at.text_input), "its parameter has a field"
+    assert has_field(at.text_input, at, node['id'], "keep"), "its parameter has a field"
 
 
 def test_a_selected_node_becomes_a_component_that_runs_and_expands_back(app_env, ui_registry):

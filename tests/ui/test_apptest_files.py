@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.helpers import PACKS, pip_install_target
+from tests.ui.fields import has_field, param_key, param_widget
 from tests.ui.test_apptest import (
     APP,
     _plugins_page,
@@ -38,13 +39,8 @@ def at(app_env) -> AppTest:
     return app
 
 
-def param_key(at: AppTest, widgets, node_id: str, name: str) -> str:
-    """The key of a parameter's widget (keys end with the document's revision)."""
-    return next(w.key for w in widgets if (w.key or "").startswith(f"p:{node_id}:{name}@"))
-
-
 def set_path(at: AppTest, node_id: str, path: Path | str) -> None:
-    at.text_input(key=param_key(at, at.text_input, node_id, "path")).input(str(path)).run()
+    at.text_input(key=param_key(at.text_input, at, node_id, "path")).input(str(path)).run()
     assert not at.exception
 
 
@@ -92,7 +88,7 @@ def test_a_template_opens_as_an_untitled_copy_and_the_shipped_file_is_never_writ
         str((app_env / "workflows" / "data" / "numbers.txt").resolve())   # still names the shipped sample data
     assert run_result(at, "read_numbers").status == "computed"           # and may read it
     canvas_reply(at, selected="keep_above")
-    at.number_input(key=param_key(at, at.number_input, "keep_above", "threshold")).set_value(8.0).run()
+    at.number_input(key=param_key(at.number_input, at, "keep_above", "threshold")).set_value(8.0).run()
     open_section(at, "sb_saveas")
     at.sidebar.text_input(key="saveas_name").input("my start").run()
     at.sidebar.button(key="saveas_go").click().run()
@@ -138,7 +134,7 @@ def test_an_uploaded_data_file_is_stored_granted_and_read_by_a_node(at, app_env)
     assert any(str(stored) in s.value and "granted" in s.value for s in at.success)
     add(at, "testpack.read_numbers")
     canvas_reply(at, selected="read_numbers")
-    pick = next(s for s in at.selectbox if (s.key or "").startswith("pick:p:read_numbers:path@"))
+    pick = at.selectbox(key="pick:" + param_key(at.text_input, at, "read_numbers", "path"))
     assert pick.options == ["", "my_numbers.txt"]                  # offered in the node's file parameter
     pick.select("my_numbers.txt").run()
     assert at.session_state["doc"].workflow.nodes["read_numbers"].params["path"] == str(stored)
@@ -238,7 +234,7 @@ def test_progress_shows_how_many_nodes_are_done_while_a_run_is_in_progress(at):
     canvas_reply(at, edges=[{"id": "st-flow-edge_numbers-slow", "source": "numbers", "target": "slow"},
                             {"id": "st-flow-edge_slow-slow_2", "source": "slow", "target": "slow_2"}],
                  selected="slow")
-    at.number_input(key=param_key(at, at.number_input, "slow", "seconds")).set_value(2.0).run()
+    at.number_input(key=param_key(at.number_input, at, "slow", "seconds")).set_value(2.0).run()
     at.button(key="tb_run").click().run()
     job = at.session_state["job"]
     assert job is not None and not job.finished
@@ -254,16 +250,16 @@ def test_progress_shows_how_many_nodes_are_done_while_a_run_is_in_progress(at):
 def test_column_pickers_offer_exactly_the_upstream_tables_columns(at):
     three_connected(at)
     canvas_reply(at, selected="keep_above")
-    assert not any((s.key or "").startswith("p:keep_above:column@") for s in at.selectbox)   # not run: text
+    assert not has_field(at.selectbox, at, "keep_above", "column")   # not run: text
     run_and_wait(at, "tb_run_sel")                                    # runs points, then keep_above
-    picker = next(s for s in at.selectbox if (s.key or "").startswith("p:keep_above:column@"))
+    picker = param_widget(at.selectbox, at, "keep_above", "column")
     assert picker.options == ["x", "y", "group"] and picker.value == "x"
     canvas_reply(at, selected="scatter")                              # fed by keep_above's output
     for name in ("x", "y"):
-        picker = next(s for s in at.selectbox if (s.key or "").startswith(f"p:scatter:{name}@"))
+        picker = param_widget(at.selectbox, at, "scatter", name)
         assert picker.options == ["x", "y", "group"] and picker.value == name
     canvas_reply(at, selected="keep_above")
-    next(s for s in at.selectbox if (s.key or "").startswith("p:keep_above:column@")).select("y").run()
+    param_widget(at.selectbox, at, "keep_above", "column").select("y").run()
     assert at.session_state["doc"].workflow.nodes["keep_above"].params["column"] == "y"
 
 

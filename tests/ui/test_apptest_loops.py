@@ -7,7 +7,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.ui.test_apptest import APP, canvas_args, canvas_reply, open_section, run_and_wait, three_connected
+from tests.ui.fields import open_menu
+from tests.ui.test_apptest import APP, canvas_args, canvas_reply, run_and_wait, three_connected
 from tests.ui.test_apptest_components import open_template_and_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +22,7 @@ def test_a_node_made_a_loop_over_values_runs_once_per_value_and_undo_takes_it_ba
     at = AppTest.from_file(APP, default_timeout=60).run()
     three_connected(at)                                     # points -> keep_above -> scatter
     canvas_reply(at, selected="keep_above")
-    open_section(at, "loop:keep_above")
+    open_menu(at, "loop", "keep_above")
     revision = at.session_state["doc"].revision
     at.selectbox(key=f"loop_over:keep_above@{revision}").set_value("values").run()
     at.multiselect(key=f"loop_params:keep_above@{revision}").set_value(["threshold"]).run()

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dataflow.kernel import load_workflow
+from tests.ui.fields import menu_key, open_menu
 from tests.ui.test_apptest import APP, canvas_reply, open_section, run_and_wait, three_connected
 
 
@@ -25,8 +26,7 @@ def select(at, node_id: str) -> None:
 
 def open_bind_menu(at, node_id: str, param: str) -> None:
     """Open a parameter's link menu (its buttons are drawn only while it is open)."""
-    at.session_state[f"bind_menu:{node_id}:{param}"] = True
-    at.run()
+    open_menu(at, "bind_menu:", node_id, param)
 
 
 def markdown_text(at) -> str:
@@ -57,8 +57,7 @@ def test_a_closed_link_menu_connections_panel_or_log_draws_nothing_until_it_is_o
     keys = [b.key or "" for b in at.button]
     assert not [k for k in keys if k.startswith(("promote:", "rmedge:"))]
     open_bind_menu(at, "keep_above", "threshold")
-    at.session_state["connections:keep_above"] = True
-    at.run()
+    open_menu(at, "connections", "keep_above")
     keys = [b.key or "" for b in at.button]
     assert "promote:keep_above:threshold" in keys and "promote:keep_above:column" not in keys
     assert [k for k in keys if k.startswith("rmedge:")]
@@ -118,7 +117,7 @@ def test_binding_to_an_existing_parameter_and_unbinding_keeps_the_value(at):
     at.button(key="bind:keep_above:threshold:limit").click().run()
     assert doc.workflow.nodes["keep_above"].params["threshold"] == {"$param": "limit"}
     assert "12.5" in markdown_text(at)
-    at.button(key="unbind:keep_above:threshold").click().run()
+    at.button(key=menu_key(at, "unbind:", "keep_above", "threshold")).click().run()
     assert doc.workflow.nodes["keep_above"].params["threshold"] == 12.5
 
 

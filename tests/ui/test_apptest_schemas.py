@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_validate_schemas import BAD
+from tests.ui.fields import param_widget
 from tests.ui.test_apptest import APP, _needs_builtin_nodes, add, canvas_reply, open_section
 
 
@@ -35,13 +36,13 @@ def test_pickers_offer_the_upstream_columns_before_any_run(at, ui_registry):
     choice.click().run()                                     # the split's train rows feed the training
     canvas_reply(at, selected="train_classifier")
     assert at.session_state["runs"].results == {}            # nothing ran
-    target = next(s for s in at.selectbox if s.key.startswith("p:train_classifier:target"))
+    target = param_widget(at.selectbox, at, "train_classifier", "target")
     assert [o for o in target.options if o != "(none)"] == IRIS_COLUMNS
     assert any("pick a column of the input table" in e.value for e in at.error)   # at the empty target
     target.select("target").run()
     assert not any("pick a column" in e.value for e in at.error)
     assert at.session_state["doc"].workflow.nodes["train_classifier"].params["target"] == "target"
-    features = next(m for m in at.multiselect if m.key.startswith("p:train_classifier:features"))
+    features = param_widget(at.multiselect, at, "train_classifier", "features")
     assert set(features.options) == set(IRIS_COLUMNS)
 
 
@@ -51,10 +52,10 @@ def test_a_picker_follows_an_upstream_change_without_running(at, ui_registry):
         add(at, type_id)
     canvas_reply(at, edges=[{"id": "st-flow-edge_dataset-select", "source": "dataset", "target": "select"}],
                  selected="dataset")
-    name = next(s for s in at.selectbox if s.key.startswith("p:dataset:name"))
+    name = param_widget(at.selectbox, at, "dataset", "name")
     name.select("diabetes").run()
     canvas_reply(at, selected="select")
-    columns = next(m for m in at.multiselect if m.key.startswith("p:select:columns"))
+    columns = param_widget(at.multiselect, at, "select", "columns")
     assert "bmi" in columns.options and "petal width (cm)" not in columns.options
 
 

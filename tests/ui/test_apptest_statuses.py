@@ -9,6 +9,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.fields import has_field, param_key
 from tests.ui.test_apptest import APP, add, canvas_args, canvas_reply, run_and_wait, three_connected
 
 
@@ -25,7 +26,7 @@ def contents(at: AppTest) -> dict[str, str]:
 
 def set_threshold(at: AppTest, value: float) -> None:
     canvas_reply(at, selected="keep_above")
-    key = next(k.key for k in at.number_input if k.key.startswith("p:keep_above:threshold"))
+    key = param_key(at.number_input, at, "keep_above", "threshold")
     at.number_input(key=key).set_value(value).run()
 
 
@@ -67,9 +68,9 @@ def test_a_models_hyperparameters_have_one_editor_its_settings(at):
     add(at, "testpack.fit_model")
     canvas_reply(at, edges=[{"id": "st-flow-edge_numbers-fit_model", "source": "numbers", "target": "fit_model"}],
                  selected="fit_model")
-    assert any(s.key.startswith("p:fit_model:model") for s in at.selectbox)
+    assert has_field(at.selectbox, at, "fit_model", "model")
     assert any(e.label.endswith("settings") for e in at.expander)
-    assert not [t for t in at.text_input if t.key.startswith("p:fit_model:hyperparameters")]   # no raw JSON box
+    assert not has_field(at.text_input, at, "fit_model", "hyperparameters")   # no raw JSON box
 
 
 def test_the_canvas_offers_no_edit_dialog_that_would_be_reverted(at):

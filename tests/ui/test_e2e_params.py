@@ -16,7 +16,8 @@ def test_a_parameter_made_a_workflow_parameter_is_set_from_the_panel(page: Page,
     select(page, "points")
     set_number(page, "Seed", "919")    # results of its own: the server's cache is shared with other tests
     select(page, "keep_above")
-    field = page.locator(".st-key-field-keep_above-threshold")
+    # the field in its place (every node's form shares the places) that holds the Threshold input
+    field = page.locator(".st-key-props [class*='st-key-field-']").filter(has=page.get_by_label("Threshold", exact=True))
     field.get_by_test_id("stPopover").get_by_role("button").click()   # the link button: its menu
     page.get_by_role("button", name="New workflow parameter from threshold").click()
     wait_idle(page)

@@ -70,13 +70,31 @@ def test_after_auto_layout_no_edge_runs_behind_a_node_it_does_not_join(name):
     heights = {n: NODE_H + 20 * (k % 3) for k, n in enumerate(ids)}
     layout = layered_layout(ids, edges, heights=heights)
     assert edge_hits(boxes_for(layout, heights), edges) == []
-    for source, target in edges:
-        assert layout[source][0] < layout[target][0]
     boxes = boxes_for(layout, heights)
+    for source, target in edges:       # left to right, or into a band below (a deep workflow is folded)
+        assert layout[source][0] < layout[target][0] or layout[target][1] >= boxes[source][1] + boxes[source][3]
     for a in ids:                                       # and no two nodes overlap
         for b in ids:
             if a < b and boxes[a][0] == boxes[b][0]:
                 assert boxes[a][1] + boxes[a][3] <= boxes[b][1] or boxes[b][1] + boxes[b][3] <= boxes[a][1]
+
+
+def fit_view_px(boxes) -> float:
+    """The node text's size at fit view on the 1440x900 canvas (fit-view keeps a 10% margin)."""
+    width = max(x + w for x, _, w, _ in boxes.values()) - min(x for x, *_ in boxes.values())
+    height = max(y + h for _, y, _, h in boxes.values()) - min(y for _, y, *_ in boxes.values())
+    return FONT_PX * min(CANVAS_WIDTH * 0.9 / width, CANVAS_HEIGHT * 0.9 / height)
+
+
+@pytest.mark.parametrize("count", [3, 4, 9, 15])
+def test_a_deep_chain_after_auto_layout_stays_readable_at_fit_view(count):
+    """Layers beyond `MAX_COLS` fold into bands below, instead of one row fit view shrinks."""
+    ids = [f"n{k}" for k in range(count)]
+    edges = list(zip(ids, ids[1:], strict=False))
+    boxes = boxes_for(layered_layout(ids, edges), {})
+    assert fit_view_px(boxes) >= 11, f"{fit_view_px(boxes):.1f} px"
+    assert edge_hits(boxes, edges) == []
+    assert len({x for x, *_ in boxes.values()}) == min(count, MAX_COLS)
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "workflows").glob("*.json")), ids=lambda p: p.stem)
