@@ -29,10 +29,19 @@ LISTENER_JS = """
 export default function (component) {
   const doc = document;
   window.__dataflowSetState = component.setStateValue;
-  function click(key) {
-    const button = doc.querySelector('.st-key-' + key + ' button');
-    if (button && !button.disabled) { button.click(); return true; }
-    return false;
+  function click(key, tries) {
+    // the newest enabled button of that key: while a run redraws the page, the old one may still
+    // be there, stale; a key pressed then must not be lost, so try again for up to 2 s
+    const found = [...doc.querySelectorAll('.st-key-' + key + ' button')].reverse()
+      .find(function (b) { return !b.closest('[data-stale="true"]'); });
+    if (found) {   // a disabled one (nothing to undo) is an answer too: no retry
+      if (found.disabled) return false;
+      found.click();
+      return true;
+    }
+    if ((tries || 0) >= 40) return false;
+    setTimeout(function () { click(key, (tries || 0) + 1); }, 50);
+    return true;
   }
   function onCanvasOrPage(t) {   // not while a button, link or menu of the page has the focus
     const d = t && t.ownerDocument;
@@ -84,6 +93,10 @@ export default function (component) {
   function attachAll() {
     attach(window);
     canvasFrames().forEach(function (f) {
+      if (!f.__dataflowLoad) {   // a frame that loads a new document gets the listener at once
+        f.__dataflowLoad = function () { try { attach(f.contentWindow); } catch (err) { /* gone */ } };
+        f.addEventListener('load', f.__dataflowLoad);
+      }
       try { attach(f.contentWindow); } catch (err) { /* not loaded yet */ }
     });
   }
@@ -93,6 +106,9 @@ export default function (component) {
   attachAll();
   clearInterval(window.__dataflowTimer);
   window.__dataflowTimer = setInterval(attachAll, 500);   // a new canvas frame (another workflow opened) gets it too
+  if (window.__dataflowFrames) window.__dataflowFrames.disconnect();
+  window.__dataflowFrames = new MutationObserver(attachAll);   // ... at once, not up to 500 ms later
+  window.__dataflowFrames.observe(doc.body, {childList: true, subtree: true});
 }
 """
 _listener = st.components.v2.component("dataflow_keys", js=LISTENER_JS)
