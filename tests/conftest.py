@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import PACKS, Cli, pip_install_target
+from tests.helpers import PACKS, Cli, pip_install_target, write_workflow
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +37,17 @@ def registry(pack_site):
 @pytest.fixture
 def cli(pack_site, cache_dir) -> Cli:
     return Cli(pack_site, cache_dir)
+
+
+@pytest.fixture
+def graph_of(registry, tmp_path):
+    """Compile a workflow of test-pack nodes: `graph_of(nodes, edges)`, each written to its own file."""
+    from dataflow.kernel import compile_workflow, load_workflow
+
+    counter = itertools.count()
+
+    def make(nodes, edges=()):
+        path = write_workflow(tmp_path / f"w{next(counter)}.json", nodes, list(edges), name="graph")
+        return compile_workflow(load_workflow(path), registry)
+
+    return make

@@ -7,15 +7,12 @@ a test asks for (the reverse, by default), as a cluster's events may arrive."""
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 
-import pytest
-
-from dataflow.kernel import Engine, Handle, compile_workflow, load_workflow
+from dataflow.kernel import Engine, Handle
 from dataflow.kernel.executor import Executor
-from tests.helpers import edge, write_workflow
+from tests.helpers import edge
 
 
 class Later(Handle):
@@ -88,17 +85,6 @@ class ChainingExecutor(Executor):
 
     def fetch(self, handles):
         return [self.values[(h.node_id, h.port)] for h in handles]
-
-
-@pytest.fixture
-def graph_of(registry, tmp_path):
-    counter = itertools.count()
-
-    def make(nodes, edges=()):
-        path = write_workflow(tmp_path / f"w{next(counter)}.json", nodes, list(edges), name="chains")
-        return compile_workflow(load_workflow(path), registry)
-
-    return make
 
 
 def n(node_id, node_type, **params):

@@ -8,11 +8,9 @@ from __future__ import annotations
 import itertools
 import threading
 
-import pytest
-
-from dataflow.kernel import Engine, Handle, NodeOutcome, compile_workflow, load_workflow
+from dataflow.kernel import Engine, Handle, NodeOutcome
 from dataflow.kernel.executor import Executor
-from tests.helpers import edge, write_workflow
+from tests.helpers import edge
 
 
 class Held(Handle):
@@ -68,17 +66,6 @@ class StoreExecutor(Executor):
         for handle in handles:
             self.released.append(handle.key)
             self.store.pop(handle.key, None)
-
-
-@pytest.fixture
-def graph_of(registry, tmp_path):
-    counter = itertools.count()
-
-    def make(nodes, edges=()):
-        path = write_workflow(tmp_path / f"w{next(counter)}.json", nodes, list(edges), name="handles")
-        return compile_workflow(load_workflow(path), registry)
-
-    return make
 
 
 def n(node_id, node_type, **params):
