@@ -373,6 +373,11 @@ class DiskTier(CacheTier):
                 log.warning("%s", exc)
                 return
             for prepared in pending:
+                if any(isinstance(data, WrittenFile) for _, data in prepared[1].values()):
+                    # its value files went with the failed batch (`_commit` removes what it could not
+                    # record): recording it now would point at files that are gone
+                    log.warning("disk cache: entry %s not stored (%s)", prepared[0], exc)
+                    continue
                 try:
                     self._commit([prepared])
                 except CacheError as single:

@@ -469,3 +469,27 @@ tier.close()
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_after_a_failed_batch_a_streamed_entry_is_not_recorded_without_its_file(disk, monkeypatch, caplog):
+    """A batch whose transaction fails is committed again entry by entry; an entry whose value was
+    streamed into its own file lost that file with the failed batch, so it is left out (a miss,
+    computed again) rather than recorded pointing at nothing."""
+    disk.put("first", params_entry(v=0))  # opens the database
+    real_set, failed = disk._cache.set, []
+
+    def set_once_failing(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise sqlite3.OperationalError("disk I/O error")
+        return real_set(*args, **kwargs)
+
+    monkeypatch.setattr(disk._cache, "set", set_once_failing)
+    with caplog.at_level(logging.WARNING):
+        disk.put_many([("small", params_entry(v=1)), ("streamed", CacheEntry({"data": HUGE}, {"data": "streamblob"})),
+                       ("inline", blob_entry(BIG))])
+    assert failed and disk.get("small").outputs["out"] == {"v": 1}
+    assert bytes(disk.get("inline").outputs["data"]) == BIG     # kept in memory: recorded on the retry
+    assert not disk.contains("streamed") and disk.get("streamed") is None
+    assert value_files(disk) == [] or all(f.stat().st_size != len(HUGE) for f in value_files(disk))
+    assert "entry streamed not stored" in caplog.text
