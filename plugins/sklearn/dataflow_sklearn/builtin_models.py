@@ -65,16 +65,20 @@ def knn_classifier(*, n_neighbors: Annotated[int, Bounds(1, 10_000), Help("How m
     return KNeighborsClassifier(n_neighbors=n_neighbors, weights=weights)
 
 
-@estimator(kind="classifier", label="Support vector machine")
+@estimator(kind="classifier", label="Support vector machine", version=2)
 def svm_classifier(*, C: Inverse = 1.0,
                    kernel: Annotated[Literal["rbf", "linear", "poly", "sigmoid"],
                                      Help("Shape of the decision boundary")] = "rbf",
                    gamma: Annotated[Literal["scale", "auto"], Help("Reach of one row for rbf/poly/sigmoid")] = "scale",
                    random_state: Seed = 0):
     """A maximum-margin boundary; scale the features first. Gives probabilities (for ROC curves)."""
+    from sklearn.calibration import CalibratedClassifierCV
     from sklearn.svm import SVC
 
-    return SVC(C=C, kernel=kernel, gamma=gamma, probability=True, random_state=random_state)
+    # Version 2: probabilities from a sigmoid fitted on 5-fold decision values, then one SVC fitted on
+    # every row, as scikit-learn >= 1.9 asks instead of SVC(probability=True) (removed in 1.11).
+    # Predictions are the most probable class, so they always agree with the probabilities.
+    return CalibratedClassifierCV(SVC(C=C, kernel=kernel, gamma=gamma, random_state=random_state), ensemble=False)
 
 
 # --- regressors ---------------------------------------------------------------------------

@@ -41,12 +41,12 @@ from . import builtin_models
 from .registered import estimator_of
 
 #: built-in model id -> (scikit-learn class as the script names it, arguments the factory adds itself)
-_CLASSES = {
+_CLASSES: dict[str, tuple[str, dict]] = {
     "logistic_regression": ("sklearn.linear_model.LogisticRegression", {}),
     "random_forest_classifier": ("sklearn.ensemble.RandomForestClassifier", {}),
     "gradient_boosting_classifier": ("sklearn.ensemble.GradientBoostingClassifier", {}),
     "knn_classifier": ("sklearn.neighbors.KNeighborsClassifier", {}),
-    "svm_classifier": ("sklearn.svm.SVC", {"probability": True}),
+    "svm_classifier": ("sklearn.svm.SVC", {}),
     "linear_regression": ("sklearn.linear_model.LinearRegression", {}),
     "ridge": ("sklearn.linear_model.Ridge", {}),
     "lasso": ("sklearn.linear_model.Lasso", {}),
@@ -55,6 +55,8 @@ _CLASSES = {
     "kmeans": ("sklearn.cluster.KMeans", {"n_init": 10}),
     "dbscan": ("sklearn.cluster.DBSCAN", {}),
 }
+#: built-in model id -> the scikit-learn class the factory wraps the estimator in, and its arguments
+_WRAPPERS = {"svm_classifier": ("sklearn.calibration.CalibratedClassifierCV", "ensemble=False")}
 _FACTORIES = {f"sklearn.{fn.__name__}": fn for fn in builtin_models.ALL}
 _NUMERIC = ("(pd.api.types.is_numeric_dtype({0}.dtype) or pd.api.types.is_bool_dtype({0}.dtype)) "
             "and not isinstance({0}.dtype, pd.CategoricalDtype)")
@@ -71,8 +73,8 @@ def train_test_split_code(node: NodeCode) -> Code | None:
                  f"random_state={lit['seed']}, stratify={labels})"], ["import sklearn.model_selection"])
 
 
-def _estimator(model_id: str, hyperparameters: dict, kind: str | None = None) -> tuple[str, str] | None:
-    """The estimator's construction as source and its import, for a built-in model (of `kind` when given:
+def _estimator(model_id: str, hyperparameters: dict, kind: str | None = None) -> tuple[str, list[str]] | None:
+    """The estimator's construction as source and its imports, for a built-in model (of `kind` when given:
     classifier, regressor); None otherwise."""
     factory = _FACTORIES.get(model_id) if isinstance(model_id, str) else None
     if factory is None or (kind is not None and estimator_of(factory).kind != kind):
@@ -83,7 +85,12 @@ def _estimator(model_id: str, hyperparameters: dict, kind: str | None = None) ->
         return None
     path, extra = _CLASSES[factory.__name__]
     arguments = ", ".join(f"{name}={value!r}" for name, value in {**values, **extra}.items())
-    return f"{path}({arguments})", f"import {path.rsplit('.', 1)[0]}"
+    construction, imports = f"{path}({arguments})", [f"import {path.rsplit('.', 1)[0]}"]
+    if factory.__name__ in _WRAPPERS:
+        wrapper, wrapper_arguments = _WRAPPERS[factory.__name__]
+        construction = f"{wrapper}({construction}, {wrapper_arguments})"
+        imports.append(f"import {wrapper.rsplit('.', 1)[0]}")
+    return construction, imports
 
 
 def _chosen_estimator(node: NodeCode, task: str) -> tuple[list[str], list[str]] | None:
@@ -105,7 +112,7 @@ def _chosen_estimator(node: NodeCode, task: str) -> tuple[list[str], list[str]] 
              *(f"    {value!r}: {construction}," for value, (construction, _) in usable.items()), "}",
              f"if {constant} not in _estimators:",
              f"    raise ValueError('model ' + repr({constant}) + ' is not one of ' + ', '.join(_estimators))"]
-    return lines, sorted({module for _, module in usable.values()})
+    return lines, sorted({module for _, modules in usable.values() for module in modules})
 
 
 def _train_code(node: NodeCode, task: str) -> Code | None:
@@ -122,7 +129,7 @@ def _train_code(node: NodeCode, task: str) -> Code | None:
         built = _estimator(p["model"], p["hyperparameters"])
         if built is None:
             return None
-        picking, modules = [], [built[1]]
+        picking, modules = [], built[1]
         construction, model_id = built[0], repr(p["model"])
     table, model, target = node.inputs["table"], node.outputs["model"], p["target"]
     features = repr(list(p["features"])) if p["features"] else f"[c for c in {table}.columns if c != {target!r}]"
@@ -402,7 +409,7 @@ def cluster_code(node: NodeCode) -> Code | None:
     built = _estimator(p["model"], p["hyperparameters"])
     if built is None:
         return None
-    construction, module = built
+    construction, modules = built
     chosen = repr(list(p["columns"])) if p["columns"] else \
         f"[c for c in {table}.columns if {_NUMERIC.format(f'{table}[c]')} and c != 'cluster']"
     lines = [f"_chosen = {chosen}",
@@ -420,7 +427,7 @@ def cluster_code(node: NodeCode) -> Code | None:
               "'clusters': {",
               f"    'column': 'cluster', 'features': _chosen, 'model': {p['model']!r}, 'standardized': {p['standardize']!r},",
               f"    'clusters': len(_found), 'noise': int(({out}['cluster'] == -1).sum())}}}}}}"]
-    return Code(lines, [*_IMPORTS, module])
+    return Code(lines, [*_IMPORTS, *modules])
 
 
 # --- cross_validate ----------------------------------------------------------------------------------

@@ -429,6 +429,40 @@ def _optional(model: Any, where: str, names: tuple[str, ...], n_features: int) -
             _array(value, f"{where}.{name}", shape=(n_features,))
 
 
+@checks("sklearn.calibration.CalibratedClassifierCV")
+def check_calibrated(model: Any, where: str) -> None:
+    """The support vector machine's form (`ensemble=False`, sigmoid): one calibrated SVC over the
+    same classes and features, one sigmoid per class (one for two classes)."""
+    n_features = _features(model, where)
+    classes = _labels(model.classes_, f"{where}.classes_")
+    if model.method != "sigmoid" or model.ensemble is not False:
+        _fail(where, "only sigmoid calibration of one classifier (ensemble=False) is loaded")
+    _same_type(model.estimator, f"{where}.estimator", "sklearn.svm._classes.SVC")  # the unfitted template
+    calibrated = model.calibrated_classifiers_
+    if not isinstance(calibrated, list) or len(calibrated) != 1:
+        _fail(f"{where}.calibrated_classifiers_", "expected one calibrated classifier")
+    inner, part = calibrated[0], f"{where}.calibrated_classifiers_[0]"
+    _same_type(inner, part, "sklearn.calibration._CalibratedClassifier")
+    _same_type(inner.estimator, f"{part}.estimator", "sklearn.svm._classes.SVC")
+    check_estimator(inner.estimator, f"{part}.estimator")
+    if _features(inner.estimator, f"{part}.estimator") != n_features:
+        _fail(f"{part}.estimator.n_features_in_", f"does not match {n_features} features")
+    if not (np.array_equal(_labels(inner.classes, f"{part}.classes"), classes)
+            and np.array_equal(inner.estimator.classes_, classes)):
+        _fail(f"{part}.classes", "do not match the model's classes")
+    if inner.method != "sigmoid":
+        _fail(f"{part}.method", "expected 'sigmoid'")
+    expected = 1 if len(classes) == 2 else len(classes)
+    if not isinstance(inner.calibrators, list) or len(inner.calibrators) != expected:
+        _fail(f"{part}.calibrators", f"expected {expected} sigmoid calibrators")
+    for index, sigmoid in enumerate(inner.calibrators):
+        _same_type(sigmoid, f"{part}.calibrators[{index}]", "sklearn.calibration._SigmoidCalibration")
+        for name in ("a_", "b_"):
+            value = getattr(sigmoid, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not np.isfinite(value):
+                _fail(f"{part}.calibrators[{index}].{name}", "expected a finite number")
+
+
 @checks("sklearn.preprocessing._data.StandardScaler")
 def check_standard_scaler(model: Any, where: str) -> None:
     """mean_, var_ and scale_: None or one number per feature."""

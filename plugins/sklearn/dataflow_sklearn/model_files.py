@@ -47,6 +47,7 @@ TRUSTED = frozenset({
     "sklearn.ensemble._gb.GradientBoostingClassifier",
     "sklearn.neighbors._classification.KNeighborsClassifier",
     "sklearn.svm._classes.SVC",
+    "sklearn.calibration.CalibratedClassifierCV",  # the support vector machine since its version 2
     "sklearn.linear_model._base.LinearRegression",
     "sklearn.linear_model._ridge.Ridge",
     "sklearn.linear_model._coordinate_descent.Lasso",
@@ -65,6 +66,7 @@ TRUSTED = frozenset({
     "sklearn.neighbors._kd_tree.KDTree", "sklearn.neighbors._ball_tree.BallTree",
     "sklearn.metrics._dist_metrics.EuclideanDistance64", "sklearn.metrics._dist_metrics.ManhattanDistance64",
     "sklearn.metrics._dist_metrics.MinkowskiDistance64",
+    "sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration",
     # the transformers of sklearn.scale, sklearn.encode and sklearn.pca
     "sklearn.preprocessing._data.StandardScaler", "sklearn.preprocessing._data.MinMaxScaler",
     "sklearn.preprocessing._encoders.OneHotEncoder", "sklearn.preprocessing._encoders.OrdinalEncoder",

@@ -41,9 +41,10 @@ def test_each_factory_builds_a_seeded_unfitted_estimator(registry):
     for estimator_id in CLASSIFIERS | REGRESSORS:
         model = registry.contributions("estimators")[estimator_id].build({})
         assert not hasattr(model, "n_features_in_"), estimator_id
-        if any(word in estimator_id for word in ("forest", "boosting", "svm", "logistic")):  # they draw numbers
+        if any(word in estimator_id for word in ("forest", "boosting", "logistic")):  # they draw numbers
             assert model.random_state == 0, estimator_id
-    assert registry.contributions("estimators")["sklearn.svm_classifier"].build({}).probability is True
+    svm = registry.contributions("estimators")["sklearn.svm_classifier"].build({})
+    assert svm.method == "sigmoid" and svm.ensemble is False and svm.estimator.random_state == 0
 
 
 @pytest.mark.parametrize("model_id", sorted(CLASSIFIERS))
@@ -98,3 +99,21 @@ def test_a_classifier_model_is_refused_by_the_regressor_node(registry):
     flow["nodes"][1]["type"] = "sklearn.train_classifier"
     with pytest.raises(WorkflowError, match="no classifier 'sklearn.ridge'"):
         compile_workflow(workflow_from_dict(flow), registry)
+
+
+def test_the_support_vector_machine_trains_without_a_warning_and_agrees_with_its_probabilities(iris):
+    """scikit-learn 1.9 deprecates SVC(probability=True) (a FutureWarning the user cannot act on;
+    removed in 1.11): the model is a calibrated SVC, whose predictions are its most probable class."""
+    import warnings
+
+    from dataflow_sklearn.training import predict, train_classifier
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = run_node(train_classifier, {"table": iris}, target="species", model="sklearn.svm_classifier")["model"]
+        table = run_node(predict, {"model": model, "table": iris})["table"]
+    probabilities = table[[c for c in table.columns if c.startswith("probability_")]]
+    assert probabilities.shape[1] == 3
+    most_probable = probabilities.idxmax(axis=1).str.removeprefix("probability_")
+    assert (most_probable == table["prediction"].astype(str)).all()
+    assert (table["prediction"] == iris["species"]).mean() >= 0.9

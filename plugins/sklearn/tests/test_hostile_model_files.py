@@ -110,12 +110,29 @@ def _logistic_coef_dtype(model):
     model.coef_ = model.coef_.astype(np.int64)
 
 
+def _svc(model):
+    """The fitted SVC inside the support vector machine's calibrated classifier."""
+    return model.calibrated_classifiers_[0].estimator
+
+
 def _svc_support_counts(model):
-    model._n_support = np.array([1, 1, 1], dtype=np.int32)
+    _svc(model)._n_support = np.array([1, 1, 1], dtype=np.int32)
 
 
 def _svc_vectors(model):
-    model.support_vectors_ = np.ascontiguousarray(model.support_vectors_[:, :2])
+    _svc(model).support_vectors_ = np.ascontiguousarray(_svc(model).support_vectors_[:, :2])
+
+
+def _sigmoid_not_finite(model):
+    model.calibrated_classifiers_[0].calibrators[1].a_ = float("nan")
+
+
+def _sigmoid_missing(model):
+    model.calibrated_classifiers_[0].calibrators.pop()
+
+
+def _calibrated_other_classes(model):
+    model.calibrated_classifiers_[0].classes = np.array(["a", "b", "c"], dtype=object)
 
 
 def _boosting_stages(model):
@@ -143,6 +160,10 @@ HOSTILE = {
     "logistic coef_ of the wrong dtype": ("sklearn.logistic_regression", {}, _logistic_coef_dtype, "dtype"),
     "SVC support counts": ("sklearn.svm_classifier", {}, _svc_support_counts, "_n_support"),
     "SVC support vectors of the wrong width": ("sklearn.svm_classifier", {}, _svc_vectors, "support_vectors_"),
+    "SVM sigmoid not a finite number": ("sklearn.svm_classifier", {}, _sigmoid_not_finite, "calibrators[1].a_"),
+    "SVM sigmoid missing for a class": ("sklearn.svm_classifier", {}, _sigmoid_missing, "3 sigmoid calibrators"),
+    "SVM calibrated on other classes": ("sklearn.svm_classifier", {}, _calibrated_other_classes,
+                                        "do not match the model's classes"),
     "boosting stages of the wrong shape": ("sklearn.gradient_boosting_classifier", {"n_estimators": 3},
                                            _boosting_stages, "estimators_"),
 }
@@ -200,8 +221,10 @@ def test_a_tree_whose_counts_disagree_with_its_arrays_is_refused(iris, tmp_path,
 
 
 def test_every_trusted_estimator_type_has_a_state_check():
-    estimators = {name for name in TRUSTED if name.startswith("sklearn.") and ("._" in name or "pipeline" in name)}
-    parts = {"sklearn.tree._tree.Tree", "sklearn.neighbors._kd_tree.KDTree", "sklearn.neighbors._ball_tree.BallTree"}
+    estimators = {name for name in TRUSTED if name.startswith("sklearn.")
+                  and ("._" in name or "pipeline" in name or "calibration" in name)}
+    parts = {"sklearn.tree._tree.Tree", "sklearn.neighbors._kd_tree.KDTree", "sklearn.neighbors._ball_tree.BallTree",
+             "sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration"}
     unchecked = {n for n in estimators - parts - set(CHECKERS)
                  if not n.startswith(("sklearn._loss.", "sklearn.metrics._dist_metrics."))}
     assert unchecked == set()

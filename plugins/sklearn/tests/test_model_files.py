@@ -147,3 +147,21 @@ def test_a_tampered_file_calling_os_system_is_refused(forest, tmp_path):
     with pytest.raises(NodeError, match=r"outside DataFlow's trust list \(FunctionNode .*builtins.exec, os.system"):
         run_node(load_model, path=str(tmp_path / "bad.skops"))
     assert not marker.exists()
+
+
+def test_a_support_vector_machine_saved_before_version_2_still_loads(iris, tmp_path):
+    """Files saved when the SVM was a plain SVC(probability=True) keep loading and predicting."""
+    import copy
+    import warnings
+
+    from sklearn.svm import SVC
+
+    model = run_node(train_classifier, {"table": iris}, target="species", model="sklearn.svm_classifier")["model"]
+    old = copy.copy(model)
+    X = iris[model.features].to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # what version 1 did
+        old.estimator = SVC(probability=True, random_state=0).fit(X, iris["species"].to_numpy(dtype=object))
+    run_node(save_model, {"model": old}, path=str(tmp_path / "svm1.skops"))
+    loaded = run_node(load_model, path=str(tmp_path / "svm1.skops"))["model"]
+    assert np.array_equal(loaded.estimator.predict_proba(X), old.estimator.predict_proba(X))
