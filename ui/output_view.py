@@ -138,7 +138,7 @@ def _show(node_id: str, port: str, port_type: str, value: Any, viewers: dict) ->
 def _table(node_id: str, port: str, table: Any) -> None:
     info = outputs.table_summary(table)
     shown = min(info["rows"], outputs.PREVIEW_ROWS)
-    with st.container(key="table_info"):
+    with st.container(key=f"table_info_{port}"):  # one per output: a split shows two tables
         st.caption(f"{info['rows']:,} rows × {info['columns']} columns"
                    + (f" · showing the first {shown}" if shown < info["rows"] else ""))
     st.dataframe(outputs.preview(table), use_container_width=True, height=260, key=f"tbl:{node_id}:{port}")

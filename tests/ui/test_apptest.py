@@ -423,3 +423,16 @@ def test_a_pack_installed_from_the_plugins_page_runs_after_a_reload_without_a_re
     assert formats.value == "auto" and "edgelist: Edge list (source target weight) · .edgelist" in formats.options
     formats.set_value("edgelist").run()
     assert at.session_state["doc"].workflow.nodes["routes"].params["format"] == "edgelist"
+
+
+def test_a_node_with_two_table_outputs_shows_both_after_a_run(at):
+    """Each output of a split is a tab with its own table view (the views once shared one key: the
+    page failed with StreamlitDuplicateElementKey as soon as a split that had run was selected)."""
+    add(at, "samples.dataset")
+    add(at, "sklearn.train_test_split", connect=True)
+    assert len(at.session_state["doc"].workflow.edges) == 1
+    run_and_wait(at)
+    canvas_reply(at, selected="train_test_split")
+    assert not at.exception
+    shown = [c.value for c in at.caption if "rows × " in c.value]
+    assert len(shown) == 2 and all("columns" in text for text in shown), shown

@@ -108,7 +108,7 @@ def test_build_run_change_save_and_reopen(page: Page, server):
     expect(node(page, "keep_above")).to_contain_text("24 × 3")
 
     select(page, "keep_above")
-    expect(page.locator(".st-key-table_info")).to_contain_text("24 rows × 3 columns")
+    expect(page.locator(".st-key-table_info_table")).to_contain_text("24 rows × 3 columns")
     expect(page.locator(".st-key-output [data-testid='stDataFrame']").first).to_be_visible()
     shot(page, "02_table_output")
     select(page, "scatter")
