@@ -5,7 +5,8 @@ binary content, a sampled check for columns that became text by mixing numbers a
 (`coercion.py`) and a look for gaps in the last column, the sign of rows with fewer fields than
 the header (`short_rows.py`, which scans the file again only when there are gaps). Everything
 slower (finding the byte that is not valid in the encoding, trying other encodings, locating the
-column a type did not fit) runs only after a read has failed.
+column a type did not fit) runs only after a read has failed. After reading a file of
+LARGE_FILE_BYTES or more, the parser's freed scratch memory is given back (`heap.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataflow.sdk import NodeError, warn
 
 from .coercion import mixed_type_warnings, unparsed_date_warnings
 from .files import check_readable
+from .heap import release_free_heap
 from .names import did_you_mean
 from .short_rows import short_rows_warning
 
@@ -32,6 +34,8 @@ _MAGIC = {b"PAR1": "a Parquet file (use io.read_parquet, or format 'parquet')",
           b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook or another Office file (save it as .xlsx or .csv)"}
 # Encodings tried, in order, when the chosen one fails: the commonest ones for spreadsheets' CSV exports.
 _CANDIDATES = ("utf-8", "cp1252", "latin-1")
+#: from this file size on, the parser's freed memory is given back after the read (see heap.py)
+LARGE_FILE_BYTES = 64 << 20
 
 
 def read_delimited(path: str | Path, *, sep: str = ",", decimal: str = ".", encoding: str = "utf-8",
@@ -76,6 +80,8 @@ def read_delimited(path: str | Path, *, sep: str = ",", decimal: str = ".", enco
         raise NodeError(_parser_advice(path, exc, sep), param=param) from None
     except (TypeError, ValueError) as exc:
         raise _option_error(path, exc, options) from None
+    if path.stat().st_size >= LARGE_FILE_BYTES:
+        release_free_heap()
     frame = _named(frame, header)
     check_named_columns(frame, dtype, "column_types")
     check_named_columns(frame, parse_dates, "date_columns")

@@ -209,11 +209,29 @@ def test_dump_file_writes_a_large_chunked_table_group_by_group_and_it_reads_back
     chunked = pd.concat([part] * 8, ignore_index=True)  # the str column comes in 8 chunks, as read_csv gives
     group = pa.Table.from_pandas(part).nbytes * 3
     monkeypatch.setattr(ipc, "GROUP_BYTES", group)  # no group holds more than 3 of the 8 chunks combined
+    monkeypatch.setattr(ipc, "ONE_BATCH_BYTES", group * 2)  # the table is larger: written in groups
     path = tmp_path / "value.bin"
     table.dump_file(chunked, path)
     reader = pa.ipc.open_file(pa.py_buffer(path.read_bytes()))
     assert 1 < reader.num_record_batches < 8
     assert all(reader.get_batch(i).nbytes <= group for i in range(reader.num_record_batches))
+    assert_same_frame(chunked, table.loads(memoryview(path.read_bytes())))
+
+
+def test_dump_file_writes_a_chunked_table_under_the_one_batch_size_as_one_batch(table, tmp_path, monkeypatch):
+    from dataflow_serializers import ipc
+
+    part = pd.DataFrame({"n": np.arange(1000, dtype="int64"), "s": pd.array([f"v{i}" for i in range(1000)], dtype="str")})
+    chunked = pd.concat([part] * 8, ignore_index=True)
+    size = pa.Table.from_pandas(chunked).nbytes
+    monkeypatch.setattr(ipc, "GROUP_BYTES", size // 4)
+    monkeypatch.setattr(ipc, "ONE_BATCH_BYTES", size + 1)
+    path = tmp_path / "value.bin"
+    table.dump_file(chunked, path)
+    assert pa.ipc.open_file(pa.py_buffer(path.read_bytes())).num_record_batches == 1
+    monkeypatch.setattr(ipc, "ONE_BATCH_BYTES", size)
+    table.dump_file(chunked, path)
+    assert pa.ipc.open_file(pa.py_buffer(path.read_bytes())).num_record_batches > 1
     assert_same_frame(chunked, table.loads(memoryview(path.read_bytes())))
 
 
