@@ -123,11 +123,26 @@ def stats(xs: list[float]) -> dict:
     return {"median": statistics.median(xs), "min": min(xs), "n": len(xs)}
 
 
+# where a click's time goes (information): how long the script run it caused took, as the page saw
+# it (Streamlit's "running" to "notRunning"), and how many messages (one per element re-sent) came
+RUNS_JS = """() => { window.__runs = []; let t0 = null;
+  const watch = () => { const a = document.querySelector('[data-testid=stApp]');
+    if (!a) { setTimeout(watch, 50); return; }
+    new MutationObserver(() => { const s = a.getAttribute('data-test-script-state');
+      if (s === 'running' && t0 === null) t0 = performance.now();
+      if (s === 'notRunning' && t0 !== null) { window.__runs.push(performance.now() - t0); t0 = null; } })
+    .observe(a, {attributes: true, attributeFilter: ['data-test-script-state']}); };
+  watch(); }"""
+
+
 def load_once(browser, url: str, n: int, cookies: list[dict]) -> tuple[float, object, object]:
     ctx = browser.new_context(viewport={"width": 1500, "height": 1100})
     ctx.add_init_script(TRACK_FLOW_JS)
+    ctx.add_init_script(f"({RUNS_JS})()")
     ctx.add_cookies(cookies)  # the app's secret, as after opening the launcher's link
     page = ctx.new_page()
+    page.frames_in = [0]      # websocket messages received (counted by Playwright, outside the page)
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda _: page.frames_in.__setitem__(0, page.frames_in[0] + 1)))
     t0 = time.perf_counter()
     page.goto(url, wait_until="commit")
     handle = page.wait_for_selector(FLOW_IFRAME, state="attached", timeout=90_000)
@@ -141,13 +156,15 @@ NODE_CENTRE_JS = """id => { const e = document.querySelector(`.react-flow__node[
   if (!e) return null; const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }"""
 
 
-def clicks(page, selected_js: str, count: int) -> list[float]:
+def clicks(page, selected_js: str, count: int, runs: list[float] | None = None,
+           messages: list[int] | None = None) -> list[float]:
     """Click `count` visible nodes in turn; each time is from the click to `selected_js` holding.
 
     A click that lands while the canvas redraws (or moves, when a notice above it comes or goes) can
     be lost, so each attempt looks up where the node and the canvas are now, and up to three attempts
     are made (the last through Playwright, which names what covers the node if something does); the
-    time counts every attempt, so a lost click still shows in the figures.
+    time counts every attempt, so a lost click still shows in the figures. `runs` gets each
+    click's script run time(s) as the page saw them, `messages` the messages each click brought.
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -156,6 +173,7 @@ def clicks(page, selected_js: str, count: int) -> list[float]:
     times = []
     for k in range(count):
         nid = visible[k % len(visible)]
+        seen_runs, seen_messages = page.evaluate("window.__runs.length"), page.frames_in[0]
         t1 = time.perf_counter()
         for attempt in range(3):
             if attempt < 2:
@@ -174,6 +192,10 @@ def clicks(page, selected_js: str, count: int) -> list[float]:
         times.append(time.perf_counter() - t1)
         page.wait_for_function(IDLE_JS, polling="raf")
         page.wait_for_timeout(150)   # let the canvas settle between clicks
+        if runs is not None:
+            runs.append(sum(page.evaluate(f"window.__runs.slice({seen_runs})")) / 1000)
+        if messages is not None:
+            messages.append(page.frames_in[0] - seen_messages)
     return times
 
 
@@ -205,16 +227,20 @@ def main() -> int:
             ctx.close()
         loads: dict[str, list[float]] = {name: [] for name in names}
         rtt: dict[str, list[float]] = {name: [] for name in names}
+        script: dict[str, list[float]] = {name: [] for name in names}
+        sent: dict[str, list[int]] = {name: [] for name in names}
         for rep in range(args.repeats):
             for name in names[rep % 3:] + names[:rep % 3]:
                 seconds, ctx, page = load_once(browser, urls[name], N, cookies[name])
                 loads[name].append(seconds)
                 js = APP_SELECTED_JS if name == "app" else BARE_SELECTED_JS
-                rtt[name] += clicks(page, js, max(1, args.clicks // args.repeats))
+                rtt[name] += clicks(page, js, max(1, args.clicks // args.repeats), script[name], sent[name])
                 ctx.close()
         for name in names:
             results[f"load_{name}"] = stats(loads[name])
             results[f"click_{name}"] = stats(rtt[name])
+            results[f"click_script_{name}"] = stats(script[name])
+            results[f"click_messages_{name}"] = stats([float(m) for m in sent[name]])
 
         # Run on the iris example when everything is cached
         have_iris = subprocess.run([sys.executable, "-c", "from dataflow.kernel import load_registry as l; r=l(); "
@@ -264,6 +290,10 @@ def main() -> int:
     line("  information: bare app with the app's config, click", "click_bare_cfg", "click_bare")
     line("  information: app against that, page load", "load_app", "load_bare_cfg")
     line("  information: app against that, click", "click_app", "click_bare_cfg")
+    for name in ("app", "bare_cfg"):
+        print(f"  information: {name:<8} per click: script run {results[f'click_script_{name}']['median'] * 1000:5.0f} ms "
+              f"(min {results[f'click_script_{name}']['min'] * 1000:4.0f}), "
+              f"{results[f'click_messages_{name}']['median']:.0f} messages")
     if "iris_cached_run" in results:
         line("Run on iris, all cached -> all statuses shown", "iris_cached_run", target="< 500 ms")
     else:

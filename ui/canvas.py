@@ -135,20 +135,33 @@ def desired_graph(doc: Document, specs: Mapping[str, NodeSpec], views: Mapping[s
     edges = []
     for edge in wf.edges:
         edges.append({
-            "id": edge_id(edge), "source": edge.source, "target": edge.target, "type": "default",
+            "id": edge_id(edge), "source": edge.source, "target": edge.target,
+            "type": _edge_type(doc, edge.source, edge.target),
             "markerStart": {}, "markerEnd": {"type": "arrowclosed"}, "hidden": False, "animated": False,
             "selected": False, "deletable": False, "focusable": True, "zIndex": 0,
             "label": edge_label(wf, edge, specs), "labelStyle": {"fontSize": "11px"}, "labelShowBg": True,
             "labelBgStyle": {"fill": "#f8fafc"}, "style": {}})
     if pending is not None and pending.source in wf.nodes and pending.target in wf.nodes:
         edges.append({
-            "id": PENDING_EDGE_ID, "source": pending.source, "target": pending.target, "type": "default",
+            "id": PENDING_EDGE_ID, "source": pending.source, "target": pending.target,
+            "type": _edge_type(doc, pending.source, pending.target),
             "markerStart": {}, "markerEnd": {"type": "arrowclosed"}, "hidden": False, "animated": True,
             "selected": False, "deletable": True, "focusable": True, "zIndex": 0,
             "label": "which ports?", "labelStyle": {"fontSize": "11px", "fill": "#b45309"},
             "labelShowBg": True, "labelBgStyle": {"fill": "#fef3c7"},
             "style": {"stroke": "#d97706", "strokeDasharray": "6 4"}})
     return nodes, edges
+
+
+def _edge_type(doc: Document, source: str, target: str) -> str:
+    """How the canvas draws the connection from where its two nodes are (`placement.edge_kind`): a
+    connection back to the left is a smoothstep path between the rows, not a bezier across the
+    target's corner. The type is not part of what `differs` compares: a drag alone pushes nothing,
+    and the next push (a layout, a status) draws the connection anew."""
+    def box(node_id: str) -> placement.Box:
+        pos = doc.workflow.nodes[node_id].position or {"x": 0.0, "y": 0.0}
+        return (pos["x"], pos["y"], placement.NODE_W, doc.heights.get(node_id, placement.NODE_H))
+    return placement.edge_kind(box(source), box(target))
 
 
 def _node_sig(n: Mapping[str, Any]) -> tuple:

@@ -6,11 +6,21 @@ offers to choose: its `Literal[...]` choices (`iris`, `wine` find the sample dat
 for a parameter that picks a registered estimator (the sklearn plugin's `ModelChoice`, whose widget
 JSON says `"kind": "modelchoice"`), every estimator of that kind by id and label (`kmeans` finds
 the clustering node). Nothing here knows about Streamlit.
+
+The ranking rule, best first (`rank`; the browser applies the same one as the user types):
+1. the match score (`score`): a query word that is a whole word of the label beats one that only
+   starts a word of the label, which beats any match outside the label (type id, choices,
+   category, description, in that order);
+2. then how many of the shipped templates use the node type (`uses`): among equal matches the
+   node people build with comes first (`split`: *Train/test split*, in five templates, before
+   *Split column*, in none);
+3. then the label, alphabetically.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -28,6 +38,7 @@ class Entry:
     category: str           # "Transform/Rows": the tree's top level is the part before "/"
     description: str
     choices: tuple[str, ...]  # what its parameters offer to choose (shown under a search hit)
+    uses: int = 0             # how many shipped templates use the type: breaks ties between equal matches
 
     @property
     def top(self) -> str:
@@ -35,7 +46,7 @@ class Entry:
 
     def to_dict(self) -> dict[str, object]:
         return {"id": self.type_id, "label": self.label, "category": self.category, "top": self.top,
-                "description": self.description, "choices": list(self.choices)}
+                "description": self.description, "choices": list(self.choices), "uses": self.uses}
 
 
 def _choices(spec: NodeSpec, estimators: Mapping[str, object]) -> tuple[str, ...]:
@@ -51,10 +62,18 @@ def _choices(spec: NodeSpec, estimators: Mapping[str, object]) -> tuple[str, ...
     return tuple(dict.fromkeys(c for c in found if c))
 
 
-def entries(specs: Iterable[NodeSpec], estimators: Mapping[str, object]) -> list[Entry]:
-    """The palette's node types (deprecated ones left out), by category then label."""
+def uses(types_per_template: Iterable[Iterable[str]]) -> Counter[str]:
+    """How many templates use each node type (a type used twice in one template counts once)."""
+    return Counter(t for types in types_per_template for t in set(types))
+
+
+def entries(specs: Iterable[NodeSpec], estimators: Mapping[str, object],
+            used: Mapping[str, int] | None = None) -> list[Entry]:
+    """The palette's node types (deprecated ones left out), by category then label; `used`: how
+    many shipped templates use each type (`uses`)."""
+    used = used or {}
     result = [Entry(spec.type_id or spec.name, spec.label, spec.category, spec.description,
-                    _choices(spec, estimators))
+                    _choices(spec, estimators), used.get(spec.type_id or spec.name, 0))
               for spec in specs if not spec.deprecated]
     return sorted(result, key=lambda e: (e.category.lower(), e.label.lower()))
 
@@ -83,10 +102,14 @@ def score(entry: Entry, query: str) -> int:
     return total
 
 
+def rank(entry: Entry, query: str) -> tuple[int, int, str]:
+    """The sort key of a search hit (smaller first): match score, then template uses, then label."""
+    return -score(entry, query), -entry.uses, entry.label.lower()
+
+
 def search(all_entries: Iterable[Entry], query: str) -> list[Entry]:
-    """The entries matching `query`, best first (then by label)."""
-    scored = [(score(e, query), e) for e in all_entries]
-    return [e for s, e in sorted(scored, key=lambda p: (-p[0], p[1].label.lower())) if s > 0]
+    """The entries matching `query`, best first (the module's ranking rule)."""
+    return sorted((e for e in all_entries if score(e, query) > 0), key=lambda e: rank(e, query))
 
 
 def tree(all_entries: Iterable[Entry]) -> dict[str, dict[str, list[Entry]]]:

@@ -20,7 +20,7 @@ from typing import Any
 import streamlit as st
 import streamlit.components.v1 as components
 
-from . import actions, catalogue, resources, session
+from . import actions, catalogue, resources, session, storage
 from .canvas import PendingConnection
 
 KEY = "palette"
@@ -28,10 +28,14 @@ _component = components.declare_component("palette", path=str(Path(__file__).par
 
 
 def _entries() -> list[dict[str, Any]]:
-    """The palette's entries as the component takes them (built once per registry)."""
+    """The palette's entries as the component takes them (built once per registry), ranked among
+    equal matches by how many shipped templates use each type."""
     reg, specs = resources.registry(), actions.specs()
-    return session.memo("palette_entries", (id(reg), tuple(specs)), lambda: [
-        e.to_dict() for e in catalogue.entries(specs.values(), reg.contributions("estimators"))])
+
+    def build() -> list[dict[str, Any]]:
+        used = catalogue.uses(storage.describe_workflow(p)["types"] for p in storage.list_workflows())
+        return [e.to_dict() for e in catalogue.entries(specs.values(), reg.contributions("estimators"), used)]
+    return session.memo("palette_entries", (id(reg), tuple(specs)), build)
 
 
 def render() -> None:

@@ -20,8 +20,13 @@ Auto-layout (`layered_layout`), the classic layered (Sugiyama) steps for a left-
 6. folding: a workflow deeper than `MAX_COLS` layers is laid out in bands of `MAX_COLS` layers,
    one below the other, so that fit view keeps its text readable (`_folded`); the bands are as
    close as they can be with no edge behind a node (one long row when no gap tried clears them).
-`edge_hits` tells whether an edge, drawn as the canvas draws it (React Flow's bezier from the
-right handle to the left handle), crosses a node box it does not join; tests check layouts with it.
+How a connection is drawn (`edge_kind`, `edge_points`): React Flow's bezier from the right handle
+to the left handle when the target lies right of the source; when it lies left of the source's
+right side (a fold's connection into the next band, a wrapped row), a bezier would swoop back
+across the target's top corner, so it is drawn as a "smoothstep" path instead: out right, down (or
+up) to half-way between the two handles, back left in the room between the rows, and into the left
+handle from its left. `edge_hits` tells whether an edge, drawn that way, crosses a node box: any
+node it does not join, and its own two nodes away from their handles; tests check layouts with it.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ MAX_COLS = 3                  # new nodes wrap after this many columns
 DUMMY_H = 40                  # the room kept for a long edge crossing a layer
 BAND_GAPS = (GAP_Y, 2 * GAP_Y, 3 * GAP_Y, 4 * GAP_Y, 6 * GAP_Y)   # between a folded layout's bands, tried in turn
 
+STEP_OFFSET = 20              # React Flow's smoothstep: how far the path runs out of a handle before turning
+HANDLE_ROOM = 8               # an edge may touch its own node's box this close to the handle it uses
 LINE_PX, PAD_PX = 17.6, 22    # a node's text line at 13 px, and its padding and border
 
 Box = tuple[float, float, float, float]   # x, y, width, height
@@ -230,14 +237,14 @@ def _clear_edges(node_ids: list[str], edges: list[tuple[str, str]], layers: list
     layer_of = {n: layer for layer in layers for n in layer}
     for _ in range(rounds):
         boxes = {n: (x[n], y[n], NODE_W, height[n]) for n in node_ids}
-        hits = edge_hits(boxes, edges)
+        hits = [h for h in edge_hits(boxes, edges) if h[2] not in h[:2]]   # its own nodes: a wider fold gap
         if not hits:
             return
         source, target, node = hits[0]
         sx, sy, sw, sh = boxes[source]
         tx, ty, _, th = boxes[target]
         ox, oy, ow, oh = boxes[node]
-        ys = [py for px, py in bezier_points(sx + sw, sy + sh / 2, tx, ty + th / 2, 80) if ox - 10 <= px <= ox + ow + 10]
+        ys = [py for px, py in edge_points(sx + sw, sy + sh / 2, tx, ty + th / 2, 80) if ox - 10 <= px <= ox + ow + 10]
         layer = layer_of[node]
         k = layer.index(node)
         if oy + oh / 2 >= (min(ys) + max(ys)) / 2:       # below the edge: push it and those below down
@@ -282,16 +289,48 @@ def bezier_points(sx: float, sy: float, tx: float, ty: float, samples: int = 40)
     return points
 
 
+def edge_kind(source: Box, target: Box) -> str:
+    """The streamlit-flow edge type the canvas draws a connection with (module docstring): "default"
+    (React Flow's bezier) when the target's left handle lies right of the source's right handle,
+    else "smoothstep"."""
+    return "default" if target[0] >= source[0] + source[2] else "smoothstep"
+
+
+def smoothstep_points(sx: float, sy: float, tx: float, ty: float, samples: int = 40) -> list[tuple[float, float]]:
+    """Points on React Flow v11's smoothstep path from a right-side handle (sx, sy) back to a
+    left-side handle (tx, ty) that lies left of it: out `STEP_OFFSET` to the right, vertically to
+    half-way between the handles, left to `STEP_OFFSET` before the target, vertically to it, in."""
+    middle = (sy + ty) / 2
+    corners = [(sx, sy), (sx + STEP_OFFSET, sy), (sx + STEP_OFFSET, middle), (tx - STEP_OFFSET, middle),
+               (tx - STEP_OFFSET, ty), (tx, ty)]
+    per = max(2, samples // (len(corners) - 1))
+    points = [corners[0]]
+    for (ax, ay), (bx, by) in zip(corners, corners[1:], strict=False):
+        points += [(ax + (bx - ax) * k / per, ay + (by - ay) * k / per) for k in range(1, per + 1)]
+    return points
+
+
+def edge_points(sx: float, sy: float, tx: float, ty: float, samples: int = 40) -> list[tuple[float, float]]:
+    """Points on the edge the canvas draws from a right-side handle (sx, sy) to a left-side handle
+    (tx, ty): a bezier when the target lies right of the source, else a smoothstep (`edge_kind`)."""
+    return bezier_points(sx, sy, tx, ty, samples) if tx >= sx else smoothstep_points(sx, sy, tx, ty, samples)
+
+
 def edge_hits(boxes: Mapping[str, Box], edges: Iterable[tuple[str, str]]) -> list[tuple[str, str, str]]:
-    """(source, target, node) for every edge that runs through the box of a node it does not join."""
+    """(source, target, node) for every edge, drawn as the canvas draws it (`edge_points`), that
+    runs through the box of a node it does not join, or through its own source or target away
+    from the handle it uses (`HANDLE_ROOM`): across a corner of the node it enters."""
     hits = []
     for source, target in edges:
         sx, sy, sw, sh = boxes[source]
         tx, ty, _, th = boxes[target]
-        points = bezier_points(sx + sw, sy + sh / 2, tx, ty + th / 2)
+        points = edge_points(sx + sw, sy + sh / 2, tx, ty + th / 2)
         for other, (ox, oy, ow, oh) in boxes.items():
-            if other in (source, target):
-                continue
-            if any(ox < px < ox + ow and oy < py < oy + oh for px, py in points):
+            left, right = ox, ox + ow
+            if other == source:
+                right -= HANDLE_ROOM
+            if other == target:
+                left += HANDLE_ROOM
+            if any(left < px < right and oy < py < oy + oh for px, py in points):
                 hits.append((source, target, other))
     return hits

@@ -20,6 +20,8 @@ from typing import Any
 
 import streamlit as st
 
+from . import actions
+
 OWNERS = "_slot_owners"       # key -> (node id, parameter name, revision)
 
 
@@ -63,3 +65,10 @@ def closed(key: str, node_id: str, name: str = "") -> str:
     if _claim(key, (node_id, name, -1)):
         st.session_state[key] = False
     return key
+
+
+def gone(node_id: str) -> bool:
+    """Whether the node a field's callback is about was removed by an earlier callback of the same
+    interaction (a Delete key press that also committed the field the focus left): the callback
+    then does nothing."""
+    return node_id not in actions.doc().workflow.nodes

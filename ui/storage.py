@@ -271,11 +271,13 @@ def list_workflows(folder: Path | None = None) -> list[Path]:
 
 
 def describe_workflow(path: Path) -> dict[str, Any]:
-    """Name, description and node count of a workflow file for the templates gallery (never raises)."""
+    """Name, description, node count and node types of a workflow file for the templates gallery
+    and the palette's ranking (never raises)."""
     try:
         data = json.loads(path.read_text("utf-8"))
         meta = data.get("meta") or {}
+        nodes = data.get("nodes") or []
         return {"name": str(meta.get("name") or path.stem), "description": str(meta.get("description") or ""),
-                "nodes": len(data.get("nodes") or [])}
+                "nodes": len(nodes), "types": sorted({str(n.get("type")) for n in nodes if isinstance(n, dict)})}
     except (OSError, ValueError, AttributeError):
-        return {"name": path.stem, "description": "(unreadable)", "nodes": 0}
+        return {"name": path.stem, "description": "(unreadable)", "nodes": 0, "types": []}

@@ -148,8 +148,10 @@ SMALLEST_TEXT_JS = """() => {
 }"""
 
 EDGES_THROUGH_NODES_JS = """() => {
-  // every edge path, sampled along its length, against the boxes of the nodes it does not join
-  // (flow coordinates: nodes are translated by their position, paths are drawn in the same space)
+  // every edge path, sampled along its length, against the boxes of the nodes it does not join,
+  // and of its own two nodes away from the handle it uses (8 px, ui/placement.py's HANDLE_ROOM):
+  // an edge must not cross the corner of the node it enters (flow coordinates: nodes are
+  // translated by their position, paths are drawn in the same space)
   const boxes = {};
   for (const n of document.querySelectorAll('.react-flow__node')) {
     const m = new DOMMatrixReadOnly(getComputedStyle(n).transform);
@@ -163,10 +165,10 @@ EDGES_THROUGH_NODES_JS = """() => {
     if (!m || !path) continue;
     const length = path.getTotalLength();
     for (const [id, [x, y, w, h]] of Object.entries(boxes)) {
-      if (id === m[1] || id === m[2]) continue;
-      for (let k = 0; k <= 60; k++) {
-        const p = path.getPointAtLength(length * k / 60);
-        if (p.x > x && p.x < x + w && p.y > y && p.y < y + h) { hits.push([m[1], m[2], id]); break; }
+      const left = x + (id === m[2] ? 8 : 0), right = x + w - (id === m[1] ? 8 : 0);
+      for (let k = 0; k <= 120; k++) {
+        const p = path.getPointAtLength(length * k / 120);
+        if (p.x > left && p.x < right && p.y > y && p.y < y + h) { hits.push([m[1], m[2], id]); break; }
       }
     }
   }
@@ -194,7 +196,8 @@ def smallest_text_px(page: Page) -> float:
 
 
 def edges_through_nodes(page: Page) -> list[list[str]]:
-    """[source, target, node] for every drawn edge that runs through a node it does not join."""
+    """[source, target, node] for every drawn edge that runs through a node it does not join, or
+    through its own source or target away from the handle it uses."""
     return flow(page).locator("body").evaluate(f"b => ({EDGES_THROUGH_NODES_JS})()")
 
 

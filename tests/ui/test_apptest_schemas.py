@@ -75,3 +75,17 @@ def test_validate_and_the_properties_panel_name_the_same_problem(name, at, app_e
     canvas_reply(at, selected=node_id)
     shown = [e.value for e in at.error]
     assert any(words in message for message in shown), shown
+
+
+def test_a_tune_node_with_no_values_to_try_says_so_at_its_grid_field_before_any_run(at, ui_registry):
+    _needs_builtin_nodes(ui_registry)
+    add(at, "samples.dataset")
+    add(at, "sklearn.train_classifier", connect=True)     # the data set selected: connected to it
+    add(at, "sklearn.tune", connect=True)                 # the training selected: its model feeds tune
+    canvas_reply(at, selected="tune")
+    assert at.session_state["runs"].results == {}         # nothing ran
+    grid = param_widget(at.text_input, at, "tune", "grid")
+    assert grid.value == "{}"
+    assert any("give values to try" in e.value for e in at.error), [e.value for e in at.error]
+    grid.set_value('{"C": [0.1, 1.0]}').run()
+    assert not any("give values to try" in e.value for e in at.error)

@@ -23,6 +23,12 @@ def sidebar(page: Page):
     return page.get_by_test_id("stSidebar")
 
 
+def show_output(page: Page) -> None:
+    """Scroll the side panel to the selected node's output (the screenshots show it)."""
+    page.locator(".st-key-output").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+
+
 def palette(page: Page):
     """The palette component's frame (search box and category tree)."""
     return page.frame_locator('iframe[title="dataflow.ui.palette.palette"]')
@@ -110,9 +116,11 @@ def test_build_run_change_save_and_reopen(page: Page, server):
     select(page, "keep_above")
     expect(page.locator(".st-key-table_info_table")).to_contain_text("24 rows × 3 columns")
     expect(page.locator(".st-key-output [data-testid='stDataFrame']").first).to_be_visible()
+    show_output(page)
     shot(page, "02_table_output")
     select(page, "scatter")
     expect(page.locator(".st-key-output [data-testid='stPlotlyChart']")).to_be_visible()
+    show_output(page)
     shot(page, "03_chart_output")
 
     select(page, "keep_above")
@@ -172,14 +180,21 @@ def test_plugins_page_and_iris_template(page: Page, server):
         pytest.fail("the iris workflow's node types are not available: install the built-in plugins "
                     "(plugins/*; `python dev.py test` installs them, as .ci/run does)")
     settle(page)
+    wait_idle(page)
+    page.locator(".st-key-tb_layout button").first.click()     # the README's picture: laid out, ports readable
+    wait_idle(page)
+    settle(page)
+    page.wait_for_timeout(1500)                                # the canvas fits the view after its layout pass
     page.locator(".st-key-tb_run button").click()
     expect(page.locator(".st-key-run_summary")).to_contain_text("Run 1", timeout=90_000)
     settle(page)
     select(page, "confusion")
     expect(page.locator(".st-key-output [data-testid='stPlotlyChart']")).to_be_visible()
+    show_output(page)
     shot(page, "07_iris_confusion_matrix")
     select(page, "evaluate")
     expect(page.locator(".st-key-output [data-testid='stMetric']").first).to_be_visible()
+    show_output(page)
     shot(page, "08_iris_metrics")
     assert not page.locator('[data-testid="stException"]').count()
     with page.expect_download() as caught:                     # the one-file report of this run

@@ -11,12 +11,14 @@ import pytest
 
 from dataflow.ui.canvas_view import CANVAS_HEIGHT
 from dataflow.ui.document import Document
+from dataflow.ui.kernel_api import Edge
 from dataflow.ui.placement import (
     GAP_X,
     GAP_Y,
     MAX_COLS,
     NODE_H,
     NODE_W,
+    bezier_points,
     edge_hits,
     free_position,
     layered_layout,
@@ -109,3 +111,47 @@ def test_the_shipped_workflows_lay_out_without_an_edge_behind_a_node(path):
 def test_the_edge_check_sees_an_edge_through_a_node():
     boxes = {"a": (0, 0, NODE_W, NODE_H), "b": (300, 0, NODE_W, NODE_H), "c": (600, 0, NODE_W, NODE_H)}
     assert edge_hits(boxes, [("a", "c")]) == [("a", "c", "b")]
+
+
+def _drawn_path(kind: str, sx: float, sy: float, tx: float, ty: float) -> list[tuple[float, float]]:
+    """The path React Flow v11 draws for a streamlit-flow edge of `kind` from a right-side handle to
+    a left-side handle: its bezier, or (target left of source) its smoothstep: out 20 px, to
+    half-way between the handles, across, and into the target from its left."""
+    if kind == "default":
+        return bezier_points(sx, sy, tx, ty, 200)
+    assert kind == "smoothstep", kind
+    mid = (sy + ty) / 2
+    corners = [(sx, sy), (sx + 20, sy), (sx + 20, mid), (tx - 20, mid), (tx - 20, ty), (tx, ty)]
+    return [(ax + (bx - ax) * k / 50, ay + (by - ay) * k / 50)
+            for (ax, ay), (bx, by) in zip(corners, corners[1:], strict=False) for k in range(51)]
+
+
+@pytest.mark.parametrize("name", ["iris", "skip connection", "two skips"])
+def test_after_a_fold_no_edge_as_the_canvas_draws_it_crosses_the_corner_of_the_node_it_enters(name, ui_registry):
+    """A workflow deeper than three layers is folded into bands; a connection from the first band
+    into the second arrives from the upper right. Drawn with the type the canvas is given, it enters
+    its target's left handle from the left, crossing neither its target's box nor any other node."""
+    from dataflow.ui.canvas import desired_graph
+
+    names, links = GRAPHS[name]
+    spec = ui_registry.nodes["uipack.keep_above"]
+    doc = Document()
+    made = {n: doc.add_node(spec) for n in names}          # every node added apart, in one row or two
+    for source, target in links:     # edges as a file may hold them (one input fed twice is not checked here)
+        doc.workflow.edges.append(Edge(made[source], made[target], "table", "table"))
+    doc.auto_layout()
+    _, edges = desired_graph(doc, {spec.type_id: spec}, {})
+    pos = {n: (node.position["x"], node.position["y"]) for n, node in doc.workflow.nodes.items()}
+    assert max(x for x, _ in pos.values()) < MAX_COLS * (NODE_W + GAP_X), "the layout was not folded"
+    crossings = []
+    for edge in edges:
+        s, t = edge["source"], edge["target"]
+        (sx, sy), (tx, ty) = pos[s], pos[t]
+        sh, th = doc.heights[s], doc.heights[t]
+        path = _drawn_path(edge["type"], sx + NODE_W, sy + sh / 2, tx, ty + th / 2)
+        for other, (ox, oy) in pos.items():
+            left = ox + (8 if other == t else 0)
+            right = ox + NODE_W - (8 if other == s else 0)
+            if any(left < px < right and oy < py < oy + doc.heights[other] for px, py in path):
+                crossings.append((s, t, other))
+    assert crossings == []

@@ -37,6 +37,7 @@ from dataflow.sdk import (
 from . import schemas
 from .columns import json_value
 from .fitting import TASK_KIND, build_estimator, estimator_spec, fit, model_data, require_trained, train
+from .grid import ValuesToTry, grid_problem
 from .metrics import LOWER_IS_BETTER, Scoring, resolve_scoring, score
 from .models import TrainedModel
 
@@ -126,8 +127,9 @@ class Tuned(TypedDict):
 
 @node(category="Machine learning/Evaluate", schema=schemas.tune)
 def tune(model: Model, table: Table, *,
-         grid: Annotated[dict[str, Any], Help("Values to try per hyperparameter, e.g. {\"n_estimators\": [50, 100], "
-                                              "\"max_depth\": [3, 5]}; the rest keep the model's values")]
+         grid: Annotated[dict[str, Any], ValuesToTry(),
+                         Help("Values to try per hyperparameter, e.g. {\"n_estimators\": [50, 100], "
+                              "\"max_depth\": [3, 5]}; the rest keep the model's values")]
          = {},  # noqa: B006
          search: Annotated[Literal["grid", "random"], Help("grid: every combination; random: `candidates` "
                                                            "combinations drawn with the seed")] = "grid",
@@ -186,8 +188,7 @@ def _grid_axes(grid: dict[str, Any], spec: Any) -> dict[str, list[Any]]:
     """The grid as name -> non-empty list of values, names checked against the model's hyperparameters."""
     if not grid:
         names = ", ".join(spec.param_index) or "none"
-        raise NodeError(f"give values to try, e.g. {{\"name\": [1, 2]}}; model '{spec.id}' has the hyperparameters: "
-                        f"{names}", param="grid")
+        raise NodeError(f"{grid_problem(grid)}; model '{spec.id}' has the hyperparameters: {names}", param="grid")
     axes = {}
     for name, values in grid.items():
         if name not in spec.param_index:

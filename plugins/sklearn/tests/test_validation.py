@@ -167,3 +167,32 @@ def test_a_stopped_run_ends_tune_at_its_next_fit(iris):
     finally:
         NODE_CONTEXT.reset(token)
     assert len(fits) == 2  # the third fit never started
+
+
+def _tune_workflow(grid: dict | None):
+    from dataflow.kernel import workflow_from_dict
+
+    tune_params = {} if grid is None else {"grid": grid}
+    return workflow_from_dict({"version": "0.1.0", "nodes": [
+        {"id": "iris", "type": "samples.dataset", "params": {"name": "iris"}},
+        {"id": "train", "type": "sklearn.train_classifier", "params": {"target": "target"}},
+        {"id": "tune", "type": "sklearn.tune", "params": tune_params}], "edges": [
+        {"source": "iris", "target": "train", "target_port": "table"},
+        {"source": "train", "target": "tune", "target_port": "model"},
+        {"source": "iris", "target": "tune", "target_port": "table"}]})
+
+
+def test_validation_says_a_tune_node_with_its_default_empty_grid_has_nothing_to_try_before_running():
+    from dataflow.kernel import WorkflowError, compile_workflow, load_registry
+
+    registry = load_registry()
+    if "samples.dataset" not in registry.nodes:
+        pytest.skip("the samples plugin is not installed")
+    with pytest.raises(WorkflowError) as caught:
+        compile_workflow(_tune_workflow(None), registry)
+    (problem,) = caught.value.problems
+    assert (problem.node, problem.param) == ("tune", "grid")
+    assert "give values to try" in problem.message
+    with pytest.raises(WorkflowError, match="'C' has an empty list of values"):
+        compile_workflow(_tune_workflow({"C": []}), registry)
+    compile_workflow(_tune_workflow({"C": [0.1, 1.0]}), registry)   # a grid with values is valid
