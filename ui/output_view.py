@@ -112,7 +112,7 @@ def _show(node_id: str, port: str, port_type: str, value: Any, viewers: dict) ->
     if outputs.is_table(value):
         _table(node_id, port, value)
     elif outputs.is_figure(value):
-        st.plotly_chart(value, use_container_width=True, key=f"fig:{node_id}:{port}")
+        st.plotly_chart(value, width="stretch", key=f"fig:{node_id}:{port}")
         st.download_button("Download HTML", lambda: outputs.figure_html(value), file_name=f"{node_id}_{port}.html",
                            mime="text/html", on_click="ignore", key=f"dl_html:{node_id}:{port}")
     elif port_type == "metrics" and isinstance(value, dict):
@@ -141,12 +141,12 @@ def _table(node_id: str, port: str, table: Any) -> None:
     with st.container(key=f"table_info_{port}"):  # one per output: a split shows two tables
         st.caption(f"{info['rows']:,} rows × {info['columns']} columns"
                    + (f" · showing the first {shown}" if shown < info["rows"] else ""))
-    st.dataframe(outputs.preview(table), use_container_width=True, height=260, key=f"tbl:{node_id}:{port}")
+    st.dataframe(outputs.preview(table), width="stretch", height=260, key=f"tbl:{node_id}:{port}")
     with st.expander("Columns and statistics"):
         st.dataframe({"column": list(info["dtypes"]), "dtype": list(info["dtypes"].values())}, hide_index=True)
         stats = outputs.statistics(table)
         if stats is not None:
-            st.dataframe(stats, use_container_width=True)
+            st.dataframe(stats, width="stretch")
     box = st.expander("Profile", key=f"profile:{node_id}:{port}", on_change="rerun")
     if box.open:  # drawn only while open: a profile reads every row of the table
         with box:
@@ -176,7 +176,7 @@ def _profile(table: Any) -> None:
     profile, notes = memo["found"]
     for note in notes:
         st.caption(note)
-    st.dataframe(profile, hide_index=True, use_container_width=True)
+    st.dataframe(profile, hide_index=True, width="stretch")
 
 
 def _metrics(metrics: dict) -> None:

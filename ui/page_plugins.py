@@ -47,7 +47,7 @@ def render() -> None:
                 st.markdown("**Nodes**")
                 st.dataframe([{"type": t, "label": reg.nodes[t].label, "category": reg.nodes[t].category,
                                "version": reg.nodes[t].version, "description": reg.nodes[t].description}
-                              for t in nodes if t in reg.nodes], hide_index=True, use_container_width=True)
+                              for t in nodes if t in reg.nodes], hide_index=True, width="stretch")
             others = {k: v for k, v in record.contributions.items() if k != "nodes" and v}
             for kind, items in others.items():
                 st.markdown(f"**{kind.capitalize()}**: " + ", ".join(f"`{i}`" for i in items))

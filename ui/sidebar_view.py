@@ -33,10 +33,10 @@ def _workflow_menu() -> None:
         st.markdown(f"### {escape.text(d.name)}{marker}", help="● = unsaved changes (autosaved in the app folder)")
         st.caption(escape.text(d.workflow.path, limit=500) if d.workflow.path else "not saved yet")
     cols = st.columns([1, 1, 1.4])
-    cols[0].button("New", key="wf_new", on_click=actions.replace_document, args=("new",), use_container_width=True)
+    cols[0].button("New", key="wf_new", on_click=actions.replace_document, args=("new",), width="stretch")
     cols[1].button("Save", key="wf_save", on_click=actions.save, disabled=d.workflow.path is None,
-                   use_container_width=True)
-    save_as = cols[2].popover("Save as", use_container_width=True, key="sb_saveas", on_change="rerun")
+                   width="stretch")
+    save_as = cols[2].popover("Save as", width="stretch", key="sb_saveas", on_change="rerun")
     if save_as.open:
         with save_as:
             _save_as_form()
@@ -44,11 +44,11 @@ def _workflow_menu() -> None:
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", d.name).strip("._") or "workflow"
     st.download_button("Report (HTML)", actions.report_maker(), file_name=f"{stem}-report.html",
                        mime="text/html", on_click="ignore", key="wf_report", icon=":material/description:",
-                       use_container_width=True,
+                       width="stretch",
                        help="One file to share: the workflow's picture, each node's status and the outputs of its "
                             "charts, metrics and final tables, from the last run (as `dataflow report`)")
     st.download_button("Python script", actions.script_maker(), file_name=f"{stem}.py", mime="text/x-python",
-                       on_click="ignore", key="wf_script", icon=":material/code:", use_container_width=True,
+                       on_click="ignore", key="wf_script", icon=":material/code:", width="stretch",
                        help="The workflow as one plain Python script with pandas, scikit-learn and Plotly "
                             "(as `dataflow export`); run it from the workflow's folder")
     _lazy_expander("Open", "sb_open", _open_form)
