@@ -59,7 +59,7 @@ def list_items(plan: LoopPlan, inputs: dict[str, Any], registry: Registry) -> li
         base = Path(loop.folder).expanduser()
         base = base if base.is_absolute() else (plan.workflow.folder or Path.cwd()) / base
         start = len(str(base).rstrip(os.sep)) + 1
-        names = [str(path)[start:].replace(os.sep, "/") for path in plan.files()]  # as relative_to, 10x cheaper
+        names = [str(path)[start:].replace(os.sep, "/") for path, _ in plan.files()]  # as relative_to, 10x cheaper
         if not names:
             raise NodeError(f"no file in the loop's folder '{loop.folder}' matches '{loop.pattern}'")
         return [Item({loop.item_column: name}, {loop.param: os.path.join(loop.folder, name)}) for name in names]

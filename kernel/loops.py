@@ -42,10 +42,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from . import loopkeys
 from .bindings import BIND
 from .components import PREFIX, load_component
 from .errors import DataflowError, NodeError, Problem, WorkflowError
-from .loopkeys import body_sources_fingerprint, component_sources_fingerprint, files_fingerprint, item_values
 from .params import canonical_json, check_value, coerce_value
 from .spec import NodeSpec, ParamSpec, PortSpec, PortType
 from .workflow import LOOP, Edge, NodeInstance, Workflow, short_repr
@@ -94,7 +94,8 @@ class LoopPlan:
     #: `compile_workflow`, for the iterations' workflow and the body alone (handed in by it)
     compile: Callable[..., Graph] = field(compare=False)
     component_dirs: tuple[Path, ...] = ()
-    files: Callable[[], list[Path]] = field(default=list, compare=False)
+    #: a files loop's matching files, each with its `os.stat` (`loopkeys.list_files`), listed anew per call
+    files: Callable[[], loopkeys.Listing] = field(default=list, compare=False)
 
 
 def is_loop(node: NodeInstance) -> bool:
@@ -238,19 +239,20 @@ def loop_node_spec(node: NodeInstance, registry: Registry, workflow: Workflow, c
     def fingerprint(params: dict[str, Any]) -> str:
         """What the iterations read (`loopkeys.py`); a folder that cannot be listed fails the run, not this."""
         try:
-            items = item_values(loop, files)
-            listed = files_fingerprint(files()) if loop.over == "files" else ""
+            listing = files() if loop.over == "files" else []  # one listing, one stat a file
+            items = loopkeys.item_values(loop, listing)
         except (NodeError, OSError) as exc:
             return f"unlisted: {exc}"
+        listed = loopkeys.files_fingerprint(listing) if loop.over == "files" else ""
+        # a files loop's own files are in `listed`: a body's other sources are read for every item alike
+        looped = [] if loop.over == "files" else items
         if not inside:
-            # a files loop's own file is in `listed`: the body's other sources are read for every item alike
-            return listed + body_sources_fingerprint(body, params, [] if loop.over == "files" else items,
-                                                     workflow.folder)
+            return listed + loopkeys.body_sources_fingerprint(body, params, looped, workflow.folder)
         try:
             first = _body_graph(plan, node.type, params, body.input_names, registry, items[0] if items else None)
         except ValueError as exc:
             return f"{listed}uncompiled: {exc}"
-        return listed + component_sources_fingerprint(first, items, workflow.folder)
+        return listed + loopkeys.component_sources_fingerprint(first, looped, workflow.folder)
 
     plan = LoopPlan(loop, body, ends, workflow, compile, extra, files)
     spec = replace(body, outputs=tuple(outputs), params=tuple(params), param_index={p.name: p for p in params},
@@ -274,8 +276,8 @@ def _reads_sources(inner: Workflow, registry: Registry) -> bool:
                for n in inner.nodes.values())
 
 
-def _lister(loop: Loop, workflow: Workflow) -> Callable[[], list[Path]]:
-    def files() -> list[Path]:
+def _lister(loop: Loop, workflow: Workflow) -> Callable[[], loopkeys.Listing]:
+    def files() -> loopkeys.Listing:
         folder = Path(loop.folder).expanduser()
         if not folder.is_absolute():
             folder = (workflow.folder or Path.cwd()) / folder
@@ -284,7 +286,7 @@ def _lister(loop: Loop, workflow: Workflow) -> Callable[[], list[Path]]:
                 "; the workflow is not saved, so a relative folder is read from the working folder: save the " \
                 "workflow beside its data, or give the folder's full path"
             raise NodeError(f"the loop's folder '{loop.folder}' is not a folder ({folder}){hint}")
-        return sorted(p for p in folder.glob(loop.pattern) if p.is_file())
+        return loopkeys.list_files(folder, loop.pattern)
     return files
 
 
@@ -350,8 +352,8 @@ def _schema_function(plan: LoopPlan, type_id: str, registry: Registry) -> Callab
             found = plan.files()
             if not found:
                 raise LookupError(f"no file in '{loop.folder}' matches '{loop.pattern}'")
-            values[loop.param] = str(found[0])
-            label[loop.item_column] = found[0].name
+            values[loop.param] = str(found[0][0])
+            label[loop.item_column] = found[0][0].name
         elif loop.over == "values":
             label = values = {name: listed[0] for name, listed in loop.values}
         else:
