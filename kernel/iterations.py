@@ -52,14 +52,15 @@ class Item:
     value: Any = None
 
 
-def list_items(plan: LoopPlan, inputs: dict[str, Any], registry: Registry) -> list[Item]:
-    """The loop's items, in order (files by name, values as declared, groups as the split gives them)."""
+def list_items(plan: LoopPlan, inputs: dict[str, Any], registry: Registry, key_fingerprint: str = "") -> list[Item]:
+    """The loop's items, in order (files by name, values as declared, groups as the split gives them);
+    `key_fingerprint`: the loop node's, whose files are the items (`LoopPlan.listing_for`)."""
     loop = plan.loop
     if loop.over == "files":
         base = Path(loop.folder).expanduser()
         base = base if base.is_absolute() else (plan.workflow.folder or Path.cwd()) / base
         start = len(str(base).rstrip(os.sep)) + 1
-        names = [str(path)[start:].replace(os.sep, "/") for path, _ in plan.files()]  # as relative_to, 10x cheaper
+        names = [str(path)[start:].replace(os.sep, "/") for path, _ in plan.listing_for(key_fingerprint)]  # as relative_to, 10x cheaper
         if not names:
             raise NodeError(f"no file in the loop's folder '{loop.folder}' matches '{loop.pattern}'")
         return [Item({loop.item_column: name}, {loop.param: os.path.join(loop.folder, name)}) for name in names]
@@ -125,7 +126,7 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
     is read and collected."""
     started = time.perf_counter()
     plan: LoopPlan = node.loop
-    items = list_items(plan, inputs, engine.registry)
+    items = list_items(plan, inputs, engine.registry, key.fingerprint)
     workflow, given, registry = _iterations(plan, node, items, inputs, key.inputs, engine.registry, graph)
     try:
         nested = plan.compile(workflow, registry, component_dirs=plan.component_dirs)

@@ -21,9 +21,11 @@ import hashlib
 import itertools
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .errors import NodeError
 from .keys import source_fingerprint
 
 if TYPE_CHECKING:
@@ -57,6 +59,22 @@ def list_files(folder: Path, pattern: str) -> Listing:
             found.append((path, info))
     found.sort(key=lambda entry: entry[0].parts)  # Path's own order, without its slow comparisons
     return found
+
+
+def lister(folder: str, pattern: str, workflow_folder: Path | None) -> Callable[[], Listing]:
+    """A files loop's `list_files` of `folder` (relative to the workflow's folder), or a `NodeError`
+    saying why the folder cannot be listed."""
+    def files() -> Listing:
+        path = Path(folder).expanduser()
+        if not path.is_absolute():
+            path = (workflow_folder or Path.cwd()) / path
+        if not path.is_dir():
+            hint = "" if workflow_folder or Path(folder).expanduser().is_absolute() else \
+                "; the workflow is not saved, so a relative folder is read from the working folder: save the " \
+                "workflow beside its data, or give the folder's full path"
+            raise NodeError(f"the loop's folder '{folder}' is not a folder ({path}){hint}")
+        return list_files(path, pattern)
+    return files
 
 
 def files_fingerprint(listing: Listing) -> str:

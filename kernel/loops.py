@@ -96,6 +96,14 @@ class LoopPlan:
     component_dirs: tuple[Path, ...] = ()
     #: a files loop's matching files, each with its `os.stat` (`loopkeys.list_files`), listed anew per call
     files: Callable[[], loopkeys.Listing] = field(default=list, compare=False)
+    #: the listing the loop node's key was last made of, by its digest (`listing_for`)
+    listed: dict[str, tuple[str, loopkeys.Listing]] = field(default_factory=dict, compare=False)
+
+    def listing_for(self, key_fingerprint: str) -> loopkeys.Listing:
+        """The files a run's loop node was keyed by (its key's fingerprint holds their digest): the
+        iterations are exactly the items the key names, and the folder is not listed again."""
+        digest, listing = self.listed.get("last", ("", []))
+        return listing if digest and digest in key_fingerprint else self.files()
 
 
 def is_loop(node: NodeInstance) -> bool:
@@ -233,7 +241,7 @@ def loop_node_spec(node: NodeInstance, registry: Registry, workflow: Workflow, c
             ends.pop(port.name, None)
     params = tuple(p for p in body.params if p.name not in loop.looped_params)
     digest = hashlib.blake2b(f"{canonical_json(node.extra[LOOP])}\x1f{definition}".encode(), digest_size=16).hexdigest()
-    files = _lister(loop, workflow) if loop.over == "files" else list
+    files = loopkeys.lister(loop.folder, loop.pattern, workflow.folder) if loop.over == "files" else list
     inside = node.type.startswith(PREFIX) and _reads_sources(component.workflow, registry)
 
     def fingerprint(params: dict[str, Any]) -> str:
@@ -244,6 +252,8 @@ def loop_node_spec(node: NodeInstance, registry: Registry, workflow: Workflow, c
         except (NodeError, OSError) as exc:
             return f"unlisted: {exc}"
         listed = loopkeys.files_fingerprint(listing) if loop.over == "files" else ""
+        if listed:
+            plan.listed["last"] = (listed, listing)
         # a files loop's own files are in `listed`: a body's other sources are read for every item alike
         looped = [] if loop.over == "files" else items
         if not inside:
@@ -274,20 +284,6 @@ def _reads_sources(inner: Workflow, registry: Registry) -> bool:
     """Whether a component's nodes (or a component inside it) may read sources."""
     return any(n.type.startswith(PREFIX) or getattr(registry.nodes.get(n.type), "reads_sources", False)
                for n in inner.nodes.values())
-
-
-def _lister(loop: Loop, workflow: Workflow) -> Callable[[], loopkeys.Listing]:
-    def files() -> loopkeys.Listing:
-        folder = Path(loop.folder).expanduser()
-        if not folder.is_absolute():
-            folder = (workflow.folder or Path.cwd()) / folder
-        if not folder.is_dir():
-            hint = "" if workflow.folder or Path(loop.folder).expanduser().is_absolute() else \
-                "; the workflow is not saved, so a relative folder is read from the working folder: save the " \
-                "workflow beside its data, or give the folder's full path"
-            raise NodeError(f"the loop's folder '{loop.folder}' is not a folder ({folder}){hint}")
-        return loopkeys.list_files(folder, loop.pattern)
-    return files
 
 
 # --- the body alone: for export and for the schema pass -------------------------------
