@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cache import CacheEntry
-from .errors import Cancelled, NodeError, WorkflowError
+from .errors import Cancelled, NodeError
 from .executor import Handle, NodeOutcome, NodeTask
+from .instances import iterations_graph
 from .loops import GIVEN, MAX_ITEMS, LoopPlan, given_spec
 from .params import canonical_json
 from .results import RunEvent
@@ -128,10 +129,7 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
     plan: LoopPlan = node.loop
     items = list_items(plan, inputs, engine.registry, key.fingerprint)
     workflow, given, registry = _iterations(plan, node, items, inputs, key.inputs, engine.registry, graph)
-    try:
-        nested = plan.compile(workflow, registry, component_dirs=plan.component_dirs)
-    except WorkflowError as exc:
-        raise NodeError(f"the loop's iterations do not compile: {exc.problems[0].message}") from None
+    nested = iterations_graph(plan, workflow, items, registry)  # the first compiled, the others copied
     ends = {port: [f"#{k}{path}" for k in range(len(items))] for port, (path, _) in plan.ends.items()}
     every = sorted({n for ids in ends.values() for n in ids})
     labels = [json.dumps(item.label, sort_keys=True, default=str) for item in items] if ends else []
