@@ -162,12 +162,13 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
     if previous is not None:
         old = previous[1]["warnings"]
         warned.update((str(k), old[str(j)]) for k, j in reused.items() if isinstance(old.get(str(j)), list))
-    outputs, notes = _collected(engine, plan, items, ends, result.outputs, previous, reused)
+    indexed = engine.cache is not None and node.spec.cache != "none"  # else nothing keeps the notes
+    outputs, notes = _collected(engine, plan, items, ends, result.outputs, previous, reused, indexed)
     if outputs is None:  # a serializer could not reuse rows: read every item's outputs
         again = engine.run(nested, cancel=cancel, keep_outputs=every, given=given)
         if again.status != "ok":
             raise NodeError(f"the loop's iterations could not be read back ({again.status})")
-        outputs, notes = _collected(engine, plan, items, ends, again.outputs, None, {})
+        outputs, notes = _collected(engine, plan, items, ends, again.outputs, None, {}, indexed)
     if notes and engine.cache is not None and node.spec.cache != "none":
         # a few long strings, not thousands of small objects: the memory tier sizes it, the disk tier encodes it
         index = {"items": "\n".join(item_keys), "notes": json.dumps(notes), "warnings": json.dumps(warned)}
@@ -203,15 +204,19 @@ def _previous(engine: Engine, graph: Graph, node: GraphNode, key: str) -> tuple[
 
 def _collected(engine: Engine, plan: LoopPlan, items: list[Item], ends: dict[str, list[str]],
                kept: dict[str, dict[str, Any]], previous: tuple[dict[str, Any], dict] | None,
-               reused: dict[int, int]) -> tuple[dict[str, Any] | None, dict[str, list] | None]:
-    """Each collected output, and each port's notes (None when a serializer keeps none); (None,
-    None) when rows were to be reused and a serializer could not."""
+               reused: dict[int, int], indexed: bool) -> tuple[dict[str, Any] | None, dict[str, list] | None]:
+    """Each collected output, and each port's notes (None when a serializer keeps none, or when
+    not `indexed`: no cache keeps them, so none are made); (None, None) when rows were to be reused
+    and a serializer could not."""
     outputs: dict[str, Any] = {}
-    notes: dict[str, list] | None = {}
+    notes: dict[str, list] | None = {} if indexed else None
     for port, (_, inner_port) in plan.ends.items():
         serializer = engine.registry.serializers[plan.body.output_types[port]]
         values = [(item.label, None if k in reused else kept[end][inner_port])
                   for k, (item, end) in enumerate(zip(items, ends[port], strict=True))]
+        if not indexed:
+            outputs[port] = serializer.collect(values)
+            continue
         last = None
         if previous is not None and port in previous[0] and isinstance(previous[1].get("notes", {}).get(port), list):
             last = (previous[0][port], previous[1]["notes"][port])
