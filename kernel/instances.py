@@ -53,8 +53,11 @@ def iterations_graph(plan: LoopPlan, workflow: Workflow, items: list[Any], regis
     values: dict[str, Any] = {}
     if component and looped:  # the component's parameters reach its nodes as workflow parameters do
         for name in looped:
-            kind = plan.body.param_index[name].kind
-            declared[name] = {"type": _DECLARED[kind], "default": plan.body.param_index[name].default}
+            param = plan.body.param_index[name]
+            if param.kind not in _DECLARED:  # a component's parameters are declared as these: never seen
+                raise NodeError(f"the loop's iterations do not compile: the looped parameter '{name}' is a "
+                                f"{param.type_name}")
+            declared[name] = {"type": _DECLARED[param.kind], "default": param.default}
             values[name] = items[0].params[name]
         first["#0"] = replace(body, params={**body.params, **{n: {BIND: n} for n in looped}})
     template = Workflow(nodes=first, edges=[e for e in workflow.edges if e.source in first and e.target in first],

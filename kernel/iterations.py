@@ -5,7 +5,8 @@ the results collected (see `loops.py` for the loop object and the loop node's sp
 The items are listed (files by name, values as declared, groups as the table's serializer splits
 them); one workflow holds an instance of the body per item (`#k`, `#k/inner` inside a component),
 its inputs handed in by *given* nodes keyed by the upstream key (and the group's name), never by
-data; it is compiled and run by the same engine, on the same cache and executor, so iterations
+data; it is compiled (the first iteration, the others copied from it: `instances.py`) and run by
+the same engine, on the same cache and executor, so iterations
 run side by side and each keeps its own Merkle keys. A failing iteration fails the loop node,
 naming the item; the others' results are cached by then. When the loop ran before, only the items
 its previous result does not hold are read or computed; the others' rows come from that result

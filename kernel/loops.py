@@ -25,8 +25,9 @@ output. Inputs other than a groups `port` reach every iteration unchanged.
 **How it runs.** The loop node is one node of its graph, with its own Merkle key (its parameters,
 the loop object, the body's definition, its inputs' keys and, for files, each matched file's name,
 size and time), so a fully cached run never looks inside. When it must compute, the run (not an
-executor) calls `iterations.run_loop`: the items are listed, one workflow holding an instance of the body per
-item is compiled and run by the same engine, on the same cache and executor (so iterations run in
+executor) calls `iterations.run_loop`: the items are listed (a files loop's, as its key listed them), one
+workflow holding an instance of the body per item is compiled (the first instance compiled, the others
+copied from it: `instances.py`) and run by the same engine, on the same cache and executor (so iterations run in
 parallel on a pool), and the results are collected. Each iteration's nodes keep their own keys: a
 changed file recomputes its iteration, a new file computes one. Inputs enter that workflow as
 *given* nodes whose keys are the upstream key (and the group's name), never data. A failing
