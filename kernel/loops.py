@@ -103,7 +103,7 @@ class LoopPlan:
     def listing_for(self, key_fingerprint: str) -> loopkeys.Listing:
         """The files a run's loop node was keyed by (its key's fingerprint holds their digest): the
         iterations are exactly the items the key names, and the folder is not listed again."""
-        digest, listing = self.listed.get("last", ("", []))
+        digest, listing = self.listed.pop("last", ("", []))  # taken: not kept alive with the graph
         return listing if digest and digest in key_fingerprint else self.files()
 
 
