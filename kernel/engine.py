@@ -106,10 +106,12 @@ class Engine:
         """The run history of the graph's workflow (by its file, else its name)."""
         workflow = graph.workflow
         identity = str(workflow.path) if workflow.path else f"name:{workflow.meta.get('name', '')}"
-        if "loop_of" in workflow.meta:  # a loop's iterations keep a history of their own
-            identity = f"{identity}#loop:{workflow.meta['loop_of']}"
+        folder = self.cache_root / "history" if self.cache is not None and self.cache_root else None
+        if "loop_of" in workflow.meta:
+            # a loop's iterations keep a history of their own, in memory only: it explains their misses,
+            # which nobody is shown, and a file of 1,000 iterations' keys was rewritten on every run
+            identity, folder = f"{identity}#loop:{workflow.meta['loop_of']}", None
         if identity not in self._histories:
-            folder = self.cache_root / "history" if self.cache is not None and self.cache_root else None
             self._histories[identity] = History(folder, identity)
         return self._histories[identity]
 

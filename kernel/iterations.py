@@ -5,7 +5,8 @@ the results collected (see `loops.py` for the loop object and the loop node's sp
 The items are listed (files by name, values as declared, groups as the table's serializer splits
 them); one workflow holds an instance of the body per item (`#k`, `#k/inner` inside a component),
 its inputs handed in by *given* nodes keyed by the upstream key (and the group's name), never by
-data; it is compiled and run by the same engine, on the same cache and executor, so iterations
+data; it is compiled (the first iteration, the others copied from it: `instances.py`) and run by
+the same engine, on the same cache and executor, so iterations
 run side by side and each keeps its own Merkle keys. A failing iteration fails the loop node,
 naming the item; the others' results are cached by then. When the loop ran before, only the items
 its previous result does not hold are read or computed; the others' rows come from that result
@@ -28,8 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cache import CacheEntry
-from .errors import Cancelled, NodeError, WorkflowError
+from .errors import Cancelled, NodeError
 from .executor import Handle, NodeOutcome, NodeTask
+from .instances import iterations_graph
 from .loops import GIVEN, MAX_ITEMS, LoopPlan, given_spec
 from .params import canonical_json
 from .results import RunEvent
@@ -52,14 +54,15 @@ class Item:
     value: Any = None
 
 
-def list_items(plan: LoopPlan, inputs: dict[str, Any], registry: Registry) -> list[Item]:
-    """The loop's items, in order (files by name, values as declared, groups as the split gives them)."""
+def list_items(plan: LoopPlan, inputs: dict[str, Any], registry: Registry, key_fingerprint: str = "") -> list[Item]:
+    """The loop's items, in order (files by name, values as declared, groups as the split gives them);
+    `key_fingerprint`: the loop node's, whose files are the items (`LoopPlan.listing_for`)."""
     loop = plan.loop
     if loop.over == "files":
         base = Path(loop.folder).expanduser()
         base = base if base.is_absolute() else (plan.workflow.folder or Path.cwd()) / base
         start = len(str(base).rstrip(os.sep)) + 1
-        names = [str(path)[start:].replace(os.sep, "/") for path in plan.files()]  # as relative_to, 10x cheaper
+        names = [str(path)[start:].replace(os.sep, "/") for path, _ in plan.listing_for(key_fingerprint)]  # as relative_to, 10x cheaper
         if not names:
             raise NodeError(f"no file in the loop's folder '{loop.folder}' matches '{loop.pattern}'")
         return [Item({loop.item_column: name}, {loop.param: os.path.join(loop.folder, name)}) for name in names]
@@ -125,12 +128,9 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
     is read and collected."""
     started = time.perf_counter()
     plan: LoopPlan = node.loop
-    items = list_items(plan, inputs, engine.registry)
+    items = list_items(plan, inputs, engine.registry, key.fingerprint)
     workflow, given, registry = _iterations(plan, node, items, inputs, key.inputs, engine.registry, graph)
-    try:
-        nested = plan.compile(workflow, registry, component_dirs=plan.component_dirs)
-    except WorkflowError as exc:
-        raise NodeError(f"the loop's iterations do not compile: {exc.problems[0].message}") from None
+    nested = iterations_graph(plan, workflow, items, registry)  # the first compiled, the others copied
     ends = {port: [f"#{k}{path}" for k in range(len(items))] for port, (path, _) in plan.ends.items()}
     every = sorted({n for ids in ends.values() for n in ids})
     labels = [json.dumps(item.label, sort_keys=True, default=str) for item in items] if ends else []
@@ -163,12 +163,13 @@ def run_loop(engine: Engine, graph: Graph, node: GraphNode, inputs: dict[str, An
     if previous is not None:
         old = previous[1]["warnings"]
         warned.update((str(k), old[str(j)]) for k, j in reused.items() if isinstance(old.get(str(j)), list))
-    outputs, notes = _collected(engine, plan, items, ends, result.outputs, previous, reused)
+    indexed = engine.cache is not None and node.spec.cache != "none"  # else nothing keeps the notes
+    outputs, notes = _collected(engine, plan, items, ends, result.outputs, previous, reused, indexed)
     if outputs is None:  # a serializer could not reuse rows: read every item's outputs
         again = engine.run(nested, cancel=cancel, keep_outputs=every, given=given)
         if again.status != "ok":
             raise NodeError(f"the loop's iterations could not be read back ({again.status})")
-        outputs, notes = _collected(engine, plan, items, ends, again.outputs, None, {})
+        outputs, notes = _collected(engine, plan, items, ends, again.outputs, None, {}, indexed)
     if notes and engine.cache is not None and node.spec.cache != "none":
         # a few long strings, not thousands of small objects: the memory tier sizes it, the disk tier encodes it
         index = {"items": "\n".join(item_keys), "notes": json.dumps(notes), "warnings": json.dumps(warned)}
@@ -204,15 +205,19 @@ def _previous(engine: Engine, graph: Graph, node: GraphNode, key: str) -> tuple[
 
 def _collected(engine: Engine, plan: LoopPlan, items: list[Item], ends: dict[str, list[str]],
                kept: dict[str, dict[str, Any]], previous: tuple[dict[str, Any], dict] | None,
-               reused: dict[int, int]) -> tuple[dict[str, Any] | None, dict[str, list] | None]:
-    """Each collected output, and each port's notes (None when a serializer keeps none); (None,
-    None) when rows were to be reused and a serializer could not."""
+               reused: dict[int, int], indexed: bool) -> tuple[dict[str, Any] | None, dict[str, list] | None]:
+    """Each collected output, and each port's notes (None when a serializer keeps none, or when
+    not `indexed`: no cache keeps them, so none are made); (None, None) when rows were to be reused
+    and a serializer could not."""
     outputs: dict[str, Any] = {}
-    notes: dict[str, list] | None = {}
+    notes: dict[str, list] | None = {} if indexed else None
     for port, (_, inner_port) in plan.ends.items():
         serializer = engine.registry.serializers[plan.body.output_types[port]]
         values = [(item.label, None if k in reused else kept[end][inner_port])
                   for k, (item, end) in enumerate(zip(items, ends[port], strict=True))]
+        if not indexed:
+            outputs[port] = serializer.collect(values)
+            continue
         last = None
         if previous is not None and port in previous[0] and isinstance(previous[1].get("notes", {}).get(port), list):
             last = (previous[0][port], previous[1]["notes"][port])

@@ -4,7 +4,9 @@ A loop node is keyed without running its iterations, so that a fully cached run 
 only. Its key must then change whenever an iteration would read something else, or the loop
 returns a stale result:
 
-- a files loop: each matched file's name, size and time;
+- a files loop: each matched file's name, size and time (as the listing stat'ed it: one `stat` a
+  file), digested: a few bytes in the key, the run history and the stale reason's comparison, not
+  tens of kilobytes for a thousand files;
 - a loop whose body reads sources (a file, a database): for a node body, the body's own source
   fingerprint with each item's parameters (a values loop over file paths: each file's size and
   time); for a component body, the source fingerprint of every node inside that reads sources,
@@ -14,11 +16,16 @@ returns a stale result:
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import itertools
-from collections.abc import Callable, Iterable
+import os
+import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .errors import NodeError
 from .keys import source_fingerprint
 
 if TYPE_CHECKING:
@@ -29,23 +36,58 @@ if TYPE_CHECKING:
 _SEP = "\x1e"
 
 
-def files_fingerprint(files: Iterable[Path]) -> str:
-    """Each file's name, size and modification time (`missing` for one gone since listing)."""
-    parts = []
-    for path in files:
+#: a file gone (or a link gone bad) between listing the folder and looking at it: not a match,
+#: as `Path.is_file` says; any other error (no permission) is raised, as it does
+_GONE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+
+#: a folder's matching files, each with what `os.stat` said of it when listed
+Listing = list[tuple[Path, os.stat_result]]
+
+
+def list_files(folder: Path, pattern: str) -> Listing:
+    """The regular files of `folder` matching `pattern`, in path order, each stat'ed once: its size and
+    time key the loop, so nothing looks at it again before its iteration does."""
+    found = []
+    for path in folder.glob(pattern):
         try:
-            info = path.stat()
-            parts.append(f"{path.name}|{info.st_size}|{info.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{path.name}|missing")
-    return _SEP.join(parts)
+            info = os.stat(path)
+        except OSError as exc:
+            if exc.errno in _GONE:
+                continue
+            raise
+        if stat.S_ISREG(info.st_mode):
+            found.append((path, info))
+    found.sort(key=lambda entry: entry[0].parts)  # Path's own order, without its slow comparisons
+    return found
 
 
-def item_values(loop: Loop, files: Callable[[], list[Path]]) -> list[dict[str, Any]]:
+def lister(folder: str, pattern: str, workflow_folder: Path | None) -> Callable[[], Listing]:
+    """A files loop's `list_files` of `folder` (relative to the workflow's folder), or a `NodeError`
+    saying why the folder cannot be listed."""
+    def files() -> Listing:
+        path = Path(folder).expanduser()
+        if not path.is_absolute():
+            path = (workflow_folder or Path.cwd()) / path
+        if not path.is_dir():
+            hint = "" if workflow_folder or Path(folder).expanduser().is_absolute() else \
+                "; the workflow is not saved, so a relative folder is read from the working folder: save the " \
+                "workflow beside its data, or give the folder's full path"
+            raise NodeError(f"the loop's folder '{folder}' is not a folder ({path}){hint}")
+        return list_files(path, pattern)
+    return files
+
+
+def files_fingerprint(listing: Listing) -> str:
+    """A digest of each listed file's path, size and modification time."""
+    text = _SEP.join(f"{path}|{info.st_size}|{info.st_mtime_ns}" for path, info in listing)
+    return "files:" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def item_values(loop: Loop, listing: Listing) -> list[dict[str, Any]]:
     """The looped parameters' values of every item known before running (a groups loop's items
-    come from its input table: none here)."""
+    come from its input table: none here; `listing`: a files loop's files)."""
     if loop.over == "files":
-        return [{loop.param: str(path)} for path in files()]
+        return [{loop.param: str(path)} for path, _ in listing]
     if loop.over != "values":
         return []
     names = [name for name, _ in loop.values]

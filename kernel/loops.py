@@ -25,8 +25,9 @@ output. Inputs other than a groups `port` reach every iteration unchanged.
 **How it runs.** The loop node is one node of its graph, with its own Merkle key (its parameters,
 the loop object, the body's definition, its inputs' keys and, for files, each matched file's name,
 size and time), so a fully cached run never looks inside. When it must compute, the run (not an
-executor) calls `iterations.run_loop`: the items are listed, one workflow holding an instance of the body per
-item is compiled and run by the same engine, on the same cache and executor (so iterations run in
+executor) calls `iterations.run_loop`: the items are listed (a files loop's, as its key listed them), one
+workflow holding an instance of the body per item is compiled (the first instance compiled, the others
+copied from it: `instances.py`) and run by the same engine, on the same cache and executor (so iterations run in
 parallel on a pool), and the results are collected. Each iteration's nodes keep their own keys: a
 changed file recomputes its iteration, a new file computes one. Inputs enter that workflow as
 *given* nodes whose keys are the upstream key (and the group's name), never data. A failing
@@ -42,10 +43,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from . import loopkeys
 from .bindings import BIND
 from .components import PREFIX, load_component
 from .errors import DataflowError, NodeError, Problem, WorkflowError
-from .loopkeys import body_sources_fingerprint, component_sources_fingerprint, files_fingerprint, item_values
 from .params import canonical_json, check_value, coerce_value
 from .spec import NodeSpec, ParamSpec, PortSpec, PortType
 from .workflow import LOOP, Edge, NodeInstance, Workflow, short_repr
@@ -94,7 +95,16 @@ class LoopPlan:
     #: `compile_workflow`, for the iterations' workflow and the body alone (handed in by it)
     compile: Callable[..., Graph] = field(compare=False)
     component_dirs: tuple[Path, ...] = ()
-    files: Callable[[], list[Path]] = field(default=list, compare=False)
+    #: a files loop's matching files, each with its `os.stat` (`loopkeys.list_files`), listed anew per call
+    files: Callable[[], loopkeys.Listing] = field(default=list, compare=False)
+    #: the listing the loop node's key was last made of, by its digest (`listing_for`)
+    listed: dict[str, tuple[str, loopkeys.Listing]] = field(default_factory=dict, compare=False)
+
+    def listing_for(self, key_fingerprint: str) -> loopkeys.Listing:
+        """The files a run's loop node was keyed by (its key's fingerprint holds their digest): the
+        iterations are exactly the items the key names, and the folder is not listed again."""
+        digest, listing = self.listed.pop("last", ("", []))  # taken: not kept alive with the graph
+        return listing if digest and digest in key_fingerprint else self.files()
 
 
 def is_loop(node: NodeInstance) -> bool:
@@ -232,25 +242,28 @@ def loop_node_spec(node: NodeInstance, registry: Registry, workflow: Workflow, c
             ends.pop(port.name, None)
     params = tuple(p for p in body.params if p.name not in loop.looped_params)
     digest = hashlib.blake2b(f"{canonical_json(node.extra[LOOP])}\x1f{definition}".encode(), digest_size=16).hexdigest()
-    files = _lister(loop, workflow) if loop.over == "files" else list
+    files = loopkeys.lister(loop.folder, loop.pattern, workflow.folder) if loop.over == "files" else list
     inside = node.type.startswith(PREFIX) and _reads_sources(component.workflow, registry)
 
     def fingerprint(params: dict[str, Any]) -> str:
         """What the iterations read (`loopkeys.py`); a folder that cannot be listed fails the run, not this."""
         try:
-            items = item_values(loop, files)
-            listed = files_fingerprint(files()) if loop.over == "files" else ""
+            listing = files() if loop.over == "files" else []  # one listing, one stat a file
+            items = loopkeys.item_values(loop, listing)
         except (NodeError, OSError) as exc:
             return f"unlisted: {exc}"
+        listed = loopkeys.files_fingerprint(listing) if loop.over == "files" else ""
+        if listed:
+            plan.listed["last"] = (listed, listing)
+        # a files loop's own files are in `listed`: a body's other sources are read for every item alike
+        looped = [] if loop.over == "files" else items
         if not inside:
-            # a files loop's own file is in `listed`: the body's other sources are read for every item alike
-            return listed + body_sources_fingerprint(body, params, [] if loop.over == "files" else items,
-                                                     workflow.folder)
+            return listed + loopkeys.body_sources_fingerprint(body, params, looped, workflow.folder)
         try:
             first = _body_graph(plan, node.type, params, body.input_names, registry, items[0] if items else None)
         except ValueError as exc:
             return f"{listed}uncompiled: {exc}"
-        return listed + component_sources_fingerprint(first, items, workflow.folder)
+        return listed + loopkeys.component_sources_fingerprint(first, looped, workflow.folder)
 
     plan = LoopPlan(loop, body, ends, workflow, compile, extra, files)
     spec = replace(body, outputs=tuple(outputs), params=tuple(params), param_index={p.name: p for p in params},
@@ -272,20 +285,6 @@ def _reads_sources(inner: Workflow, registry: Registry) -> bool:
     """Whether a component's nodes (or a component inside it) may read sources."""
     return any(n.type.startswith(PREFIX) or getattr(registry.nodes.get(n.type), "reads_sources", False)
                for n in inner.nodes.values())
-
-
-def _lister(loop: Loop, workflow: Workflow) -> Callable[[], list[Path]]:
-    def files() -> list[Path]:
-        folder = Path(loop.folder).expanduser()
-        if not folder.is_absolute():
-            folder = (workflow.folder or Path.cwd()) / folder
-        if not folder.is_dir():
-            hint = "" if workflow.folder or Path(loop.folder).expanduser().is_absolute() else \
-                "; the workflow is not saved, so a relative folder is read from the working folder: save the " \
-                "workflow beside its data, or give the folder's full path"
-            raise NodeError(f"the loop's folder '{loop.folder}' is not a folder ({folder}){hint}")
-        return sorted(p for p in folder.glob(loop.pattern) if p.is_file())
-    return files
 
 
 # --- the body alone: for export and for the schema pass -------------------------------
@@ -350,8 +349,8 @@ def _schema_function(plan: LoopPlan, type_id: str, registry: Registry) -> Callab
             found = plan.files()
             if not found:
                 raise LookupError(f"no file in '{loop.folder}' matches '{loop.pattern}'")
-            values[loop.param] = str(found[0])
-            label[loop.item_column] = found[0].name
+            values[loop.param] = str(found[0][0])
+            label[loop.item_column] = found[0][0].name
         elif loop.over == "values":
             label = values = {name: listed[0] for name, listed in loop.values}
         else:

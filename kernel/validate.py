@@ -91,11 +91,11 @@ def _graph_node(node_id: str, spec: NodeSpec, params: dict[str, Any], inputs: di
         params_json=canonical_json(params),
         input_codecs={port: registry.serializers.get(kind) for port, kind in spec.input_types.items()},
         output_codecs={port: registry.serializers.get(kind) for port, kind in spec.output_types.items()},
-        extra_fingerprint=_chosen_versions(node_id, picking, params, registry, workflow) if picking else "",
+        extra_fingerprint=chosen_versions(node_id, picking, params, registry, workflow) if picking else "",
     )
 
 
-def _chosen_versions(node_id: str, picking: tuple, params: dict[str, Any], registry: Registry,
+def chosen_versions(node_id: str, picking: tuple, params: dict[str, Any], registry: Registry,
                      workflow: Workflow) -> str:
     """For a node whose parameters pick registered items with versions of their own (an estimator):
     those versions, so that a new version of the item (or of the pack providing it) misses the cache."""
@@ -232,17 +232,18 @@ def _resolve_params(workflow: Workflow, specs: dict[str, NodeSpec], overrides: M
                                         workflow_param=bound.get(param.name)))
                 continue
             effective[param.name] = coerce_value(param, value)
-        _check_widgets(node_id, spec, effective, registry, workflow, problems, spell)
+        problems += widget_problems(node_id, spec, effective, registry, workflow, spell)
         result[node_id] = effective
         if bound:
             bindings[node_id] = bound
     return result
 
 
-def _check_widgets(node_id: str, spec: NodeSpec, effective: dict[str, Any], registry: Registry,
-                   workflow: Workflow, problems: list[Problem], spell: Speller) -> None:
+def widget_problems(node_id: str, spec: NodeSpec, effective: dict[str, Any], registry: Registry,
+                    workflow: Workflow, spell: Speller) -> list[Problem]:
     """Each widget's own check of its parameter's valid value (a formula's syntax, a path that can
     name a file, a chosen estimator and its hyperparameters), with every parameter known."""
+    problems: list[Problem] = []
     for param in spec.params:
         if param.widget is None or param.name not in effective:
             continue
@@ -251,6 +252,7 @@ def _check_widgets(node_id: str, spec: NodeSpec, effective: dict[str, Any], regi
             target = spec.param_index.get(name, param)
             problems.append(Problem("bad_param", f"node '{node_id}', parameter '{name}' ({target.type_name}): "
                                     f"{message}", node=node_id, param=name))
+    return problems
 
 
 def _resolve_edges(workflow: Workflow, specs: dict[str, NodeSpec], problems: list[Problem],

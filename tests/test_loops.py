@@ -85,6 +85,17 @@ def test_a_loop_over_files_gives_what_a_pandas_loop_and_concat_give(registry, tm
     assert messages[-1] == "3/3 iterations (3 computed, 0 cached)"
 
 
+def test_a_loop_without_a_cache_collects_the_same_table(registry, tmp_path):
+    months(tmp_path)
+    path = workflow(tmp_path, [READ_EACH])
+    cached, _ = run(registry, path, tmp_path / "cache")
+    uncached, messages = run(registry, path, tmp_path / "none", use_cache=False)  # `dataflow run --no-cache`
+    assert uncached.status == "ok", uncached.nodes["each"].error
+    pd.testing.assert_frame_equal(uncached.outputs["each"]["table"], cached.outputs["each"]["table"])
+    assert messages[-1] == "3/3 iterations (3 computed, 0 cached)"
+    assert not (tmp_path / "none").exists() or not any((tmp_path / "none").rglob("*.json"))
+
+
 def test_a_new_file_computes_one_iteration_and_a_changed_file_recomputes_only_its_own(registry, tmp_path):
     data = months(tmp_path)
     path = workflow(tmp_path, [READ_EACH])
