@@ -173,7 +173,9 @@ def clicks(page, selected_js: str, count: int, runs: list[float] | None = None,
     times = []
     for k in range(count):
         nid = visible[k % len(visible)]
-        seen_runs, seen_messages = page.evaluate("window.__runs.length"), page.frames_in[0]
+        # what the page saw so far (only a page opened by `load_once` counts runs and messages)
+        seen_runs = page.evaluate("window.__runs.length") if runs is not None else 0
+        seen_messages = page.frames_in[0] if messages is not None else 0
         t1 = time.perf_counter()
         for attempt in range(3):
             if attempt < 2:
