@@ -7,7 +7,6 @@ any, both commands say in one line what to install or enable, and exit 2.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from dataflow.kernel import DataflowError, Engine, Registry
 from dataflow.kernel.plugins import BUILTIN_PLUGINS
@@ -15,14 +14,6 @@ from dataflow.kernel.plugins import BUILTIN_PLUGINS
 from . import EXIT_INVALID, EXIT_OK
 from .loading import load_plugins
 from .terminal import echo, echo_stderr, print_json
-
-
-def add_cache_command(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Register `cache` on the main parser's subcommands."""
-    cache = sub.add_parser("cache", parents=[common], help="show or clear the cache")
-    cache.add_argument("action", choices=["info", "clear"])
-    cache.add_argument("--json", action="store_true")
-    cache.set_defaults(handler=cmd_cache)
 
 
 def cmd_cache(args: argparse.Namespace) -> int:
