@@ -40,7 +40,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the workflow; exit 0 when every node ran, 1 when one failed, 2 when it is invalid,
     130 when Ctrl-C stopped it."""
     tune_for_batch()  # this process exits when the run ends: let nodes reuse freed memory
-    registry = load_plugins()
+    registry = load_plugins(lazy=True)  # only the plugins of the workflow's node types and executor
     try:
         _check_executor(args, registry)
         workflow = load_workflow(args.workflow)

@@ -1,0 +1,154 @@
+"""The plugin index: which installed plugin gives which node type and executor, so that a run
+imports only the plugins it uses (`load_registry(lazy=True)`, what `dataflow run` does).
+
+After a full load, the loader writes `plugin-index.json` in the private cache folder
+(`paths.cache_dir()`; a folder that cannot be written just means no index). It holds, in the
+order the loader met them, every entry point of the groups `dataflow` and `dataflow.hookspecs`
+(name, `module:attr`, distribution, version) and, for each plugin that may wait, what it gives:
+
+    {"name": "db", "value": "dataflow_db.plugin", "distribution": "dataflow-db", "version": "0.1.0",
+     "provides": {"nodes": ["db.read_sqlite", ...], "executors": []}}
+
+A plugin may wait (`deferrable`) only when it loaded cleanly (no error, no problem, no conflict)
+and implements nothing a run needs from every plugin: no hookspecs of its own, no hook but
+`register_nodes`, `register_executors` and the hooks of the kernel's clients (the
+`dataflow.hookspecs` group, which only clients collect, through `collect_contributions`, and a
+lazy registry loads everything before that). Every other plugin has `"provides": null` and is
+loaded at once, as before: sources, cache tiers, serializers, components, observers of run
+events, plugins that add hooks or kinds (the sklearn plugin's estimators), failed plugins (so
+their failure is said again) and disabled ones (what they give is unknown).
+
+The index is used only when it is certainly current: the same Python (`sys.version`,
+`sys.prefix`), the same `sys.path`, and the same stamps (modification time in nanoseconds and
+size) of every `sys.path` entry (installing or removing a distribution adds or removes a folder
+there, which changes its folder's time), of each plugin distribution's `entry_points.txt`, and of
+every module file of DataFlow and of the plugins that the full load imported (an editable
+install's edit is seen, as Python's own bytecode cache sees it). Anything else, an unreadable
+file or an unknown format included, is no index: the loader loads everything and writes it anew.
+
+Even a current index only says where to look first: a lookup the index cannot answer, or that
+the named plugin did not answer after all, loads every deferred plugin (`Registry.load_for`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .files import atomic_write
+from .paths import cache_dir
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+FILE_NAME = "plugin-index.json"
+#: the contribution kinds a deferred plugin may give: looked up by id, never listed by a run
+LOOKUP_KINDS = ("nodes", "executors")
+#: the kernel's hooks that a deferred plugin may implement (those of LOOKUP_KINDS)
+LOOKUP_HOOKS = frozenset(f"register_{kind}" for kind in LOOKUP_KINDS)
+
+
+@dataclass(frozen=True)
+class IndexedEntryPoint:
+    """An entry point as the index keeps it; `load()` imports it as `EntryPoint.load` does."""
+
+    name: str
+    value: str
+    distribution: str | None = None
+    version: str | None = None
+    #: kind -> ids this plugin gave at the full load, or None when it must load at once
+    provides: dict[str, list[str]] | None = None
+
+    def load(self) -> Any:
+        module, _, attr = self.value.partition("[")[0].partition(":")
+        obj = importlib.import_module(module.strip())
+        for part in filter(None, attr.strip().split(".")):
+            obj = getattr(obj, part)
+        return obj
+
+
+@dataclass(frozen=True)
+class PluginIndex:
+    """The entry points of both groups, in the order the full load met them."""
+
+    hookspecs: list[IndexedEntryPoint]
+    plugins: list[IndexedEntryPoint]
+
+
+def index_file() -> Path | None:
+    """Where the index lives, or None when the private cache folder cannot be made."""
+    try:
+        return cache_dir() / FILE_NAME
+    except OSError:
+        return None
+
+
+def read_index(path: Path | None) -> PluginIndex | None:
+    """The index at `path` when it is certainly current for this process, else None."""
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_bytes())
+        if data.get("format") != FORMAT or data.get("python") != _python() or data.get("path") != sys.path:
+            return None
+        if any(_stamp(file) != stamp for file, stamp in data["stamps"].items()):
+            return None
+        return PluginIndex([IndexedEntryPoint(**entry) for entry in data["hookspecs"]],
+                           [IndexedEntryPoint(**entry) for entry in data["plugins"]])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        if not isinstance(exc, FileNotFoundError):
+            log.debug("plugin index %s not used: %s", path, exc)
+        return None
+
+
+def write_index(path: Path | None, index: PluginIndex, files: Iterable[str]) -> None:
+    """Write `index` stamped with `files` (besides `sys.path`); a failure is logged, not raised."""
+    if path is None:
+        return
+    stamps = {entry: _stamp(entry) for entry in [*sys.path, *files] if entry}
+    data = {"format": FORMAT, "python": _python(), "path": list(sys.path), "stamps": stamps,
+            "hookspecs": [vars(e) for e in index.hookspecs], "plugins": [vars(e) for e in index.plugins]}
+    try:
+        atomic_write(path, json.dumps(data, indent=1).encode(), durable=False, mode=0o600)
+    except OSError as exc:
+        log.debug("plugin index %s not written: %s", path, exc)
+
+
+def module_files(packages: set[str]) -> list[str]:
+    """The source files of the imported modules of these top-level packages, DataFlow's included."""
+    wanted = {*packages, "dataflow"}
+    return sorted({module.__file__ for name, module in list(sys.modules.items())
+                   if name.partition(".")[0] in wanted and getattr(module, "__file__", None)})
+
+
+def entry_points_file(entry_point: Any) -> str | None:
+    """The `entry_points.txt` that declares `entry_point`: in its distribution's metadata folder
+    (importlib's `PathDistribution`), else as its distribution's file list names it."""
+    dist = getattr(entry_point, "dist", None)
+    try:
+        folder = getattr(dist, "_path", None)
+        if folder is not None:
+            return str(Path(folder) / "entry_points.txt")
+        found = [f for f in (dist.files or ()) if f.name == "entry_points.txt"] if dist is not None else []
+        return str(dist.locate_file(found[0])) if found else None
+    except Exception:  # a distribution with unreadable metadata: its folder's stamp still counts
+        return None
+
+
+def _python() -> str:
+    return f"{sys.version} {sys.prefix}"
+
+
+def _stamp(path: str) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_size]
