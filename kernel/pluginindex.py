@@ -10,13 +10,15 @@ order the loader met them, every entry point of the groups `dataflow` and `dataf
      "provides": {"nodes": ["db.read_sqlite", ...], "executors": []}}
 
 A plugin may wait (`deferrable`) only when it loaded cleanly (no error, no problem, no conflict)
-and implements nothing a run needs from every plugin: no hookspecs of its own, no hook but
-`register_nodes`, `register_executors` and the hooks of the kernel's clients (the
-`dataflow.hookspecs` group, which only clients collect, through `collect_contributions`, and a
-lazy registry loads everything before that). Every other plugin has `"provides": null` and is
-loaded at once, as before: sources, cache tiers, serializers, components, observers of run
-events, plugins that add hooks or kinds (the sklearn plugin's estimators), failed plugins (so
-their failure is said again) and disabled ones (what they give is unknown).
+and implements nothing a run needs from every plugin: no hook but `register_nodes`,
+`register_executors`, the hooks of the kernel's clients (the `dataflow.hookspecs` group, which
+only clients collect, through `collect_contributions`, and a lazy registry loads everything
+before that) and hooks it declares itself that no other plugin implements (the sklearn plugin's
+`register_estimators`: its estimators load with its nodes, and asking a registry for a kind no
+loaded plugin declares loads every deferred plugin). Every other plugin has `"provides": null`
+and is loaded at once, as before: sources, cache tiers, serializers, components, observers of run
+events, plugins whose hooks others implement, failed plugins (so their failure is said again)
+and disabled ones (what they give is unknown).
 
 The index is used only when it is certainly current: the same Python (`sys.version`,
 `sys.prefix`), the same `sys.path`, and the same stamps (modification time in nanoseconds and
@@ -40,10 +42,16 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from . import hookspecs
 from .files import atomic_write
 from .paths import cache_dir
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from .registry import PluginRecord, Registry
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +129,37 @@ def write_index(path: Path | None, index: PluginIndex, files: Iterable[str]) -> 
         log.debug("plugin index %s not written: %s", path, exc)
 
 
+def write_after_full_load(where: Path | None, manager: pluggy.PluginManager, registry: Registry,
+                          client_hooks: set[str], spec_points: list[Any],
+                          candidates: list[tuple[PluginRecord, Any, bool]]) -> None:
+    """Write the plugin index after a full load: every entry point, and what each deferrable plugin gave."""
+    plugins = [IndexedEntryPoint(ep.name, ep.value, record.distribution, record.version,
+                                 _deferrable(manager, registry, record, client_hooks))
+               for record, ep, _ in candidates]
+    specs = [IndexedEntryPoint(ep.name, ep.value, *distribution_of(ep)) for ep in spec_points]
+    points = [*spec_points, *(ep for _, ep, _ in candidates)]
+    packages = {ep.value.partition(":")[0].partition(".")[0].strip() for ep in points}
+    files = [*module_files(packages), *filter(None, map(entry_points_file, points))]
+    write_index(where, PluginIndex(specs, plugins), files)
+
+
+def _deferrable(manager: pluggy.PluginManager, registry: Registry, record: PluginRecord,
+                client_hooks: set[str]) -> dict[str, list[str]] | None:
+    """What a plugin that may wait gives (kind -> ids), or None when it must load at once (see
+    `pluginindex.py`: it failed, has a problem, implements a hook a run calls, or adds hooks that
+    another plugin implements)."""
+    plugin = manager.get_plugin(record.name) if record.ok and not record.problems else None
+    if plugin is None or registry.plugins.get(record.name) is not record:
+        return None
+    specs = getattr(plugin, "hookspecs", None)
+    own = {name for name in dir(specs) if hasattr(getattr(specs, name), f"{hookspecs.PROJECT}_spec")} if specs else set()
+    if not {caller.name for caller in manager.get_hookcallers(plugin) or []} <= LOOKUP_HOOKS | client_hooks | own:
+        return None
+    if any(impl.plugin_name != record.name for hook in own for impl in getattr(manager.hook, hook).get_hookimpls()):
+        return None
+    return {kind: list(record.contributions.get(kind, [])) for kind in LOOKUP_KINDS}
+
+
 def module_files(packages: set[str]) -> list[str]:
     """The source files of the imported modules of these top-level packages, DataFlow's included."""
     wanted = {*packages, "dataflow"}
@@ -152,3 +191,11 @@ def _stamp(path: str) -> list[int] | None:
     except OSError:
         return None
     return [st.st_mtime_ns, st.st_size]
+
+
+def distribution_of(ep: Any) -> tuple[str | None, str | None]:
+    """(distribution name, version) of an entry point, importlib's or the index's."""
+    if isinstance(ep, IndexedEntryPoint):
+        return ep.distribution, ep.version
+    dist = getattr(ep, "dist", None)
+    return (dist.metadata["Name"], dist.version) if dist is not None else (None, None)

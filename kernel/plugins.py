@@ -51,17 +51,7 @@ import pluggy
 from . import hookspecs
 from .context import current_registry
 from .errors import did_you_mean
-from .pluginindex import (
-    LOOKUP_HOOKS,
-    LOOKUP_KINDS,
-    IndexedEntryPoint,
-    PluginIndex,
-    entry_points_file,
-    index_file,
-    module_files,
-    read_index,
-    write_index,
-)
+from .pluginindex import distribution_of, index_file, read_index, write_after_full_load
 from .registry import EVENT_HOOKS, PluginRecord, Registry
 
 log = logging.getLogger(__name__)
@@ -158,7 +148,7 @@ def load_registry(
     registry.load_deferred = load_deferred
     registry.manager = manager
     if use_index and index is None:
-        _write_index(where, manager, registry, client_hooks, spec_points, candidates)
+        write_after_full_load(where, manager, registry, client_hooks, spec_points, candidates)
     return registry
 
 
@@ -184,31 +174,6 @@ def _load_batch(manager: pluggy.PluginManager, registry: Registry,
                 registry.observers[event].append((impl.plugin_name, function))
 
 
-def _write_index(where: Any, manager: pluggy.PluginManager, registry: Registry, client_hooks: set[str],
-                 spec_points: list[Any], candidates: list[tuple[PluginRecord, Any, bool]]) -> None:
-    """Write the plugin index after a full load: every entry point, and what each deferrable plugin gave."""
-    plugins = [IndexedEntryPoint(ep.name, ep.value, record.distribution, record.version,
-                                 _deferrable(manager, registry, record, client_hooks))
-               for record, ep, _ in candidates]
-    specs = [IndexedEntryPoint(ep.name, ep.value, *_distribution_of(ep)) for ep in spec_points]
-    points = [*spec_points, *(ep for _, ep, _ in candidates)]
-    packages = {ep.value.partition(":")[0].partition(".")[0].strip() for ep in points}
-    files = [*module_files(packages), *filter(None, map(entry_points_file, points))]
-    write_index(where, PluginIndex(specs, plugins), files)
-
-
-def _deferrable(manager: pluggy.PluginManager, registry: Registry, record: PluginRecord,
-                client_hooks: set[str]) -> dict[str, list[str]] | None:
-    """What a plugin that may wait gives (kind -> ids), or None when it must load at once (see
-    `pluginindex.py`: it failed, has a problem, adds hooks, or implements a hook a run calls)."""
-    plugin = manager.get_plugin(record.name) if record.ok and not record.problems else None
-    if plugin is None or registry.plugins.get(record.name) is not record or getattr(plugin, "hookspecs", None):
-        return None
-    if not {caller.name for caller in manager.get_hookcallers(plugin) or []} <= LOOKUP_HOOKS | client_hooks:
-        return None
-    return {kind: list(record.contributions.get(kind, [])) for kind in LOOKUP_KINDS}
-
-
 def run_registry() -> Registry:
     """The registry a node reaches through the SDK (`connectors()`, `estimators()`): its run's,
     passed to it with its task; outside a run (a unit test calling a node, a worker process),
@@ -224,15 +189,8 @@ def installed_registry() -> Registry:
 
 def _record_for(ep: Any) -> PluginRecord:
     """The record of an installed entry point (importlib's, or the index's `IndexedEntryPoint`)."""
-    distribution, version = _distribution_of(ep)
+    distribution, version = distribution_of(ep)
     return PluginRecord(name=ep.name, module=ep.value, distribution=distribution, version=version)
-
-
-def _distribution_of(ep: Any) -> tuple[str | None, str | None]:
-    if isinstance(ep, IndexedEntryPoint):
-        return ep.distribution, ep.version
-    dist = getattr(ep, "dist", None)
-    return (dist.metadata["Name"], dist.version) if dist is not None else (None, None)
 
 
 def _takes_a_builtin_name(record: PluginRecord) -> bool:

@@ -219,8 +219,13 @@ class Registry:
         return CHECKS[kind] if kind in CHECKS else self.added_kinds[kind][1]
 
     def contributions(self, kind: str) -> dict[str, Any]:
-        """Everything registered under `kind`, by id (empty when no loaded plugin declares the kind)."""
-        return getattr(self, kind) if kind in KINDS else self.extra.get(kind, {})
+        """Everything registered under `kind`, by id (empty when no loaded plugin declares the kind).
+        A kind no loaded plugin declares may be a deferred plugin's: every deferred plugin loads first."""
+        if kind in KINDS:
+            return getattr(self, kind)
+        if kind not in self.extra:
+            self.load_everything()
+        return self.extra.get(kind, {})
 
     def commit(self, staged: dict[str, dict[str, list[tuple[str, Any]]]]) -> None:
         """Add staged contributions (plugin -> kind -> [(id, obj)]), rejecting ids claimed twice,

@@ -74,6 +74,35 @@ def test_a_cached_run_imports_only_its_own_plugins_and_command_and_no_data_libra
     assert imported(cached, ("pandas", "sklearn", "plotly", "scipy", "pyarrow", "numpy")) == []
 
 
+ESTIMATORS_PROBE = """
+import json
+from dataflow.kernel import load_registry
+load_registry(lazy=True)
+registry = load_registry(lazy=True)
+deferred = sorted(registry.deferred_plugins)
+estimators = sorted(registry.contributions("estimators"))
+print(json.dumps({"deferred": deferred, "estimators": estimators, "left": sorted(registry.deferred_plugins)}))
+"""
+
+
+def test_a_plugin_that_declares_hooks_no_other_plugin_implements_waits_with_its_kind(tmp_path):
+    """Without the test packs (none implements `register_estimators`), the sklearn plugin waits;
+    asking for its kind loads it, and every other deferred plugin, first."""
+    done = subprocess.run([sys.executable, "-c", ESTIMATORS_PROBE], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "DATAFLOW_CACHE_DIR": str(tmp_path / "cache")}, cwd=ROOT)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "sklearn" in out["deferred"] and out["left"] == []
+    assert "sklearn.logistic_regression" in out["estimators"], out["estimators"]
+
+
+def test_a_run_without_machine_learning_nodes_imports_no_machine_learning_plugin(tmp_path):
+    cache = tmp_path / "cache"
+    path = write_workflow(tmp_path / "w.json", [{"id": "d", "type": "samples.dataset", "params": {"name": "iris"}}])
+    run_probe(cache, "run", str(path), "-q")
+    code, modules = run_probe(cache, "run", str(path), "-q")
+    assert code == 0 and imported(modules, ("dataflow_sklearn", "dataflow_plotly", *NOT_USED_BY_IRIS)) == []
+
+
 def test_listing_nodes_still_loads_every_plugin(tmp_path):
     cache = tmp_path / "cache"
     run_probe(cache, "run", str(IRIS), "-q")
