@@ -201,3 +201,38 @@ def test_disabled_plugins_stay_disabled_with_an_index(indexed, monkeypatch):
     assert registry.plugins["transform"].status == "disabled"
     assert "transform.sort" not in registry.nodes
     assert "disabled" in registry.why_missing("transform.sort")
+
+
+TWIN = '''
+from dataflow.sdk import Params, hookimpl, node
+
+@node(category="Test", type_id="twin.ok")
+def ok() -> Params:
+    """One value."""
+    return {"values": [1]}
+
+@hookimpl
+def register_nodes(register):
+    register(ok)
+'''
+BROKEN = {"lazyraises": "raise RuntimeError('boom at import')\n",
+          "lazymisspelt": "from dataflow.sdk import hookimpl\n\n@hookimpl\ndef register_nodez(register):\n    pass\n",
+          "lazytwina": TWIN, "lazytwinb": TWIN}
+
+
+def test_broken_plugins_are_reported_alike_with_an_index_and_never_wait(module_site, cache_dir):
+    for name, source in BROKEN.items():
+        install_module_pack(module_site, name, source)
+    install_module_pack(module_site, "lazyones", NODE_ONLY_PACK)
+
+    def said(registry):
+        return {name: (registry.plugins[name].status, registry.plugins[name].error, registry.plugins[name].problems)
+                for name in BROKEN}
+
+    full = load_registry(lazy=True)  # no index yet: loads everything, writes it
+    lazy = load_registry(lazy=True)
+    assert lazy.deferred_plugins and "lazyones" in lazy.deferred_plugins
+    assert said(lazy) == said(full)
+    assert lazy.plugins["lazyraises"].status == "failed" and lazy.plugins["lazymisspelt"].problems
+    assert "twin.ok" not in lazy.nodes and "twin.ok" not in full.nodes
+    assert lazy.nodes["lazyones.ones"].plugin == "lazyones"
