@@ -131,6 +131,34 @@ def test_cache_keys_are_the_same_with_lazy_and_full_loading(indexed, tmp_path):
     assert indexed.plugins["db"].status == "deferred"
 
 
+KEYS_PROBE = """
+import json, sys, tempfile
+from pathlib import Path
+from dataflow.kernel import Engine, compile_workflow, load_registry, load_workflow
+registry = load_registry(lazy=sys.argv[1] == "lazy")
+graph = compile_workflow(load_workflow(sys.argv[2]), registry)
+with tempfile.TemporaryDirectory() as folder, Engine.open(registry, executor="sequential",
+                                                             directory=Path(folder)) as engine:
+    keys = {node: plan.key.key + " " + plan.key.code for node, plan in engine.plan(graph).items()}
+print(json.dumps({"keys": keys, "deferred": sorted(registry.deferred_plugins)}))
+"""
+
+
+def test_cache_keys_are_the_same_in_a_lazy_process_and_a_full_one(tmp_path):
+    """Each process imports the plugins itself, so the code fingerprints are computed anew in each."""
+    def keys(mode: str) -> dict:
+        done = subprocess.run([sys.executable, "-c", KEYS_PROBE, mode, str(IRIS)], capture_output=True, text=True,
+                              timeout=120, env={**os.environ, "DATAFLOW_CACHE_DIR": str(tmp_path / "cache")}, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    keys("lazy")  # writes the index
+    lazy, full = keys("lazy"), keys("full")
+    assert "transform" in lazy["deferred"] and full["deferred"] == []
+    assert lazy["keys"] == full["keys"] and len(full["keys"]) == 6
+    assert all(len(text.split()) == 2 for text in full["keys"].values())  # a key and a code fingerprint
+
+
 def test_a_lookup_loads_the_plugin_that_gives_the_node_type_or_executor(indexed):
     assert "transform" in indexed.deferred_plugins
     assert indexed.nodes["transform.sort"].plugin == "transform"
