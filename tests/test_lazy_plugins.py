@@ -264,3 +264,11 @@ def test_broken_plugins_are_reported_alike_with_an_index_and_never_wait(module_s
     assert lazy.plugins["lazyraises"].status == "failed" and lazy.plugins["lazymisspelt"].problems
     assert "twin.ok" not in lazy.nodes and "twin.ok" not in full.nodes
     assert lazy.nodes["lazyones.ones"].plugin == "lazyones"
+
+
+def test_the_parser_imports_no_command_module_and_not_the_kernel():
+    code = ("import sys\nfrom dataflow.cli.main import build_parser\nbuild_parser()\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('dataflow.kernel', 'dataflow.sdk', 'dataflow.cli.'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['dataflow.cli.commands', 'dataflow.cli.main', 'dataflow.cli.terminal']"
