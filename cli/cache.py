@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from dataflow.kernel import DataflowError, Engine, Registry
+from dataflow.kernel.pluginindex import FILE_NAME as PLUGIN_INDEX
 from dataflow.kernel.plugins import BUILTIN_PLUGINS
 
 from . import EXIT_INVALID, EXIT_OK
@@ -17,7 +18,8 @@ from .terminal import echo, echo_stderr, print_json
 
 
 def cmd_cache(args: argparse.Namespace) -> int:
-    """`info`: the cache folder and each tier's figures; `clear`: remove every entry and the run history."""
+    """`info`: the cache folder and each tier's figures; `clear`: remove every entry, the run history and
+    the plugin index (`dataflow run` writes it again)."""
     registry = load_plugins()
     if not registry.caches:
         echo_stderr(f"error: {why_no_cache(registry)}")
@@ -37,6 +39,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
             history = engine.cache_root / "history"
             for file in history.glob("*.json") if history.exists() else []:
                 file.unlink(missing_ok=True)
+            (engine.cache_root / PLUGIN_INDEX).unlink(missing_ok=True)
             echo(f"removed {removed} cache entries from {engine.cache_root}")
             return EXIT_OK
         info = {"directory": str(engine.cache_root), "tiers": engine.cache.stats()}
