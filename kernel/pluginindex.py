@@ -28,6 +28,11 @@ every module file of DataFlow and of the plugins that the full load imported (an
 install's edit is seen, as Python's own bytecode cache sees it). Anything else, an unreadable
 file or an unknown format included, is no index: the loader loads everything and writes it anew.
 
+Nothing in the index is imported unless the installed metadata declares it: each entry names the
+`entry_points.txt` that declares it, a stamped file, and on every read that file must still hold
+the same name and `module:attr` in the same group. So a changed index file can make DataFlow
+import only what a full load would import anyway (the cache folder is private, mode 0700).
+
 Even a current index only says where to look first: a lookup the index cannot answer, or that
 the named plugin did not answer after all, loads every deferred plugin (`Registry.load_for`).
 """
@@ -73,6 +78,8 @@ class IndexedEntryPoint:
     version: str | None = None
     #: kind -> ids this plugin gave at the full load, or None when it must load at once
     provides: dict[str, list[str]] | None = None
+    #: the `entry_points.txt` that declares it (checked on every read: see `read_index`)
+    declared_in: str | None = None
 
     def load(self) -> Any:
         module, _, attr = self.value.partition("[")[0].partition(":")
@@ -98,8 +105,10 @@ def index_file() -> Path | None:
         return None
 
 
-def read_index(path: Path | None) -> PluginIndex | None:
-    """The index at `path` when it is certainly current for this process, else None."""
+def read_index(path: Path | None, spec_group: str, group: str) -> PluginIndex | None:
+    """The index at `path` when it is certainly current for this process and declares only entry
+    points of `spec_group` (hookspecs) and `group` (plugins) that the installed metadata declares;
+    else None."""
     if path is None:
         return None
     try:
@@ -108,8 +117,18 @@ def read_index(path: Path | None) -> PluginIndex | None:
             return None
         if any(_stamp(file) != stamp for file, stamp in data["stamps"].items()):
             return None
-        return PluginIndex([IndexedEntryPoint(**entry) for entry in data["hookspecs"]],
-                           [IndexedEntryPoint(**entry) for entry in data["plugins"]])
+        index = PluginIndex([IndexedEntryPoint(**entry) for entry in data["hookspecs"]],
+                            [IndexedEntryPoint(**entry) for entry in data["plugins"]])
+        declared: dict[str, set[tuple[str, str, str]]] = {}
+        for kind, entries in ((spec_group, index.hookspecs), (group, index.plugins)):
+            for entry in entries:
+                if entry.declared_in not in data["stamps"]:
+                    return None
+                if entry.declared_in not in declared:
+                    declared[entry.declared_in] = _declarations(Path(entry.declared_in))
+                if (kind, entry.name, entry.value) not in declared[entry.declared_in]:
+                    return None
+        return index
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         if not isinstance(exc, FileNotFoundError):
             log.debug("plugin index %s not used: %s", path, exc)
@@ -134,12 +153,12 @@ def write_after_full_load(where: Path | None, manager: pluggy.PluginManager, reg
                           candidates: list[tuple[PluginRecord, Any, bool]]) -> None:
     """Write the plugin index after a full load: every entry point, and what each deferrable plugin gave."""
     plugins = [IndexedEntryPoint(ep.name, ep.value, record.distribution, record.version,
-                                 _deferrable(manager, registry, record, client_hooks))
-               for record, ep, _ in candidates]
-    specs = [IndexedEntryPoint(ep.name, ep.value, *distribution_of(ep)) for ep in spec_points]
-    points = [*spec_points, *(ep for _, ep, _ in candidates)]
-    packages = {ep.value.partition(":")[0].partition(".")[0].strip() for ep in points}
-    files = [*module_files(packages), *filter(None, map(entry_points_file, points))]
+                                 _deferrable(manager, registry, record, client_hooks), entry_points_file(ep))
+               for record, ep, installed in candidates if installed]
+    specs = [IndexedEntryPoint(ep.name, ep.value, *distribution_of(ep), None, entry_points_file(ep))
+             for ep in spec_points]
+    packages = {ep.value.partition(":")[0].partition(".")[0].strip() for ep in [*specs, *plugins]}
+    files = [*module_files(packages), *filter(None, (ep.declared_in for ep in [*specs, *plugins]))]
     write_index(where, PluginIndex(specs, plugins), files)
 
 
@@ -179,6 +198,19 @@ def entry_points_file(entry_point: Any) -> str | None:
         return str(dist.locate_file(found[0])) if found else None
     except Exception:  # a distribution with unreadable metadata: its folder's stamp still counts
         return None
+
+
+def _declarations(path: Path) -> set[tuple[str, str, str]]:
+    """(group, name, value) of every entry point an `entry_points.txt` declares."""
+    found, group = set(), ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("[") and line.endswith("]"):
+            group = line[1:-1].strip()
+        elif "=" in line and not line.startswith(("#", ";")):
+            name, _, value = line.partition("=")
+            found.add((group, name.strip(), value.strip()))
+    return found
 
 
 def _python() -> str:

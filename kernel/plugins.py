@@ -94,7 +94,7 @@ def load_registry(
     manager.add_hookspecs(hookspecs)
     use_index = lazy and use_entry_points and not extra
     where = index_file() if use_index else None
-    index = read_index(where)
+    index = read_index(where, SPEC_GROUP, GROUP)
     if index is not None:
         spec_points, plugin_points = list(index.hookspecs), list(index.plugins)
     else:

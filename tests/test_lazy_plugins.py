@@ -13,6 +13,7 @@ import pytest
 
 from dataflow.kernel import Engine, WorkflowError, compile_workflow, load_registry, load_workflow
 from dataflow.kernel.pluginindex import FILE_NAME, read_index
+from dataflow.kernel.plugins import GROUP, SPEC_GROUP
 from tests.helpers import ROOT, install_module_pack, write_workflow
 
 IRIS = ROOT / "workflows" / "iris_classification.json"
@@ -194,16 +195,16 @@ def module_site(tmp_path, monkeypatch):
 def test_an_edited_plugin_or_a_new_distribution_makes_the_index_stale(module_site, cache_dir):
     install_module_pack(module_site, "lazyones", NODE_ONLY_PACK)
     load_registry(lazy=True)
-    index = read_index(cache_dir / FILE_NAME)
+    index = read_index(cache_dir / FILE_NAME, SPEC_GROUP, GROUP)
     assert index is not None
     assert next(p for p in index.plugins if p.name == "lazyones").provides == {"nodes": ["lazyones.ones"],
                                                                                "executors": []}
     install_module_pack(module_site, "lazyones", NODE_ONLY_PACK + "\n# edited\n")
-    assert read_index(cache_dir / FILE_NAME) is None
+    assert read_index(cache_dir / FILE_NAME, SPEC_GROUP, GROUP) is None
     load_registry(lazy=True)
-    assert read_index(cache_dir / FILE_NAME) is not None
+    assert read_index(cache_dir / FILE_NAME, SPEC_GROUP, GROUP) is not None
     install_module_pack(module_site, "lazytwo", NODE_ONLY_PACK)  # a new distribution in a folder on sys.path
-    assert read_index(cache_dir / FILE_NAME) is None
+    assert read_index(cache_dir / FILE_NAME, SPEC_GROUP, GROUP) is None
 
 
 def test_plugins_that_observe_runs_or_give_more_than_nodes_are_never_deferred(module_site, pack_site, cache_dir):
@@ -272,3 +273,17 @@ def test_the_parser_imports_no_command_module_and_not_the_kernel():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['dataflow.cli.commands', 'dataflow.cli.main', 'dataflow.cli.terminal']"
+
+
+def test_an_index_naming_a_module_no_installed_entry_point_declares_is_not_used(cache_dir):
+    load_registry(lazy=True)
+    path = cache_dir / FILE_NAME
+    assert read_index(path, SPEC_GROUP, GROUP) is not None
+    data = json.loads(path.read_text())
+    db = next(entry for entry in data["plugins"] if entry["name"] == "db")
+    db["value"] = "antigravity"  # importing it would open a web browser
+    path.write_text(json.dumps(data))
+    assert read_index(path, SPEC_GROUP, GROUP) is None
+    registry = load_registry(lazy=True)  # a full load, which writes a true index again
+    assert registry.deferred_plugins == {} and "antigravity" not in sys.modules
+    assert next(e for e in read_index(path, SPEC_GROUP, GROUP).plugins if e.name == "db").value == "dataflow_db.plugin"
