@@ -2,7 +2,8 @@
 
     dataflow run workflows/iris.json        # or: python -m dataflow.cli run workflows/iris.json
 
-`main.py` builds the parser and dispatches; each command lives in its own module (`run.py`,
+`commands.py` declares every subcommand's arguments and `main.py` dispatches to the command's
+own module, imported only when that command runs; each command lives in its own module (`run.py`,
 `validate.py`, `listing.py` for `nodes` and `plugins`, `cache.py`, `packs.py` for `new-pack` and
 `install`, `history.py` for `history`, `diff` and `restore` over `versions.py`, the version store the
 app's Save uses too). Everything printed goes through `terminal.py`. The kernel never imports this package.

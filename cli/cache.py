@@ -7,9 +7,9 @@ any, both commands say in one line what to install or enable, and exit 2.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from dataflow.kernel import DataflowError, Engine, Registry
+from dataflow.kernel.pluginindex import FILE_NAME as PLUGIN_INDEX
 from dataflow.kernel.plugins import BUILTIN_PLUGINS
 
 from . import EXIT_INVALID, EXIT_OK
@@ -17,16 +17,9 @@ from .loading import load_plugins
 from .terminal import echo, echo_stderr, print_json
 
 
-def add_cache_command(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Register `cache` on the main parser's subcommands."""
-    cache = sub.add_parser("cache", parents=[common], help="show or clear the cache")
-    cache.add_argument("action", choices=["info", "clear"])
-    cache.add_argument("--json", action="store_true")
-    cache.set_defaults(handler=cmd_cache)
-
-
 def cmd_cache(args: argparse.Namespace) -> int:
-    """`info`: the cache folder and each tier's figures; `clear`: remove every entry and the run history."""
+    """`info`: the cache folder and each tier's figures; `clear`: remove every entry, the run history and
+    the plugin index (`dataflow run` writes it again)."""
     registry = load_plugins()
     if not registry.caches:
         echo_stderr(f"error: {why_no_cache(registry)}")
@@ -46,6 +39,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
             history = engine.cache_root / "history"
             for file in history.glob("*.json") if history.exists() else []:
                 file.unlink(missing_ok=True)
+            (engine.cache_root / PLUGIN_INDEX).unlink(missing_ok=True)
             echo(f"removed {removed} cache entries from {engine.cache_root}")
             return EXIT_OK
         info = {"directory": str(engine.cache_root), "tiers": engine.cache.stats()}

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from dataflow.kernel import Problem, Workflow, WorkflowError, load_workflow
 
 from . import EXIT_INVALID, EXIT_OK
+from .commands import CURRENT
 from .terminal import echo, echo_stderr, print_json
 from .versions import (
     Version,
@@ -22,31 +22,6 @@ from .versions import (
     snapshot,
 )
 from .workflow_diff import diff_workflows, plural
-
-CURRENT = "current"
-
-
-def add_history_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Register `history`, `diff` and `restore` on the main parser's subcommands."""
-    history = sub.add_parser("history", parents=[common], help="list the kept versions of a workflow file")
-    history.add_argument("workflow")
-    history.add_argument("--json", action="store_true")
-    history.set_defaults(handler=cmd_history)
-    diff = sub.add_parser("diff", parents=[common], help="what changed between two versions of a workflow",
-                          description="Compare two versions node by node. A version is `latest`, `current` (the "
-                                      "file as it is) or an id from `dataflow history` (4 or more digits). "
-                                      "Default: the latest kept version against the current file.")
-    diff.add_argument("workflow")
-    diff.add_argument("old", nargs="?", default="latest", metavar="A")
-    diff.add_argument("new", nargs="?", default=CURRENT, metavar="B")
-    diff.add_argument("--json", action="store_true")
-    diff.set_defaults(handler=cmd_diff)
-    back = sub.add_parser("restore", parents=[common], help="bring back a kept version of a workflow file "
-                                                            "(the current file is kept as a version first)")
-    back.add_argument("workflow")
-    back.add_argument("ref", metavar="VERSION", help="`latest` or an id from `dataflow history` (4 or more digits)")
-    back.add_argument("--json", action="store_true")
-    back.set_defaults(handler=cmd_restore)
 
 
 def _fail(exc: WorkflowError, as_json: bool) -> int:

@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from . import EXIT_OK
 from .loading import load_plugins
 from .terminal import echo, print_json
-
-
-def add_listing_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Register `nodes` and `plugins` on the main parser's subcommands."""
-    nodes = sub.add_parser("nodes", parents=[common], help="list every node type")
-    nodes.add_argument("--json", action="store_true")
-    nodes.add_argument("--plugin", help="only the nodes of this plugin")
-    nodes.set_defaults(handler=cmd_nodes)
-
-    plugins = sub.add_parser("plugins", parents=[common], help="list plugins, their versions, and the ones that failed to load")
-    plugins.add_argument("--json", action="store_true")
-    plugins.set_defaults(handler=cmd_plugins)
 
 
 def cmd_nodes(args: argparse.Namespace) -> int:

@@ -16,14 +16,15 @@ class _NoLoadWarnings(logging.Filter):
         return record.levelno < logging.WARNING
 
 
-def load_plugins(report: bool = True) -> Registry:
+def load_plugins(report: bool = True, lazy: bool = False) -> Registry:
     """The installed plugins, each failure or problem said once on stderr, as a `warning:` line
     (the loader's log line saying the same is left out; `--verbose` still shows its traceback).
-    `report=False` for `dataflow plugins`, whose table says it."""
+    `report=False` for `dataflow plugins`, whose table says it. `lazy=True` (`dataflow run`): the
+    plugins that give only node types and executors load when the run looks one of them up."""
     loader_log, quiet = logging.getLogger("dataflow.kernel.plugins"), _NoLoadWarnings()
     loader_log.addFilter(quiet)
     try:
-        registry = load_registry()
+        registry = load_registry(lazy=lazy)
     finally:
         loader_log.removeFilter(quiet)
     if report:

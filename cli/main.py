@@ -1,22 +1,18 @@
-"""The entry point of the `dataflow` command: the parser, logging set-up, and dispatch to the
-command modules. Exit codes are listed in the package docstring (`dataflow.cli`)."""
+"""The entry point of the `dataflow` command: the parser (`commands.py`), logging set-up, and
+dispatch to the command's own module, imported only then: a command loads what it uses and not
+the other commands' modules. Exit codes are listed in the package docstring (`dataflow.cli`)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
+from collections.abc import Callable
 
 from . import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
-from .cache import add_cache_command
-from .history import add_history_commands
-from .listing import add_listing_commands
-from .packs import add_pack_commands
-from .report import add_report_command
-from .run import add_run_command
-from .script import add_export_command
+from .commands import add_commands
 from .terminal import PrintableFormatter, echo, echo_stderr
-from .validate import add_validate_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,15 +24,14 @@ def build_parser() -> argparse.ArgumentParser:
                                      parents=[common])
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command")
-    add_run_command(sub, common)
-    add_validate_command(sub, common)
-    add_listing_commands(sub, common)
-    add_cache_command(sub, common)
-    add_history_commands(sub, common)
-    add_export_command(sub, common)
-    add_report_command(sub, common)
-    add_pack_commands(sub, common)
+    add_commands(sub, common)
     return parser
+
+
+def handler_of(name: str) -> Callable[[argparse.Namespace], int]:
+    """The handler a subcommand names (`"run:cmd_run"`), its module imported now."""
+    module, function = name.split(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), function)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_INVALID
     try:
-        return args.handler(args)
+        return handler_of(args.handler)(args)
     except KeyboardInterrupt:
         echo_stderr("interrupted")
         return EXIT_INTERRUPTED

@@ -93,20 +93,3 @@ def _fail(args: argparse.Namespace, message: str, code: int, plan: InstallPlan |
         echo_stderr(f"error: {message}")
     return code
 
-
-def add_pack_commands(sub, common: argparse.ArgumentParser) -> None:
-    """Register `new-pack` and `install` on the main parser's subcommands."""
-    new = sub.add_parser("new-pack", parents=[common], help="create a ready-to-install node pack")
-    new.add_argument("name", help="the pack's name, e.g. text-tools (node ids become text_tools.<function>)")
-    new.add_argument("--dir", default=".", help="the folder to create it in (default: here)")
-    new.set_defaults(handler=cmd_new_pack)
-
-    install = sub.add_parser("install", parents=[common],
-                             help="install node packs with pip, after a dry run that refuses to break DataFlow")
-    install.add_argument("packages", nargs="+", help="what pip should install (names, paths, URLs)")
-    install.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    install.add_argument("--dry-run", action="store_true", help="only show what would change")
-    install.add_argument("--force", action="store_true",
-                         help="install even if it downgrades or replaces what DataFlow or a plugin needs")
-    install.add_argument("--json", action="store_true")
-    install.set_defaults(handler=cmd_install)

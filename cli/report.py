@@ -32,22 +32,10 @@ from . import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from .loading import load_plugins
 from .progress import Progress
 from .terminal import echo, echo_stderr
-from .values import add_value_options, given_values, parse_text_value
+from .values import given_values, parse_text_value
 
 PREVIEW_ROWS = 20
 COLOURS = {"computed": "#d1fae5", "cached": "#ecfdf5", "failed": "#fee2e2", "skipped": "#f3f4f6"}
-
-
-def add_report_command(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Register `report` on the main parser's subcommands."""
-    report = sub.add_parser("report", parents=[common], help="run the workflow and write a one-file HTML report")
-    report.add_argument("workflow")
-    report.add_argument("-o", "--output", required=True, metavar="REPORT", help="the report to write (.html)")
-    report.add_argument("--data-dir", action="append", default=[], metavar="FOLDER",
-                        help="grant file nodes access to FOLDER, as `run --data-dir` does")
-    report.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
-    add_value_options(report)
-    report.set_defaults(handler=cmd_report)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

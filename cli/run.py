@@ -21,51 +21,15 @@ from dataflow.kernel import (
 
 from . import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 from .allocator import tune_for_batch
+from .commands import SCHEDULER_ENV
 from .export import export_outputs
 from .loading import load_plugins
 from .progress import Progress
 from .terminal import echo_stderr, print_json
-from .values import add_value_options, given_values, parse_text_value
+from .values import given_values, parse_text_value
 
 #: executors that plugins outside the default install provide: id -> the distribution to install
 EXECUTOR_PACKAGES = {"dask": "dataflow-dask"}
-#: the Dask executor's scheduler address variable (`--scheduler` sets it for this process)
-SCHEDULER_ENV = "DATAFLOW_DASK_SCHEDULER"
-
-
-def add_run_command(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Register `run` on the main parser's subcommands."""
-    run = sub.add_parser("run", parents=[common], help="run a workflow headless")
-    run.add_argument("workflow", help="the workflow JSON file")
-    add_value_options(run)
-    run.add_argument("--only", action="append", default=[], metavar="NODE",
-                     help="run this node and what it needs, nothing else (repeatable)")
-    run.add_argument("--executor", default="threads",
-                     help="execution back end: sequential, threads, processes (dask with dataflow-dask)")
-    run.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                     help=f"with --executor dask: run on this Dask scheduler's cluster instead of a local one "
-                          f"(default: ${SCHEDULER_ENV}); see docs/dask.md for what a remote scheduler exposes")
-    run.add_argument("--workers", type=_worker_count, default=None, help="worker count for pool executors (1 or more)")
-    run.add_argument("--no-cache", action="store_true", help="compute every node; read and write no cache")
-    run.add_argument("--json", action="store_true", help="print one JSON object with every node's result")
-    run.add_argument("--output-dir", metavar="DIR",
-                     help="write outputs of nodes nothing consumes: tables as Parquet, metrics as JSON, figures as HTML")
-    run.add_argument("--data-dir", action="append", default=[], metavar="FOLDER",
-                     help="grant file nodes access to FOLDER (repeatable; the workflow's folder and "
-                          "DATAFLOW_DATA_DIRS are always granted)")
-    run.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
-    run.set_defaults(handler=cmd_run)
-
-
-def _worker_count(text: str) -> int:
-    """`--workers`: a whole number of at least 1 (argparse reports anything else, exit 2)."""
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {count}")
-    return count
 
 
 def _problem(message: str) -> Problem:
@@ -76,7 +40,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the workflow; exit 0 when every node ran, 1 when one failed, 2 when it is invalid,
     130 when Ctrl-C stopped it."""
     tune_for_batch()  # this process exits when the run ends: let nodes reuse freed memory
-    registry = load_plugins()
+    registry = load_plugins(lazy=True)  # only the plugins of the workflow's node types and executor
     try:
         _check_executor(args, registry)
         workflow = load_workflow(args.workflow)

@@ -32,16 +32,7 @@ from . import EXIT_INVALID, EXIT_OK
 from .loading import load_plugins
 from .scripthooks import Code, Exporter, NodeCode
 from .terminal import echo, echo_stderr
-from .values import add_value_options, given_values, parse_text_value
-
-
-def add_export_command(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Register `export` on the main parser's subcommands."""
-    export = sub.add_parser("export", parents=[common], help="write the workflow as a plain Python script")
-    export.add_argument("workflow")
-    export.add_argument("-o", "--output", required=True, metavar="SCRIPT", help="the script to write (.py)")
-    add_value_options(export)
-    export.set_defaults(handler=cmd_export)
+from .values import given_values, parse_text_value
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from dataflow.kernel import (
     CallPlace,
@@ -21,19 +20,7 @@ from dataflow.kernel import (
 from . import EXIT_INVALID, EXIT_OK
 from .loading import load_plugins
 from .terminal import echo, echo_stderr, print_json
-from .values import add_value_options, given_values, parse_text_value
-
-
-def add_validate_command(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Register `validate` on the main parser's subcommands."""
-    validate = sub.add_parser("validate", parents=[common], help="report every problem in a workflow without running it")
-    validate.add_argument("workflow")
-    validate.add_argument("--json", action="store_true")
-    validate.add_argument("--data-dir", action="append", default=[], metavar="FOLDER",
-                          help="grant file nodes access to FOLDER, as `run --data-dir` does (their headers are "
-                               "read to check column parameters)")
-    add_value_options(validate)
-    validate.set_defaults(handler=cmd_validate)
+from .values import given_values, parse_text_value
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -20,15 +20,6 @@ from dataflow.kernel.spec import ParamSpec
 from . import FALSE_WORDS, TRUE_WORDS
 
 
-def add_value_options(parser: argparse.ArgumentParser) -> None:
-    """Add `--set` and `--params` to a subcommand."""
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="set workflow parameter NAME, or node parameter NODE.PARAM=VALUE (repeatable); "
-                             "validated like the app does")
-    parser.add_argument("--params", metavar="FILE", help="set workflow parameters from a JSON object such as "
-                                                         '{"threshold": 0.7} (--set wins over it)')
-
-
 def _usage(message: str, name: str | None = None) -> WorkflowError:
     return WorkflowError([Problem("usage", message, workflow_param=name)])
 

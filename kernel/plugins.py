@@ -24,6 +24,12 @@ not marked `optionalhook` is never called, and is reported as that plugin's prob
 `DATAFLOW_TRACE_PLUGINS=1` prints to stderr each contribution as it is registered and each run
 event as it is delivered to a plugin's observer, with the plugin's name.
 
+`load_registry(lazy=True)` (what `dataflow run` uses) imports at once only the plugins a run may
+need whatever its nodes are, and defers those that give nothing but node types and executors
+until a lookup asks for one of their ids, as the plugin index (`pluginindex.py`) says; without a
+current index it loads everything and writes one. `dataflow nodes`, `dataflow plugins`, the app
+and every other client load everything.
+
 The names of the built-in plugins are reserved (`BUILTIN_PLUGINS`): an entry point of another
 distribution called `io` is never imported and is reported as failed, so no pack can replace a
 built-in by taking its name, whatever the order in which entry points are found.
@@ -38,7 +44,6 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable
-from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 import pluggy
@@ -46,6 +51,7 @@ import pluggy
 from . import hookspecs
 from .context import current_registry
 from .errors import did_you_mean
+from .pluginindex import distribution_of, index_file, read_index, write_after_full_load
 from .registry import EVENT_HOOKS, PluginRecord, Registry
 
 log = logging.getLogger(__name__)
@@ -70,29 +76,43 @@ def load_registry(
     use_entry_points: bool = True,
     allow: set[str] | None = None,
     block: set[str] | None = None,
+    lazy: bool = False,
 ) -> Registry:
     """Build a registry from the installed plugins (entry-point group `dataflow`) plus `extra`.
 
     `extra` holds `(name, module_or_object)` pairs registered as if installed (for tests and
     embedding). `allow` / `block` default to `DATAFLOW_PLUGINS` / `DATAFLOW_DISABLE_PLUGINS`.
+    `lazy=True` (`dataflow run`) leaves `deferred`, unimported, the plugins that the plugin index
+    (`pluginindex.py`) says give only node types and executors, until a lookup needs one of them;
+    without a current index it loads every plugin and writes the index. A registry with `extra`
+    plugins is never lazy.
     """
     allow = allow if allow is not None else _names_from_env("DATAFLOW_PLUGINS")
     block = block if block is not None else (_names_from_env("DATAFLOW_DISABLE_PLUGINS") or set())
     registry = Registry()
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
-    _add_declared_hookspecs(manager, registry)
+    use_index = lazy and use_entry_points and not extra
+    where = index_file() if use_index else None
+    index = read_index(where, SPEC_GROUP, GROUP)
+    if index is not None:
+        spec_points, plugin_points = list(index.hookspecs), list(index.plugins)
+    else:
+        from importlib.metadata import entry_points  # the installed metadata: read only without an index
+
+        spec_points = sorted(entry_points(group=SPEC_GROUP), key=lambda e: e.name)
+        plugin_points = sorted(entry_points(group=GROUP), key=lambda e: e.name) if use_entry_points else []
+    client_hooks = _add_declared_hookspecs(manager, registry, spec_points)
 
     # (record, entry point or plugin object, installed): an entry point is told by where it came
     # from, not by its class (on Python 3.11 the importlib_metadata backport, imported by Dask
     # among others, makes entry_points() return its own EntryPoint class)
-    candidates: list[tuple[PluginRecord, Any, bool]] = []
-    if use_entry_points:
-        for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-            candidates.append((_record_for(ep), ep, True))
+    candidates: list[tuple[PluginRecord, Any, bool]] = [(_record_for(ep), ep, True) for ep in plugin_points]
     for name, obj in extra:
         candidates.append((PluginRecord(name=name, module=getattr(obj, "__name__", repr(obj))), obj, False))
 
+    batch: list[tuple[PluginRecord, Any, bool]] = []
+    waiting: dict[str, Any] = {}
     for record, source, installed in candidates:
         if installed and _takes_a_builtin_name(record):
             record.status, record.error = "failed", (
@@ -111,23 +131,47 @@ def load_registry(
         if (allow is not None and record.name not in allow) or record.name in block:
             record.status = "disabled"
             continue
+        provides = getattr(source, "provides", None) if index is not None else None
+        if provides is not None:  # the index says a lookup will ask for it if it is needed
+            record.status, registry.deferred_plugins[record.name], waiting[record.name] = "deferred", provides, source
+            continue
+        batch.append((record, source, installed))
+    _load_batch(manager, registry, batch)
+
+    def load_deferred(names: list[str]) -> None:
+        later = [(registry.plugins[name], waiting.pop(name), True) for name in names
+                 if registry.deferred_plugins.pop(name, None) is not None]
+        for record, _, _ in later:
+            record.status = "loaded"
+        _load_batch(manager, registry, later)
+
+    registry.load_deferred = load_deferred
+    registry.manager = manager
+    if use_index and index is None:
+        write_after_full_load(where, manager, registry, client_hooks, spec_points, candidates)
+    return registry
+
+
+def _load_batch(manager: pluggy.PluginManager, registry: Registry,
+                batch: list[tuple[PluginRecord, Any, bool]]) -> None:
+    """Import and register these plugins, then collect what they contribute and observe."""
+    for record, source, installed in batch:
         _import_and_register(manager, record, source, installed)
         if record.ok:
             _add_hookspecs(manager, registry, record)
-
-    _report_unknown_hooks(manager, registry)
+    names = {record.name for record, _, _ in batch}
+    _report_unknown_hooks(manager, registry, names)
     staged: dict[str, dict[str, list[tuple[str, Any]]]] = {}
     for kind in registry.kinds():
-        for plugin, items in _call_each(manager, registry, f"register_{kind}", registry.check_for(kind)).items():
+        for plugin, items in _call_each(manager, registry, f"register_{kind}", registry.check_for(kind),
+                                        only=names).items():
             staged.setdefault(plugin, {})[kind] = items
     registry.commit({p: kinds for p, kinds in staged.items() if registry.plugins[p].ok})
     for event in EVENT_HOOKS:
         for impl in getattr(manager.hook, event).get_hookimpls():
-            if registry.plugins[impl.plugin_name].ok:
+            if impl.plugin_name in names and registry.plugins[impl.plugin_name].ok:
                 function = _traced(impl.plugin_name, event, impl.function) if _tracing() else impl.function
                 registry.observers[event].append((impl.plugin_name, function))
-    registry.manager = manager
-    return registry
 
 
 def run_registry() -> Registry:
@@ -143,14 +187,10 @@ def installed_registry() -> Registry:
     return load_registry()
 
 
-def _record_for(ep: EntryPoint) -> PluginRecord:
-    dist = getattr(ep, "dist", None)
-    return PluginRecord(
-        name=ep.name,
-        module=ep.value,
-        distribution=dist.metadata["Name"] if dist is not None else None,
-        version=dist.version if dist is not None else None,
-    )
+def _record_for(ep: Any) -> PluginRecord:
+    """The record of an installed entry point (importlib's, or the index's `IndexedEntryPoint`)."""
+    distribution, version = distribution_of(ep)
+    return PluginRecord(name=ep.name, module=ep.value, distribution=distribution, version=version)
 
 
 def _takes_a_builtin_name(record: PluginRecord) -> bool:
@@ -175,12 +215,14 @@ def _import_and_register(manager: pluggy.PluginManager, record: PluginRecord, so
         log.debug("traceback of plugin '%s':\n%s", record.name, traceback.format_exc())
 
 
-def _add_declared_hookspecs(manager: pluggy.PluginManager, registry: Registry) -> None:
+def _add_declared_hookspecs(manager: pluggy.PluginManager, registry: Registry, points: list[Any]) -> set[str]:
     """Add every module of the `dataflow.hookspecs` group; one that fails is reported, not fatal.
+    Returns the names of the hooks they declare (the clients' hooks).
 
     They are declarations, read whatever `DATAFLOW_PLUGINS` says, so that a hook of a disabled
     owner is not reported as a misspelling in the plugins that implement it."""
-    for ep in sorted(entry_points(group=SPEC_GROUP), key=lambda e: e.name):
+    before = set(vars(manager.hook))
+    for ep in points:
         try:
             manager.add_hookspecs(ep.load())
         except KeyboardInterrupt:
@@ -190,6 +232,7 @@ def _add_declared_hookspecs(manager: pluggy.PluginManager, registry: Registry) -
             record.name, record.status, record.error = f"{ep.name} (hookspecs)", "failed", _describe(exc)
             registry.plugins[record.name] = record
             log.warning("hookspecs '%s' failed to load: %s", ep.name, record.error)
+    return set(vars(manager.hook)) - before
 
 
 def _add_hookspecs(manager: pluggy.PluginManager, registry: Registry, record: PluginRecord) -> None:
@@ -209,11 +252,11 @@ def _add_hookspecs(manager: pluggy.PluginManager, registry: Registry, record: Pl
         log.warning("plugin '%s' failed to add its hooks: %s", record.name, record.error)
 
 
-def _report_unknown_hooks(manager: pluggy.PluginManager, registry: Registry) -> None:
-    """pluggy's `check_pending`, per plugin and without raising: a hook implementation that no
-    spec declares and is not marked `optionalhook` is never called, so it is the plugin's problem."""
+def _report_unknown_hooks(manager: pluggy.PluginManager, registry: Registry, names: set[str]) -> None:
+    """pluggy's `check_pending`, per plugin of `names` and without raising: a hook implementation that
+    no spec declares and is not marked `optionalhook` is never called, so it is the plugin's problem."""
     known = [name for name, caller in vars(manager.hook).items() if not name.startswith("_") and caller.has_spec()]
-    for record in registry.plugins.values():
+    for record in (registry.plugins[name] for name in names):
         plugin = manager.get_plugin(record.name) if record.ok else None
         for caller in (manager.get_hookcallers(plugin) or []) if plugin is not None else []:
             impl = next(i for i in caller.get_hookimpls() if i.plugin_name == record.name)
@@ -230,6 +273,7 @@ def collect_contributions(registry: Registry, hook: str, check: Callable[..., tu
     `check(plugin, *args)` validates what a plugin passes to `register` and returns `(id, object)`.
     A plugin whose hook raises contributes nothing and gets a problem; an id claimed by two plugins
     is reported on both and neither wins. Contributions are listed in each plugin's record."""
+    registry.load_everything()  # a client's hook is asked of every plugin
     kind = hook.removeprefix("register_")
     table = registry.extra.setdefault(kind, {})
     registry.commit({plugin: {kind: items} for plugin, items in _call_each(
@@ -238,17 +282,18 @@ def collect_contributions(registry: Registry, hook: str, check: Callable[..., tu
 
 
 def _call_each(manager: pluggy.PluginManager, registry: Registry, hook: str,
-               check: Callable[..., tuple[str, Any]], fail: bool = True) -> dict[str, list[tuple[str, Any]]]:
-    """Call each loaded plugin's implementation of `hook` on its own with a `register` callback that
-    validates with `check`; returns plugin -> [(id, object)]. A plugin whose hook raises gives
-    nothing and is marked failed (`fail`) or gets a problem."""
+               check: Callable[..., tuple[str, Any]], fail: bool = True,
+               only: set[str] | None = None) -> dict[str, list[tuple[str, Any]]]:
+    """Call each loaded plugin's implementation of `hook` (of the plugins in `only`, when given) on
+    its own with a `register` callback that validates with `check`; returns plugin -> [(id, object)].
+    A plugin whose hook raises gives nothing and is marked failed (`fail`) or gets a problem."""
     staged: dict[str, list[tuple[str, Any]]] = {}
     what = hook.removeprefix("register_").removesuffix("s")  # "node", "viewer"
     caller = getattr(manager.hook, hook, None)
     for impl in caller.get_hookimpls() if caller is not None else []:
         plugin = impl.plugin_name
         record = registry.plugins[plugin]
-        if not record.ok:
+        if not record.ok or (only is not None and plugin not in only):
             continue
         items: list[tuple[str, Any]] = []
         seen: set[str] = set()

@@ -5,13 +5,20 @@ the `register_<kind>` hooks plugins add (`add_kind`: the sklearn plugin's estima
 validated, tied to its plugin, and committed only when no other plugin claims the same id:
 two plugins declaring one id are both reported and neither wins, so a workflow never runs
 a node that silently changed owner.
+
+A registry built from the plugin index (`load_registry(lazy=True)`) holds some plugins
+`deferred`: not imported until a lookup needs them. Its node and executor tables (`LookupTable`)
+load the plugin the index names for an id on first lookup, and every deferred plugin before they
+are listed, counted or asked for an id the index does not know, so they answer as a registry of
+every plugin would.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +43,7 @@ class PluginRecord:
     module: str = ""
     distribution: str | None = None
     version: str | None = None
-    status: str = "loaded"  # "loaded", "failed" or "disabled"
+    status: str = "loaded"  # "loaded", "failed", "disabled", or "deferred" (lazy registries: not imported yet)
     error: str | None = None
     problems: list[str] = field(default_factory=list)
     unknown_hooks: list[str] = field(default_factory=list)  # hooks it implements that no spec declares
@@ -97,16 +104,61 @@ CHECKS: dict[str, Callable[..., tuple[str, Any]]] = {
 Check = Callable[..., tuple[str, Any]]
 
 
+class LookupTable(MutableMapping):
+    """id -> contribution, for the kinds a run looks up by id (nodes, executors). A lookup that
+    misses first asks the registry to load what could give it (`Registry.load_for`); iterating or
+    counting loads every deferred plugin first. With nothing deferred it is a plain mapping."""
+
+    __slots__ = ("kind", "loaded", "registry")
+
+    def __init__(self, registry: Registry, kind: str) -> None:
+        self.registry, self.kind = registry, kind
+        #: what the plugins imported so far gave
+        self.loaded: dict[str, Any] = {}
+
+    def __getitem__(self, item_id: str) -> Any:
+        try:
+            return self.loaded[item_id]
+        except KeyError:
+            if not self.registry.deferred_plugins:
+                raise
+        self.registry.load_for(self.kind, item_id)
+        return self.loaded[item_id]
+
+    def __contains__(self, item_id: object) -> bool:
+        if item_id in self.loaded or not self.registry.deferred_plugins:
+            return item_id in self.loaded
+        self.registry.load_for(self.kind, item_id)  # type: ignore[arg-type]
+        return item_id in self.loaded
+
+    def __iter__(self) -> Iterator[str]:
+        self.registry.load_for(self.kind, None)
+        return iter(self.loaded)
+
+    def __len__(self) -> int:
+        self.registry.load_for(self.kind, None)
+        return len(self.loaded)
+
+    def __setitem__(self, item_id: str, value: Any) -> None:
+        self.loaded[item_id] = value
+
+    def __delitem__(self, item_id: str) -> None:
+        del self.loaded[item_id]
+
+    def __repr__(self) -> str:
+        return f"LookupTable({self.kind}: {len(self.loaded)} loaded, {len(self.registry.deferred_plugins)} plugins deferred)"
+
+
 class Registry:
     """Everything the installed plugins contribute, looked up by id."""
 
     def __init__(self) -> None:
         self.plugins: dict[str, PluginRecord] = {}
-        self.nodes: dict[str, NodeSpec] = {}
+        self.nodes: MutableMapping[str, NodeSpec] = LookupTable(self, "nodes")
         self.sources: dict[str, SourceConnector] = {}
         self.caches: dict[str, type[CacheTier]] = {}
         self.serializers: dict[str, Serializer] = {}
-        self.executors: dict[str, type[Executor]] = {}
+        self.executors: MutableMapping[str, type[Executor]] = LookupTable(self, "executors")
         #: folders of component files that packs ship (`register_components`), by "<plugin>:<folder>"
         self.components: dict[str, Path] = {}
         #: contributions of the kinds plugins add (`add_kind`) or the app collects
@@ -118,6 +170,11 @@ class Registry:
         self.conflicts: list[tuple[str, str, list[str]]] = []
         self.manager: Any = None
         self.observers: dict[str, list[tuple[str, Callable[..., Any]]]] = {name: [] for name in EVENT_HOOKS}
+        #: plugins not imported yet (a lazy registry): name -> kind -> the ids the index says it gives
+        self.deferred_plugins: dict[str, dict[str, list[str]]] = {}
+        #: imports deferred plugins by name and commits what they give (set by the loader)
+        self.load_deferred: Callable[[list[str]], None] = lambda names: None
+        self._loading = threading.RLock()
 
     # --- building -------------------------------------------------------------------
 
@@ -132,6 +189,27 @@ class Registry:
         self.added_kinds[kind] = (plugin, check)
         self.extra[kind] = {}
 
+    def load_for(self, kind: str, item_id: str | None) -> None:
+        """Import the deferred plugin the index names for `item_id` of `kind`; when `item_id` is
+        None, no deferred plugin is named for it, or the one named did not give it after all,
+        import every deferred plugin. Nothing happens when nothing is deferred."""
+        with self._loading:
+            if not self.deferred_plugins:
+                return
+            if item_id is not None:
+                named = [p for p, gives in self.deferred_plugins.items() if item_id in gives.get(kind, ())]
+                if named:
+                    self.load_deferred(named)
+                    if item_id in self.contributions(kind).loaded:
+                        return
+            self.load_everything()
+
+    def load_everything(self) -> None:
+        """Import every deferred plugin: the registry is then what a full load makes."""
+        with self._loading:
+            if self.deferred_plugins:
+                self.load_deferred(list(self.deferred_plugins))
+
     def kinds(self) -> tuple[str, ...]:
         """Every contribution kind: the kernel's, then those plugins added."""
         return KINDS + tuple(self.added_kinds)
@@ -141,15 +219,27 @@ class Registry:
         return CHECKS[kind] if kind in CHECKS else self.added_kinds[kind][1]
 
     def contributions(self, kind: str) -> dict[str, Any]:
-        """Everything registered under `kind`, by id (empty when no loaded plugin declares the kind)."""
-        return getattr(self, kind) if kind in KINDS else self.extra.get(kind, {})
+        """Everything registered under `kind`, by id (empty when no loaded plugin declares the kind).
+        A kind no loaded plugin declares may be a deferred plugin's: every deferred plugin loads first."""
+        if kind in KINDS:
+            return getattr(self, kind)
+        if kind not in self.extra:
+            self.load_everything()
+        return self.extra.get(kind, {})
 
     def commit(self, staged: dict[str, dict[str, list[tuple[str, Any]]]]) -> None:
-        """Add staged contributions (plugin -> kind -> [(id, obj)]), rejecting ids claimed twice."""
+        """Add staged contributions (plugin -> kind -> [(id, obj)]), rejecting ids claimed twice,
+        also against another plugin that gave the id in an earlier commit (a lazy registry's)."""
         claims: dict[tuple[str, str], list[tuple[str, Any]]] = {}
         for plugin, kinds in staged.items():
             for kind, items in kinds.items():
                 for item_id, obj in items:
+                    owner = self.owners.get((kind, item_id))
+                    if owner not in (None, plugin) and (kind, item_id) not in claims:  # an earlier commit's
+                        del self.owners[(kind, item_id)]
+                        self.plugins[owner].contributions[kind].remove(item_id)
+                        table = self.contributions(kind)
+                        claims[(kind, item_id)] = [(owner, getattr(table, "loaded", table).pop(item_id))]
                     claims.setdefault((kind, item_id), []).append((plugin, obj))
         for (kind, item_id), claimants in claims.items():
             plugins = [p for p, _ in claimants]
