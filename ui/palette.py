@@ -29,11 +29,13 @@ _component = components.declare_component("palette", path=str(Path(__file__).par
 
 def _entries() -> list[dict[str, Any]]:
     """The palette's entries as the component takes them (built once per registry), ranked among
-    equal matches by how many shipped templates use each type."""
+    equal matches by how many shipped templates use each type: the project's own `workflows/`,
+    whatever templates folder `DATAFLOW_WORKFLOWS_DIR` names, so the ranking is the same for everyone."""
     reg, specs = resources.registry(), actions.specs()
 
     def build() -> list[dict[str, Any]]:
-        used = catalogue.uses(storage.describe_workflow(p)["types"] for p in storage.list_workflows())
+        shipped = storage.list_workflows(storage.ROOT / "workflows")
+        used = catalogue.uses(storage.describe_workflow(p)["types"] for p in shipped)
         return [e.to_dict() for e in catalogue.entries(specs.values(), reg.contributions("estimators"), used)]
     return session.memo("palette_entries", (id(reg), tuple(specs)), build)
 

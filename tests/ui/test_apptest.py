@@ -436,3 +436,12 @@ def test_a_node_with_two_table_outputs_shows_both_after_a_run(at):
     assert not at.exception
     shown = [c.value for c in at.caption if "rows × " in c.value]
     assert len(shown) == 2 and all("columns" in text for text in shown), shown
+
+
+def test_the_palette_ranks_by_the_shipped_templates_whatever_templates_folder_is_configured(at):
+    """The AppTests' templates folder is empty (DATAFLOW_WORKFLOWS_DIR): the ranking still counts the
+    project's own templates, so `split` + Enter adds Train/test split (it added Split column when
+    the count came from the configured folder only)."""
+    entries = {e["id"]: e for e in palette_entries(at)}
+    assert entries["sklearn.train_test_split"]["uses"] >= 1
+    assert entries["sklearn.train_test_split"]["uses"] > entries["transform.split_column"]["uses"]
