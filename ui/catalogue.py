@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from .kernel_api import NodeSpec
 
 _WORD = re.compile(r"[a-z0-9]+")
+_LABEL_WORD = re.compile(r"[a-z0-9]+(?:/[a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,14 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+def label_words(label: str) -> list[str]:
+    """Lower-case words of a label, a slash joining a compound into one word (`Train/test split` ->
+    train/test, split): a query word that starts the compound matches it, but only as the start of
+    a word, so `train` ranks *Train classifier* before *Train/test split* and `split` the other
+    way round."""
+    return _LABEL_WORD.findall(label.lower())
+
+
 def score(entry: Entry, query: str) -> int:
     """How well `entry` matches `query` (0: it does not). Every query word must start a word of
     the entry; a word of the label counts most, then the type id, the choices, the category and the
@@ -90,7 +99,7 @@ def score(entry: Entry, query: str) -> int:
     terms = words(query)
     if not terms:
         return 0
-    fields = ((8, words(entry.label)), (5, words(entry.type_id)), (4, words(" ".join(entry.choices))),
+    fields = ((8, label_words(entry.label)), (5, words(entry.type_id)), (4, words(" ".join(entry.choices))),
               (2, words(entry.category)), (1, words(entry.description)))
     total = 0
     for term in terms:

@@ -69,7 +69,22 @@ def test_the_browser_palette_ranks_split_the_same_way_and_enter_adds_it(shipped_
         browser_order = page.eval_on_selector_all("button.node", "bs => bs.map(b => b.dataset.id)")
         page.wait_for_function("() => window.__sent.some(m => m.type === 'streamlit:setComponentValue')")
         sent = [m for m in page.evaluate("window.__sent") if m.get("type") == "streamlit:setComponentValue"]
+        page.locator("#q").fill("train")  # the label's compound word (Train/test) as in Python
+        train_order = page.eval_on_selector_all("button.node", "bs => bs.map(b => b.dataset.id)")
     finally:
         ctx.close()
     assert browser_order == [e.type_id for e in catalogue.search(shipped_entries, "split")], json.dumps(browser_order)
     assert sent[-1]["value"]["add"] == "sklearn.train_test_split"
+    assert train_order == [e.type_id for e in catalogue.search(shipped_entries, "train")], json.dumps(train_order)
+    assert train_order[0] == "sklearn.train_classifier"
+
+
+def test_train_finds_train_classifier_first_and_split_still_finds_train_test_split(shipped_entries):
+    """A slash joins a compound: `train` only starts Train/test's first word, while it is a whole word
+    of Train classifier (with words split at the slash, the template count put Train/test split first
+    and a newcomer typing `train` after adding a split got a second split)."""
+    assert catalogue.label_words("Train/test split") == ["train/test", "split"]
+    assert [e.type_id for e in catalogue.search(shipped_entries, "train")][:2] == [
+        "sklearn.train_classifier", "sklearn.train_regressor"]
+    assert catalogue.search(shipped_entries, "split")[0].type_id == "sklearn.train_test_split"
+    assert "sklearn.train_test_split" in [e.type_id for e in catalogue.search(shipped_entries, "test")]
