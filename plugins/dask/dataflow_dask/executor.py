@@ -444,7 +444,20 @@ def start_local_cluster(workers: int, **options: Any) -> Any:
         "silence_logs": logging.ERROR,
     }
     settings.update(options)
+    _quiet_distributed(settings["silence_logs"])
     return LocalCluster(**settings)
+
+
+def _quiet_distributed(level: Any) -> None:
+    """Turn distributed's loggers down to `level` in this process, unless the root logger is verbose
+    (`dataflow run -v`). distributed sets them to INFO when imported, and `silence_logs` only turns
+    down stream handlers attached to them; a process whose root logger prints (the command line)
+    has none, so the cluster's start-up chatter reached the terminal line by line."""
+    if not level or logging.getLogger().isEnabledFor(logging.DEBUG):
+        return
+    logger = logging.getLogger("distributed")
+    if logger.getEffectiveLevel() < level:
+        logger.setLevel(level)
 
 
 def dashboard_of(client: Any) -> str | None:

@@ -137,6 +137,8 @@ def test_dataflow_run_starts_a_local_cluster_and_prints_its_loopback_dashboard(e
     assert done.returncode == 0, done.stderr
     assert "dask: started a local cluster of 1 worker processes on 127.0.0.1" in done.stderr
     assert "dashboard: http://127.0.0.1:" in done.stderr
+    # the cluster's own start-up chatter (distributed sets its loggers to INFO) stays out of the terminal
+    assert not [line for line in done.stderr.splitlines() if line.startswith("INFO distributed")], done.stderr
 
 
 def test_executor_dask_without_the_plugin_names_the_package_to_install(examples, cli):
